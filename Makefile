@@ -1,0 +1,46 @@
+# jtai-sim: every target sets up what it needs on a fresh machine.
+#   make demo   - set up, then simulate Midshire for two years and write its report
+#   make test   - set up, then run the whole test suite (lint and type checks included)
+#   make bench  - speed and memory benchmarks (pytest-benchmark)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+OUT ?= out
+
+.PHONY: setup demo test lint typecheck unit browser bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(VENV)/bin/jtai-sim run scenarios/midshire.toml --years 2 --out $(OUT)/midshire --force
+	@echo "Report: $(OUT)/midshire/report.html"
+
+browser:
+	bash scripts/install-browser.sh
+
+lint: setup
+	$(VENV)/bin/ruff check jtai_sim runner tests benchmarks
+	$(VENV)/bin/ruff format --check jtai_sim runner tests benchmarks
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+unit: setup
+	$(PY) -m pytest -q -m "not benchmark"
+
+test: setup browser lint typecheck
+	$(PY) -m pytest -q -m "not benchmark"
+
+bench: setup
+	$(PY) -m pytest benchmarks -q -m benchmark --benchmark-enable --benchmark-columns=min,mean,stddev,rounds -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

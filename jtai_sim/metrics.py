@@ -1,0 +1,459 @@
+"""Metrics: pure functions of one run's event log.
+
+Nothing here keeps its own counts; each function reads the log (through
+:class:`~jtai_sim.run.Run`) and returns a pandas table. Statistics cover the
+observation window after ``warmup_days``: a wait counts if the child arrived
+inside the window, a clock if it started inside it, a flow if it happened
+inside it.
+
+:func:`metrics_table` gathers them all into one tidy table (``group``,
+``name``, ``statistic``, ``value``, ``unit``) and :func:`key_metrics` into a
+flat ``{name: value}`` mapping, which is what experiments compare.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from jtai_sim.eventlog import Completeness, EventKind
+
+if TYPE_CHECKING:
+    from jtai_sim.run import Run
+
+_K = EventKind
+
+
+def _rows(run: Run, kind: EventKind) -> pd.DataFrame:
+    rec = run.log.records()
+    sel = rec[rec["kind"] == int(kind)]
+    frame = pd.DataFrame({name: sel[name] for name in rec.dtype.names or ()})
+    frame["child"] = frame["child"].astype(np.int64)
+    frame["value"] = frame["value"].astype(np.float64)
+    return frame
+
+
+def waits(run: Run) -> pd.DataFrame:
+    """Waits from referral to start of service, per agency (children arriving in the window).
+
+    Columns: ``agency``, ``activity``, ``children``, ``mean_days``, ``median_days``,
+    ``p90_days``, ``mean_working_days`` (for office agencies), ``waited_share``.
+    """
+    starts = _rows(run, _K.START)
+    starts["arrived"] = starts["time"] - starts["value"].astype(np.float64)
+    starts = starts[starts["arrived"] >= run.warmup_days]
+    out = []
+    for index, key in enumerate(run.agency_ids):
+        spec = run.scenario.agencies[key]
+        rows = starts[starts["agency"] == index]
+        wait = rows["value"].to_numpy(np.float64)
+        wait = np.maximum(wait, 0.0)
+        record: dict[str, object] = {"agency": key, "activity": spec.activity, "children": len(wait)}
+        if len(wait):
+            record |= {
+                "mean_days": float(wait.mean()),
+                "median_days": float(np.median(wait)),
+                "p90_days": float(np.quantile(wait, 0.9)),
+                "waited_share": float((wait > 1e-9).mean()),
+            }
+            if spec.working == "office":
+                cal = run.calendar
+                w = cal.to_working_array(rows["time"].to_numpy()) - cal.to_working_array(
+                    rows["arrived"].to_numpy()
+                )
+                record["mean_working_days"] = float(w.mean())
+        out.append(record)
+    return pd.DataFrame(out)
+
+
+def clocks(run: Run) -> pd.DataFrame:
+    """Each statutory or NHS clock: how often it was met or breached.
+
+    A clock starts at every ``start`` event in the window and stops at the same
+    child's first ``stop`` event at or after it. ``met`` and ``breached`` count
+    stopped clocks; a clock still running at the end counts as ``breached`` once
+    past its limit and ``pending`` before; a clock whose child left without
+    reaching the stop is ``not_reached``.
+    """
+    frame = clock_instances(run)
+    out = []
+    for key, clock in run.scenario.clocks.items():
+        rows = frame[frame["clock"] == key]
+        counts = rows["outcome"].value_counts()
+        met, breached = int(counts.get("met", 0)), int(counts.get("breached", 0))
+        decided = met + breached
+        stopped = rows[rows["stopped"]]
+        out.append(
+            {
+                "clock": key,
+                "label": clock.label,
+                "limit": clock.limit,
+                "unit": clock.unit,
+                "started": len(rows),
+                "met": met,
+                "breached": breached,
+                "pending": int(counts.get("pending", 0)),
+                "not_reached": int(counts.get("not_reached", 0)),
+                "met_share": met / decided if decided else float("nan"),
+                "mean_elapsed": float(stopped["elapsed"].mean()) if len(stopped) else float("nan"),
+                "median_elapsed": float(stopped["elapsed"].median())
+                if len(stopped)
+                else float("nan"),
+                "source": clock.source,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+_EVENT_KIND = {"arrive": _K.ARRIVE, "start": _K.START, "end": _K.END}
+
+
+def clock_instances(run: Run) -> pd.DataFrame:
+    """One row per clock started in the window: child, start, stop, elapsed, outcome."""
+    rec = run.log.records()
+    index = {k: i for i, k in enumerate(run.agency_ids)}
+    exits = _rows(run, _K.EXIT)[["child", "time"]].sort_values("time")
+    frames = []
+    for key, clock in run.scenario.clocks.items():
+        start = _points(rec, [index[a] for a in clock.start.agency], _EVENT_KIND[clock.start.event])
+        start = start[start["time"] >= run.warmup_days]
+        stop = _points(rec, [index[a] for a in clock.stop.agency], _EVENT_KIND[clock.stop.event])
+        if start.empty:
+            continue
+        start = start.sort_values("time").rename(columns={"time": "start"})
+        stop = stop.sort_values("time").rename(columns={"time": "stop"})
+        merged = pd.merge_asof(
+            start, stop, left_on="start", right_on="stop", by="child", direction="forward"
+        )
+        left = pd.merge_asof(
+            merged.sort_values("start"),
+            exits.rename(columns={"time": "left"}),
+            left_on="start",
+            right_on="left",
+            by="child",
+            direction="forward",
+        )
+        horizon = run.duration_days
+        end = left["stop"].fillna(horizon).to_numpy(np.float64)
+        elapsed = _elapsed(run, left["start"].to_numpy(np.float64), end, clock.unit)
+        stopped = left["stop"].notna().to_numpy()
+        child_left = left["left"].notna().to_numpy()
+        limit = clock.limit
+        outcome = np.where(
+            stopped,
+            np.where(elapsed <= limit + 1e-9, "met", "breached"),
+            np.where(
+                elapsed > limit + 1e-9,
+                "breached",
+                np.where(child_left, "not_reached", "pending"),
+            ),
+        )
+        # a child who left before the limit without reaching the stop was never due
+        outcome = np.where(~stopped & child_left & (elapsed > limit + 1e-9), "not_reached", outcome)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "clock": key,
+                    "child": left["child"].to_numpy(),
+                    "start": left["start"].to_numpy(),
+                    "stop": left["stop"].to_numpy(),
+                    "elapsed": elapsed,
+                    "stopped": stopped,
+                    "outcome": outcome,
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(
+            columns=["clock", "child", "start", "stop", "elapsed", "stopped", "outcome"]
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _points(rec: np.ndarray, agencies: list[int], kind: EventKind) -> pd.DataFrame:
+    sel = rec[(rec["kind"] == int(kind)) & np.isin(rec["agency"], agencies)]
+    return pd.DataFrame({"child": sel["child"].astype(np.int64), "time": sel["time"]})
+
+
+def _elapsed(run: Run, t0: np.ndarray, t1: np.ndarray, unit: str) -> np.ndarray:
+    if unit == "working_days":
+        cal = run.calendar
+        return np.asarray(cal.to_working_array(t1) - cal.to_working_array(t0))
+    return np.asarray((t1 - t0) * {"days": 1.0, "hours": 24.0, "weeks": 1 / 7}[unit])
+
+
+def flow(run: Run) -> pd.DataFrame:
+    """The funnel from contact to plan, per 10,000 children per year, with shares.
+
+    Also the no-further-action share (referrals leaving from a referral agency),
+    the not-in-need share (referrals leaving from an assessment agency) and the
+    share of referrals that are re-referrals within 12 months.
+    """
+    scenario = run.scenario
+    index = {k: i for i, k in enumerate(run.agency_ids)}
+    arrivals = _rows(run, _K.ARRIVE)
+    exits = _rows(run, _K.EXIT)
+    window = (arrivals["time"] >= run.warmup_days)
+    years = run.window_days / 365.25
+    per = scenario.children / 10_000 * years
+    out: list[dict[str, object]] = []
+
+    def count(frame: pd.DataFrame, agencies: tuple[str, ...]) -> pd.DataFrame:
+        return frame[frame["agency"].isin([index[a] for a in agencies])]
+
+    stages = ("contact", "referral", "assessment", "plan", "camhs_referral", "camhs_support")
+    counts: dict[str, int] = {}
+    for stage in stages:
+        agencies = getattr(scenario.flow, stage)
+        if not agencies:
+            continue
+        n = len(count(arrivals[window], agencies))
+        if stage == "camhs_support":
+            starts = _rows(run, _K.START)
+            n = len(count(starts[starts["time"] >= run.warmup_days], agencies))
+        counts[stage] = n
+        out.append({"measure": f"{stage}s_per_10k_per_year", "value": n / per if per else 0.0})
+    referrals = counts.get("referral", 0)
+    if referrals:
+        ex = exits[exits["time"] >= run.warmup_days]
+        nfa = len(count(ex, scenario.flow.referral))
+        nin = len(count(ex, scenario.flow.assessment))
+        out.append({"measure": "nfa_share_of_referrals", "value": nfa / referrals})
+        out.append({"measure": "not_in_need_share_of_referrals", "value": nin / referrals})
+        refs = count(arrivals, scenario.flow.referral).sort_values(["child", "time"])
+        prev = refs.groupby("child")["time"].shift()
+        recent = (refs["time"] - prev) <= 365.25
+        in_window = refs["time"] >= run.warmup_days
+        out.append(
+            {
+                "measure": "re_referral_share_within_12_months",
+                "value": float((recent & in_window).sum() / max(int(in_window.sum()), 1)),
+            }
+        )
+    if counts.get("contact"):
+        out.append(
+            {"measure": "referral_share_of_contacts", "value": referrals / counts["contact"]}
+        )
+    return pd.DataFrame(out, columns=["measure", "value"])
+
+
+def camhs_outcomes(run: Run) -> pd.DataFrame:
+    """What became of CAMHS referrals made in the window, seen at the end of the run.
+
+    ``supported``: support started; ``closed``: left CAMHS without support;
+    ``waiting``: neither yet. Also the mean and 90th-percentile wait from
+    referral to support, in days.
+    """
+    flow_spec = run.scenario.flow
+    if not flow_spec.camhs_referral:
+        return pd.DataFrame(columns=["measure", "value"])
+    index = {k: i for i, k in enumerate(run.agency_ids)}
+    spa = [index[a] for a in flow_spec.camhs_referral]
+    support = [index[a] for a in flow_spec.camhs_support]
+    camhs = spa + support
+    rec = run.log.records()
+    refs = _points(rec, spa, _K.ARRIVE)
+    refs = refs[refs["time"] >= run.warmup_days].sort_values("time")
+    # the next referral of the same child bounds what belongs to this one
+    starts = _points(rec, support, _K.START).sort_values("time")
+    ends = _points(rec, camhs, _K.EXIT).sort_values("time")
+    m = pd.merge_asof(
+        refs, starts.rename(columns={"time": "supported"}), left_on="time",
+        right_on="supported", by="child", direction="forward",
+    )
+    m = pd.merge_asof(
+        m.sort_values("time"), ends.rename(columns={"time": "closed"}), left_on="time",
+        right_on="closed", by="child", direction="forward",
+    )
+    sup = m["supported"].notna() & (m["closed"].isna() | (m["supported"] <= m["closed"]))
+    closed = ~sup & m["closed"].notna()
+    n = len(m)
+    waits_days = (m.loc[sup, "supported"] - m.loc[sup, "time"]).to_numpy(np.float64)
+    out = [
+        {"measure": "referrals", "value": float(n)},
+        {"measure": "supported_share", "value": float(sup.mean()) if n else float("nan")},
+        {"measure": "closed_share", "value": float(closed.mean()) if n else float("nan")},
+        {"measure": "waiting_share", "value": float((~sup & ~closed).mean()) if n else float("nan")},
+        {
+            "measure": "mean_wait_to_support_days",
+            "value": float(waits_days.mean()) if len(waits_days) else float("nan"),
+        },
+        {
+            "measure": "p90_wait_to_support_days",
+            "value": float(np.quantile(waits_days, 0.9)) if len(waits_days) else float("nan"),
+        },
+    ]
+    return pd.DataFrame(out)
+
+
+def handoffs(run: Run) -> pd.DataFrame:
+    """Hand-offs and notifications per pathway by how the information arrived."""
+    rec = run.log.records()
+    sel = rec[np.isin(rec["kind"], [int(_K.HANDOFF), int(_K.NOTIFY)]) & (rec["time"] >= run.warmup_days)]
+    frame = pd.DataFrame(
+        {
+            "source": np.asarray(run.agency_ids, dtype=object)[sel["agency"]] if len(sel) else [],
+            "to": np.asarray(run.agency_ids, dtype=object)[sel["other"]] if len(sel) else [],
+            "mode": np.where(sel["kind"] == int(_K.NOTIFY), "notify", "refer/parallel"),
+            "completeness": sel["detail"],
+            "delay": sel["value"].astype(np.float64),
+        }
+    )
+    due = {}
+    for p in run.scenario.pathways:
+        if p.information is not None:
+            due[(p.source, p.to)] = p.information.due_within_days
+    out = []
+    for (source, to), rows in frame.groupby(["source", "to"], sort=False):
+        recorded = rows[rows["completeness"] != int(Completeness.NOT_RECORDED)]
+        n = len(recorded)
+        if not n:
+            continue
+        limit = due.get((source, to), np.inf)
+        out.append(
+            {
+                "pathway": f"{source} -> {to}",
+                "source": source,
+                "to": to,
+                "handoffs": n,
+                "complete_share": float((recorded["completeness"] == 0).mean()),
+                "partial_share": float((recorded["completeness"] == 1).mean()),
+                "lost_share": float((recorded["completeness"] == 2).mean()),
+                "late_share": float(
+                    ((recorded["completeness"] != 2) & (recorded["delay"] > limit)).mean()
+                ),
+            }
+        )
+    return pd.DataFrame(
+        out,
+        columns=["pathway", "source", "to", "handoffs", "complete_share", "partial_share",
+                 "lost_share", "late_share"],
+    )
+
+
+def mental_health(run: Run) -> pd.DataFrame:
+    """Deterioration and crisis episodes while waiting, per agency, per year."""
+    years = run.window_days / 365.25
+    rec = run.log.records()
+    rec = rec[rec["time"] >= run.warmup_days]
+    out = []
+    for index, key in enumerate(run.agency_ids):
+        here = rec[rec["agency"] == index]
+        det = int((here["kind"] == int(_K.DETERIORATE)).sum())
+        cri = int((here["kind"] == int(_K.CRISIS)).sum())
+        if det or cri or run.scenario.agencies[key].deterioration_while_waiting:
+            out.append(
+                {
+                    "agency": key,
+                    "deteriorations": det,
+                    "crises": cri,
+                    "deteriorations_per_year": det / years,
+                    "crises_per_year": cri / years,
+                }
+            )
+    return pd.DataFrame(
+        out,
+        columns=["agency", "deteriorations", "crises", "deteriorations_per_year", "crises_per_year"],
+    )
+
+
+def utilisation(run: Run) -> pd.DataFrame:
+    """Share of caseload places in use over the window (working time for office agencies)."""
+    rec = run.log.records()
+    out = []
+    for index, key in enumerate(run.agency_ids):
+        spec = run.scenario.agencies[key]
+        if spec.servers is None:
+            continue
+        here = rec[(rec["agency"] == index) & np.isin(rec["kind"], [int(_K.START), int(_K.END)])]
+        times = here["time"].astype(np.float64)
+        end = here["kind"] == int(_K.END)
+        # places in use = services started - services ended; integrate over the window
+        starts_t = times[~end]
+        ends_t = times[end]
+        cal = run.calendar
+        w0, w1 = run.warmup_days, run.duration_days
+        conv = cal.to_working_array if spec.working == "office" else (lambda x: np.asarray(x))
+        lo, hi = conv(np.array([w0])), conv(np.array([w1]))
+        s = np.clip(conv(starts_t), lo, hi)
+        e_all = np.clip(conv(ends_t), lo, hi)
+        busy = float((hi - s).sum() - (hi - e_all).sum())
+        capacity = spec.servers * float(hi[0] - lo[0])
+        out.append(
+            {
+                "agency": key,
+                "places": spec.servers,
+                "utilisation": busy / capacity if capacity else float("nan"),
+                "mean_in_service": busy / float(hi[0] - lo[0]) if hi[0] > lo[0] else float("nan"),
+            }
+        )
+    return pd.DataFrame(out, columns=["agency", "places", "utilisation", "mean_in_service"])
+
+
+def reviews(run: Run) -> pd.DataFrame:
+    """Reviews held during plans: how many, and the share held on time."""
+    rows = _rows(run, _K.REVIEW)
+    rows = rows[rows["time"] >= run.warmup_days]
+    out = []
+    for index, key in enumerate(run.agency_ids):
+        here = rows[rows["agency"] == index]
+        if len(here):
+            out.append(
+                {
+                    "agency": key,
+                    "reviews": len(here),
+                    "on_time_share": float((here["value"] <= 0).mean()),
+                    "mean_late_days": float(here["value"].mean()),
+                }
+            )
+    return pd.DataFrame(out, columns=["agency", "reviews", "on_time_share", "mean_late_days"])
+
+
+def metrics_table(run: Run) -> pd.DataFrame:
+    """Every metric in one tidy table: ``group``, ``name``, ``statistic``, ``value``, ``unit``."""
+    rows: list[tuple[str, str, str, float, str]] = []
+    for r in waits(run).to_dict("records"):
+        for stat, unit in (
+            ("children", "children"),
+            ("mean_days", "days"),
+            ("median_days", "days"),
+            ("p90_days", "days"),
+            ("mean_working_days", "working days"),
+            ("waited_share", "share"),
+        ):
+            if stat in r and pd.notna(r[stat]):
+                rows.append(("wait", str(r["agency"]), stat, float(r[stat]), unit))
+    for r in clocks(run).to_dict("records"):
+        for stat in ("started", "met", "breached", "pending", "not_reached", "met_share",
+                     "mean_elapsed", "median_elapsed"):
+            unit = r["unit"] if "elapsed" in stat else ("share" if "share" in stat else "clocks")
+            rows.append(("clock", str(r["clock"]), stat, float(r[stat]), str(unit)))
+    for r in flow(run).to_dict("records"):
+        unit = "share" if "share" in r["measure"] else "per 10k children per year"
+        rows.append(("flow", "partnership", str(r["measure"]), float(r["value"]), unit))
+    for r in camhs_outcomes(run).to_dict("records"):
+        unit = "days" if "days" in r["measure"] else ("share" if "share" in r["measure"] else "referrals")
+        rows.append(("camhs", "camhs", str(r["measure"]), float(r["value"]), unit))
+    for r in handoffs(run).to_dict("records"):
+        for stat in ("handoffs", "complete_share", "partial_share", "lost_share", "late_share"):
+            rows.append(("handoff", str(r["pathway"]), stat, float(r[stat]),
+                         "hand-offs" if stat == "handoffs" else "share"))
+    for r in mental_health(run).to_dict("records"):
+        for stat in ("deteriorations_per_year", "crises_per_year"):
+            rows.append(("mental_health", str(r["agency"]), stat, float(r[stat]), "per year"))
+    for r in utilisation(run).to_dict("records"):
+        rows.append(("utilisation", str(r["agency"]), "utilisation", float(r["utilisation"]), "share"))
+    for r in reviews(run).to_dict("records"):
+        rows.append(("review", str(r["agency"]), "on_time_share", float(r["on_time_share"]), "share"))
+    return pd.DataFrame(rows, columns=["group", "name", "statistic", "value", "unit"])
+
+
+def key_metrics(run: Run) -> dict[str, float]:
+    """The metrics as a flat mapping ``"group.name.statistic" -> value``."""
+    table = metrics_table(run)
+    return {
+        f"{g}.{n}.{s}": float(v)
+        for g, n, s, v in table[["group", "name", "statistic", "value"]].itertuples(index=False)
+    }

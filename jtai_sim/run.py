@@ -1,0 +1,204 @@
+"""One simulated run of a scenario: :func:`simulate` and the :class:`Run` it returns.
+
+This module alone knows the order of the stages: check the partnership, build
+the calendar, run the engine, then hand the log to metrics on demand.
+
+>>> from jtai_sim import load_scenario, simulate
+>>> run = simulate(load_scenario("scenarios/minimal.toml"), seed=1, days=120)
+>>> run.events.columns.tolist()[:4]
+['time', 'date', 'child', 'agency']
+>>> run.seed
+1
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import cached_property
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import attrs
+import pandas as pd
+
+from jtai_sim import metrics as _metrics
+from jtai_sim.calendar import WorkingCalendar
+from jtai_sim.engine import CHILD_COLUMNS, Engine
+from jtai_sim.eventlog import EventLog
+from jtai_sim.partnership import Partnership
+from jtai_sim.scenario import Scenario
+
+
+def package_version() -> str:
+    """The installed jtai-sim version."""
+    try:
+        return version("jtai-sim")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+def calendar_for(scenario: Scenario) -> WorkingCalendar:
+    """The working-day and school calendar a scenario runs on."""
+    return WorkingCalendar(
+        scenario.start_date,
+        scenario.duration_days,
+        bank_holidays=scenario.calendar.bank_holidays,
+        terms=scenario.calendar.terms,
+    )
+
+
+class Run:
+    """The outcome of one replication: the event log, who the children are, and metrics.
+
+    Tables are computed from the log when first asked for and then kept.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int,
+        replication: int,
+        log: EventLog,
+        children: list[tuple[Any, ...]],
+        calendar: WorkingCalendar,
+        timings: dict[str, float],
+    ) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.replication = replication
+        self.log = log
+        self._children = children
+        self.calendar = calendar
+        self.timings = timings
+        self.version = package_version()
+
+    @property
+    def agency_ids(self) -> tuple[str, ...]:
+        """Agency keys; an agency's position is its code in the log."""
+        return self.scenario.agency_ids
+
+    @property
+    def duration_days(self) -> float:
+        """Length of the run in days."""
+        return self.scenario.duration_days
+
+    @property
+    def warmup_days(self) -> float:
+        """Start-up period excluded from statistics."""
+        return self.scenario.warmup_days
+
+    @property
+    def window_days(self) -> float:
+        """Length of the observation window (after warm-up)."""
+        return self.duration_days - self.warmup_days
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """The event log as a table, with dates."""
+        return self.log.to_pandas(self.calendar)
+
+    @cached_property
+    def children(self) -> pd.DataFrame:
+        """One row per child: who they are when they first came to notice."""
+        frame = pd.DataFrame(self._children, columns=list(CHILD_COLUMNS))
+        streams = list(self.scenario.demand)
+        frame["stream"] = pd.Categorical.from_codes(frame["stream"], categories=streams)
+        groups: list[str] = []
+        for demand in self.scenario.demand.values():
+            groups += [g for g in demand.profile.ethnicity if g not in groups]
+        names = [list(d.profile.ethnicity) for d in self.scenario.demand.values()]
+        codes = frame["stream"].cat.codes.to_numpy()
+        frame["ethnicity"] = [names[s][e] for s, e in zip(codes, frame["ethnicity"], strict=True)]
+        for col in ("identified", "at_risk", "exploitation", "missing", "send", "disability",
+                    "deprived", "female"):
+            frame[col] = frame[col].astype(bool)
+        frame["arrived_date"] = self.calendar.dates_of(frame["arrived"].to_numpy())
+        return frame
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """Every metric in one tidy table (see :func:`jtai_sim.metrics.metrics_table`)."""
+        return _metrics.metrics_table(self)
+
+    def summary(self) -> dict[str, float]:
+        """Metrics as a flat ``{"group.name.statistic": value}`` mapping."""
+        return _metrics.key_metrics(self)
+
+    def waits(self) -> pd.DataFrame:
+        """Waits per agency (see :func:`jtai_sim.metrics.waits`)."""
+        return _metrics.waits(self)
+
+    def clocks(self) -> pd.DataFrame:
+        """Statutory clocks met and breached (see :func:`jtai_sim.metrics.clocks`)."""
+        return _metrics.clocks(self)
+
+    def flow(self) -> pd.DataFrame:
+        """The contact-to-plan funnel (see :func:`jtai_sim.metrics.flow`)."""
+        return _metrics.flow(self)
+
+    def camhs(self) -> pd.DataFrame:
+        """CAMHS referral outcomes (see :func:`jtai_sim.metrics.camhs_outcomes`)."""
+        return _metrics.camhs_outcomes(self)
+
+    def handoffs(self) -> pd.DataFrame:
+        """Hand-offs by completeness per pathway (see :func:`jtai_sim.metrics.handoffs`)."""
+        return _metrics.handoffs(self)
+
+    def describe(self) -> dict[str, Any]:
+        """What was run: scenario name, seed, replication, version, sizes and timings."""
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "replication": self.replication,
+            "version": self.version,
+            "duration_days": self.duration_days,
+            "warmup_days": self.warmup_days,
+            "children": len(self._children),
+            "events": len(self.log),
+            "timings_seconds": dict(self.timings),
+        }
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    replication: int = 0,
+    days: float | None = None,
+    log_events: bool = True,
+    progress: Callable[[float], None] | None = None,
+) -> Run:
+    """Run one replication of ``scenario`` and return its :class:`Run`.
+
+    ``seed`` defaults to the scenario's; ``days`` overrides ``duration_days``
+    (and keeps the warm-up if it still fits, else drops it). ``progress`` is
+    called with the simulation clock as the run goes.
+    """
+    if days is not None:
+        warmup = scenario.warmup_days if scenario.warmup_days < days else 0.0
+        scenario = attrs.evolve(scenario, duration_days=float(days), warmup_days=warmup)
+    t0 = time.perf_counter()
+    partnership = Partnership(scenario)
+    calendar = calendar_for(scenario)
+    engine = Engine(
+        scenario,
+        seed=seed,
+        replication=replication,
+        log_events=log_events,
+        calendar=calendar,
+        partnership=partnership,
+    )
+    t1 = time.perf_counter()
+    engine.run(progress=progress)
+    t2 = time.perf_counter()
+    return Run(
+        scenario,
+        seed=engine.seed,
+        replication=replication,
+        log=engine.log,
+        children=engine.children,
+        calendar=calendar,
+        timings={"build": t1 - t0, "simulate": t2 - t1},
+    )

@@ -1,0 +1,570 @@
+"""The scenario: a frozen, validated description of one local partnership.
+
+A scenario says who the children are and how often they come to notice
+(``demand``), which agencies exist and how they work (``agencies``), who refers
+or notifies whom and how information travels (``pathways``), which statutory or
+NHS clocks to measure (``clocks``), how mental health changes while children wait
+(``mental_health``) and how the contact-to-plan funnel is counted (``flow``).
+
+Every class here is a frozen :mod:`attrs` class built by :mod:`jtai_sim.loading`
+from a TOML file; each field's ``metadata["doc"]`` is its documentation, which
+also feeds the JSON Schema and ``scenarios/README.md``. Units are in the names:
+``*_days`` are days on the simulation clock (working days for an agency whose
+``working = "office"``), ``rate_per_10k_per_year`` is per 10,000 children.
+
+>>> d = Distribution(kind="exponential", mean_days=0.5)
+>>> d.mean_days
+0.5
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any, Literal
+
+import attrs
+from attrs import field, frozen
+
+#: Conditions a pathway or priority rule can test on the child or the hand-off.
+Flag = Literal[
+    "at_risk",
+    "exploitation",
+    "missing",
+    "mental_health_need",
+    "mental_ill_health",
+    "mental_health_identified",
+    "known_to_social_care",
+    "child_in_need",
+    "child_protection",
+    "looked_after",
+    "in_crisis",
+    "send",
+    "disability",
+    "deprived",
+    "information_partial",
+    "information_lost",
+    "re_referral",
+]
+FLAGS: tuple[str, ...] = Flag.__args__  # type: ignore[attr-defined]
+
+AgencyKind = Literal[
+    "school",
+    "gp",
+    "health_visiting",
+    "emergency_department",
+    "police",
+    "front_door",
+    "referral",
+    "early_help",
+    "assessment",
+    "strategy",
+    "conference",
+    "cin_plan",
+    "cp_plan",
+    "looked_after",
+    "health_assessment",
+    "camhs_spa",
+    "camhs_community",
+    "crisis_team",
+    "inpatient",
+    "mhst",
+    "youth_justice",
+    "voluntary",
+    "generic",
+]
+LegalStatus = Literal["none", "early_help", "cin", "cp", "looked_after"]
+LEGAL_STATUSES: tuple[str, ...] = LegalStatus.__args__  # type: ignore[attr-defined]
+Working = Literal["always", "office"]
+Mode = Literal["refer", "parallel", "notify"]
+ClockEvent = Literal["arrive", "start", "end"]
+ClockUnit = Literal["working_days", "days", "hours", "weeks"]
+Seasonality = Literal["none", "school_terms"]
+DistributionKind = Literal["exponential", "lognormal", "gamma", "fixed", "uniform", "triangular"]
+
+
+def doc(text: str, **extra: Any) -> dict[str, Any]:
+    """Field metadata: the documentation of a scenario key (and its unit)."""
+    return {"doc": text, **extra}
+
+
+class FieldError(ValueError):
+    """A value rejected by a scenario class; ``field`` names the key at fault."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        self.field = field_name
+        self.message = message
+        super().__init__(f"{field_name}: {message}")
+
+
+def _probability(_: Any, a: attrs.Attribute[Any], value: float) -> None:
+    if not (0.0 <= value <= 1.0) or math.isnan(value):
+        raise FieldError(a.name, f"must be a probability between 0 and 1, got {value!r}")
+
+
+def _positive(_: Any, a: attrs.Attribute[Any], value: float) -> None:
+    if not value > 0 or math.isinf(value):
+        raise FieldError(a.name, f"must be > 0, got {value!r}")
+
+
+def _non_negative(_: Any, a: attrs.Attribute[Any], value: float) -> None:
+    if not value >= 0 or math.isinf(value):
+        raise FieldError(a.name, f"must be >= 0, got {value!r}")
+
+
+def _at_least_one(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and value < 1:
+        raise FieldError(a.name, f"must be >= 1, got {value!r}")
+
+
+def _age(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and not 0 <= value <= 25:
+        raise FieldError(a.name, f"must be an age from 0 to 25, got {value!r}")
+
+
+@frozen(kw_only=True)
+class Distribution:
+    """A duration drawn afresh for each child: ``kind`` and its parameters in days."""
+
+    kind: DistributionKind = field(
+        default="exponential",
+        metadata=doc("shape: exponential, lognormal, gamma, fixed, uniform or triangular"),
+    )
+    mean_days: float = field(
+        default=1.0, validator=_non_negative, metadata=doc("mean duration", unit="days")
+    )
+    sd_days: float | None = field(
+        default=None,
+        metadata=doc("standard deviation (lognormal, gamma)", unit="days"),
+    )
+    min_days: float | None = field(
+        default=None, metadata=doc("lower bound (uniform, triangular)", unit="days")
+    )
+    max_days: float | None = field(
+        default=None, metadata=doc("upper bound (uniform, triangular)", unit="days")
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind in ("lognormal", "gamma"):
+            if self.sd_days is None or not self.sd_days > 0:
+                raise FieldError("sd_days", f"{self.kind} needs sd_days > 0, got {self.sd_days!r}")
+            if not self.mean_days > 0:
+                raise FieldError("mean_days", f"{self.kind} needs mean_days > 0, got {self.mean_days!r}")
+        if self.kind in ("uniform", "triangular"):
+            lo, hi = self.min_days, self.max_days
+            if lo is None or hi is None or not 0 <= lo <= hi:
+                raise FieldError("min_days", f"{self.kind} needs 0 <= min_days <= max_days, got {lo!r}, {hi!r}")
+
+    @property
+    def mean(self) -> float:
+        """The distribution's mean in days (for uniform and triangular, from the bounds)."""
+        if self.kind == "uniform":
+            return (self.min_days or 0.0) / 2 + (self.max_days or 0.0) / 2
+        if self.kind == "triangular":
+            lo, hi = self.min_days or 0.0, self.max_days or 0.0
+            return (lo + hi + self.mean_days) / 3
+        return self.mean_days
+
+
+@frozen(kw_only=True)
+class Reviews:
+    """Reviews held while a child is on a plan or looked after."""
+
+    first_after_days: float = field(
+        validator=_positive, metadata=doc("first review due this long after the plan starts")
+    )
+    then_every_days: float = field(
+        validator=_positive, metadata=doc("later reviews due at this interval")
+    )
+    on_time_probability: float = field(
+        default=0.9, validator=_probability, metadata=doc("chance a review is held by its due date")
+    )
+    late_mean_days: float = field(
+        default=14.0, validator=_non_negative, metadata=doc("mean lateness of a late review")
+    )
+
+
+@frozen(kw_only=True)
+class Agency:
+    """One service in the partnership: its staff, working pattern and service."""
+
+    kind: AgencyKind = field(default="generic", metadata=doc("what sort of agency this is"))
+    label: str = field(default="", metadata=doc("name shown in reports"))
+    staff: int | None = field(
+        default=None,
+        validator=_at_least_one,
+        metadata=doc("staff who serve children; leave out for no queue (unlimited)"),
+    )
+    caseload: int = field(
+        default=1,
+        validator=_at_least_one,
+        metadata=doc("children one member of staff works with at once"),
+    )
+    working: Working = field(
+        default="always",
+        metadata=doc("always (24/7) or office (working days; service times in working days)"),
+    )
+    activity: str = field(default="service", metadata=doc("what the service is called"))
+    service: Distribution = field(
+        factory=Distribution, metadata=doc("time one child occupies one caseload place")
+    )
+    urgent_if: tuple[Flag, ...] = field(
+        default=(),
+        converter=tuple,
+        metadata=doc("conditions that put a child ahead of routine children on the waiting list"),
+    )
+    legal_status: LegalStatus | None = field(
+        default=None, metadata=doc("legal status a child takes on arrival (ended when they leave)")
+    )
+    support: bool = field(
+        default=False, metadata=doc("starting service here counts as receiving mental-health support")
+    )
+    deterioration_while_waiting: bool = field(
+        default=False, metadata=doc("mental health can worsen while waiting on this list")
+    )
+    identifies_mental_health: float = field(
+        default=0.0,
+        validator=_probability,
+        metadata=doc("chance this agency recognises an unrecognised mental-health need"),
+    )
+    improves_mental_health: float = field(
+        default=0.0,
+        validator=_probability,
+        metadata=doc("chance a child's mental health improves by one step at the end of service"),
+    )
+    reviews: Reviews | None = field(default=None, metadata=doc("reviews held during service"))
+    exit_outcome: str = field(
+        default="closed", metadata=doc("what leaving the partnership from here is called")
+    )
+
+    @property
+    def servers(self) -> int | None:
+        """Caseload places: staff times caseload, or ``None`` for no queue."""
+        return None if self.staff is None else self.staff * self.caseload
+
+
+@frozen(kw_only=True)
+class Information:
+    """How the information on a hand-off travels."""
+
+    complete: float = field(validator=_probability, metadata=doc("chance it arrives complete"))
+    partial: float = field(
+        default=0.0, validator=_probability, metadata=doc("chance it arrives partial")
+    )
+    lost: float = field(
+        default=0.0, validator=_probability, metadata=doc("chance it never arrives")
+    )
+    delay_mean_days: float = field(
+        default=0.0,
+        validator=_non_negative,
+        metadata=doc("mean delay before it arrives (exponential)", unit="days"),
+    )
+    due_within_days: float = field(
+        default=1.0,
+        validator=_non_negative,
+        metadata=doc("arriving later than this counts as late", unit="days"),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        total = self.complete + self.partial + self.lost
+        if abs(total - 1.0) > 1e-9:
+            raise FieldError("complete", f"complete + partial + lost must be 1, got {total:g}")
+
+
+@frozen(kw_only=True)
+class Pathway:
+    """A route from one agency to another for the children it applies to."""
+
+    source: str = field(metadata=doc("agency the child leaves (key: from)"))
+    to: str = field(metadata=doc("agency the child is referred or notified to"))
+    probability: float = field(
+        validator=_probability,
+        metadata=doc("chance an eligible child takes this pathway at the end of service"),
+    )
+    mode: Mode = field(
+        default="refer",
+        metadata=doc(
+            "refer: the child moves; parallel: also referred while staying; notify: information only"
+        ),
+    )
+    when: tuple[Flag, ...] = field(
+        default=(), converter=tuple, metadata=doc("applies only if all these conditions hold")
+    )
+    unless: tuple[Flag, ...] = field(
+        default=(), converter=tuple, metadata=doc("applies only if none of these hold")
+    )
+    min_age: int | None = field(default=None, validator=_age, metadata=doc("youngest age"))
+    max_age: int | None = field(default=None, validator=_age, metadata=doc("oldest age"))
+    delay: Distribution | None = field(
+        default=None, metadata=doc("time between leaving and arriving (default none)")
+    )
+    information: Information | None = field(
+        default=None, metadata=doc("how the information travels (leave out to not record it)")
+    )
+    label: str = field(default="", metadata=doc("name shown in reports"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise FieldError("min_age", f"min_age {self.min_age} is above max_age {self.max_age}")
+        if self.source == self.to and self.mode != "refer":
+            raise FieldError("to", f"a {self.mode} pathway cannot lead back to {self.to!r}")
+
+    @property
+    def name(self) -> str:
+        """``from -> to`` with the mode when it is not a referral."""
+        arrow = {"refer": "->", "parallel": "=>", "notify": "~>"}[self.mode]
+        return f"{self.source} {arrow} {self.to}"
+
+
+#: Rough shares of ethnic groups among children in England; set local figures in a scenario.
+DEFAULT_ETHNICITY: dict[str, float] = {
+    "White": 0.73,
+    "Asian": 0.12,
+    "Black": 0.05,
+    "Mixed": 0.07,
+    "Other": 0.03,
+}
+
+
+@frozen(kw_only=True)
+class ChildProfile:
+    """Who the children arriving through one demand stream are."""
+
+    min_age: int = field(default=0, validator=_age, metadata=doc("youngest age on arrival"))
+    max_age: int = field(default=17, validator=_age, metadata=doc("oldest age on arrival"))
+    mental_health: tuple[float, float, float] = field(
+        default=(0.8, 0.15, 0.05),
+        converter=tuple,
+        metadata=doc("shares with no need, early signs, and mental ill health"),
+    )
+    mental_health_identified: float = field(
+        default=0.5,
+        validator=_probability,
+        metadata=doc("chance an existing mental-health need is already recognised"),
+    )
+    at_risk: float = field(
+        default=0.0, validator=_probability, metadata=doc("share at risk of abuse or neglect")
+    )
+    exploitation: float = field(
+        default=0.0, validator=_probability, metadata=doc("share at risk of exploitation")
+    )
+    missing: float = field(
+        default=0.0, validator=_probability, metadata=doc("share with missing episodes")
+    )
+    send: float = field(
+        default=0.15, validator=_probability, metadata=doc("share with SEND or neurodevelopmental needs")
+    )
+    disability: float = field(default=0.05, validator=_probability, metadata=doc("share disabled"))
+    deprived: float = field(
+        default=0.2, validator=_probability, metadata=doc("share living in the most deprived areas")
+    )
+    female: float = field(default=0.5, validator=_probability, metadata=doc("share female"))
+    ethnicity: dict[str, float] = field(
+        factory=lambda: dict(DEFAULT_ETHNICITY),
+        metadata=doc("shares of each ethnic group (summing to 1)"),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.min_age > self.max_age:
+            raise FieldError("min_age", f"min_age {self.min_age} is above max_age {self.max_age}")
+        if len(self.mental_health) != 3 or any(not 0 <= p <= 1 for p in self.mental_health):
+            raise FieldError("mental_health", f"must be three probabilities, got {self.mental_health!r}")
+        if abs(sum(self.mental_health) - 1.0) > 1e-9:
+            raise FieldError("mental_health", f"shares must sum to 1, got {sum(self.mental_health):g}")
+        if not self.ethnicity or any(not 0 <= v <= 1 for v in self.ethnicity.values()):
+            raise FieldError("ethnicity", f"must be shares between 0 and 1, got {self.ethnicity!r}")
+        if abs(sum(self.ethnicity.values()) - 1.0) > 1e-6:
+            raise FieldError("ethnicity", f"shares must sum to 1, got {sum(self.ethnicity.values()):g}")
+
+
+@frozen(kw_only=True)
+class Demand:
+    """One stream of children coming to notice at an identifying agency."""
+
+    agency: str = field(metadata=doc("agency where these children first come to notice"))
+    rate_per_10k_per_year: float = field(
+        validator=_non_negative, metadata=doc("arrivals per 10,000 children per year")
+    )
+    seasonality: Seasonality = field(
+        default="none", metadata=doc("none, or school_terms (rate follows the school calendar)")
+    )
+    term_factor: float = field(
+        default=1.0, validator=_non_negative, metadata=doc("rate multiplier on school days")
+    )
+    holiday_factor: float = field(
+        default=1.0, validator=_non_negative, metadata=doc("multiplier in school holidays")
+    )
+    weekend_factor: float = field(
+        default=1.0, validator=_non_negative, metadata=doc("multiplier on weekends and bank holidays")
+    )
+    trend_per_year: float = field(
+        default=0.0, metadata=doc("growth in the rate per year (0.05 = 5% a year)")
+    )
+    crisis: bool = field(default=False, metadata=doc("these children arrive in crisis"))
+    profile: ChildProfile = field(factory=ChildProfile, metadata=doc("who the children are"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.trend_per_year <= -1:
+            raise FieldError("trend_per_year", f"must be > -1, got {self.trend_per_year!r}")
+
+
+@frozen(kw_only=True)
+class ReReferral:
+    """Children closed without support who come back."""
+
+    probability: tuple[float, float, float] = field(
+        default=(0.0, 0.0, 0.0),
+        converter=tuple,
+        metadata=doc("chance of coming back, by mental-health state (none, early signs, ill)"),
+    )
+    at_risk_probability: float = field(
+        default=0.0,
+        validator=_probability,
+        metadata=doc("chance a child at risk of harm comes back after closure"),
+    )
+    mean_delay_days: float = field(
+        default=120.0, validator=_positive, metadata=doc("mean time until they come back")
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if len(self.probability) != 3 or any(not 0 <= p <= 1 for p in self.probability):
+            raise FieldError("probability", f"must be three probabilities, got {self.probability!r}")
+
+
+@frozen(kw_only=True)
+class MentalHealth:
+    """How children's mental health changes while they wait."""
+
+    deterioration_per_year_waiting: float = field(
+        default=0.0,
+        validator=_non_negative,
+        metadata=doc("rate of worsening by one step while waiting without support"),
+    )
+    crisis_per_year_waiting: float = field(
+        default=0.0,
+        validator=_non_negative,
+        metadata=doc("rate of crisis while waiting, for children living with mental ill health"),
+    )
+    crisis_agency: str | None = field(
+        default=None, metadata=doc("agency a child in crisis presents at")
+    )
+    re_referral: ReReferral = field(factory=ReReferral, metadata=doc("closures that come back"))
+
+
+@frozen(kw_only=True)
+class ClockPoint:
+    """One end of a clock: an event at one of some agencies."""
+
+    agency: tuple[str, ...] = field(
+        converter=lambda v: (v,) if isinstance(v, str) else tuple(v),
+        metadata=doc("agency (or list of agencies)"),
+    )
+    event: ClockEvent = field(
+        default="arrive", metadata=doc("arrive (referral received), start or end of service")
+    )
+
+
+@frozen(kw_only=True)
+class Clock:
+    """A statutory or NHS timescale measured on every child it applies to."""
+
+    label: str = field(metadata=doc("what the clock measures"))
+    start: ClockPoint = field(metadata=doc("when the clock starts"))
+    stop: ClockPoint = field(metadata=doc("when it stops (the first such event after the start)"))
+    limit: float = field(validator=_positive, metadata=doc("the timescale"))
+    unit: ClockUnit = field(
+        default="working_days", metadata=doc("working_days, days, hours or weeks")
+    )
+    source: str = field(default="", metadata=doc("where the timescale comes from"))
+
+    @property
+    def limit_days(self) -> float:
+        """The limit in days of its own kind (working or calendar)."""
+        return {"working_days": 1.0, "days": 1.0, "hours": 1 / 24, "weeks": 7.0}[
+            self.unit
+        ] * self.limit
+
+
+@frozen(kw_only=True)
+class Flow:
+    """Which agencies count as each stage of the contact-to-plan funnel."""
+
+    contact: tuple[str, ...] = field(default=(), converter=tuple, metadata=doc("contacts"))
+    referral: tuple[str, ...] = field(default=(), converter=tuple, metadata=doc("referrals"))
+    assessment: tuple[str, ...] = field(default=(), converter=tuple, metadata=doc("assessments"))
+    plan: tuple[str, ...] = field(default=(), converter=tuple, metadata=doc("plans and care"))
+    camhs_referral: tuple[str, ...] = field(
+        default=(), converter=tuple, metadata=doc("CAMHS referrals (single point of access)")
+    )
+    camhs_support: tuple[str, ...] = field(
+        default=(), converter=tuple, metadata=doc("CAMHS support started (treatment services)")
+    )
+
+
+@frozen(kw_only=True)
+class Term:
+    """One school term (or half term), inclusive dates."""
+
+    start: dt.date = field(metadata=doc("first day"))
+    end: dt.date = field(metadata=doc("last day"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.end < self.start:
+            raise FieldError("end", f"term ends {self.end} before it starts {self.start}")
+
+
+@frozen(kw_only=True)
+class CalendarSettings:
+    """Working days and school terms."""
+
+    bank_holidays: bool = field(
+        default=True, metadata=doc("England and Wales bank holidays are not working days")
+    )
+    terms: tuple[Term, ...] | None = field(
+        default=None,
+        converter=lambda v: None if v is None else tuple(v),
+        metadata=doc("school terms; leave out for the English default pattern"),
+    )
+
+
+@frozen(kw_only=True)
+class Scenario:
+    """A whole partnership and its demand, as read from one scenario file."""
+
+    name: str = field(metadata=doc("name of the partnership"))
+    description: str = field(default="", metadata=doc("what the scenario is for"))
+    start_date: dt.date = field(
+        default=dt.date(2025, 4, 1), metadata=doc("date of day 0 of the simulation")
+    )
+    children: int = field(
+        default=10_000, validator=_at_least_one, metadata=doc("children (0 to 17) living in the area")
+    )
+    duration_days: float = field(
+        default=730.0, validator=_positive, metadata=doc("simulated time", unit="days")
+    )
+    warmup_days: float = field(
+        default=0.0, validator=_non_negative, metadata=doc("start-up period left out of statistics")
+    )
+    seed: int = field(default=1, metadata=doc("root random seed"))
+    calendar: CalendarSettings = field(factory=CalendarSettings, metadata=doc("calendar"))
+    demand: dict[str, Demand] = field(factory=dict, metadata=doc("streams of children"))
+    agencies: dict[str, Agency] = field(factory=dict, metadata=doc("the agencies"))
+    pathways: tuple[Pathway, ...] = field(default=(), converter=tuple, metadata=doc("pathways"))
+    clocks: dict[str, Clock] = field(factory=dict, metadata=doc("timescales to measure"))
+    mental_health: MentalHealth = field(factory=MentalHealth, metadata=doc("mental health"))
+    flow: Flow = field(factory=Flow, metadata=doc("funnel stages"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.warmup_days >= self.duration_days:
+            raise FieldError(
+                "warmup_days",
+                f"warmup_days ({self.warmup_days:g}) must be shorter than duration_days "
+                f"({self.duration_days:g})"
+            )
+        if self.seed < 0:
+            raise FieldError("seed", f"must be >= 0, got {self.seed}")
+
+    @property
+    def agency_ids(self) -> tuple[str, ...]:
+        """Agency keys in file order; an agency's index is its code in the event log."""
+        return tuple(self.agencies)

@@ -1,0 +1,1 @@
+"""The jtai-sim command line and the mock-inspection runner."""

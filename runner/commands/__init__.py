@@ -1,0 +1,1 @@
+"""Subcommands of ``jtai-sim``, one module per family; each exports ``COMMANDS``."""

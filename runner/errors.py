@@ -1,0 +1,32 @@
+"""How the command line reports user mistakes: one line on stderr, exit code 2."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from jtai_sim.errors import InputError, JtaiError
+
+
+class UserError(click.ClickException):
+    """A mistake in what the user gave us; click prints it and exits with code 2."""
+
+    exit_code = 2
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"jtai-sim: error: {self.format_message()}", err=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn library input errors raised inside the block into :class:`UserError`."""
+    try:
+        yield
+    except InputError as exc:
+        raise UserError(str(exc)) from None
+    except JtaiError as exc:
+        click.echo(f"jtai-sim: error: {exc}", err=True)
+        sys.exit(1)
