@@ -50,7 +50,16 @@ from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.eventlog import Completeness, EventKind, EventLog
 from jtai_sim.partnership import Partnership
 from jtai_sim.randomness import Streams
-from jtai_sim.scenario import FLAGS, LEGAL_STATUSES, Agency, Demand, Pathway, Scenario
+from jtai_sim.scenario import (
+    FLAGS,
+    LEGAL_STATUSES,
+    Agency,
+    Backlog,
+    ChildProfile,
+    Demand,
+    Pathway,
+    Scenario,
+)
 
 BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
 _YEAR = 365.25
@@ -64,7 +73,7 @@ ARRIVE, WAIT, START, END, EXIT = (
     int(EventKind.END),
     int(EventKind.EXIT),
 )
-FROM_DEMAND, FROM_CRISIS, FROM_RETURN = -1, -2, -3
+FROM_DEMAND, FROM_CRISIS, FROM_RETURN, FROM_BACKLOG = -1, -2, -3, -4
 
 
 class Child:
@@ -201,10 +210,13 @@ class Desk:
         self.urgent_mask = sum(BIT[f] for f in spec.urgent_if)
         self.fifo: deque[Journey] = deque()
         self.heap: list[tuple[int, int, Journey]] = []
+        self.waiting = 0  # children on the list (lazily removed ones excluded)
+        self.renege_rate = spec.leave_list_per_year / _YEAR
         self.draw = engine.streams.durations(spec.service, "service", key)
         self.refer: list[_Route] = []
         self.parallel: list[_Route] = []
         self.notify: list[_Route] = []
+        self.on_start: list[_Route] = []  # parallel referrals and notifications made at start
         self.cumulative: list[float] = []  # fast path: unconditional referral chances
         self.conditional = False
         self.needs_mask = self.priority
@@ -214,7 +226,7 @@ class Desk:
         self.needs_mask = (
             self.priority
             or self.conditional
-            or any(r.conditional for r in self.parallel + self.notify)
+            or any(r.conditional for r in self.parallel + self.notify + self.on_start)
         )
         total = 0.0
         self.cumulative = []
@@ -222,8 +234,20 @@ class Desk:
             total += route.p
             self.cumulative.append(total)
 
-    def queue_length(self) -> int:
-        return len(self.heap) if self.priority else len(self.fifo)
+    def next_waiting(self) -> Journey | None:
+        """Take the next child off the list (skipping children already taken off)."""
+        while True:
+            if self.priority:
+                if not self.heap:
+                    return None
+                journey = heapq.heappop(self.heap)[2]
+            else:
+                if not self.fifo:
+                    return None
+                journey = self.fifo.popleft()
+            if journey.token > 0:
+                self.waiting -= 1
+                return journey
 
 
 class Engine:
@@ -261,7 +285,10 @@ class Engine:
         for pathway in scenario.pathways:
             desk = self.desks[self.index[pathway.source]]
             route = _Route(pathway, self.index[pathway.to], self.streams)
-            getattr(desk, pathway.mode).append(route)
+            if pathway.at == "start":
+                desk.on_start.append(route)
+            else:
+                getattr(desk, pathway.mode).append(route)
         for desk in self.desks:
             desk.compile_routes()
         mh = scenario.mental_health
@@ -291,6 +318,9 @@ class Engine:
 
         ``progress`` is called with the clock after each ``step_days`` slice.
         """
+        for desk in self.desks:
+            if desk.spec.backlog is not None:
+                self._backlog(desk, desk.spec.backlog)
         for i, (key, demand) in enumerate(self.scenario.demand.items()):
             DemandStream(self, i, key, demand).start()
         horizon = self.scenario.duration_days
@@ -302,6 +332,26 @@ class Engine:
             if progress is not None:
                 progress(t)
 
+    def _backlog(self, desk: Desk, backlog: Backlog) -> None:
+        """Fill ``desk`` as it stands on day 0: children part-way through service
+        (each with a uniform fraction of a fresh service time left), then the list."""
+        profiles = ChildProfiles(self.streams.generator("backlog", desk.key), backlog.profile)
+        left = self.streams.uniform("backlog", desk.key, "remaining")
+        stream = f"backlog:{desk.key}"
+        in_service = backlog.in_service
+        if in_service is None:
+            in_service = desk.servers or 0
+        if desk.servers is not None:
+            in_service = min(in_service, desk.servers)
+        for i in range(in_service + backlog.waiting):
+            row = profiles.next()
+            child = self.new_child(row[0], -1)
+            child.mh, child.identified, child.at_risk, child.exploitation = row[1:5]
+            child.missing, child.send, child.disability, child.deprived = row[5:9]
+            self.children.append((child.id, stream, 0.0, *row))
+            journey = Journey(child, desk.index)
+            self.arrive(journey, desk, FROM_BACKLOG, part_done=left() if i < in_service else None)
+
     # -- children ----------------------------------------------------------------
     def new_child(self, age: int, stream: int) -> Child:
         self.children_created += 1
@@ -310,7 +360,9 @@ class Engine:
         return child
 
     # -- the life of a journey at a desk ----------------------------------------
-    def arrive(self, journey: Journey, desk: Desk, source: int) -> None:
+    def arrive(
+        self, journey: Journey, desk: Desk, source: int, part_done: float | None = None
+    ) -> None:
         now = self.env.now
         child = journey.child
         child.open += 1
@@ -329,20 +381,25 @@ class Engine:
             self._log((now, child.id, desk.index, int(EventKind.STATUS), -1, _STATUS_CODE[spec.legal_status], 0.0))
         servers = desk.servers
         if servers is None or desk.busy < servers:
-            self.start(journey, desk)
+            self.start(journey, desk, part_done)
             return
-        self._log((now, child.id, desk.index, WAIT, -1, urgent, float(desk.queue_length())))
+        self._log((now, child.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
+        desk.waiting += 1
         if desk.priority:
             heapq.heappush(desk.heap, (1 - urgent, journey.token, journey))
         else:
             desk.fifo.append(journey)
         if spec.deterioration_while_waiting:
             self._watch(journey, desk)
+        if desk.renege_rate > 0:
+            self._at(self.hazard() / desk.renege_rate, self._taken_off, (journey, desk, journey.token))
 
-    def start(self, journey: Journey, desk: Desk) -> None:
+    def start(self, journey: Journey, desk: Desk, remaining: float | None = None) -> None:
         now = self.env.now
         desk.busy += 1
         length = desk.draw()
+        if remaining is not None:
+            length *= remaining
         if desk.office:
             cal = self.calendar
             w = cal.to_working(now)
@@ -357,9 +414,11 @@ class Engine:
         self._log((begin, child.id, desk.index, START, -1, int(journey.urgent), begin - journey.arrived))
         if desk.spec.support and not child.supported:
             child.supported = True
+        if desk.on_start:
+            self._side_routes(journey, desk, desk.on_start)
         if desk.spec.reviews is not None:
             self._at(begin - now + desk.spec.reviews.first_after_days, self._review_due,
-                     (journey, desk, token, begin))
+                     (journey, desk, token, 0))
         self._at(finish - now, self._finish, (journey, desk, begin))
 
     def _finish(self, event: Any) -> None:
@@ -368,11 +427,10 @@ class Engine:
         child = journey.child
         self._log((now, child.id, desk.index, END, -1, 0, now - begin))
         desk.busy -= 1
-        if desk.priority:
-            if desk.heap:
-                self.start(heapq.heappop(desk.heap)[2], desk)
-        elif desk.fifo:
-            self.start(desk.fifo.popleft(), desk)
+        if desk.waiting:
+            waiting = desk.next_waiting()
+            if waiting is not None:
+                self.start(waiting, desk)
         spec = desk.spec
         if child.mh and not child.identified and spec.identifies_mental_health:
             if self.outcome_u() < spec.identifies_mental_health:
@@ -386,17 +444,24 @@ class Engine:
         self.route(journey, desk)
 
     # -- routing -------------------------------------------------------------------
+    def _side_routes(self, journey: Journey, desk: Desk, routes: list[_Route]) -> None:
+        """Notifications and parallel referrals: the journey itself stays where it is."""
+        child = journey.child
+        mask = journey.mask()
+        for route in routes:
+            if route.applies(mask, child.age) and self.outcome_u() < route.p:
+                if route.pathway.mode == "notify":
+                    self._send(journey, desk, route, int(EventKind.NOTIFY))
+                else:
+                    fork = Journey(child, journey.origin)
+                    fork.crisis = journey.crisis
+                    self._send(fork, desk, route, int(EventKind.FORK))
+
     def route(self, journey: Journey, desk: Desk) -> None:
         child = journey.child
         mask = journey.mask() if desk.needs_mask else 0
-        for route in desk.notify:
-            if route.applies(mask, child.age) and self.outcome_u() < route.p:
-                self._send(journey, desk, route, int(EventKind.NOTIFY))
-        for route in desk.parallel:
-            if route.applies(mask, child.age) and self.outcome_u() < route.p:
-                fork = Journey(child, journey.origin)
-                fork.crisis = journey.crisis
-                self._send(fork, desk, route, int(EventKind.HANDOFF))
+        if desk.notify or desk.parallel:
+            self._side_routes(journey, desk, desk.notify + desk.parallel)
         u = self.route_u[desk.index]()
         chosen: _Route | None = None
         if desk.conditional:
@@ -455,10 +520,10 @@ class Engine:
         journey.child.open -= 1
         self.arrive(journey, target, source)
 
-    def leave(self, journey: Journey, desk: Desk) -> None:
+    def leave(self, journey: Journey, desk: Desk, taken_off: bool = False) -> None:
         now = self.env.now
         child = journey.child
-        self._log((now, child.id, desk.index, EXIT, -1, int(child.supported), 0.0))
+        self._log((now, child.id, desk.index, EXIT, -1, int(child.supported), float(taken_off)))
         if child.status_owner is journey:
             child.status = "none"
             child.status_owner = None
@@ -478,6 +543,16 @@ class Engine:
         journey: Journey = event._value
         journey.child.open -= 1
         self.arrive(journey, self.desks[journey.origin], FROM_RETURN)
+
+    def _taken_off(self, event: Any) -> None:
+        """A waiting child is taken off the list unseen: their referral is closed."""
+        journey, desk, token = event._value
+        if journey.token != token:
+            return
+        journey.token = -1  # the list skips it when it comes to the front
+        desk.waiting -= 1
+        journey.child.open -= 1
+        self.leave(journey, desk, taken_off=True)
 
     # -- mental health while waiting --------------------------------------------------
     def _watch(self, journey: Journey, desk: Desk) -> None:
@@ -521,7 +596,11 @@ class Engine:
         if self.review_u() >= reviews.on_time_probability:
             late = self.review_late() * reviews.late_mean_days
         self._at(late, self._review_held, (journey, desk, token, late))
-        self._at(reviews.then_every_days, self._review_due, (journey, desk, token, 0.0))
+        count = event._value[3] + 1
+        gap = reviews.then_every_days
+        if count == 1 and reviews.second_after_days is not None:
+            gap = reviews.second_after_days
+        self._at(gap, self._review_due, (journey, desk, token, count))
 
     def _review_held(self, event: Any) -> None:
         journey, desk, token, late = event._value
@@ -543,7 +622,7 @@ class DemandStream:
         self.desk = engine.desks[engine.index[demand.agency]]
         self.gap = engine.streams.exponential("arrivals", key)
         self.thin = engine.streams.uniform("arrivals", key, "thinning")
-        self.profiles = ChildProfiles(engine.streams.generator("children", key), demand)
+        self.profiles = ChildProfiles(engine.streams.generator("children", key), demand.profile)
         self.modulated = (
             demand.seasonality != "none"
             or demand.weekend_factor != 1.0
@@ -598,7 +677,7 @@ class DemandStream:
         child.send = send
         child.disability = disability
         child.deprived = deprived
-        engine.children.append((child.id, self.index, engine.env.now, *row))
+        engine.children.append((child.id, self.key, engine.env.now, *row))
         journey = Journey(child, self.desk.index)
         journey.crisis = self.demand.crisis
         engine.arrive(journey, self.desk, FROM_DEMAND)
@@ -616,9 +695,9 @@ class ChildProfiles:
 
     BLOCK = 1024
 
-    def __init__(self, gen: Any, demand: Demand) -> None:
+    def __init__(self, gen: Any, profile: ChildProfile) -> None:
         self.gen = gen
-        self.profile = demand.profile
+        self.profile = profile
         self.groups = list(self.profile.ethnicity)
         self.buffer: list[tuple[Any, ...]] = []
 
@@ -638,7 +717,9 @@ class ChildProfiles:
         mh = np.searchsorted(np.cumsum(p.mental_health)[:-1], u[1], side="right")
         identified = (mh > 0) & (u[2] < p.mental_health_identified)
         shares = np.cumsum(list(p.ethnicity.values()))
-        group = np.minimum(np.searchsorted(shares, u[11], side="right"), len(shares) - 1)
+        group = np.asarray(self.groups, dtype=object)[
+            np.minimum(np.searchsorted(shares, u[11], side="right"), len(shares) - 1)
+        ]
         columns = [
             age, mh, identified, u[3] < p.at_risk, u[4] < p.exploitation, u[5] < p.missing,
             u[6] < p.send, u[7] < p.disability, u[8] < p.deprived, u[9] < p.female, group,

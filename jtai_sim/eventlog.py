@@ -44,7 +44,8 @@ class EventKind(enum.IntEnum):
 
     #: child created (first came to notice); detail = demand stream index, value = age
     CHILD = 0
-    #: referral received at ``agency`` from ``other`` (-1: new demand, -2: crisis);
+    #: referral received at ``agency`` from ``other`` (-1: new demand, -2: crisis,
+    #: -3: coming back after closure, -4: already waiting when the run started);
     #: detail = 1 if urgent; value = 1 if a re-referral
     ARRIVE = 1
     #: joined the waiting list; detail = 1 if urgent; value = queue length ahead
@@ -53,7 +54,8 @@ class EventKind(enum.IntEnum):
     START = 3
     #: service ended; value = service length in days (clock)
     END = 4
-    #: left the partnership from ``agency``; detail = 1 if supported at some point
+    #: left the partnership from ``agency``; detail = 1 if supported at some point;
+    #: value = 1 if taken off the waiting list unseen (no END row precedes it)
     EXIT = 5
     #: hand-off sent from ``agency`` to ``other``; detail = :class:`Completeness`,
     #: value = information delay in days
@@ -76,6 +78,9 @@ class EventKind(enum.IntEnum):
     #: notification (information only) sent from ``agency`` to ``other``;
     #: detail = Completeness, value = delay
     NOTIFY = 14
+    #: parallel referral: ``other`` takes the child on while ``agency`` keeps them;
+    #: detail = Completeness, value = delay
+    FORK = 15
 
 
 class Completeness(enum.IntEnum):

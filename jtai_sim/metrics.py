@@ -111,54 +111,56 @@ _EVENT_KIND = {"arrive": _K.ARRIVE, "start": _K.START, "end": _K.END}
 
 
 def clock_instances(run: Run) -> pd.DataFrame:
-    """One row per clock started in the window: child, start, stop, elapsed, outcome."""
+    """One row per clock started in the window: child, start, stop, elapsed, outcome.
+
+    A clock runs from a ``start`` event to the same child's first ``stop`` event
+    before the clock starts again (a new strategy discussion restarts the
+    conference clock, as Working Together says). Without a stop it is
+    ``breached`` if, once past its limit, the child is still with a start or
+    stop agency (still waiting for what the clock measures), ``pending`` if the
+    run ends before the limit, and ``not_reached`` if the child moved on to
+    something else (no conference was needed, the referral was turned down).
+    """
     rec = run.log.records()
     index = {k: i for i, k in enumerate(run.agency_ids)}
-    exits = _rows(run, _K.EXIT)[["child", "time"]].sort_values("time")
+    horizon = run.duration_days
     frames = []
     for key, clock in run.scenario.clocks.items():
-        start = _points(rec, [index[a] for a in clock.start.agency], _EVENT_KIND[clock.start.event])
+        start_ids = [index[a] for a in clock.start.agency]
+        stop_ids = [index[a] for a in clock.stop.agency]
+        start = _points(rec, start_ids, _EVENT_KIND[clock.start.event])
+        start = start.sort_values(["child", "time"], kind="stable")
+        start["bound"] = start.groupby("child")["time"].shift(-1).fillna(horizon)
         start = start[start["time"] >= run.warmup_days]
-        stop = _points(rec, [index[a] for a in clock.stop.agency], _EVENT_KIND[clock.stop.event])
         if start.empty:
             continue
+        stop = _points(rec, stop_ids, _EVENT_KIND[clock.stop.event])
         start = start.sort_values("time").rename(columns={"time": "start"})
         stop = stop.sort_values("time").rename(columns={"time": "stop"})
-        merged = pd.merge_asof(
+        m = pd.merge_asof(
             start, stop, left_on="start", right_on="stop", by="child", direction="forward"
         )
-        left = pd.merge_asof(
-            merged.sort_values("start"),
-            exits.rename(columns={"time": "left"}),
-            left_on="start",
-            right_on="left",
-            by="child",
-            direction="forward",
+        late_stop = m["stop"] >= m["bound"]
+        m.loc[late_stop, "stop"] = np.nan
+        stopped = m["stop"].notna().to_numpy()
+        present = _present(rec, sorted(set(start_ids) | set(stop_ids)), m)
+        start_t = m["start"].to_numpy(np.float64)
+        end = np.where(stopped, m["stop"].to_numpy(np.float64), m["bound"].to_numpy(np.float64))
+        elapsed = _elapsed(run, start_t, end, clock.unit)
+        over = elapsed > clock.limit + 1e-9
+        at_horizon = m["bound"].to_numpy(np.float64) >= horizon
+        outcome = np.select(
+            [stopped & ~over, stopped & over, present & over, present & at_horizon],
+            ["met", "breached", "breached", "pending"],
+            "not_reached",
         )
-        horizon = run.duration_days
-        end = left["stop"].fillna(horizon).to_numpy(np.float64)
-        elapsed = _elapsed(run, left["start"].to_numpy(np.float64), end, clock.unit)
-        stopped = left["stop"].notna().to_numpy()
-        child_left = left["left"].notna().to_numpy()
-        limit = clock.limit
-        outcome = np.where(
-            stopped,
-            np.where(elapsed <= limit + 1e-9, "met", "breached"),
-            np.where(
-                elapsed > limit + 1e-9,
-                "breached",
-                np.where(child_left, "not_reached", "pending"),
-            ),
-        )
-        # a child who left before the limit without reaching the stop was never due
-        outcome = np.where(~stopped & child_left & (elapsed > limit + 1e-9), "not_reached", outcome)
         frames.append(
             pd.DataFrame(
                 {
                     "clock": key,
-                    "child": left["child"].to_numpy(),
-                    "start": left["start"].to_numpy(),
-                    "stop": left["stop"].to_numpy(),
+                    "child": m["child"].to_numpy(),
+                    "start": start_t,
+                    "stop": m["stop"].to_numpy(),
                     "elapsed": elapsed,
                     "stopped": stopped,
                     "outcome": outcome,
@@ -170,6 +172,37 @@ def clock_instances(run: Run) -> pd.DataFrame:
             columns=["clock", "child", "start", "stop", "elapsed", "stopped", "outcome"]
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _present(rec: np.ndarray, agencies: list[int], m: pd.DataFrame) -> np.ndarray:
+    """Whether each child in ``m`` is still with one of ``agencies`` just before ``bound``."""
+    here = rec[np.isin(rec["agency"], agencies)]
+    arrive = here["kind"] == int(_K.ARRIVE)
+    depart = (here["kind"] == int(_K.END)) | (
+        (here["kind"] == int(_K.EXIT)) & (here["value"] > 0.5)
+    )
+    sel = here[arrive | depart]
+    steps = pd.DataFrame(
+        {
+            "child": sel["child"].astype(np.int64),
+            "time": sel["time"],
+            "step": np.where(sel["kind"] == int(_K.ARRIVE), 1, -1),
+        }
+    ).sort_values(["child", "time"], kind="stable")
+    steps["count"] = steps.groupby("child")["step"].cumsum()
+    probe = m[["child", "bound"]].copy()
+    probe["order"] = np.arange(len(probe))
+    probe = probe.sort_values("bound")
+    found = pd.merge_asof(
+        probe,
+        steps.sort_values("time")[["child", "time", "count"]],
+        left_on="bound",
+        right_on="time",
+        by="child",
+        direction="backward",
+        allow_exact_matches=False,
+    ).sort_values("order")
+    return (found["count"].fillna(0).to_numpy() > 0)
 
 
 def _points(rec: np.ndarray, agencies: list[int], kind: EventKind) -> pd.DataFrame:
@@ -240,11 +273,13 @@ def flow(run: Run) -> pd.DataFrame:
 
 
 def camhs_outcomes(run: Run) -> pd.DataFrame:
-    """What became of CAMHS referrals made in the window, seen at the end of the run.
+    """What became of the CAMHS referrals of the last year, seen at the end of the run.
 
-    ``supported``: support started; ``closed``: left CAMHS without support;
-    ``waiting``: neither yet. Also the mean and 90th-percentile wait from
-    referral to support, in days.
+    As the Children's Commissioner counts them: referrals made in the final 365
+    days (or the whole window, if shorter) and their state on the last day.
+    ``supported``: support started; ``closed``: left CAMHS without support
+    (rejected, taken off the list, or referred elsewhere); ``waiting``: neither
+    yet. Also the mean and 90th-percentile wait from referral to support, in days.
     """
     flow_spec = run.scenario.flow
     if not flow_spec.camhs_referral:
@@ -255,10 +290,15 @@ def camhs_outcomes(run: Run) -> pd.DataFrame:
     camhs = spa + support
     rec = run.log.records()
     refs = _points(rec, spa, _K.ARRIVE)
-    refs = refs[refs["time"] >= run.warmup_days].sort_values("time")
-    # the next referral of the same child bounds what belongs to this one
+    since = max(run.warmup_days, run.duration_days - 365.25)
+    refs = refs[refs["time"] >= since].sort_values("time")
     starts = _points(rec, support, _K.START).sort_values("time")
-    ends = _points(rec, camhs, _K.EXIT).sort_values("time")
+    leaving = (rec["kind"] == int(_K.EXIT)) | (
+        (rec["kind"] == int(_K.HANDOFF)) & ~np.isin(rec["other"], camhs)
+    )
+    sel = rec[leaving & np.isin(rec["agency"], camhs)]
+    ends = pd.DataFrame({"child": sel["child"].astype(np.int64), "time": sel["time"]})
+    ends = ends.sort_values("time")
     m = pd.merge_asof(
         refs, starts.rename(columns={"time": "supported"}), left_on="time",
         right_on="supported", by="child", direction="forward",
@@ -291,12 +331,17 @@ def camhs_outcomes(run: Run) -> pd.DataFrame:
 def handoffs(run: Run) -> pd.DataFrame:
     """Hand-offs and notifications per pathway by how the information arrived."""
     rec = run.log.records()
-    sel = rec[np.isin(rec["kind"], [int(_K.HANDOFF), int(_K.NOTIFY)]) & (rec["time"] >= run.warmup_days)]
+    kinds = [int(_K.HANDOFF), int(_K.NOTIFY), int(_K.FORK)]
+    sel = rec[np.isin(rec["kind"], kinds) & (rec["time"] >= run.warmup_days)]
     frame = pd.DataFrame(
         {
             "source": np.asarray(run.agency_ids, dtype=object)[sel["agency"]] if len(sel) else [],
             "to": np.asarray(run.agency_ids, dtype=object)[sel["other"]] if len(sel) else [],
-            "mode": np.where(sel["kind"] == int(_K.NOTIFY), "notify", "refer/parallel"),
+            "mode": np.select(
+                [sel["kind"] == int(_K.NOTIFY), sel["kind"] == int(_K.FORK)],
+                ["notify", "parallel"],
+                "refer",
+            ),
             "completeness": sel["detail"],
             "delay": sel["value"].astype(np.float64),
         }
@@ -306,7 +351,7 @@ def handoffs(run: Run) -> pd.DataFrame:
         if p.information is not None:
             due[(p.source, p.to)] = p.information.due_within_days
     out = []
-    for (source, to), rows in frame.groupby(["source", "to"], sort=False):
+    for (source, to, mode), rows in frame.groupby(["source", "to", "mode"], sort=False):
         recorded = rows[rows["completeness"] != int(Completeness.NOT_RECORDED)]
         n = len(recorded)
         if not n:
@@ -314,9 +359,10 @@ def handoffs(run: Run) -> pd.DataFrame:
         limit = due.get((source, to), np.inf)
         out.append(
             {
-                "pathway": f"{source} -> {to}",
+                "pathway": f"{source} {_ARROW[mode]} {to}",
                 "source": source,
                 "to": to,
+                "mode": mode,
                 "handoffs": n,
                 "complete_share": float((recorded["completeness"] == 0).mean()),
                 "partial_share": float((recorded["completeness"] == 1).mean()),
@@ -328,9 +374,12 @@ def handoffs(run: Run) -> pd.DataFrame:
         )
     return pd.DataFrame(
         out,
-        columns=["pathway", "source", "to", "handoffs", "complete_share", "partial_share",
+        columns=["pathway", "source", "to", "mode", "handoffs", "complete_share", "partial_share",
                  "lost_share", "late_share"],
     )
+
+
+_ARROW = {"refer": "->", "parallel": "=>", "notify": "~>"}
 
 
 def mental_health(run: Run) -> pd.DataFrame:

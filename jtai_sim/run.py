@@ -103,14 +103,7 @@ class Run:
     def children(self) -> pd.DataFrame:
         """One row per child: who they are when they first came to notice."""
         frame = pd.DataFrame(self._children, columns=list(CHILD_COLUMNS))
-        streams = list(self.scenario.demand)
-        frame["stream"] = pd.Categorical.from_codes(frame["stream"], categories=streams)
-        groups: list[str] = []
-        for demand in self.scenario.demand.values():
-            groups += [g for g in demand.profile.ethnicity if g not in groups]
-        names = [list(d.profile.ethnicity) for d in self.scenario.demand.values()]
-        codes = frame["stream"].cat.codes.to_numpy()
-        frame["ethnicity"] = [names[s][e] for s, e in zip(codes, frame["ethnicity"], strict=True)]
+        frame["stream"] = frame["stream"].astype("category")
         for col in ("identified", "at_risk", "exploitation", "missing", "send", "disability",
                     "deprived", "female"):
             frame[col] = frame[col].astype(bool)

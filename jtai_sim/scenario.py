@@ -173,6 +173,10 @@ class Reviews:
     first_after_days: float = field(
         validator=_positive, metadata=doc("first review due this long after the plan starts")
     )
+    second_after_days: float | None = field(
+        default=None,
+        metadata=doc("second review due this long after the first (default: then_every_days)"),
+    )
     then_every_days: float = field(
         validator=_positive, metadata=doc("later reviews due at this interval")
     )
@@ -182,6 +186,24 @@ class Reviews:
     late_mean_days: float = field(
         default=14.0, validator=_non_negative, metadata=doc("mean lateness of a late review")
     )
+
+
+@frozen(kw_only=True)
+class Backlog:
+    """Children already waiting on an agency's list when the simulation starts."""
+
+    waiting: int = field(validator=_non_negative, metadata=doc("children on the list on day 0"))
+    in_service: int | None = field(
+        default=None,
+        metadata=doc(
+            "children already part-way through service on day 0 (default: every place filled)"
+        ),
+    )
+    profile: ChildProfile = field(factory=lambda: ChildProfile(), metadata=doc("who they are"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.in_service is not None and self.in_service < 0:
+            raise FieldError("in_service", f"must be >= 0, got {self.in_service}")
 
 
 @frozen(kw_only=True)
@@ -222,6 +244,11 @@ class Agency:
     deterioration_while_waiting: bool = field(
         default=False, metadata=doc("mental health can worsen while waiting on this list")
     )
+    leave_list_per_year: float = field(
+        default=0.0,
+        validator=_non_negative,
+        metadata=doc("rate at which a waiting child is taken off the list unseen (closed)"),
+    )
     identifies_mental_health: float = field(
         default=0.0,
         validator=_probability,
@@ -233,6 +260,9 @@ class Agency:
         metadata=doc("chance a child's mental health improves by one step at the end of service"),
     )
     reviews: Reviews | None = field(default=None, metadata=doc("reviews held during service"))
+    backlog: Backlog | None = field(
+        default=None, metadata=doc("children already waiting when the simulation starts")
+    )
     exit_outcome: str = field(
         default="closed", metadata=doc("what leaving the partnership from here is called")
     )
@@ -287,6 +317,12 @@ class Pathway:
             "refer: the child moves; parallel: also referred while staying; notify: information only"
         ),
     )
+    at: Literal["start", "end"] = field(
+        default="end",
+        metadata=doc(
+            "when a parallel referral or notification is made: at the start or end of service"
+        ),
+    )
     when: tuple[Flag, ...] = field(
         default=(), converter=tuple, metadata=doc("applies only if all these conditions hold")
     )
@@ -308,6 +344,9 @@ class Pathway:
             raise FieldError("min_age", f"min_age {self.min_age} is above max_age {self.max_age}")
         if self.source == self.to and self.mode != "refer":
             raise FieldError("to", f"a {self.mode} pathway cannot lead back to {self.to!r}")
+        if self.at == "start" and self.mode == "refer":
+            raise FieldError("at", "a referral moves the child when service ends; use mode "
+                             "'parallel' or 'notify' for one made at the start")
 
     @property
     def name(self) -> str:
