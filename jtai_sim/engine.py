@@ -44,7 +44,6 @@ from typing import Any
 import numpy as np
 import simpy
 from simpy.core import NORMAL
-from simpy.events import Event
 
 from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.eventlog import Completeness, EventKind, EventLog
@@ -74,6 +73,21 @@ ARRIVE, WAIT, START, END, EXIT = (
     int(EventKind.EXIT),
 )
 FROM_DEMAND, FROM_CRISIS, FROM_RETURN, FROM_BACKLOG = -1, -2, -3, -4
+
+
+class _Call:
+    """The lightest thing SimPy's scheduler can process: callbacks and a payload.
+
+    ``Environment.step`` only reads ``callbacks`` and ``_ok`` of what it pops, so
+    the engine schedules these instead of full :class:`simpy.events.Event` objects.
+    """
+
+    __slots__ = ("_ok", "_value", "callbacks")
+
+    def __init__(self, callback: Callable[[Any], None], payload: object) -> None:
+        self.callbacks: list[Callable[[Any], None]] | None = [callback]
+        self._ok = True
+        self._value = payload
 
 
 class Child:
@@ -212,6 +226,12 @@ class Desk:
         self.heap: list[tuple[int, int, Journey]] = []
         self.waiting = 0  # children on the list (lazily removed ones excluded)
         self.renege_rate = spec.leave_list_per_year / _YEAR
+        self.support = spec.support
+        self.reviews = spec.reviews
+        self.identifies = spec.identifies_mental_health
+        self.improves = spec.improves_mental_health
+        self.watch = spec.deterioration_while_waiting
+        self.route_u = engine.streams.uniform("routing", key)
         self.draw = engine.streams.durations(spec.service, "service", key)
         self.refer: list[_Route] = []
         self.parallel: list[_Route] = []
@@ -296,7 +316,6 @@ class Engine:
         self.crisis_rate = mh.crisis_per_year_waiting / _YEAR
         self.crisis_desk = self.index[mh.crisis_agency] if mh.crisis_agency else None
         self.hazard = self.streams.exponential("mental_health", "hazard")
-        self.route_u = {d.index: self.streams.uniform("routing", d.key) for d in self.desks}
         self.info_u = self.streams.uniform("information")
         self.info_delay = self.streams.exponential("information", "delay")
         self.outcome_u = self.streams.uniform("outcomes")
@@ -306,12 +325,12 @@ class Engine:
 
     # -- scheduling ------------------------------------------------------------
     def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
+        """Call ``callback`` with an event carrying ``payload`` after ``delay`` days."""
         env = self.env
-        event = Event(env)
-        event.callbacks = [callback]
-        event._ok = True
-        event._value = payload
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))  # type: ignore[attr-defined]
+        heappush(
+            env._queue,  # type: ignore[attr-defined]
+            (env._now + delay, NORMAL, next(env._eid), _Call(callback, payload)),  # type: ignore[attr-defined]
+        )
 
     def run(self, progress: Callable[[float], None] | None = None, step_days: float = 7.0) -> None:
         """Simulate from day 0 to the scenario's ``duration_days``.
@@ -389,7 +408,7 @@ class Engine:
             heapq.heappush(desk.heap, (1 - urgent, journey.token, journey))
         else:
             desk.fifo.append(journey)
-        if spec.deterioration_while_waiting:
+        if desk.watch:
             self._watch(journey, desk)
         if desk.renege_rate > 0:
             self._at(self.hazard() / desk.renege_rate, self._taken_off, (journey, desk, journey.token))
@@ -412,12 +431,12 @@ class Engine:
         self._seq += 1
         token = journey.token = self._seq
         self._log((begin, child.id, desk.index, START, -1, int(journey.urgent), begin - journey.arrived))
-        if desk.spec.support and not child.supported:
+        if desk.support:
             child.supported = True
         if desk.on_start:
             self._side_routes(journey, desk, desk.on_start)
-        if desk.spec.reviews is not None:
-            self._at(begin - now + desk.spec.reviews.first_after_days, self._review_due,
+        if desk.reviews is not None:
+            self._at(begin - now + desk.reviews.first_after_days, self._review_due,
                      (journey, desk, token, 0))
         self._at(finish - now, self._finish, (journey, desk, begin))
 
@@ -431,12 +450,11 @@ class Engine:
             waiting = desk.next_waiting()
             if waiting is not None:
                 self.start(waiting, desk)
-        spec = desk.spec
-        if child.mh and not child.identified and spec.identifies_mental_health:
-            if self.outcome_u() < spec.identifies_mental_health:
+        if desk.identifies and child.mh and not child.identified:
+            if self.outcome_u() < desk.identifies:
                 child.identified = True
                 self._log((now, child.id, desk.index, int(EventKind.IDENTIFY), -1, child.mh, 0.0))
-        if spec.improves_mental_health and child.mh and self.outcome_u() < spec.improves_mental_health:
+        if desk.improves and child.mh and self.outcome_u() < desk.improves:
             child.mh -= 1
             self._log((now, child.id, desk.index, int(EventKind.IMPROVE), -1, child.mh, 0.0))
         child.open -= 1
@@ -462,7 +480,7 @@ class Engine:
         mask = journey.mask() if desk.needs_mask else 0
         if desk.notify or desk.parallel:
             self._side_routes(journey, desk, desk.notify + desk.parallel)
-        u = self.route_u[desk.index]()
+        u = desk.route_u()
         chosen: _Route | None = None
         if desk.conditional:
             total = 0.0

@@ -1,0 +1,186 @@
+"""Calibration: does a scenario reproduce the national figures it was built from?
+
+:data:`NATIONAL_TARGETS` lists the national figures (with their sources) that
+``scenarios/midshire.toml`` is calibrated to; :func:`calibration_table` runs
+replications and sets the simulated mean and its 95% interval beside each.
+``python -m jtai_sim.calibration`` prints the table the README shows.
+
+>>> [t.key for t in NATIONAL_TARGETS][:2]
+['flow.referrals_per_10k_per_year', 'flow.nfa_share_of_referrals']
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from attrs import frozen
+from scipy import stats
+
+from jtai_sim.run import Run, simulate
+from jtai_sim.scenario import Scenario
+from jtai_sim.scenarios import load_scenario
+
+
+@frozen
+class Target:
+    """One national figure a scenario should reproduce."""
+
+    key: str
+    label: str
+    value: float
+    source: str
+
+
+NATIONAL_TARGETS: tuple[Target, ...] = (
+    Target(
+        "flow.referrals_per_10k_per_year",
+        "Referrals to children's social care per 10,000 children a year",
+        520.0,
+        "DfE children in need census (national rate)",
+    ),
+    Target(
+        "flow.nfa_share_of_referrals",
+        "Share of referrals with no further action",
+        0.071,
+        "DfE children in need census 2022/23",
+    ),
+    Target(
+        "flow.not_in_need_share_of_referrals",
+        "Share of referrals assessed as not in need",
+        0.299,
+        "DfE children in need census 2022/23",
+    ),
+    Target(
+        "clock.icpc_15wd.met_share",
+        "Initial conferences within 15 working days",
+        0.80,
+        "DfE children in need census 2022/23 to 2024/25 (78% to 81%)",
+    ),
+    Target(
+        "clock.assessment_45wd.mean_elapsed",
+        "Mean length of an assessment (working days)",
+        33.0,
+        "DfE children in need census 2022/23",
+    ),
+    Target(
+        "flow.camhs_referrals_per_10k_per_year",
+        "CAMHS referrals per 10,000 children a year",
+        800.0,
+        "Children's Commissioner 2024 (about 8% of children referred in 2022/23)",
+    ),
+    Target(
+        "camhs.supported_share",
+        "CAMHS referrals: support started",
+        0.32,
+        "Children's Commissioner 2024 (2022/23 referrals)",
+    ),
+    Target(
+        "camhs.waiting_share",
+        "CAMHS referrals: still waiting",
+        0.28,
+        "Children's Commissioner 2024 (2022/23 referrals)",
+    ),
+    Target(
+        "camhs.closed_share",
+        "CAMHS referrals: closed before support",
+        0.39,
+        "Children's Commissioner 2024 (2022/23 referrals)",
+    ),
+)
+
+
+def _lookup(run: Run) -> Callable[[str], float]:
+    flow = dict(run.flow().itertuples(index=False, name=None))
+    camhs = dict(run.camhs().itertuples(index=False, name=None))
+    clocks = run.clocks().set_index("clock")
+
+    def value(key: str) -> float:
+        group, rest = key.split(".", 1)
+        if group == "flow":
+            return float(flow.get(rest, math.nan))
+        if group == "camhs":
+            return float(camhs.get(rest, math.nan))
+        clock, statistic = rest.split(".")
+        return float(clocks.loc[clock, statistic])
+
+    return value
+
+
+def calibration_table(
+    scenario: Scenario,
+    *,
+    replications: int = 3,
+    days: float | None = 730.0,
+    seed: int | None = None,
+    tolerance: float = 0.15,
+    targets: tuple[Target, ...] = NATIONAL_TARGETS,
+) -> pd.DataFrame:
+    """Simulated value (mean of ``replications``, with a 95% t-interval) beside each target."""
+    values = np.empty((replications, len(targets)))
+    for r in range(replications):
+        run = simulate(scenario, seed=seed, replication=r, days=days)
+        lookup = _lookup(run)
+        values[r] = [lookup(t.key) for t in targets]
+    mean = values.mean(axis=0)
+    if replications > 1:
+        half = stats.t.ppf(0.975, replications - 1) * values.std(axis=0, ddof=1) / math.sqrt(
+            replications
+        )
+    else:
+        half = np.full(len(targets), math.nan)
+    rows = []
+    for i, t in enumerate(targets):
+        error = (mean[i] - t.value) / t.value
+        rows.append(
+            {
+                "measure": t.label,
+                "key": t.key,
+                "target": t.value,
+                "simulated": mean[i],
+                "ci_low": mean[i] - half[i],
+                "ci_high": mean[i] + half[i],
+                "relative_error": error,
+                "within_tolerance": bool(abs(error) <= tolerance),
+                "source": t.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """The table as Markdown, as the README shows it."""
+
+    def fmt(x: float) -> str:
+        return f"{x:.1%}" if abs(x) < 1.5 else f"{x:.1f}"
+
+    lines = [
+        "| measure | target | simulated (95% CI) | difference | source |",
+        "|---|---|---|---|---|",
+    ]
+    for r in table.itertuples(index=False):
+        lines.append(
+            f"| {r.measure} | {fmt(r.target)} | {fmt(r.simulated)} "
+            f"({fmt(r.ci_low)} to {fmt(r.ci_high)}) | {r.relative_error:+.1%} | {r.source} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the calibration table of a scenario (default: midshire)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("scenario", nargs="?", default="midshire")
+    parser.add_argument("--replications", type=int, default=5)
+    parser.add_argument("--days", type=float, default=730.0)
+    args = parser.parse_args(argv)
+    table = calibration_table(
+        load_scenario(args.scenario), replications=args.replications, days=args.days
+    )
+    print(markdown(table))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
