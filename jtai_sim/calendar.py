@@ -59,7 +59,9 @@ def default_terms(first_year: int, last_year: int) -> list[Term]:
         may_bank = dt.date(year + 1, 5, 31)
         while may_bank.weekday() != 0:
             may_bank -= dt.timedelta(days=1)
-        terms += _split(easter(year + 1) + dt.timedelta(days=15), dt.date(year + 1, 7, 22), may_bank)
+        terms += _split(
+            easter(year + 1) + dt.timedelta(days=15), dt.date(year + 1, 7, 22), may_bank
+        )
     return terms
 
 
@@ -85,7 +87,7 @@ class WorkingCalendar:
         terms: Iterable[Term] | None = None,
     ) -> None:
         self.start_date = start_date
-        n = int(math.ceil(horizon_days)) + _MARGIN_DAYS
+        n = math.ceil(horizon_days) + _MARGIN_DAYS
         self.days = n
         dates = [start_date + dt.timedelta(days=i) for i in range(n)]
         years = range(start_date.year - 1, dates[-1].year + 2)
@@ -142,7 +144,7 @@ class WorkingCalendar:
 
     def date_of(self, t: float) -> dt.date:
         """The date holding clock time ``t``."""
-        return self.start_date + dt.timedelta(days=int(math.floor(t)))
+        return self.start_date + dt.timedelta(days=math.floor(t))
 
     def day_of(self, date: dt.date) -> int:
         """The clock day of ``date``."""
@@ -156,12 +158,14 @@ class WorkingCalendar:
         frac = np.where(self.working[i], t - i, 0.0)
         inside = self.cum[i] + frac
         beyond = self.cum[-1] + (t - self.days) * 5 / 7
-        return np.where(t >= self.days, beyond, inside)
+        out: np.ndarray = np.where(t >= self.days, beyond, inside)
+        return out
 
     def dates_of(self, t: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`date_of` as ``datetime64[D]``."""
         base = np.datetime64(self.start_date, "D")
-        return base + np.floor(np.asarray(t)).astype("timedelta64[D]")
+        out: np.ndarray = base + np.floor(np.asarray(t)).astype("timedelta64[D]")
+        return out
 
     def next_working_day(self, date: dt.date) -> dt.date:
         """``date`` if it is a working day, else the next one."""

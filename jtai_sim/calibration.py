@@ -127,8 +127,10 @@ def calibration_table(
         values[r] = [lookup(t.key) for t in targets]
     mean = values.mean(axis=0)
     if replications > 1:
-        half = stats.t.ppf(0.975, replications - 1) * values.std(axis=0, ddof=1) / math.sqrt(
-            replications
+        half = (
+            stats.t.ppf(0.975, replications - 1)
+            * values.std(axis=0, ddof=1)
+            / math.sqrt(replications)
         )
     else:
         half = np.full(len(targets), math.nan)

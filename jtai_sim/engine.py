@@ -35,15 +35,15 @@ True
 from __future__ import annotations
 
 import heapq
-from heapq import heappush
 import math
 from collections import deque
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 import numpy as np
 import simpy
-from simpy.core import NORMAL
+from simpy.events import NORMAL
 
 from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.eventlog import Completeness, EventKind, EventLog
@@ -326,11 +326,8 @@ class Engine:
     # -- scheduling ------------------------------------------------------------
     def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
         """Call ``callback`` with an event carrying ``payload`` after ``delay`` days."""
-        env = self.env
-        heappush(
-            env._queue,  # type: ignore[attr-defined]
-            (env._now + delay, NORMAL, next(env._eid), _Call(callback, payload)),  # type: ignore[attr-defined]
-        )
+        env: Any = self.env
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Call(callback, payload)))
 
     def run(self, progress: Callable[[float], None] | None = None, step_days: float = 7.0) -> None:
         """Simulate from day 0 to the scenario's ``duration_days``.
@@ -397,7 +394,17 @@ class Engine:
         if spec.legal_status is not None and child.status != spec.legal_status:
             child.status = spec.legal_status
             child.status_owner = journey
-            self._log((now, child.id, desk.index, int(EventKind.STATUS), -1, _STATUS_CODE[spec.legal_status], 0.0))
+            self._log(
+                (
+                    now,
+                    child.id,
+                    desk.index,
+                    int(EventKind.STATUS),
+                    -1,
+                    _STATUS_CODE[spec.legal_status],
+                    0.0,
+                )
+            )
         servers = desk.servers
         if servers is None or desk.busy < servers:
             self.start(journey, desk, part_done)
@@ -411,7 +418,9 @@ class Engine:
         if desk.watch:
             self._watch(journey, desk)
         if desk.renege_rate > 0:
-            self._at(self.hazard() / desk.renege_rate, self._taken_off, (journey, desk, journey.token))
+            self._at(
+                self.hazard() / desk.renege_rate, self._taken_off, (journey, desk, journey.token)
+            )
 
     def start(self, journey: Journey, desk: Desk, remaining: float | None = None) -> None:
         now = self.env.now
@@ -430,14 +439,19 @@ class Engine:
         child = journey.child
         self._seq += 1
         token = journey.token = self._seq
-        self._log((begin, child.id, desk.index, START, -1, int(journey.urgent), begin - journey.arrived))
+        self._log(
+            (begin, child.id, desk.index, START, -1, int(journey.urgent), begin - journey.arrived)
+        )
         if desk.support:
             child.supported = True
         if desk.on_start:
             self._side_routes(journey, desk, desk.on_start)
         if desk.reviews is not None:
-            self._at(begin - now + desk.reviews.first_after_days, self._review_due,
-                     (journey, desk, token, 0))
+            self._at(
+                begin - now + desk.reviews.first_after_days,
+                self._review_due,
+                (journey, desk, token, 0),
+            )
         self._at(finish - now, self._finish, (journey, desk, begin))
 
     def _finish(self, event: Any) -> None:
@@ -450,10 +464,14 @@ class Engine:
             waiting = desk.next_waiting()
             if waiting is not None:
                 self.start(waiting, desk)
-        if desk.identifies and child.mh and not child.identified:
-            if self.outcome_u() < desk.identifies:
-                child.identified = True
-                self._log((now, child.id, desk.index, int(EventKind.IDENTIFY), -1, child.mh, 0.0))
+        if (
+            desk.identifies
+            and child.mh
+            and not child.identified
+            and self.outcome_u() < desk.identifies
+        ):
+            child.identified = True
+            self._log((now, child.id, desk.index, int(EventKind.IDENTIFY), -1, child.mh, 0.0))
         if desk.improves and child.mh and self.outcome_u() < desk.improves:
             child.mh -= 1
             self._log((now, child.id, desk.index, int(EventKind.IMPROVE), -1, child.mh, 0.0))
@@ -577,7 +595,9 @@ class Engine:
         child = journey.child
         token = journey.token
         if self.deteriorate_rate > 0 and child.mh < 2:
-            self._at(self.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token))
+            self._at(
+                self.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token)
+            )
         if self.crisis_rate > 0 and child.mh >= 2 and self.crisis_desk is not None:
             self._at(self.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
 
@@ -587,9 +607,13 @@ class Engine:
             return
         child = journey.child
         child.mh += 1
-        self._log((self.env.now, child.id, desk.index, int(EventKind.DETERIORATE), -1, child.mh, 0.0))
+        self._log(
+            (self.env.now, child.id, desk.index, int(EventKind.DETERIORATE), -1, child.mh, 0.0)
+        )
         if child.mh < 2:
-            self._at(self.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token))
+            self._at(
+                self.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token)
+            )
         elif self.crisis_rate > 0 and self.crisis_desk is not None:
             self._at(self.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
 
@@ -668,7 +692,7 @@ class DemandStream:
 
     def _peak(self) -> float:
         horizon = self.engine.scenario.duration_days
-        peak = max(self.factor(float(day)) for day in range(int(math.ceil(horizon)) + 1))
+        peak = max(self.factor(float(day)) for day in range(math.ceil(horizon) + 1))
         return max(peak, 1e-12)
 
     def start(self) -> None:
@@ -703,8 +727,20 @@ class DemandStream:
 
 #: Columns of the child register (one tuple per child, see :class:`ChildProfiles`).
 CHILD_COLUMNS = (
-    "child", "stream", "arrived", "age", "mental_health", "identified", "at_risk",
-    "exploitation", "missing", "send", "disability", "deprived", "female", "ethnicity",
+    "child",
+    "stream",
+    "arrived",
+    "age",
+    "mental_health",
+    "identified",
+    "at_risk",
+    "exploitation",
+    "missing",
+    "send",
+    "disability",
+    "deprived",
+    "female",
+    "ethnicity",
 )
 
 
@@ -730,8 +766,9 @@ class ChildProfiles:
         p = self.profile
         n = self.BLOCK
         u = self.gen.random((12, n))
-        age = p.min_age + np.minimum((u[0] * (p.max_age - p.min_age + 1)).astype(int),
-                                     p.max_age - p.min_age)
+        age = p.min_age + np.minimum(
+            (u[0] * (p.max_age - p.min_age + 1)).astype(int), p.max_age - p.min_age
+        )
         mh = np.searchsorted(np.cumsum(p.mental_health)[:-1], u[1], side="right")
         identified = (mh > 0) & (u[2] < p.mental_health_identified)
         shares = np.cumsum(list(p.ethnicity.values()))
@@ -739,7 +776,16 @@ class ChildProfiles:
             np.minimum(np.searchsorted(shares, u[11], side="right"), len(shares) - 1)
         ]
         columns = [
-            age, mh, identified, u[3] < p.at_risk, u[4] < p.exploitation, u[5] < p.missing,
-            u[6] < p.send, u[7] < p.disability, u[8] < p.deprived, u[9] < p.female, group,
+            age,
+            mh,
+            identified,
+            u[3] < p.at_risk,
+            u[4] < p.exploitation,
+            u[5] < p.missing,
+            u[6] < p.send,
+            u[7] < p.disability,
+            u[8] < p.deprived,
+            u[9] < p.female,
+            group,
         ]
         return list(zip(*(c.tolist() for c in columns), strict=True))

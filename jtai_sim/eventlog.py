@@ -139,9 +139,7 @@ class EventLog:
         """All rows as one structured array (22 bytes a row)."""
         self.flush()
         if self._packed is None:
-            self._packed = (
-                np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=ROW)
-            )
+            self._packed = np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=ROW)
             self._chunks = [self._packed] if len(self._packed) else []
         return self._packed
 

@@ -50,7 +50,11 @@ def waits(run: Run) -> pd.DataFrame:
         rows = starts[starts["agency"] == index]
         wait = rows["value"].to_numpy(np.float64)
         wait = np.maximum(wait, 0.0)
-        record: dict[str, object] = {"agency": key, "activity": spec.activity, "children": len(wait)}
+        record: dict[str, object] = {
+            "agency": key,
+            "activity": spec.activity,
+            "children": len(wait),
+        }
         if len(wait):
             record |= {
                 "mean_days": float(wait.mean()),
@@ -202,7 +206,8 @@ def _present(rec: np.ndarray, agencies: list[int], m: pd.DataFrame) -> np.ndarra
         direction="backward",
         allow_exact_matches=False,
     ).sort_values("order")
-    return (found["count"].fillna(0).to_numpy() > 0)
+    present: np.ndarray = found["count"].fillna(0).to_numpy() > 0
+    return present
 
 
 def _points(rec: np.ndarray, agencies: list[int], kind: EventKind) -> pd.DataFrame:
@@ -228,7 +233,7 @@ def flow(run: Run) -> pd.DataFrame:
     index = {k: i for i, k in enumerate(run.agency_ids)}
     arrivals = _rows(run, _K.ARRIVE)
     exits = _rows(run, _K.EXIT)
-    window = (arrivals["time"] >= run.warmup_days)
+    window = arrivals["time"] >= run.warmup_days
     years = run.window_days / 365.25
     per = scenario.children / 10_000 * years
     out: list[dict[str, object]] = []
@@ -300,12 +305,20 @@ def camhs_outcomes(run: Run) -> pd.DataFrame:
     ends = pd.DataFrame({"child": sel["child"].astype(np.int64), "time": sel["time"]})
     ends = ends.sort_values("time")
     m = pd.merge_asof(
-        refs, starts.rename(columns={"time": "supported"}), left_on="time",
-        right_on="supported", by="child", direction="forward",
+        refs,
+        starts.rename(columns={"time": "supported"}),
+        left_on="time",
+        right_on="supported",
+        by="child",
+        direction="forward",
     )
     m = pd.merge_asof(
-        m.sort_values("time"), ends.rename(columns={"time": "closed"}), left_on="time",
-        right_on="closed", by="child", direction="forward",
+        m.sort_values("time"),
+        ends.rename(columns={"time": "closed"}),
+        left_on="time",
+        right_on="closed",
+        by="child",
+        direction="forward",
     )
     sup = m["supported"].notna() & (m["closed"].isna() | (m["supported"] <= m["closed"]))
     closed = ~sup & m["closed"].notna()
@@ -315,7 +328,10 @@ def camhs_outcomes(run: Run) -> pd.DataFrame:
         {"measure": "referrals", "value": float(n)},
         {"measure": "supported_share", "value": float(sup.mean()) if n else float("nan")},
         {"measure": "closed_share", "value": float(closed.mean()) if n else float("nan")},
-        {"measure": "waiting_share", "value": float((~sup & ~closed).mean()) if n else float("nan")},
+        {
+            "measure": "waiting_share",
+            "value": float((~sup & ~closed).mean()) if n else float("nan"),
+        },
         {
             "measure": "mean_wait_to_support_days",
             "value": float(waits_days.mean()) if len(waits_days) else float("nan"),
@@ -374,8 +390,17 @@ def handoffs(run: Run) -> pd.DataFrame:
         )
     return pd.DataFrame(
         out,
-        columns=["pathway", "source", "to", "mode", "handoffs", "complete_share", "partial_share",
-                 "lost_share", "late_share"],
+        columns=[
+            "pathway",
+            "source",
+            "to",
+            "mode",
+            "handoffs",
+            "complete_share",
+            "partial_share",
+            "lost_share",
+            "late_share",
+        ],
     )
 
 
@@ -404,7 +429,13 @@ def mental_health(run: Run) -> pd.DataFrame:
             )
     return pd.DataFrame(
         out,
-        columns=["agency", "deteriorations", "crises", "deteriorations_per_year", "crises_per_year"],
+        columns=[
+            "agency",
+            "deteriorations",
+            "crises",
+            "deteriorations_per_year",
+            "crises_per_year",
+        ],
     )
 
 
@@ -475,27 +506,50 @@ def metrics_table(run: Run) -> pd.DataFrame:
             if stat in r and pd.notna(r[stat]):
                 rows.append(("wait", str(r["agency"]), stat, float(r[stat]), unit))
     for r in clocks(run).to_dict("records"):
-        for stat in ("started", "met", "breached", "pending", "not_reached", "met_share",
-                     "mean_elapsed", "median_elapsed"):
+        for stat in (
+            "started",
+            "met",
+            "breached",
+            "pending",
+            "not_reached",
+            "met_share",
+            "mean_elapsed",
+            "median_elapsed",
+        ):
             unit = r["unit"] if "elapsed" in stat else ("share" if "share" in stat else "clocks")
             rows.append(("clock", str(r["clock"]), stat, float(r[stat]), str(unit)))
     for r in flow(run).to_dict("records"):
         unit = "share" if "share" in r["measure"] else "per 10k children per year"
         rows.append(("flow", "partnership", str(r["measure"]), float(r["value"]), unit))
     for r in camhs_outcomes(run).to_dict("records"):
-        unit = "days" if "days" in r["measure"] else ("share" if "share" in r["measure"] else "referrals")
+        unit = (
+            "days"
+            if "days" in r["measure"]
+            else ("share" if "share" in r["measure"] else "referrals")
+        )
         rows.append(("camhs", "camhs", str(r["measure"]), float(r["value"]), unit))
     for r in handoffs(run).to_dict("records"):
         for stat in ("handoffs", "complete_share", "partial_share", "lost_share", "late_share"):
-            rows.append(("handoff", str(r["pathway"]), stat, float(r[stat]),
-                         "hand-offs" if stat == "handoffs" else "share"))
+            rows.append(
+                (
+                    "handoff",
+                    str(r["pathway"]),
+                    stat,
+                    float(r[stat]),
+                    "hand-offs" if stat == "handoffs" else "share",
+                )
+            )
     for r in mental_health(run).to_dict("records"):
         for stat in ("deteriorations_per_year", "crises_per_year"):
             rows.append(("mental_health", str(r["agency"]), stat, float(r[stat]), "per year"))
     for r in utilisation(run).to_dict("records"):
-        rows.append(("utilisation", str(r["agency"]), "utilisation", float(r["utilisation"]), "share"))
+        rows.append(
+            ("utilisation", str(r["agency"]), "utilisation", float(r["utilisation"]), "share")
+        )
     for r in reviews(run).to_dict("records"):
-        rows.append(("review", str(r["agency"]), "on_time_share", float(r["on_time_share"]), "share"))
+        rows.append(
+            ("review", str(r["agency"]), "on_time_share", float(r["on_time_share"]), "share")
+        )
     return pd.DataFrame(rows, columns=["group", "name", "statistic", "value", "unit"])
 
 

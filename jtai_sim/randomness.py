@@ -44,7 +44,9 @@ class Streams:
 
     def generator(self, *purpose: str) -> np.random.Generator:
         """A fresh generator for ``purpose`` in this replication."""
-        seq = np.random.SeedSequence(self.root, spawn_key=(self.replication, *purpose_key(*purpose)))
+        seq = np.random.SeedSequence(
+            self.root, spawn_key=(self.replication, *purpose_key(*purpose))
+        )
         return np.random.Generator(np.random.PCG64(seq))
 
     def uniform(self, *purpose: str) -> Callable[[], float]:

@@ -104,8 +104,16 @@ class Run:
         """One row per child: who they are when they first came to notice."""
         frame = pd.DataFrame(self._children, columns=list(CHILD_COLUMNS))
         frame["stream"] = frame["stream"].astype("category")
-        for col in ("identified", "at_risk", "exploitation", "missing", "send", "disability",
-                    "deprived", "female"):
+        for col in (
+            "identified",
+            "at_risk",
+            "exploitation",
+            "missing",
+            "send",
+            "disability",
+            "deprived",
+            "female",
+        ):
             frame[col] = frame[col].astype(bool)
         frame["arrived_date"] = self.calendar.dates_of(frame["arrived"].to_numpy())
         return frame

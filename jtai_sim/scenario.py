@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import attrs
@@ -149,11 +150,15 @@ class Distribution:
             if self.sd_days is None or not self.sd_days > 0:
                 raise FieldError("sd_days", f"{self.kind} needs sd_days > 0, got {self.sd_days!r}")
             if not self.mean_days > 0:
-                raise FieldError("mean_days", f"{self.kind} needs mean_days > 0, got {self.mean_days!r}")
+                raise FieldError(
+                    "mean_days", f"{self.kind} needs mean_days > 0, got {self.mean_days!r}"
+                )
         if self.kind in ("uniform", "triangular"):
             lo, hi = self.min_days, self.max_days
             if lo is None or hi is None or not 0 <= lo <= hi:
-                raise FieldError("min_days", f"{self.kind} needs 0 <= min_days <= max_days, got {lo!r}, {hi!r}")
+                raise FieldError(
+                    "min_days", f"{self.kind} needs 0 <= min_days <= max_days, got {lo!r}, {hi!r}"
+                )
 
     @property
     def mean(self) -> float:
@@ -239,7 +244,8 @@ class Agency:
         default=None, metadata=doc("legal status a child takes on arrival (ended when they leave)")
     )
     support: bool = field(
-        default=False, metadata=doc("starting service here counts as receiving mental-health support")
+        default=False,
+        metadata=doc("starting service here counts as receiving mental-health support"),
     )
     deterioration_while_waiting: bool = field(
         default=False, metadata=doc("mental health can worsen while waiting on this list")
@@ -314,7 +320,8 @@ class Pathway:
     mode: Mode = field(
         default="refer",
         metadata=doc(
-            "refer: the child moves; parallel: also referred while staying; notify: information only"
+            "refer: the child moves; parallel: also referred while staying; "
+            "notify: information only"
         ),
     )
     at: Literal["start", "end"] = field(
@@ -345,8 +352,11 @@ class Pathway:
         if self.source == self.to and self.mode != "refer":
             raise FieldError("to", f"a {self.mode} pathway cannot lead back to {self.to!r}")
         if self.at == "start" and self.mode == "refer":
-            raise FieldError("at", "a referral moves the child when service ends; use mode "
-                             "'parallel' or 'notify' for one made at the start")
+            raise FieldError(
+                "at",
+                "a referral moves the child when service ends; use mode "
+                "'parallel' or 'notify' for one made at the start",
+            )
 
     @property
     def name(self) -> str:
@@ -391,7 +401,9 @@ class ChildProfile:
         default=0.0, validator=_probability, metadata=doc("share with missing episodes")
     )
     send: float = field(
-        default=0.15, validator=_probability, metadata=doc("share with SEND or neurodevelopmental needs")
+        default=0.15,
+        validator=_probability,
+        metadata=doc("share with SEND or neurodevelopmental needs"),
     )
     disability: float = field(default=0.05, validator=_probability, metadata=doc("share disabled"))
     deprived: float = field(
@@ -407,13 +419,19 @@ class ChildProfile:
         if self.min_age > self.max_age:
             raise FieldError("min_age", f"min_age {self.min_age} is above max_age {self.max_age}")
         if len(self.mental_health) != 3 or any(not 0 <= p <= 1 for p in self.mental_health):
-            raise FieldError("mental_health", f"must be three probabilities, got {self.mental_health!r}")
+            raise FieldError(
+                "mental_health", f"must be three probabilities, got {self.mental_health!r}"
+            )
         if abs(sum(self.mental_health) - 1.0) > 1e-9:
-            raise FieldError("mental_health", f"shares must sum to 1, got {sum(self.mental_health):g}")
+            raise FieldError(
+                "mental_health", f"shares must sum to 1, got {sum(self.mental_health):g}"
+            )
         if not self.ethnicity or any(not 0 <= v <= 1 for v in self.ethnicity.values()):
             raise FieldError("ethnicity", f"must be shares between 0 and 1, got {self.ethnicity!r}")
         if abs(sum(self.ethnicity.values()) - 1.0) > 1e-6:
-            raise FieldError("ethnicity", f"shares must sum to 1, got {sum(self.ethnicity.values()):g}")
+            raise FieldError(
+                "ethnicity", f"shares must sum to 1, got {sum(self.ethnicity.values()):g}"
+            )
 
 
 @frozen(kw_only=True)
@@ -434,7 +452,9 @@ class Demand:
         default=1.0, validator=_non_negative, metadata=doc("multiplier in school holidays")
     )
     weekend_factor: float = field(
-        default=1.0, validator=_non_negative, metadata=doc("multiplier on weekends and bank holidays")
+        default=1.0,
+        validator=_non_negative,
+        metadata=doc("multiplier on weekends and bank holidays"),
     )
     trend_per_year: float = field(
         default=0.0, metadata=doc("growth in the rate per year (0.05 = 5% a year)")
@@ -467,7 +487,9 @@ class ReReferral:
 
     def __attrs_post_init__(self) -> None:
         if len(self.probability) != 3 or any(not 0 <= p <= 1 for p in self.probability):
-            raise FieldError("probability", f"must be three probabilities, got {self.probability!r}")
+            raise FieldError(
+                "probability", f"must be three probabilities, got {self.probability!r}"
+            )
 
 
 @frozen(kw_only=True)
@@ -490,12 +512,20 @@ class MentalHealth:
     re_referral: ReReferral = field(factory=ReReferral, metadata=doc("closures that come back"))
 
 
+def _names(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _optional_terms(value: Iterable[Term] | None) -> tuple[Term, ...] | None:
+    return None if value is None else tuple(value)
+
+
 @frozen(kw_only=True)
 class ClockPoint:
     """One end of a clock: an event at one of some agencies."""
 
     agency: tuple[str, ...] = field(
-        converter=lambda v: (v,) if isinstance(v, str) else tuple(v),
+        converter=_names,
         metadata=doc("agency (or list of agencies)"),
     )
     event: ClockEvent = field(
@@ -561,7 +591,7 @@ class CalendarSettings:
     )
     terms: tuple[Term, ...] | None = field(
         default=None,
-        converter=lambda v: None if v is None else tuple(v),
+        converter=_optional_terms,
         metadata=doc("school terms; leave out for the English default pattern"),
     )
 
@@ -576,7 +606,9 @@ class Scenario:
         default=dt.date(2025, 4, 1), metadata=doc("date of day 0 of the simulation")
     )
     children: int = field(
-        default=10_000, validator=_at_least_one, metadata=doc("children (0 to 17) living in the area")
+        default=10_000,
+        validator=_at_least_one,
+        metadata=doc("children (0 to 17) living in the area"),
     )
     duration_days: float = field(
         default=730.0, validator=_positive, metadata=doc("simulated time", unit="days")
@@ -598,7 +630,7 @@ class Scenario:
             raise FieldError(
                 "warmup_days",
                 f"warmup_days ({self.warmup_days:g}) must be shorter than duration_days "
-                f"({self.duration_days:g})"
+                f"({self.duration_days:g})",
             )
         if self.seed < 0:
             raise FieldError("seed", f"must be >= 0, got {self.seed}")
