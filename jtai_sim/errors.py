@@ -45,7 +45,7 @@ class InputError(JtaiError, ValueError):
         if self.file:
             place = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         key = f"{self.key}: " if self.key else ""
-        return f"{place}{key}{self.message}".replace("\n", " ")
+        return one_line(f"{place}{key}{self.message}")
 
     def located(self, *, file: str | None = None, line: int | None = None) -> InputError:
         """Return a copy of this error that also names ``file`` and ``line``."""
@@ -55,6 +55,16 @@ class InputError(JtaiError, ValueError):
             line=line or self.line,
             key=self.key,
         )
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: newlines become spaces, other unprintable characters escapes.
+
+    >>> one_line("a\\nb\\u2028c\\x00")
+    'a b\\\\u2028c\\\\x00'
+    """
+    text = text.replace("\r\n", " ").replace("\n", " ")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ScenarioError(InputError):

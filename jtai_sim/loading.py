@@ -1,10 +1,12 @@
 """Reading scenario files: TOML text to a validated :class:`~jtai_sim.scenario.Scenario`.
 
 Owns the cattrs converter (unknown keys are errors, types are strict: ``"3"`` is
-not a number and ``1`` is not ``true``) and turns every failure into a single
-:class:`~jtai_sim.errors.ScenarioError` line naming file, line, key and value.
-The partnership checks that need the whole graph live in
-:mod:`jtai_sim.partnership`; :func:`load_scenario` runs both.
+not a number, ``2.0`` is not a whole number and ``1`` is not ``true``) and turns
+every failure into a single :class:`~jtai_sim.errors.ScenarioError` line naming
+file, line, key and value: ``file:line: key: message, got VALUE``, the value
+written as it would be in TOML. When a file has several mistakes the one nearest
+the top is reported. The partnership checks that need the whole graph live in
+:mod:`jtai_sim.partnership`; :func:`jtai_sim.load_scenario` runs both.
 
 >>> from jtai_sim.loading import scenario_from_toml
 >>> s = scenario_from_toml('name = "Tiny"\\n[agencies.a]\\nstaff = 2\\n'
@@ -15,41 +17,148 @@ The partnership checks that need the whole graph live in
 Traceback (most recent call last):
 ...
 jtai_sim.errors.ScenarioError: t.toml:3: agencies.a.staf: unknown key (did you mean 'staff'?)
+>>> scenario_from_toml('name = "Tiny"\\n[agencies.a]\\nworking = "weekdays"\\n', file="t.toml")
+Traceback (most recent call last):
+...
+jtai_sim.errors.ScenarioError: t.toml:3: agencies.a.working: must be one of "always", "office", \
+got "weekdays"
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
+import json
+import math
 import re
 import tomllib
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from jtai_sim.errors import ScenarioError
 from jtai_sim.scenario import ClockPoint, FieldError, Pathway, Scenario
 
 PathPart = str | int
+Path_ = tuple[PathPart, ...]
+
+#: Fields whose key in a scenario file differs from the attribute name.
+FILE_KEYS: dict[type, dict[str, str]] = {Pathway: {"source": "from"}}
+#: List fields that also accept a single text value (``agency = "a"`` for ``["a"]``).
+SINGLE_OR_LIST: frozenset[tuple[type, str]] = frozenset({(ClockPoint, "agency")})
 
 
-def _strict(expected: type, name: str) -> Any:
+def file_key(cl: type, attribute: str) -> str:
+    """The key that sets ``attribute`` of ``cl`` in a scenario file.
+
+    >>> file_key(Pathway, "source"), file_key(Pathway, "to")
+    ('from', 'to')
+    """
+    return FILE_KEYS.get(cl, {}).get(attribute, attribute)
+
+
+def file_keys(cl: type) -> list[str]:
+    """All keys a table of class ``cl`` accepts, in declaration order."""
+    return [file_key(cl, f.name) for f in attrs.fields(cl)]
+
+
+# ---------------------------------------------------------------- values as TOML
+
+
+def toml_value(value: Any, limit: int = 60) -> str:
+    """``value`` written as in a TOML file (shortened past ``limit`` characters).
+
+    >>> toml_value("weekdays"), toml_value(True), toml_value([0.5, 2])
+    ('"weekdays"', 'true', '[0.5, 2]')
+    >>> toml_value(dt.date(2025, 4, 1)), toml_value(float("nan"))
+    ('2025-04-01', 'nan')
+    >>> toml_value({"kind": "fixed", "mean_days": 1.0})
+    '{ kind = "fixed", mean_days = 1.0 }'
+    """
+    text = _toml(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        items = ", ".join(f"{_key_text(str(k))} = {_toml(v)}" for k, v in value.items())
+        return "{ " + items + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return repr(value)
+
+
+def _key_text(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- the converter
+
+
+class _Problem(ValueError):
+    """A value rejected by a structure hook; the loader adds ``got VALUE`` itself."""
+
+
+def _strict(expected: type, name: str) -> Callable[[Any, type], Any]:
     def hook(value: Any, _: type) -> Any:
         if isinstance(value, bool) and expected is not bool:
-            raise TypeError(f"must be {name}, got {value!r}")
+            raise _Problem(f"must be {name}, not true or false")
         if expected is float and isinstance(value, int):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:
+                raise _Problem("is too large") from None
         if not isinstance(value, expected):
-            raise TypeError(f"must be {name}, got {value!r}")
+            raise _Problem(f"must be {name}{_kind_hint(value)}")
         return value
 
     return hook
+
+
+def _kind_hint(value: Any) -> str:
+    """`` (text)``, `` (a list)``... saying what the value was instead."""
+    if isinstance(value, str):
+        return ", not text (leave out the quotes)" if _numberish(value) else ", not text"
+    if isinstance(value, float):
+        return ", not a decimal number"
+    if isinstance(value, Mapping):
+        return ", not a table"
+    if isinstance(value, list):
+        return ", not a list"
+    return ""
+
+
+def _numberish(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return text.strip().lower() in {"true", "false"}
+    return True
 
 
 def _date(value: Any, _: type) -> dt.date:
@@ -62,72 +171,28 @@ def _date(value: Any, _: type) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise TypeError(f"must be a date (YYYY-MM-DD), got {value!r}")
+    raise _Problem("must be a date written YYYY-MM-DD (no quotes)")
 
 
-def make_converter() -> cattrs.Converter:
-    """The converter for scenario classes: strict types, unknown keys rejected."""
-    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    conv.register_structure_hook(float, _strict(float, "a number"))
-    conv.register_structure_hook(int, _strict(int, "a whole number"))
-    conv.register_structure_hook(str, _strict(str, "text"))
-    conv.register_structure_hook(bool, _strict(bool, "true or false"))
-    conv.register_structure_hook(dt.date, _date)
-    conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+def _literal(value: Any, cl: Any) -> Any:
+    choices = typing.get_args(cl)
+    if value in choices and isinstance(value, str):
+        return value
+    if isinstance(value, str):
+        close = difflib.get_close_matches(value, [str(c) for c in choices], n=1, cutoff=0.6)
+        if close and len(choices) > 6:
+            return _fail(
+                f"is not one of the {len(choices)} allowed values "
+                f"(did you mean {_toml(close[0])}? all are listed in scenarios/README.md)"
+            )
+        listed = ", ".join(_toml(c) for c in choices)
+        hint = f" (did you mean {_toml(close[0])}?)" if close else ""
+        return _fail(f"must be one of {listed}{hint}")
+    return _fail("must be text, one of " + ", ".join(_toml(c) for c in choices))
 
-    def _mapping(value: Any, cl: Any) -> dict[str, Any]:
-        if not isinstance(value, Mapping):
-            raise TypeError(f"must be a table, got {value!r}")
-        item_type = typing.get_args(cl)[1]
-        out: dict[str, Any] = {}
-        errors: list[Exception] = []
-        for key, item in value.items():
-            try:
-                out[key] = conv.structure(item, item_type)
-            except Exception as exc:  # noqa: BLE001 - regrouped with the key as a note
-                exc.__notes__ = [*getattr(exc, "__notes__", []), _KeyNote(key)]
-                errors.append(exc)
-        if errors:
-            raise IterableValidationError("table", errors, cl)
-        return out
 
-    conv.register_structure_hook_func(
-        lambda t: typing.get_origin(t) is dict, _mapping
-    )
-    def _sequence(value: Any, cl: Any) -> tuple[Any, ...]:
-        if not isinstance(value, list | tuple):
-            raise TypeError(f"must be a list, got {value!r}")
-        (item_type, *_) = typing.get_args(cl)
-        out, errors = [], []
-        for i, item in enumerate(value):
-            try:
-                out.append(conv.structure(item, item_type))
-            except Exception as exc:  # noqa: BLE001 - regrouped with the index as a note
-                exc.__notes__ = [*getattr(exc, "__notes__", []), _IndexNote(i)]
-                errors.append(exc)
-        if errors:
-            raise IterableValidationError("list", errors, cl)
-        return tuple(out)
-
-    conv.register_structure_hook_func(lambda t: typing.get_origin(t) is tuple, _sequence)
-    point = make_dict_structure_fn(ClockPoint, conv, _cattrs_forbid_extra_keys=True)
-
-    def _clock_point(value: Any, cl: Any) -> ClockPoint:
-        if isinstance(value, Mapping) and isinstance(value.get("agency"), str):
-            value = {**value, "agency": [value["agency"]]}
-        return point(value, cl)
-
-    conv.register_structure_hook(ClockPoint, _clock_point)
-    conv.register_structure_hook(
-        Pathway,
-        make_dict_structure_fn(
-            Pathway, conv, source=override(rename="from"), _cattrs_forbid_extra_keys=True
-        ),
-    )
-    conv.register_unstructure_hook(
-        Pathway, make_dict_unstructure_fn(Pathway, conv, source=override(rename="from"))
-    )
-    return conv
+def _fail(message: str) -> Any:
+    raise _Problem(message)
 
 
 class _KeyNote(str):
@@ -144,72 +209,364 @@ class _KeyNote(str):
 class _IndexNote(str):
     """A note on an exception naming the list position it happened at."""
 
-    index: int
+    position: int
 
-    def __new__(cls, index: int) -> _IndexNote:
-        note = super().__new__(cls, f"Structuring item {index}")
-        note.index = index
+    def __new__(cls, position: int) -> _IndexNote:
+        note = super().__new__(cls, f"Structuring item {position}")
+        note.position = position
         return note
+
+
+def _noted(exc: Exception, note: str) -> Exception:
+    exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+    return exc
+
+
+def _origin(tp: Any) -> Any:
+    return typing.get_origin(tp)
+
+
+def make_converter() -> cattrs.Converter:
+    """The converter for scenario classes: strict types, unknown keys rejected."""
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_structure_hook(float, _strict(float, "a number"))
+    conv.register_structure_hook(int, _strict(int, "a whole number"))
+    conv.register_structure_hook(str, _strict(str, "text in quotes"))
+    conv.register_structure_hook(bool, _strict(bool, "true or false"))
+    conv.register_structure_hook(dt.date, _date)
+    conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+    conv.register_structure_hook_func(lambda t: _origin(t) is typing.Literal, _literal)
+
+    def _mapping(value: Any, cl: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise _Problem(f"must be a table{_kind_hint(value)}")
+        item_type = typing.get_args(cl)[1]
+        out: dict[str, Any] = {}
+        errors: list[Exception] = []
+        for key, item in value.items():
+            try:
+                out[key] = conv.structure(item, item_type)
+            except Exception as exc:  # regrouped with the key as a note
+                errors.append(_noted(exc, _KeyNote(key)))
+        if errors:
+            raise IterableValidationError("table", errors, cl)
+        return out
+
+    def _sequence(value: Any, cl: Any) -> tuple[Any, ...]:
+        (item_type, *_) = typing.get_args(cl)
+        if not isinstance(value, list | tuple):
+            if attrs.has(item_type) and isinstance(value, Mapping):
+                raise _Problem("must be a list of tables: start each one with a [[double]] header")
+            raise _Problem(f"must be a list in [brackets]{_kind_hint(value)}")
+        out, errors = [], []
+        for i, item in enumerate(value):
+            try:
+                out.append(conv.structure(item, item_type))
+            except Exception as exc:  # regrouped with the index as a note
+                errors.append(_noted(exc, _IndexNote(i)))
+        if errors:
+            raise IterableValidationError("list", errors, cl)
+        return tuple(out)
+
+    def _single_or_list(value: Any, cl: Any) -> tuple[Any, ...]:
+        if isinstance(value, str):
+            value = [value]
+        elif not isinstance(value, list):
+            raise _Problem(f"must be text or a list of text{_kind_hint(value)}")
+        return _sequence(value, cl)
+
+    conv.register_structure_hook_func(lambda t: _origin(t) is dict, _mapping)
+    conv.register_structure_hook_func(lambda t: _origin(t) is tuple, _sequence)
+
+    def _table_factory(cl: Any) -> Callable[[Any, Any], Any]:
+        overrides: dict[str, Any] = {
+            a: override(rename=k) for a, k in FILE_KEYS.get(cl, {}).items()
+        }
+        for owner, name in SINGLE_OR_LIST:
+            if owner is cl:
+                overrides[name] = override(struct_hook=_single_or_list)
+        inner = make_dict_structure_fn(cl, conv, _cattrs_forbid_extra_keys=True, **overrides)
+
+        def hook(value: Any, _: Any) -> Any:
+            if not isinstance(value, Mapping):
+                raise _Problem(f"must be a table{_kind_hint(value)}")
+            return inner(value, cl)
+
+        return hook
+
+    conv.register_structure_hook_factory(attrs.has, _table_factory)
+    conv.register_unstructure_hook(
+        Pathway, make_dict_unstructure_fn(Pathway, conv, source=override(rename="from"))
+    )
+    return conv
 
 
 CONVERTER = make_converter()
 
 
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, FieldError):
-        return exc.message
-    text = str(exc)
-    literal = re.search(r"not in literal (?:typing\.Literal)?\[?([^\]]*)\]?", text)
-    if literal:
-        choices = ", ".join(c.strip().strip("'\"") for c in literal.group(1).split(","))
-        return f"must be one of {choices}"
-    if isinstance(exc, KeyError):
-        return "is required"
-    return text.split("\n")[0]
+# ---------------------------------------------------------------- cattrs errors
 
 
-def first_error(exc: BaseException, path: tuple[PathPart, ...] = ()) -> tuple[tuple[PathPart, ...], str]:
-    """The path and message of the first leaf error in a cattrs exception tree."""
+def suggest(word: str, choices: list[str]) -> list[str]:
+    """The choice ``word`` most likely misspells or shortens (empty if none).
+
+    >>> suggest("staf", ["staff", "caseload"]), suggest("first", ["first_after_days"])
+    (['staff'], ['first_after_days'])
+    """
+    close = difflib.get_close_matches(word, choices, n=1)
+    if not close and len(word) >= 3:
+        close = [c for c in choices if c.startswith(word)][:1]
+    return close
+
+
+@attrs.frozen
+class Problem:
+    """One mistake found while structuring: where (a key path) and what."""
+
+    path: Path_
+    message: str
+    #: whether ``got VALUE`` should be added from the file (not for unknown keys)
+    show_value: bool = True
+
+
+def problems(exc: BaseException, path: Path_ = ()) -> list[Problem]:
+    """Every leaf mistake in a cattrs exception tree, in the tree's order."""
     if isinstance(exc, ForbiddenExtraKeysError):
-        allowed = sorted(f.name for f in attrs.fields(exc.cl))
-        if exc.cl is Pathway:
-            allowed = sorted({*allowed, "from"} - {"source"})
-        extra = sorted(exc.extra_fields)[0]
-        close = difflib.get_close_matches(extra, allowed, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
-        return (*path, extra), f"unknown key ({hint})"
+        allowed = file_keys(exc.cl)
+        out = []
+        for extra in sorted(exc.extra_fields):
+            close = suggest(extra, allowed)
+            hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
+            top = difflib.get_close_matches(extra, file_keys(Scenario), n=1)
+            if path and not close and top:
+                hint = f"did you mean {top[0]!r}? it belongs at the top, before the first [table]"
+                if top[0] == extra:
+                    hint = f"{extra!r} belongs at the top of the file, before the first [table]"
+            out.append(Problem((*path, extra), f"unknown key ({hint})", show_value=False))
+        return out
     if isinstance(exc, ClassValidationError | IterableValidationError):
+        owner = exc.cl if isinstance(exc, ClassValidationError) else None
+        out = []
         for sub in exc.exceptions:
             sub_path = path
             for note in getattr(sub, "__notes__", []):
                 if isinstance(note, _KeyNote):
                     sub_path = (*path, note.key)
-                elif hasattr(note, "name"):
-                    sub_path = (*path, note.name)
-                elif hasattr(note, "index"):
+                elif isinstance(note, _IndexNote):
+                    sub_path = (*path, note.position)
+                elif hasattr(note, "name") and isinstance(note.name, str):
+                    name = file_key(owner, note.name) if owner is not None else note.name
+                    sub_path = (*path, name)
+                elif hasattr(note, "index") and isinstance(note.index, int):
                     sub_path = (*path, note.index)
             if isinstance(sub, KeyError) and not isinstance(sub, ForbiddenExtraKeysError):
-                return sub_path, "is required"
-            return first_error(sub, sub_path)
-        return path, str(exc)
+                out.append(Problem(sub_path, "is required", show_value=False))
+            else:
+                out.extend(problems(sub, sub_path))
+        return out or [Problem(path, str(exc).split("\n")[0])]
     if isinstance(exc, FieldError):
-        return (*path, exc.field), exc.message
-    if isinstance(exc, TypeError) and "missing" in str(exc) and "argument" in str(exc):
-        name = re.findall(r"'(\w+)'", str(exc))
-        return ((*path, name[0]) if name else path), "is required"
-    return path, _describe(exc)
+        return [Problem((*path, exc.field), exc.message)]
+    return [Problem(path, _describe(exc))]
 
 
-def dotted(path: tuple[PathPart, ...]) -> str:
-    """``("pathways", 3, "probability")`` as ``pathways[3].probability``."""
+def first_error(exc: BaseException, path: Path_ = ()) -> tuple[Path_, str]:
+    """The path and message of the first leaf error in a cattrs exception tree."""
+    found = problems(exc, path)[0]
+    return found.path, found.message
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, _Problem):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "is nested too deeply"
+    text = str(exc).split("\n")[0]
+    return text or type(exc).__name__
+
+
+def dotted(path: Path_) -> str:
+    """``("pathways", 3, "probability")`` as ``pathways[3].probability``.
+
+    >>> dotted(("agencies", "front door", "staff"))
+    'agencies."front door".staff'
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            key = part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else f'"{part}"'
+            key = _key_text(part)
             out += f".{key}" if out else key
     return out
+
+
+# ---------------------------------------------------------------- where keys are
+
+
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+_SCALAR = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})?)?"
+    r"|[^\s,\]\}#]+"
+)
+
+
+class _Scanner:
+    """Walks valid TOML text and notes the line of every key, table and list item."""
+
+    def __init__(self, text: str) -> None:
+        self.s = text
+        self.i = 0
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.index: dict[Path_, int] = {}
+        self.arrays: dict[Path_, int] = {}
+
+    def line(self, pos: int) -> int:
+        return bisect.bisect_right(self.starts, pos)
+
+    def record(self, path: Path_, pos: int) -> None:
+        line = self.line(pos)
+        for end in range(1, len(path) + 1):
+            self.index.setdefault(path[:end], line)
+
+    def peek(self, n: int = 1) -> str:
+        return self.s[self.i : self.i + n]
+
+    def blank(self, newlines: bool) -> None:
+        s, n = self.s, len(self.s)
+        while self.i < n:
+            c = s[self.i]
+            if c in " \t" or (newlines and c in "\r\n"):
+                self.i += 1
+            elif c == "#":
+                end = s.find("\n", self.i)
+                self.i = n if end < 0 else (end + 1 if newlines else end)
+            else:
+                return
+
+    def scan(self) -> dict[Path_, int]:
+        table: Path_ = ()
+        while True:
+            self.blank(newlines=True)
+            if self.i >= len(self.s):
+                return self.index
+            start = self.i
+            if self.peek() == "[":
+                many = self.peek(2) == "[["
+                self.i += 2 if many else 1
+                parts = self.key()
+                self.blank(newlines=False)
+                self.i += 2 if many else 1
+                table = self.resolve(parts, many)
+                self.record(table, start)
+            else:
+                self.keyval(table)
+            if self.i == start:  # no progress: not TOML we understand
+                raise ValueError("scanner stuck")
+
+    def resolve(self, parts: list[str], many: bool) -> Path_:
+        path: Path_ = ()
+        for j, part in enumerate(parts):
+            path = (*path, part)
+            if many and j == len(parts) - 1:
+                count = self.arrays.get(path, -1) + 1
+                self.arrays[path] = count
+                path = (*path, count)
+            elif path in self.arrays:
+                path = (*path, self.arrays[path])
+        return path
+
+    def key(self) -> list[str]:
+        parts = []
+        while True:
+            self.blank(newlines=False)
+            c = self.peek()
+            if c in "\"'":
+                start = self.i
+                self.string()
+                raw = self.s[start + 1 : self.i - 1]
+                parts.append(_unquote(raw) if c == '"' else raw)
+            else:
+                match = _BARE.match(self.s, self.i)
+                if not match:
+                    raise ValueError("bad key")
+                parts.append(match.group())
+                self.i = match.end()
+            self.blank(newlines=False)
+            if self.peek() != ".":
+                return parts
+            self.i += 1
+
+    def keyval(self, base: Path_) -> None:
+        start = self.i
+        path = (*base, *self.key())
+        if self.peek() != "=":
+            raise ValueError("expected =")
+        self.i += 1
+        self.blank(newlines=False)
+        self.record(path, start)
+        self.value(path)
+
+    def value(self, path: Path_) -> None:
+        c = self.peek()
+        if c == "{":
+            self.i += 1
+            while True:
+                self.blank(newlines=True)
+                if self.peek() == "}":
+                    self.i += 1
+                    return
+                self.keyval(path)
+                self.blank(newlines=True)
+                if self.peek() == ",":
+                    self.i += 1
+        elif c == "[":
+            self.i += 1
+            item = 0
+            while True:
+                self.blank(newlines=True)
+                if self.peek() == "]":
+                    self.i += 1
+                    return
+                self.record((*path, item), self.i)
+                self.value((*path, item))
+                item += 1
+                self.blank(newlines=True)
+                if self.peek() == ",":
+                    self.i += 1
+        elif c in "\"'":
+            self.string()
+        else:
+            match = _SCALAR.match(self.s, self.i)
+            if not match:
+                raise ValueError("bad value")
+            self.i = match.end()
+
+    def string(self) -> None:
+        s = self.s
+        quote = s[self.i]
+        multi = s.startswith(quote * 3, self.i)
+        self.i += 3 if multi else 1
+        while self.i < len(s):
+            c = s[self.i]
+            if c == "\\" and quote == '"':
+                self.i += 2
+            elif c == quote and (not multi or s.startswith(quote * 3, self.i)):
+                run = 1
+                while multi and s.startswith(quote, self.i + run) and run < 5:
+                    run += 1
+                self.i += run
+                return
+            else:
+                self.i += 1
+        raise ValueError("unterminated string")
+
+
+def _unquote(raw: str) -> str:
+    try:
+        text = json.loads(f'"{raw}"')
+    except ValueError:
+        return raw
+    return text if isinstance(text, str) else raw
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -220,11 +577,11 @@ def _split_key(text: str) -> list[str]:
     return [p.strip().strip('"') for p in re.findall(r'"[^"]*"|[^.]+', text)]
 
 
-def line_index(text: str) -> dict[tuple[PathPart, ...], int]:
-    """Map each table and key path in TOML ``text`` to its line number (1-based)."""
-    index: dict[tuple[PathPart, ...], int] = {}
-    counts: dict[tuple[PathPart, ...], int] = {}
-    table: tuple[PathPart, ...] = ()
+def _rough_index(text: str) -> dict[Path_, int]:
+    """Line by line: tables and ``key =`` lines only (for text the scanner refuses)."""
+    index: dict[Path_, int] = {}
+    counts: dict[Path_, int] = {}
+    table: Path_ = ()
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
@@ -243,16 +600,33 @@ def line_index(text: str) -> dict[tuple[PathPart, ...], int]:
     return index
 
 
-def locate(text: str, path: tuple[PathPart, ...]) -> int | None:
-    """The line of the deepest part of ``path`` that appears in ``text``."""
+def line_index(text: str) -> dict[Path_, int]:
+    """Map each table, key and list item path in TOML ``text`` to its line (1-based).
+
+    >>> idx = line_index('[[p]]\\nx = 1\\n[[p]]\\nq = { a = 1, b = [1,\\n 2] }\\n')
+    >>> idx[("p", 1, "q", "b", 1)], idx[("p", 1, "q", "b", 0)], idx[("p", 0, "x")]
+    (5, 4, 2)
+    """
+    try:
+        return _Scanner(text).scan()
+    except (ValueError, IndexError):
+        return _rough_index(text)
+
+
+def locate(text: str, path: Path_) -> int | None:
+    """The line of the deepest part of ``path`` that appears in ``text``.
+
+    A key that is not in the file at all (a required key left out) is placed at
+    its table, or at line 1 when even the top-level key is missing.
+    """
     index = line_index(text)
     for end in range(len(path), 0, -1):
         if path[:end] in index:
             return index[path[:end]]
-    return None
+    return 1 if text.strip() else None
 
 
-def _value_at(data: Any, path: tuple[PathPart, ...]) -> tuple[bool, Any]:
+def _value_at(data: Any, path: Path_) -> tuple[bool, Any]:
     for part in path:
         try:
             data = data[part]
@@ -261,43 +635,182 @@ def _value_at(data: Any, path: tuple[PathPart, ...]) -> tuple[bool, Any]:
     return True, data
 
 
-def structure(data: dict[str, Any], cl: type[Any], *, text: str = "", file: str | None = None) -> Any:
+_GOT = re.compile(r",? got (?P<value>.*)$")
+
+
+def _with_value(message: str, found: bool, value: Any) -> str:
+    """Add (or rewrite in TOML) the ``got VALUE`` ending of ``message``."""
+    match = _GOT.search(message)
+    if not found:
+        if match and match.group("value") == "None":
+            return message[: match.start()] + ", but it is not set"
+        return message
+    if match:
+        said = match.group("value")
+        same = {repr(value)}
+        if isinstance(value, list):
+            same.add(repr(tuple(value)))
+        if isinstance(value, int) and not isinstance(value, bool):
+            same.add(repr(float(value)))
+        if isinstance(value, dt.date):
+            same.add(str(value))
+        if said not in same:
+            return message
+        message = message[: match.start()]
+    return f"{message}, got {toml_value(value)}"
+
+
+def located_error(
+    found: list[Problem], data: Any, *, text: str = "", file: str | None = None
+) -> ScenarioError:
+    """The ScenarioError for the problem nearest the top of the file."""
+
+    def order(problem: Problem) -> tuple[int, int]:
+        at = locate(text, problem.path) if text else None
+        # on one line, a misspelt key explains a required one that seems missing
+        rank = (
+            0
+            if problem.message.startswith("unknown key")
+            else 2
+            if problem.message == "is required"
+            else 1
+        )
+        return (at if at is not None else 10**9, rank)
+
+    problem = min(found, key=order)
+    message = problem.message
+    if problem.show_value:
+        message = _with_value(message, *_value_at(data, problem.path))
+    return ScenarioError(
+        message,
+        file=file,
+        line=locate(text, problem.path) if text else None,
+        key=dotted(problem.path) or None,
+    )
+
+
+def structure(
+    data: dict[str, Any], cl: type[Any], *, text: str = "", file: str | None = None
+) -> Any:
     """Build ``cl`` from parsed TOML ``data``, raising one located ScenarioError."""
     try:
         return CONVERTER.structure(data, cl)
-    except (ClassValidationError, IterableValidationError, FieldError, TypeError, ValueError) as exc:
-        path, message = first_error(exc)
-        found, value = _value_at(data, path)
-        if found and not isinstance(value, dict | list) and "got" not in message and "unknown" not in message:
-            message = f"{message}, got {value!r}"
-        raise ScenarioError(
-            message, file=file, line=locate(text, path) if text else None, key=dotted(path) or None
-        ) from None
+    except Exception as exc:  # every failure here is a mistake in the user's data
+        raise located_error(problems(exc), data, text=text, file=file) from None
+
+
+# ---------------------------------------------------------------- TOML text
+
+
+_TOML_WORDING = {
+    r"Cannot overwrite a value": "this key is already set earlier in the file",
+    r"Cannot declare .* twice": "this table is already declared earlier in the file",
+    r"Cannot mutate immutable namespace .*": "this table was given whole (inline) earlier",
+    r"Cannot redefine namespace .*": "this key already holds a value, not a table",
+    r"Duplicate inline table key .*": "this key is given twice in the same { } table",
+    "Invalid value": 'not a TOML value (text needs "quotes")',
+    "Invalid statement": "expected 'key = value' or a [table] header",
+    "Unclosed array": "list not closed with ]",
+    "Unclosed inline table": "table not closed with }",
+    "Unterminated string": "text not closed with its quote",
+    "Invalid date or datetime": "not a real date (YYYY-MM-DD)",
+    "Expected '=' after a key in a key/value pair": "expected '=' after the key",
+}
 
 
 def parse_toml(text: str, *, file: str | None = None) -> dict[str, Any]:
-    """Parse TOML, turning a syntax error into a ScenarioError with its line."""
+    """Parse TOML, turning a syntax error into a ScenarioError with its line, key and text.
+
+    >>> parse_toml('name = "A"\\n[agencies.a]\\nlabel = Schools\\n', file="s.toml")
+    Traceback (most recent call last):
+    ...
+    jtai_sim.errors.ScenarioError: s.toml:3: agencies.a.label: TOML syntax error: \
+not a TOML value (text needs "quotes"), got Schools
+    """
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        message = re.sub(r"\s*\(at line.*\)", "", str(exc))
-        line = int(match.group(1)) if match else None
-        raise ScenarioError(f"TOML syntax: {message}", file=file, line=line) from None
+        raise _syntax_error(text, str(exc), file) from None
+    except RecursionError:
+        raise ScenarioError("TOML syntax error: nested too deeply", file=file, line=1) from None
+    return data
+
+
+def _syntax_error(text: str, raw: str, file: str | None) -> ScenarioError:
+    match = re.search(r"\(at line (\d+), column (\d+)\)", raw)
+    reason = re.sub(r"\s*\(at (line|end of document).*\)$", "", raw)
+    for original, wording in _TOML_WORDING.items():
+        if re.fullmatch(original, reason):
+            reason = wording
+            break
+    else:
+        reason = reason[:1].lower() + reason[1:]
+    lines = text.splitlines() or [""]
+    line = int(match.group(1)) if match else len(lines)
+    line = min(max(line, 1), len(lines))
+    if raw.startswith(("Unclosed array", "Unclosed inline table")):
+        line = _opened_at(lines, line, "[" if raw.startswith("Unclosed array") else "{")
+    source = lines[line - 1]
+    key = None
+    got = source.strip()
+    pair = re.match(r'^\s*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_.\- ]+?)\s*=(.*)$', source)
+    header = _HEADER.match(source)
+    if pair and not source.lstrip().startswith("["):
+        table = _table_before(lines, line)
+        key = dotted((*table, *_split_key(pair.group(1).replace("'", '"'))))
+        got = re.sub(r"\s+#[^\"']*$", "", pair.group(2)).strip()
+    elif header:
+        key = dotted(tuple(_split_key(header.group(2))))
+    message = f"TOML syntax error: {reason}"
+    if got:
+        message += f", got {got[:60]}{'...' if len(got) > 60 else ''}"
+    return ScenarioError(message, file=file, line=line, key=key)
+
+
+def _opened_at(lines: list[str], line: int, bracket: str) -> int:
+    """The line of the ``key = [`` (or ``{``) left open that ``line`` was found inside."""
+    close = {"[": "]", "{": "}"}[bracket]
+    for number in range(line, 0, -1):
+        source = re.sub(r'"[^"]*"|\'[^\']*\'|#.*$', "", lines[number - 1])
+        if _KEY.match(source) and source.count(bracket) > source.count(close):
+            return number
+    return line
+
+
+def _table_before(lines: list[str], line: int) -> Path_:
+    counts: dict[Path_, int] = {}
+    table: Path_ = ()
+    for source in lines[: line - 1]:
+        header = _HEADER.match(source)
+        if header:
+            parts = tuple(_split_key(header.group(2)))
+            if header.group(1) == "[[":
+                counts[parts] = counts.get(parts, -1) + 1
+                table = (*parts, counts[parts])
+            else:
+                table = parts
+    return table
 
 
 def scenario_from_toml(text: str, *, file: str | None = None) -> Scenario:
     """Parse and structure one scenario from TOML text (no partnership checks)."""
     data = parse_toml(text, file=file)
     data.pop("$schema", None)
+    if not data:
+        raise ScenarioError(
+            "the file holds no settings: a scenario needs at least name, "
+            "[agencies.NAME] and [demand.NAME] (see scenarios/README.md)",
+            file=file,
+            line=1,
+        )
     scenario: Scenario = structure(data, Scenario, text=text, file=file)
     return scenario
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     """The scenario as plain data (dates as ISO text), the inverse of structuring."""
-    raw: dict[str, Any] = CONVERTER.unstructure(scenario)
-    return _drop_none(raw)
+    raw: dict[str, Any] = _drop_none(CONVERTER.unstructure(scenario))
+    return raw
 
 
 def _drop_none(value: Any) -> Any:
@@ -308,29 +821,72 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
+# ---------------------------------------------------------------- files
+
+
 def read_text(path: str | Path) -> str:
-    """Read a scenario file, reporting a missing or unreadable file as a ScenarioError."""
+    """Read a scenario file, reporting a missing or unreadable file as a ScenarioError.
+
+    A byte-order mark at the start (as some Windows editors write) is dropped.
+    """
+    path = Path(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError("no such file", file=str(path)) from None
+        raise ScenarioError(f"no such file{_nearby(path)}", file=str(path)) from None
     except IsADirectoryError:
-        raise ScenarioError("is a folder, not a scenario file", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
+        raise ScenarioError(_folder_message(path), file=str(path)) from None
     except OSError as exc:
+        if path.is_dir():
+            raise ScenarioError(_folder_message(path), file=str(path)) from None
         raise ScenarioError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.end]
+        raise ScenarioError(
+            f"not UTF-8 text (save the file as UTF-8), got byte {bad.hex(' ')}",
+            file=str(path),
+            line=line,
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _folder_message(path: Path) -> str:
+    inside = sorted(p.name for p in path.glob("*.toml"))[:5]
+    hint = f" (it holds {', '.join(inside)})" if inside else ""
+    return f"is a folder, not a scenario file{hint}"
+
+
+def _nearby(path: Path) -> str:
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        names = sorted(p.name for p in folder.glob("*.toml"))
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(path.name, names, n=1)
+    return f" (did you mean {str(folder / close[0])!r}?)" if close else ""
 
 
 __all__ = [
     "CONVERTER",
+    "FILE_KEYS",
+    "SINGLE_OR_LIST",
+    "PathPart",
+    "Problem",
     "dotted",
+    "file_key",
+    "file_keys",
     "first_error",
     "line_index",
     "locate",
     "parse_toml",
+    "problems",
     "read_text",
     "scenario_from_toml",
     "scenario_to_dict",
     "structure",
+    "suggest",
+    "toml_value",
 ]

@@ -26,13 +26,14 @@ agencies traps children with no way out.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from collections.abc import Iterator
 
 import networkx as nx
 
 from jtai_sim.errors import ScenarioError
-from jtai_sim.loading import PathPart, dotted
+from jtai_sim.loading import PathPart, dotted, toml_value
 from jtai_sim.scenario import Pathway, Scenario
 
 _TOLERANCE = 1e-9
@@ -81,17 +82,26 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
 
 
 def _unknown(path: tuple[PathPart, ...], name: str, scenario: Scenario) -> PartnershipError:
-    known = ", ".join(scenario.agencies) or "none defined"
-    return PartnershipError(path, f"unknown agency {name!r} (agencies: {known})")
+    known = list(scenario.agencies)
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        hint = f"did you mean {toml_value(close[0])}?"
+    else:
+        hint = "agencies: " + (", ".join(known) or "none defined")
+    return PartnershipError(path, f"unknown agency ({hint}), got {toml_value(name)}")
 
 
 def check_names(scenario: Scenario) -> None:
     """Every agency named anywhere must exist."""
     agencies = scenario.agencies
     if not agencies:
-        raise PartnershipError(("agencies",), "at least one agency is needed")
+        raise PartnershipError(
+            ("agencies",), "at least one agency is needed: add an [agencies.NAME] table"
+        )
     if not scenario.demand:
-        raise PartnershipError(("demand",), "at least one demand stream is needed")
+        raise PartnershipError(
+            ("demand",), "at least one demand stream is needed: add a [demand.NAME] table"
+        )
     for key, demand in scenario.demand.items():
         if demand.agency not in agencies:
             raise _unknown(("demand", key, "agency"), demand.agency, scenario)
@@ -102,20 +112,26 @@ def check_names(scenario: Scenario) -> None:
             raise _unknown(("pathways", i, "to"), pathway.to, scenario)
     for key, clock in scenario.clocks.items():
         for end in ("start", "stop"):
-            for name in getattr(clock, end).agency:
+            names = getattr(clock, end).agency
+            if not names:
+                raise PartnershipError(
+                    ("clocks", key, end, "agency"), "needs at least one agency, got []"
+                )
+            for j, name in enumerate(names):
                 if name not in agencies:
-                    raise _unknown(("clocks", key, end, "agency"), name, scenario)
+                    where: tuple[PathPart, ...] = ("clocks", key, end, "agency")
+                    raise _unknown((*where, j) if len(names) > 1 else where, name, scenario)
     crisis = scenario.mental_health.crisis_agency
     if crisis is not None and crisis not in agencies:
         raise _unknown(("mental_health", "crisis_agency"), crisis, scenario)
     for stage in ("contact", "referral", "assessment", "plan", "camhs_referral", "camhs_support"):
-        for name in getattr(scenario.flow, stage):
+        for j, name in enumerate(getattr(scenario.flow, stage)):
             if name not in agencies:
-                raise _unknown(("flow", stage), name, scenario)
+                raise _unknown(("flow", stage, j), name, scenario)
 
 
 def conditions_of(pathways: list[Pathway]) -> list[str]:
-    """The condition names (and age bands) the given pathways depend on."""
+    """The condition names the given pathways depend on."""
     names: set[str] = set()
     for p in pathways:
         names.update(p.when)
@@ -141,40 +157,91 @@ def _ages(pathways: list[Pathway]) -> list[int]:
             cuts.add(p.min_age)
         if p.max_age is not None:
             cuts.add(p.max_age + 1)
-    return sorted(a for a in cuts if a <= 25)
+    return sorted(a for a in cuts if a <= MAX_AGE)
+
+
+#: The oldest age a scenario can give a child.
+MAX_AGE = 25
+_STATUS_FLAGS = ("child_in_need", "child_protection", "looked_after")
+
+
+def possible(flags: frozenset[str], names: list[str]) -> bool:
+    """Whether some child can have exactly ``flags`` among the conditions ``names``.
+
+    Conditions not in ``names`` are free. The rules are those of the engine's
+    ``Child.mask``: mental ill health and a recognised need both imply a
+    mental-health need; a child has at most one legal status, and is known to
+    social care exactly when they have one; a hand-off's information is partial
+    or lost, not both.
+
+    >>> possible(frozenset({"mental_ill_health"}), ["mental_health_need", "mental_ill_health"])
+    False
+    >>> both = ["child_in_need", "known_to_social_care"]
+    >>> possible(frozenset(both), both), possible(frozenset({"child_in_need"}), both)
+    (True, False)
+    """
+
+    def false(name: str) -> bool:
+        return name in names and name not in flags
+
+    need_implied = "mental_ill_health" in flags or "mental_health_identified" in flags
+    if need_implied and false("mental_health_need"):
+        return False
+    statuses = [f for f in _STATUS_FLAGS if f in flags]
+    if len(statuses) > 1 or (statuses and false("known_to_social_care")):
+        return False
+    if "known_to_social_care" in flags and all(false(f) for f in _STATUS_FLAGS):
+        return False
+    return not {"information_partial", "information_lost"} <= flags
 
 
 def combinations(pathways: list[Pathway]) -> Iterator[tuple[frozenset[str], int]]:
-    """Every distinct (conditions, age) case the pathways can tell apart."""
+    """Every distinct (conditions, age) case the pathways can tell apart that a child can be in."""
     names = conditions_of(pathways)
     for bits in itertools.product((False, True), repeat=len(names)):
         flags = frozenset(n for n, b in zip(names, bits, strict=True) if b)
+        if not possible(flags, names):
+            continue
         for age in _ages(pathways):
             yield flags, age
+
+
+def _who(flags: frozenset[str], age: int, pathways: list[Pathway]) -> str:
+    """``children aged 5 to 9 who are at_risk`` for the case ``(flags, age)``."""
+    cuts = [*_ages(pathways), MAX_AGE + 1]
+    upper = min(c for c in cuts if c > age) - 1
+    ages = "" if (age, upper) == (0, MAX_AGE) else f" aged {age} to {upper}"
+    parts = [*sorted(flags), *(f"not {n}" for n in conditions_of(pathways) if n not in flags)]
+    conditions = f" who are {', '.join(parts)}" if parts else ""
+    return f"children{ages}{conditions}" if ages or conditions else "every child"
 
 
 def check_probabilities(scenario: Scenario) -> None:
     """Referral chances out of an agency must not exceed 1 for any child."""
     for key in scenario.agencies:
-        outgoing = [(i, p) for i, p in enumerate(scenario.pathways) if p.source == key]
-        refer = [p for _, p in outgoing if p.mode == "refer"]
-        if len(refer) < 2:
+        outgoing = [
+            (i, p) for i, p in enumerate(scenario.pathways) if p.source == key and p.mode == "refer"
+        ]
+        if len(outgoing) < 2:
             continue
+        refer = [p for _, p in outgoing]
         for flags, age in combinations(refer):
-            total = sum(p.probability for p in refer if applies(p, flags, age))
+            taken = [(i, p) for i, p in outgoing if applies(p, flags, age)]
+            total = sum(p.probability for _, p in taken)
             if total > 1 + _TOLERANCE:
-                first = next(i for i, p in outgoing if p.mode == "refer" and applies(p, flags, age))
-                who = ", ".join(sorted(flags)) or "any child"
+                parts = " + ".join(f"pathways[{i}] {p.probability:g}" for i, p in taken)
                 raise PartnershipError(
-                    ("pathways", first, "probability"),
-                    f"referral chances out of {key!r} add up to {total:g} (> 1) "
-                    f"for children aged {age} with [{who}]",
+                    ("pathways", taken[-1][0], "probability"),
+                    f"referral chances out of {toml_value(key)} add up to more than 1 for "
+                    f"{_who(flags, age, refer)} ({parts}), got {total:g}",
                 )
 
 
 def entry_agencies(scenario: Scenario) -> set[str]:
-    """Agencies where children first appear (demand and crisis presentations)."""
+    """Agencies where children first appear (demand, crisis presentations, and
+    children already there on day 0)."""
     entries = {d.agency for d in scenario.demand.values()}
+    entries |= {k for k, a in scenario.agencies.items() if getattr(a, "backlog", None) is not None}
     if scenario.mental_health.crisis_agency:
         entries.add(scenario.mental_health.crisis_agency)
     return entries
@@ -189,7 +256,8 @@ def check_reachable(scenario: Scenario, graph: nx.DiGraph) -> None:
         if key not in reached:
             raise PartnershipError(
                 ("agencies", key),
-                "no child can reach this agency (no demand stream and no pathway leads to it)",
+                "no child can reach this agency: no demand stream starts there and no pathway "
+                "leads to it from an agency children reach",
             )
 
 
@@ -217,9 +285,15 @@ def check_way_out(scenario: Scenario) -> None:
                 changed = True
     trapped = [k for k in scenario.agencies if k not in can_leave]
     if trapped:
-        index = next(i for i, p in enumerate(scenario.pathways) if p.source == trapped[0])
+        index = next(
+            i
+            for i, p in enumerate(scenario.pathways)
+            if p.source == trapped[0] and p.mode == "refer"
+        )
+        names = ", ".join(toml_value(t) for t in trapped)
         raise PartnershipError(
             ("pathways", index, "probability"),
-            f"no way out: children at {', '.join(repr(t) for t in trapped)} are always "
-            "referred on among these agencies and can never leave",
+            f"no way out: children at {names} are always referred on among these agencies "
+            "(their referral chances add up to 1) and can never leave; lower one, "
+            f"got {toml_value(scenario.pathways[index].probability)}",
         )

@@ -118,6 +118,11 @@ def _at_least_one(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
         raise FieldError(a.name, f"must be >= 1, got {value!r}")
 
 
+def _at_most_century(_: Any, a: attrs.Attribute[Any], value: float) -> None:
+    if value > 36_525:
+        raise FieldError(a.name, f"must be at most 36525 (100 years), got {value!r}")
+
+
 def _age(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and not 0 <= value <= 25:
         raise FieldError(a.name, f"must be an age from 0 to 25, got {value!r}")
@@ -132,7 +137,11 @@ class Distribution:
         metadata=doc("shape: exponential, lognormal, gamma, fixed, uniform or triangular"),
     )
     mean_days: float = field(
-        default=1.0, validator=_non_negative, metadata=doc("mean duration", unit="days")
+        default=1.0,
+        validator=_non_negative,
+        metadata=doc(
+            "mean duration (fixed: the duration; triangular: the most likely value)", unit="days"
+        ),
     )
     sd_days: float | None = field(
         default=None,
@@ -311,7 +320,7 @@ class Information:
 class Pathway:
     """A route from one agency to another for the children it applies to."""
 
-    source: str = field(metadata=doc("agency the child leaves (key: from)"))
+    source: str = field(metadata=doc("agency the child leaves"))
     to: str = field(metadata=doc("agency the child is referred or notified to"))
     probability: float = field(
         validator=_probability,
@@ -348,7 +357,7 @@ class Pathway:
 
     def __attrs_post_init__(self) -> None:
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
-            raise FieldError("min_age", f"min_age {self.min_age} is above max_age {self.max_age}")
+            raise FieldError("min_age", f"must not be above max_age ({self.max_age})")
         if self.source == self.to and self.mode != "refer":
             raise FieldError("to", f"a {self.mode} pathway cannot lead back to {self.to!r}")
         if self.at == "start" and self.mode == "refer":
@@ -417,7 +426,7 @@ class ChildProfile:
 
     def __attrs_post_init__(self) -> None:
         if self.min_age > self.max_age:
-            raise FieldError("min_age", f"min_age {self.min_age} is above max_age {self.max_age}")
+            raise FieldError("min_age", f"must not be above max_age ({self.max_age})")
         if len(self.mental_health) != 3 or any(not 0 <= p <= 1 for p in self.mental_health):
             raise FieldError(
                 "mental_health", f"must be three probabilities, got {self.mental_health!r}"
@@ -579,7 +588,7 @@ class Term:
 
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
-            raise FieldError("end", f"term ends {self.end} before it starts {self.start}")
+            raise FieldError("end", f"must not be before start ({self.start})")
 
 
 @frozen(kw_only=True)
@@ -611,12 +620,14 @@ class Scenario:
         metadata=doc("children (0 to 17) living in the area"),
     )
     duration_days: float = field(
-        default=730.0, validator=_positive, metadata=doc("simulated time", unit="days")
+        default=730.0,
+        validator=[_positive, _at_most_century],
+        metadata=doc("simulated time (at most 36,525 days)", unit="days"),
     )
     warmup_days: float = field(
         default=0.0, validator=_non_negative, metadata=doc("start-up period left out of statistics")
     )
-    seed: int = field(default=1, metadata=doc("root random seed"))
+    seed: int = field(default=1, validator=_non_negative, metadata=doc("root random seed"))
     calendar: CalendarSettings = field(factory=CalendarSettings, metadata=doc("calendar"))
     demand: dict[str, Demand] = field(factory=dict, metadata=doc("streams of children"))
     agencies: dict[str, Agency] = field(factory=dict, metadata=doc("the agencies"))
@@ -629,11 +640,8 @@ class Scenario:
         if self.warmup_days >= self.duration_days:
             raise FieldError(
                 "warmup_days",
-                f"warmup_days ({self.warmup_days:g}) must be shorter than duration_days "
-                f"({self.duration_days:g})",
+                f"must be shorter than duration_days ({self.duration_days:g})",
             )
-        if self.seed < 0:
-            raise FieldError("seed", f"must be >= 0, got {self.seed}")
 
     @property
     def agency_ids(self) -> tuple[str, ...]:

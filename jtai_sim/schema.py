@@ -1,0 +1,599 @@
+"""The JSON Schema and the key reference of scenario files, both generated from the classes.
+
+One walk over the attrs classes of :mod:`jtai_sim.scenario` (their fields, type
+hints, validators and ``metadata["doc"]``/``metadata["unit"]``) produces:
+
+* a JSON Schema (draft 2020-12), committed as ``scenarios/scenario.schema.json``,
+  which editors with a TOML language server (taplo, tombi) use to check a file
+  that starts with ``#:schema ./scenario.schema.json``;
+* the key-by-key Markdown reference in ``scenarios/README.md`` (between two
+  marker comments), with the conditions vocabulary and the list of built-in
+  scenarios.
+
+So the documentation cannot drift from the code: ``python -m jtai_sim.schema``
+rewrites both, and ``python -m jtai_sim.schema --check`` exits 1 when either is
+stale (the test suite runs the same check).
+
+Decisions: every table has ``additionalProperties: false`` because unknown keys
+are errors; a key with a default is optional; ranges enforced by the classes'
+validators become ``minimum``/``maximum``; units not given in the metadata are
+read from the key's name (``*_days`` is days, ``*_per_year`` is per year).
+Rules between keys that a schema cannot say (shares summing to 1, probabilities
+out of one agency) are checked by the loader only.
+
+>>> schema = json_schema()
+>>> schema["properties"]["agencies"]["additionalProperties"]
+{'$ref': '#/$defs/Agency'}
+>>> schema["$defs"]["Pathway"]["required"]
+['from', 'to', 'probability']
+>>> schema["$defs"]["Agency"]["properties"]["staff"]["minimum"]
+1
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+import tomllib
+import types
+import typing
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from jtai_sim import scenario as model
+from jtai_sim.loading import SINGLE_OR_LIST, file_key, toml_value
+from jtai_sim.scenario import FLAGS, Scenario
+
+#: The folder of built-in scenarios, where the schema and the reference live.
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCHEMA_FILE = SCENARIOS / "scenario.schema.json"
+README_FILE = SCENARIOS / "README.md"
+BEGIN = (
+    "<!-- BEGIN GENERATED REFERENCE: "
+    "edit jtai_sim/scenario.py, then run python -m jtai_sim.schema -->"
+)
+END = "<!-- END GENERATED REFERENCE -->"
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+#: What each condition means, as the engine (``Child.mask``, ``Journey.mask``) sets it.
+CONDITIONS: dict[str, str] = {
+    "at_risk": "the child was identified on arrival as at risk of abuse or neglect "
+    "(demand profile `at_risk`)",
+    "exploitation": "the child is at risk of exploitation (profile `exploitation`)",
+    "missing": "the child has missing episodes (profile `missing`)",
+    "mental_health_need": "the child has early signs of or lives with mental ill health "
+    "(state 1 or 2), recognised or not",
+    "mental_ill_health": "the child lives with mental ill health (state 2); implies "
+    "`mental_health_need`",
+    "mental_health_identified": "the child's mental-health need has been recognised (on "
+    "arrival, profile `mental_health_identified`, or later by an agency with "
+    "`identifies_mental_health`); only set while there is a need",
+    "known_to_social_care": "the child currently has a child-in-need, child-protection or "
+    "looked-after status (set by an agency's `legal_status`, ended when the journey that "
+    "set it leaves the partnership)",
+    "child_in_need": 'the child\'s current legal status is child in need (`legal_status = "cin"`)',
+    "child_protection": 'the child\'s current legal status is child protection (`"cp"`)',
+    "looked_after": 'the child is looked after (`"looked_after"`)',
+    "in_crisis": "this journey is a crisis episode: it began at a demand stream with "
+    "`crisis = true` or at the `mental_health.crisis_agency` after a crisis while waiting",
+    "send": "the child has special educational needs or a disability-related need (profile `send`)",
+    "disability": "the child is disabled (profile `disability`)",
+    "deprived": "the child lives in one of the most deprived areas (profile `deprived`)",
+    "information_partial": "the information on the hand-off that brought the child here "
+    "arrived partial, or arrived later than its `due_within_days`",
+    "information_lost": "the information on the hand-off that brought the child here never arrived",
+    "re_referral": "this journey is a re-referral: the child was closed without support "
+    "and came back (`mental_health.re_referral`)",
+}
+
+_VALIDATOR_RANGES: dict[str, dict[str, float]] = {
+    "_probability": {"minimum": 0, "maximum": 1},
+    "_positive": {"exclusiveMinimum": 0},
+    "_non_negative": {"minimum": 0},
+    "_at_least_one": {"minimum": 1},
+    "_age": {"minimum": 0, "maximum": 25},
+}
+
+#: Rules a type hint cannot carry, added to the class's schema.
+_EXTRA: dict[type, dict[str, Any]] = {
+    model.Distribution: {
+        "allOf": [
+            {
+                "if": {
+                    "properties": {"kind": {"enum": ["lognormal", "gamma"]}},
+                    "required": ["kind"],
+                },
+                "then": {"required": ["sd_days"]},
+            },
+            {
+                "if": {
+                    "properties": {"kind": {"enum": ["uniform", "triangular"]}},
+                    "required": ["kind"],
+                },
+                "then": {"required": ["min_days", "max_days"]},
+            },
+        ]
+    },
+}
+
+
+# ---------------------------------------------------------------- the walk
+
+
+@attrs.frozen
+class Key:
+    """One key of one table, with everything the schema and the reference say about it."""
+
+    name: str
+    hint: Any
+    doc: str
+    unit: str
+    default: Any  # attrs.NOTHING when the key is required
+    ranges: dict[str, float]
+    single_or_list: bool
+
+    @property
+    def required(self) -> bool:
+        """Whether a file must give this key."""
+        return self.default is attrs.NOTHING
+
+
+def _hints(cl: type) -> dict[str, Any]:
+    return typing.get_type_hints(cl, vars(model))
+
+
+def _validator_names(validator: Any) -> Iterator[str]:
+    if validator is None:
+        return
+    inner = getattr(validator, "_validators", None)
+    if inner is not None:
+        for v in inner:
+            yield from _validator_names(v)
+    else:
+        yield getattr(validator, "__name__", "")
+
+
+def _unit(name: str, given: str | None) -> str:
+    if given:
+        return given
+    if name.endswith("_days"):
+        return "days"
+    if name == "rate_per_10k_per_year":
+        return "per 10,000 children per year"
+    if name.endswith("_per_year") or name.endswith("_per_year_waiting"):
+        return "per year"
+    return ""
+
+
+def keys_of(cl: type) -> list[Key]:
+    """The keys of the table for class ``cl``, in declaration order."""
+    hints = _hints(cl)
+    out = []
+    for f in attrs.fields(cl):
+        ranges: dict[str, float] = {}
+        for name in _validator_names(f.validator):
+            ranges.update(_VALIDATOR_RANGES.get(name, {}))
+        default = f.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        out.append(
+            Key(
+                name=file_key(cl, f.name),
+                hint=hints[f.name],
+                doc=str(f.metadata.get("doc", "")),
+                unit=_unit(f.name, f.metadata.get("unit")),
+                default=default,
+                ranges=ranges,
+                single_or_list=(cl, f.name) in SINGLE_OR_LIST,
+            )
+        )
+    return out
+
+
+def _strip_optional(hint: Any) -> Any:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return hint
+
+
+def _named_literals() -> dict[Any, str]:
+    named = {}
+    for name, value in vars(model).items():
+        if typing.get_origin(value) is typing.Literal:
+            named[value] = name
+    return named
+
+
+def classes() -> list[type]:
+    """Every scenario class reachable from :class:`Scenario`, in the order first met."""
+    seen: list[type] = []
+
+    def visit(hint: Any) -> None:
+        hint = _strip_optional(hint)
+        if attrs.has(hint):
+            if hint in seen:
+                return
+            seen.append(hint)
+            for key in keys_of(hint):
+                visit(key.hint)
+        for arg in typing.get_args(hint):
+            if typing.get_origin(hint) is not typing.Literal:
+                visit(arg)
+
+    visit(Scenario)
+    return seen
+
+
+def places() -> dict[type, list[str]]:
+    """Where each table class appears in a file, as TOML headers (``[agencies.NAME]``)."""
+    found: dict[type, list[str]] = {}
+
+    def visit(cl: type, where: str) -> None:
+        found.setdefault(cl, [])
+        if where in found[cl]:
+            return
+        found[cl].append(where)
+        for key in keys_of(cl):
+            hint = _strip_optional(key.hint)
+            origin = typing.get_origin(hint)
+            args = typing.get_args(hint)
+            prefix = f"{where}." if where else ""
+            if attrs.has(hint):
+                visit(hint, f"{prefix}{key.name}")
+            elif origin is dict and attrs.has(args[1]):
+                visit(args[1], f"{prefix}{key.name}.NAME")
+            elif origin is tuple and args and attrs.has(args[0]):
+                visit(args[0], f"{prefix}{key.name}[]")
+
+    visit(Scenario, "")
+    return found
+
+
+# ---------------------------------------------------------------- JSON Schema
+
+
+def _type_schema(hint: Any, named: dict[Any, str]) -> dict[str, Any]:
+    hint = _strip_optional(hint)
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if attrs.has(hint):
+        return {"$ref": f"#/$defs/{hint.__name__}"}
+    if origin is typing.Literal:
+        if hint in named:
+            return {"$ref": f"#/$defs/{named[hint]}"}
+        return {"type": "string", "enum": list(args)}
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return {"type": "array", "items": _type_schema(args[0], named)}
+        if len(set(args)) == 1:  # plain ``items`` so that draft-07 tools (taplo) read it too
+            return {
+                "type": "array",
+                "items": _type_schema(args[0], named),
+                "minItems": len(args),
+                "maxItems": len(args),
+            }
+        return {
+            "type": "array",
+            "prefixItems": [_type_schema(a, named) for a in args],
+            "items": False,
+            "minItems": len(args),
+        }
+    if origin is dict:
+        return {"type": "object", "additionalProperties": _type_schema(args[1], named)}
+    simple: dict[Any, dict[str, Any]] = {
+        bool: {"type": "boolean"},
+        int: {"type": "integer"},
+        float: {"type": "number"},
+        str: {"type": "string"},
+        dt.date: {"type": "string", "format": "date"},
+    }
+    if hint in simple:
+        return dict(simple[hint])
+    raise TypeError(f"no JSON Schema for type {hint!r}")
+
+
+def _json_default(value: Any) -> Any:
+    """The default as JSON, or ``None`` when it has no plain form (a table of defaults)."""
+    if value is None or value is attrs.NOTHING or attrs.has(type(value)):
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _description(key: Key) -> str:
+    text = key.doc[:1].upper() + key.doc[1:] if key.doc else ""
+    if text and not text.endswith("."):
+        text += "."
+    if key.unit:
+        text += f" Unit: {key.unit}."
+    if not key.required and not attrs.has(type(key.default)):
+        text += f" Default: {_default_text(key.default)}."
+    return text.strip()
+
+
+def _class_schema(cl: type, named: dict[Any, str]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    required = []
+    for key in keys_of(cl):
+        prop = _type_schema(key.hint, named)
+        if key.single_or_list:
+            prop = {"anyOf": [{"type": "string"}, {**prop, "minItems": 1}]}
+        if "$ref" in prop:
+            prop = {"allOf": [prop]} if key.ranges else prop
+        prop.update(key.ranges)
+        prop["description"] = _description(key)
+        default = _json_default(key.default)
+        if default is not None and not key.required:
+            prop["default"] = default
+        properties[key.name] = prop
+        if key.required:
+            required.append(key.name)
+    schema: dict[str, Any] = {
+        "type": "object",
+        "title": cl.__name__,
+        "description": _class_doc(cl),
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = required
+    for rule, value in _EXTRA.get(cl, {}).items():
+        if rule == "required":
+            schema["required"] = list(dict.fromkeys([*schema.get("required", []), *value]))
+        else:
+            schema[rule] = value
+    return schema
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a scenario file."""
+    named = _named_literals()
+    defs: dict[str, Any] = {}
+    for cl in classes():
+        if cl is not Scenario:
+            defs[cl.__name__] = _class_schema(cl, named)
+    for literal, name in sorted(named.items(), key=lambda item: item[1]):
+        values = list(typing.get_args(literal))
+        definition: dict[str, Any] = {"type": "string", "enum": values}
+        if name == "Flag":
+            definition["description"] = "A condition on the child or the hand-off: " + "; ".join(
+                f"{flag}: {CONDITIONS[flag]}" for flag in values
+            )
+        defs[name] = definition
+    top = _class_schema(Scenario, named)
+    top["properties"] = {
+        "$schema": {"type": "string", "description": "Schema of this file (for editors)."},
+        **top["properties"],
+    }
+    top["required"] = list(dict.fromkeys([*top.get("required", []), "agencies", "demand"]))
+    top["properties"]["agencies"]["minProperties"] = 1
+    top["properties"]["demand"]["minProperties"] = 1
+    return {
+        "$schema": DIALECT,
+        "title": "jtai-sim scenario",
+        "description": "A scenario file for jtai-sim (TOML). Generated from jtai_sim/scenario.py "
+        "by python -m jtai_sim.schema; the key reference is scenarios/README.md.",
+        **{k: v for k, v in top.items() if k != "title"},
+        "$defs": defs,
+    }
+
+
+def schema_text() -> str:
+    """The schema as the committed file holds it (sorted-free, two-space indent)."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------- Markdown reference
+
+
+def _default_text(value: Any) -> str:
+    if value is attrs.NOTHING:
+        return "required"
+    if value is None:
+        return "not set"
+    if attrs.has(type(value)):
+        return "its keys' defaults"
+    if value in ((), {}):
+        return "none"
+    return toml_value(value, limit=200)
+
+
+def _class_doc(cl: type) -> str:
+    """The first line of a class's docstring, with reStructuredText quotes made Markdown."""
+    return (cl.__doc__ or "").strip().split("\n")[0].replace("``", "`")
+
+
+def _anchor(cl: type) -> str:
+    return cl.__name__.lower()
+
+
+def _type_text(key: Key, named: dict[Any, str]) -> str:
+    hint = _strip_optional(key.hint)
+    text = _hint_text(hint, named)
+    if key.single_or_list:
+        text = "text, or " + text
+    bounds = key.ranges
+    if bounds == {"minimum": 0, "maximum": 1}:
+        text += ", 0 to 1"
+    elif "minimum" in bounds and "maximum" in bounds:
+        text += f", {bounds['minimum']:g} to {bounds['maximum']:g}"
+    elif "minimum" in bounds:
+        text += f", ≥ {bounds['minimum']:g}"
+    elif "exclusiveMinimum" in bounds:
+        text += f", > {bounds['exclusiveMinimum']:g}"
+    return text
+
+
+def _hint_text(hint: Any, named: dict[Any, str]) -> str:
+    hint = _strip_optional(hint)
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if attrs.has(hint):
+        return f"table ([{hint.__name__}](#{_anchor(hint)}))"
+    if origin is typing.Literal:
+        if named.get(hint) == "Flag":
+            return "[condition](#conditions)"
+        return "one of " + ", ".join(f"`{a}`" for a in args)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            inner = _hint_text(args[0], named)
+            if inner == "[condition](#conditions)":
+                return "list of [conditions](#conditions)"
+            return f"list of {inner}"
+        return f"list of {len(args)} {_hint_text(args[0], named)}s"
+    if origin is dict:
+        return f"table of NAME = {_hint_text(args[1], named)}"
+    return {
+        bool: "true/false",
+        int: "whole number",
+        float: "number",
+        str: "text",
+        dt.date: "date",
+    }.get(hint, str(hint))
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _where_text(headers: list[str]) -> str:
+    shown = []
+    for header in headers:
+        if not header:
+            shown.append("the top level of the file")
+        elif header.endswith("[]"):
+            shown.append(f"`[[{header[:-2]}]]`")
+        else:
+            shown.append(f"`[{header.replace('[]', '')}]`")
+    return ", ".join(shown)
+
+
+def key_reference() -> str:
+    """The generated part of ``scenarios/README.md``: every key, the conditions, the scenarios."""
+    named = _named_literals()
+    where = places()
+    out = ["## Key reference", ""]
+    out.append(
+        "Generated from `jtai_sim/scenario.py` by `python -m jtai_sim.schema`; do not edit "
+        "by hand. Each table lists its keys with type (and allowed range), unit, default "
+        "and meaning. A key whose default is *required* must be given."
+    )
+    for cl in classes():
+        title = "Top level" if cl is Scenario else cl.__name__
+        out += ["", f'<a id="{_anchor(cl)}"></a>', "", f"### {title}", ""]
+        doc = _class_doc(cl)
+        out.append(f"{doc} Appears at {_where_text(where.get(cl, []))}.")
+        out += ["", "| key | type | unit | default | meaning |", "|---|---|---|---|---|"]
+        for key in keys_of(cl):
+            default = _default_text(key.default)
+            default = (
+                default
+                if default in {"required", "not set", "none", "its keys' defaults"}
+                else f"`{default}`"
+            )
+            out.append(
+                f"| `{key.name}` | {_cell(_type_text(key, named))} | {_cell(key.unit)} | "
+                f"{_cell(default)} | {_cell(key.doc)} |"
+            )
+    out += ["", '<a id="conditions"></a>', "", "### Conditions", ""]
+    out.append(
+        "The words allowed in `when`, `unless` and `urgent_if`. A pathway applies when all "
+        "its `when` conditions hold and none of its `unless` conditions, tested when the "
+        "pathway would be taken (when service at its `from` agency ends, or starts for "
+        '`at = "start"`); `urgent_if` is tested when the child arrives at the agency.'
+    )
+    out += ["", "| condition | holds when |", "|---|---|"]
+    for flag in FLAGS:
+        out.append(f"| `{flag}` | {_cell(CONDITIONS[flag])} |")
+    out += ["", "### Built-in scenarios", ""]
+    out.append("Give the name instead of a path to any command (`jtai-sim validate minimal`).")
+    out += ["", "| name | file | what it is |", "|---|---|---|"]
+    for name, file, title, description in builtin_scenarios():
+        out.append(f"| `{name}` | [{file}]({file}) | {_cell(title)}: {_cell(description)} |")
+    return "\n".join(out) + "\n"
+
+
+def builtin_scenarios(folder: Path = SCENARIOS) -> list[tuple[str, str, str, str]]:
+    """``(name, file, title, description)`` of each built-in scenario (read, not checked)."""
+    rows = []
+    for path in sorted(folder.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        title, description = str(data.get("name", "")), str(data.get("description", ""))
+        rows.append((path.stem, path.name, title, description))
+    return rows
+
+
+def readme_with_reference(readme: str, reference: str | None = None) -> str:
+    """``readme`` with the text between the markers replaced by the reference.
+
+    >>> text = readme_with_reference(f"intro\\n{BEGIN}\\nold\\n{END}\\nend\\n", "new\\n")
+    >>> "new" in text, "old" in text, text.startswith("intro") and text.endswith("end\\n")
+    (True, False, True)
+    """
+    reference = key_reference() if reference is None else reference
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    block = f"{BEGIN}\n{reference}{END}"
+    if not pattern.search(readme):
+        raise ValueError(f"README has no {BEGIN!r} ... {END!r} markers")
+    return pattern.sub(lambda _: block, readme, count=1)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def stale(schema_file: Path = SCHEMA_FILE, readme_file: Path = README_FILE) -> list[str]:
+    """The generated files that differ from what the classes give (empty when up to date)."""
+    out = []
+    if not schema_file.exists() or schema_file.read_text(encoding="utf-8") != schema_text():
+        out.append(str(schema_file))
+    readme = readme_file.read_text(encoding="utf-8") if readme_file.exists() else ""
+    try:
+        if readme != readme_with_reference(readme):
+            out.append(str(readme_file))
+    except ValueError:
+        out.append(str(readme_file))
+    return out
+
+
+def write(schema_file: Path = SCHEMA_FILE, readme_file: Path = README_FILE) -> list[str]:
+    """Rewrite the schema and the README reference; return the files that changed."""
+    changed = stale(schema_file, readme_file)
+    schema_file.write_text(schema_text(), encoding="utf-8")
+    readme = (
+        readme_file.read_text(encoding="utf-8") if readme_file.exists() else f"{BEGIN}\n{END}\n"
+    )
+    readme_file.write_text(readme_with_reference(readme), encoding="utf-8")
+    return changed
+
+
+def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> int:
+    """``python -m jtai_sim.schema [--check]``: rewrite or check the generated files."""
+    parser = argparse.ArgumentParser(
+        prog="python -m jtai_sim.schema",
+        description="Rewrite or check the generated scenario schema and key reference.",
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 if a generated file is stale")
+    args = parser.parse_args(argv)
+    if args.check:
+        out_of_date = stale()
+        for name in out_of_date:
+            echo(f"{name}: out of date; run python -m jtai_sim.schema")
+        return 1 if out_of_date else 0
+    for name in write():
+        echo(f"rewrote {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
