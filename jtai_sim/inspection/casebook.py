@@ -1,0 +1,282 @@
+"""Case books: the children and events an inspection reads, from a simulated run.
+
+:func:`casebook_from_run` turns a :class:`~jtai_sim.run.Run` into a
+:class:`~jtai_sim.inspection.model.CaseBook` (a case list from a partnership's own
+records comes through :mod:`jtai_sim.inspection.cases_csv`). This module also
+owns the helpers every later stage shares: the event kind codes, the events
+visible at a notification date, agencies by kind, and the standard clocks used
+when a case list brings none.
+
+>>> from jtai_sim import load_scenario, simulate
+>>> run = simulate(load_scenario("scenarios/minimal.toml"), seed=1, days=120)
+>>> book = casebook_from_run(run)
+>>> book.events.index.name, list(book.events.columns)[-2:]
+('event_id', ['origin', 'line'])
+>>> sorted(book.clocks)[:2]
+['assessment_45wd', 'camhs_4_weeks']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from jtai_sim.eventlog import EventKind
+from jtai_sim.inspection.model import AgencyInfo, CaseBook
+from jtai_sim.scenario import Clock, ClockPoint
+
+if TYPE_CHECKING:
+    from jtai_sim.run import Run
+
+#: The categories of ``events.kind`` (a category's code is the :class:`EventKind` value).
+KIND_NAMES: tuple[str, ...] = tuple(k.name.lower() for k in EventKind)
+#: The categories of ``events.origin``.
+ORIGINS: tuple[str, ...] = ("", "new", "crisis", "return", "referral", "initial")
+
+#: Agency kinds whose service is mental-health help for a child.
+CAMHS_KINDS = frozenset({"camhs_spa", "camhs_community", "mhst"})
+#: Agency kinds that count as specialist mental-health support when a case list does not say.
+SUPPORT_KINDS = frozenset({"camhs_community", "mhst", "crisis_team", "inpatient"})
+#: Agency kinds that see children in crisis.
+CRISIS_KINDS = frozenset({"emergency_department", "crisis_team", "inpatient"})
+#: Agency kinds that hold a child's legal status in children's social care.
+SOCIAL_CARE_KINDS = frozenset(
+    {"assessment", "strategy", "conference", "cin_plan", "cp_plan", "looked_after"}
+)
+#: Legal statuses that make a child eligible (codes in ``LEGAL_STATUSES``).
+SOCIAL_CARE_STATUSES = {2: "cin", 3: "cp", 4: "looked_after"}
+#: Words for mental-health states.
+MENTAL_HEALTH_STATES = ("no signs", "early signs", "mental ill health")
+
+
+def casebook_from_run(run: Run) -> CaseBook:
+    """The case book of a simulated run: its children, events, agencies and clocks.
+
+    The clocks are the scenario's, or :func:`standard_clocks` if it has none.
+    ``origin`` of an arrival comes from the raw log (``other`` -1 new, -2 crisis,
+    -3 return, -4 initial: already waiting when the run started); arrivals of
+    children from a demand stream marked ``crisis`` count as crisis arrivals too.
+    """
+    scenario = run.scenario
+    base = run.events
+    rec = run.log.records()
+    kind = rec["kind"]
+    other = rec["other"]
+    arrive = kind == int(EventKind.ARRIVE)
+    origin = np.zeros(len(rec), dtype=np.int8)
+    origin[arrive & (other >= 0)] = 4
+    origin[arrive & (other == -1)] = 1
+    origin[arrive & (other == -2)] = 2
+    origin[arrive & (other == -3)] = 3
+    origin[arrive & (other == -4)] = 5
+    crisis_streams = [i for i, d in enumerate(scenario.demand.values()) if d.crisis]
+    if crisis_streams:
+        children = run.children
+        crisis_children = children.loc[
+            children["stream"].cat.codes.isin(crisis_streams), "child"
+        ].to_numpy()
+        first = arrive & (other == -1) & np.isin(rec["child"], crisis_children)
+        origin[first] = 2
+    events = pd.DataFrame(
+        {
+            "time": base["time"],
+            "date": base["date"],
+            "child": base["child"],
+            "agency": base["agency"],
+            "kind": base["kind"],
+            "other": base["other"],
+            "detail": base["detail"],
+            "value": base["value"],
+            "origin": pd.Categorical.from_codes(origin, categories=pd.Index(list(ORIGINS))),
+            "line": np.full(len(rec), -1, dtype=np.int32),
+        }
+    )
+    events.index = pd.RangeIndex(len(events), name="event_id")
+    kids = run.children.copy()
+    kids["reference"] = kids["child"].astype(str)
+    kids["label"] = "Child " + kids["reference"]
+    kids["date_of_birth"] = pd.Series(pd.NaT, index=kids.index, dtype="datetime64[s]")
+    agencies = {
+        key: AgencyInfo(key=key, kind=a.kind, label=a.label or key, support=a.support)
+        for key, a in scenario.agencies.items()
+    }
+    due: dict[tuple[str, str], float] = {}
+    for p in scenario.pathways:
+        if p.information is not None:
+            due.setdefault((p.source, p.to), p.information.due_within_days)
+    last_day = max(math.ceil(scenario.duration_days) - 1, 0)
+    return CaseBook(
+        children=kids,
+        events=events,
+        agencies=agencies,
+        calendar=run.calendar,
+        source="simulation",
+        name=scenario.name,
+        clocks=dict(scenario.clocks) or standard_clocks(agencies),
+        handoff_due_days=due,
+        default_due_days=1.0,
+        covers_until=run.calendar.date_of(last_day),
+    )
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def kind_codes(events: pd.DataFrame) -> np.ndarray:
+    """The :class:`EventKind` value of each row."""
+    return np.asarray(events["kind"].cat.codes.to_numpy(), dtype=np.int16)
+
+
+def agency_codes(events: pd.DataFrame, column: str = "agency") -> np.ndarray:
+    """The agency code of each row (-1 for none)."""
+    return np.asarray(events[column].cat.codes.to_numpy(), dtype=np.int32)
+
+
+def agency_keys(book: CaseBook) -> list[str]:
+    """Agency keys in code order."""
+    return [str(c) for c in book.events["agency"].cat.categories]
+
+
+def codes_of_kind(book: CaseBook, kinds: Iterable[str]) -> list[int]:
+    """Codes of the agencies whose kind is in ``kinds``."""
+    wanted = set(kinds)
+    return [i for i, key in enumerate(agency_keys(book)) if book.agencies[key].kind in wanted]
+
+
+def support_codes(book: CaseBook) -> list[int]:
+    """Codes of the agencies whose service is mental-health support."""
+    return [i for i, key in enumerate(agency_keys(book)) if book.agencies[key].support]
+
+
+def end_of_day(book: CaseBook, date: dt.date) -> float:
+    """The clock time at the end of ``date`` (events before it are on or before ``date``)."""
+    return float(book.calendar.day_of(date) + 1)
+
+
+def visible(book: CaseBook, notification: dt.date) -> pd.DataFrame:
+    """The events dated on or before ``notification`` (what the records show that day)."""
+    t = end_of_day(book, notification)
+    return book.events[book.events["time"].to_numpy() < t]
+
+
+def months_before(date: dt.date, months: int) -> dt.date:
+    """``date`` moved back by whole calendar months (clamped to the month's last day).
+
+    >>> months_before(dt.date(2026, 8, 31), 6)
+    datetime.date(2026, 2, 28)
+    """
+    y, m = divmod(date.year * 12 + date.month - 1 - months, 12)
+    m += 1
+    for day in (date.day, 30, 29, 28):
+        try:
+            return dt.date(y, m, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def fmt_date(date: dt.date) -> str:
+    """A date as reports write it: ``Tue 3 Mar 2026``.
+
+    >>> fmt_date(dt.date(2026, 3, 3))
+    'Tue 3 Mar 2026'
+    """
+    return f"{date:%a} {date.day} {date:%b %Y}"
+
+
+def standard_clocks(agencies: dict[str, AgencyInfo]) -> dict[str, Clock]:
+    """The standard timescales, for the agencies present, when a case list brings no clocks.
+
+    Front-door decision within 1 working day; assessment within 45 working days;
+    initial conference within 15 working days of the strategy discussion; CAMHS
+    help within 4 weeks of referral; initial health assessment within 20 working
+    days of coming into care; crisis response within 24 hours.
+
+    >>> a = {"mash": AgencyInfo(key="mash", kind="front_door", label="MASH")}
+    >>> list(standard_clocks(a))
+    ['front_door_decision']
+    """
+
+    def of(*kinds: str) -> tuple[str, ...]:
+        return tuple(k for k, a in agencies.items() if a.kind in kinds)
+
+    support = tuple(k for k, a in agencies.items() if a.kind in CAMHS_KINDS and a.support)
+    specs: list[tuple[str, str, tuple[str, ...], str, tuple[str, ...], str, float, str]] = [
+        (
+            "front_door_decision",
+            "Front-door decision within 1 working day",
+            of("front_door", "referral"),
+            "arrive",
+            of("front_door", "referral"),
+            "end",
+            1.0,
+            "working_days",
+        ),
+        (
+            "assessment_45wd",
+            "Assessment completed within 45 working days",
+            of("assessment"),
+            "arrive",
+            of("assessment"),
+            "end",
+            45.0,
+            "working_days",
+        ),
+        (
+            "icpc_15wd",
+            "Initial conference within 15 working days of the strategy discussion",
+            of("strategy"),
+            "start",
+            of("conference"),
+            "start",
+            15.0,
+            "working_days",
+        ),
+        (
+            "camhs_4_weeks",
+            "CAMHS help starts within 4 weeks of referral",
+            of("camhs_spa"),
+            "arrive",
+            support,
+            "start",
+            4.0,
+            "weeks",
+        ),
+        (
+            "iha_20wd",
+            "Initial health assessment within 20 working days of coming into care",
+            of("looked_after"),
+            "arrive",
+            of("health_assessment"),
+            "start",
+            20.0,
+            "working_days",
+        ),
+        (
+            "crisis_24h",
+            "Crisis response within 24 hours",
+            of("crisis_team"),
+            "arrive",
+            of("crisis_team"),
+            "start",
+            24.0,
+            "hours",
+        ),
+    ]
+    out: dict[str, Clock] = {}
+    for key, label, a, ea, b, eb, limit, unit in specs:
+        if a and b:
+            out[key] = Clock(
+                label=label,
+                start=ClockPoint(agency=a, event=ea),  # type: ignore[arg-type]
+                stop=ClockPoint(agency=b, event=eb),  # type: ignore[arg-type]
+                limit=limit,
+                unit=unit,  # type: ignore[arg-type]
+                source="standard default (jtai_sim.inspection.standard_clocks)",
+            )
+    return out

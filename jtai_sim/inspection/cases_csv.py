@@ -1,0 +1,751 @@
+"""A partnership's own case list (CSV) as a :class:`CaseBook`, checked row by row.
+
+A case list is a folder with ``children.csv`` (one row per child),
+``events.csv`` (one row per event) and, optionally, ``agencies.csv`` (one row
+per agency). ``scenarios/cases/README.md`` documents every column; the short
+version:
+
+* ``children.csv``: ``child`` (any id), ``mental_health`` (``none``,
+  ``early_signs``, ``ill`` or 0/1/2, as when the child first came to notice),
+  and ``date_of_birth`` or ``age`` (age at the first event); optional ``name``,
+  ``at_risk``, ``exploitation``, ``missing``, ``send``, ``disability``,
+  ``deprived``, ``identified`` (yes/no), ``sex`` (female/male/other) and
+  ``ethnicity``.
+* ``events.csv``: ``child``, ``date`` (``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM``),
+  ``agency``, ``kind`` (an event kind in lower case: ``arrive``, ``start``,
+  ``end``, ``exit``, ``handoff``, ``notify``, ``fork``, ``status``, ``review``,
+  ``crisis``, ``deteriorate``, ``improve``, ``identify``, ``wait``, ``info``,
+  ``child``); optional ``other`` (the other agency), ``detail`` and ``value``
+  (meaning per kind as in :class:`jtai_sim.eventlog.EventKind`, with words
+  allowed: ``cin``, ``partial``, ``ill``...) and ``origin`` (``new``,
+  ``crisis``, ``return``, ``referral`` for an ``arrive``).
+* ``agencies.csv``: ``agency``, ``kind`` (an agency kind such as ``front_door``
+  or ``camhs_spa``), ``label``, optional ``support`` (yes/no). Without it, each
+  agency in ``events.csv`` must be written as its kind.
+
+Any mistake raises :class:`~jtai_sim.errors.CaseListError` naming the file,
+line, column and value, e.g. ``events.csv:14: column agency: unknown agency
+'camhz' (did you mean 'camhs'?)``.
+
+>>> book = load_case_list("scenarios/cases")
+>>> book.source, len(book.children) > 30
+('case list', True)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, get_args
+
+import numpy as np
+import pandas as pd
+
+from jtai_sim.calendar import WorkingCalendar
+from jtai_sim.errors import CaseListError
+from jtai_sim.eventlog import EventKind
+from jtai_sim.inspection.casebook import KIND_NAMES, ORIGINS, SUPPORT_KINDS, standard_clocks
+from jtai_sim.inspection.model import AgencyInfo, CaseBook
+from jtai_sim.scenario import LEGAL_STATUSES, AgencyKind, Clock
+
+AGENCY_KINDS: tuple[str, ...] = get_args(AgencyKind)
+CHILD_COLUMNS = (
+    "child",
+    "name",
+    "date_of_birth",
+    "age",
+    "mental_health",
+    "identified",
+    "at_risk",
+    "exploitation",
+    "missing",
+    "send",
+    "disability",
+    "deprived",
+    "sex",
+    "ethnicity",
+)
+EVENT_COLUMNS = ("child", "date", "agency", "kind", "other", "detail", "value", "origin")
+AGENCY_COLUMNS = ("agency", "kind", "label", "support")
+
+_TRUE = {"1", "true", "yes", "y", "t"}
+_FALSE = {"", "0", "false", "no", "n", "f"}
+_MH = {
+    "none": 0,
+    "no": 0,
+    "0": 0,
+    "early_signs": 1,
+    "early signs": 1,
+    "1": 1,
+    "ill": 2,
+    "mental_ill_health": 2,
+    "mental ill health": 2,
+    "2": 2,
+}
+_STATUS = (
+    {name: i for i, name in enumerate(LEGAL_STATUSES)}
+    | {str(i): i for i in range(len(LEGAL_STATUSES))}
+    | {"child_in_need": 2, "child_protection": 3, "lac": 4, "cla": 4, "looked after": 4}
+)
+_COMPLETE = {
+    "complete": 0,
+    "partial": 1,
+    "lost": 2,
+    "not_recorded": 3,
+    "0": 0,
+    "1": 1,
+    "2": 2,
+    "3": 3,
+}
+_FLAG = {"0": 0, "1": 1, "no": 0, "yes": 1, "false": 0, "true": 1}
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+class _Table:
+    """The rows of one CSV file, with the line each starts on."""
+
+    def __init__(self, path: Path, allowed: tuple[str, ...], required: tuple[str, ...]):
+        self.path = path
+        self.name = str(path)
+        if not path.is_file():
+            raise CaseListError("file not found", file=self.name)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CaseListError(f"not UTF-8 text ({exc.reason})", file=self.name) from None
+        reader = csv.reader(text.splitlines(keepends=True))
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise CaseListError(
+                "the file is empty (it needs a header line)", file=self.name
+            ) from None
+        self.columns = [h.strip().lower() for h in header]
+        for h in self.columns:
+            if h not in allowed:
+                raise CaseListError(
+                    f"unknown column {h!r}{_hint(h, allowed)}", file=self.name, line=1
+                )
+        seen: set[str] = set()
+        for h in self.columns:
+            if h in seen:
+                raise CaseListError(f"column {h!r} appears twice", file=self.name, line=1)
+            seen.add(h)
+        for r in required:
+            if r not in self.columns:
+                raise CaseListError(f"missing column {r!r}", file=self.name, line=1)
+        self.rows: list[tuple[int, dict[str, str]]] = []
+        line = reader.line_num + 1
+        for values in reader:
+            start, line = line, reader.line_num + 1
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(self.columns):
+                raise CaseListError(
+                    f"has {len(values)} values but the header has {len(self.columns)} columns",
+                    file=self.name,
+                    line=start,
+                )
+            self.rows.append(
+                (start, {h: v.strip() for h, v in zip(self.columns, values, strict=True)})
+            )
+
+    def error(self, line: int, column: str, message: str) -> CaseListError:
+        return CaseListError(message, file=self.name, line=line, key=f"column {column}")
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        return iter(self.rows)
+
+
+def _hint(value: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.55)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _choices(words: list[str]) -> str:
+    return ", ".join(words)
+
+
+def _parse_date(text: str) -> dt.datetime | None:
+    m = _DATE.match(text)
+    if not m:
+        return None
+    y, mo, d, h, mi, s = m.groups()
+    try:
+        return dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+    except ValueError:
+        return None
+
+
+def _bool(t: _Table, line: int, column: str, text: str) -> bool:
+    low = text.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise t.error(line, column, f"must be yes or no, got {text!r}")
+
+
+def _number(t: _Table, line: int, column: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise t.error(line, column, f"must be a number, got {text!r}") from None
+    if not np.isfinite(value):
+        raise t.error(line, column, f"must be a finite number, got {text!r}")
+    return value
+
+
+def read_agencies(path: Path) -> dict[str, AgencyInfo]:
+    """The agencies of ``agencies.csv``."""
+    t = _Table(path, AGENCY_COLUMNS, ("agency", "kind"))
+    out: dict[str, AgencyInfo] = {}
+    for line, row in t:
+        key = row["agency"]
+        if not key:
+            raise t.error(line, "agency", "is empty")
+        if key in out:
+            raise t.error(line, "agency", f"agency {key!r} is listed twice")
+        kind = row["kind"].lower()
+        if kind not in AGENCY_KINDS:
+            raise t.error(
+                line,
+                "kind",
+                f"unknown agency kind {row['kind']!r}"
+                f"{_hint(kind, AGENCY_KINDS)}; kinds are {_choices(list(AGENCY_KINDS))}",
+            )
+        support = (
+            _bool(t, line, "support", row["support"])
+            if row.get("support")
+            else kind in SUPPORT_KINDS
+        )
+        out[key] = AgencyInfo(key=key, kind=kind, label=row.get("label") or key, support=support)
+    if not out:
+        raise CaseListError("no agencies listed", file=t.name)
+    return out
+
+
+def _default_agencies() -> dict[str, AgencyInfo]:
+    return {
+        k: AgencyInfo(
+            key=k, kind=k, label=k.replace("_", " ").capitalize(), support=k in SUPPORT_KINDS
+        )
+        for k in AGENCY_KINDS
+    }
+
+
+def casebook_from_csv(
+    children_csv: str | Path,
+    events_csv: str | Path,
+    agencies_csv: str | Path | None = None,
+    *,
+    clocks: dict[str, Clock] | None = None,
+    default_due_days: float = 1.0,
+    name: str = "",
+) -> CaseBook:
+    """A case book from a case list (see the module doc and ``scenarios/cases/README.md``).
+
+    ``clocks`` default to :func:`~jtai_sim.inspection.casebook.standard_clocks` for
+    the agencies present; information counts as late after ``default_due_days``.
+    """
+    agencies = read_agencies(Path(agencies_csv)) if agencies_csv else _default_agencies()
+    kids = _read_children(Path(children_csv))
+    events = _read_events(Path(events_csv), kids, agencies, agencies_csv is not None)
+    used = [
+        k
+        for k in agencies
+        if agencies_csv or k in set(events["agency_key"]) or k in set(events["other_key"])
+    ]
+    agencies = {k: agencies[k] for k in used}
+    return _assemble(kids, events, agencies, clocks, default_due_days, name)
+
+
+def load_case_list(
+    path: str | Path,
+    *,
+    clocks: dict[str, Clock] | None = None,
+    default_due_days: float = 1.0,
+    name: str = "",
+) -> CaseBook:
+    """The case list in folder ``path`` (or in the folder of the file ``path``).
+
+    The folder holds ``children.csv``, ``events.csv`` and, optionally,
+    ``agencies.csv``; the keywords are those of :func:`casebook_from_csv`, and
+    ``name`` defaults to the folder's name.
+    """
+    folder = Path(path)
+    if not folder.exists():
+        raise CaseListError("no such folder or file", file=str(folder))
+    if folder.is_file():
+        folder = folder.parent
+    children, events, agencies = (
+        folder / n for n in ("children.csv", "events.csv", "agencies.csv")
+    )
+    for f in (children, events):
+        if not f.is_file():
+            raise CaseListError(
+                f"no {f.name} (a case list folder holds children.csv, events.csv and "
+                "optionally agencies.csv)",
+                file=str(folder),
+            )
+    return casebook_from_csv(
+        children,
+        events,
+        agencies if agencies.is_file() else None,
+        clocks=clocks,
+        default_due_days=default_due_days,
+        name=name or folder.name,
+    )
+
+
+def _read_children(path: Path) -> pd.DataFrame:
+    t = _Table(path, CHILD_COLUMNS, ("child", "mental_health"))
+    if "date_of_birth" not in t.columns and "age" not in t.columns:
+        raise CaseListError("missing column 'date_of_birth' (or 'age')", file=t.name, line=1)
+    rows = []
+    first: dict[str, int] = {}
+    for line, row in t:
+        ref = row["child"]
+        if not ref:
+            raise t.error(line, "child", "is empty")
+        if ref in first:
+            raise t.error(
+                line, "child", f"child {ref!r} is listed twice (first on line {first[ref]})"
+            )
+        first[ref] = line
+        mh = _MH.get(row["mental_health"].lower())
+        if mh is None:
+            raise t.error(
+                line,
+                "mental_health",
+                f"must be none, early_signs or ill (or 0, 1, 2), got {row['mental_health']!r}",
+            )
+        dob: dt.date | None = None
+        age: int | None = None
+        if row.get("date_of_birth"):
+            parsed = _parse_date(row["date_of_birth"])
+            if parsed is None:
+                raise t.error(
+                    line,
+                    "date_of_birth",
+                    f"must be a date YYYY-MM-DD, got {row['date_of_birth']!r}",
+                )
+            dob = parsed.date()
+        if row.get("age"):
+            try:
+                age = int(row["age"])
+            except ValueError:
+                raise t.error(line, "age", f"must be a whole number, got {row['age']!r}") from None
+            if not 0 <= age <= 25:
+                raise t.error(line, "age", f"must be from 0 to 25, got {age}")
+        if dob is None and age is None:
+            col = "date_of_birth" if "date_of_birth" in t.columns else "age"
+            raise t.error(line, col, "is empty (give a date of birth or an age)")
+        sex = row.get("sex", "").lower()
+        if sex not in ("", "female", "f", "girl", "male", "m", "boy", "other", "unknown"):
+            raise t.error(line, "sex", f"must be female, male or other, got {row['sex']!r}")
+        flags = {
+            c: _bool(t, line, c, row.get(c, ""))
+            for c in (
+                "identified",
+                "at_risk",
+                "exploitation",
+                "missing",
+                "send",
+                "disability",
+                "deprived",
+            )
+        }
+        rows.append(
+            {
+                "reference": ref,
+                "label": row.get("name") or ref,
+                "line": line,
+                "dob": dob,
+                "age_given": age,
+                "mental_health": mh,
+                **flags,
+                "female": sex in ("female", "f", "girl"),
+                "ethnicity": row.get("ethnicity") or "Not recorded",
+            }
+        )
+    if not rows:
+        raise CaseListError("no children listed", file=t.name)
+    return pd.DataFrame(rows)
+
+
+def _read_events(
+    path: Path, kids: pd.DataFrame, agencies: dict[str, AgencyInfo], listed: bool
+) -> pd.DataFrame:
+    t = _Table(path, EVENT_COLUMNS, ("child", "date", "agency", "kind"))
+    known = set(kids["reference"])
+    keys = list(agencies)
+    where = (
+        "agencies come from agencies.csv"
+        if listed
+        else "without agencies.csv, agencies are written as their kinds"
+    )
+    rows = []
+    for line, row in t:
+        ref = row["child"]
+        if ref not in known:
+            raise t.error(
+                line,
+                "child",
+                f"unknown child {ref!r} (not in children.csv){_hint(ref, sorted(known))}",
+            )
+        when = _parse_date(row["date"])
+        if when is None:
+            raise t.error(
+                line,
+                "date",
+                "must be a date YYYY-MM-DD or a date and time "
+                f"YYYY-MM-DD HH:MM, got {row['date']!r}",
+            )
+        kind = row["kind"].lower()
+        if kind not in KIND_NAMES:
+            raise t.error(
+                line,
+                "kind",
+                f"unknown event kind {row['kind']!r}"
+                f"{_hint(kind, KIND_NAMES)}; kinds are {_choices(list(KIND_NAMES))}",
+            )
+        agency = row["agency"]
+        if agency not in agencies and not (kind == "child" and not agency):
+            raise t.error(
+                line,
+                "agency",
+                f"unknown agency {agency!r}{_hint(agency, keys)} ({where})",
+            )
+        other = row.get("other", "")
+        if other and other not in agencies:
+            raise t.error(
+                line,
+                "other",
+                f"unknown agency {other!r}{_hint(other, keys)} ({where})",
+            )
+        code = int(EventKind[kind.upper()])
+        detail, value, origin = _detail_value(t, line, row, kind, other)
+        rows.append((line, when, ref, agency, code, other, detail, value, origin))
+    if not rows:
+        raise CaseListError("no events listed", file=t.name)
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "line",
+            "when",
+            "reference",
+            "agency_key",
+            "kind",
+            "other_key",
+            "detail",
+            "value",
+            "origin",
+        ],
+    )
+    return frame
+
+
+def _detail_value(
+    t: _Table, line: int, row: dict[str, str], kind: str, other: str
+) -> tuple[int, float, str]:
+    """``detail``, ``value`` (NaN: to be worked out) and ``origin`` of one event row."""
+    dtext = row.get("detail", "").lower()
+    vtext = row.get("value", "")
+    value = _number(t, line, "value", vtext) if vtext else np.nan
+    origin = row.get("origin", "").lower()
+    if origin and kind != "arrive":
+        raise t.error(line, "origin", f"is only for arrive rows, got {row['origin']!r}")
+    if kind in ("handoff", "notify", "fork", "info"):
+        if not other and kind != "info":
+            raise t.error(line, "other", f"a {kind} row needs the agency it goes to")
+        detail = _COMPLETE.get(dtext or "not_recorded")
+        if detail is None:
+            raise t.error(
+                line,
+                "detail",
+                f"must be complete, partial, lost or not_recorded, got {row['detail']!r}",
+            )
+        return detail, (0.0 if np.isnan(value) else value), ""
+    if kind == "status":
+        code = _STATUS.get(dtext)
+        if code is None:
+            raise t.error(
+                line,
+                "detail",
+                "a status row needs the legal status: none, "
+                "early_help, cin, cp or looked_after, got "
+                f"{row.get('detail', '')!r}",
+            )
+        return code, 0.0, ""
+    if kind in ("deteriorate", "improve", "identify", "crisis"):
+        if not dtext and kind in ("deteriorate", "improve"):
+            raise t.error(
+                line,
+                "detail",
+                f"a {kind} row needs the new mental-health state (none, early_signs or ill)",
+            )
+        mh = _MH.get(dtext or "0")
+        if mh is None:
+            raise t.error(
+                line, "detail", f"must be none, early_signs or ill, got {row['detail']!r}"
+            )
+        return mh, 0.0, ""
+    if kind == "child":
+        try:
+            return int(dtext or "0"), (0.0 if np.isnan(value) else value), ""
+        except ValueError:
+            raise t.error(
+                line, "detail", f"must be a whole number, got {row['detail']!r}"
+            ) from None
+    flag = _FLAG.get(dtext or "0")
+    if flag is None:
+        raise t.error(line, "detail", f"must be 0 or 1 for a {kind} row, got {row['detail']!r}")
+    if kind == "arrive":
+        if origin and origin not in ORIGINS[1:5]:
+            raise t.error(
+                line, "origin", f"must be new, crisis, return or referral, got {row['origin']!r}"
+            )
+        if not np.isnan(value) and value not in (0.0, 1.0):
+            raise t.error(line, "value", f"is 1 for a re-referral, else 0, got {vtext!r}")
+        if not origin:
+            origin = "return" if value == 1.0 else ("referral" if other else "new")
+        return flag, (1.0 if origin == "return" else 0.0), origin
+    if kind == "review" and not np.isnan(value) and value < 0:
+        raise t.error(line, "value", f"is days late (0 if on time), got {vtext!r}")
+    if kind in ("review", "exit", "wait"):
+        return flag, (0.0 if np.isnan(value) else value), ""
+    return flag, value, ""  # start, end, child: worked out later when empty
+
+
+def _assemble(
+    kids: pd.DataFrame,
+    raw: pd.DataFrame,
+    agencies: dict[str, AgencyInfo],
+    clocks: dict[str, Clock] | None,
+    default_due_days: float,
+    name: str,
+) -> CaseBook:
+    raw = raw.sort_values(["when", "line"], kind="stable").reset_index(drop=True)
+    first = raw["when"].min().date()
+    last = raw["when"].max().date()
+    calendar = WorkingCalendar(first, float((last - first).days + 1))
+    base = pd.Timestamp(first)
+    time = ((raw["when"] - base) / pd.Timedelta(days=1)).to_numpy(np.float64)
+    ids = {ref: i + 1 for i, ref in enumerate(kids["reference"])}
+    child = raw["reference"].map(ids).to_numpy(np.int64)
+    keys = list(agencies)
+    code = {k: i for i, k in enumerate(keys)}
+    agency_cat = pd.CategoricalDtype(keys)
+    value = raw["value"].to_numpy(np.float64).copy()
+    kind = raw["kind"].to_numpy(np.int64)
+    ag = raw["agency_key"].map(code).fillna(-1).to_numpy(np.int64)
+    _fill_durations(kind, child, ag, time, value)
+    events = pd.DataFrame(
+        {
+            "time": time,
+            "date": calendar.dates_of(time).astype("datetime64[s]"),
+            "child": child,
+            "agency": pd.Categorical.from_codes(ag, dtype=agency_cat),
+            "kind": pd.Categorical.from_codes(kind, categories=pd.Index(list(KIND_NAMES))),
+            "other": pd.Categorical.from_codes(
+                raw["other_key"].map(code).fillna(-1).to_numpy(np.int64), dtype=agency_cat
+            ),
+            "detail": raw["detail"].to_numpy(np.int16),
+            "value": value,
+            "origin": pd.Categorical(raw["origin"].to_numpy(), categories=list(ORIGINS)),
+            "line": raw["line"].to_numpy(np.int32),
+        }
+    )
+    events.index = pd.RangeIndex(len(events), name="event_id")
+    arrived = pd.Series(time).groupby(child).min()
+    kid_ids = np.arange(1, len(kids) + 1)
+    arrived_t = arrived.reindex(kid_ids).fillna(0.0).to_numpy(np.float64)
+    arrived_date = calendar.dates_of(arrived_t)
+    dob = pd.to_datetime(kids["dob"]).astype("datetime64[s]")
+    age = kids["age_given"].to_numpy(dtype=float)
+    for i, born in enumerate(kids["dob"]):
+        if born is not None and not pd.isna(born):
+            on = pd.Timestamp(arrived_date[i]).date()
+            age[i] = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    children = pd.DataFrame(
+        {
+            "child": kid_ids,
+            "stream": pd.Categorical(["case list"] * len(kids)),
+            "arrived": arrived_t,
+            "age": np.maximum(age, 0).astype(np.int64),
+            "mental_health": kids["mental_health"].to_numpy(np.int64),
+            "identified": kids["identified"].to_numpy(bool),
+            "at_risk": kids["at_risk"].to_numpy(bool),
+            "exploitation": kids["exploitation"].to_numpy(bool),
+            "missing": kids["missing"].to_numpy(bool),
+            "send": kids["send"].to_numpy(bool),
+            "disability": kids["disability"].to_numpy(bool),
+            "deprived": kids["deprived"].to_numpy(bool),
+            "female": kids["female"].to_numpy(bool),
+            "ethnicity": kids["ethnicity"].to_numpy(object),
+            "arrived_date": arrived_date.astype("datetime64[s]"),
+            "reference": kids["reference"].to_numpy(object),
+            "label": kids["label"].to_numpy(object),
+            "date_of_birth": dob.to_numpy(),
+        }
+    )
+    return CaseBook(
+        children=children,
+        events=events,
+        agencies=agencies,
+        calendar=calendar,
+        source="case list",
+        name=name,
+        clocks=standard_clocks(agencies) if clocks is None else dict(clocks),
+        handoff_due_days={},
+        default_due_days=default_due_days,
+        covers_until=None,
+    )
+
+
+def _fill_durations(
+    kind: np.ndarray, child: np.ndarray, agency: np.ndarray, time: np.ndarray, value: np.ndarray
+) -> None:
+    """Empty ``start`` values become the wait since the child's last arrival at that agency,
+    and empty ``end`` values the time since the last start there (rows are in time order)."""
+    last_arrive: dict[tuple[int, int], float] = {}
+    last_start: dict[tuple[int, int], float] = {}
+    for i in range(len(kind)):
+        k = kind[i]
+        key = (int(child[i]), int(agency[i]))
+        if k == int(EventKind.ARRIVE):
+            last_arrive[key] = time[i]
+        elif k == int(EventKind.START):
+            last_start[key] = time[i]
+            if np.isnan(value[i]):
+                value[i] = time[i] - last_arrive.get(key, time[i])
+        elif k == int(EventKind.END) and np.isnan(value[i]):
+            value[i] = time[i] - last_start.get(key, time[i])
+        elif np.isnan(value[i]):
+            value[i] = 0.0
+
+
+# ---------------------------------------------------------------- writing a case list
+
+_MH_WORDS = ("none", "early_signs", "ill")
+_COMPLETE_WORDS = ("complete", "partial", "lost", "not_recorded")
+
+
+def write_case_list(
+    book: CaseBook,
+    folder: str | Path,
+    children: list[int] | None = None,
+    *,
+    dates_of_birth: bool = False,
+    seed: int = 0,
+) -> Path:
+    """Write ``book`` (or only ``children``) as a case list in ``folder``.
+
+    Writes ``children.csv``, ``events.csv`` and ``agencies.csv`` in the layout
+    :func:`load_case_list` reads. Times are written to the second. With
+    ``dates_of_birth`` a date of birth consistent with the age on arrival is drawn
+    from ``seed`` in place of the age.
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    kids = book.children
+    if children is not None:
+        kids = kids[kids["child"].isin(children)]
+    ev = book.events[book.events["child"].isin(kids["child"])]
+    ref = dict(zip(kids["child"], kids["reference"], strict=True))
+    rng = np.random.default_rng(seed)
+    with (out / "agencies.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(AGENCY_COLUMNS)
+        for a in book.agencies.values():
+            w.writerow([a.key, a.kind, a.label, "yes" if a.support else "no"])
+    with (out / "children.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        born = "date_of_birth" if dates_of_birth else "age"
+        w.writerow(
+            [
+                "child",
+                "name",
+                born,
+                "mental_health",
+                "identified",
+                "at_risk",
+                "exploitation",
+                "missing",
+                "send",
+                "disability",
+                "deprived",
+                "sex",
+                "ethnicity",
+            ]
+        )
+        kid_rows: Iterable[Any] = kids.itertuples(index=False)
+        for r in kid_rows:
+            if dates_of_birth:
+                arrived = pd.Timestamp(r.arrived_date).date()
+                last_birthday = dt.date(arrived.year - int(r.age), arrived.month, 1)
+                dob = last_birthday - dt.timedelta(days=int(rng.integers(1, 365)))
+                age_text = dob.isoformat()
+            else:
+                age_text = str(int(r.age))
+            yes = {True: "yes", False: "no"}
+            label = "" if r.label == r.reference else r.label
+            w.writerow(
+                [
+                    r.reference,
+                    label,
+                    age_text,
+                    _MH_WORDS[int(r.mental_health)],
+                    yes[bool(r.identified)],
+                    yes[bool(r.at_risk)],
+                    yes[bool(r.exploitation)],
+                    yes[bool(r.missing)],
+                    yes[bool(r.send)],
+                    yes[bool(r.disability)],
+                    yes[bool(r.deprived)],
+                    "female" if r.female else "male",
+                    r.ethnicity,
+                ]
+            )
+    start = pd.Timestamp(book.calendar.start_date)
+    stamps = start + pd.to_timedelta(np.round(ev["time"].to_numpy() * 86400), unit="s")
+    with (out / "events.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(EVENT_COLUMNS)
+        ev_rows: Iterable[Any] = ev.itertuples(index=False)
+        for stamp, r in zip(stamps, ev_rows, strict=True):
+            kind = str(r.kind)
+            other = "" if pd.isna(r.other) else str(r.other)
+            origin = str(r.origin)
+            value = float(r.value)
+            if kind in ("handoff", "notify", "fork", "info"):
+                detail = _COMPLETE_WORDS[int(r.detail)]
+            elif kind == "status":
+                detail = LEGAL_STATUSES[int(r.detail)]
+            elif kind in ("deteriorate", "improve", "identify", "crisis"):
+                detail = _MH_WORDS[min(int(r.detail), 2)]
+            else:
+                detail = str(int(r.detail))
+            if kind == "arrive":
+                origin = "new" if origin == "initial" else origin
+                value = 1.0 if origin == "return" else 0.0
+            else:
+                origin = ""
+            w.writerow(
+                [
+                    ref[int(r.child)],
+                    f"{stamp:%Y-%m-%d %H:%M:%S}",
+                    "" if pd.isna(r.agency) else str(r.agency),
+                    kind,
+                    other,
+                    detail,
+                    f"{value:.9g}",
+                    origin,
+                ]
+            )
+    return out

@@ -1,0 +1,664 @@
+"""Findings: what each chosen child's records show, tied to agencies, criteria and rows.
+
+Only events dated on or before the notification date count. Each detector reads
+the whole event table at once (vectorised), so the same code finds what a few
+chosen children show and what the whole partnership shows (which
+:mod:`jtai_sim.inspection.detection` compares).
+
+==========================  =====================================================
+kind                        shown by (the rows a finding cites)
+==========================  =====================================================
+``wait_beyond_standard``    a clock whose stop is the start of help, stopped
+                            beyond its limit or still running past it at
+                            notification (the start row, and the stop row)
+``late_decision``,          the same, for clocks that stop at a front-door or
+``late_assessment``,        referral decision, an assessment, a conference, a
+``late_conference``,        health assessment or a crisis response
+``late_health_assessment``,
+``late_crisis_response``
+``help_within_standard``    (strength) a clock met
+``information_lost``,       a ``handoff``, ``fork`` or ``notify`` row whose
+``information_partial``,    information never arrived, arrived partial, or
+``information_late``        arrived later than its pathway allows
+``information_complete``    (strength) complete and in time
+``closed_then_back``        an ``exit``, then a later ``arrive`` that brings
+                            the child back (origin ``return``)
+``turned_away``             an ``arrive`` at a CAMHS single point of access and
+                            the ``exit`` there, or taken off a CAMHS list unseen
+``late_review``             a ``review`` row held late (value = days late > 0)
+``reviews_on_time``         (strength) every review of a plan on time
+``crisis_while_waiting``    an ``arrive`` and the ``crisis`` while waiting there
+``worse_while_waiting``     an ``arrive`` and a ``deteriorate`` while waiting
+``identified_at_youth_...`` an ``identify`` row at a youth justice service
+``identified_early``        (strength) an ``identify`` row at a school, GP,
+                            early help, MHST or the front door
+==========================  =====================================================
+
+Clocks follow :func:`jtai_sim.metrics.clock_instances`: a clock runs from its
+start to the child's first stop before the clock starts again; without a stop it
+is breached only if, past its limit, the child is still with one of its
+agencies (still waiting for what it measures).
+
+>>> from jtai_sim import load_scenario, simulate
+>>> from jtai_sim.inspection.casebook import casebook_from_run
+>>> import datetime as dt
+>>> book = casebook_from_run(simulate(load_scenario("scenarios/minimal.toml"), seed=3))
+>>> found = findings_for(book, [int(c) for c in book.children["child"][:60]], dt.date(2026, 2, 3))
+>>> all(set(f.event_ids) <= set(book.events.index) for f in found)
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from jtai_sim.eventlog import EventKind
+from jtai_sim.inspection.casebook import (
+    CAMHS_KINDS,
+    agency_codes,
+    agency_keys,
+    codes_of_kind,
+    end_of_day,
+    fmt_date,
+    kind_codes,
+    visible,
+)
+from jtai_sim.inspection.criteria import criteria_for, finding_kinds
+from jtai_sim.inspection.model import CaseBook, Finding, Selection
+from jtai_sim.scenario import Clock
+
+_K = EventKind
+_ARROW = {int(_K.HANDOFF): "->", int(_K.FORK): "=>", int(_K.NOTIFY): "~>"}
+_EVENT = {"arrive": _K.ARRIVE, "start": _K.START, "end": _K.END}
+_EARLY_KINDS = ("school", "gp", "health_visiting", "early_help", "mhst", "front_door")
+
+#: Columns of the table of hits every detector returns.
+HIT_COLUMNS = ["child", "kind", "key", "subject", "time", "ids", "agencies", "x", "y", "t2"]
+
+
+def _hits(**cols: object) -> pd.DataFrame:
+    frame = pd.DataFrame({c: cols.get(c, np.nan) for c in HIT_COLUMNS})
+    return frame
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in HIT_COLUMNS})
+
+
+def _unit_elapsed(book: CaseBook, t0: np.ndarray, t1: np.ndarray, unit: str) -> np.ndarray:
+    if unit == "working_days":
+        cal = book.calendar
+        return np.asarray(cal.to_working_array(t1) - cal.to_working_array(t0))
+    return np.asarray((t1 - t0) * {"days": 1.0, "hours": 24.0, "weeks": 1 / 7}[unit])
+
+
+def clock_kind(agency_kinds: Mapping[str, str], clock: Clock) -> str:
+    """The kind of finding a breach of ``clock`` is, from the kinds of its stop agencies.
+
+    >>> from jtai_sim.scenario import Clock, ClockPoint
+    >>> c = Clock(label="x", start=ClockPoint(agency="a"), stop=ClockPoint(agency="b"), limit=1)
+    >>> clock_kind({"a": "referral", "b": "assessment"}, c)
+    'late_assessment'
+    """
+    kinds = {agency_kinds[a] for a in clock.stop.agency if a in agency_kinds}
+    if kinds & {"front_door", "referral"}:
+        return "late_decision"
+    if "assessment" in kinds:
+        return "late_assessment"
+    if kinds & {"conference", "strategy"}:
+        return "late_conference"
+    if "health_assessment" in kinds:
+        return "late_health_assessment"
+    if kinds & {"crisis_team", "emergency_department"}:
+        return "late_crisis_response"
+    return "wait_beyond_standard"
+
+
+def clock_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
+    """Clocks met and breached (pending and not-reached clocks are left out)."""
+    keys = agency_keys(book)
+    index = {k: i for i, k in enumerate(keys)}
+    kinds = kind_codes(ev)
+    agency = agency_codes(ev)
+    child = ev["child"].to_numpy(np.int64)
+    times = ev["time"].to_numpy(np.float64)
+    ids = ev.index.to_numpy(np.int64)
+    values = ev["value"].to_numpy(np.float64)
+    frames = []
+    for ck, clock in book.clocks.items():
+        a_ids = [index[a] for a in clock.start.agency if a in index]
+        b_ids = [index[a] for a in clock.stop.agency if a in index]
+        if not a_ids or not b_ids:
+            continue
+        sa = (kinds == int(_EVENT[clock.start.event])) & np.isin(agency, a_ids)
+        if not sa.any():
+            continue
+        start = pd.DataFrame(
+            {"child": child[sa], "start": times[sa], "sid": ids[sa], "sag": agency[sa]}
+        )
+        start = start.sort_values(["child", "start"], kind="stable")
+        start["bound"] = start.groupby("child")["start"].shift(-1).fillna(t_end)
+        sb = (kinds == int(_EVENT[clock.stop.event])) & np.isin(agency, b_ids)
+        stop = pd.DataFrame(
+            {"child": child[sb], "stop": times[sb], "pid": ids[sb], "pag": agency[sb]}
+        ).sort_values("stop", kind="stable")
+        m = pd.merge_asof(
+            start.sort_values("start", kind="stable"),
+            stop,
+            left_on="start",
+            right_on="stop",
+            by="child",
+            direction="forward",
+        )
+        late = m["stop"] >= m["bound"]
+        m.loc[late, ["stop", "pid", "pag"]] = np.nan
+        stopped = m["stop"].notna().to_numpy()
+        s_t = m["start"].to_numpy(np.float64)
+        e_t = np.where(stopped, m["stop"].to_numpy(np.float64), m["bound"].to_numpy(np.float64))
+        elapsed = _unit_elapsed(book, s_t, e_t, clock.unit)
+        over = elapsed > clock.limit + 1e-9
+        present = _present(kinds, agency, child, times, values, sorted(set(a_ids) | set(b_ids)), m)
+        met = stopped & ~over
+        breached = (stopped & over) | (~stopped & present & over)
+        keep = met | breached
+        if not keep.any():
+            continue
+        m = m[keep]
+        met, stopped_k, elapsed_k = met[keep], stopped[keep], elapsed[keep]
+        sid = m["sid"].to_numpy(np.int64)
+        pid = m["pid"].to_numpy()
+        sag = m["sag"].to_numpy(np.int64)
+        pag = m["pag"].to_numpy()
+        cited = [
+            (int(s),) if not st else (int(s), int(p))
+            for s, p, st in zip(sid, pid, stopped_k, strict=True)
+        ]
+        agencies = [
+            (keys[a],) if not st or keys[int(b)] == keys[a] else (keys[a], keys[int(b)])
+            for a, b, st in zip(sag, pag, stopped_k, strict=True)
+        ]
+        breach_kind = clock_kind({k: a.kind for k, a in book.agencies.items()}, clock)
+        frames.append(
+            _hits(
+                child=m["child"].to_numpy(np.int64),
+                kind=np.where(met, "help_within_standard", breach_kind),
+                key=ck,
+                subject=clock.label,
+                time=np.where(
+                    stopped_k, m["stop"].to_numpy(np.float64), m["start"].to_numpy(np.float64)
+                ),
+                ids=cited,
+                agencies=agencies,
+                x=elapsed_k,
+                y=np.where(stopped_k, 1.0, 0.0),
+                t2=m["start"].to_numpy(np.float64),
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else _empty()
+
+
+def _present(
+    kinds: np.ndarray,
+    agency: np.ndarray,
+    child: np.ndarray,
+    times: np.ndarray,
+    values: np.ndarray,
+    agencies: list[int],
+    m: pd.DataFrame,
+) -> np.ndarray:
+    """Whether each child of ``m`` is still with one of ``agencies`` just before ``bound``."""
+    here = np.isin(agency, agencies)
+    arrive = here & (kinds == int(_K.ARRIVE))
+    depart = here & ((kinds == int(_K.END)) | ((kinds == int(_K.EXIT)) & (values > 0.5)))
+    sel = arrive | depart
+    steps = pd.DataFrame(
+        {"child": child[sel], "time": times[sel], "step": np.where(arrive[sel], 1, -1)}
+    ).sort_values(["child", "time"], kind="stable")
+    steps["count"] = steps.groupby("child")["step"].cumsum()
+    probe = pd.DataFrame(
+        {
+            "child": m["child"].to_numpy(np.int64),
+            "bound": m["bound"].to_numpy(np.float64),
+            "order": np.arange(len(m)),
+        }
+    ).sort_values("bound", kind="stable")
+    found = pd.merge_asof(
+        probe,
+        steps.sort_values("time", kind="stable")[["child", "time", "count"]],
+        left_on="bound",
+        right_on="time",
+        by="child",
+        direction="backward",
+        allow_exact_matches=False,
+    ).sort_values("order")
+    return np.asarray(found["count"].fillna(0).to_numpy() > 0)
+
+
+def handoff_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Hand-offs, parallel referrals and notifications by how their information arrived."""
+    kinds = kind_codes(ev)
+    other = agency_codes(ev, "other")
+    detail = ev["detail"].to_numpy(np.int64)
+    rows = np.isin(kinds, list(_ARROW)) & (other >= 0) & (detail <= 2)
+    if not rows.any():
+        return _empty()
+    keys = agency_keys(book)
+    sel = ev[rows]
+    src = agency_codes(sel)
+    dst = agency_codes(sel, "other")
+    k = kinds[rows]
+    det = detail[rows]
+    delay = sel["value"].to_numpy(np.float64)
+    due = np.array(
+        [
+            book.handoff_due_days.get((keys[a], keys[b]), book.default_due_days)
+            for a, b in zip(src, dst, strict=True)
+        ],
+        dtype=np.float64,
+    )
+    late = (det != 2) & (delay > due + 1e-9)
+    pathway = np.array(
+        [f"{keys[a]} {_ARROW[int(x)]} {keys[b]}" for a, b, x in zip(src, dst, k, strict=True)],
+        dtype=object,
+    )
+    subject = np.array(
+        [
+            f"{book.agency_label(keys[a])} to {book.agency_label(keys[b])}"
+            for a, b in zip(src, dst, strict=True)
+        ],
+        dtype=object,
+    )
+    ids = sel.index.to_numpy(np.int64)
+    agencies = [(keys[a], keys[b]) for a, b in zip(src, dst, strict=True)]
+    parts = []
+    for kind, mask in (
+        ("information_lost", det == 2),
+        ("information_partial", det == 1),
+        ("information_late", late),
+        ("information_complete", (det == 0) & ~late),
+    ):
+        if not mask.any():
+            continue
+        parts.append(
+            _hits(
+                child=sel["child"].to_numpy(np.int64)[mask],
+                kind=kind,
+                key=pathway[mask],
+                subject=subject[mask],
+                time=sel["time"].to_numpy(np.float64)[mask],
+                ids=[(int(i),) for i in ids[mask]],
+                agencies=[agencies[i] for i in np.flatnonzero(mask)],
+                x=delay[mask],
+                y=due[mask],
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
+def _before(
+    targets: pd.DataFrame, anchors: pd.DataFrame, by: list[str], exact: bool = True
+) -> pd.DataFrame:
+    """For each target row, the latest anchor row of the same ``by`` at or before it."""
+    t = targets.sort_values("time", kind="stable")
+    a = anchors.sort_values("time", kind="stable").rename(
+        columns={"time": "atime", "id": "aid", **({} if "agency" in by else {"agency": "aag"})}
+    )
+    return pd.merge_asof(
+        t,
+        a,
+        left_on="time",
+        right_on="atime",
+        by=by,
+        direction="backward",
+        allow_exact_matches=exact,
+    )
+
+
+def _rows(ev: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "child": ev["child"].to_numpy(np.int64)[mask],
+            "time": ev["time"].to_numpy(np.float64)[mask],
+            "id": ev.index.to_numpy(np.int64)[mask],
+            "agency": agency_codes(ev)[mask],
+            "value": ev["value"].to_numpy(np.float64)[mask],
+        }
+    )
+
+
+def reversal_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Children closed and later referred again."""
+    kinds = kind_codes(ev)
+    origin = ev["origin"].astype(str).to_numpy()
+    back = (kinds == int(_K.ARRIVE)) & (origin == "return")
+    exits = kinds == int(_K.EXIT)
+    if not back.any() or not exits.any():
+        return _empty()
+    m = _before(
+        _rows(ev, back), _rows(ev, exits)[["child", "time", "id", "agency"]], ["child"], exact=False
+    )
+    m = m[m["aid"].notna()]
+    if m.empty:
+        return _empty()
+    keys = agency_keys(book)
+    closer = m["aag"].to_numpy(np.int64)
+    arrived = m["agency"].to_numpy(np.int64)
+    return _hits(
+        child=m["child"].to_numpy(np.int64),
+        kind="closed_then_back",
+        key=[keys[a] for a in closer],
+        subject=[book.agency_label(keys[a]) for a in closer],
+        time=m["time"].to_numpy(np.float64),
+        ids=[(int(a), int(b)) for a, b in zip(m["aid"], m["id"], strict=True)],
+        agencies=[
+            (keys[a],) if a == b else (keys[a], keys[b])
+            for a, b in zip(closer, arrived, strict=True)
+        ],
+        x=(m["time"] - m["atime"]).to_numpy(np.float64),
+        t2=m["atime"].to_numpy(np.float64),
+    )
+
+
+def _at_agency_since_arrival(
+    book: CaseBook, ev: pd.DataFrame, mask: np.ndarray, kind: str
+) -> pd.DataFrame:
+    """Rows of ``mask`` paired with the child's latest arrival at the same agency."""
+    kinds = kind_codes(ev)
+    if not mask.any():
+        return _empty()
+    m = _before(
+        _rows(ev, mask),
+        _rows(ev, kinds == int(_K.ARRIVE))[["child", "time", "id", "agency"]],
+        ["child", "agency"],
+    )
+    keys = agency_keys(book)
+    ag = m["agency"].to_numpy(np.int64)
+    has = m["aid"].notna().to_numpy()
+    return _hits(
+        child=m["child"].to_numpy(np.int64),
+        kind=kind,
+        key=[keys[a] for a in ag],
+        subject=[book.agency_label(keys[a]) for a in ag],
+        time=m["time"].to_numpy(np.float64),
+        ids=[
+            (int(a), int(i)) if h else (int(i),)
+            for a, i, h in zip(m["aid"].fillna(-1), m["id"], has, strict=True)
+        ],
+        agencies=[(keys[a],) for a in ag],
+        x=(m["time"] - m["atime"]).to_numpy(np.float64),
+        y=m["value"].to_numpy(np.float64),
+        t2=m["atime"].to_numpy(np.float64),
+    )
+
+
+def turned_away_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Referrals closed at a CAMHS single point of access, or taken off a CAMHS list unseen."""
+    kinds = kind_codes(ev)
+    agency = agency_codes(ev)
+    value = ev["value"].to_numpy(np.float64)
+    spa = np.isin(agency, codes_of_kind(book, ["camhs_spa"]))
+    camhs = np.isin(agency, codes_of_kind(book, CAMHS_KINDS))
+    mask = (kinds == int(_K.EXIT)) & (spa | (camhs & (value > 0.5)))
+    return _at_agency_since_arrival(book, ev, mask, "turned_away")
+
+
+def waiting_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Crises and worsening mental health while waiting."""
+    kinds = kind_codes(ev)
+    parts = [
+        _at_agency_since_arrival(book, ev, kinds == int(_K.CRISIS), "crisis_while_waiting"),
+        _at_agency_since_arrival(book, ev, kinds == int(_K.DETERIORATE), "worse_while_waiting"),
+    ]
+    return (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else _empty()
+    )
+
+
+def review_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Late reviews, and plans whose every review was on time."""
+    kinds = kind_codes(ev)
+    rows = kinds == int(_K.REVIEW)
+    if not rows.any():
+        return _empty()
+    r = _rows(ev, rows)
+    keys = agency_keys(book)
+    late = r[r["value"] > 0]
+    parts = []
+    if len(late):
+        parts.append(
+            _hits(
+                child=late["child"].to_numpy(np.int64),
+                kind="late_review",
+                key=[keys[a] for a in late["agency"]],
+                subject=[book.agency_label(keys[a]) for a in late["agency"]],
+                time=late["time"].to_numpy(np.float64),
+                ids=[(int(i),) for i in late["id"]],
+                agencies=[(keys[a],) for a in late["agency"]],
+                x=late["value"].to_numpy(np.float64),
+            )
+        )
+    g = r.groupby(["child", "agency"], sort=True)
+    summary = g.agg(n=("id", "size"), worst=("value", "max"), time=("time", "max"))
+    good = summary[summary["worst"] <= 0].reset_index()
+    if len(good):
+        cited = r[
+            r.set_index(["child", "agency"]).index.isin(good.set_index(["child", "agency"]).index)
+        ]
+        ids = cited.groupby(["child", "agency"], sort=True)["id"].apply(
+            lambda s: tuple(int(i) for i in s)
+        )
+        parts.append(
+            _hits(
+                child=good["child"].to_numpy(np.int64),
+                kind="reviews_on_time",
+                key=[keys[a] for a in good["agency"]],
+                subject=[book.agency_label(keys[a]) for a in good["agency"]],
+                time=good["time"].to_numpy(np.float64),
+                ids=list(ids.to_numpy()),
+                agencies=[(keys[a],) for a in good["agency"]],
+                x=good["n"].to_numpy(np.float64),
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
+def identify_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Mental-health needs first recognised at youth justice, or early at universal services."""
+    kinds = kind_codes(ev)
+    agency = agency_codes(ev)
+    ident = kinds == int(_K.IDENTIFY)
+    keys = agency_keys(book)
+    parts = []
+    for kind, codes in (
+        ("identified_at_youth_justice", codes_of_kind(book, ["youth_justice"])),
+        ("identified_early", codes_of_kind(book, _EARLY_KINDS)),
+    ):
+        mask = ident & np.isin(agency, codes)
+        if not mask.any():
+            continue
+        r = _rows(ev, mask)
+        parts.append(
+            _hits(
+                child=r["child"].to_numpy(np.int64),
+                kind=kind,
+                key=[keys[a] for a in r["agency"]],
+                subject=[book.agency_label(keys[a]) for a in r["agency"]],
+                time=r["time"].to_numpy(np.float64),
+                ids=[(int(i),) for i in r["id"]],
+                agencies=[(keys[a],) for a in r["agency"]],
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
+def all_hits(
+    book: CaseBook,
+    notification: dt.date,
+    children: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """Every finding, as a table, for ``children`` (all children if ``None``)."""
+    ev = visible(book, notification)
+    if children is not None:
+        ev = ev[np.isin(ev["child"].to_numpy(), list(children))]
+    t_end = end_of_day(book, notification)
+    parts = [
+        clock_hits(book, ev, t_end),
+        handoff_hits(book, ev),
+        reversal_hits(book, ev),
+        turned_away_hits(book, ev),
+        waiting_hits(book, ev),
+        review_hits(book, ev),
+        identify_hits(book, ev),
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty()
+    out = pd.concat(parts, ignore_index=True)
+    out["strength"] = out["kind"].map({k: v.strength for k, v in finding_kinds().items()})
+    return out
+
+
+def findings_for(
+    book: CaseBook,
+    children: Iterable[int] | Selection,
+    notification: dt.date,
+    *,
+    strengths: bool = True,
+) -> list[Finding]:
+    """The findings for ``children`` (ids, or a :class:`Selection`), child by child in date order.
+
+    The standards are ``book.clocks`` (the scenario's, or the standard defaults of
+    a case list): pass a book made with other clocks (``attrs.evolve(book,
+    clocks=...)``) to measure against others.
+    """
+    ids = list(children.children) if isinstance(children, Selection) else [int(c) for c in children]
+    hits = all_hits(book, notification, ids)
+    if not strengths and len(hits):
+        hits = hits[~hits["strength"].astype(bool)]
+    if hits.empty:
+        return []
+    rank = {c: i for i, c in enumerate(ids)}
+    hits = hits.assign(_r=hits["child"].map(rank)).sort_values(
+        ["_r", "time", "kind"], kind="stable"
+    )
+    cal = book.calendar
+    out = []
+    rows: Iterable[Any] = hits.itertuples(index=False)
+    for h in rows:
+        kind = str(h.kind)
+        out.append(
+            Finding(
+                child=int(h.child),
+                kind=kind,
+                agencies=tuple(h.agencies),
+                criteria=criteria_for(kind),
+                date=cal.date_of(float(h.time)),
+                event_ids=tuple(int(i) for i in h.ids),
+                evidence=evidence(book, h),
+                strength=bool(h.strength),
+                subject=str(h.subject),
+            )
+        )
+    return out
+
+
+def _days(x: float) -> str:
+    if np.isnan(x):
+        return "an unknown time"
+    if x < 1:
+        return "under a day"
+    n = round(x)
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def evidence(book: CaseBook, h: Any) -> str:
+    """The sentence that says what the cited rows show."""
+    cal = book.calendar
+    kind = str(h.kind)
+    when = fmt_date(cal.date_of(float(h.time)))
+    agencies = [book.agency_label(a) for a in h.agencies]
+    x = float(h.x)
+    y = float(h.y)
+    t2 = h.t2
+    since = fmt_date(cal.date_of(float(t2))) if not pd.isna(t2) else ""
+    subject = str(h.subject)
+    if kind == "help_within_standard" or kind in _CLOCK_KINDS:
+        clock = book.clocks.get(str(h.key))
+        unit = {"working_days": "working days", "days": "days", "hours": "hours", "weeks": "weeks"}[
+            clock.unit if clock else "days"
+        ]
+        took = f"{x:.1f} {unit}" if unit in ("weeks", "hours") else f"{round(x)} {unit}"
+        if took.startswith("1 ") and unit.endswith("s"):
+            took = took[:-1]
+        limit = f"{clock.limit:g} {unit}" if clock else ""
+        if kind == "help_within_standard":
+            return f"{subject}: met, in {took} (from {since} to {when})."
+        if y > 0.5:
+            return f"{subject}: took {took} against {limit} (from {since} to {when})."
+        return (
+            f"{subject}: still not done at notification, {took} after it started on "
+            f"{since} (standard {limit})."
+        )
+    if kind.startswith("information_"):
+        route = f"from {agencies[0]} to {agencies[-1]}"
+        if kind == "information_lost":
+            return f"Information sent {route} on {when} never arrived."
+        if kind == "information_partial":
+            return f"Information sent {route} on {when} arrived incomplete."
+        if kind == "information_late":
+            return (
+                f"Information sent {route} on {when} arrived after {_days(x)}, "
+                f"against {_days(y)} allowed."
+            )
+        return f"Information sent {route} on {when} arrived complete and in time."
+    if kind == "closed_then_back":
+        return (
+            f"Closed by {agencies[0]} on {since}; referred again to {agencies[-1]} on "
+            f"{when}, {_days(x)} later."
+        )
+    if kind == "turned_away":
+        if y > 0.5:
+            return (
+                f"Referred to {agencies[0]} on {since} and taken off the waiting list "
+                f"unseen on {when}."
+            )
+        return f"Referred to {agencies[0]} on {since} and closed there without help on {when}."
+    if kind == "late_review":
+        return f"Review at {agencies[0]} held {_days(x)} late, on {when}."
+    if kind == "reviews_on_time":
+        n = round(x)
+        if n == 1:
+            return f"The one review at {agencies[0]} so far was held on time."
+        return f"All {n} reviews at {agencies[0]} held on time."
+    if kind == "crisis_while_waiting":
+        return (
+            f"Crisis on {when}, {_days(x)} after joining the waiting list at "
+            f"{agencies[0]} on {since}."
+        )
+    if kind == "worse_while_waiting":
+        return (
+            f"Mental health got worse on {when}, {_days(x)} into the wait at "
+            f"{agencies[0]} (referred {since})."
+        )
+    if kind == "identified_at_youth_justice":
+        return f"Mental-health need first recognised by {agencies[0]} on {when}."
+    if kind == "identified_early":
+        return f"Mental-health need recognised by {agencies[0]} on {when}."
+    return f"{subject} on {when}."  # pragma: no cover - every kind is handled above
+
+
+_CLOCK_KINDS = {
+    "wait_beyond_standard",
+    "late_decision",
+    "late_assessment",
+    "late_conference",
+    "late_health_assessment",
+    "late_crisis_response",
+}

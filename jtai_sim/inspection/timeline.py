@@ -1,0 +1,256 @@
+"""The inspection calendar: from notification to the written statement of action.
+
+Days are counted in working days (Monday to Friday less England and Wales bank
+holidays, as the scenario's calendar knows them), with the notification day as
+day 1. With the defaults (:class:`Offsets`):
+
+* day 1: notification; the partnership is asked for its lists of children;
+* day 2: lists of children due;
+* day 3: inspectors choose the tracked children and the sample, and agencies
+  are asked to audit them (the audits run from day 4);
+* on site: five working days starting on working day 10. If day 10 is not the
+  first working day of its week (a notification on a day other than Tuesday,
+  or a bank holiday in between), the start moves forward to the first working
+  day of the next week, so inspectors are always on site from the start of a
+  week (Monday, or Tuesday after a bank-holiday Monday). A Tuesday notification
+  thus gives on site Monday to Friday of the third week. Five working days are
+  always kept, running into the next week if a bank holiday falls inside;
+* audits due on the last working day before on site;
+* draft letter 15 working days after the last day on site; publication 30
+  working days after it; the partnership's written statement of action 70
+  working days after publication.
+
+>>> import datetime as dt
+>>> from jtai_sim.calendar import WorkingCalendar
+>>> cal = WorkingCalendar(dt.date(2026, 1, 1), 800)
+>>> ic = inspection_calendar(dt.date(2027, 3, 2), cal)
+>>> [d.isoformat() for d in (ic.lists_due, ic.selection_made, ic.audits_due)]
+['2027-03-03', '2027-03-04', '2027-03-12']
+>>> ic.on_site[0].isoformat(), ic.on_site[-1].isoformat()
+('2027-03-15', '2027-03-19')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+import holidays
+from attrs import field, frozen
+
+from jtai_sim.calendar import WorkingCalendar
+from jtai_sim.errors import InputError
+from jtai_sim.inspection.casebook import fmt_date
+from jtai_sim.inspection.model import InspectionCalendar, Milestone
+
+
+def _positive(_: object, a: object, value: int) -> None:
+    if value < 1:
+        name = getattr(a, "name", "offset")
+        raise InputError(f"must be >= 1, got {value}", key=f"offsets.{name}")
+
+
+@frozen(kw_only=True)
+class Offsets:
+    """When each step falls, in working days (notification = day 1)."""
+
+    #: working day on which the lists of children are due
+    lists_due_day: int = field(default=2, validator=_positive)
+    #: working day on which inspectors choose the children
+    selection_day: int = field(default=3, validator=_positive)
+    #: earliest working day of the on-site week
+    on_site_day: int = field(default=10, validator=_positive)
+    #: working days on site
+    on_site_days: int = field(default=5, validator=_positive)
+    #: move the on-site start to the first working day of a week
+    on_site_from_week_start: bool = True
+    #: working day on which audits are due (``None``: the last working day before on site)
+    audits_due_day: int | None = None
+    #: working days from the last day on site to the draft letter
+    draft_letter_after: int = field(default=15, validator=_positive)
+    #: working days from the last day on site to publication
+    publication_after: int = field(default=30, validator=_positive)
+    #: working days from publication to the written statement of action
+    action_statement_after: int = field(default=70, validator=_positive)
+
+    def __attrs_post_init__(self) -> None:
+        if self.selection_day < self.lists_due_day:
+            raise InputError(
+                f"must be on or after lists_due_day ({self.lists_due_day}), "
+                f"got {self.selection_day}",
+                key="offsets.selection_day",
+            )
+        if self.on_site_day <= self.selection_day:
+            raise InputError(
+                f"must be after selection_day ({self.selection_day}), got {self.on_site_day}",
+                key="offsets.on_site_day",
+            )
+        if self.audits_due_day is not None and not (
+            self.selection_day < self.audits_due_day < self.on_site_day
+        ):
+            raise InputError(
+                f"must fall between selection_day ({self.selection_day}) and on_site_day "
+                f"({self.on_site_day}), got {self.audits_due_day}",
+                key="offsets.audits_due_day",
+            )
+        if self.publication_after < self.draft_letter_after:
+            raise InputError(
+                f"must be at least draft_letter_after ({self.draft_letter_after}), "
+                f"got {self.publication_after}",
+                key="offsets.publication_after",
+            )
+
+
+@cache
+def _bank_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def is_working_day(calendar: WorkingCalendar, date: dt.date) -> bool:
+    """True if ``date`` is a working day (also outside the calendar's range)."""
+    day = calendar.day_of(date)
+    if 0 <= day < calendar.days:
+        return bool(calendar.working[day])
+    uses_holidays = bool(calendar.bank_holidays) or not calendar.working.all()
+    return date.weekday() < 5 and not (uses_holidays and date in _bank_holidays(date.year))
+
+
+def add_working_days(calendar: WorkingCalendar, date: dt.date, n: int) -> dt.date:
+    """The working day ``n`` working days after ``date`` (``n`` >= 0)."""
+    while n > 0:
+        date += dt.timedelta(days=1)
+        if is_working_day(calendar, date):
+            n -= 1
+    return date
+
+
+def working_day_number(calendar: WorkingCalendar, start: dt.date, date: dt.date) -> int:
+    """The working-day number of ``date`` counting working day ``start`` as day 1."""
+    n, d = 1, start
+    while d < date:
+        d += dt.timedelta(days=1)
+        if is_working_day(calendar, d):
+            n += 1
+    return n
+
+
+def _week_start(calendar: WorkingCalendar, date: dt.date) -> bool:
+    """True if no working day precedes ``date`` in its week."""
+    d = date - dt.timedelta(days=date.weekday())
+    while d < date:
+        if is_working_day(calendar, d):
+            return False
+        d += dt.timedelta(days=1)
+    return True
+
+
+def check_notification(calendar: WorkingCalendar, notification: dt.date) -> None:
+    """Raise :class:`InputError` unless ``notification`` is a working day."""
+    if is_working_day(calendar, notification):
+        return
+    before = notification - dt.timedelta(days=1)
+    while not is_working_day(calendar, before):
+        before -= dt.timedelta(days=1)
+    after = add_working_days(calendar, before, 1)
+    why = "a bank holiday" if notification.weekday() < 5 else f"a {notification:%A}"
+    raise InputError(
+        f"{notification.isoformat()} is {why}, not a working day; the working days either "
+        f"side are {fmt_date(before)} and {fmt_date(after)}",
+        key="notification",
+    )
+
+
+def inspection_calendar(
+    notification: dt.date, calendar: WorkingCalendar, offsets: Offsets | None = None
+) -> InspectionCalendar:
+    """The dates of the inspection notified on ``notification`` (see the module doc)."""
+    o = offsets or Offsets()
+    check_notification(calendar, notification)
+
+    def day(n: int) -> dt.date:
+        return add_working_days(calendar, notification, n - 1)
+
+    start = day(o.on_site_day)
+    if o.on_site_from_week_start:
+        while not _week_start(calendar, start):
+            start = add_working_days(calendar, start, 1)
+    on_site = tuple(add_working_days(calendar, start, i) for i in range(o.on_site_days))
+    audits_due = (
+        day(o.audits_due_day)
+        if o.audits_due_day is not None
+        else _previous_working_day(calendar, start)
+    )
+    lists_due, selection = day(o.lists_due_day), day(o.selection_day)
+    last = on_site[-1]
+    draft = add_working_days(calendar, last, o.draft_letter_after)
+    publication = add_working_days(calendar, last, o.publication_after)
+    action = add_working_days(calendar, publication, o.action_statement_after)
+
+    def number(d: dt.date) -> int:
+        return working_day_number(calendar, notification, d)
+
+    steps: list[tuple[dt.date, str, str]] = [
+        (
+            notification,
+            "Notification",
+            "The lead inspector notifies the partnership and asks for its lists of children "
+            "and data.",
+        ),
+        (
+            lists_due,
+            "Lists of children due",
+            "The partnership sends the lists of eligible children and the front-door data.",
+        ),
+        (
+            selection,
+            "Children chosen",
+            "Inspectors choose the tracked children and the sample; agencies are asked to "
+            "audit them.",
+        ),
+        (
+            audits_due,
+            "Audits due",
+            "Agencies return their audits of the chosen children and key case documents.",
+        ),
+    ]
+    for i, d in enumerate(on_site):
+        steps.append(
+            (
+                d,
+                f"On site, day {i + 1} of {len(on_site)}",
+                "Tracking conversations, sample reads, interviews and observation."
+                if i < len(on_site) - 1
+                else "Final day on site, ending with feedback to leaders.",
+            )
+        )
+    steps += [
+        (draft, "Draft letter", "The draft letter goes to partners to check its accuracy."),
+        (publication, "Letter published", "The findings letter is published."),
+        (
+            action,
+            "Written statement of action due",
+            "Partners send their written statement of proposed action.",
+        ),
+    ]
+    milestones = tuple(
+        Milestone(date=d, day=number(d), label=label, detail=detail)
+        for d, label, detail in sorted(steps, key=lambda s: s[0])
+    )
+    return InspectionCalendar(
+        notification=notification,
+        lists_due=lists_due,
+        selection_made=selection,
+        audits_due=audits_due,
+        on_site=on_site,
+        draft_letter=draft,
+        publication=publication,
+        action_statement=action,
+        milestones=milestones,
+    )
+
+
+def _previous_working_day(calendar: WorkingCalendar, date: dt.date) -> dt.date:
+    date -= dt.timedelta(days=1)
+    while not is_working_day(calendar, date):
+        date -= dt.timedelta(days=1)
+    return date

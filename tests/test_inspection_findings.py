@@ -1,0 +1,271 @@
+"""Findings and the letter: every point traces to rows the log really contains."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jtai_sim import load_scenario, simulate
+from jtai_sim.inspection import (
+    CaseBook,
+    Finding,
+    Selection,
+    casebook_from_run,
+    criteria,
+    eligible_cohort,
+    finding_kinds,
+    findings_for,
+    findings_letter,
+    select,
+)
+from jtai_sim.inspection.findings import all_hits
+from jtai_sim.inspection.timeline import is_working_day
+from jtai_sim.scenarios import BUILTIN, load_text
+
+MINIMAL = (BUILTIN / "minimal.toml").read_text()
+POLICE_INFO = (
+    "information = { complete = 0.7, partial = 0.2, lost = 0.1, delay_mean_days = 2.0, "
+    "due_within_days = 1.0 }"
+)
+#: what rows each kind of finding must cite (kinds of the cited rows, in any order)
+CITES = {
+    "information_lost": {"handoff", "notify", "fork"},
+    "information_partial": {"handoff", "notify", "fork"},
+    "information_late": {"handoff", "notify", "fork"},
+    "information_complete": {"handoff", "notify", "fork"},
+    "closed_then_back": {"exit", "arrive"},
+    "turned_away": {"arrive", "exit"},
+    "late_review": {"review"},
+    "reviews_on_time": {"review"},
+    "crisis_while_waiting": {"arrive", "crisis"},
+    "worse_while_waiting": {"arrive", "deteriorate"},
+    "identified_at_youth_justice": {"identify"},
+    "identified_early": {"identify"},
+}
+CLOCK_KINDS = {
+    "help_within_standard",
+    "wait_beyond_standard",
+    "late_decision",
+    "late_assessment",
+    "late_conference",
+    "late_health_assessment",
+    "late_crisis_response",
+}
+
+
+def notify_day(book: CaseBook, offset: int) -> dt.date:
+    day = book.calendar.start_date + dt.timedelta(days=offset)
+    while not is_working_day(book.calendar, day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+@pytest.fixture(scope="module")
+def midshire() -> tuple[CaseBook, Selection, list[Finding], dt.date]:
+    book = casebook_from_run(simulate(load_scenario("midshire"), seed=8, days=430))
+    day = notify_day(book, 425)
+    sel = select(book, eligible_cohort(book, day), day, seed=4)
+    return book, sel, findings_for(book, sel, day), day
+
+
+def check_finding(book: CaseBook, f: Finding, day: dt.date) -> None:
+    """An independent check that the cited rows show what the finding says."""
+    assert f.event_ids, f
+    rows = book.events.loc[list(f.event_ids)]
+    assert (rows["child"] == f.child).all(), f
+    assert (rows["date"] <= pd.Timestamp(day)).all(), f
+    kinds = set(rows["kind"].astype(str))
+    named = set(rows["agency"].dropna().astype(str)) | set(rows["other"].dropna().astype(str))
+    assert set(f.agencies) <= named, f
+    assert f.criteria and set(f.criteria) <= set(criteria()), f
+    assert f.criteria == finding_kinds()[f.kind].criteria
+    if f.kind in CLOCK_KINDS:
+        clock = next(c for c in book.clocks.values() if c.label == f.subject)
+        start = rows.iloc[0]
+        assert (
+            str(start["kind"]) == clock.start.event and str(start["agency"]) in clock.start.agency
+        )
+        if len(rows) == 2:
+            stop = rows.iloc[1]
+            assert (
+                str(stop["kind"]) == clock.stop.event and str(stop["agency"]) in clock.stop.agency
+            )
+            assert stop["time"] >= start["time"]
+        else:
+            assert f.kind != "help_within_standard"  # a clock is only met when it stopped
+        return
+    assert kinds <= CITES[f.kind], f
+    row = rows.iloc[-1]
+    if f.kind == "information_lost":
+        assert int(row["detail"]) == 2
+    elif f.kind == "information_partial":
+        assert int(row["detail"]) == 1
+    elif f.kind == "information_late":
+        due = book.handoff_due_days.get(
+            (str(row["agency"]), str(row["other"])), book.default_due_days
+        )
+        assert int(row["detail"]) != 2 and float(row["value"]) > due
+    elif f.kind == "information_complete":
+        assert int(row["detail"]) == 0
+    elif f.kind == "late_review":
+        assert float(row["value"]) > 0
+    elif f.kind == "reviews_on_time":
+        assert (rows["value"] <= 0).all()
+    elif f.kind == "closed_then_back":
+        assert list(rows["kind"].astype(str)) == ["exit", "arrive"]
+        assert str(rows.iloc[1]["origin"]) == "return"
+    elif f.kind == "turned_away":
+        assert str(row["kind"]) == "exit"
+    elif f.kind == "crisis_while_waiting":
+        assert str(row["kind"]) == "crisis"
+    elif f.kind == "worse_while_waiting":
+        assert str(row["kind"]) == "deteriorate"
+
+
+def test_every_finding_cites_rows_that_show_it(midshire: tuple) -> None:  # type: ignore[type-arg]
+    book, sel, found, day = midshire
+    assert len(found) > 50
+    chosen = set(sel.children)
+    for f in found:
+        assert f.child in chosen
+        check_finding(book, f, day)
+    kinds = {f.kind for f in found}
+    assert {"information_lost", "help_within_standard", "wait_beyond_standard"} <= kinds
+    assert all(f.evidence and "nan" not in f.evidence for f in found)
+
+
+def test_every_letter_point_cites_chosen_children_and_real_rows(midshire: tuple) -> None:  # type: ignore[type-arg]
+    book, sel, found, _ = midshire
+    letter = findings_letter(found, sel)
+    assert letter.to_improve and letter.working_well
+    ids = set(book.events.index)
+    chosen = set(sel.children)
+    order = list(criteria())
+    for sections in (letter.to_improve, letter.working_well):
+        keys = [s.criterion.key for s in sections]
+        assert keys == sorted(keys, key=order.index)
+        for section in sections:
+            for point in section.points:
+                assert point.criterion == section.criterion.key
+                assert point.children and set(point.children) <= chosen
+                assert point.event_ids and set(point.event_ids) <= ids
+                rows = book.events.loc[list(point.event_ids)]
+                assert set(rows["child"]) <= set(point.children)
+                n = int(re.search(r"(\d+) of the", point.text).group(1))  # type: ignore[union-attr]
+                assert n == len(point.children)
+                for child, cited in point.evidence:
+                    assert set(book.events.loc[list(cited), "child"]) == {child}
+
+
+def test_strengths_are_only_praised_when_they_are_the_rule(midshire: tuple) -> None:  # type: ignore[type-arg]
+    _, sel, found, _ = midshire
+    letter = findings_letter(found, sel)
+    for section in letter.working_well:
+        for point in section.points:
+            concerns = {f.child for f in found if f.subject == point.subject and not f.strength}
+            assert len(point.children) >= 0.75 * len(set(point.children) | concerns)
+
+
+def test_clock_findings_agree_with_the_metrics() -> None:
+    text = MINIMAL.replace("warmup_days = 60.0", "warmup_days = 0.0")
+    scenario = load_text(text)
+    run = simulate(scenario, seed=4, days=364)
+    book = casebook_from_run(run)
+    day = book.calendar.date_of(363)
+    while not is_working_day(book.calendar, day):
+        day -= dt.timedelta(days=1)
+    hits = all_hits(book, day)
+    clocks = run.clocks().set_index("clock")
+    for key in scenario.clocks:
+        mine = hits[hits["key"] == key]
+        met = int((mine["kind"] == "help_within_standard").sum())
+        breached = len(mine) - met
+        assert met == pytest.approx(int(clocks.loc[key, "met"]), abs=3), key
+        assert breached == pytest.approx(int(clocks.loc[key, "breached"]), abs=3), key
+        assert met + breached > 0
+
+
+def variant(police_information: str) -> CaseBook:
+    text = MINIMAL.replace(POLICE_INFO, police_information)
+    assert text != MINIMAL
+    return casebook_from_run(simulate(load_text(text), seed=6))
+
+
+def test_a_pathway_that_loses_most_information_shows_in_the_findings() -> None:
+    book = variant("information = { complete = 0.05, partial = 0.05, lost = 0.9 }")
+    day = notify_day(book, 330)
+    sel = select(book, eligible_cohort(book, day), day, seed=2)
+    found = findings_for(book, sel, day)
+    lost = [
+        f for f in found if f.kind == "information_lost" and f.agencies == ("police", "front_door")
+    ]
+    assert lost
+    for f in lost:
+        check_finding(book, f, day)
+    letter = findings_letter(found, sel)
+    points = [
+        p
+        for s in letter.to_improve
+        for p in s.points
+        if p.kind == "information_lost" and p.subject == "Police to Front door (MASH)"
+    ]
+    assert points and points[0].criterion == "information_sharing"
+
+
+def test_a_pathway_that_loses_nothing_gives_no_finding_on_it() -> None:
+    book = variant("information = { complete = 1.0 }")
+    day = notify_day(book, 330)
+    sel = select(book, eligible_cohort(book, day), day, seed=2)
+    found = findings_for(book, sel, day)
+    on_it = [f for f in found if f.agencies == ("police", "front_door")]
+    assert on_it and all(f.kind == "information_complete" and f.strength for f in on_it)
+    everyone = all_hits(book, day)
+    police = everyone[everyone["key"] == "police -> front_door"]
+    assert set(police["kind"]) == {"information_complete"}
+
+
+def test_findings_only_read_records_up_to_notification(midshire: tuple) -> None:  # type: ignore[type-arg]
+    book, sel, _, day = midshire
+    earlier = day - dt.timedelta(days=60)
+    while not is_working_day(book.calendar, earlier):
+        earlier -= dt.timedelta(days=1)
+    found = findings_for(book, sel.children, earlier)
+    assert all(f.date <= earlier for f in found)
+    for f in found:
+        check_finding(book, f, earlier)
+
+
+def test_every_kind_has_criteria_and_a_sentence() -> None:
+    kinds = finding_kinds()
+    assert set(CITES) | CLOCK_KINDS == set(kinds)
+    for kind in kinds.values():
+        assert set(kind.criteria) <= set(criteria())
+        text = kind.text(n=2, total=30, subject="X")
+        assert "2 of the 30" in text and "{" not in text
+    assert all(c.prompts for c in criteria().values())
+
+
+def test_findings_are_reproducible(midshire: tuple) -> None:  # type: ignore[type-arg]
+    book, sel, found, day = midshire
+    assert findings_for(book, sel, day) == found
+    assert np.all(np.diff([list(sel.children).index(f.child) for f in found]) >= 0)
+
+
+def test_a_scenario_without_clocks_is_measured_against_the_standard_ones() -> None:
+    text = MINIMAL[
+        : MINIMAL.index("# ---------------------------------------------------------------- clocks")
+    ]
+    text += MINIMAL[
+        MINIMAL.index(
+            "# ---------------------------------------------------------------- mental health"
+        ) :
+    ]
+    scenario = load_text(text)
+    assert not scenario.clocks
+    book = casebook_from_run(simulate(scenario, seed=1, days=200))
+    assert set(book.clocks) == {"front_door_decision", "assessment_45wd", "camhs_4_weeks"}
+    assert all(c.source.startswith("standard default") for c in book.clocks.values())
