@@ -1,14 +1,43 @@
-"""``jtai-sim validate`` (and, to come, ``run`` and ``graph``): single scenarios."""
+"""``jtai-sim validate``, ``run`` and ``graph``: commands about a single scenario.
+
+``run`` simulates one replication and writes a result folder (see
+:mod:`jtai_sim.output`); ``graph`` draws the partnership as SVG. Bad option
+values and bad scenario files print one line and exit with code 2, and nothing
+is written.
+"""
 
 from __future__ import annotations
 
+import sys
+import time
+from pathlib import Path
+
 import click
+from tqdm import tqdm
 
-from jtai_sim import load_scenario
-from runner.errors import user_errors
+from jtai_sim import load_scenario, simulate
+from jtai_sim.drawing import partnership_svg
+from jtai_sim.output import check_folder, write_run
+from jtai_sim.report import ScenarioSource
+from jtai_sim.scenarios import resolve
+from runner.errors import UserError, user_errors
+
+DAYS_PER_YEAR = 365.25
 
 
-@click.command()
+class OneLineCommand(click.Command):
+    """A command whose option and argument mistakes print one line and exit with 2."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise UserError(
+                f"{self.name}: {exc.format_message()} (see jtai-sim {self.name} --help)"
+            ) from None
+
+
+@click.command(cls=OneLineCommand)
 @click.argument("scenario")
 def validate(scenario: str) -> None:
     """Check SCENARIO (a file, or a built-in name) and say what it holds."""
@@ -21,4 +50,176 @@ def validate(scenario: str) -> None:
     )
 
 
-COMMANDS = [validate]
+def _length_days(years: float | None, days: float | None) -> float | None:
+    if years is not None and days is not None:
+        raise UserError("--years and --days: give one or the other, not both")
+    if years is not None:
+        if not years > 0:
+            raise UserError(f"--years: must be more than 0, got {years:g}")
+        return years * DAYS_PER_YEAR
+    if days is not None and not days > 0:
+        raise UserError(f"--days: must be more than 0, got {days:g}")
+    return days
+
+
+def _command(
+    scenario: str,
+    years: float | None,
+    days: float | None,
+    seed: int,
+    out: str,
+    flags: dict[str, bool],
+) -> list[str]:
+    """The command line that repeats this run (seed made explicit)."""
+    argv = ["jtai-sim", "run", scenario]
+    if years is not None:
+        argv += ["--years", f"{years:g}"]
+    if days is not None:
+        argv += ["--days", f"{days:g}"]
+    argv += ["--seed", str(seed), "--out", out]
+    argv += [f"--{name.replace('_', '-')}" for name, on in flags.items() if on]
+    return argv
+
+
+@click.command(cls=OneLineCommand, short_help="Simulate SCENARIO; write results and a report.")
+@click.argument("scenario")
+@click.option("--years", type=float, metavar="N", help="Simulate N years (365.25 days each).")
+@click.option("--days", type=float, metavar="N", help="Simulate N days.  [default: the scenario's]")
+@click.option(
+    "--seed", type=click.IntRange(min=0), metavar="S", help="Root seed.  [default: the scenario's]"
+)
+@click.option(
+    "--out",
+    "out",
+    metavar="DIR",
+    help="Result folder.  [default: runs/<scenario file name>-seed<S>]",
+)
+@click.option("--force", is_flag=True, help="Replace DIR if it already holds files.")
+@click.option("--no-events", is_flag=True, help="Do not write the event log (events.parquet).")
+@click.option("--events-csv", is_flag=True, help="Also write the event log as events.csv.")
+def run(
+    scenario: str,
+    years: float | None,
+    days: float | None,
+    seed: int | None,
+    out: str | None,
+    force: bool,
+    no_events: bool,
+    events_csv: bool,
+) -> None:
+    """Simulate SCENARIO (a file, or a built-in name) and write a result folder.
+
+    \b
+    The folder holds:
+      report.html       offline report: what was run, headlines, tables, charts
+      run.json          resolved scenario, seed, version, command, timings
+      metrics.csv       every metric, one row each (group, name, statistic, value, unit)
+      waits.csv, clocks.csv, handoffs.csv   the main metric tables
+      children.csv      one row per child who came to notice
+      events.parquet    the event log (events.csv too with --events-csv)
+      partnership.svg   the partnership drawing
+
+    The folder is written complete or not at all; the same scenario and seed
+    give the same files (run.json's timings apart).
+
+    \b
+    Example:
+      jtai-sim run scenarios/midshire.toml --years 2 --seed 7 --out out/midshire
+    """
+    started = time.perf_counter()
+    length = _length_days(years, days)
+    if no_events and events_csv:
+        raise UserError("--events-csv and --no-events: give one or the other, not both")
+    with user_errors():
+        loaded = load_scenario(scenario)
+        path = resolve(scenario)
+        seed = loaded.seed if seed is None else seed
+        out = out or str(Path("runs") / f"{path.stem}-seed{seed}")
+        check_folder(out, force=force)
+        source = ScenarioSource.of_file(path)
+    horizon = length if length is not None else loaded.duration_days
+    t_load = time.perf_counter() - started
+    with tqdm(
+        total=round(horizon),
+        unit="day",
+        desc=f"simulating {loaded.name}",
+        file=sys.stderr,
+        disable=None,
+        leave=False,
+        dynamic_ncols=True,
+    ) as bar:
+
+        def progress(clock_day: float) -> None:
+            bar.update(max(0, min(round(clock_day), bar.total) - bar.n))
+
+        result = simulate(loaded, seed=seed, days=length, progress=progress)
+    command = _command(
+        scenario,
+        years,
+        days,
+        seed,
+        out,
+        {"force": force, "no_events": no_events, "events_csv": events_csv},
+    )
+    click.echo(
+        f"simulated {result.duration_days:g} days of {loaded.name}: "
+        f"{len(result.children):,} children, {len(result.log):,} events "
+        f"in {result.timings['simulate']:.1f} s; writing results",
+        err=True,
+    )
+    with user_errors():
+        folder = write_run(
+            result,
+            out,
+            force=force,
+            events=not no_events,
+            events_csv=events_csv,
+            source=source,
+            command=command,
+            timings={"load": t_load},
+        )
+    click.echo(f"wrote {folder}/ ({time.perf_counter() - started:.1f} s in all)")
+    click.echo(f"report: {folder / 'report.html'}")
+
+
+@click.command(cls=OneLineCommand, short_help="Draw the partnership of SCENARIO as SVG.")
+@click.argument("scenario")
+@click.option(
+    "--out",
+    "out",
+    metavar="FILE.svg",
+    help="Where to write the drawing ('-' for standard output).  "
+    "[default: <scenario file name>-partnership.svg]",
+)
+def graph(scenario: str, out: str | None) -> None:
+    """Draw the partnership of SCENARIO as SVG: agencies, pathways, entry points.
+
+    Agencies are boxes (label, staff and caseload; entry agencies have a heavy
+    blue border); pathways are arrows (solid: refer, dashed: parallel, dotted:
+    notify) labelled with their probability and conditions. The layout is
+    fixed: the same scenario always gives the same drawing.
+    """
+    with user_errors():
+        loaded = load_scenario(scenario)
+        svg = partnership_svg(loaded)
+    if out == "-":
+        click.echo(svg, nl=False)
+        return
+    target = Path(out or f"{resolve(scenario).stem}-partnership.svg")
+    if target.is_dir():
+        raise UserError(f"{target}: --out: is a folder; give a file name ending in .svg")
+    if not target.parent.is_dir():
+        raise UserError(f"{target}: --out: folder {str(target.parent)!r} does not exist")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(svg, encoding="utf-8")
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    click.echo(f"wrote {target} ({len(loaded.agencies)} agencies, {len(loaded.pathways)} pathways)")
+
+
+COMMANDS = [validate, run, graph]
+
+__all__ = ["COMMANDS", "OneLineCommand", "graph", "run", "validate"]

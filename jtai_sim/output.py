@@ -1,0 +1,255 @@
+"""Writing a run's result folder, all at once or not at all.
+
+Owns the layout of a result folder and how it is written:
+
+=====================  ====================================================
+file                   what it holds
+=====================  ====================================================
+``events.parquet``     the event log (``events.csv`` too when asked)
+``children.csv``       one row per child who came to notice
+``metrics.csv``        every metric, tidy (group, name, statistic, value, unit)
+``waits.csv``          waits per agency
+``clocks.csv``         statutory and NHS clocks met and breached
+``handoffs.csv``       hand-offs by completeness per pathway
+``run.json``           resolved scenario, seed, version, command, timings
+``partnership.svg``    the partnership drawing
+``report.html``        the offline run report
+=====================  ====================================================
+
+Everything is written into a hidden sibling folder first and renamed into
+place at the end, so a failure (or Ctrl-C) part-way leaves nothing behind, and
+an existing folder is only replaced (with ``force``) once the new one is
+complete. Every file except ``run.json`` is byte-identical for the same
+scenario, seed and version; ``run.json`` differs only in ``timings_seconds``.
+
+>>> import tempfile
+>>> from jtai_sim import load_scenario, simulate
+>>> run = simulate(load_scenario("scenarios/jackson.toml"), seed=2, days=30)
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     folder = write_run(run, Path(tmp) / "result")
+...     sorted(p.name for p in folder.iterdir())[:4]
+['children.csv', 'clocks.csv', 'events.parquet', 'handoffs.csv']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shlex
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from jtai_sim.drawing import partnership_svg
+from jtai_sim.errors import InputError
+from jtai_sim.loading import scenario_to_dict
+from jtai_sim.report import RunTables, ScenarioSource, render_report
+
+if TYPE_CHECKING:
+    from jtai_sim.run import Run
+
+
+class OutputFolderError(InputError):
+    """The result folder cannot be used (it holds files, or is a file)."""
+
+
+#: Files a result folder holds, in the order the report lists them.
+FILES = (
+    "report.html",
+    "run.json",
+    "metrics.csv",
+    "waits.csv",
+    "clocks.csv",
+    "handoffs.csv",
+    "children.csv",
+    "events.parquet",
+    "events.csv",
+    "partnership.svg",
+)
+
+
+def check_folder(out: str | Path, *, force: bool = False) -> Path:
+    """Raise :class:`OutputFolderError` unless ``out`` may be written (missing or empty,
+    or any folder with ``force``).
+
+    >>> check_folder("no/such/folder/yet")
+    PosixPath('no/such/folder/yet')
+    """
+    out = Path(out)
+    above = out.parent
+    while not above.exists() and above.parent != above:
+        above = above.parent
+    if above.exists() and not above.is_dir():
+        raise OutputFolderError(
+            f"cannot create the folder: {str(above)!r} is a file", key="--out", file=str(out)
+        )
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError("exists and is not a folder", key="--out", file=str(out))
+    if out.is_dir() and not force and any(out.iterdir()):
+        raise OutputFolderError(
+            "folder exists and is not empty (use --force to replace it)",
+            key="--out",
+            file=str(out),
+        )
+    return out
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, float_format="%.9g", lineterminator="\n")
+
+
+def write_run(
+    run: Run,
+    out: str | Path,
+    *,
+    force: bool = False,
+    events: bool = True,
+    events_csv: bool = False,
+    source: ScenarioSource | None = None,
+    command: Sequence[str] | None = None,
+    timings: dict[str, float] | None = None,
+) -> Path:
+    """Write ``run``'s result folder at ``out`` atomically and return its path.
+
+    ``events`` writes ``events.parquet``, ``events_csv`` also ``events.csv``.
+    ``source`` names the scenario file (else the resolved scenario is hashed);
+    ``command`` is recorded in ``run.json``; ``timings`` are added to the run's
+    own (seconds) under ``timings_seconds``.
+    """
+    started = time.perf_counter()
+    out = check_folder(out, force=force)
+    source = source or ScenarioSource.of_scenario(run.scenario)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        created = _make_parents(out.parent)
+        tmp.mkdir()
+    except OSError as exc:
+        raise OutputFolderError(
+            f"cannot create the folder: {exc.strerror or exc}", key="--out", file=str(out)
+        ) from None
+    try:
+        wanted = set(FILES) - ({"events.parquet"} if not events else set())
+        wanted -= {"events.csv"} if not (events and events_csv) else set()
+        files = [name for name in FILES if name in wanted]
+        t0 = time.perf_counter()
+        tables = RunTables.of(run)
+        metrics_table = run.metrics
+        t1 = time.perf_counter()
+        _csv(metrics_table, tmp / "metrics.csv")
+        _csv(tables.waits, tmp / "waits.csv")
+        _csv(tables.clocks, tmp / "clocks.csv")
+        _csv(tables.handoffs, tmp / "handoffs.csv")
+        children = run.children.copy()
+        children["stream"] = children["stream"].astype(str)
+        children["arrived_date"] = children["arrived_date"].dt.strftime("%Y-%m-%d")
+        _csv(children, tmp / "children.csv")
+        if events:
+            run.log.to_parquet(tmp / "events.parquet", run.calendar)
+            if events_csv:
+                run.log.to_csv(tmp / "events.csv", run.calendar)
+        t2 = time.perf_counter()
+        drawing = partnership_svg(run.scenario)
+        (tmp / "partnership.svg").write_text(drawing, encoding="utf-8")
+        html = render_report(
+            run,
+            tables,
+            source,
+            files=[f for f in files if f != "report.html"],
+            partnership=drawing,
+        )
+        (tmp / "report.html").write_text(html, encoding="utf-8")
+        t3 = time.perf_counter()
+        record = run_record(run, source, command=command, files=files)
+        record["timings_seconds"] = {
+            **{k: round(v, 4) for k, v in run.timings.items()},
+            **{k: round(v, 4) for k, v in (timings or {}).items()},
+            "metrics": round(t1 - t0, 4),
+            "tables": round(t2 - t1, 4),
+            "report": round(t3 - t2, 4),
+            "write_total": round(time.perf_counter() - started, 4),
+        }
+        (tmp / "run.json").write_text(
+            json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        _move_into_place(tmp, out, force=force)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for folder in created:
+            _remove_if_empty(folder)
+        raise
+    return out
+
+
+def run_record(
+    run: Run,
+    source: ScenarioSource,
+    *,
+    command: Sequence[str] | None = None,
+    files: Sequence[str] = (),
+) -> dict[str, Any]:
+    """What ``run.json`` holds, without the timings."""
+    return {
+        "jtai_sim_version": run.version,
+        "scenario_name": run.scenario.name,
+        "scenario_file": source.file,
+        "scenario_sha256": source.sha256,
+        "scenario_hashed": source.hashed,
+        "seed": run.seed,
+        "replication": run.replication,
+        "command": shlex.join(command) if command is not None else None,
+        "duration_days": run.duration_days,
+        "warmup_days": run.warmup_days,
+        "start_date": run.scenario.start_date.isoformat(),
+        "children": len(run.children),
+        "events": len(run.log),
+        "files": list(files),
+        "scenario": scenario_to_dict(run.scenario),
+    }
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those created, deepest first."""
+    missing: list[Path] = []
+    probe = folder
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        for made in missing:
+            _remove_if_empty(made)
+        raise
+    return missing
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _move_into_place(tmp: Path, out: Path, *, force: bool) -> None:
+    """Rename ``tmp`` to ``out``; an old ``out`` is moved aside first and removed after."""
+    check_folder(out, force=force)  # the folder may have appeared while we worked
+    if not out.exists():
+        tmp.rename(out)
+        return
+    old = out.parent / f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+    out.rename(old)
+    try:
+        tmp.rename(out)
+    except BaseException:
+        old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+__all__ = ["FILES", "OutputFolderError", "check_folder", "run_record", "write_run"]

@@ -1,0 +1,343 @@
+"""The run report: one self-contained HTML page describing a single simulated run.
+
+Owns the jinja2 environment for run reports (autoescape on, strict undefined)
+and what goes on the page: what was run, a short list of plain-language
+headlines, the metric tables and the charts. Every number is read from the
+tables of :mod:`jtai_sim.metrics` (gathered once in :class:`RunTables`); the
+template only formats them. The page has no generation time and no paths, so
+the same scenario and seed give the same bytes; timings belong in ``run.json``.
+
+>>> from jtai_sim import load_scenario, simulate
+>>> run = simulate(load_scenario("scenarios/jackson.toml"), seed=5, days=40)
+>>> html = render_report(run, RunTables.of(run), ScenarioSource.of_scenario(run.scenario))
+>>> html.startswith("<!DOCTYPE html>") and "Jackson network" in html
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from jtai_sim import charts
+from jtai_sim.drawing import partnership_svg
+from jtai_sim.loading import scenario_to_dict
+
+if TYPE_CHECKING:
+    from jtai_sim.run import Run
+    from jtai_sim.scenario import Scenario
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+#: How funnel measures read on the page.
+FLOW_NAMES: dict[str, str] = {
+    "contacts_per_10k_per_year": "Contacts",
+    "referrals_per_10k_per_year": "Referrals",
+    "assessments_per_10k_per_year": "Assessments",
+    "plans_per_10k_per_year": "Plans",
+    "camhs_referrals_per_10k_per_year": "CAMHS referrals",
+    "camhs_supports_per_10k_per_year": "CAMHS support started",
+    "nfa_share_of_referrals": "Referrals closed with no further action",
+    "not_in_need_share_of_referrals": "Referrals assessed as not in need",
+    "re_referral_share_within_12_months": "Re-referrals within 12 months",
+    "referral_share_of_contacts": "Contacts that became referrals",
+}
+
+CAMHS_NAMES: dict[str, str] = {
+    "referrals": "CAMHS referrals made after warm-up",
+    "supported_share": "Supported (help started)",
+    "closed_share": "Closed without support",
+    "waiting_share": "Still waiting at the end",
+    "mean_wait_to_support_days": "Mean wait from referral to support",
+    "p90_wait_to_support_days": "90th percentile wait to support",
+}
+
+
+@attrs.frozen
+class RunTables:
+    """The metric tables of one run, each computed once from its event log."""
+
+    waits: pd.DataFrame
+    clocks: pd.DataFrame
+    flow: pd.DataFrame
+    camhs: pd.DataFrame
+    handoffs: pd.DataFrame
+    mental_health: pd.DataFrame
+    utilisation: pd.DataFrame
+    reviews: pd.DataFrame
+
+    @classmethod
+    def of(cls, run: Run) -> RunTables:
+        """Compute every table from ``run``'s log."""
+        from jtai_sim import metrics
+
+        return cls(
+            waits=metrics.waits(run),
+            clocks=metrics.clocks(run),
+            flow=metrics.flow(run),
+            camhs=metrics.camhs_outcomes(run),
+            handoffs=metrics.handoffs(run),
+            mental_health=metrics.mental_health(run),
+            utilisation=metrics.utilisation(run),
+            reviews=metrics.reviews(run),
+        )
+
+    def as_dict(self) -> dict[str, pd.DataFrame]:
+        """The tables by name."""
+        return {f.name: getattr(self, f.name) for f in attrs.fields(type(self))}
+
+
+@attrs.frozen
+class ScenarioSource:
+    """Where a run's scenario came from: the file name shown (no folders) and a hash.
+
+    ``sha256`` is of the file's bytes, or, for a scenario built in code, of its
+    resolved form as canonical JSON (``hashed`` says which).
+    """
+
+    file: str | None
+    sha256: str
+    hashed: str
+
+    @classmethod
+    def of_file(cls, path: str | Path) -> ScenarioSource:
+        """The source of a scenario read from ``path``."""
+        data = Path(path).read_bytes()
+        return cls(Path(path).name, hashlib.sha256(data).hexdigest(), "file")
+
+    @classmethod
+    def of_scenario(cls, scenario: Scenario) -> ScenarioSource:
+        """The source of a scenario built in code (hash of its resolved form)."""
+        text = json.dumps(scenario_to_dict(scenario), sort_keys=True, separators=(",", ":"))
+        return cls(None, hashlib.sha256(text.encode()).hexdigest(), "resolved scenario")
+
+
+# -- formatting filters (formatting only: no arithmetic on metrics beyond scaling) ------
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_share(value: Any, digits: int = 0) -> str:
+    """A share as a percentage; a dash when there is none.
+
+    >>> fmt_share(0.9731), fmt_share(float("nan")), fmt_share(0.0004, 1)
+    ('97%', '–', '0.0%')
+    """
+    return "–" if _missing(value) else f"{float(value):.{digits}%}"
+
+
+def fmt_number(value: Any, digits: int = 1) -> str:
+    """A number with thousands separators and ``digits`` decimals; a dash when none.
+
+    >>> fmt_number(12345.678), fmt_number(3, 0), fmt_number(None)
+    ('12,345.7', '3', '–')
+    """
+    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+
+
+def fmt_count(value: Any) -> str:
+    """A whole count with thousands separators.
+
+    >>> fmt_count(1234567.0)
+    '1,234,567'
+    """
+    return "–" if _missing(value) else f"{round(float(value)):,}"
+
+
+def fmt_span(value: Any, unit: str) -> str:
+    """An amount of time with its unit, singular or plural.
+
+    >>> fmt_span(1.0, "working_days"), fmt_span(4.0, "weeks"), fmt_span(1.5, "days")
+    ('1 working day', '4 weeks', '1.5 days')
+    """
+    if _missing(value):
+        return "–"
+    words = unit.replace("_", " ")
+    if float(value) == 1 and words.endswith("s"):
+        words = words[:-1]
+    return f"{float(value):g} {words}"
+
+
+def environment() -> jinja2.Environment:
+    """The jinja2 environment for run templates (autoescape on, undefined names fail)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["share"] = fmt_share
+    env.filters["number"] = fmt_number
+    env.filters["count"] = fmt_count
+    env.filters["span"] = fmt_span
+    return env
+
+
+# -- what the page says -----------------------------------------------------------------
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {str(k): (None if _missing(v) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
+
+
+def headlines(run: Run, tables: RunTables, label: Callable[[str], str]) -> list[str]:
+    """Short plain-language findings, worst first within each theme."""
+    out: list[str] = []
+    clocks = [r for r in _records(tables.clocks) if r["met"] + r["breached"] > 0]
+    breached = sorted(
+        (r for r in clocks if r["breached"] > 0), key=lambda r: (r["met_share"], r["clock"])
+    )
+    for r in breached[:3]:
+        decided = int(r["met"] + r["breached"])
+        out.append(
+            f"{r['label']}: met for {fmt_share(r['met_share'])} of {decided:,} "
+            f"({int(r['breached']):,} breached)."
+        )
+    if clocks and not breached:
+        total = sum(int(r["met"]) for r in clocks)
+        out.append(f"Every clock that stopped or ran out was met ({total:,} in all).")
+    queues = {k for k, a in run.scenario.agencies.items() if a.servers is not None}
+    waits = [
+        r
+        for r in _records(tables.waits)
+        if r["agency"] in queues and r.get("mean_days") and r.get("p90_days")
+    ]
+    for r in sorted(waits, key=lambda r: (-r["mean_days"], r["agency"]))[:3]:
+        out.append(
+            f"Waits for {label(r['agency'])} ({r['activity']}): "
+            f"{fmt_number(r['mean_days'])} days on average; one child in ten waited more "
+            f"than {fmt_number(r['p90_days'])} days."
+        )
+    camhs = {r["measure"]: r["value"] for r in _records(tables.camhs)}
+    if camhs.get("referrals"):
+        out.append(
+            f"Of {fmt_count(camhs['referrals'])} CAMHS referrals, "
+            f"{fmt_share(camhs.get('supported_share'))} received support, "
+            f"{fmt_share(camhs.get('closed_share'))} were closed without it and "
+            f"{fmt_share(camhs.get('waiting_share'))} were still waiting at the end."
+        )
+    handoffs = [r for r in _records(tables.handoffs) if r["lost_share"] > 0]
+    for r in sorted(handoffs, key=lambda r: (-r["lost_share"], r["pathway"]))[:2]:
+        what = "notifications" if r.get("mode") == "notify" else "hand-offs"
+        out.append(
+            f"Information was lost on {fmt_share(r['lost_share'])} of the "
+            f"{int(r['handoffs']):,} {what} from {label(r['source'])} to {label(r['to'])}."
+        )
+    health = _records(tables.mental_health)
+    crises = sum(int(r["crises"]) for r in health)
+    worse = sum(int(r["deteriorations"]) for r in health)
+    if crises or worse:
+        out.append(
+            f"While waiting, children's mental health worsened {worse:,} times and "
+            f"{crises:,} crises happened."
+        )
+    busy = [r for r in _records(tables.utilisation) if r["utilisation"] is not None]
+    if busy:
+        top = sorted(busy, key=lambda r: (-r["utilisation"], r["agency"]))[0]
+        out.append(
+            f"Busiest service: {label(top['agency'])}, with {fmt_share(top['utilisation'])} "
+            "of its caseload places in use."
+        )
+    return out
+
+
+def render_report(
+    run: Run,
+    tables: RunTables,
+    source: ScenarioSource,
+    *,
+    files: Sequence[str] = (),
+    chart_svgs: Mapping[str, str] | None = None,
+    partnership: str | None = None,
+) -> str:
+    """The run report as HTML text. ``files`` are names in the result folder to link.
+
+    ``chart_svgs`` and ``partnership`` (the drawing's SVG, standalone or not) may be
+    passed in when already drawn; otherwise they are drawn here.
+    """
+    scenario = run.scenario
+    names = {k: (a.label or k) for k, a in scenario.agencies.items()}
+
+    def label(key: str) -> str:
+        return names.get(key, key)
+
+    svgs = dict(chart_svgs) if chart_svgs is not None else charts.all_charts(run, tables.as_dict())
+    flow_stages = {
+        stage: [label(k) for k in getattr(scenario.flow, stage)]
+        for stage in (
+            "contact",
+            "referral",
+            "assessment",
+            "plan",
+            "camhs_referral",
+            "camhs_support",
+        )
+    }
+    drawing = partnership or partnership_svg(scenario, standalone=False, prefix="partnership")
+    end = run.calendar.date_of(run.duration_days - 1e-9)
+    context = {
+        "scenario": scenario,
+        "run": run,
+        "source": source,
+        "end_date": end,
+        "children": len(run.children),
+        "events": len(run.log),
+        "window_days": run.window_days,
+        "headlines": headlines(run, tables, label),
+        "waits": _records(tables.waits),
+        "clocks": _records(tables.clocks),
+        "flow": [
+            {
+                **r,
+                "name": FLOW_NAMES.get(r["measure"], r["measure"].replace("_", " ")),
+                "is_share": "share" in r["measure"],
+            }
+            for r in _records(tables.flow)
+        ],
+        "flow_stages": flow_stages,
+        "camhs": [
+            {**r, "name": CAMHS_NAMES.get(r["measure"], r["measure"].replace("_", " "))}
+            for r in _records(tables.camhs)
+        ],
+        "handoffs": _records(tables.handoffs),
+        "mental_health": _records(tables.mental_health),
+        "utilisation": _records(tables.utilisation),
+        "reviews": _records(tables.reviews),
+        "label": label,
+        "agencies": scenario.agencies,
+        "charts": {k: Markup(v) for k, v in svgs.items()},
+        "partnership": Markup(drawing[drawing.index("<svg") :]),
+        "files": list(files),
+    }
+    return environment().get_template("run_report.html.j2").render(context)
+
+
+__all__ = [
+    "CAMHS_NAMES",
+    "FLOW_NAMES",
+    "RunTables",
+    "ScenarioSource",
+    "environment",
+    "fmt_count",
+    "fmt_number",
+    "fmt_share",
+    "fmt_span",
+    "headlines",
+    "render_report",
+]
