@@ -494,7 +494,7 @@ def reviews(run: Run) -> pd.DataFrame:
 def metrics_table(run: Run) -> pd.DataFrame:
     """Every metric in one tidy table: ``group``, ``name``, ``statistic``, ``value``, ``unit``."""
     rows: list[tuple[str, str, str, float, str]] = []
-    for r in waits(run).to_dict("records"):
+    for r in run.table("waits").to_dict("records"):
         for stat, unit in (
             ("children", "children"),
             ("mean_days", "days"),
@@ -505,7 +505,7 @@ def metrics_table(run: Run) -> pd.DataFrame:
         ):
             if stat in r and pd.notna(r[stat]):
                 rows.append(("wait", str(r["agency"]), stat, float(r[stat]), unit))
-    for r in clocks(run).to_dict("records"):
+    for r in run.table("clocks").to_dict("records"):
         for stat in (
             "started",
             "met",
@@ -518,17 +518,17 @@ def metrics_table(run: Run) -> pd.DataFrame:
         ):
             unit = r["unit"] if "elapsed" in stat else ("share" if "share" in stat else "clocks")
             rows.append(("clock", str(r["clock"]), stat, float(r[stat]), str(unit)))
-    for r in flow(run).to_dict("records"):
+    for r in run.table("flow").to_dict("records"):
         unit = "share" if "share" in r["measure"] else "per 10k children per year"
         rows.append(("flow", "partnership", str(r["measure"]), float(r["value"]), unit))
-    for r in camhs_outcomes(run).to_dict("records"):
+    for r in run.table("camhs_outcomes").to_dict("records"):
         unit = (
             "days"
             if "days" in r["measure"]
             else ("share" if "share" in r["measure"] else "referrals")
         )
         rows.append(("camhs", "camhs", str(r["measure"]), float(r["value"]), unit))
-    for r in handoffs(run).to_dict("records"):
+    for r in run.table("handoffs").to_dict("records"):
         for stat in ("handoffs", "complete_share", "partial_share", "lost_share", "late_share"):
             rows.append(
                 (
@@ -539,14 +539,14 @@ def metrics_table(run: Run) -> pd.DataFrame:
                     "hand-offs" if stat == "handoffs" else "share",
                 )
             )
-    for r in mental_health(run).to_dict("records"):
+    for r in run.table("mental_health").to_dict("records"):
         for stat in ("deteriorations_per_year", "crises_per_year"):
             rows.append(("mental_health", str(r["agency"]), stat, float(r[stat]), "per year"))
-    for r in utilisation(run).to_dict("records"):
+    for r in run.table("utilisation").to_dict("records"):
         rows.append(
             ("utilisation", str(r["agency"]), "utilisation", float(r["utilisation"]), "share")
         )
-    for r in reviews(run).to_dict("records"):
+    for r in run.table("reviews").to_dict("records"):
         rows.append(
             ("review", str(r["agency"]), "on_time_share", float(r["on_time_share"]), "share")
         )

@@ -73,6 +73,7 @@ class Run:
         self.calendar = calendar
         self.timings = timings
         self.version = package_version()
+        self._tables: dict[str, pd.DataFrame] = {}
 
     @property
     def agency_ids(self) -> tuple[str, ...]:
@@ -118,6 +119,15 @@ class Run:
         frame["arrived_date"] = self.calendar.dates_of(frame["arrived"].to_numpy())
         return frame
 
+    def table(self, name: str) -> pd.DataFrame:
+        """The metric table ``name`` (a function of :mod:`jtai_sim.metrics`), computed once.
+
+        A copy is returned, so callers may change it freely.
+        """
+        if name not in self._tables:
+            self._tables[name] = getattr(_metrics, name)(self)
+        return self._tables[name].copy()
+
     @cached_property
     def metrics(self) -> pd.DataFrame:
         """Every metric in one tidy table (see :func:`jtai_sim.metrics.metrics_table`)."""
@@ -129,23 +139,23 @@ class Run:
 
     def waits(self) -> pd.DataFrame:
         """Waits per agency (see :func:`jtai_sim.metrics.waits`)."""
-        return _metrics.waits(self)
+        return self.table("waits")
 
     def clocks(self) -> pd.DataFrame:
         """Statutory clocks met and breached (see :func:`jtai_sim.metrics.clocks`)."""
-        return _metrics.clocks(self)
+        return self.table("clocks")
 
     def flow(self) -> pd.DataFrame:
         """The contact-to-plan funnel (see :func:`jtai_sim.metrics.flow`)."""
-        return _metrics.flow(self)
+        return self.table("flow")
 
     def camhs(self) -> pd.DataFrame:
         """CAMHS referral outcomes (see :func:`jtai_sim.metrics.camhs_outcomes`)."""
-        return _metrics.camhs_outcomes(self)
+        return self.table("camhs_outcomes")
 
     def handoffs(self) -> pd.DataFrame:
         """Hand-offs by completeness per pathway (see :func:`jtai_sim.metrics.handoffs`)."""
-        return _metrics.handoffs(self)
+        return self.table("handoffs")
 
     def describe(self) -> dict[str, Any]:
         """What was run: scenario name, seed, replication, version, sizes and timings."""
