@@ -1,5 +1,6 @@
 # jtai-sim: every target sets up what it needs on a fresh machine.
-#   make demo   - set up, then simulate Midshire for two years and write its report
+#   make demo   - set up, simulate Midshire for two years and write its report, then run a
+#                 mock JTAI week on it and write the facilitator pack
 #   make test   - set up, then run the whole test suite (lint and type checks included)
 #   make bench  - speed and memory benchmarks (pytest-benchmark)
 SHELL := /bin/bash
@@ -21,7 +22,9 @@ setup: $(STAMP)
 
 demo: setup
 	$(VENV)/bin/jtai-sim run scenarios/midshire.toml --years 2 --out $(OUT)/midshire --force
-	@echo "Report: $(OUT)/midshire/report.html"
+	$(VENV)/bin/jtai-sim mock-week scenarios/midshire.toml --notify 2025-06-03 --out $(OUT)/midshire-mock-week --force
+	@echo "Run report:         $(OUT)/midshire/report.html"
+	@echo "Mock JTAI week pack: $(OUT)/midshire-mock-week/index.html"
 
 browser:
 	bash scripts/install-browser.sh

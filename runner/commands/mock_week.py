@@ -1,7 +1,221 @@
-"""Subcommands for this family are added by their own issue."""
+"""``jtai-sim mock-week``: run a mock JTAI week and write the facilitator pack.
+
+A user mistake (a bad date, an unknown inspectorate in the settings, a case
+list missing a column, a folder that is not empty) prints one line and exits
+with code 2. A week that cannot be timetabled prints the rules that clash and
+also exits with code 2: it is fixed by changing the inputs (the team, the
+absences, the limits).
+"""
 
 from __future__ import annotations
 
-import click
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
-COMMANDS: list[click.Command] = []
+import attrs
+import click
+import pandas as pd
+
+from jtai_sim import load_scenario
+from jtai_sim.errors import InfeasibleTimetable, InputError
+from jtai_sim.inspection.cases_csv import load_case_list
+from runner.errors import UserError, user_errors
+from runner.mockweek.absences import AbsenceRow, read_absences
+from runner.mockweek.pipeline import (
+    MockWeek,
+    check_out_dir,
+    mock_week,
+    mock_week_from_scenario,
+    write_pack,
+)
+from runner.mockweek.settings import InspectionSettings, load_settings
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--notify: must be a date (YYYY-MM-DD), got {text!r}") from None
+
+
+@click.command("mock-week")
+@click.argument("scenario", required=False)
+@click.option(
+    "--cases",
+    "cases",
+    type=click.Path(path_type=Path),
+    help="A partnership's own case list (folder with children.csv and events.csv) "
+    "instead of SCENARIO.",
+)
+@click.option(
+    "--notify",
+    required=True,
+    metavar="YYYY-MM-DD",
+    help="Notification date (day 1; a working day).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed for the simulation, the selection and drawn absences "
+    "(default: the scenario's, or 1 for a case list).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("out/mock-week"),
+    show_default=True,
+    help="Folder to write the pack into.",
+)
+@click.option(
+    "--settings",
+    "settings_file",
+    type=click.Path(path_type=Path),
+    help="Inspection settings (TOML): team, day, rooms, sizes, offsets.",
+)
+@click.option(
+    "--absences",
+    type=click.Path(path_type=Path),
+    help="CSV of absences (who,date[,until]) instead of drawn ones.",
+)
+@click.option(
+    "--detect",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Replications for 'would the inspectors see it?' (0: leave it out).",
+)
+@click.option("--force", is_flag=True, help="Replace --out if it is not empty.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+def mock_week_command(
+    scenario: str | None,
+    cases: Path | None,
+    notify: str,
+    seed: int | None,
+    out: Path,
+    settings_file: Path | None,
+    absences: Path | None,
+    detect: int,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Rehearse a JTAI on SCENARIO (or --cases): choose the children, timetable the
+    on-site week and write the facilitator pack (index.html, pack.md,
+    timetable.csv, people.csv) to --out.
+
+    \b
+    Example:
+      jtai-sim mock-week scenarios/midshire.toml --notify 2025-06-03 --out out/mw
+    """
+
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(f"mock-week: {message}", err=True)
+
+    notification = _date(notify)
+    if scenario is None and cases is None:
+        raise UserError("give a SCENARIO (or --cases FOLDER for a partnership's own case list)")
+    if scenario is not None and cases is not None:
+        raise UserError("give a SCENARIO or --cases FOLDER, not both")
+    with user_errors():
+        check_out_dir(out, force=force)
+        settings = load_settings(settings_file)
+        rows: list[AbsenceRow] | None = read_absences(absences) if absences else None
+        try:
+            week = _run(
+                scenario,
+                cases,
+                notification,
+                seed,
+                settings,
+                rows,
+                str(absences) if absences else "absences.csv",
+                detect,
+                say,
+            )
+        except InfeasibleTimetable as exc:
+            click.echo("jtai-sim: error: no timetable fits this week:", err=True)
+            for reason in exc.reasons:
+                click.echo(f"  - {reason}", err=True)
+            sys.exit(2)
+        files = write_pack(week, out, force=force)
+    t = week.timetable
+    click.echo(
+        f"wrote {out}: {', '.join(str(f) for f in files)} ({len(week.selection.tracked)} tracked, "
+        f"{len(week.selection.sample)} sampled, {len(t.bookings)} sessions, "
+        f"{sum(1 for f in week.findings if not f.strength)} concerns)"
+    )
+
+
+def _run(
+    scenario: str | None,
+    cases: Path | None,
+    notification: dt.date,
+    seed: int | None,
+    settings: InspectionSettings,
+    rows: list[AbsenceRow] | None,
+    absences_file: str,
+    detect: int,
+    progress: Callable[[str], None],
+) -> MockWeek:
+    if cases is not None:
+        if detect:
+            raise InputError("needs a SCENARIO to replicate, not a case list", key="--detect")
+        book = load_case_list(cases)
+        progress(
+            f"read {len(book.children):,} children and {len(book.events):,} events from {cases}"
+        )
+        return mock_week(
+            book,
+            notification,
+            settings,
+            seed=1 if seed is None else seed,
+            absences=rows,
+            absences_file=absences_file,
+            progress=progress,
+        )
+    assert scenario is not None
+    loaded = load_scenario(scenario)
+    week = mock_week_from_scenario(
+        loaded,
+        notification,
+        settings,
+        seed=seed,
+        absences=rows,
+        absences_file=absences_file,
+        progress=progress,
+    )
+    if detect:
+        from jtai_sim.inspection.detection import detection_probability
+
+        progress(f"replicating {detect} times for 'would the inspectors see it?'")
+        table = detection_probability(
+            loaded,
+            detect,
+            notification,
+            seed=week.seed,
+            tracked=settings.tracked,
+            sample_size=settings.sample,
+        )
+        week = attrs.evolve(week, detection=_detection_view(table))
+    return week
+
+
+def _detection_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The columns of the detection table the pack shows, with readable headings."""
+    view = table[["label", "subject", "occurred_share", "probability", "ci_low", "ci_high"]]
+    return view.rename(
+        columns={
+            "label": "Breakdown",
+            "subject": "Where",
+            "occurred_share": "Happened (share of runs)",
+            "probability": "Seen by inspectors",
+            "ci_low": "95% low",
+            "ci_high": "95% high",
+        }
+    )
+
+
+COMMANDS: list[click.Command] = [mock_week_command]

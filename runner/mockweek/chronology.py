@@ -1,0 +1,127 @@
+"""A child's events from the case book, in words a facilitator reads as a chronology.
+
+>>> import pandas as pd
+>>> row = pd.Series({"kind": "arrive", "agency": "camhs", "other": "school", "origin": "referral",
+...                  "detail": 0, "value": 0.0})
+>>> describe_event(row, {"camhs": "Community CAMHS", "school": "Schools"})
+'Referred to Community CAMHS by Schools'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from jtai_sim.inspection.model import CaseBook
+from jtai_sim.scenario import LEGAL_STATUSES
+
+_COMPLETENESS = ("complete", "partial", "never arrived", "not recorded")
+_MENTAL_HEALTH = ("no identified need", "early signs", "mental ill health")
+_STATUS_WORDS = {
+    "none": "no legal status",
+    "early_help": "early help",
+    "cin": "child in need",
+    "cp": "child protection plan",
+    "looked_after": "looked after",
+}
+
+
+def _name(value: Any, labels: Mapping[str, str]) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "another agency"
+    return labels.get(str(value), str(value))
+
+
+def _days(value: float) -> str:
+    if value < 1:
+        return "under a day"
+    n = round(value)
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def describe_event(row: Any, labels: Mapping[str, str]) -> str:
+    """One event (a row of ``CaseBook.events``) in words."""
+    kind = str(row["kind"])
+    here = _name(row["agency"], labels)
+    other = _name(row["other"], labels)
+    detail = int(row["detail"])
+    value = float(row["value"])
+    if kind == "child":
+        return f"First came to notice, aged {int(value)}"
+    if kind == "arrive":
+        origin = str(row.get("origin", "") or "")
+        urgent = " (urgent)" if detail == 1 else ""
+        if origin == "crisis":
+            return f"Arrived in crisis at {here}{urgent}"
+        if origin == "new":
+            return f"Came to notice at {here}{urgent}"
+        if origin == "return":
+            return f"Came back to {here} after an earlier closure{urgent}"
+        if origin == "initial":
+            return f"Already with {here} when the records begin"
+        return f"Referred to {here} by {other}{urgent}"
+    if kind == "wait":
+        return f"Joined the waiting list at {here} ({int(value)} ahead)"
+    if kind == "start":
+        waited = f" after waiting {_days(value)}" if value >= 1 else ""
+        return f"Service started at {here}{waited}"
+    if kind == "end":
+        return f"Service at {here} ended after {_days(value)}"
+    if kind == "exit":
+        return f"Case closed at {here}" + (" after support" if detail == 1 else " without support")
+    if kind in ("handoff", "notify", "fork"):
+        verb = {
+            "handoff": "passed the case to",
+            "notify": "notified",
+            "fork": "also referred the child to",
+        }[kind]
+        words = _COMPLETENESS[detail] if 0 <= detail < len(_COMPLETENESS) else "unknown"
+        return f"{here} {verb} {other}; information: {words}"
+    if kind == "info":
+        words = _COMPLETENESS[detail] if 0 <= detail < len(_COMPLETENESS) else "unknown"
+        late = ", late" if value >= 1 else ""
+        return f"{here} received information from {other}: {words}{late}"
+    if kind == "deteriorate":
+        return f"Mental health worsened to {_state(detail)}"
+    if kind == "improve":
+        return f"Mental health improved to {_state(detail)}"
+    if kind == "crisis":
+        return f"Crisis while waiting at {here}"
+    if kind == "identify":
+        return f"Mental-health need recognised at {here}"
+    if kind == "review":
+        return f"Review at {here}" + (f", {_days(value)} late" if value >= 1 else ", on time")
+    if kind == "status":
+        status = LEGAL_STATUSES[detail] if 0 <= detail < len(LEGAL_STATUSES) else "unknown"
+        return f"Legal status: {_STATUS_WORDS.get(status, status)}"
+    return f"{kind} at {here}"
+
+
+def _state(detail: int) -> str:
+    return _MENTAL_HEALTH[detail] if 0 <= detail < len(_MENTAL_HEALTH) else "unknown"
+
+
+def chronology(book: CaseBook, child: int, until: float | None = None) -> list[dict[str, str]]:
+    """The child's events up to clock day ``until``: id, date, agency and words."""
+    events = book.events
+    rows = events[events["child"] == child]
+    if until is not None:
+        rows = rows[rows["time"] < until]
+    labels = {k: a.label for k, a in book.agencies.items()}
+    out: list[dict[str, str]] = []
+    for event_id, row in rows.iterrows():
+        agency = row["agency"]
+        out.append(
+            {
+                "id": str(event_id),
+                "date": pd.Timestamp(row["date"]).date().isoformat(),
+                "agency": "" if pd.isna(agency) else labels.get(str(agency), str(agency)),
+                "what": describe_event(row, labels),
+            }
+        )
+    return out
+
+
+__all__ = ["chronology", "describe_event"]

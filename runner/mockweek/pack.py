@@ -1,0 +1,504 @@
+"""The facilitator pack: offline printable HTML and Markdown from one context.
+
+:func:`pack_context` turns a :class:`~runner.mockweek.pipeline.MockWeek` into
+plain data (strings, lists, dicts) and the jinja2 templates in
+``runner/mockweek/templates`` lay it out: ``pack.html.j2`` (autoescaped, one
+self-contained file with its CSS inline, no scripts, nothing fetched) and
+``pack.md.j2`` (every value passed through the ``md`` filter, which escapes
+characters Markdown would read as markup). :func:`pack_files` returns every
+file of the pack by name; nothing in it depends on the clock or on where it is
+written, so the same inputs give the same bytes.
+
+Sections: overview; the three-week calendar; the timetable by inspector and by
+agency; a case pack per tracked child; audit sheets for the sample;
+conversation prompts; the mock findings letter; "would the inspectors see it?"
+(when detection probabilities are given); the people list with absences.
+
+>>> md_escape("a <b> | c*")
+'a &lt;b&gt; \\\\| c\\\\*'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import pandas as pd
+
+from jtai_sim.inspection.criteria import criteria, finding_kinds
+from jtai_sim.inspection.model import Finding, LetterSection
+from jtai_sim.inspection.selection import frame_label
+from runner.mockweek.chronology import chronology
+from runner.mockweek.week import SESSION_WORDS, people_table
+
+if TYPE_CHECKING:
+    from runner.mockweek.pipeline import MockWeek
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+
+
+def md_escape(value: Any) -> str:
+    """Text safe inside Markdown (and inside a Markdown table cell)."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_escape
+    return env
+
+
+def fmt(date: dt.date) -> str:
+    """``Tue 3 Mar 2026``."""
+    return f"{date:%a} {date.day} {date:%b %Y}"
+
+
+def _child_labels(week: MockWeek) -> dict[int, str]:
+    ids = set(week.selection.children)
+    kids = week.book.children
+    sub = kids[kids["child"].isin(ids)]
+    column = "label" if "label" in sub.columns else "child"
+    labels = {int(c): str(v) for c, v in zip(sub["child"], sub[column], strict=True)}
+    return {c: labels.get(c, f"Child {c}") for c in sorted(ids)}
+
+
+def pack_context(week: MockWeek) -> dict[str, Any]:
+    """Everything the templates show, as plain data."""
+    plan, tt, sel = week.plan, week.timetable, week.selection
+    labels = _child_labels(week)
+    agency_labels = {k: a.label for k, a in week.book.agencies.items()}
+    sessions = {s.id: s for s in plan.sessions}
+    booking_of = {b.session: b for b in tt.bookings}
+    tracked_ids = [p.child for p in sel.tracked]
+    anchors = {c: f"child-{c}" for c in tracked_ids}
+    anchors.update({p.child: f"sample-{p.child}" for p in sel.sample})
+    inspectorate = {k: v.label for k, v in week.settings.inspectorates.items()}
+
+    def when(session_id: str) -> str:
+        b = booking_of[session_id]
+        return f"{plan.dates[b.day]:%a} {plan.slots[b.slot]}"
+
+    def cite(child: int) -> dict[str, str]:
+        return {"label": labels.get(child, f"Child {child}"), "anchor": anchors.get(child, "")}
+
+    until = week.book.calendar.day_of(week.calendar.notification) + 1.0
+    chronologies = {c: chronology(week.book, c, until) for c in tracked_ids}
+    linked = {row["id"] for rows in chronologies.values() for row in rows}
+    loads = tt.load()
+    team = [
+        {
+            "name": i.name,
+            "inspectorate": inspectorate[i.inspectorate],
+            "lead": i.lead and "lead" not in i.name.lower(),
+            "sessions": loads[i.name],
+            "away": ", ".join(f"{plan.dates[d]:%a}" for d in sorted(plan.away.get(i.name, ()))),
+        }
+        for i in plan.inspectors
+    ]
+    findings_by_child: dict[int, list[Finding]] = defaultdict(list)
+    for f in week.findings:
+        findings_by_child[f.child].append(f)
+    kinds = finding_kinds()
+    concerns = sum(1 for f in week.findings if not f.strength)
+
+    overview = {
+        "name": week.name,
+        "source": "a simulated run" if week.book.source == "simulation" else "the case list",
+        "notification": fmt(week.calendar.notification),
+        "on_site": f"{fmt(plan.dates[0])} to {fmt(plan.dates[-1])}",
+        "eligible": len(week.cohort),
+        "tracked": len(sel.tracked),
+        "sample": len(sel.sample),
+        "findings": len(week.findings),
+        "concerns": concerns,
+        "strengths": len(week.findings) - concerns,
+        "sessions": len(plan.sessions),
+        "status": tt.status,
+        "seed": week.seed,
+        "rooms": ", ".join(plan.rooms),
+        "notes": list(sel.notes),
+        "away": sum(1 for who in plan.away if who in plan.people),
+        "team": team,
+    }
+    return {
+        "title": f"Mock JTAI: {week.name}",
+        "overview": overview,
+        "calendar": _calendar(week),
+        "by_inspector": _by_inspector(week, labels),
+        "by_agency": _by_agency(week, agency_labels),
+        "cases": _cases(week, labels, agency_labels, findings_by_child, when, kinds, chronologies),
+        "audits": _audits(week, labels, agency_labels, findings_by_child, when, kinds),
+        "prompts": [
+            {"title": c.title, "description": c.description, "prompts": list(c.prompts)}
+            for c in criteria().values()
+        ],
+        "letter": _letter(week, cite, linked),
+        "detection": _detection(week.detection),
+        "people": people_table(plan).to_dict("records"),
+        "legend": [{"kind": k, "words": w.capitalize()} for k, w in SESSION_WORDS.items()],
+        "sessions": sessions,
+    }
+
+
+def _calendar(week: MockWeek) -> dict[str, Any]:
+    cal = week.calendar
+    marks: dict[dt.date, list[str]] = defaultdict(list)
+    milestones = []
+    for m in cal.milestones:
+        marks[m.date].append(m.label)
+        milestones.append({"date": fmt(m.date), "day": m.day, "label": m.label, "detail": m.detail})
+    first = cal.notification - dt.timedelta(days=cal.notification.weekday())
+    last = cal.on_site[-1]
+    weeks = []
+    monday = first
+    while monday <= last:
+        days = []
+        for i in range(5):
+            d = monday + dt.timedelta(days=i)
+            days.append(
+                {
+                    "date": f"{d:%a} {d.day} {d:%b}",
+                    "marks": marks.get(d, []),
+                    "on_site": d in cal.on_site,
+                    "before": d < cal.notification,
+                }
+            )
+        weeks.append({"label": f"Week of {monday.day} {monday:%b}", "days": days})
+        monday += dt.timedelta(days=7)
+    return {"milestones": milestones, "weeks": weeks}
+
+
+def _by_inspector(week: MockWeek, labels: dict[int, str]) -> dict[str, Any]:
+    plan, tt = week.plan, week.timetable
+    sessions = {s.id: s for s in plan.sessions}
+    invited = ", ".join(plan.describe(p) for p in plan.invited) or "partnership leaders"
+    days = []
+    for d in range(plan.days):
+        rows: list[dict[str, Any]] = []
+        for k, time_ in enumerate(plan.slots):
+            if k == plan.team_meeting:
+                rows.append(
+                    {
+                        "time": time_,
+                        "span": "team_meeting",
+                        "text": "Team meeting: all inspectors moderate the day's evidence",
+                    }
+                )
+                continue
+            if (d, k) == plan.feedback:
+                rows.append(
+                    {
+                        "time": time_,
+                        "span": "feedback",
+                        "text": f"Final feedback meeting to leaders (invited: {invited})",
+                    }
+                )
+                continue
+            at = {b.inspector: b for b in tt.at(d, k)}
+            cells: list[dict[str, str]] = []
+            for inspector in plan.inspectors:
+                b = at.get(inspector.name)
+                if plan.is_away(inspector.name, d):
+                    cells.append({"kind": "away", "title": "Away", "who": "", "room": ""})
+                elif b is None:
+                    cells.append({"kind": "free", "title": "", "who": "", "room": ""})
+                else:
+                    s = sessions[b.session]
+                    cells.append(
+                        {
+                            "kind": s.kind,
+                            "title": s.title,
+                            "who": "",
+                            "room": b.room
+                            or ("Base room" if s.kind == "sample_reads" else "On site"),
+                            "id": s.id,
+                        }
+                    )
+            rows.append({"time": time_, "span": "", "text": "", "cells": cells})
+        days.append({"name": plan.day_name(d), "rows": rows})
+    heads = [
+        {"name": i.name, "inspectorate": plan.inspectorate_labels[i.inspectorate]}
+        for i in plan.inspectors
+    ]
+    return {"inspectors": heads, "days": days}
+
+
+def _by_agency(week: MockWeek, agency_labels: dict[str, str]) -> dict[str, Any]:
+    plan, tt = week.plan, week.timetable
+    sessions = {s.id: s for s in plan.sessions}
+    grid: dict[str, list[list[dict[str, str]]]] = {}
+    order = [*agency_labels, ""]
+    for b in sorted(tt.bookings, key=lambda b: (b.day, b.slot, b.session)):
+        s = sessions[b.session]
+        key = s.agency if s.agency is not None and s.agency in agency_labels else ""
+        row = grid.setdefault(key, [[] for _ in range(plan.days)])
+        who = ", ".join(plan.describe(p) for p in s.people)
+        row[b.day].append(
+            {
+                "time": plan.slots[b.slot],
+                "title": s.title,
+                "inspector": b.inspector,
+                "who": who,
+                "room": b.room or "",
+                "kind": s.kind,
+            }
+        )
+    rows = [
+        {"agency": agency_labels[k] if k else "Leaders and focus groups", "days": grid[k]}
+        for k in order
+        if k in grid
+    ]
+    return {"days": [plan.day_name(d) for d in range(plan.days)], "rows": rows}
+
+
+def _links(ids: tuple[int, ...] | list[int], linked: set[str]) -> list[dict[str, str]]:
+    """Event ids, each with a link to its chronology row when the pack shows it."""
+    return [{"id": str(i), "href": f"#e-{i}" if str(i) in linked else ""} for i in ids]
+
+
+def _finding_rows(
+    findings: list[Finding],
+    agency_labels: dict[str, str],
+    kinds: dict[str, Any],
+    linked: set[str],
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "date": fmt(f.date),
+            "label": kinds[f.kind].label if f.kind in kinds else f.kind,
+            "evidence": f.evidence,
+            "events": ", ".join(str(i) for i in f.event_ids),
+            "event_links": _links(f.event_ids, linked),
+            "agencies": ", ".join(agency_labels.get(a, a) for a in f.agencies),
+            "strength": f.strength,
+            "criteria": ", ".join(criteria()[c].title for c in f.criteria if c in criteria()),
+        }
+        for f in findings
+    ]
+
+
+def _summary_facts(week: MockWeek, child: int) -> list[tuple[str, str]]:
+    c = next((c for c in week.cohort if c.child == child), None)
+    if c is None:
+        return []
+    flags = [
+        w
+        for w, on in (
+            ("at risk of abuse or neglect", c.at_risk),
+            ("at risk of exploitation", c.exploitation),
+            ("missing episodes", c.missing),
+            ("SEND", c.send),
+            ("disabled", c.disability),
+            ("youth justice", c.youth_justice),
+            ("recent crisis", c.recent_crisis),
+        )
+        if on
+    ]
+    return [
+        ("Age", str(c.age)),
+        ("Sex", "female" if c.female else "male"),
+        ("Ethnicity", c.ethnicity),
+        ("Legal status", c.legal_status.replace("_", " ")),
+        ("Mental health", c.mental_health),
+        ("CAMHS", c.camhs_status),
+        ("Also", ", ".join(flags) or "none recorded"),
+        ("Last activity", fmt(c.last_activity)),
+    ]
+
+
+def _cases(
+    week: MockWeek,
+    labels: dict[int, str],
+    agency_labels: dict[str, str],
+    findings_by_child: dict[int, list[Finding]],
+    when: Any,
+    kinds: dict[str, Any],
+    chronologies: dict[int, list[dict[str, str]]],
+) -> list[dict[str, Any]]:
+    plan, tt = week.plan, week.timetable
+    linked = {row["id"] for rows in chronologies.values() for row in rows}
+    booking_of = {b.session: b for b in tt.bookings}
+    out = []
+    for pick in week.selection.tracked:
+        flagged = {str(i) for f in findings_by_child.get(pick.child, []) for i in f.event_ids}
+        rows = [{**row, "flagged": row["id"] in flagged} for row in chronologies[pick.child]]
+        convs = [s for s in plan.sessions if s.kind == "tracking" and s.child == pick.child]
+        convs.sort(key=lambda s: (booking_of[s.id].day, booking_of[s.id].slot))
+        out.append(
+            {
+                "child": pick.child,
+                "anchor": f"child-{pick.child}",
+                "label": labels[pick.child],
+                "reasons": list(pick.reasons),
+                "facts": _summary_facts(week, pick.child),
+                "lead": tt.leads.get(pick.child, ""),
+                "agencies": [agency_labels.get(a, a) for a in pick.agencies],
+                "conversations": [
+                    {
+                        "when": when(s.id),
+                        "with": plan.describe(s.people[0]) if s.people else "",
+                        "inspector": booking_of[s.id].inspector,
+                        "room": booking_of[s.id].room or "",
+                    }
+                    for s in convs
+                ],
+                "findings": _finding_rows(
+                    findings_by_child.get(pick.child, []), agency_labels, kinds, linked
+                ),
+                "chronology": rows,
+            }
+        )
+    return out
+
+
+def _audits(
+    week: MockWeek,
+    labels: dict[int, str],
+    agency_labels: dict[str, str],
+    findings_by_child: dict[int, list[Finding]],
+    when: Any,
+    kinds: dict[str, Any],
+) -> list[dict[str, Any]]:
+    plan = week.plan
+    read_in = {c: s.id for s in plan.sessions if s.kind == "sample_reads" for c in s.reads}
+    booking_of = {b.session: b for b in week.timetable.bookings}
+    questions = [c.title for c in criteria().values()]
+    out = []
+    for n, pick in enumerate(week.selection.sample, start=1):
+        sid = read_in.get(pick.child)
+        out.append(
+            {
+                "n": n,
+                "anchor": f"sample-{pick.child}",
+                "label": labels[pick.child],
+                "frame": frame_label(pick.frame),
+                "reasons": list(pick.reasons),
+                "owner": agency_labels.get(pick.owner or "", pick.owner or ""),
+                "date": fmt(pick.date) if pick.date else "",
+                "event": "" if pick.event_id is None else str(pick.event_id),
+                "read": f"{when(sid)} with {booking_of[sid].inspector}" if sid else "",
+                "findings": _finding_rows(
+                    findings_by_child.get(pick.child, []), agency_labels, kinds, set()
+                ),
+                "questions": questions,
+            }
+        )
+    return out
+
+
+def _letter(week: MockWeek, cite: Any, linked: set[str]) -> dict[str, Any]:
+    letter = week.letter
+
+    def sections(items: tuple[LetterSection, ...]) -> list[dict[str, Any]]:
+        return [
+            {
+                "title": sec.criterion.title,
+                "points": [
+                    {
+                        "text": p.text,
+                        "cases": [
+                            {
+                                **cite(child),
+                                "events": ", ".join(str(e) for e in events),
+                                "event_links": _links(events, linked),
+                            }
+                            for child, events in (p.evidence or tuple((c, ()) for c in p.children))
+                        ],
+                    }
+                    for p in sec.points
+                ],
+            }
+            for sec in items
+        ]
+
+    return {
+        "summary": letter.summary,
+        "working_well": sections(letter.working_well),
+        "to_improve": sections(letter.to_improve),
+        "seen": letter.children_seen,
+    }
+
+
+def _detection(table: pd.DataFrame | None) -> dict[str, Any] | None:
+    if table is None or table.empty:
+        return None
+    frame = table.copy()
+    for column in frame.columns:
+        if pd.api.types.is_float_dtype(frame[column]):
+            frame[column] = frame[column].map(lambda v: f"{v:.2f}")
+    return {
+        "columns": [str(c) for c in frame.columns],
+        "rows": [[str(v) for v in row] for row in frame.itertuples(index=False)],
+    }
+
+
+def render_html(context: dict[str, Any]) -> str:
+    """The pack as one self-contained HTML page."""
+    return _environment(True).get_template("pack.html.j2").render(**context)
+
+
+def render_markdown(context: dict[str, Any]) -> str:
+    """The pack as Markdown."""
+    return _environment(False).get_template("pack.md.j2").render(**context)
+
+
+def timetable_csv(week: MockWeek) -> str:
+    """One row per booking: date, time, session, inspector, people, room."""
+    plan = week.plan
+    sessions = {s.id: s for s in plan.sessions}
+    rows = [
+        {
+            "date": plan.dates[b.day].isoformat(),
+            "time": plan.slots[b.slot],
+            "session": b.session,
+            "kind": sessions[b.session].kind,
+            "title": sessions[b.session].title,
+            "inspector": b.inspector,
+            "people": " | ".join(sessions[b.session].people),
+            "room": b.room or "",
+        }
+        for b in sorted(week.timetable.bookings, key=lambda b: (b.day, b.slot, b.session))
+    ]
+    columns = ["date", "time", "session", "kind", "title", "inspector", "people", "room"]
+    return _csv(pd.DataFrame(rows, columns=columns))
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def pack_files(week: MockWeek) -> dict[str, str]:
+    """Every file of the pack, by name."""
+    context = pack_context(week)
+    return {
+        "index.html": render_html(context),
+        "pack.md": render_markdown(context),
+        "timetable.csv": timetable_csv(week),
+        "people.csv": _csv(people_table(week.plan)),
+    }
+
+
+__all__ = [
+    "md_escape",
+    "pack_context",
+    "pack_files",
+    "render_html",
+    "render_markdown",
+    "timetable_csv",
+]

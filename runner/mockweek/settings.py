@@ -1,0 +1,474 @@
+"""Inspection settings for a mock JTAI week: the team, the day, rooms, sizes and offsets.
+
+Everything has a built-in default taken from the published pattern of a joint
+targeted area inspection (Ofsted social care x2, Ofsted schools x1, CQC x2,
+HMICFRS x2, plus HMI Probation x1 because youth justice is in scope). A TOML
+file may override any part; tables keyed by name (``inspectorates``, ``roles``,
+``leaders``) are merged key by key over the defaults, every other key replaces
+its default. A mistake gives one line naming the file, line, key and value.
+
+>>> s = default_settings()
+>>> [i.name for i in s.team][:3]
+['Ofsted social care 1 (lead)', 'Ofsted social care 2', 'Ofsted schools 1']
+>>> s.inspectors_for_kind("camhs_community")
+('CQC 1', 'CQC 2')
+>>> settings_from_toml('[[team]]\\nname = "A"\\ninspectorate = "ofstead"\\n', file="t.toml")
+Traceback (most recent call last):
+...
+runner.mockweek.settings.SettingsError: t.toml:3: team[0].inspectorate: unknown \
+inspectorate 'ofstead' (did you mean 'ofsted_schools'?)
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+from jtai_sim.errors import InputError
+from jtai_sim.inspection.selection import SAMPLE_RANGE, TRACKED_RANGE
+from jtai_sim.loading import CONVERTER, locate, parse_toml, structure
+from jtai_sim.scenario import AgencyKind, FieldError
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class SettingsError(InputError):
+    """An inspection settings file is invalid."""
+
+
+def _positive_int(_: Any, a: attrs.Attribute[Any], value: int) -> None:
+    if value < 1:
+        raise FieldError(a.name, f"must be >= 1, got {value!r}")
+
+
+def _non_negative_int(_: Any, a: attrs.Attribute[Any], value: int) -> None:
+    if value < 0:
+        raise FieldError(a.name, f"must be >= 0, got {value!r}")
+
+
+def _rate(_: Any, a: attrs.Attribute[Any], value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise FieldError(a.name, f"must be a share between 0 and 1, got {value!r}")
+
+
+@frozen(kw_only=True)
+class Inspectorate:
+    """One inspectorate and the kinds of agency its inspectors meet."""
+
+    label: str
+    meets: tuple[AgencyKind, ...] = field()
+
+
+@frozen(kw_only=True)
+class Inspector:
+    """One member of the inspection team; ``lead`` marks the lead inspector."""
+
+    name: str
+    inspectorate: str
+    lead: bool = False
+
+
+@frozen(kw_only=True)
+class Day:
+    """The shape of an on-site day: session start times and limits."""
+
+    slots: tuple[str, ...] = field(default=("09:00", "10:15", "11:30", "13:30", "14:45", "16:00"))
+    session_minutes: int = field(default=60, validator=_positive_int)
+    team_meeting: str = "16:00"
+    inspector_limit: int = field(default=4, validator=_positive_int)
+    practitioner_limit: int = field(default=2, validator=_positive_int)
+
+    def __attrs_post_init__(self) -> None:
+        for slot in self.slots:
+            if not _TIME.match(slot):
+                raise FieldError("slots", f"times must look like 09:30, got {slot!r}")
+        if list(self.slots) != sorted(set(self.slots)):
+            raise FieldError("slots", f"times must be distinct and in order, got {self.slots!r}")
+        if self.team_meeting not in self.slots:
+            raise FieldError(
+                "team_meeting",
+                f"must be one of the slots {list(self.slots)}, got {self.team_meeting!r}",
+            )
+        if len(self.slots) < 3:
+            raise FieldError("slots", f"need at least 3 slots a day, got {len(self.slots)}")
+
+
+@frozen(kw_only=True)
+class Role:
+    """A practitioner role met in tracking: the agency kinds it covers."""
+
+    label: str
+    kinds: tuple[AgencyKind, ...] = field()
+
+
+@frozen(kw_only=True)
+class Leader:
+    """A leader to interview; ``when_kinds`` limits it to partnerships with such agencies."""
+
+    title: str
+    inspectorates: tuple[str, ...] = field()
+    when_kinds: tuple[AgencyKind, ...] = field(default=())
+
+
+@frozen(kw_only=True)
+class FocusGroup:
+    """A practitioner focus group, held when an agency of one of ``kinds`` exists."""
+
+    title: str
+    inspectorates: tuple[str, ...] = field()
+    kinds: tuple[AgencyKind, ...] = field()
+
+
+@frozen(kw_only=True)
+class Observation:
+    """Observing practice at an agency of ``kind`` (the front door, for example)."""
+
+    title: str
+    kind: AgencyKind
+    inspectorates: tuple[str, ...] = field()
+
+
+@frozen(kw_only=True)
+class Offsets:
+    """The inspection calendar in working days, notification = day 1.
+
+    The same keys as :class:`jtai_sim.inspection.timeline.Offsets`, which
+    places the dates; see there for how the on-site week is moved to the start
+    of a week.
+    """
+
+    lists_due_day: int = field(default=2, validator=_positive_int)
+    selection_day: int = field(default=3, validator=_positive_int)
+    on_site_day: int = field(default=10, validator=_positive_int)
+    on_site_days: int = field(default=5, validator=_positive_int)
+    on_site_from_week_start: bool = True
+    audits_due_day: int | None = None
+    draft_letter_after: int = field(default=15, validator=_positive_int)
+    publication_after: int = field(default=30, validator=_positive_int)
+    action_statement_after: int = field(default=70, validator=_positive_int)
+
+    def __attrs_post_init__(self) -> None:
+        if self.selection_day < self.lists_due_day:
+            raise FieldError(
+                "selection_day",
+                f"must be on or after lists_due_day "
+                f"({self.lists_due_day}), got {self.selection_day}",
+            )
+        if self.on_site_day <= self.selection_day:
+            raise FieldError(
+                "on_site_day",
+                f"must be after selection_day ({self.selection_day}), got {self.on_site_day}",
+            )
+        if self.audits_due_day is not None and not (
+            self.selection_day < self.audits_due_day < self.on_site_day
+        ):
+            raise FieldError(
+                "audits_due_day",
+                f"must fall between selection_day and on_site_day, got {self.audits_due_day}",
+            )
+        if self.publication_after < self.draft_letter_after:
+            raise FieldError(
+                "publication_after",
+                f"must be at least draft_letter_after "
+                f"({self.draft_letter_after}), got {self.publication_after}",
+            )
+
+
+@frozen(kw_only=True)
+class Solver:
+    """CP-SAT controls: a fixed seed and a deterministic time limit keep results stable.
+
+    ``relative_gap`` lets the search stop once the timetable is proved within that
+    share of the best possible score (0 insists on a proof of the best).
+    """
+
+    random_seed: int = field(default=7, validator=_non_negative_int)
+    deterministic_time: float = 5.0
+    relative_gap: float = field(default=0.0, validator=_rate)
+
+
+DEFAULT_INSPECTORATES: dict[str, Inspectorate] = {
+    "ofsted_social_care": Inspectorate(
+        label="Ofsted (social care)",
+        meets=(
+            "front_door",
+            "referral",
+            "early_help",
+            "assessment",
+            "strategy",
+            "conference",
+            "cin_plan",
+            "cp_plan",
+            "looked_after",
+            "voluntary",
+            "generic",
+        ),
+    ),
+    "ofsted_schools": Inspectorate(label="Ofsted (schools)", meets=("school", "early_help")),
+    "cqc": Inspectorate(
+        label="CQC",
+        meets=(
+            "gp",
+            "health_visiting",
+            "emergency_department",
+            "health_assessment",
+            "camhs_spa",
+            "camhs_community",
+            "crisis_team",
+            "inpatient",
+            "mhst",
+        ),
+    ),
+    "hmicfrs": Inspectorate(label="HMICFRS", meets=("police",)),
+    "hmip": Inspectorate(label="HMI Probation", meets=("youth_justice",)),
+}
+
+DEFAULT_TEAM: tuple[Inspector, ...] = (
+    Inspector(name="Ofsted social care 1 (lead)", inspectorate="ofsted_social_care", lead=True),
+    Inspector(name="Ofsted social care 2", inspectorate="ofsted_social_care"),
+    Inspector(name="Ofsted schools 1", inspectorate="ofsted_schools"),
+    Inspector(name="CQC 1", inspectorate="cqc"),
+    Inspector(name="CQC 2", inspectorate="cqc"),
+    Inspector(name="HMICFRS 1", inspectorate="hmicfrs"),
+    Inspector(name="HMICFRS 2", inspectorate="hmicfrs"),
+    Inspector(name="HMI Probation 1", inspectorate="hmip"),
+)
+
+#: Practitioner roles in the order they are met; the first is met before the others.
+DEFAULT_ROLES: dict[str, Role] = {
+    "social_worker": Role(
+        label="social worker",
+        kinds=(
+            "front_door",
+            "referral",
+            "assessment",
+            "strategy",
+            "conference",
+            "cin_plan",
+            "cp_plan",
+            "looked_after",
+            "generic",
+        ),
+    ),
+    "early_help": Role(label="early help worker", kinds=("early_help",)),
+    "camhs": Role(
+        label="CAMHS clinician", kinds=("camhs_spa", "camhs_community", "crisis_team", "inpatient")
+    ),
+    "mhst": Role(label="mental health support team practitioner", kinds=("mhst",)),
+    "school": Role(label="school designated safeguarding lead", kinds=("school",)),
+    "health": Role(
+        label="health practitioner",
+        kinds=("gp", "health_visiting", "health_assessment", "emergency_department"),
+    ),
+    "police": Role(label="police officer", kinds=("police",)),
+    "youth_justice": Role(label="youth justice worker", kinds=("youth_justice",)),
+    "voluntary": Role(label="voluntary sector worker", kinds=("voluntary",)),
+}
+
+DEFAULT_LEADERS: dict[str, Leader] = {
+    "dcs": Leader(title="Director of children's services", inspectorates=("ofsted_social_care",)),
+    "health_commissioner": Leader(title="Health commissioner (ICB)", inspectorates=("cqc",)),
+    "police": Leader(
+        title="Police lead for safeguarding", inspectorates=("hmicfrs",), when_kinds=("police",)
+    ),
+    "head_of_camhs": Leader(
+        title="Head of CAMHS",
+        inspectorates=("cqc",),
+        when_kinds=("camhs_spa", "camhs_community", "crisis_team", "mhst"),
+    ),
+    "head_of_youth_justice": Leader(
+        title="Head of youth justice", inspectorates=("hmip",), when_kinds=("youth_justice",)
+    ),
+    "partnership_chair": Leader(
+        title="Safeguarding partnership chair", inspectorates=("ofsted_social_care",)
+    ),
+}
+
+DEFAULT_FOCUS_GROUPS: tuple[FocusGroup, ...] = (
+    FocusGroup(
+        title="Social workers and front-door staff",
+        inspectorates=("ofsted_social_care",),
+        kinds=("front_door", "assessment", "cin_plan", "cp_plan", "looked_after"),
+    ),
+    FocusGroup(
+        title="CAMHS and mental health support team practitioners",
+        inspectorates=("cqc",),
+        kinds=("camhs_spa", "camhs_community", "mhst"),
+    ),
+    FocusGroup(
+        title="School safeguarding leads", inspectorates=("ofsted_schools",), kinds=("school",)
+    ),
+    FocusGroup(title="Police officers", inspectorates=("hmicfrs",), kinds=("police",)),
+)
+
+DEFAULT_OBSERVATIONS: tuple[Observation, ...] = (
+    Observation(
+        title="Front door (MASH) screening",
+        kind="front_door",
+        inspectorates=("ofsted_social_care", "hmicfrs"),
+    ),
+    Observation(
+        title="A strategy discussion",
+        kind="strategy",
+        inspectorates=("hmicfrs", "ofsted_social_care"),
+    ),
+)
+
+
+@frozen(kw_only=True)
+class InspectionSettings:
+    """Everything about the mock week that is not in the scenario."""
+
+    inspectorates: dict[str, Inspectorate] = field(factory=lambda: dict(DEFAULT_INSPECTORATES))
+    team: tuple[Inspector, ...] = field(default=DEFAULT_TEAM)
+    day: Day = field(factory=Day)
+    rooms: tuple[str, ...] = field(default=("Room 1", "Room 2", "Room 3", "Room 4"))
+    roles: dict[str, Role] = field(factory=lambda: dict(DEFAULT_ROLES))
+    first_role: str = "social_worker"
+    leaders: dict[str, Leader] = field(factory=lambda: dict(DEFAULT_LEADERS))
+    focus_groups: tuple[FocusGroup, ...] = field(default=DEFAULT_FOCUS_GROUPS)
+    observations: tuple[Observation, ...] = field(default=DEFAULT_OBSERVATIONS)
+    reads_per_session: int = field(default=3, validator=_positive_int)
+    sessions_per_audit_lead: int = field(default=3, validator=_positive_int)
+    absence_rate: float = field(default=0.1, validator=_rate)
+    tracked: int = field(default=6, validator=_positive_int)
+    sample: int = field(default=30, validator=_non_negative_int)
+    offsets: Offsets = field(factory=Offsets)
+    solver: Solver = field(factory=Solver)
+
+    def inspectors_for_kind(self, kind: str) -> tuple[str, ...]:
+        """Names of the inspectors whose inspectorate meets agencies of ``kind``."""
+        return tuple(i.name for i in self.team if kind in self.inspectorates[i.inspectorate].meets)
+
+    def inspectors_of(self, inspectorates: tuple[str, ...]) -> tuple[str, ...]:
+        """Names of the inspectors from any of ``inspectorates``."""
+        return tuple(i.name for i in self.team if i.inspectorate in inspectorates)
+
+    def inspectorate_of(self, inspector: str) -> str:
+        """The inspectorate key of the inspector called ``inspector``."""
+        return next(i.inspectorate for i in self.team if i.name == inspector)
+
+    def role_of_kind(self, kind: str) -> str | None:
+        """The practitioner role that covers agencies of ``kind`` (first match)."""
+        return next((key for key, role in self.roles.items() if kind in role.kinds), None)
+
+    @property
+    def lead(self) -> str:
+        """The lead inspector's name (the first marked lead, else the first inspector)."""
+        return next((i.name for i in self.team if i.lead), self.team[0].name)
+
+
+def default_settings() -> InspectionSettings:
+    """The built-in settings."""
+    return InspectionSettings()
+
+
+_MERGED = ("inspectorates", "roles", "leaders")
+
+
+def settings_from_toml(text: str, *, file: str | None = None) -> InspectionSettings:
+    """Read settings from TOML text over the defaults; raise :class:`SettingsError`."""
+    try:
+        data = parse_toml(text, file=file)
+        data.pop("$schema", None)
+        base: dict[str, Any] = CONVERTER.unstructure(default_settings())
+        for key, value in data.items():
+            if key in _MERGED and isinstance(value, dict) and isinstance(base.get(key), dict):
+                merged = dict(base[key])
+                for name, item in value.items():
+                    old = merged.get(name)
+                    both = isinstance(old, dict) and isinstance(item, dict)
+                    merged[name] = {**old, **item} if both else item  # type: ignore[dict-item]
+                base[key] = merged
+            else:
+                base[key] = value
+        settings: InspectionSettings = structure(base, InspectionSettings, text=text, file=file)
+    except InputError as exc:
+        raise SettingsError(exc.message, file=exc.file, line=exc.line, key=exc.key) from None
+    _check_names(settings, text, file)
+    return settings
+
+
+def load_settings(path: str | Path | None) -> InspectionSettings:
+    """Settings from a TOML file, or the defaults when ``path`` is None."""
+    if path is None:
+        return default_settings()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise SettingsError(f"cannot read settings file: {reason}", file=str(path)) from None
+    return settings_from_toml(text, file=str(path))
+
+
+def _unknown(name: str, known: list[str], what: str) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(known)
+    return f"unknown {what} {name!r} ({hint})"
+
+
+def _check_names(s: InspectionSettings, text: str, file: str | None) -> None:
+    known = sorted(s.inspectorates)
+
+    def fail(path: tuple[str | int, ...], message: str) -> None:
+        key = ".".join(str(p) for p in path if isinstance(p, str))
+        dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        raise SettingsError(
+            message, file=file, line=locate(text, path) if text else None, key=dotted or key
+        )
+
+    if not s.team:
+        fail(("team",), "the team needs at least one inspector")
+    names = [i.name for i in s.team]
+    for n, inspector in enumerate(s.team):
+        if inspector.inspectorate not in s.inspectorates:
+            fail(
+                ("team", n, "inspectorate"), _unknown(inspector.inspectorate, known, "inspectorate")
+            )
+        if inspector.name in names[:n]:
+            fail(("team", n, "name"), f"two inspectors are called {inspector.name!r}")
+    for key, leader in s.leaders.items():
+        for g in leader.inspectorates:
+            if g not in s.inspectorates:
+                fail(("leaders", key, "inspectorates"), _unknown(g, known, "inspectorate"))
+    for n, group in enumerate(s.focus_groups):
+        for g in group.inspectorates:
+            if g not in s.inspectorates:
+                fail(("focus_groups", n, "inspectorates"), _unknown(g, known, "inspectorate"))
+    for n, obs in enumerate(s.observations):
+        for g in obs.inspectorates:
+            if g not in s.inspectorates:
+                fail(("observations", n, "inspectorates"), _unknown(g, known, "inspectorate"))
+    for key, value, (lo, hi) in (
+        ("tracked", s.tracked, TRACKED_RANGE),
+        ("sample", s.sample, SAMPLE_RANGE),
+    ):
+        if not lo <= value <= hi:
+            fail((key,), f"must be from {lo} to {hi}, got {value}")
+    if s.first_role not in s.roles:
+        fail(("first_role",), _unknown(s.first_role, sorted(s.roles), "role"))
+    if len(set(s.rooms)) != len(s.rooms):
+        fail(("rooms",), f"room names must be distinct, got {list(s.rooms)}")
+
+
+__all__ = [
+    "Day",
+    "FocusGroup",
+    "InspectionSettings",
+    "Inspector",
+    "Inspectorate",
+    "Leader",
+    "Observation",
+    "Offsets",
+    "Role",
+    "SettingsError",
+    "Solver",
+    "default_settings",
+    "load_settings",
+    "settings_from_toml",
+]

@@ -1,0 +1,192 @@
+"""The facilitator pack: HTML in a real offline Chromium, Markdown, determinism, escaping.
+
+The week is the minimal scenario with every child's name and one agency's name
+carrying a ``<script>`` tag, so escaping is tested on the real pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from jtai_sim import load_scenario, simulate
+from jtai_sim.inspection import casebook_from_run
+from jtai_sim.inspection.model import CaseBook
+from runner.mockweek.checker import violations
+from runner.mockweek.pack import md_escape, pack_context, pack_files, render_markdown
+from runner.mockweek.pipeline import MockWeek, mock_week, write_pack
+from runner.mockweek.settings import default_settings
+
+NOTIFY = dt.date(2026, 2, 3)
+EVIL_CHILD = "<script>window.evilChild=1</script>"
+EVIL_AGENCY = "Community CAMHS <script>window.evilAgency=1</script>"
+
+
+def hostile_book() -> CaseBook:
+    book = casebook_from_run(simulate(load_scenario("minimal"), seed=3))
+    children = book.children.copy()
+    children["label"] = [f"Child {c} {EVIL_CHILD}" for c in children["child"]]
+    agencies = dict(book.agencies)
+    agencies["camhs"] = attrs.evolve(agencies["camhs"], label=EVIL_AGENCY)
+    return attrs.evolve(book, children=children, agencies=agencies)
+
+
+@pytest.fixture(scope="module")
+def week() -> MockWeek:
+    return mock_week(hostile_book(), NOTIFY, default_settings(), seed=4)
+
+
+@pytest.fixture(scope="module")
+def pack_dir(week: MockWeek, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pack") / "week"
+    write_pack(week, out)
+    return out
+
+
+def test_pack_files_and_timetable_are_sound(week: MockWeek, pack_dir: Path) -> None:
+    assert violations(week.timetable) == []
+    assert sorted(p.name for p in pack_dir.iterdir()) == [
+        "index.html",
+        "pack.md",
+        "people.csv",
+        "timetable.csv",
+    ]
+    rows = (pack_dir / "timetable.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(week.timetable.bookings)
+    people = (pack_dir / "people.csv").read_text()
+    assert "leader:head_of_camhs" in people
+
+
+def test_same_week_same_bytes(week: MockWeek) -> None:
+    again = mock_week(hostile_book(), NOTIFY, default_settings(), seed=4)
+    assert pack_files(again) == pack_files(week)
+    other = mock_week(hostile_book(), NOTIFY, default_settings(), seed=5)
+    assert pack_files(other)["index.html"] != pack_files(week)["index.html"]
+
+
+def test_html_escapes_names_and_has_no_scripts(pack_dir: Path) -> None:
+    html = (pack_dir / "index.html").read_text()
+    assert "<script" not in html
+    assert "&lt;script&gt;window.evilChild=1&lt;/script&gt;" in html
+    assert "&lt;script&gt;window.evilAgency=1&lt;/script&gt;" in html
+    assert not re.search(r"(src|href)=\"(https?:)?//", html), "nothing is fetched"
+
+
+def _sections_html(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2>(.*?)</h2>", html)]
+
+
+def test_markdown_has_the_same_sections(pack_dir: Path) -> None:
+    html = (pack_dir / "index.html").read_text()
+    md = (pack_dir / "pack.md").read_text()
+    md_sections = [line[3:] for line in md.splitlines() if line.startswith("## ")]
+    assert md_sections == _sections_html(html)
+    assert md_sections[:3] == ["Overview", "The three-week calendar", "Timetable by inspector"]
+    assert "Mock findings letter" in md_sections
+    assert "<script" not in md
+    assert "&lt;script&gt;window.evilChild=1&lt;/script&gt;" in md
+
+
+def test_markdown_tables_keep_their_columns(pack_dir: Path) -> None:
+    md = (pack_dir / "pack.md").read_text()
+    lines = md.splitlines()
+    for n, line in enumerate(lines):
+        if line.startswith("|---"):
+            width = line.count("|")
+            header = lines[n - 1]
+            assert _cells(header) == width - 1, header
+            for row in lines[n + 1 :]:
+                if not row.startswith("|"):
+                    break
+                assert _cells(row) == width - 1, row
+
+
+def _cells(row: str) -> int:
+    return len(re.split(r"(?<!\\)\|", row)) - 2
+
+
+def test_every_cited_event_is_in_the_log(week: MockWeek) -> None:
+    context = pack_context(week)
+    events = week.book.events
+    cited = 0
+    for part in ("working_well", "to_improve"):
+        for section in context["letter"][part]:
+            for point in section["points"]:
+                for case in point["cases"]:
+                    child = int(re.findall(r"\d+", case["label"])[0])
+                    for event in filter(None, case["events"].split(", ")):
+                        assert int(events.loc[int(event), "child"]) == child
+                        cited += 1
+    assert cited > 0
+    for case in context["cases"]:
+        for row in case["chronology"]:
+            assert int(events.loc[int(row["id"]), "child"]) == case["child"]
+
+
+def test_case_pack_lists_conversations_in_timetable_order(week: MockWeek) -> None:
+    context = pack_context(week)
+    for case in context["cases"]:
+        assert case["conversations"], case["label"]
+        assert case["lead"] in {i.name for i in week.plan.inspectors}
+        assert case["conversations"][0]["with"].startswith("Social worker")
+
+
+def test_md_escape_keeps_table_cells_whole() -> None:
+    assert md_escape("a|b") == "a\\|b"
+    assert md_escape("*x* <y>") == "\\*x\\* &lt;y&gt;"
+    ctx: dict[str, Any] = {"title": "x"}
+    with pytest.raises(Exception, match="undefined"):
+        render_markdown(ctx)  # every value the template needs must be given
+
+
+@pytest.mark.browser
+def test_pack_opens_offline_in_chromium(pack_dir: Path, offline_page: Any) -> None:
+    page = offline_page.open(pack_dir / "index.html")
+    assert offline_page.blocked == []
+    assert offline_page.console_errors == []
+    assert offline_page.page_errors == []
+    assert page.evaluate("document.scripts.length") == 0
+    assert page.evaluate("typeof window.evilChild") == "undefined"
+    assert page.evaluate("typeof window.evilAgency") == "undefined"
+    grid = page.locator("#timetable table.tt")
+    assert grid.is_visible()
+    assert page.locator("#timetable td.k-tracking").count() > 0
+    assert page.locator("#timetable td.k-team_meeting").count() == 5
+    assert page.locator("#timetable td.k-feedback").count() == 1
+    letter = page.locator("#letter").inner_text()
+    assert "What needs to improve" in letter
+    assert EVIL_CHILD in page.locator("#cases").inner_text()
+    assert "window.evilAgency=1" in page.locator("#by-agency").inner_text()
+    # every in-page link lands somewhere
+    missing = page.evaluate(
+        "[...document.querySelectorAll('a[href^=\"#\"]')]"
+        ".map(a => a.getAttribute('href').slice(1))"
+        ".filter(id => !document.getElementById(id))"
+    )
+    assert missing == []
+
+
+@pytest.mark.browser
+def test_pack_prints_without_navigation(pack_dir: Path, offline_page: Any) -> None:
+    page = offline_page.open(pack_dir / "index.html")
+    page.emulate_media(media="print")
+    assert not page.locator("nav").is_visible()
+    assert page.locator("#timetable table.tt").is_visible()
+
+
+@pytest.mark.browser
+def test_screenshot_of_the_timetable(pack_dir: Path, tmp_path: Path, chromium: Any) -> None:
+    from runner.mockweek.screenshot import screenshot_timetable
+
+    png = screenshot_timetable(
+        pack_dir / "index.html", tmp_path / "tt.png", height=400, browser=chromium
+    )
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width > 800 and 300 < height <= 400
