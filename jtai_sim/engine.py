@@ -11,9 +11,11 @@ visible to the receiving agency's decision through the ``information_*``
 conditions. While a child waits on a list that allows it, their mental health
 can worsen and crises can happen; a child closed without support may come back.
 
-The engine is written on SimPy's scheduler with plain callbacks (no process per
-child, no ``simpy.Resource``): the same discrete-event semantics at a quarter of
-the cost. Every draw comes from a named stream (:mod:`jtai_sim.randomness`).
+The engine is written on SimPy's environment and event queue with plain
+callbacks (no process per child, no ``simpy.Resource``) and steps the queue in
+its own loop with the garbage collector paused: the same discrete-event
+semantics at a fraction of the cost (see ``docs/performance.md``). Every draw
+comes from a named stream (:mod:`jtai_sim.randomness`).
 
 >>> from jtai_sim.loading import scenario_from_toml
 >>> s = scenario_from_toml('''
@@ -34,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from collections import deque
@@ -65,6 +68,13 @@ _YEAR = 365.25
 _SOCIAL_CARE = {"cin", "cp", "looked_after"}
 _STATUS_CODE = {name: i for i, name in enumerate(LEGAL_STATUSES)}
 
+NOT_RECORDED = int(Completeness.NOT_RECORDED)
+CHILD, HANDOFF, FORK, NOTIFY = (
+    int(EventKind.CHILD),
+    int(EventKind.HANDOFF),
+    int(EventKind.FORK),
+    int(EventKind.NOTIFY),
+)
 ARRIVE, WAIT, START, END, EXIT = (
     int(EventKind.ARRIVE),
     int(EventKind.WAIT),
@@ -339,11 +349,32 @@ class Engine:
                 self._backlog(desk, desk.spec.backlog)
         for i, (key, demand) in enumerate(self.scenario.demand.items()):
             DemandStream(self, i, key, demand).start()
+        # the engine makes few reference cycles; the cyclic collector would walk every
+        # live child and journey again and again as the run grows
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._loop(progress, step_days)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _loop(self, progress: Callable[[float], None] | None, step_days: float) -> None:
         horizon = self.scenario.duration_days
+        env = self.env
+        queue: list[Any] = env._queue
+        pop = heapq.heappop
         t = 0.0
         while t < horizon:
             t = min(t + step_days, horizon)
-            self.env.run(until=t)
+            # Environment.run(until=t) without its per-event step() call: events at
+            # exactly t wait for the next slice, as they do behind SimPy's urgent stop
+            while queue and queue[0][0] < t:
+                env._now, _, _, event = pop(queue)
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
+            env._now = t
             self.log.flush()
             if progress is not None:
                 progress(t)
@@ -372,14 +403,14 @@ class Engine:
     def new_child(self, age: int, stream: int) -> Child:
         self.children_created += 1
         child = Child(self.children_created, age)
-        self._log((self.env.now, child.id, -1, int(EventKind.CHILD), -1, stream, float(age)))
+        self._log((self.env._now, child.id, -1, CHILD, -1, stream, float(age)))
         return child
 
     # -- the life of a journey at a desk ----------------------------------------
     def arrive(
         self, journey: Journey, desk: Desk, source: int, part_done: float | None = None
     ) -> None:
-        now = self.env.now
+        now = self.env._now
         child = journey.child
         child.open += 1
         journey.arrived = now
@@ -423,22 +454,34 @@ class Engine:
             )
 
     def start(self, journey: Journey, desk: Desk, remaining: float | None = None) -> None:
-        now = self.env.now
+        """Give the child a caseload place; service begins now, or at an office agency
+        at the next working moment (a referral on Saturday is picked up on Monday)."""
+        now = self.env._now
         desk.busy += 1
         length = desk.draw()
         if remaining is not None:
             length *= remaining
+        self._seq += 1
+        journey.token = self._seq
         if desk.office:
             cal = self.calendar
             w = cal.to_working(now)
             begin = cal.from_working(w)
             finish = cal.from_working(w + length)
+            if begin > now:
+                self._at(begin - now, self._begin, (journey, desk, finish))
+                return
         else:
-            begin = now
             finish = now + length
+        self._begin_service(journey, desk, now, finish)
+
+    def _begin(self, event: Any) -> None:
+        journey, desk, finish = event._value
+        self._begin_service(journey, desk, self.env._now, finish)
+
+    def _begin_service(self, journey: Journey, desk: Desk, begin: float, finish: float) -> None:
         child = journey.child
-        self._seq += 1
-        token = journey.token = self._seq
+        token = journey.token
         self._log(
             (begin, child.id, desk.index, START, -1, int(journey.urgent), begin - journey.arrived)
         )
@@ -447,16 +490,12 @@ class Engine:
         if desk.on_start:
             self._side_routes(journey, desk, desk.on_start)
         if desk.reviews is not None:
-            self._at(
-                begin - now + desk.reviews.first_after_days,
-                self._review_due,
-                (journey, desk, token, 0),
-            )
-        self._at(finish - now, self._finish, (journey, desk, begin))
+            self._at(desk.reviews.first_after_days, self._review_due, (journey, desk, token, 0))
+        self._at(finish - begin, self._finish, (journey, desk, begin))
 
     def _finish(self, event: Any) -> None:
         journey, desk, begin = event._value
-        now = self.env.now
+        now = self.env._now
         child = journey.child
         self._log((now, child.id, desk.index, END, -1, 0, now - begin))
         desk.busy -= 1
@@ -487,11 +526,11 @@ class Engine:
         for route in routes:
             if route.applies(mask, child.age) and self.outcome_u() < route.p:
                 if route.pathway.mode == "notify":
-                    self._send(journey, desk, route, int(EventKind.NOTIFY))
+                    self._send(journey, desk, route, NOTIFY)
                 else:
                     fork = Journey(child, journey.origin)
                     fork.crisis = journey.crisis
-                    self._send(fork, desk, route, int(EventKind.FORK))
+                    self._send(fork, desk, route, FORK)
 
     def route(self, journey: Journey, desk: Desk) -> None:
         child = journey.child
@@ -514,13 +553,13 @@ class Engine:
                     chosen = route
                     break
         if chosen is not None:
-            self._send(journey, desk, chosen, int(EventKind.HANDOFF))
+            self._send(journey, desk, chosen, HANDOFF)
         else:
             self.leave(journey, desk)
 
     def _send(self, journey: Journey, desk: Desk, route: _Route, kind: int) -> None:
         """Hand a journey (or, for a notification, information only) to ``route.to``."""
-        now = self.env.now
+        now = self.env._now
         child = journey.child
         info = route.info
         if info is not None:
@@ -539,9 +578,8 @@ class Engine:
             self._log((now, child.id, desk.index, kind, route.to, int(completeness), delay))
         else:
             bits = 0
-            if kind == EventKind.NOTIFY:
-                self._log((now, child.id, desk.index, kind, route.to, 3, 0.0))
-        if kind == EventKind.NOTIFY:
+            self._log((now, child.id, desk.index, kind, route.to, NOT_RECORDED, 0.0))
+        if kind == NOTIFY:
             return
         journey.info = bits
         target = self.desks[route.to]
@@ -557,7 +595,7 @@ class Engine:
         self.arrive(journey, target, source)
 
     def leave(self, journey: Journey, desk: Desk, taken_off: bool = False) -> None:
-        now = self.env.now
+        now = self.env._now
         child = journey.child
         self._log((now, child.id, desk.index, EXIT, -1, int(child.supported), float(taken_off)))
         if child.status_owner is journey:
@@ -608,7 +646,7 @@ class Engine:
         child = journey.child
         child.mh += 1
         self._log(
-            (self.env.now, child.id, desk.index, int(EventKind.DETERIORATE), -1, child.mh, 0.0)
+            (self.env._now, child.id, desk.index, int(EventKind.DETERIORATE), -1, child.mh, 0.0)
         )
         if child.mh < 2:
             self._at(
@@ -622,7 +660,7 @@ class Engine:
         if journey.token != token or self.crisis_desk is None:
             return
         child = journey.child
-        self._log((self.env.now, child.id, desk.index, int(EventKind.CRISIS), -1, child.mh, 0.0))
+        self._log((self.env._now, child.id, desk.index, int(EventKind.CRISIS), -1, child.mh, 0.0))
         episode = Journey(child, journey.origin)
         episode.crisis = True
         self.arrive(episode, self.desks[self.crisis_desk], FROM_CRISIS)
@@ -648,7 +686,7 @@ class Engine:
         journey, desk, token, late = event._value
         if journey.token != token:
             return
-        self._log((self.env.now, journey.child.id, desk.index, int(EventKind.REVIEW), -1, 0, late))
+        self._log((self.env._now, journey.child.id, desk.index, int(EventKind.REVIEW), -1, 0, late))
 
 
 class DemandStream:
