@@ -1,7 +1,324 @@
-"""Subcommands for this family are added by their own issue."""
+"""``jtai-sim compare``, ``sweep``, ``results`` and ``warmup``: what-if experiments.
+
+Every command checks all its input (scenario, variants, overrides, experiment
+file, metric names) before it runs or writes anything; a mistake is one line
+naming the file, key and value, with exit code 2, and an existing result store
+is left as it was.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from jtai_sim import load_scenario
+from jtai_sim.experiments import (
+    Experiment,
+    Results,
+    Variant,
+    export_csv,
+    export_excel,
+    load_variant,
+    parse_set,
+    read_experiment,
+    results_from_store,
+    suggest_warmup,
+    write_report,
+)
+from jtai_sim.experiments.naming import describe, format_range, format_value
+from jtai_sim.experiments.store import FILE
+from runner.errors import user_errors
+
+_RUN_OPTIONS = [
+    click.option(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        show_default=True,
+        help="Local worker processes to run replications on.",
+    ),
+    click.option(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="Run on a Dask scheduler (tcp://host:8786), or 'local' for a "
+        "LocalCluster of --jobs workers. Needs jtai-sim[dask].",
+    ),
+    click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+]
+
+
+def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_RUN_OPTIONS):
+        f = option(f)
+    return f
+
+
+def _print_results(results: Results, out: Path | None) -> None:
+    keys = [k for k in results.key_metrics() if k in set(results.metric_keys())]
+    summary = results.summary(keys)
+    scenario = results.base.scenario
+    click.echo(
+        f"{results.settings.get('name')}: {len(results.variants)} variant(s), "
+        f"{results.replications()} replications each, seed {results.settings.get('seed')}"
+    )
+    width = max([len(v.title) for v in results.variants] + [8])
+    for key in keys:
+        info = describe(key, scenario)
+        click.echo(f"\n{info.phrase} ({key})")
+        for row in summary[summary["metric"] == key].itertuples():
+            title = results.info(str(row.variant)).title
+            click.echo(
+                f"  {title:<{width}}  {format_value(row.mean, info.unit):>14}  "
+                f"95% CI {format_range(row.low, row.high, info.unit)}"
+            )
+    sentences = [results.sentence(k, v.name) for k in keys for v in results.variants[1:]]
+    if sentences:
+        click.echo("")
+        for s in sentences:
+            click.echo(f"- {s}")
+    if out is not None:
+        click.echo(f"\nresults: {out / FILE}\nreport:  {out / 'report.html'}")
+
+
+def _finish(results: Results, out: Path) -> None:
+    write_report(results, out / "report.html")
+    export_csv(results, out / "summary.csv")
+    _print_results(results, out)
+
+
+@click.command()
+@click.argument("base")
+@click.argument("variants", nargs=-1, metavar="[VARIANT.toml ...]")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override for one more variant (repeatable): KEY=VALUE, KEY+=VALUE or "
+    "KEY*=VALUE, e.g. agencies.camhs.staff+=3.",
+)
+@click.option("--label", default="", help="Label of the --set variant in the report.")
+@click.option(
+    "--replications",
+    "-r",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Replications per variant (the starting number with --precision).",
+)
+@click.option("--seed", type=int, default=None, help="Root seed (default: the scenario's).")
+@click.option("--days", type=float, default=None, help="Run length in days.")
+@click.option(
+    "--warmup",
+    "warmup_days",
+    type=float,
+    default=None,
+    help="Warm-up in days, left out of statistics (default: the scenario's).",
+)
+@click.option(
+    "--metric",
+    "-m",
+    "metrics",
+    multiple=True,
+    metavar="KEY",
+    help="A metric that matters (repeatable), e.g. wait.camhs.mean_days.",
+)
+@click.option(
+    "--precision",
+    type=float,
+    default=None,
+    metavar="X",
+    help="Add replications until each --metric's 95% half-width is within X "
+    "(0.05 = 5%) of its mean.",
+)
+@click.option("--max-replications", type=int, default=100, show_default=True)
+@click.option("--keep-events", is_flag=True, help="Keep each run's event log as Parquet.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/compare"),
+    show_default=True,
+    help="Experiment folder: result store, report.html, summary.csv.",
+)
+@_run_options
+def compare(
+    base: str,
+    variants: tuple[str, ...],
+    sets: tuple[str, ...],
+    label: str,
+    replications: int,
+    seed: int | None,
+    days: float | None,
+    warmup_days: float | None,
+    metrics: tuple[str, ...],
+    precision: float | None,
+    max_replications: int,
+    keep_events: bool,
+    out: Path,
+    jobs: int,
+    dask: str | None,
+    quiet: bool,
+) -> None:
+    """Compare BASE with variants of it, with common random numbers.
+
+    \b
+    Each VARIANT.toml holds overrides of BASE:
+      label = "Three more CAMHS clinicians"
+      add = { "agencies.camhs_community.staff" = 3 }
+    and --set makes one more variant from the command line. Runs finished
+    earlier in the same --out folder are reused, so an interrupted compare
+    resumes. Example:
+
+    \b
+      jtai-sim compare minimal --set agencies.camhs.staff+=3 -r 20 -j 2
+    """
+    with user_errors():
+        scenario = load_scenario(base)
+        chosen: list[Variant] = [load_variant(v) for v in variants]
+        if sets:
+            overrides = tuple(parse_set(s) for s in sets)
+            chosen.append(Variant("set", overrides, label=label or "; ".join(sets)))
+        experiment = Experiment(
+            scenario,
+            tuple(chosen),
+            name=scenario.name,
+            replications=replications,
+            seed=seed,
+            days=days,
+            warmup_days=warmup_days,
+            metrics=metrics,
+            precision=precision,
+            max_replications=max_replications,
+            keep_events=keep_events,
+            source=base,
+        )
+        experiment.resolve()
+        results = experiment.run(out, jobs=jobs, dask=dask, progress=not quiet)
+        _finish(results, out)
+
+
+@click.command()
+@click.argument("experiment_file", metavar="EXPERIMENT.toml")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Experiment folder (default: out/<experiment file name>).",
+)
+@_run_options
+def sweep(experiment_file: str, out: Path | None, jobs: int, dask: str | None, quiet: bool) -> None:
+    """Run every variant or grid cell of EXPERIMENT.toml.
+
+    Runs already finished in the folder are kept and not redone, so a sweep
+    that was interrupted finishes where it stopped. See docs/experiments.md
+    for the file format, and scenarios/experiments/ for examples.
+    """
+    with user_errors():
+        experiment = read_experiment(experiment_file)
+        folder = out or Path("out") / Path(experiment_file).stem
+        results = experiment.run(folder, jobs=jobs, dask=dask, progress=not quiet)
+        _finish(results, folder)
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the summary table as CSV.",
+)
+@click.option(
+    "--excel",
+    "excel_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a workbook: summary, differences, replications, run.",
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the HTML report again, here.",
+)
+def results(
+    folder: Path, csv_file: Path | None, excel_file: Path | None, report_file: Path | None
+) -> None:
+    """Summarise the result store in FOLDER (finished runs only)."""
+    with user_errors():
+        loaded = results_from_store(folder)
+        _print_results(loaded, None)
+        if csv_file:
+            click.echo(f"csv: {export_csv(loaded, csv_file)}")
+        if excel_file:
+            click.echo(f"excel: {export_excel(loaded, excel_file)}")
+        if report_file:
+            click.echo(f"report: {write_report(loaded, report_file)}")
+
+
+@click.command()
+@click.argument("scenario")
+@click.option(
+    "--agency",
+    default=None,
+    help="Agency whose waits to watch (default: the queue with the longest waits).",
+)
+@click.option("--replications", "-r", type=int, default=5, show_default=True)
+@click.option("--seed", type=int, default=None)
+@click.option("--days", type=float, default=None, help="Run length in days.")
+@click.option(
+    "--bin-days",
+    type=float,
+    default=7.0,
+    show_default=True,
+    help="Width of the periods whose mean waits form the series.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("out/warmup.svg"),
+    show_default=True,
+    help="Welch's plot (SVG).",
+)
+@click.option("--jobs", "-j", type=int, default=1, show_default=True)
+def warmup(
+    scenario: str,
+    agency: str | None,
+    replications: int,
+    seed: int | None,
+    days: float | None,
+    bin_days: float,
+    out: Path,
+    jobs: int,
+) -> None:
+    """Suggest a warm-up for SCENARIO by MSER-5, and draw Welch's plot."""
+    with user_errors():
+        loaded = load_scenario(scenario)
+        suggestion = suggest_warmup(
+            loaded,
+            agency=agency,
+            replications=replications,
+            seed=seed,
+            days=days,
+            bin_days=bin_days,
+            jobs=jobs,
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(suggestion.svg(), encoding="utf-8")
+    click.echo(
+        f"suggested warm-up: {suggestion.warmup_days:g} days (MSER-5 on {bin_days:g}-day "
+        "mean waits "
+        f"at {suggestion.agency}, {replications} replications); the scenario has "
+        f"{loaded.warmup_days:g}"
+    )
+    click.echo(f"Welch's plot: {out}")
+
+
+COMMANDS: list[click.Command] = [compare, sweep, results, warmup]

@@ -1,0 +1,320 @@
+"""The results of an experiment as tables: per replication, per variant, and differences.
+
+:class:`Results` holds one value per (variant, replication, metric) and the
+wait quantiles of every run; everything else is computed from those:
+
+* :meth:`Results.summary`: mean and 95% t interval per variant and metric;
+* :meth:`Results.differences`: each variant minus the base, paired by
+  replication (common random numbers), with the unpaired Welch interval beside
+  it so the gain from pairing is visible;
+* :meth:`Results.sentence`: the plain-language summary of one comparison.
+
+The first variant is the base. Metrics are those of
+:func:`jtai_sim.metrics.key_metrics`, plus ``clock.NAME.breach_share``
+(breached over met-or-breached) for every clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from jtai_sim.scenario import Scenario
+
+from . import stats
+from .naming import describe, format_change, format_value
+from .replicate import QUANTILES, ReplicationResult
+
+
+@attrs.frozen
+class VariantInfo:
+    """One variant as run: name, label, resolved scenario, its hash and the overrides."""
+
+    name: str
+    label: str
+    scenario: Scenario
+    scenario_hash: str
+    overrides: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The label, or the name."""
+        return self.label or self.name
+
+
+def with_breach_shares(metrics: Mapping[str, float]) -> dict[str, float]:
+    """Add ``clock.X.breach_share`` for every clock with ``met`` and ``breached`` counts.
+
+    >>> with_breach_shares({"clock.c.met": 3.0, "clock.c.breached": 1.0})["clock.c.breach_share"]
+    0.25
+    """
+    out = dict(metrics)
+    for key, met in metrics.items():
+        if key.startswith("clock.") and key.endswith(".met"):
+            stem = key[: -len(".met")]
+            breached = metrics.get(stem + ".breached", math.nan)
+            decided = met + breached
+            out[stem + ".breach_share"] = breached / decided if decided > 0 else math.nan
+    return out
+
+
+class Results:
+    """Replication values of every variant of an experiment."""
+
+    def __init__(
+        self,
+        variants: Sequence[VariantInfo],
+        values: pd.DataFrame,
+        waits: pd.DataFrame,
+        settings: Mapping[str, Any],
+    ) -> None:
+        self.variants = list(variants)
+        self.values = values
+        self.waits = waits
+        self.settings = dict(settings)
+
+    @classmethod
+    def from_runs(
+        cls,
+        variants: Sequence[VariantInfo],
+        runs: Mapping[str, Sequence[ReplicationResult]],
+        settings: Mapping[str, Any],
+    ) -> Results:
+        """Build from each variant's replication results (keyed by variant name)."""
+        rows: list[tuple[str, int, str, float]] = []
+        wait_rows: list[tuple[str, int, str, float, float]] = []
+        for info in variants:
+            for result in sorted(runs.get(info.name, ()), key=lambda r: r.replication):
+                metrics = with_breach_shares(result.metrics)
+                rows += [(info.name, result.replication, k, v) for k, v in metrics.items()]
+                for agency, days in result.waits.items():
+                    wait_rows += [
+                        (info.name, result.replication, agency, q, d)
+                        for q, d in zip(QUANTILES, days, strict=True)
+                    ]
+        values = pd.DataFrame(rows, columns=["variant", "replication", "metric", "value"])
+        waits = pd.DataFrame(
+            wait_rows, columns=["variant", "replication", "agency", "quantile", "days"]
+        )
+        return cls(variants, values, waits, settings)
+
+    # ------------------------------------------------------------------ basics
+
+    @property
+    def base(self) -> VariantInfo:
+        """The base variant (the first)."""
+        return self.variants[0]
+
+    @property
+    def names(self) -> list[str]:
+        """Variant names in order."""
+        return [v.name for v in self.variants]
+
+    def info(self, name: str) -> VariantInfo:
+        """The variant called ``name``."""
+        for v in self.variants:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+    def replications(self, variant: str | None = None) -> int:
+        """Replications finished (of one variant, or the fewest of any)."""
+        counts = self.values.groupby("variant")["replication"].nunique()
+        if variant is not None:
+            return int(counts.get(variant, 0))
+        return int(min((counts.get(n, 0) for n in self.names), default=0))
+
+    def metric_keys(self) -> list[str]:
+        """Every metric present, sorted."""
+        return sorted(self.values["metric"].unique())
+
+    def key_metrics(self) -> list[str]:
+        """The metrics of interest: as chosen, else a default set for the scenario."""
+        chosen = list(self.settings.get("metrics") or [])
+        return chosen or default_metrics(self.base.scenario, self.metric_keys(), self)
+
+    @cached_property
+    def _wide(self) -> dict[str, pd.DataFrame]:
+        """Per metric, the replication x variant table (one pivot for all metrics)."""
+        if self.values.empty:
+            return {}
+        wide = self.values.pivot_table(
+            index=["metric", "replication"],
+            columns="variant",
+            values="value",
+            aggfunc="first",
+            dropna=False,
+        )
+        wide = wide.reindex(columns=[n for n in self.names if n in wide.columns])
+        return {str(k): g.droplevel("metric") for k, g in wide.groupby(level="metric")}
+
+    def table(self, metric: str) -> pd.DataFrame:
+        """Replication x variant values of one metric (no rows if it was never measured)."""
+        found = self._wide.get(metric)
+        if found is None:
+            return pd.DataFrame(columns=[n for n in self.names], dtype=float)
+        return found
+
+    # ------------------------------------------------------------------ tables
+
+    def summary(self, metrics: Iterable[str] | None = None) -> pd.DataFrame:
+        """Mean and 95% interval of each metric per variant."""
+        keys = list(metrics) if metrics is not None else self.metric_keys()
+        rows = []
+        for key in keys:
+            wide = self.table(key)
+            for name in self.names:
+                values = wide[name].to_numpy() if name in wide else np.array([])
+                iv = stats.t_interval(values)
+                rows.append(
+                    {
+                        "variant": name,
+                        "metric": key,
+                        "n": iv.n,
+                        "mean": iv.mean,
+                        "sd": iv.sd,
+                        "half_width": iv.half_width,
+                        "low": iv.low,
+                        "high": iv.high,
+                    }
+                )
+        return pd.DataFrame(
+            rows, columns=["variant", "metric", "n", "mean", "sd", "half_width", "low", "high"]
+        )
+
+    def differences(self, metrics: Iterable[str] | None = None) -> pd.DataFrame:
+        """Each variant minus the base: paired (common random numbers) and unpaired intervals."""
+        keys = list(metrics) if metrics is not None else self.metric_keys()
+        base = self.base.name
+        rows = []
+        for key in keys:
+            wide = self.table(key)
+            if base not in wide:
+                continue
+            for name in self.names[1:]:
+                if name not in wide:
+                    continue
+                pair = wide[[base, name]].dropna()
+                paired = stats.paired_difference(pair[base].to_numpy(), pair[name].to_numpy())
+                unpaired = stats.welch_difference(wide[base].to_numpy(), wide[name].to_numpy())
+                rows.append(
+                    {
+                        "variant": name,
+                        "metric": key,
+                        "n": paired.n,
+                        "base_mean": float(pair[base].mean()) if len(pair) else math.nan,
+                        "variant_mean": float(pair[name].mean()) if len(pair) else math.nan,
+                        "difference": paired.mean,
+                        "low": paired.low,
+                        "high": paired.high,
+                        "half_width": paired.half_width,
+                        "unpaired_low": unpaired.low,
+                        "unpaired_high": unpaired.high,
+                        "unpaired_half_width": unpaired.half_width,
+                    }
+                )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "variant",
+                "metric",
+                "n",
+                "base_mean",
+                "variant_mean",
+                "difference",
+                "low",
+                "high",
+                "half_width",
+                "unpaired_low",
+                "unpaired_high",
+                "unpaired_half_width",
+            ],
+        )
+
+    def wait_distribution(self, agency: str) -> pd.DataFrame:
+        """Mean wait quantile per variant (averaged over replications): quantile x variant."""
+        rows = self.waits[self.waits["agency"] == agency]
+        if rows.empty:
+            return pd.DataFrame()
+        wide = rows.pivot_table(index="quantile", columns="variant", values="days", aggfunc="mean")
+        return wide.reindex(columns=[n for n in self.names if n in wide.columns])
+
+    # ------------------------------------------------------------------ words
+
+    def sentence(self, metric: str, variant: str) -> str:
+        """One plain-language sentence comparing ``variant`` with the base on ``metric``."""
+        info = describe(metric, self.base.scenario)
+        diff = self.differences([metric])
+        row = diff[diff["variant"] == variant]
+        title = self.info(variant).title
+        if row.empty or row["n"].iloc[0] < 2:
+            return f"{title}: too few replications to compare {info.phrase}."
+        r = row.iloc[0]
+        was, now = (
+            format_value(r["base_mean"], info.unit),
+            format_value(r["variant_mean"], info.unit),
+        )
+        low, high = float(r["low"]), float(r["high"])
+        if low == high == 0.0:
+            return f"{title} leaves {info.phrase} unchanged ({was} in every replication pair)."
+        level = f"95% CI {_ends(low, high, info.unit)}"
+        if low > 0 or high < 0:
+            verb = "raises" if low > 0 else "cuts"
+            return f"{title} {verb} {info.phrase} from {was} to {now} ({level})."
+        return f"{title} makes no clear difference to {info.phrase} ({was} against {now}; {level})."
+
+
+def _ends(low: float, high: float, unit: str) -> str:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "not available"
+    down, up = ("shorter", "longer") if unit in _TIME_UNITS else ("lower", "higher")
+    if high < 0:
+        return f"{_bare(-high, unit)} to {format_change(low, unit)} {down}"
+    if low > 0:
+        return f"{_bare(low, unit)} to {format_change(high, unit)} {up}"
+    return f"{format_change(low, unit)} {down} to {format_change(high, unit)} {up}"
+
+
+_TIME_UNITS = ("days", "working days", "weeks", "hours")
+
+
+def _bare(value: float, unit: str) -> str:
+    """A change without its unit (for the first end of a range)."""
+    if unit == "share":
+        return f"{100 * abs(value):.1f}"
+    text = format_value(abs(value), unit)
+    return text[: -len(unit)].strip() if unit and text.endswith(unit) else text
+
+
+def default_metrics(
+    scenario: Scenario, present: Sequence[str], results: Results | None = None
+) -> list[str]:
+    """A sensible default set: CAMHS waits, the longest queues, every clock, deterioration."""
+    have = set(present)
+    keys: list[str] = [k for k in ("camhs.camhs.mean_wait_to_support_days",) if k in have]
+    queues = [
+        f"wait.{a}.mean_days"
+        for a, spec in scenario.agencies.items()
+        if spec.servers is not None and f"wait.{a}.mean_days" in have
+    ]
+    if results is not None and queues:
+        base = results.values[
+            (results.values["variant"] == results.base.name) & results.values["metric"].isin(queues)
+        ]
+        order = base.groupby("metric")["value"].mean().sort_values(ascending=False)
+        queues = [k for k in order.index if order[k] > 0][:6] or queues[:6]
+    keys += queues[:6]
+    keys += [
+        f"clock.{c}.breach_share" for c in scenario.clocks if f"clock.{c}.breach_share" in have
+    ]
+    keys += [k for k in present if k.startswith("mental_health.")]
+    return list(dict.fromkeys(keys))
+
+
+__all__ = ["Results", "VariantInfo", "default_metrics", "with_breach_shares"]

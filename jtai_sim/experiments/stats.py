@@ -1,0 +1,200 @@
+"""Output analysis across replications: t intervals, paired and unpaired differences.
+
+Each replication gives one value of a metric (its mean over the observation
+window), and replications are independent, so the mean over replications has a
+Student t interval. Two variants run with common random numbers share their
+streams replication by replication, so their difference is estimated from the
+paired differences, whose spread is usually far smaller than that of either
+variant (the unpaired Welch interval is given too, for comparison).
+
+Values that are not a number (a metric with no children in one replication) are
+left out, and ``n`` says how many replications counted.
+
+>>> iv = t_interval([10.0, 12.0, 11.0, 13.0, 9.0])
+>>> round(iv.mean, 3), round(iv.half_width, 3), iv.n
+(11.0, 1.963, 5)
+>>> d = paired_difference([10.0, 12.0, 11.0], [9.0, 11.2, 10.1])
+>>> round(d.mean, 3), d.n
+(-0.9, 3)
+>>> d.high < 0   # the variant is lower in every pair: clearly lower
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+from scipy import stats as _st
+
+LEVEL = 0.95
+
+
+@attrs.frozen
+class Interval:
+    """A mean with its confidence interval, from ``n`` replications."""
+
+    mean: float
+    half_width: float
+    n: int
+    sd: float
+    level: float = LEVEL
+
+    @property
+    def low(self) -> float:
+        """Lower end of the interval."""
+        return self.mean - self.half_width
+
+    @property
+    def high(self) -> float:
+        """Upper end of the interval."""
+        return self.mean + self.half_width
+
+    @property
+    def relative_half_width(self) -> float:
+        """Half-width as a share of the mean (infinite for a mean of zero).
+
+        >>> Interval(mean=20.0, half_width=1.0, n=10, sd=1.4).relative_half_width
+        0.05
+        """
+        if self.mean == 0 or math.isnan(self.mean):
+            return 0.0 if self.half_width == 0 else math.inf
+        return abs(self.half_width / self.mean)
+
+    def covers(self, value: float) -> bool:
+        """Whether ``value`` lies inside the interval."""
+        return self.low <= value <= self.high
+
+
+def _clean(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    arr = np.asarray(values, dtype=np.float64)
+    return arr[~np.isnan(arr)]
+
+
+def t_quantile(n: int, level: float = LEVEL) -> float:
+    """The two-sided Student t quantile for ``n`` observations (``n - 1`` degrees of freedom).
+
+    >>> round(t_quantile(10), 3)
+    2.262
+    """
+    if n < 2:
+        return math.nan
+    return float(_st.t.ppf(0.5 + level / 2, n - 1))
+
+
+def t_interval(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> Interval:
+    """Mean and Student t interval of independent replication values (NaN left out).
+
+    One value gives an infinitely wide interval; none gives NaN.
+
+    >>> t_interval([4.0]).half_width
+    inf
+    """
+    arr = _clean(values)
+    n = len(arr)
+    if n == 0:
+        return Interval(mean=math.nan, half_width=math.nan, n=0, sd=math.nan, level=level)
+    mean = float(arr.mean())
+    if n == 1:
+        return Interval(mean=mean, half_width=math.inf, n=1, sd=math.nan, level=level)
+    sd = float(arr.std(ddof=1))
+    return Interval(
+        mean=mean, half_width=t_quantile(n, level) * sd / math.sqrt(n), n=n, sd=sd, level=level
+    )
+
+
+def paired_difference(
+    base: Sequence[float] | np.ndarray,
+    variant: Sequence[float] | np.ndarray,
+    level: float = LEVEL,
+) -> Interval:
+    """Interval for ``variant - base`` from values paired by replication (common random numbers).
+
+    ``base[i]`` and ``variant[i]`` must come from the same seed and replication;
+    pairs with a NaN on either side are left out.
+    """
+    b = np.asarray(base, dtype=np.float64)
+    v = np.asarray(variant, dtype=np.float64)
+    if b.shape != v.shape:
+        raise ValueError(f"paired values need equal lengths, got {len(b)} and {len(v)}")
+    return t_interval(v - b, level)
+
+
+def welch_difference(
+    base: Sequence[float] | np.ndarray,
+    variant: Sequence[float] | np.ndarray,
+    level: float = LEVEL,
+) -> Interval:
+    """Interval for ``variant - base`` treating the two samples as independent (Welch).
+
+    ``n`` is the smaller sample size; ``sd`` the standard error of the difference.
+
+    >>> iv = welch_difference([10.0, 12.0, 11.0], [9.0, 11.2, 10.1])
+    >>> iv.low < 0 < iv.high   # unpaired, the same data say nothing clear
+    True
+    """
+    b, v = _clean(base), _clean(variant)
+    nb, nv = len(b), len(v)
+    if nb < 2 or nv < 2:
+        mean = float(v.mean() - b.mean()) if nb and nv else math.nan
+        return Interval(mean=mean, half_width=math.inf, n=min(nb, nv), sd=math.nan, level=level)
+    vb, vv = b.var(ddof=1) / nb, v.var(ddof=1) / nv
+    se = math.sqrt(vb + vv)
+    if se == 0:
+        dof = float(nb + nv - 2)
+    else:
+        dof = (vb + vv) ** 2 / (vb**2 / (nb - 1) + vv**2 / (nv - 1))
+    q = float(_st.t.ppf(0.5 + level / 2, dof))
+    return Interval(
+        mean=float(v.mean() - b.mean()), half_width=q * se, n=min(nb, nv), sd=se, level=level
+    )
+
+
+def precise_enough(iv: Interval, relative: float) -> bool:
+    """Whether the half-width is within ``relative`` of the mean (the precision rule).
+
+    A metric that is exactly the same in every replication (half-width 0) is precise.
+
+    >>> precise_enough(Interval(mean=20.0, half_width=0.8, n=10, sd=1.1), 0.05)
+    True
+    >>> precise_enough(Interval(mean=20.0, half_width=1.2, n=10, sd=1.7), 0.05)
+    False
+    """
+    if iv.n < 2:
+        return False
+    if iv.half_width == 0:
+        return True
+    return iv.relative_half_width <= relative
+
+
+def replications_needed(iv: Interval, relative: float) -> int:
+    """Replications expected to bring the half-width within ``relative`` of the mean.
+
+    Uses the usual estimate ``n * (h / target)**2`` from the current ``n`` and
+    half-width ``h``; never fewer than ``n``.
+
+    >>> replications_needed(Interval(mean=20.0, half_width=2.0, n=10, sd=2.8), 0.05)
+    40
+    """
+    if iv.n < 2 or math.isnan(iv.mean):
+        return max(iv.n, 2) * 2
+    if precise_enough(iv, relative):
+        return iv.n
+    target = relative * abs(iv.mean)
+    if target == 0:
+        return iv.n * 2
+    return max(iv.n + 1, math.ceil(iv.n * (iv.half_width / target) ** 2 - 1e-9))
+
+
+__all__ = [
+    "LEVEL",
+    "Interval",
+    "paired_difference",
+    "precise_enough",
+    "replications_needed",
+    "t_interval",
+    "t_quantile",
+    "welch_difference",
+]
