@@ -191,7 +191,18 @@ class Journey:
 class _Route:
     """A compiled pathway."""
 
-    __slots__ = ("delay", "info", "max_age", "min_age", "p", "pathway", "to", "unless", "when")
+    __slots__ = (
+        "delay",
+        "info",
+        "max_age",
+        "min_age",
+        "p",
+        "pathway",
+        "recognise",
+        "to",
+        "unless",
+        "when",
+    )
 
     def __init__(self, pathway: Pathway, to: int, streams: Streams) -> None:
         self.pathway = pathway
@@ -207,6 +218,7 @@ class _Route:
             else None
         )
         self.info = pathway.information
+        self.recognise = pathway.recognise_need
 
     @property
     def conditional(self) -> bool:
@@ -579,6 +591,8 @@ class Engine:
         else:
             bits = 0
             self._log((now, child.id, desk.index, kind, route.to, NOT_RECORDED, 0.0))
+        if route.recognise and child.mh and not child.identified:
+            self._recognise(journey, route, bits)
         if kind == NOTIFY:
             return
         journey.info = bits
@@ -588,6 +602,18 @@ class Engine:
             self._at(route.delay(), self._deliver, (journey, target, desk.index))
         else:
             self.arrive(journey, target, desk.index)
+
+    def _recognise(self, journey: Journey, route: _Route, bits: int) -> None:
+        """The receiver may recognise the child's mental-health need from what it was told."""
+        if bits & BIT["information_lost"]:
+            return
+        p = route.recognise * (0.5 if bits & BIT["information_partial"] else 1.0)
+        if self.outcome_u() < p:
+            child = journey.child
+            child.identified = True
+            self._log(
+                (self.env._now, child.id, route.to, int(EventKind.IDENTIFY), -1, child.mh, 0.0)
+            )
 
     def _deliver(self, event: Any) -> None:
         journey, target, source = event._value

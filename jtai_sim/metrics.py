@@ -408,35 +408,26 @@ _ARROW = {"refer": "->", "parallel": "=>", "notify": "~>"}
 
 
 def mental_health(run: Run) -> pd.DataFrame:
-    """Deterioration and crisis episodes while waiting, per agency, per year."""
+    """Per agency, per year: needs recognised there, and deterioration and crises while
+    waiting on its list."""
     years = run.window_days / 365.25
     rec = run.log.records()
     rec = rec[rec["time"] >= run.warmup_days]
+    kinds = {
+        "identifications": _K.IDENTIFY,
+        "deteriorations": _K.DETERIORATE,
+        "crises": _K.CRISIS,
+    }
     out = []
     for index, key in enumerate(run.agency_ids):
         here = rec[rec["agency"] == index]
-        det = int((here["kind"] == int(_K.DETERIORATE)).sum())
-        cri = int((here["kind"] == int(_K.CRISIS)).sum())
-        if det or cri or run.scenario.agencies[key].deterioration_while_waiting:
-            out.append(
-                {
-                    "agency": key,
-                    "deteriorations": det,
-                    "crises": cri,
-                    "deteriorations_per_year": det / years,
-                    "crises_per_year": cri / years,
-                }
-            )
-    return pd.DataFrame(
-        out,
-        columns=[
-            "agency",
-            "deteriorations",
-            "crises",
-            "deteriorations_per_year",
-            "crises_per_year",
-        ],
-    )
+        counts = {name: int((here["kind"] == int(kind)).sum()) for name, kind in kinds.items()}
+        if any(counts.values()) or run.scenario.agencies[key].deterioration_while_waiting:
+            row: dict[str, object] = {"agency": key, **counts}
+            row |= {f"{name}_per_year": n / years for name, n in counts.items()}
+            out.append(row)
+    columns = ["agency", *kinds, *(f"{k}_per_year" for k in kinds)]
+    return pd.DataFrame(out, columns=columns)
 
 
 def utilisation(run: Run) -> pd.DataFrame:
@@ -540,7 +531,7 @@ def metrics_table(run: Run) -> pd.DataFrame:
                 )
             )
     for r in run.table("mental_health").to_dict("records"):
-        for stat in ("deteriorations_per_year", "crises_per_year"):
+        for stat in ("identifications_per_year", "deteriorations_per_year", "crises_per_year"):
             rows.append(("mental_health", str(r["agency"]), stat, float(r[stat]), "per year"))
     for r in run.table("utilisation").to_dict("records"):
         rows.append(

@@ -353,6 +353,14 @@ class Pathway:
     information: Information | None = field(
         default=None, metadata=doc("how the information travels (leave out to not record it)")
     )
+    recognise_need: float = field(
+        default=0.0,
+        validator=_probability,
+        metadata=doc(
+            "chance that complete, timely information lets the receiver recognise an "
+            "unrecognised mental-health need (half that if partial or late; none if lost)"
+        ),
+    )
     label: str = field(default="", metadata=doc("name shown in reports"))
 
     def __attrs_post_init__(self) -> None:

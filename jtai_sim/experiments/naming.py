@@ -58,6 +58,7 @@ _CAMHS: _Table = {
     ),
 }
 _MENTAL: _Table = {
+    "identifications_per_year": ("mental-health needs recognised at {a}", "per year", True),
     "deteriorations_per_year": ("children deteriorating while waiting for {a}", "per year", False),
     "crises_per_year": ("crises while waiting for {a}", "per year", False),
 }
