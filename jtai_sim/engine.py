@@ -194,18 +194,25 @@ class _Route:
     __slots__ = (
         "delay",
         "info",
+        "info_delay",
+        "info_u",
         "max_age",
         "min_age",
         "p",
         "pathway",
         "recognise",
         "to",
+        "u",
         "unless",
         "when",
     )
 
-    def __init__(self, pathway: Pathway, to: int, streams: Streams) -> None:
+    def __init__(self, pathway: Pathway, number: int, to: int, streams: Streams) -> None:
         self.pathway = pathway
+        purpose = ("pathway", str(number), pathway.source, pathway.to, pathway.mode)
+        self.u = streams.uniform(*purpose)
+        self.info_u = streams.uniform(*purpose, "information")
+        self.info_delay = streams.exponential(*purpose, "information delay")
         self.to = to
         self.p = pathway.probability
         self.when = sum(BIT[f] for f in pathway.when)
@@ -254,6 +261,11 @@ class Desk:
         self.improves = spec.improves_mental_health
         self.watch = spec.deterioration_while_waiting
         self.route_u = engine.streams.uniform("routing", key)
+        self.outcome_u = engine.streams.uniform("outcomes", key)
+        self.hazard = engine.streams.exponential("mental_health", key)
+        self.review_u = engine.streams.uniform("reviews", key)
+        self.review_late = engine.streams.exponential("reviews", key, "lateness")
+        self.return_delay = engine.streams.exponential("re_referral", key)
         self.draw = engine.streams.durations(spec.service, "service", key)
         self.refer: list[_Route] = []
         self.parallel: list[_Route] = []
@@ -324,9 +336,9 @@ class Engine:
         self._seq = 0
         self.index = {key: i for i, key in enumerate(scenario.agency_ids)}
         self.desks = [Desk(self, i, k, a) for i, (k, a) in enumerate(scenario.agencies.items())]
-        for pathway in scenario.pathways:
+        for number, pathway in enumerate(scenario.pathways):
             desk = self.desks[self.index[pathway.source]]
-            route = _Route(pathway, self.index[pathway.to], self.streams)
+            route = _Route(pathway, number, self.index[pathway.to], self.streams)
             if pathway.at == "start":
                 desk.on_start.append(route)
             else:
@@ -337,13 +349,6 @@ class Engine:
         self.deteriorate_rate = mh.deterioration_per_year_waiting / _YEAR
         self.crisis_rate = mh.crisis_per_year_waiting / _YEAR
         self.crisis_desk = self.index[mh.crisis_agency] if mh.crisis_agency else None
-        self.hazard = self.streams.exponential("mental_health", "hazard")
-        self.info_u = self.streams.uniform("information")
-        self.info_delay = self.streams.exponential("information", "delay")
-        self.outcome_u = self.streams.uniform("outcomes")
-        self.review_u = self.streams.uniform("reviews")
-        self.review_late = self.streams.exponential("reviews", "lateness")
-        self.return_delay = self.streams.exponential("re_referral", "delay")
 
     # -- scheduling ------------------------------------------------------------
     def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
@@ -462,7 +467,7 @@ class Engine:
             self._watch(journey, desk)
         if desk.renege_rate > 0:
             self._at(
-                self.hazard() / desk.renege_rate, self._taken_off, (journey, desk, journey.token)
+                desk.hazard() / desk.renege_rate, self._taken_off, (journey, desk, journey.token)
             )
 
     def start(self, journey: Journey, desk: Desk, remaining: float | None = None) -> None:
@@ -519,11 +524,11 @@ class Engine:
             desk.identifies
             and child.mh
             and not child.identified
-            and self.outcome_u() < desk.identifies
+            and desk.outcome_u() < desk.identifies
         ):
             child.identified = True
             self._log((now, child.id, desk.index, int(EventKind.IDENTIFY), -1, child.mh, 0.0))
-        if desk.improves and child.mh and self.outcome_u() < desk.improves:
+        if desk.improves and child.mh and desk.outcome_u() < desk.improves:
             child.mh -= 1
             self._log((now, child.id, desk.index, int(EventKind.IMPROVE), -1, child.mh, 0.0))
         child.open -= 1
@@ -536,7 +541,7 @@ class Engine:
         child = journey.child
         mask = journey.mask()
         for route in routes:
-            if route.applies(mask, child.age) and self.outcome_u() < route.p:
+            if route.applies(mask, child.age) and route.u() < route.p:
                 if route.pathway.mode == "notify":
                     self._send(journey, desk, route, NOTIFY)
                 else:
@@ -575,7 +580,7 @@ class Engine:
         child = journey.child
         info = route.info
         if info is not None:
-            u = self.info_u()
+            u = route.info_u()
             if u < info.complete:
                 completeness, bits = Completeness.COMPLETE, 0
             elif u < info.complete + info.partial:
@@ -584,7 +589,7 @@ class Engine:
                 completeness, bits = Completeness.LOST, BIT["information_lost"]
             delay = 0.0
             if completeness != Completeness.LOST and info.delay_mean_days > 0:
-                delay = self.info_delay() * info.delay_mean_days
+                delay = route.info_delay() * info.delay_mean_days
                 if delay > info.due_within_days:
                     bits = BIT["information_partial"]
             self._log((now, child.id, desk.index, kind, route.to, int(completeness), delay))
@@ -608,7 +613,7 @@ class Engine:
         if bits & BIT["information_lost"]:
             return
         p = route.recognise * (0.5 if bits & BIT["information_partial"] else 1.0)
-        if self.outcome_u() < p:
+        if route.u() < p:
             child = journey.child
             child.identified = True
             self._log(
@@ -633,11 +638,11 @@ class Engine:
             p = rr.probability[child.mh]
             if child.at_risk:
                 p = max(p, rr.at_risk_probability)
-            if p > 0 and self.outcome_u() < p:
+            if p > 0 and desk.outcome_u() < p:
                 back = Journey(child, journey.origin)
                 back.rereferral = True
                 child.open += 1  # away, but coming back
-                self._at(self.return_delay() * rr.mean_delay_days, self._return, back)
+                self._at(desk.return_delay() * rr.mean_delay_days, self._return, back)
 
     def _return(self, event: Any) -> None:
         journey: Journey = event._value
@@ -660,10 +665,10 @@ class Engine:
         token = journey.token
         if self.deteriorate_rate > 0 and child.mh < 2:
             self._at(
-                self.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token)
+                desk.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token)
             )
         if self.crisis_rate > 0 and child.mh >= 2 and self.crisis_desk is not None:
-            self._at(self.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
+            self._at(desk.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
 
     def _deteriorate(self, event: Any) -> None:
         journey, desk, token = event._value
@@ -676,10 +681,10 @@ class Engine:
         )
         if child.mh < 2:
             self._at(
-                self.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token)
+                desk.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token)
             )
         elif self.crisis_rate > 0 and self.crisis_desk is not None:
-            self._at(self.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
+            self._at(desk.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
 
     def _crisis(self, event: Any) -> None:
         journey, desk, token = event._value
@@ -690,7 +695,7 @@ class Engine:
         episode = Journey(child, journey.origin)
         episode.crisis = True
         self.arrive(episode, self.desks[self.crisis_desk], FROM_CRISIS)
-        self._at(self.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
+        self._at(desk.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
 
     # -- reviews ----------------------------------------------------------------------
     def _review_due(self, event: Any) -> None:
@@ -699,8 +704,8 @@ class Engine:
             return
         reviews = desk.spec.reviews
         late = 0.0
-        if self.review_u() >= reviews.on_time_probability:
-            late = self.review_late() * reviews.late_mean_days
+        if desk.review_u() >= reviews.on_time_probability:
+            late = desk.review_late() * reviews.late_mean_days
         self._at(late, self._review_held, (journey, desk, token, late))
         count = event._value[3] + 1
         gap = reviews.then_every_days

@@ -313,7 +313,12 @@ def default_metrics(
     keys += [
         f"clock.{c}.breach_share" for c in scenario.clocks if f"clock.{c}.breach_share" in have
     ]
-    keys += [k for k in present if k.startswith("mental_health.")]
+    mental = [k for k in present if k.startswith("mental_health.")]
+    if results is not None and mental:
+        seen = results.values[results.values["metric"].isin(mental)]
+        nonzero = set(seen.loc[seen["value"] != 0, "metric"])
+        mental = [k for k in mental if k in nonzero]
+    keys += mental
     return list(dict.fromkeys(keys))
 
 
