@@ -119,11 +119,12 @@ def clock_instances(run: Run) -> pd.DataFrame:
 
     A clock runs from a ``start`` event to the same child's first ``stop`` event
     before the clock starts again (a new strategy discussion restarts the
-    conference clock, as Working Together says). Without a stop it is
-    ``breached`` if, once past its limit, the child is still with a start or
-    stop agency (still waiting for what the clock measures), ``pending`` if the
-    run ends before the limit, and ``not_reached`` if the child moved on to
-    something else (no conference was needed, the referral was turned down).
+    conference clock, as Working Together says). Without a stop by its deadline
+    it is ``breached`` if the child was still with a start or stop agency at the
+    deadline (still waiting for what the clock measures, even if taken off the
+    list later), ``pending`` if the run ends before the deadline with the child
+    still waiting, and ``not_reached`` if the child moved on before the deadline
+    (no conference was needed, the referral was turned down).
     """
     rec = run.log.records()
     index = {k: i for i, k in enumerate(run.agency_ids)}
@@ -147,14 +148,24 @@ def clock_instances(run: Run) -> pd.DataFrame:
         late_stop = m["stop"] >= m["bound"]
         m.loc[late_stop, "stop"] = np.nan
         stopped = m["stop"].notna().to_numpy()
-        present = _present(rec, sorted(set(start_ids) | set(stop_ids)), m)
         start_t = m["start"].to_numpy(np.float64)
-        end = np.where(stopped, m["stop"].to_numpy(np.float64), m["bound"].to_numpy(np.float64))
+        bound = m["bound"].to_numpy(np.float64)
+        deadline = _deadline(run, start_t, clock.limit, clock.unit)
+        probe = m[["child"]].copy()
+        probe["bound"] = np.minimum(deadline, bound)
+        present = _present(rec, sorted(set(start_ids) | set(stop_ids)), probe)
+        end = np.where(stopped, m["stop"].to_numpy(np.float64), bound)
         elapsed = _elapsed(run, start_t, end, clock.unit)
         over = elapsed > clock.limit + 1e-9
-        at_horizon = m["bound"].to_numpy(np.float64) >= horizon
+        due = deadline <= bound
+        at_horizon = bound >= horizon
         outcome = np.select(
-            [stopped & ~over, stopped & over, present & over, present & at_horizon],
+            [
+                stopped & ~over,
+                stopped & over,
+                ~stopped & due & present,
+                ~stopped & ~due & at_horizon & present,
+            ],
             ["met", "breached", "breached", "pending"],
             "not_reached",
         )
@@ -176,6 +187,16 @@ def clock_instances(run: Run) -> pd.DataFrame:
             columns=["clock", "child", "start", "stop", "elapsed", "stopped", "outcome"]
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _deadline(run: Run, t0: np.ndarray, limit: float, unit: str) -> np.ndarray:
+    """Clock time at which a clock started at ``t0`` runs out."""
+    if unit == "working_days":
+        cal = run.calendar
+        w = cal.to_working_array(t0) + limit
+        return np.array([cal.from_working(float(x)) for x in w], dtype=np.float64)
+    scale = {"days": 1.0, "hours": 1 / 24, "weeks": 7.0}[unit]
+    return np.asarray(t0 + limit * scale, dtype=np.float64)
 
 
 def _present(rec: np.ndarray, agencies: list[int], m: pd.DataFrame) -> np.ndarray:
