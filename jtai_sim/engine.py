@@ -794,13 +794,8 @@ class DemandStream:
         engine.arrive(journey, self.desk, FROM_DEMAND)
 
 
-#: Columns of the child register (one tuple per child, see :class:`ChildProfiles`).
-CHILD_COLUMNS = (
-    "child",
-    "stream",
-    "arrived",
-    "age",
-    "mental_health",
+#: Yes/no columns of the child register.
+CHILD_FLAGS = (
     "identified",
     "at_risk",
     "exploitation",
@@ -809,8 +804,9 @@ CHILD_COLUMNS = (
     "disability",
     "deprived",
     "female",
-    "ethnicity",
 )
+#: Columns of the child register (one tuple per child, see :class:`ChildProfiles`).
+CHILD_COLUMNS = ("child", "stream", "arrived", "age", "mental_health", *CHILD_FLAGS, "ethnicity")
 
 
 class ChildProfiles:

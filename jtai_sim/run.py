@@ -24,7 +24,7 @@ import pandas as pd
 
 from jtai_sim import metrics as _metrics
 from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.engine import CHILD_COLUMNS, Engine
+from jtai_sim.engine import CHILD_COLUMNS, CHILD_FLAGS, Engine
 from jtai_sim.eventlog import EventLog
 from jtai_sim.partnership import Partnership
 from jtai_sim.scenario import Scenario
@@ -105,16 +105,7 @@ class Run:
         """One row per child: who they are when they first came to notice."""
         frame = pd.DataFrame(self._children, columns=list(CHILD_COLUMNS))
         frame["stream"] = frame["stream"].astype("category")
-        for col in (
-            "identified",
-            "at_risk",
-            "exploitation",
-            "missing",
-            "send",
-            "disability",
-            "deprived",
-            "female",
-        ):
+        for col in CHILD_FLAGS:
             frame[col] = frame[col].astype(bool)
         frame["arrived_date"] = self.calendar.dates_of(frame["arrived"].to_numpy())
         return frame
