@@ -111,6 +111,7 @@ class Child:
         "exploitation",
         "id",
         "identified",
+        "lists",
         "mh",
         "missing",
         "open",
@@ -131,6 +132,7 @@ class Child:
         self.status_owner: Journey | None = None
         self.open = 0
         self.supported = False
+        self.lists: dict[int, list[Journey]] | None = None  # waiting entries by desk
 
     def mask(self) -> int:
         """The child's conditions as a bit mask (see ``BIT``)."""
@@ -459,6 +461,9 @@ class Engine:
             return
         self._log((now, child.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
         desk.waiting += 1
+        if child.lists is None:
+            child.lists = {}
+        child.lists.setdefault(desk.index, []).append(journey)
         if desk.priority:
             heapq.heappush(desk.heap, (1 - urgent, journey.token, journey))
         else:
@@ -498,6 +503,8 @@ class Engine:
 
     def _begin_service(self, journey: Journey, desk: Desk, begin: float, finish: float) -> None:
         child = journey.child
+        if child.lists is not None and desk.index in child.lists:
+            self._merge_waiting(journey, desk)
         token = journey.token
         self._log(
             (begin, child.id, desk.index, START, -1, int(journey.urgent), begin - journey.arrived)
@@ -625,10 +632,10 @@ class Engine:
         journey.child.open -= 1
         self.arrive(journey, target, source)
 
-    def leave(self, journey: Journey, desk: Desk, taken_off: bool = False) -> None:
+    def leave(self, journey: Journey, desk: Desk, taken_off: float = 0.0) -> None:
         now = self.env._now
         child = journey.child
-        self._log((now, child.id, desk.index, EXIT, -1, int(child.supported), float(taken_off)))
+        self._log((now, child.id, desk.index, EXIT, -1, int(child.supported), taken_off))
         if child.status_owner is journey:
             child.status = "none"
             child.status_owner = None
@@ -654,10 +661,27 @@ class Engine:
         journey, desk, token = event._value
         if journey.token != token:
             return
+        self._off_list(journey, desk, 1.0)
+
+    def _off_list(self, journey: Journey, desk: Desk, reason: float) -> None:
+        """Take a waiting journey off ``desk``'s list and close it (EXIT value ``reason``)."""
         journey.token = -1  # the list skips it when it comes to the front
         desk.waiting -= 1
-        journey.child.open -= 1
-        self.leave(journey, desk, taken_off=True)
+        child = journey.child
+        child.open -= 1
+        if child.lists is not None:
+            waiting = child.lists.get(desk.index, [])
+            if journey in waiting:
+                waiting.remove(journey)
+        self.leave(journey, desk, taken_off=reason)
+
+    def _merge_waiting(self, journey: Journey, desk: Desk) -> None:
+        """Help starting through one referral ends the child's other waits on this list."""
+        assert journey.child.lists is not None
+        waiting = journey.child.lists.pop(desk.index)
+        for other in waiting:
+            if other is not journey and other.token > 0:
+                self._off_list(other, desk, 2.0)
 
     # -- mental health while waiting --------------------------------------------------
     def _watch(self, journey: Journey, desk: Desk) -> None:

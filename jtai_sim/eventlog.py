@@ -55,7 +55,8 @@ class EventKind(enum.IntEnum):
     #: service ended; value = service length in days (clock)
     END = 4
     #: left the partnership from ``agency``; detail = 1 if supported at some point;
-    #: value = 1 if taken off the waiting list unseen (no END row precedes it)
+    #: value = 1 if taken off the waiting list unseen, 2 if dropped from the list
+    #: because help started there through another referral (no END row precedes either)
     EXIT = 5
     #: hand-off sent from ``agency`` to ``other``; detail = :class:`Completeness`,
     #: value = information delay in days

@@ -153,7 +153,9 @@ def conservation_problems(run: Run) -> list[str]:
         a, w = count(rec, K.ARRIVE, i), count(rec, K.WAIT, i)
         s, e = count(rec, K.START, i), count(rec, K.END, i)
         off = taken_off[i]
-        need(not off or spec.leave_list_per_year > 0, f"{name}: children left the list unseen")
+        exits_here = rec[(rec["kind"] == int(K.EXIT)) & (rec["agency"] == i)]
+        unseen = int((exits_here["value"] == 1).sum())  # 2: help began via another referral
+        need(not unseen or spec.leave_list_per_year > 0, f"{name}: children left the list unseen")
         queued, busy = a - s - off, s - e
         need(queued >= 0, f"{name}: {a} arrivals but {s} starts and {off} taken off")
         need(busy >= 0, f"{name}: more ends ({e}) than starts ({s})")
@@ -260,11 +262,15 @@ def busy_problems(run: Run) -> list[str]:
                 problems.append(f"{key}: served out of arrival order")
         elif spec.leave_list_per_year == 0:
             waiting: dict[int, Counter[int]] = {0: Counter(), 1: Counter()}
-            sel = rows[(kind == int(K.WAIT)) | (kind == int(K.START))]
+            # a child's other entries leave the list (EXIT value 2) when help starts there
+            merged = (kind == int(K.EXIT)) & (rows["value"] == 2)
+            sel = rows[(kind == int(K.WAIT)) | (kind == int(K.START)) | merged]
             for k, child, urgent in zip(
                 sel["kind"].tolist(), sel["child"].tolist(), sel["detail"].tolist(), strict=True
             ):
-                if k == int(K.WAIT):
+                if k == int(K.EXIT):
+                    waiting[1 if waiting[1][child] else 0][child] -= 1
+                elif k == int(K.WAIT):
                     waiting[urgent][child] += 1
                 elif waiting[urgent][child]:
                     waiting[urgent][child] -= 1
