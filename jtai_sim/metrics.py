@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from jtai_sim import clocktime
 from jtai_sim.eventlog import Completeness, EventKind
 
 if TYPE_CHECKING:
@@ -150,12 +151,19 @@ def clock_instances(run: Run) -> pd.DataFrame:
         stopped = m["stop"].notna().to_numpy()
         start_t = m["start"].to_numpy(np.float64)
         bound = m["bound"].to_numpy(np.float64)
-        deadline = _deadline(run, start_t, clock.limit, clock.unit)
-        probe = m[["child"]].copy()
-        probe["bound"] = np.minimum(deadline, bound)
-        present = _present(rec, sorted(set(start_ids) | set(stop_ids)), probe)
+        deadline = clocktime.deadline(run.calendar, start_t, clock.limit, clock.unit)
+        present = clocktime.still_with(
+            rec["kind"],
+            rec["agency"],
+            rec["child"],
+            rec["time"],
+            rec["value"],
+            sorted(set(start_ids) | set(stop_ids)),
+            m["child"].to_numpy(),
+            np.minimum(deadline, bound),
+        )
         end = np.where(stopped, m["stop"].to_numpy(np.float64), bound)
-        elapsed = _elapsed(run, start_t, end, clock.unit)
+        elapsed = clocktime.elapsed(run.calendar, start_t, end, clock.unit)
         over = elapsed > clock.limit + 1e-9
         due = deadline <= bound
         at_horizon = bound >= horizon
@@ -189,58 +197,9 @@ def clock_instances(run: Run) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _deadline(run: Run, t0: np.ndarray, limit: float, unit: str) -> np.ndarray:
-    """Clock time at which a clock started at ``t0`` runs out."""
-    if unit == "working_days":
-        cal = run.calendar
-        w = cal.to_working_array(t0) + limit
-        return np.array([cal.from_working(float(x)) for x in w], dtype=np.float64)
-    scale = {"days": 1.0, "hours": 1 / 24, "weeks": 7.0}[unit]
-    return np.asarray(t0 + limit * scale, dtype=np.float64)
-
-
-def _present(rec: np.ndarray, agencies: list[int], m: pd.DataFrame) -> np.ndarray:
-    """Whether each child in ``m`` is still with one of ``agencies`` just before ``bound``."""
-    here = rec[np.isin(rec["agency"], agencies)]
-    arrive = here["kind"] == int(_K.ARRIVE)
-    depart = (here["kind"] == int(_K.END)) | (
-        (here["kind"] == int(_K.EXIT)) & (here["value"] > 0.5)
-    )
-    sel = here[arrive | depart]
-    steps = pd.DataFrame(
-        {
-            "child": sel["child"].astype(np.int64),
-            "time": sel["time"],
-            "step": np.where(sel["kind"] == int(_K.ARRIVE), 1, -1),
-        }
-    ).sort_values(["child", "time"], kind="stable")
-    steps["count"] = steps.groupby("child")["step"].cumsum()
-    probe = m[["child", "bound"]].copy()
-    probe["order"] = np.arange(len(probe))
-    probe = probe.sort_values("bound")
-    found = pd.merge_asof(
-        probe,
-        steps.sort_values("time")[["child", "time", "count"]],
-        left_on="bound",
-        right_on="time",
-        by="child",
-        direction="backward",
-        allow_exact_matches=False,
-    ).sort_values("order")
-    present: np.ndarray = found["count"].fillna(0).to_numpy() > 0
-    return present
-
-
 def _points(rec: np.ndarray, agencies: list[int], kind: EventKind) -> pd.DataFrame:
     sel = rec[(rec["kind"] == int(kind)) & np.isin(rec["agency"], agencies)]
     return pd.DataFrame({"child": sel["child"].astype(np.int64), "time": sel["time"]})
-
-
-def _elapsed(run: Run, t0: np.ndarray, t1: np.ndarray, unit: str) -> np.ndarray:
-    if unit == "working_days":
-        cal = run.calendar
-        return np.asarray(cal.to_working_array(t1) - cal.to_working_array(t0))
-    return np.asarray((t1 - t0) * {"days": 1.0, "hours": 24.0, "weeks": 1 / 7}[unit])
 
 
 def flow(run: Run) -> pd.DataFrame:

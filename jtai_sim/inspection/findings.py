@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from jtai_sim import clocktime
 from jtai_sim.eventlog import EventKind
 from jtai_sim.inspection.casebook import (
     CAMHS_KINDS,
@@ -88,13 +89,6 @@ def _hits(**cols: object) -> pd.DataFrame:
 
 def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: [] for c in HIT_COLUMNS})
-
-
-def _unit_elapsed(book: CaseBook, t0: np.ndarray, t1: np.ndarray, unit: str) -> np.ndarray:
-    if unit == "working_days":
-        cal = book.calendar
-        return np.asarray(cal.to_working_array(t1) - cal.to_working_array(t0))
-    return np.asarray((t1 - t0) * {"days": 1.0, "hours": 24.0, "weeks": 1 / 7}[unit])
 
 
 def clock_kind(agency_kinds: Mapping[str, str], clock: Clock) -> str:
@@ -159,12 +153,24 @@ def clock_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
         m.loc[late, ["stop", "pid", "pag"]] = np.nan
         stopped = m["stop"].notna().to_numpy()
         s_t = m["start"].to_numpy(np.float64)
-        e_t = np.where(stopped, m["stop"].to_numpy(np.float64), m["bound"].to_numpy(np.float64))
-        elapsed = _unit_elapsed(book, s_t, e_t, clock.unit)
+        bound = m["bound"].to_numpy(np.float64)
+        e_t = np.where(stopped, m["stop"].to_numpy(np.float64), bound)
+        elapsed = clocktime.elapsed(book.calendar, s_t, e_t, clock.unit)
         over = elapsed > clock.limit + 1e-9
-        present = _present(kinds, agency, child, times, values, sorted(set(a_ids) | set(b_ids)), m)
+        runs_out = clocktime.deadline(book.calendar, s_t, clock.limit, clock.unit)
+        present = clocktime.still_with(
+            kinds,
+            agency,
+            child,
+            times,
+            values,
+            sorted(set(a_ids) | set(b_ids)),
+            m["child"].to_numpy(np.int64),
+            np.minimum(runs_out, bound),
+        )
         met = stopped & ~over
-        breached = (stopped & over) | (~stopped & present & over)
+        # as in jtai_sim.metrics.clock_instances: a breach if still waiting at the deadline
+        breached = (stopped & over) | (~stopped & (runs_out <= bound) & present)
         keep = met | breached
         if not keep.any():
             continue
@@ -200,43 +206,6 @@ def clock_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
             )
         )
     return pd.concat(frames, ignore_index=True) if frames else _empty()
-
-
-def _present(
-    kinds: np.ndarray,
-    agency: np.ndarray,
-    child: np.ndarray,
-    times: np.ndarray,
-    values: np.ndarray,
-    agencies: list[int],
-    m: pd.DataFrame,
-) -> np.ndarray:
-    """Whether each child of ``m`` is still with one of ``agencies`` just before ``bound``."""
-    here = np.isin(agency, agencies)
-    arrive = here & (kinds == int(_K.ARRIVE))
-    depart = here & ((kinds == int(_K.END)) | ((kinds == int(_K.EXIT)) & (values > 0.5)))
-    sel = arrive | depart
-    steps = pd.DataFrame(
-        {"child": child[sel], "time": times[sel], "step": np.where(arrive[sel], 1, -1)}
-    ).sort_values(["child", "time"], kind="stable")
-    steps["count"] = steps.groupby("child")["step"].cumsum()
-    probe = pd.DataFrame(
-        {
-            "child": m["child"].to_numpy(np.int64),
-            "bound": m["bound"].to_numpy(np.float64),
-            "order": np.arange(len(m)),
-        }
-    ).sort_values("bound", kind="stable")
-    found = pd.merge_asof(
-        probe,
-        steps.sort_values("time", kind="stable")[["child", "time", "count"]],
-        left_on="bound",
-        right_on="time",
-        by="child",
-        direction="backward",
-        allow_exact_matches=False,
-    ).sort_values("order")
-    return np.asarray(found["count"].fillna(0).to_numpy() > 0)
 
 
 def handoff_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
