@@ -28,13 +28,16 @@ def cli() -> None:
 
     \b
     Start with:
-      jtai-sim validate scenarios/midshire.toml      check a scenario file
-      jtai-sim run scenarios/midshire.toml --years 2 simulate and write a report
-      jtai-sim graph scenarios/midshire.toml         draw the partnership
+      jtai-sim validate midshire                      check a scenario file
+      jtai-sim run midshire --years 2                 simulate and write a report
+      jtai-sim graph midshire                         draw the partnership
+      jtai-sim mock-week midshire --notify 2025-06-03 rehearse a JTAI week
+      jtai-sim compare midshire --set agencies.camhs_community.staff+=3
+                                                      what if? with intervals
 
     Every command takes a scenario file or the name of a built-in scenario
-    (midshire, minimal, jackson). Scenario keys are documented in
-    scenarios/README.md.
+    (midshire, minimal, jackson, single_desk). Scenario keys are documented in
+    scenarios/README.md; each command's options in its --help and in docs/.
     """
 
 
