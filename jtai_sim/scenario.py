@@ -98,32 +98,32 @@ class FieldError(ValueError):
         super().__init__(f"{field_name}: {message}")
 
 
-def _probability(_: Any, a: attrs.Attribute[Any], value: float) -> None:
+def is_probability(_: Any, a: attrs.Attribute[Any], value: float) -> None:
     if not (0.0 <= value <= 1.0) or math.isnan(value):
         raise FieldError(a.name, f"must be a probability between 0 and 1, got {value!r}")
 
 
-def _positive(_: Any, a: attrs.Attribute[Any], value: float) -> None:
+def is_positive(_: Any, a: attrs.Attribute[Any], value: float) -> None:
     if not value > 0 or math.isinf(value):
         raise FieldError(a.name, f"must be > 0, got {value!r}")
 
 
-def _non_negative(_: Any, a: attrs.Attribute[Any], value: float) -> None:
+def is_non_negative(_: Any, a: attrs.Attribute[Any], value: float) -> None:
     if not value >= 0 or math.isinf(value):
         raise FieldError(a.name, f"must be >= 0, got {value!r}")
 
 
-def _at_least_one(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
+def is_at_least_one(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and value < 1:
         raise FieldError(a.name, f"must be >= 1, got {value!r}")
 
 
-def _at_most_century(_: Any, a: attrs.Attribute[Any], value: float) -> None:
+def is_at_most_century(_: Any, a: attrs.Attribute[Any], value: float) -> None:
     if value > 36_525:
         raise FieldError(a.name, f"must be at most 36525 (100 years), got {value!r}")
 
 
-def _age(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
+def is_age(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and not 0 <= value <= 25:
         raise FieldError(a.name, f"must be an age from 0 to 25, got {value!r}")
 
@@ -138,7 +138,7 @@ class Distribution:
     )
     mean_days: float = field(
         default=1.0,
-        validator=_non_negative,
+        validator=is_non_negative,
         metadata=doc(
             "mean duration (fixed: the duration; triangular: the most likely value)", unit="days"
         ),
@@ -185,20 +185,22 @@ class Reviews:
     """Reviews held while a child is on a plan or looked after."""
 
     first_after_days: float = field(
-        validator=_positive, metadata=doc("first review due this long after the plan starts")
+        validator=is_positive, metadata=doc("first review due this long after the plan starts")
     )
     second_after_days: float | None = field(
         default=None,
         metadata=doc("second review due this long after the first (default: then_every_days)"),
     )
     then_every_days: float = field(
-        validator=_positive, metadata=doc("later reviews due at this interval")
+        validator=is_positive, metadata=doc("later reviews due at this interval")
     )
     on_time_probability: float = field(
-        default=0.9, validator=_probability, metadata=doc("chance a review is held by its due date")
+        default=0.9,
+        validator=is_probability,
+        metadata=doc("chance a review is held by its due date"),
     )
     late_mean_days: float = field(
-        default=14.0, validator=_non_negative, metadata=doc("mean lateness of a late review")
+        default=14.0, validator=is_non_negative, metadata=doc("mean lateness of a late review")
     )
 
 
@@ -206,7 +208,7 @@ class Reviews:
 class Backlog:
     """Children already waiting on an agency's list when the simulation starts."""
 
-    waiting: int = field(validator=_non_negative, metadata=doc("children on the list on day 0"))
+    waiting: int = field(validator=is_non_negative, metadata=doc("children on the list on day 0"))
     in_service: int | None = field(
         default=None,
         metadata=doc(
@@ -228,12 +230,12 @@ class Agency:
     label: str = field(default="", metadata=doc("name shown in reports"))
     staff: int | None = field(
         default=None,
-        validator=_at_least_one,
+        validator=is_at_least_one,
         metadata=doc("staff who serve children; leave out for no queue (unlimited)"),
     )
     caseload: int = field(
         default=1,
-        validator=_at_least_one,
+        validator=is_at_least_one,
         metadata=doc("children one member of staff works with at once"),
     )
     working: Working = field(
@@ -261,17 +263,17 @@ class Agency:
     )
     leave_list_per_year: float = field(
         default=0.0,
-        validator=_non_negative,
+        validator=is_non_negative,
         metadata=doc("rate at which a waiting child is taken off the list unseen (closed)"),
     )
     identifies_mental_health: float = field(
         default=0.0,
-        validator=_probability,
+        validator=is_probability,
         metadata=doc("chance this agency recognises an unrecognised mental-health need"),
     )
     improves_mental_health: float = field(
         default=0.0,
-        validator=_probability,
+        validator=is_probability,
         metadata=doc("chance a child's mental health improves by one step at the end of service"),
     )
     reviews: Reviews | None = field(default=None, metadata=doc("reviews held during service"))
@@ -292,21 +294,21 @@ class Agency:
 class Information:
     """How the information on a hand-off travels."""
 
-    complete: float = field(validator=_probability, metadata=doc("chance it arrives complete"))
+    complete: float = field(validator=is_probability, metadata=doc("chance it arrives complete"))
     partial: float = field(
-        default=0.0, validator=_probability, metadata=doc("chance it arrives partial")
+        default=0.0, validator=is_probability, metadata=doc("chance it arrives partial")
     )
     lost: float = field(
-        default=0.0, validator=_probability, metadata=doc("chance it never arrives")
+        default=0.0, validator=is_probability, metadata=doc("chance it never arrives")
     )
     delay_mean_days: float = field(
         default=0.0,
-        validator=_non_negative,
+        validator=is_non_negative,
         metadata=doc("mean delay before it arrives (exponential)", unit="days"),
     )
     due_within_days: float = field(
         default=1.0,
-        validator=_non_negative,
+        validator=is_non_negative,
         metadata=doc("arriving later than this counts as late", unit="days"),
     )
 
@@ -323,7 +325,7 @@ class Pathway:
     source: str = field(metadata=doc("agency the child leaves"))
     to: str = field(metadata=doc("agency the child is referred or notified to"))
     probability: float = field(
-        validator=_probability,
+        validator=is_probability,
         metadata=doc("chance an eligible child takes this pathway at the end of service"),
     )
     mode: Mode = field(
@@ -345,8 +347,8 @@ class Pathway:
     unless: tuple[Flag, ...] = field(
         default=(), converter=tuple, metadata=doc("applies only if none of these hold")
     )
-    min_age: int | None = field(default=None, validator=_age, metadata=doc("youngest age"))
-    max_age: int | None = field(default=None, validator=_age, metadata=doc("oldest age"))
+    min_age: int | None = field(default=None, validator=is_age, metadata=doc("youngest age"))
+    max_age: int | None = field(default=None, validator=is_age, metadata=doc("oldest age"))
     delay: Distribution | None = field(
         default=None, metadata=doc("time between leaving and arriving (default none)")
     )
@@ -355,7 +357,7 @@ class Pathway:
     )
     recognise_need: float = field(
         default=0.0,
-        validator=_probability,
+        validator=is_probability,
         metadata=doc(
             "chance that complete, timely information lets the receiver recognise an "
             "unrecognised mental-health need (half that if partial or late; none if lost)"
@@ -396,8 +398,8 @@ DEFAULT_ETHNICITY: dict[str, float] = {
 class ChildProfile:
     """Who the children arriving through one demand stream are."""
 
-    min_age: int = field(default=0, validator=_age, metadata=doc("youngest age on arrival"))
-    max_age: int = field(default=17, validator=_age, metadata=doc("oldest age on arrival"))
+    min_age: int = field(default=0, validator=is_age, metadata=doc("youngest age on arrival"))
+    max_age: int = field(default=17, validator=is_age, metadata=doc("oldest age on arrival"))
     mental_health: tuple[float, float, float] = field(
         default=(0.8, 0.15, 0.05),
         converter=tuple,
@@ -405,28 +407,32 @@ class ChildProfile:
     )
     mental_health_identified: float = field(
         default=0.5,
-        validator=_probability,
+        validator=is_probability,
         metadata=doc("chance an existing mental-health need is already recognised"),
     )
     at_risk: float = field(
-        default=0.0, validator=_probability, metadata=doc("share at risk of abuse or neglect")
+        default=0.0, validator=is_probability, metadata=doc("share at risk of abuse or neglect")
     )
     exploitation: float = field(
-        default=0.0, validator=_probability, metadata=doc("share at risk of exploitation")
+        default=0.0, validator=is_probability, metadata=doc("share at risk of exploitation")
     )
     missing: float = field(
-        default=0.0, validator=_probability, metadata=doc("share with missing episodes")
+        default=0.0, validator=is_probability, metadata=doc("share with missing episodes")
     )
     send: float = field(
         default=0.15,
-        validator=_probability,
+        validator=is_probability,
         metadata=doc("share with SEND or neurodevelopmental needs"),
     )
-    disability: float = field(default=0.05, validator=_probability, metadata=doc("share disabled"))
-    deprived: float = field(
-        default=0.2, validator=_probability, metadata=doc("share living in the most deprived areas")
+    disability: float = field(
+        default=0.05, validator=is_probability, metadata=doc("share disabled")
     )
-    female: float = field(default=0.5, validator=_probability, metadata=doc("share female"))
+    deprived: float = field(
+        default=0.2,
+        validator=is_probability,
+        metadata=doc("share living in the most deprived areas"),
+    )
+    female: float = field(default=0.5, validator=is_probability, metadata=doc("share female"))
     ethnicity: dict[str, float] = field(
         factory=lambda: dict(DEFAULT_ETHNICITY),
         metadata=doc("shares of each ethnic group (summing to 1)"),
@@ -457,20 +463,20 @@ class Demand:
 
     agency: str = field(metadata=doc("agency where these children first come to notice"))
     rate_per_10k_per_year: float = field(
-        validator=_non_negative, metadata=doc("arrivals per 10,000 children per year")
+        validator=is_non_negative, metadata=doc("arrivals per 10,000 children per year")
     )
     seasonality: Seasonality = field(
         default="none", metadata=doc("none, or school_terms (rate follows the school calendar)")
     )
     term_factor: float = field(
-        default=1.0, validator=_non_negative, metadata=doc("rate multiplier on school days")
+        default=1.0, validator=is_non_negative, metadata=doc("rate multiplier on school days")
     )
     holiday_factor: float = field(
-        default=1.0, validator=_non_negative, metadata=doc("multiplier in school holidays")
+        default=1.0, validator=is_non_negative, metadata=doc("multiplier in school holidays")
     )
     weekend_factor: float = field(
         default=1.0,
-        validator=_non_negative,
+        validator=is_non_negative,
         metadata=doc("multiplier on weekends and bank holidays"),
     )
     trend_per_year: float = field(
@@ -495,11 +501,11 @@ class ReReferral:
     )
     at_risk_probability: float = field(
         default=0.0,
-        validator=_probability,
+        validator=is_probability,
         metadata=doc("chance a child at risk of harm comes back after closure"),
     )
     mean_delay_days: float = field(
-        default=120.0, validator=_positive, metadata=doc("mean time until they come back")
+        default=120.0, validator=is_positive, metadata=doc("mean time until they come back")
     )
 
     def __attrs_post_init__(self) -> None:
@@ -515,12 +521,12 @@ class MentalHealth:
 
     deterioration_per_year_waiting: float = field(
         default=0.0,
-        validator=_non_negative,
+        validator=is_non_negative,
         metadata=doc("rate of worsening by one step while waiting without support"),
     )
     crisis_per_year_waiting: float = field(
         default=0.0,
-        validator=_non_negative,
+        validator=is_non_negative,
         metadata=doc("rate of crisis while waiting, for children living with mental ill health"),
     )
     crisis_agency: str | None = field(
@@ -557,7 +563,7 @@ class Clock:
     label: str = field(metadata=doc("what the clock measures"))
     start: ClockPoint = field(metadata=doc("when the clock starts"))
     stop: ClockPoint = field(metadata=doc("when it stops (the first such event after the start)"))
-    limit: float = field(validator=_positive, metadata=doc("the timescale"))
+    limit: float = field(validator=is_positive, metadata=doc("the timescale"))
     unit: ClockUnit = field(
         default="working_days", metadata=doc("working_days, days, hours or weeks")
     )
@@ -624,18 +630,20 @@ class Scenario:
     )
     children: int = field(
         default=10_000,
-        validator=_at_least_one,
+        validator=is_at_least_one,
         metadata=doc("children (0 to 17) living in the area"),
     )
     duration_days: float = field(
         default=730.0,
-        validator=[_positive, _at_most_century],
+        validator=[is_positive, is_at_most_century],
         metadata=doc("simulated time (at most 36,525 days)", unit="days"),
     )
     warmup_days: float = field(
-        default=0.0, validator=_non_negative, metadata=doc("start-up period left out of statistics")
+        default=0.0,
+        validator=is_non_negative,
+        metadata=doc("start-up period left out of statistics"),
     )
-    seed: int = field(default=1, validator=_non_negative, metadata=doc("root random seed"))
+    seed: int = field(default=1, validator=is_non_negative, metadata=doc("root random seed"))
     calendar: CalendarSettings = field(factory=CalendarSettings, metadata=doc("calendar"))
     demand: dict[str, Demand] = field(factory=dict, metadata=doc("streams of children"))
     agencies: dict[str, Agency] = field(factory=dict, metadata=doc("the agencies"))

@@ -93,11 +93,11 @@ CONDITIONS: dict[str, str] = {
 }
 
 _VALIDATOR_RANGES: dict[str, dict[str, float]] = {
-    "_probability": {"minimum": 0, "maximum": 1},
-    "_positive": {"exclusiveMinimum": 0},
-    "_non_negative": {"minimum": 0},
-    "_at_least_one": {"minimum": 1},
-    "_age": {"minimum": 0, "maximum": 25},
+    "is_probability": {"minimum": 0, "maximum": 1},
+    "is_positive": {"exclusiveMinimum": 0},
+    "is_non_negative": {"minimum": 0},
+    "is_at_least_one": {"minimum": 1},
+    "is_age": {"minimum": 0, "maximum": 25},
 }
 
 #: Rules a type hint cannot carry, added to the class's schema.

@@ -32,23 +32,13 @@ from attrs import field, frozen
 from jtai_sim.errors import InputError
 from jtai_sim.inspection.selection import SAMPLE_RANGE, TRACKED_RANGE
 from jtai_sim.loading import CONVERTER, locate, parse_toml, structure
-from jtai_sim.scenario import AgencyKind, FieldError
+from jtai_sim.scenario import AgencyKind, FieldError, is_at_least_one, is_non_negative
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class SettingsError(InputError):
     """An inspection settings file is invalid."""
-
-
-def _positive_int(_: Any, a: attrs.Attribute[Any], value: int) -> None:
-    if value < 1:
-        raise FieldError(a.name, f"must be >= 1, got {value!r}")
-
-
-def _non_negative_int(_: Any, a: attrs.Attribute[Any], value: int) -> None:
-    if value < 0:
-        raise FieldError(a.name, f"must be >= 0, got {value!r}")
 
 
 def _rate(_: Any, a: attrs.Attribute[Any], value: float) -> None:
@@ -78,10 +68,10 @@ class Day:
     """The shape of an on-site day: session start times and limits."""
 
     slots: tuple[str, ...] = field(default=("09:00", "10:15", "11:30", "13:30", "14:45", "16:00"))
-    session_minutes: int = field(default=60, validator=_positive_int)
+    session_minutes: int = field(default=60, validator=is_at_least_one)
     team_meeting: str = "16:00"
-    inspector_limit: int = field(default=4, validator=_positive_int)
-    practitioner_limit: int = field(default=2, validator=_positive_int)
+    inspector_limit: int = field(default=4, validator=is_at_least_one)
+    practitioner_limit: int = field(default=2, validator=is_at_least_one)
 
     def __attrs_post_init__(self) -> None:
         for slot in self.slots:
@@ -142,15 +132,15 @@ class Offsets:
     of a week.
     """
 
-    lists_due_day: int = field(default=2, validator=_positive_int)
-    selection_day: int = field(default=3, validator=_positive_int)
-    on_site_day: int = field(default=10, validator=_positive_int)
-    on_site_days: int = field(default=5, validator=_positive_int)
+    lists_due_day: int = field(default=2, validator=is_at_least_one)
+    selection_day: int = field(default=3, validator=is_at_least_one)
+    on_site_day: int = field(default=10, validator=is_at_least_one)
+    on_site_days: int = field(default=5, validator=is_at_least_one)
     on_site_from_week_start: bool = True
     audits_due_day: int | None = None
-    draft_letter_after: int = field(default=15, validator=_positive_int)
-    publication_after: int = field(default=30, validator=_positive_int)
-    action_statement_after: int = field(default=70, validator=_positive_int)
+    draft_letter_after: int = field(default=15, validator=is_at_least_one)
+    publication_after: int = field(default=30, validator=is_at_least_one)
+    action_statement_after: int = field(default=70, validator=is_at_least_one)
 
     def __attrs_post_init__(self) -> None:
         if self.selection_day < self.lists_due_day:
@@ -187,7 +177,7 @@ class Solver:
     share of the best possible score (0 insists on a proof of the best).
     """
 
-    random_seed: int = field(default=7, validator=_non_negative_int)
+    random_seed: int = field(default=7, validator=is_non_negative)
     deterministic_time: float = 5.0
     relative_gap: float = field(default=0.0, validator=_rate)
 
@@ -333,11 +323,11 @@ class InspectionSettings:
     leaders: dict[str, Leader] = field(factory=lambda: dict(DEFAULT_LEADERS))
     focus_groups: tuple[FocusGroup, ...] = field(default=DEFAULT_FOCUS_GROUPS)
     observations: tuple[Observation, ...] = field(default=DEFAULT_OBSERVATIONS)
-    reads_per_session: int = field(default=3, validator=_positive_int)
-    sessions_per_audit_lead: int = field(default=3, validator=_positive_int)
+    reads_per_session: int = field(default=3, validator=is_at_least_one)
+    sessions_per_audit_lead: int = field(default=3, validator=is_at_least_one)
     absence_rate: float = field(default=0.1, validator=_rate)
-    tracked: int = field(default=6, validator=_positive_int)
-    sample: int = field(default=30, validator=_non_negative_int)
+    tracked: int = field(default=6, validator=is_at_least_one)
+    sample: int = field(default=30, validator=is_non_negative)
     offsets: Offsets = field(factory=Offsets)
     solver: Solver = field(factory=Solver)
 
