@@ -666,24 +666,8 @@ def write_case_list(
             w.writerow([a.key, a.kind, a.label, "yes" if a.support else "no"])
     with (out / "children.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        born = "date_of_birth" if dates_of_birth else "age"
-        w.writerow(
-            [
-                "child",
-                "name",
-                born,
-                "mental_health",
-                "identified",
-                "at_risk",
-                "exploitation",
-                "missing",
-                "send",
-                "disability",
-                "deprived",
-                "sex",
-                "ethnicity",
-            ]
-        )
+        unused = "age" if dates_of_birth else "date_of_birth"  # one of the two is written
+        w.writerow([c for c in CHILD_COLUMNS if c != unused])
         kid_rows: Iterable[Any] = kids.itertuples(index=False)
         for r in kid_rows:
             if dates_of_birth:
