@@ -190,3 +190,26 @@ def test_screenshot_of_the_timetable(pack_dir: Path, tmp_path: Path, chromium: A
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert width > 800 and 300 < height <= 400
+
+
+@pytest.mark.parametrize(
+    ("detail", "value", "words"),
+    [
+        (1, 0.0, "Case closed at Community CAMHS after support"),
+        (0, 0.0, "Case closed at Community CAMHS without support"),
+        (0, 1.0, "Taken off the waiting list at Community CAMHS without being seen"),
+        (1, 2.0, "Second referral to Community CAMHS closed: help had started through another"),
+    ],
+)
+def test_a_closure_says_how_the_case_closed(detail: int, value: float, words: str) -> None:
+    from runner.mockweek.chronology import describe_event
+
+    row = {
+        "kind": "exit",
+        "agency": "camhs_community",
+        "other": None,
+        "detail": detail,
+        "value": value,
+        "origin": "",
+    }
+    assert describe_event(row, {"camhs_community": "Community CAMHS"}) == words

@@ -250,7 +250,13 @@ def camhs_status(book: CaseBook, events: pd.DataFrame) -> dict[int, CamhsStatus]
     support = set(support_codes(book)) & set(camhs)
     kinds = kind_codes(events)
     agency = agency_codes(events)
-    rows = np.isin(agency, camhs) & np.isin(kinds, [int(_K.ARRIVE), int(_K.START), int(_K.EXIT)])
+    value = events["value"].to_numpy(np.float64)
+    merged = (kinds == int(_K.EXIT)) & (value == 2)  # help began there via another referral
+    rows = (
+        np.isin(agency, camhs)
+        & np.isin(kinds, [int(_K.ARRIVE), int(_K.START), int(_K.EXIT)])
+        & ~merged
+    )
     if not rows.any():
         return {}
     sel = pd.DataFrame(

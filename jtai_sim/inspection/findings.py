@@ -372,7 +372,8 @@ def turned_away_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     value = ev["value"].to_numpy(np.float64)
     spa = np.isin(agency, codes_of_kind(book, ["camhs_spa"]))
     camhs = np.isin(agency, codes_of_kind(book, CAMHS_KINDS))
-    mask = (kinds == int(_K.EXIT)) & (spa | (camhs & (value > 0.5)))
+    unseen = value == 1  # (2: dropped because help began there through another referral)
+    mask = (kinds == int(_K.EXIT)) & ((spa & (value != 2)) | (camhs & unseen))
     return _at_agency_since_arrival(book, ev, mask, "turned_away")
 
 

@@ -70,6 +70,10 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
     if kind == "end":
         return f"Service at {here} ended after {_days(value)}"
     if kind == "exit":
+        if value == 1:
+            return f"Taken off the waiting list at {here} without being seen"
+        if value == 2:
+            return f"Second referral to {here} closed: help had started through another"
         return f"Case closed at {here}" + (" after support" if detail == 1 else " without support")
     if kind in ("handoff", "notify", "fork"):
         verb = {
