@@ -25,9 +25,10 @@ import pandas as pd
 from jtai_sim import metrics as _metrics
 from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.engine import CHILD_COLUMNS, CHILD_FLAGS, Engine
+from jtai_sim.errors import ScenarioError
 from jtai_sim.eventlog import EventLog
 from jtai_sim.partnership import Partnership
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario import FieldError, Scenario
 
 
 def package_version() -> str:
@@ -163,6 +164,29 @@ class Run:
         }
 
 
+def with_length(scenario: Scenario, days: float, *, keep_warmup: bool = True) -> Scenario:
+    """``scenario`` lasting ``days``: its warm-up is kept if it still fits (and
+    ``keep_warmup``), otherwise there is none. A bad length is a ScenarioError.
+
+    >>> from jtai_sim import load_scenario
+    >>> with_length(load_scenario("minimal"), 30).warmup_days
+    0.0
+    >>> with_length(load_scenario("minimal"), -5)
+    Traceback (most recent call last):
+    ...
+    jtai_sim.errors.ScenarioError: days: must be > 0, got -5.0
+    """
+    fits = keep_warmup and scenario.warmup_days < days
+    try:
+        return attrs.evolve(
+            scenario,
+            duration_days=float(days),
+            warmup_days=scenario.warmup_days if fits else 0.0,
+        )
+    except FieldError as exc:
+        raise ScenarioError(exc.message, key="days") from None
+
+
 def simulate(
     scenario: Scenario,
     *,
@@ -179,8 +203,9 @@ def simulate(
     called with the simulation clock as the run goes.
     """
     if days is not None:
-        warmup = scenario.warmup_days if scenario.warmup_days < days else 0.0
-        scenario = attrs.evolve(scenario, duration_days=float(days), warmup_days=warmup)
+        scenario = with_length(scenario, days)
+    if seed is not None and seed < 0:
+        raise ScenarioError(f"must be >= 0, got {seed}", key="seed")
     t0 = time.perf_counter()
     partnership = Partnership(scenario)
     calendar = calendar_for(scenario)

@@ -27,7 +27,7 @@ import attrs
 import numpy as np
 
 from jtai_sim.eventlog import EventKind
-from jtai_sim.run import Run, package_version, simulate
+from jtai_sim.run import Run, package_version, simulate, with_length
 from jtai_sim.scenario import Scenario
 
 from .variants import scenario_hash
@@ -71,8 +71,7 @@ class ReplicationTask:
     ) -> ReplicationTask:
         """A task for ``scenario`` (``days`` shortens or lengthens it, keeping its warm-up)."""
         if days is not None:
-            warmup = scenario.warmup_days if scenario.warmup_days < days else 0.0
-            scenario = attrs.evolve(scenario, duration_days=float(days), warmup_days=warmup)
+            scenario = with_length(scenario, days)
         return cls(
             scenario, scenario_hash(scenario), seed, replication, package_version(), keep_events
         )

@@ -29,7 +29,7 @@ import numpy as np
 
 from jtai_sim.errors import ExperimentError
 from jtai_sim.eventlog import EventKind
-from jtai_sim.run import simulate
+from jtai_sim.run import simulate, with_length
 from jtai_sim.scenario import Scenario
 
 from .executors import open_executor, run_all
@@ -145,7 +145,7 @@ def suggest_warmup(
     moving average.
     """
     if days is not None:
-        scenario = attrs.evolve(scenario, duration_days=float(days), warmup_days=0.0)
+        scenario = with_length(scenario, days, keep_warmup=False)
     queues = tuple(k for k, a in scenario.agencies.items() if a.servers is not None)
     if not queues:
         raise ExperimentError("the scenario has no agency with a queue", key="--agency")
