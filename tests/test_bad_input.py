@@ -495,8 +495,6 @@ def test_validate_prints_one_line_and_exits_2(tmp_path: Path, case: Case) -> Non
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_run_writes_nothing(tmp_path: Path, case: Case) -> None:
-    if "run" not in cli.commands:  # pragma: no cover - until the command exists
-        pytest.skip("no run command")
     path = write(tmp_path, case)
     out = tmp_path / "out"
     check_message(cli_error(["run", str(path), "--days", "5", "--out", str(out)]), path, case)

@@ -28,7 +28,6 @@ def values(results: object) -> pd.DataFrame:
 
 
 def test_serial_jobs_2_dask_and_any_executor_give_identical_numbers() -> None:
-    pytest.importorskip("distributed")
     serial = values(experiment().run(jobs=1))
     pooled = values(experiment().run(jobs=2))
     dask = values(experiment().run(jobs=2, dask="local:2"))

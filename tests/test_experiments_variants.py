@@ -196,8 +196,6 @@ def test_bad_experiment_files(text: str, message: str) -> None:
 
 @pytest.mark.parametrize("path", sorted((ROOT / "scenarios" / "experiments").glob("*.toml")))
 def test_example_experiments_are_valid(path: Path) -> None:
-    if "midshire" in path.name and not (ROOT / "scenarios" / "midshire.toml").exists():
-        pytest.skip("scenarios/midshire.toml is not there yet")
     experiment = read_experiment(path)
     assert experiment.variants
     experiment.resolve()
@@ -208,8 +206,6 @@ def test_example_experiments_are_valid(path: Path) -> None:
 )
 def test_example_variant_files_apply_to_midshire(path: Path) -> None:
     midshire = ROOT / "scenarios" / "midshire.toml"
-    if not midshire.exists():
-        pytest.skip("scenarios/midshire.toml is not there yet")
     variant = load_variant(path)
     assert variant.label
     variant.apply(load_scenario(midshire))
