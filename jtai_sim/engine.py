@@ -351,6 +351,10 @@ class Engine:
         self.deteriorate_rate = mh.deterioration_per_year_waiting / _YEAR
         self.crisis_rate = mh.crisis_per_year_waiting / _YEAR
         self.crisis_desk = self.index[mh.crisis_agency] if mh.crisis_agency else None
+        # a child can be on one list twice only through a parallel referral or a crisis
+        self.journeys_overlap = self.crisis_desk is not None or any(
+            p.mode == "parallel" for p in scenario.pathways
+        )
 
     # -- scheduling ------------------------------------------------------------
     def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
@@ -461,9 +465,10 @@ class Engine:
             return
         self._log((now, child.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
         desk.waiting += 1
-        if child.lists is None:
-            child.lists = {}
-        child.lists.setdefault(desk.index, []).append(journey)
+        if self.journeys_overlap:
+            if child.lists is None:
+                child.lists = {}
+            child.lists.setdefault(desk.index, []).append(journey)
         if desk.priority:
             heapq.heappush(desk.heap, (1 - urgent, journey.token, journey))
         else:
