@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import re
@@ -215,7 +216,7 @@ ODD = st.sampled_from(
         "assessment",
         "weeks",
     ]
-)
+).map(copy.deepcopy)  # a fresh copy each draw: the test edits what it puts in the document
 
 
 def _paths(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
