@@ -36,6 +36,9 @@ from jtai_sim.scenario import Term
 
 _MARGIN_DAYS = 3 * 365
 
+DAYS_PER_YEAR = 365.25
+"""Days in a clock year (the mean calendar year); rates "per year" use it."""
+
 
 def default_terms(first_year: int, last_year: int) -> list[Term]:
     """English-style school terms (with half terms split out) for academic years

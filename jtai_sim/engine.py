@@ -48,7 +48,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from jtai_sim.calendar import WorkingCalendar
+from jtai_sim.calendar import DAYS_PER_YEAR, WorkingCalendar
 from jtai_sim.eventlog import Completeness, EventKind, EventLog
 from jtai_sim.partnership import Partnership
 from jtai_sim.randomness import Streams
@@ -64,7 +64,6 @@ from jtai_sim.scenario import (
 )
 
 BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
-_YEAR = 365.25
 _SOCIAL_CARE = {"cin", "cp", "looked_after"}
 _STATUS_CODE = {name: i for i, name in enumerate(LEGAL_STATUSES)}
 
@@ -256,7 +255,7 @@ class Desk:
         self.fifo: deque[Journey] = deque()
         self.heap: list[tuple[int, int, Journey]] = []
         self.waiting = 0  # children on the list (lazily removed ones excluded)
-        self.renege_rate = spec.leave_list_per_year / _YEAR
+        self.renege_rate = spec.leave_list_per_year / DAYS_PER_YEAR
         self.support = spec.support
         self.reviews = spec.reviews
         self.identifies = spec.identifies_mental_health
@@ -348,8 +347,8 @@ class Engine:
         for desk in self.desks:
             desk.compile_routes()
         mh = scenario.mental_health
-        self.deteriorate_rate = mh.deterioration_per_year_waiting / _YEAR
-        self.crisis_rate = mh.crisis_per_year_waiting / _YEAR
+        self.deteriorate_rate = mh.deterioration_per_year_waiting / DAYS_PER_YEAR
+        self.crisis_rate = mh.crisis_per_year_waiting / DAYS_PER_YEAR
         self.crisis_desk = self.index[mh.crisis_agency] if mh.crisis_agency else None
         # a child can be on one list twice only through a parallel referral or a crisis
         self.journeys_overlap = self.crisis_desk is not None or any(
@@ -758,7 +757,7 @@ class DemandStream:
         self.key = key
         self.demand = demand
         scenario = engine.scenario
-        self.rate = demand.rate_per_10k_per_year * scenario.children / 10_000 / _YEAR
+        self.rate = demand.rate_per_10k_per_year * scenario.children / 10_000 / DAYS_PER_YEAR
         self.desk = engine.desks[engine.index[demand.agency]]
         self.gap = engine.streams.exponential("arrivals", key)
         self.thin = engine.streams.uniform("arrivals", key, "thinning")
@@ -785,7 +784,7 @@ class DemandStream:
         elif not cal.is_working_day(t):
             f = d.weekend_factor
         if d.trend_per_year:
-            f *= (1 + d.trend_per_year) ** (t / _YEAR)
+            f *= (1 + d.trend_per_year) ** (t / DAYS_PER_YEAR)
         return f
 
     def _peak(self) -> float:

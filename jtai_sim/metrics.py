@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from jtai_sim import clocktime
+from jtai_sim.calendar import DAYS_PER_YEAR
 from jtai_sim.eventlog import Completeness, EventKind
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ def flow(run: Run) -> pd.DataFrame:
     arrivals = _rows(run, _K.ARRIVE)
     exits = _rows(run, _K.EXIT)
     window = arrivals["time"] >= run.warmup_days
-    years = run.window_days / 365.25
+    years = run.window_days / DAYS_PER_YEAR
     per = scenario.children / 10_000 * years
     out: list[dict[str, object]] = []
 
@@ -240,16 +241,17 @@ def flow(run: Run) -> pd.DataFrame:
         nin = len(count(ex, scenario.flow.assessment))
         out.append({"measure": "nfa_share_of_referrals", "value": nfa / referrals})
         out.append({"measure": "not_in_need_share_of_referrals", "value": nin / referrals})
+        # only a referral with a whole year of the run behind it can be judged a re-referral
         refs = count(arrivals, scenario.flow.referral).sort_values(["child", "time"])
-        prev = refs.groupby("child")["time"].shift()
-        recent = (refs["time"] - prev) <= 365.25
-        in_window = refs["time"] >= run.warmup_days
-        out.append(
-            {
-                "measure": "re_referral_share_within_12_months",
-                "value": float((recent & in_window).sum() / max(int(in_window.sum()), 1)),
-            }
-        )
+        recent = (refs["time"] - refs.groupby("child")["time"].shift()) <= DAYS_PER_YEAR
+        judged = refs["time"] >= max(run.warmup_days, DAYS_PER_YEAR)
+        if judged.any():
+            out.append(
+                {
+                    "measure": "re_referral_share_within_12_months",
+                    "value": float((recent & judged).sum() / judged.sum()),
+                }
+            )
     if counts.get("contact"):
         out.append(
             {"measure": "referral_share_of_contacts", "value": referrals / counts["contact"]}
@@ -275,7 +277,7 @@ def camhs_outcomes(run: Run) -> pd.DataFrame:
     camhs = spa + support
     rec = run.log.records()
     refs = _points(rec, spa, _K.ARRIVE)
-    since = max(run.warmup_days, run.duration_days - 365.25)
+    since = max(run.warmup_days, run.duration_days - DAYS_PER_YEAR)
     refs = refs[refs["time"] >= since].sort_values("time")
     starts = _points(rec, support, _K.START).sort_values("time")
     leaving = (rec["kind"] == int(_K.EXIT)) | (
@@ -390,7 +392,7 @@ _ARROW = {"refer": "->", "parallel": "=>", "notify": "~>"}
 def mental_health(run: Run) -> pd.DataFrame:
     """Per agency, per year: needs recognised there, and deterioration and crises while
     waiting on its list."""
-    years = run.window_days / 365.25
+    years = run.window_days / DAYS_PER_YEAR
     rec = run.log.records()
     rec = rec[rec["time"] >= run.warmup_days]
     kinds = {

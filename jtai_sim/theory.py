@@ -33,10 +33,9 @@ import math
 import attrs
 import numpy as np
 
+from jtai_sim.calendar import DAYS_PER_YEAR
 from jtai_sim.errors import JtaiError
 from jtai_sim.scenario import Scenario
-
-_YEAR = 365.25
 
 
 class NotAQueueingNetwork(JtaiError, ValueError):
@@ -138,7 +137,9 @@ def external_arrival_rates(scenario: Scenario) -> dict[str, float]:
             or demand.trend_per_year != 0.0
         ):
             reasons.append(f"demand.{key} varies over time")
-        rates[demand.agency] += demand.rate_per_10k_per_year * scenario.children / 10_000 / _YEAR
+        rates[demand.agency] += (
+            demand.rate_per_10k_per_year * scenario.children / 10_000 / DAYS_PER_YEAR
+        )
     if reasons:
         raise NotAQueueingNetwork(reasons)
     return rates

@@ -43,6 +43,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from jtai_sim.calendar import DAYS_PER_YEAR
 from jtai_sim.errors import InputError
 from jtai_sim.eventlog import EventKind
 from jtai_sim.inspection.casebook import (
@@ -64,7 +65,6 @@ from jtai_sim.inspection.model import CamhsStatus, CaseBook, ChildSummary
 from jtai_sim.scenario import LEGAL_STATUSES
 
 _K = EventKind
-_YEAR = 365.25
 
 
 def check_in_range(book: CaseBook, notification: dt.date) -> None:
@@ -86,7 +86,7 @@ def check_in_range(book: CaseBook, notification: dt.date) -> None:
 def ages_at(book: CaseBook, date: dt.date) -> pd.Series:
     """Each child's age in whole years on ``date``, indexed by child id."""
     kids = book.children
-    elapsed = (end_of_day(book, date) - kids["arrived"].to_numpy(np.float64)) / _YEAR
+    elapsed = (end_of_day(book, date) - kids["arrived"].to_numpy(np.float64)) / DAYS_PER_YEAR
     age = kids["age"].to_numpy(np.int64) + np.floor(np.maximum(elapsed, 0.0)).astype(np.int64)
     dob = kids["date_of_birth"]
     known = dob.notna().to_numpy()

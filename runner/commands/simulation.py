@@ -16,13 +16,12 @@ import click
 from tqdm import tqdm
 
 from jtai_sim import load_scenario, simulate
+from jtai_sim.calendar import DAYS_PER_YEAR
 from jtai_sim.drawing import partnership_svg
 from jtai_sim.output import check_folder, write_run
 from jtai_sim.report import ScenarioSource
 from jtai_sim.scenarios import resolve
 from runner.errors import UserError, user_errors
-
-DAYS_PER_YEAR = 365.25
 
 
 class OneLineCommand(click.Command):
