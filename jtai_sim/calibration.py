@@ -6,7 +6,7 @@ replications and sets the simulated mean and its 95% interval beside each.
 ``python -m jtai_sim.calibration`` prints the table the README shows.
 
 >>> [t.key for t in NATIONAL_TARGETS][:2]
-['flow.referrals_per_10k_per_year', 'flow.nfa_share_of_referrals']
+['flow.referrals_per_10k_per_year', 'flow.contacts_per_10k_per_year']
 """
 
 from __future__ import annotations
@@ -41,6 +41,18 @@ NATIONAL_TARGETS: tuple[Target, ...] = (
         "Referrals to children's social care per 10,000 children a year",
         520.0,
         "DfE children in need census (national rate)",
+    ),
+    Target(
+        "flow.contacts_per_10k_per_year",
+        "Contacts to the front door per 10,000 children a year",
+        2500.0,
+        "ADCS Safeguarding Pressures phase 9 (about 3.0 million contacts in 2023/24)",
+    ),
+    Target(
+        "flow.re_referral_share_within_12_months",
+        "Share of referrals that are re-referrals within 12 months",
+        0.22,
+        "DfE children in need census 2023/24",
     ),
     Target(
         "flow.nfa_share_of_referrals",
