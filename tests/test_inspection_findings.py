@@ -139,6 +139,20 @@ def test_every_finding_cites_rows_that_show_it(midshire: tuple) -> None:  # type
     assert all(f.evidence and "nan" not in f.evidence for f in found)
 
 
+LATE = re.compile(r"(?:arrived after|took) (just over )?([\d.]+) [a-z ]+?,? against ([\d.]+) ")
+
+
+def test_a_breach_never_reads_as_within_its_limit(midshire: tuple) -> None:  # type: ignore[type-arg]
+    _, _, findings, _ = midshire
+    late = [f for f in findings if f.kind == "information_late" or " took " in f.evidence]
+    assert len(late) >= 5
+    for f in late:
+        found = LATE.search(f.evidence)
+        assert found, f.evidence
+        just_over, took, limit = found.groups()
+        assert float(took) > float(limit) or (just_over and took == limit), f.evidence
+
+
 def test_every_letter_point_cites_chosen_children_and_real_rows(midshire: tuple) -> None:  # type: ignore[type-arg]
     book, sel, found, _ = midshire
     letter = findings_letter(found, sel)

@@ -539,13 +539,36 @@ def findings_for(
     return out
 
 
-def _days(x: float) -> str:
+_ONE = {"days": "day", "working days": "working day", "weeks": "week", "hours": "hour"}
+
+
+def _amount(x: float, unit: str = "days", beyond: float | None = None, exact: bool = False) -> str:
+    """``x`` in ``unit`` as a reader wants it: whole units from 10 up, one decimal below.
+
+    A time compared with a limit it exceeds (``beyond``) never reads as equal to it;
+    a part of a day reads "under a day" unless it is compared or ``exact``.
+
+    >>> _amount(23.6), _amount(0.3), _amount(1.0, "working days"), _amount(4, "weeks")
+    ('24 days', 'under a day', '1 working day', '4 weeks')
+    >>> _amount(1.4, beyond=1.0), _amount(45.3, "working days", beyond=45.0)
+    ('1.4 days', '45.3 working days')
+    >>> _amount(1.02, beyond=1.0), _amount(0.5, exact=True)
+    ('just over 1 day', '0.5 days')
+    """
     if np.isnan(x):
         return "an unknown time"
-    if x < 1:
+    if x < 1 and unit == "days" and beyond is None and not exact:
         return "under a day"
-    n = round(x)
-    return f"{n} day" if n == 1 else f"{n} days"
+
+    def text(v: float, whole: bool) -> str:
+        return f"{v:.0f}" if whole else f"{v:.1f}".removesuffix(".0")
+
+    shown = text(x, whole=x >= 10)
+    if beyond is not None and x > beyond and float(shown) <= beyond:
+        shown = text(x, whole=False)
+        if float(shown) <= beyond:
+            return f"just over {_amount(beyond, unit, exact=True)}"
+    return f"{shown} {_ONE[unit] if shown == '1' else unit}"
 
 
 def evidence(book: CaseBook, h: Any) -> str:
@@ -564,17 +587,16 @@ def evidence(book: CaseBook, h: Any) -> str:
         unit = {"working_days": "working days", "days": "days", "hours": "hours", "weeks": "weeks"}[
             clock.unit if clock else "days"
         ]
-        took = f"{x:.1f} {unit}" if unit in ("weeks", "hours") else f"{round(x)} {unit}"
-        if took.startswith("1 ") and unit.endswith("s"):
-            took = took[:-1]
-        limit = f"{clock.limit:g} {unit}" if clock else ""
+        limit = clock.limit if clock else None
+        took = _amount(x, unit, beyond=limit if y > 0.5 else None)
+        limit_text = _amount(limit, unit, exact=True) if limit is not None else ""
         if kind == "help_within_standard":
             return f"{subject}: met, in {took} (from {since} to {when})."
         if y > 0.5:
-            return f"{subject}: took {took} against {limit} (from {since} to {when})."
+            return f"{subject}: took {took} against {limit_text} (from {since} to {when})."
         return (
             f"{subject}: still not done at notification, {took} after it started on "
-            f"{since} (standard {limit})."
+            f"{since} (standard {limit_text})."
         )
     if kind.startswith("information_"):
         route = f"from {agencies[0]} to {agencies[-1]}"
@@ -584,14 +606,14 @@ def evidence(book: CaseBook, h: Any) -> str:
             return f"Information sent {route} on {when} arrived incomplete."
         if kind == "information_late":
             return (
-                f"Information sent {route} on {when} arrived after {_days(x)}, "
-                f"against {_days(y)} allowed."
+                f"Information sent {route} on {when} arrived after {_amount(x, beyond=y)}, "
+                f"against {_amount(y, exact=True)} allowed."
             )
         return f"Information sent {route} on {when} arrived complete and in time."
     if kind == "closed_then_back":
         return (
             f"Closed by {agencies[0]} on {since}; referred again to {agencies[-1]} on "
-            f"{when}, {_days(x)} later."
+            f"{when}, {_amount(x)} later."
         )
     if kind == "turned_away":
         if y > 0.5:
@@ -601,7 +623,7 @@ def evidence(book: CaseBook, h: Any) -> str:
             )
         return f"Referred to {agencies[0]} on {since} and closed there without help on {when}."
     if kind == "late_review":
-        return f"Review at {agencies[0]} held {_days(x)} late, on {when}."
+        return f"Review at {agencies[0]} held {_amount(x)} late, on {when}."
     if kind == "reviews_on_time":
         n = round(x)
         if n == 1:
@@ -609,12 +631,12 @@ def evidence(book: CaseBook, h: Any) -> str:
         return f"All {n} reviews at {agencies[0]} held on time."
     if kind == "crisis_while_waiting":
         return (
-            f"Crisis on {when}, {_days(x)} after joining the waiting list at "
+            f"Crisis on {when}, {_amount(x)} after joining the waiting list at "
             f"{agencies[0]} on {since}."
         )
     if kind == "worse_while_waiting":
         return (
-            f"Mental health got worse on {when}, {_days(x)} into the wait at "
+            f"Mental health got worse on {when}, {_amount(x)} into the wait at "
             f"{agencies[0]} (referred {since})."
         )
     if kind == "identified_at_youth_justice":
