@@ -64,6 +64,8 @@ from jtai_sim.scenario import (
 )
 
 BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
+_LOST = BIT["information_lost"]
+_URGENT = BIT["urgent_referral"]
 _SOCIAL_CARE = {"cin", "cp", "looked_after"}
 _STATUS_CODE = {name: i for i, name in enumerate(LEGAL_STATUSES)}
 
@@ -205,6 +207,8 @@ class _Route:
         "to",
         "u",
         "unless",
+        "urgent",
+        "urgent_u",
         "when",
     )
 
@@ -227,6 +231,8 @@ class _Route:
         )
         self.info = pathway.information
         self.recognise = pathway.recognise_need
+        self.urgent = pathway.urgent
+        self.urgent_u = streams.uniform(*purpose, "urgency") if pathway.urgent else None
 
     @property
     def conditional(self) -> bool:
@@ -250,8 +256,8 @@ class Desk:
         self.servers = spec.servers
         self.busy = 0
         self.office = spec.working == "office"
-        self.priority = bool(spec.urgent_if)
-        self.urgent_mask = sum(BIT[f] for f in spec.urgent_if)
+        self.priority = engine.scenario.prioritises(key)
+        self.urgent_mask = sum(BIT[f] for f in spec.urgent_if) | BIT["urgent_referral"]
         self.fifo: deque[Journey] = deque()
         self.heap: list[tuple[int, int, Journey]] = []
         self.waiting = 0  # children on the list (lazily removed ones excluded)
@@ -611,6 +617,8 @@ class Engine:
             self._recognise(journey, route, bits)
         if kind == NOTIFY:
             return
+        if route.urgent_u is not None and not bits & _LOST and route.urgent_u() < route.urgent:
+            bits |= _URGENT
         journey.info = bits
         target = self.desks[route.to]
         if route.delay is not None:

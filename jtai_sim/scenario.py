@@ -46,6 +46,7 @@ Flag = Literal[
     "information_partial",
     "information_lost",
     "re_referral",
+    "urgent_referral",
 ]
 FLAGS: tuple[str, ...] = Flag.__args__  # type: ignore[attr-defined]
 
@@ -363,9 +364,20 @@ class Pathway:
             "unrecognised mental-health need (half that if partial or late; none if lost)"
         ),
     )
+    urgent: float = field(
+        default=0.0,
+        validator=is_probability,
+        metadata=doc(
+            "chance the referral is marked urgent, putting the child ahead of routine "
+            "children on the receiver's list (flag `urgent_referral`); lost information "
+            "loses the mark"
+        ),
+    )
     label: str = field(default="", metadata=doc("name shown in reports"))
 
     def __attrs_post_init__(self) -> None:
+        if self.urgent and self.mode == "notify":
+            raise FieldError("urgent", "a notification moves no child, so it cannot be urgent")
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
             raise FieldError("min_age", f"must not be above max_age ({self.max_age})")
         if self.source == self.to and self.mode != "refer":
@@ -663,3 +675,12 @@ class Scenario:
     def agency_ids(self) -> tuple[str, ...]:
         """Agency keys in file order; an agency's index is its code in the event log."""
         return tuple(self.agencies)
+
+    def prioritises(self, agency: str) -> bool:
+        """Whether ``agency`` keeps a prioritised list (urgent children first).
+
+        It does when it has ``urgent_if`` conditions or an ``urgent`` pathway leads to it.
+        """
+        return bool(self.agencies[agency].urgent_if) or any(
+            p.urgent and p.to == agency for p in self.pathways
+        )

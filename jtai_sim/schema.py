@@ -90,6 +90,8 @@ CONDITIONS: dict[str, str] = {
     "information_lost": "the information on the hand-off that brought the child here never arrived",
     "re_referral": "this journey is a re-referral: the child was closed without support "
     "and came back (`mental_health.re_referral`)",
+    "urgent_referral": "the referral that brought the child here was marked urgent "
+    "(the pathway's `urgent`)",
 }
 
 _VALIDATOR_RANGES: dict[str, dict[str, float]] = {

@@ -419,6 +419,16 @@ CASES = [
         "16",
     ),
     Case(
+        "urgent-notification",
+        append(
+            '[[pathways]]\nfrom = "desk"\nto = "camhs"\nmode = "notify"\n'
+            "probability = 0.5\nurgent = 0.5\n"
+        ),
+        62,
+        "pathways[2].urgent",
+        "cannot be urgent",
+    ),
+    Case(
         "warmup-not-shorter",
         edit("warmup_days = 10.0", "warmup_days = 100.0"),
         5,

@@ -255,7 +255,7 @@ def busy_problems(run: Run) -> list[str]:
         # begins rather than when the place is taken)
         if spec.working == "always" and len(at_wait) and at_wait.min() < spec.servers:
             problems.append(f"{key}: a child joined the list with a place free")
-        if not spec.urgent_if:
+        if not run.scenario.prioritises(key):
             starts = rows[kind == int(K.START)]
             arrived = starts["time"] - starts["value"].astype(np.float64)
             if np.any(np.diff(arrived) < -1e-4):
