@@ -1,4 +1,8 @@
-"""Midshire reproduces the national figures it is calibrated to, within 15%."""
+"""Midshire reproduces the national figures it is calibrated to.
+
+Within 15%, or for a figure that swings widely between replications (the mean CAMHS wait)
+with the national figure inside the simulated 95% interval.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ def test_midshire_matches_national_figure(table, target) -> None:  # type: ignor
     row = table.set_index("key").loc[target.key]
     assert row["within_tolerance"], (
         f"{target.label}: simulated {row['simulated']:.4g}, target {target.value:.4g} "
-        f"({row['relative_error']:+.1%})"
+        f"({row['relative_error']:+.1%}; 95% CI {row['ci_low']:.4g} to {row['ci_high']:.4g})"
     )
 
 
