@@ -41,7 +41,9 @@ def waits(run: Run) -> pd.DataFrame:
     """Waits from referral to start of service, per agency (children arriving in the window).
 
     Columns: ``agency``, ``activity``, ``children``, ``mean_days``, ``median_days``,
-    ``p90_days``, ``mean_working_days`` (for office agencies), ``waited_share``.
+    ``p90_days``, ``mean_working_days`` (for office agencies), ``waited_share``, and for an
+    agency with a prioritised list ``urgent_mean_days`` and ``routine_mean_days``: the
+    overall mean mixes the two, so it can rise when more routine children are seen.
     """
     starts = _rows(run, _K.START)
     starts["arrived"] = starts["time"] - starts["value"].astype(np.float64)
@@ -64,6 +66,11 @@ def waits(run: Run) -> pd.DataFrame:
                 "p90_days": float(np.quantile(wait, 0.9)),
                 "waited_share": float((wait > 1e-9).mean()),
             }
+            if run.scenario.prioritises(key):
+                urgent = rows["detail"].to_numpy() == 1
+                for name, part in (("urgent", wait[urgent]), ("routine", wait[~urgent])):
+                    if len(part):
+                        record[f"{name}_mean_days"] = float(part.mean())
             if spec.working == "office":
                 cal = run.calendar
                 w = cal.to_working_array(rows["time"].to_numpy()) - cal.to_working_array(
@@ -475,6 +482,8 @@ def metrics_table(run: Run) -> pd.DataFrame:
             ("p90_days", "days"),
             ("mean_working_days", "working days"),
             ("waited_share", "share"),
+            ("urgent_mean_days", "days"),
+            ("routine_mean_days", "days"),
         ):
             if stat in r and pd.notna(r[stat]):
                 rows.append(("wait", str(r["agency"]), stat, float(r[stat]), unit))

@@ -97,3 +97,19 @@ def test_the_mark_has_its_own_random_stream() -> None:
     for rows in (plain, marked):
         assert (rows["agency"] == triage).sum() > 10_000
     assert np.array_equal(plain[plain["agency"] == triage], marked[marked["agency"] == triage])
+
+
+def test_waits_of_a_prioritised_list_are_split_into_urgent_and_routine() -> None:
+    run = run_triage(1.0)
+    table = run.waits().set_index("agency")
+    clinic = table.loc["clinic"]
+    _, urgent = clinic_starts(run)  # every start, warm-up included
+    assert clinic["urgent_mean_days"] < clinic["routine_mean_days"]
+    share = (clinic["mean_days"] - clinic["routine_mean_days"]) / (
+        clinic["urgent_mean_days"] - clinic["routine_mean_days"]
+    )
+    assert share == pytest.approx(urgent.mean(), abs=0.02)  # the mean mixes the two
+    assert np.isnan(table.loc["triage"].get("routine_mean_days", np.nan))
+    summary = run.summary()
+    assert summary["wait.clinic.routine_mean_days"] == clinic["routine_mean_days"]
+    assert "wait.triage.routine_mean_days" not in summary

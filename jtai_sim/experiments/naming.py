@@ -33,6 +33,8 @@ _WAIT: _Table = {
     "p90_days": ("the 90th-percentile wait for {a}", "days", False),
     "mean_working_days": ("the mean wait for {a} in working days", "working days", False),
     "waited_share": ("the share of children who waited for {a}", "share", False),
+    "urgent_mean_days": ("the mean wait of urgent referrals for {a}", "days", False),
+    "routine_mean_days": ("the mean wait of routine referrals for {a}", "days", False),
 }
 _CLOCK: _Table = {
     "started": ("clocks started for '{c}'", "clocks", None),

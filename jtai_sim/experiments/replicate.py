@@ -127,6 +127,8 @@ _WAIT_STATS = (
     "p90_days",
     "mean_working_days",
     "waited_share",
+    "urgent_mean_days",
+    "routine_mean_days",
 )
 
 
