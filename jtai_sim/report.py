@@ -219,10 +219,16 @@ def headlines(run: Run, tables: RunTables, label: Callable[[str], str]) -> list[
         if r["agency"] in queues and r.get("mean_days") and r.get("p90_days")
     ]
     for r in sorted(waits, key=lambda r: (-r["mean_days"], r["agency"]))[:3]:
+        split = ""
+        if r.get("urgent_mean_days") is not None and r.get("routine_mean_days") is not None:
+            split = (
+                f" (urgent referrals {fmt_number(r['urgent_mean_days'])}, routine "
+                f"{fmt_number(r['routine_mean_days'])})"
+            )
         out.append(
             f"Waits for {label(r['agency'])} ({r['activity']}): "
-            f"{fmt_number(r['mean_days'])} days on average; one child in ten waited more "
-            f"than {fmt_number(r['p90_days'])} days."
+            f"{fmt_number(r['mean_days'])} days on average{split}; one child in ten waited "
+            f"more than {fmt_number(r['p90_days'])} days."
         )
     camhs = {r["measure"]: r["value"] for r in _records(tables.camhs)}
     if camhs.get("referrals"):
