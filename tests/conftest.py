@@ -4,15 +4,24 @@ The browser is Debian's ``/usr/bin/chromium`` (installed by
 ``scripts/install-browser.sh``, which ``make test`` runs), driven by Playwright.
 Every request that leaves ``file://`` is blocked and recorded, so a page that
 reaches for the network fails its test.
+
+Property tests explore new examples on every run, except under
+``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``), where they draw the same examples
+every time, so a merge is judged on a fixed, repeatable set.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
