@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from jtai_sim.calendar import WorkingCalendar
+from jtai_sim.engine import CHILD_FLAGS
 from jtai_sim.errors import CaseListError
 from jtai_sim.eventlog import EventKind
 from jtai_sim.inspection.casebook import KIND_NAMES, ORIGINS, SUPPORT_KINDS, standard_clocks
@@ -53,19 +54,15 @@ from jtai_sim.inspection.model import AgencyInfo, CaseBook
 from jtai_sim.scenario import LEGAL_STATUSES, AgencyKind, Clock
 
 AGENCY_KINDS: tuple[str, ...] = get_args(AgencyKind)
+#: the child register's yes/no columns; sex is a column of its own in a case list
+YES_NO_COLUMNS = tuple(flag for flag in CHILD_FLAGS if flag != "female")
 CHILD_COLUMNS = (
     "child",
     "name",
     "date_of_birth",
     "age",
     "mental_health",
-    "identified",
-    "at_risk",
-    "exploitation",
-    "missing",
-    "send",
-    "disability",
-    "deprived",
+    *YES_NO_COLUMNS,
     "sex",
     "ethnicity",
 )
@@ -348,18 +345,7 @@ def _read_children(path: Path) -> pd.DataFrame:
         sex = row.get("sex", "").lower()
         if sex not in ("", "female", "f", "girl", "male", "m", "boy", "other", "unknown"):
             raise t.error(line, "sex", f"must be female, male or other, got {row['sex']!r}")
-        flags = {
-            c: _bool(t, line, c, row.get(c, ""))
-            for c in (
-                "identified",
-                "at_risk",
-                "exploitation",
-                "missing",
-                "send",
-                "disability",
-                "deprived",
-            )
-        }
+        flags = {c: _bool(t, line, c, row.get(c, "")) for c in YES_NO_COLUMNS}
         rows.append(
             {
                 "reference": ref,
