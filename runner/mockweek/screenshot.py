@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
+#: how chromium is started here and in the tests' browser checks: headless, quiet, offline
 ARGS = [
     "--headless",
     "--no-sandbox",
