@@ -9,23 +9,13 @@ beside the mean of the replication means and its 95% t-interval::
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
-import numpy as np
-from scipy import stats
-
 from jtai_sim import EventKind, Run, load_scenario, simulate
+from jtai_sim.experiments.stats import t_interval
 from jtai_sim.theory import jackson
 
 REPLICATIONS = 20
-
-
-def interval(values: list[float]) -> tuple[float, float]:
-    """Mean and 95% t half-width of independent ``values``."""
-    x = np.asarray(values, dtype=float)
-    half = float(stats.t.ppf(0.975, len(x) - 1)) * float(x.std(ddof=1)) / math.sqrt(len(x))
-    return float(x.mean()), half
 
 
 def waits_column(agency: str, column: str) -> Callable[[Run], float]:
@@ -59,11 +49,11 @@ def rows(name: str, days: float) -> list[str]:
             ("P(wait > 0)", theory.wait_probability, waits_column(agency, "waited_share")),
             ("mean wait (days)", theory.mean_wait_days, waits_column(agency, "mean_days")),
         ):
-            mean, half = interval([read(run) for run in runs])
-            inside = "yes" if abs(mean - expected) <= half else "**no**"
+            ci = t_interval([read(run) for run in runs])
+            inside = "yes" if ci.covers(expected) else "**no**"
             out.append(
-                f"| {name} | {agency} | {label} | {expected:.4f} | {mean:.4f} "
-                f"| [{mean - half:.4f}, {mean + half:.4f}] | {100 * half / expected:.1f}% "
+                f"| {name} | {agency} | {label} | {expected:.4f} | {ci.mean:.4f} "
+                f"| [{ci.low:.4f}, {ci.high:.4f}] | {100 * ci.half_width / expected:.1f}% "
                 f"| {inside} |"
             )
     return out

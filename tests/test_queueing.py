@@ -14,7 +14,6 @@ of staff falls far outside.
 
 from __future__ import annotations
 
-import math
 from typing import Any, cast
 
 import attrs
@@ -22,9 +21,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy import stats
 
 from jtai_sim import EventKind, Run, Scenario, load_scenario, simulate
+from jtai_sim.experiments.stats import t_interval
 from jtai_sim.scenario import Pathway
 from jtai_sim.theory import (
     NotAQueueingNetwork,
@@ -42,39 +41,6 @@ SINGLE_DESK_DAYS = 2100.0  # 2000 days after a 100-day warm-up: ~4,800 children 
 JACKSON_DAYS = 1100.0  # 1000 days after warm-up: ~10,000 children a replication
 ACCEPTANCE = 0.95  # level of the intervals for the mean waits
 SUPPORTING = 0.99  # level for the supporting checks
-
-
-@attrs.frozen
-class Interval:
-    """A t-interval for the mean of replication means."""
-
-    mean: float
-    half_width: float
-
-    @property
-    def low(self) -> float:
-        return self.mean - self.half_width
-
-    @property
-    def high(self) -> float:
-        return self.mean + self.half_width
-
-    def __contains__(self, value: float) -> bool:
-        return self.low <= value <= self.high
-
-    def __str__(self) -> str:
-        return f"{self.mean:.4f} [{self.low:.4f}, {self.high:.4f}]"
-
-
-def t_interval(values: list[float] | np.ndarray, level: float = ACCEPTANCE) -> Interval:
-    """The ``level`` t-interval of the mean of independent ``values``.
-
-    >>> str(t_interval([1.0, 2.0, 3.0]))
-    '2.0000 [-0.4841, 4.4841]'
-    """
-    x = np.asarray(values, dtype=float)
-    sem = float(x.std(ddof=1)) / math.sqrt(len(x))
-    return Interval(float(x.mean()), float(stats.t.ppf(0.5 + level / 2, len(x) - 1)) * sem)
 
 
 def replicate(scenario: Scenario, days: float, n: int = REPLICATIONS) -> list[Run]:
@@ -132,8 +98,8 @@ def test_erlang_c_mean_wait_inside_the_replications_interval(
     single_desk: Scenario, desk_runs: list[Run]
 ) -> None:
     expected = jackson(single_desk)["desk"].mean_wait_days
-    ci = t_interval(per_replication(desk_runs, "desk", "mean_days"))
-    assert expected in ci, f"Erlang C mean wait {expected:.4f} outside simulated {ci}"
+    ci = t_interval(per_replication(desk_runs, "desk", "mean_days"), ACCEPTANCE)
+    assert ci.covers(expected), f"Erlang C mean wait {expected:.4f} outside simulated {ci}"
     assert ci.half_width < 0.12 * expected, f"interval too wide to be decisive: {ci}"
 
 
@@ -142,20 +108,20 @@ def test_erlang_c_chance_of_waiting_inside_the_replications_interval(
 ) -> None:
     expected = jackson(single_desk)["desk"].wait_probability
     ci = t_interval(per_replication(desk_runs, "desk", "waited_share"), SUPPORTING)
-    assert expected in ci, f"Erlang C P(wait) {expected:.4f} outside simulated {ci}"
+    assert ci.covers(expected), f"Erlang C P(wait) {expected:.4f} outside simulated {ci}"
     assert ci.half_width < 0.05 * expected, f"interval too wide to be decisive: {ci}"
 
 
 def test_single_desk_arrival_rate(single_desk: Scenario, desk_runs: list[Run]) -> None:
     ci = t_interval([arrivals_per_day(run, "desk") for run in desk_runs], SUPPORTING)
-    assert 2.4 in ci, f"arrivals a day {ci}, expected 2.4"
+    assert ci.covers(2.4), f"arrivals a day {ci}, expected 2.4"
 
 
 def test_a_wrong_staff_count_would_be_caught(single_desk: Scenario, desk_runs: list[Run]) -> None:
     """The same interval rejects the answer for a desk with one more member of staff."""
     wrong = mmc_mean_wait(2.4, 1.0, 4)
-    ci = t_interval(per_replication(desk_runs, "desk", "mean_days"))
-    assert wrong not in ci
+    ci = t_interval(per_replication(desk_runs, "desk", "mean_days"), ACCEPTANCE)
+    assert not ci.covers(wrong)
 
 
 # -- Jackson: scenarios/jackson.toml ------------------------------------------------------
@@ -178,8 +144,8 @@ def test_jackson_mean_wait_inside_the_replications_interval(
     network: Scenario, network_runs: list[Run], agency: str
 ) -> None:
     expected = jackson(network)[agency].mean_wait_days
-    ci = t_interval(per_replication(network_runs, agency, "mean_days"))
-    assert expected in ci, f"{agency}: Jackson mean wait {expected:.4f} outside simulated {ci}"
+    ci = t_interval(per_replication(network_runs, agency, "mean_days"), ACCEPTANCE)
+    assert ci.covers(expected), f"{agency}: Jackson mean wait {expected:.4f} outside simulated {ci}"
     assert ci.half_width < 0.2 * expected, f"{agency}: interval too wide: {ci}"
 
 
@@ -191,8 +157,8 @@ def test_one_more_member_of_staff_would_be_caught(
     spec = agencies[agency]
     agencies[agency] = attrs.evolve(spec, staff=(spec.staff or 0) + 1)
     wrong = jackson(attrs.evolve(network, agencies=agencies))[agency].mean_wait_days
-    ci = t_interval(per_replication(network_runs, agency, "mean_days"))
-    assert wrong not in ci, f"{agency}: {wrong:.4f} is inside {ci}"
+    ci = t_interval(per_replication(network_runs, agency, "mean_days"), ACCEPTANCE)
+    assert not ci.covers(wrong), f"{agency}: {wrong:.4f} is inside {ci}"
 
 
 @pytest.mark.parametrize("agency", ["A", "B", "C"])
@@ -201,7 +167,7 @@ def test_jackson_chance_of_waiting_inside_the_replications_interval(
 ) -> None:
     expected = jackson(network)[agency].wait_probability
     ci = t_interval(per_replication(network_runs, agency, "waited_share"), SUPPORTING)
-    assert expected in ci, f"{agency}: Erlang C P(wait) {expected:.4f} outside simulated {ci}"
+    assert ci.covers(expected), f"{agency}: Erlang C P(wait) {expected:.4f} outside simulated {ci}"
     assert ci.half_width < 0.08 * expected
 
 
@@ -211,7 +177,7 @@ def test_jackson_arrival_rates_match_the_traffic_equations(
 ) -> None:
     expected = arrival_rates(network)[agency]
     ci = t_interval([arrivals_per_day(run, agency) for run in network_runs], SUPPORTING)
-    assert expected in ci, f"{agency}: traffic equations {expected:.4f}, simulated {ci}"
+    assert ci.covers(expected), f"{agency}: traffic equations {expected:.4f}, simulated {ci}"
 
 
 # -- the analytic functions themselves ------------------------------------------------------
