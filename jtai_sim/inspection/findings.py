@@ -542,17 +542,21 @@ def findings_for(
 _ONE = {"days": "day", "working days": "working day", "weeks": "week", "hours": "hour"}
 
 
-def _amount(x: float, unit: str = "days", beyond: float | None = None, exact: bool = False) -> str:
+def duration_text(
+    x: float, unit: str = "days", beyond: float | None = None, exact: bool = False
+) -> str:
     """``x`` in ``unit`` as a reader wants it: whole units from 10 up, one decimal below.
 
     A time compared with a limit it exceeds (``beyond``) never reads as equal to it;
     a part of a day reads "under a day" unless it is compared or ``exact``.
 
-    >>> _amount(23.6), _amount(0.3), _amount(1.0, "working days"), _amount(4, "weeks")
-    ('24 days', 'under a day', '1 working day', '4 weeks')
-    >>> _amount(1.4, beyond=1.0), _amount(45.3, "working days", beyond=45.0)
+    >>> duration_text(23.6), duration_text(0.3)
+    ('24 days', 'under a day')
+    >>> duration_text(1.0, "working days"), duration_text(4, "weeks")
+    ('1 working day', '4 weeks')
+    >>> duration_text(1.4, beyond=1.0), duration_text(45.3, "working days", beyond=45.0)
     ('1.4 days', '45.3 working days')
-    >>> _amount(1.02, beyond=1.0), _amount(0.5, exact=True)
+    >>> duration_text(1.02, beyond=1.0), duration_text(0.5, exact=True)
     ('just over 1 day', '0.5 days')
     """
     if np.isnan(x):
@@ -567,7 +571,7 @@ def _amount(x: float, unit: str = "days", beyond: float | None = None, exact: bo
     if beyond is not None and x > beyond and float(shown) <= beyond:
         shown = text(x, whole=False)
         if float(shown) <= beyond:
-            return f"just over {_amount(beyond, unit, exact=True)}"
+            return f"just over {duration_text(beyond, unit, exact=True)}"
     return f"{shown} {_ONE[unit] if shown == '1' else unit}"
 
 
@@ -588,8 +592,8 @@ def evidence(book: CaseBook, h: Any) -> str:
             clock.unit if clock else "days"
         ]
         limit = clock.limit if clock else None
-        took = _amount(x, unit, beyond=limit if y > 0.5 else None)
-        limit_text = _amount(limit, unit, exact=True) if limit is not None else ""
+        took = duration_text(x, unit, beyond=limit if y > 0.5 else None)
+        limit_text = duration_text(limit, unit, exact=True) if limit is not None else ""
         if kind == "help_within_standard":
             return f"{subject}: met, in {took} (from {since} to {when})."
         if y > 0.5:
@@ -606,14 +610,14 @@ def evidence(book: CaseBook, h: Any) -> str:
             return f"Information sent {route} on {when} arrived incomplete."
         if kind == "information_late":
             return (
-                f"Information sent {route} on {when} arrived after {_amount(x, beyond=y)}, "
-                f"against {_amount(y, exact=True)} allowed."
+                f"Information sent {route} on {when} arrived after {duration_text(x, beyond=y)}, "
+                f"against {duration_text(y, exact=True)} allowed."
             )
         return f"Information sent {route} on {when} arrived complete and in time."
     if kind == "closed_then_back":
         return (
             f"Closed by {agencies[0]} on {since}; referred again to {agencies[-1]} on "
-            f"{when}, {_amount(x)} later."
+            f"{when}, {duration_text(x)} later."
         )
     if kind == "turned_away":
         if y > 0.5:
@@ -623,7 +627,7 @@ def evidence(book: CaseBook, h: Any) -> str:
             )
         return f"Referred to {agencies[0]} on {since} and closed there without help on {when}."
     if kind == "late_review":
-        return f"Review at {agencies[0]} held {_amount(x)} late, on {when}."
+        return f"Review at {agencies[0]} held {duration_text(x)} late, on {when}."
     if kind == "reviews_on_time":
         n = round(x)
         if n == 1:
@@ -631,12 +635,12 @@ def evidence(book: CaseBook, h: Any) -> str:
         return f"All {n} reviews at {agencies[0]} held on time."
     if kind == "crisis_while_waiting":
         return (
-            f"Crisis on {when}, {_amount(x)} after joining the waiting list at "
+            f"Crisis on {when}, {duration_text(x)} after joining the waiting list at "
             f"{agencies[0]} on {since}."
         )
     if kind == "worse_while_waiting":
         return (
-            f"Mental health got worse on {when}, {_amount(x)} into the wait at "
+            f"Mental health got worse on {when}, {duration_text(x)} into the wait at "
             f"{agencies[0]} (referred {since})."
         )
     if kind == "identified_at_youth_justice":

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from jtai_sim.inspection.findings import duration_text
 from jtai_sim.inspection.model import CaseBook
 from jtai_sim.scenario import LEGAL_STATUSES
 
@@ -32,13 +33,6 @@ def _name(value: Any, labels: Mapping[str, str]) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return "another agency"
     return labels.get(str(value), str(value))
-
-
-def _days(value: float) -> str:
-    if value < 1:
-        return "under a day"
-    n = round(value)
-    return f"{n} day" if n == 1 else f"{n} days"
 
 
 def describe_event(row: Any, labels: Mapping[str, str]) -> str:
@@ -65,10 +59,10 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
     if kind == "wait":
         return f"Joined the waiting list at {here} ({int(value)} ahead)"
     if kind == "start":
-        waited = f" after waiting {_days(value)}" if value >= 1 else ""
+        waited = f" after waiting {duration_text(value)}" if value >= 1 else ""
         return f"Service started at {here}{waited}"
     if kind == "end":
-        return f"Service at {here} ended after {_days(value)}"
+        return f"Service at {here} ended after {duration_text(value)}"
     if kind == "exit":
         if value == 1:
             return f"Taken off the waiting list at {here} without being seen"
@@ -96,7 +90,8 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
     if kind == "identify":
         return f"Mental-health need recognised at {here}"
     if kind == "review":
-        return f"Review at {here}" + (f", {_days(value)} late" if value >= 1 else ", on time")
+        late = f", {duration_text(value)} late" if value >= 1 else ", on time"
+        return f"Review at {here}{late}"
     if kind == "status":
         status = LEGAL_STATUSES[detail] if 0 <= detail < len(LEGAL_STATUSES) else "unknown"
         return f"Legal status: {_STATUS_WORDS.get(status, status)}"
