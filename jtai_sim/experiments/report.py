@@ -29,8 +29,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import numpy as np
+
+from jtai_sim.report import environment
 
 from .naming import describe, format_value, split
 from .plots import breach_chart, distribution_chart, interval_chart
@@ -122,17 +123,6 @@ STRESS_DES: tuple[tuple[str, str, str], ...] = (
         "jtai-sim is open source; the scenario and the result store reproduce every number here",
     ),
 )
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
-        autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=True, default=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
 
 
 def _num(value: float, unit: str) -> str:
@@ -360,7 +350,7 @@ def _all_metrics(results: Results) -> dict[str, Any]:
 
 def render_report(results: Results) -> str:
     """The report as HTML text."""
-    template = _environment().get_template("compare.html.j2")
+    template = environment(_TEMPLATES).get_template("compare.html.j2")
     return template.render(**report_context(results))
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 from jtai_sim.inspection.criteria import criteria, finding_kinds
 from jtai_sim.inspection.model import Finding, LetterSection
 from jtai_sim.inspection.selection import frame_label
+from jtai_sim.report import environment
 from runner.mockweek.chronology import chronology
 from runner.mockweek.week import SESSION_WORDS, people_table
 
@@ -50,14 +51,7 @@ def md_escape(value: Any) -> str:
 
 
 def _environment(autoescape: bool) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=autoescape,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = environment(TEMPLATES, autoescape=autoescape)
     env.filters["md"] = md_escape
     return env
 
