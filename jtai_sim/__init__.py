@@ -18,13 +18,14 @@ True
 """
 
 from jtai_sim.errors import InputError, JtaiError, ScenarioError
-from jtai_sim.eventlog import Completeness, EventKind, EventLog
+from jtai_sim.eventlog import EventLog
 from jtai_sim.experiments import Experiment, Variant, compare, replicate, sweep
 from jtai_sim.loading import scenario_from_toml
 from jtai_sim.partnership import Partnership
 from jtai_sim.run import Run, package_version, simulate
 from jtai_sim.scenario import Scenario
 from jtai_sim.scenarios import load_scenario
+from jtai_sim.vocabulary import Completeness, EventKind
 
 __version__ = package_version()
 

@@ -37,7 +37,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from jtai_sim.eventlog import EventKind
+from jtai_sim.vocabulary import EventKind
 
 if TYPE_CHECKING:
     from jtai_sim.run import Run

@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.eventlog import EventKind
+from jtai_sim.vocabulary import EventKind, ExitReason
 
+#: EXIT reasons of a child who leaves an agency without an END row
+_UNSEEN = [float(ExitReason.TAKEN_OFF), float(ExitReason.MERGED)]
 _SCALE_TO_DAYS = {"days": 1.0, "hours": 1 / 24, "weeks": 7.0}
 
 
@@ -60,7 +62,7 @@ def still_with(
     here = np.isin(agency, agencies)
     arrive = here & (kinds == int(EventKind.ARRIVE))
     depart = here & (
-        (kinds == int(EventKind.END)) | ((kinds == int(EventKind.EXIT)) & (values > 0.5))
+        (kinds == int(EventKind.END)) | ((kinds == int(EventKind.EXIT)) & np.isin(values, _UNSEEN))
     )
     sel = arrive | depart
     steps = pd.DataFrame(

@@ -49,12 +49,11 @@ import simpy
 from simpy.events import NORMAL
 
 from jtai_sim.calendar import DAYS_PER_YEAR, WorkingCalendar
-from jtai_sim.eventlog import Completeness, EventKind, EventLog
+from jtai_sim.eventlog import EventLog
 from jtai_sim.partnership import Partnership
 from jtai_sim.randomness import Streams
 from jtai_sim.scenario import (
     FLAGS,
-    LEGAL_STATUSES,
     Agency,
     Backlog,
     ChildProfile,
@@ -62,12 +61,18 @@ from jtai_sim.scenario import (
     Pathway,
     Scenario,
 )
+from jtai_sim.vocabulary import (
+    SOCIAL_CARE_STATUSES,
+    STATUS_CODE,
+    Completeness,
+    EventKind,
+    ExitReason,
+    Origin,
+)
 
 BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
 _LOST = BIT["information_lost"]
 _URGENT = BIT["urgent_referral"]
-_SOCIAL_CARE = {"cin", "cp", "looked_after"}
-_STATUS_CODE = {name: i for i, name in enumerate(LEGAL_STATUSES)}
 
 NOT_RECORDED = int(Completeness.NOT_RECORDED)
 CHILD, HANDOFF, FORK, NOTIFY = (
@@ -83,7 +88,13 @@ ARRIVE, WAIT, START, END, EXIT = (
     int(EventKind.END),
     int(EventKind.EXIT),
 )
-FROM_DEMAND, FROM_CRISIS, FROM_RETURN, FROM_BACKLOG = -1, -2, -3, -4
+FROM_DEMAND, FROM_CRISIS, FROM_RETURN, FROM_BACKLOG = (
+    int(Origin.NEW),
+    int(Origin.CRISIS),
+    int(Origin.RETURN),
+    int(Origin.INITIAL),
+)
+TAKEN_OFF, MERGED = float(ExitReason.TAKEN_OFF), float(ExitReason.MERGED)
 
 
 class _Call:
@@ -150,7 +161,7 @@ class Child:
                 m |= BIT["mental_health_identified"]
         if self.mh >= 2:
             m |= BIT["mental_ill_health"]
-        if self.status in _SOCIAL_CARE:
+        if self.status in SOCIAL_CARE_STATUSES:
             m |= BIT["known_to_social_care"]
             m |= BIT[
                 {"cin": "child_in_need", "cp": "child_protection", "looked_after": "looked_after"}[
@@ -460,7 +471,7 @@ class Engine:
                     desk.index,
                     int(EventKind.STATUS),
                     -1,
-                    _STATUS_CODE[spec.legal_status],
+                    STATUS_CODE[spec.legal_status],
                     0.0,
                 )
             )
@@ -673,7 +684,7 @@ class Engine:
         journey, desk, token = event._value
         if journey.token != token:
             return
-        self._off_list(journey, desk, 1.0)
+        self._off_list(journey, desk, TAKEN_OFF)
 
     def _off_list(self, journey: Journey, desk: Desk, reason: float) -> None:
         """Take a waiting journey off ``desk``'s list and close it (EXIT value ``reason``)."""
@@ -693,7 +704,7 @@ class Engine:
         waiting = journey.child.lists.pop(desk.index)
         for other in waiting:
             if other is not journey and other.token > 0:
-                self._off_list(other, desk, 2.0)
+                self._off_list(other, desk, MERGED)
 
     # -- mental health while waiting --------------------------------------------------
     def _watch(self, journey: Journey, desk: Desk) -> None:
@@ -830,21 +841,6 @@ class DemandStream:
         engine.arrive(journey, self.desk, FROM_DEMAND)
 
 
-#: Yes/no columns of the child register.
-CHILD_FLAGS = (
-    "identified",
-    "at_risk",
-    "exploitation",
-    "missing",
-    "send",
-    "disability",
-    "deprived",
-    "female",
-)
-#: Columns of the child register (one tuple per child, see :class:`ChildProfiles`).
-CHILD_COLUMNS = ("child", "stream", "arrived", "age", "mental_health", *CHILD_FLAGS, "ethnicity")
-
-
 class ChildProfiles:
     """Who the next child of a demand stream is, drawn a block of children at a time."""
 
@@ -857,7 +853,7 @@ class ChildProfiles:
         self.buffer: list[tuple[Any, ...]] = []
 
     def next(self) -> tuple[Any, ...]:
-        """The next child's attributes, in ``CHILD_COLUMNS`` order from ``age``."""
+        """The next child's attributes, in ``vocabulary.CHILD_COLUMNS`` order from ``age``."""
         if not self.buffer:
             self.buffer = self._block()
             self.buffer.reverse()

@@ -8,13 +8,15 @@ column        type       meaning
 ``time``      float64    clock day (fractional) the event happened
 ``child``     int32      child id (ids are never reused)
 ``agency``    int16      agency code (index in ``agencies``), -1 for none
-``kind``      int8       :class:`EventKind`
-``other``     int16      the other agency of a hand-off or arrival, else -1
-``detail``    int8       kind-specific code (see :class:`EventKind`)
-``value``     float32    kind-specific number (see :class:`EventKind`)
+``kind``      int8       :class:`~jtai_sim.vocabulary.EventKind`
+``other``     int16      the other agency of a hand-off or arrival (an arrival's
+                         ``Origin`` when below zero), else -1
+``detail``    int8       kind-specific code (see ``EventKind``)
+``value``     float32    kind-specific number (see ``EventKind``)
 ============  =========  ====================================================
 
-Metrics, findings and exports read the log; nothing else keeps counts.
+Metrics, findings and exports read the log; nothing else keeps counts. What
+each code means is owned by :mod:`jtai_sim.vocabulary`.
 
 >>> log = EventLog(agencies=("a", "b"))
 >>> log.add(0.5, 1, 0, EventKind.ARRIVE, -1, 0, 0.0)
@@ -26,71 +28,18 @@ Metrics, findings and exports read the log; nothing else keeps counts.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from jtai_sim.vocabulary import EventKind
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from jtai_sim.calendar import WorkingCalendar
-
-
-class EventKind(enum.IntEnum):
-    """What happened. ``detail`` and ``value`` are described per kind."""
-
-    #: child created (first came to notice); detail = demand stream index, value = age
-    CHILD = 0
-    #: referral received at ``agency`` from ``other`` (-1: new demand, -2: crisis,
-    #: -3: coming back after closure, -4: already waiting when the run started);
-    #: detail = 1 if urgent; value = 1 if a re-referral
-    ARRIVE = 1
-    #: joined the waiting list; detail = 1 if urgent; value = queue length ahead
-    WAIT = 2
-    #: service started; value = wait in days (clock)
-    START = 3
-    #: service ended; value = service length in days (clock)
-    END = 4
-    #: left the partnership from ``agency``; detail = 1 if supported at some point;
-    #: value = 1 if taken off the waiting list unseen, 2 if dropped from the list
-    #: because help started there through another referral (no END row precedes either)
-    EXIT = 5
-    #: hand-off sent from ``agency`` to ``other``; detail = :class:`Completeness`,
-    #: value = information delay in days
-    HANDOFF = 6
-    #: information received at ``agency`` from ``other``; detail = Completeness,
-    #: value = 1 if late
-    INFO = 7
-    #: mental health worsened; detail = new state (0 none, 1 early signs, 2 ill)
-    DETERIORATE = 8
-    #: crisis episode while waiting at ``agency``
-    CRISIS = 9
-    #: mental-health need recognised at ``agency``
-    IDENTIFY = 10
-    #: mental health improved after support; detail = new state
-    IMPROVE = 11
-    #: plan review held at ``agency``; value = days late (0 if on time)
-    REVIEW = 12
-    #: legal status changed; detail = status code (index in LEGAL_STATUSES)
-    STATUS = 13
-    #: notification (information only) sent from ``agency`` to ``other``;
-    #: detail = Completeness, value = delay
-    NOTIFY = 14
-    #: parallel referral: ``other`` takes the child on while ``agency`` keeps them;
-    #: detail = Completeness, value = delay
-    FORK = 15
-
-
-class Completeness(enum.IntEnum):
-    """How the information on a hand-off arrived."""
-
-    COMPLETE = 0
-    PARTIAL = 1
-    LOST = 2
-    NOT_RECORDED = 3
 
 
 _COLUMNS: tuple[tuple[str, str], ...] = (
@@ -176,7 +125,7 @@ class EventLog:
                 ),
                 "kind": pd.Categorical.from_codes(
                     cols["kind"].astype(np.int16),
-                    dtype=pd.CategoricalDtype([k.name.lower() for k in EventKind]),
+                    dtype=pd.CategoricalDtype([k.key for k in EventKind]),
                 ),
                 "other": pd.Categorical.from_codes(
                     np.where(cols["other"] >= 0, cols["other"], -1), dtype=agency_cat

@@ -20,12 +20,15 @@ import pandas as pd
 
 from jtai_sim import clocktime
 from jtai_sim.calendar import DAYS_PER_YEAR
-from jtai_sim.eventlog import Completeness, EventKind
+from jtai_sim.vocabulary import MODE_OF_KIND, Completeness, EventKind, pathway_name
 
 if TYPE_CHECKING:
     from jtai_sim.run import Run
 
 _K = EventKind
+_COMPLETE, _PARTIAL, _LOST = (
+    int(c) for c in (Completeness.COMPLETE, Completeness.PARTIAL, Completeness.LOST)
+)
 
 
 def _rows(run: Run, kind: EventKind) -> pd.DataFrame:
@@ -336,17 +339,13 @@ def camhs_outcomes(run: Run) -> pd.DataFrame:
 def handoffs(run: Run) -> pd.DataFrame:
     """Hand-offs and notifications per pathway by how the information arrived."""
     rec = run.log.records()
-    kinds = [int(_K.HANDOFF), int(_K.NOTIFY), int(_K.FORK)]
+    kinds = list(MODE_OF_KIND)
     sel = rec[np.isin(rec["kind"], kinds) & (rec["time"] >= run.warmup_days)]
     frame = pd.DataFrame(
         {
             "source": np.asarray(run.agency_ids, dtype=object)[sel["agency"]] if len(sel) else [],
             "to": np.asarray(run.agency_ids, dtype=object)[sel["other"]] if len(sel) else [],
-            "mode": np.select(
-                [sel["kind"] == int(_K.NOTIFY), sel["kind"] == int(_K.FORK)],
-                ["notify", "parallel"],
-                "refer",
-            ),
+            "mode": np.array([MODE_OF_KIND[k] for k in sel["kind"].tolist()], dtype=object),
             "completeness": sel["detail"],
             "delay": sel["value"].astype(np.float64),
         }
@@ -364,16 +363,16 @@ def handoffs(run: Run) -> pd.DataFrame:
         limit = due.get((source, to), np.inf)
         out.append(
             {
-                "pathway": f"{source} {_ARROW[mode]} {to}",
+                "pathway": pathway_name(source, mode, to),
                 "source": source,
                 "to": to,
                 "mode": mode,
                 "handoffs": n,
-                "complete_share": float((recorded["completeness"] == 0).mean()),
-                "partial_share": float((recorded["completeness"] == 1).mean()),
-                "lost_share": float((recorded["completeness"] == 2).mean()),
+                "complete_share": float((recorded["completeness"] == _COMPLETE).mean()),
+                "partial_share": float((recorded["completeness"] == _PARTIAL).mean()),
+                "lost_share": float((recorded["completeness"] == _LOST).mean()),
                 "late_share": float(
-                    ((recorded["completeness"] != 2) & (recorded["delay"] > limit)).mean()
+                    ((recorded["completeness"] != _LOST) & (recorded["delay"] > limit)).mean()
                 ),
             }
         )
@@ -391,9 +390,6 @@ def handoffs(run: Run) -> pd.DataFrame:
             "late_share",
         ],
     )
-
-
-_ARROW = {"refer": "->", "parallel": "=>", "notify": "~>"}
 
 
 def mental_health(run: Run) -> pd.DataFrame:

@@ -24,11 +24,12 @@ import pandas as pd
 
 from jtai_sim import metrics as _metrics
 from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.engine import CHILD_COLUMNS, CHILD_FLAGS, Engine
+from jtai_sim.engine import Engine
 from jtai_sim.errors import ScenarioError
 from jtai_sim.eventlog import EventLog
 from jtai_sim.partnership import Partnership
 from jtai_sim.scenario import FieldError, Scenario
+from jtai_sim.vocabulary import CHILD_COLUMNS, CHILD_FLAGS
 
 
 def package_version() -> str:

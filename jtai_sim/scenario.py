@@ -27,6 +27,8 @@ from typing import Any, Literal
 import attrs
 from attrs import field, frozen
 
+from jtai_sim.vocabulary import LegalStatus, Mode, pathway_name
+
 #: Conditions a pathway or priority rule can test on the child or the hand-off.
 Flag = Literal[
     "at_risk",
@@ -75,10 +77,7 @@ AgencyKind = Literal[
     "voluntary",
     "generic",
 ]
-LegalStatus = Literal["none", "early_help", "cin", "cp", "looked_after"]
-LEGAL_STATUSES: tuple[str, ...] = LegalStatus.__args__  # type: ignore[attr-defined]
 Working = Literal["always", "office"]
-Mode = Literal["refer", "parallel", "notify"]
 ClockEvent = Literal["arrive", "start", "end"]
 ClockUnit = Literal["working_days", "days", "hours", "weeks"]
 Seasonality = Literal["none", "school_terms"]
@@ -392,8 +391,7 @@ class Pathway:
     @property
     def name(self) -> str:
         """``from -> to`` with the mode when it is not a referral."""
-        arrow = {"refer": "->", "parallel": "=>", "notify": "~>"}[self.mode]
-        return f"{self.source} {arrow} {self.to}"
+        return pathway_name(self.source, self.mode, self.to)
 
 
 #: Rough shares of ethnic groups among children in England; set local figures in a scenario.

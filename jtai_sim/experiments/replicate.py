@@ -26,9 +26,9 @@ import time
 import attrs
 import numpy as np
 
-from jtai_sim.eventlog import EventKind
 from jtai_sim.run import Run, package_version, simulate, with_length
 from jtai_sim.scenario import Scenario
+from jtai_sim.vocabulary import EventKind
 
 from .variants import scenario_hash
 

@@ -56,6 +56,7 @@ from jtai_sim.errors import ExperimentError, ScenarioError
 from jtai_sim.loading import line_index, parse_toml, read_text, scenario_to_dict, structure
 from jtai_sim.scenario import Pathway, Scenario
 from jtai_sim.scenarios import check
+from jtai_sim.vocabulary import ARROW, pathway_name
 
 Op = Literal["set", "add", "scale"]
 _OP_SIGN = {"set": "=", "add": "+=", "scale": "*="}
@@ -189,8 +190,10 @@ def _hint(options: Iterable[str], wanted: str) -> str:
 
 
 def _pathway_name(item: Mapping[str, Any]) -> str:
-    arrow = {"refer": "->", "parallel": "=>", "notify": "~>"}.get(item.get("mode", "refer"), "->")
-    return f"{item.get('from')}{arrow}{item.get('to')}"
+    mode = item.get("mode", "refer")
+    return pathway_name(
+        str(item.get("from")), mode if mode in ARROW else "refer", str(item.get("to"))
+    )
 
 
 class _Applier:
@@ -260,7 +263,7 @@ class _Applier:
             found = [
                 i
                 for i, item in enumerate(items)
-                if isinstance(item, Mapping) and _pathway_name(item) == wanted
+                if isinstance(item, Mapping) and re.sub(r"\s+", "", _pathway_name(item)) == wanted
             ]
             if not found:
                 names = sorted({_pathway_name(i) for i in items if isinstance(i, Mapping)})

@@ -3,7 +3,7 @@
 :func:`casebook_from_run` turns a :class:`~jtai_sim.run.Run` into a
 :class:`~jtai_sim.inspection.model.CaseBook` (a case list from a partnership's own
 records comes through :mod:`jtai_sim.inspection.cases_csv`). This module also
-owns the helpers every later stage shares: the event kind codes, the events
+owns the helpers every later stage shares: the event kind categories, the events
 visible at a notification date, agencies by kind, and the standard clocks used
 when a case list brings none.
 
@@ -26,17 +26,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from jtai_sim.eventlog import EventKind
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
 from jtai_sim.scenario import Clock, ClockPoint
+from jtai_sim.vocabulary import ORIGIN_KEYS, EventKind, Origin
 
 if TYPE_CHECKING:
     from jtai_sim.run import Run
 
 #: The categories of ``events.kind`` (a category's code is the :class:`EventKind` value).
-KIND_NAMES: tuple[str, ...] = tuple(k.name.lower() for k in EventKind)
-#: The categories of ``events.origin``.
-ORIGINS: tuple[str, ...] = ("", "new", "crisis", "return", "referral", "initial")
+KIND_NAMES: tuple[str, ...] = tuple(k.key for k in EventKind)
 
 #: Agency kinds whose service is mental-health help for a child.
 CAMHS_KINDS = frozenset({"camhs_spa", "camhs_community", "mhst"})
@@ -48,19 +46,15 @@ CRISIS_KINDS = frozenset({"emergency_department", "crisis_team", "inpatient"})
 SOCIAL_CARE_KINDS = frozenset(
     {"assessment", "strategy", "conference", "cin_plan", "cp_plan", "looked_after"}
 )
-#: Legal statuses that make a child eligible (codes in ``LEGAL_STATUSES``).
-SOCIAL_CARE_STATUSES = {2: "cin", 3: "cp", 4: "looked_after"}
-#: Words for mental-health states.
-MENTAL_HEALTH_STATES = ("no signs", "early signs", "mental ill health")
 
 
 def casebook_from_run(run: Run) -> CaseBook:
     """The case book of a simulated run: its children, events, agencies and clocks.
 
     The clocks are the scenario's, or :func:`standard_clocks` if it has none.
-    ``origin`` of an arrival comes from the raw log (``other`` -1 new, -2 crisis,
-    -3 return, -4 initial: already waiting when the run started); arrivals of
-    children from a demand stream marked ``crisis`` count as crisis arrivals too.
+    ``origin`` of an arrival is its :class:`~jtai_sim.vocabulary.Origin` in the raw
+    log; arrivals of children from a demand stream marked ``crisis`` count as crisis
+    arrivals too.
     """
     scenario = run.scenario
     base = run.events
@@ -69,19 +63,17 @@ def casebook_from_run(run: Run) -> CaseBook:
     other = rec["other"]
     arrive = kind == int(EventKind.ARRIVE)
     origin = np.zeros(len(rec), dtype=np.int8)
-    origin[arrive & (other >= 0)] = 4
-    origin[arrive & (other == -1)] = 1
-    origin[arrive & (other == -2)] = 2
-    origin[arrive & (other == -3)] = 3
-    origin[arrive & (other == -4)] = 5
+    for code, key in enumerate(ORIGIN_KEYS[1:], start=1):
+        of = Origin.from_key(key)
+        origin[arrive & ((other >= 0) if of is Origin.REFERRAL else (other == int(of)))] = code
     crisis_streams = [i for i, d in enumerate(scenario.demand.values()) if d.crisis]
     if crisis_streams:
         children = run.children
         crisis_children = children.loc[
             children["stream"].cat.codes.isin(crisis_streams), "child"
         ].to_numpy()
-        first = arrive & (other == -1) & np.isin(rec["child"], crisis_children)
-        origin[first] = 2
+        first = arrive & (other == int(Origin.NEW)) & np.isin(rec["child"], crisis_children)
+        origin[first] = ORIGIN_KEYS.index(Origin.CRISIS.key)
     events = pd.DataFrame(
         {
             "time": base["time"],
@@ -92,7 +84,7 @@ def casebook_from_run(run: Run) -> CaseBook:
             "other": base["other"],
             "detail": base["detail"],
             "value": base["value"],
-            "origin": pd.Categorical.from_codes(origin, categories=pd.Index(list(ORIGINS))),
+            "origin": pd.Categorical.from_codes(origin, categories=pd.Index(list(ORIGIN_KEYS))),
             "line": np.full(len(rec), -1, dtype=np.int32),
         }
     )

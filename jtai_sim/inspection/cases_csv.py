@@ -46,12 +46,20 @@ import numpy as np
 import pandas as pd
 
 from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.engine import CHILD_FLAGS
 from jtai_sim.errors import CaseListError
-from jtai_sim.eventlog import EventKind
-from jtai_sim.inspection.casebook import KIND_NAMES, ORIGINS, SUPPORT_KINDS, standard_clocks
+from jtai_sim.inspection.casebook import KIND_NAMES, SUPPORT_KINDS, standard_clocks
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
-from jtai_sim.scenario import LEGAL_STATUSES, AgencyKind, Clock
+from jtai_sim.scenario import AgencyKind, Clock
+from jtai_sim.vocabulary import (
+    CHILD_FLAGS,
+    LEGAL_STATUSES,
+    ORIGIN_KEYS,
+    STATUS_CODE,
+    Completeness,
+    EventKind,
+    MentalHealth,
+    Origin,
+)
 
 AGENCY_KINDS: tuple[str, ...] = get_args(AgencyKind)
 #: the child register's yes/no columns; sex is a column of its own in a case list
@@ -69,35 +77,28 @@ CHILD_COLUMNS = (
 EVENT_COLUMNS = ("child", "date", "agency", "kind", "other", "detail", "value", "origin")
 AGENCY_COLUMNS = ("agency", "kind", "label", "support")
 
+#: Origins a case list may give an arrival ("initial" is only for a simulation's own log).
+_ARRIVAL_ORIGINS = tuple(k for k in ORIGIN_KEYS if k and k != Origin.INITIAL.key)
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"", "0", "false", "no", "n", "f"}
-_MH = {
-    "none": 0,
-    "no": 0,
-    "0": 0,
-    "early_signs": 1,
-    "early signs": 1,
-    "1": 1,
-    "ill": 2,
-    "mental_ill_health": 2,
-    "mental ill health": 2,
-    "2": 2,
-}
-_STATUS = (
-    {name: i for i, name in enumerate(LEGAL_STATUSES)}
-    | {str(i): i for i in range(len(LEGAL_STATUSES))}
-    | {"child_in_need": 2, "child_protection": 3, "lac": 4, "cla": 4, "looked after": 4}
+_MH = (
+    {m.key: int(m) for m in MentalHealth}
+    | {str(int(m)): int(m) for m in MentalHealth}
+    | {m.word: int(m) for m in MentalHealth}
+    | {"no": MentalHealth.NONE, "mental_ill_health": MentalHealth.ILL}
 )
-_COMPLETE = {
-    "complete": 0,
-    "partial": 1,
-    "lost": 2,
-    "not_recorded": 3,
-    "0": 0,
-    "1": 1,
-    "2": 2,
-    "3": 3,
-}
+_STATUS = (
+    dict(STATUS_CODE)
+    | {str(code): code for code in STATUS_CODE.values()}
+    | {
+        "child_in_need": STATUS_CODE["cin"],
+        "child_protection": STATUS_CODE["cp"],
+        "lac": STATUS_CODE["looked_after"],
+        "cla": STATUS_CODE["looked_after"],
+        "looked after": STATUS_CODE["looked_after"],
+    }
+)
+_COMPLETE = {c.key: int(c) for c in Completeness} | {str(int(c)): int(c) for c in Completeness}
 _FLAG = {"0": 0, "1": 1, "no": 0, "yes": 1, "false": 0, "true": 1}
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
@@ -492,15 +493,17 @@ def _detail_value(
     if flag is None:
         raise t.error(line, "detail", f"must be 0 or 1 for a {kind} row, got {row['detail']!r}")
     if kind == "arrive":
-        if origin and origin not in ORIGINS[1:5]:
+        if origin and origin not in _ARRIVAL_ORIGINS:
             raise t.error(
                 line, "origin", f"must be new, crisis, return or referral, got {row['origin']!r}"
             )
         if not np.isnan(value) and value not in (0.0, 1.0):
             raise t.error(line, "value", f"is 1 for a re-referral, else 0, got {vtext!r}")
         if not origin:
-            origin = "return" if value == 1.0 else ("referral" if other else "new")
-        return flag, (1.0 if origin == "return" else 0.0), origin
+            origin = (
+                Origin.RETURN if value == 1.0 else Origin.REFERRAL if other else Origin.NEW
+            ).key
+        return flag, (1.0 if origin == Origin.RETURN.key else 0.0), origin
     if kind == "review" and not np.isnan(value) and value < 0:
         raise t.error(line, "value", f"is days late (0 if on time), got {vtext!r}")
     if kind in ("review", "exit", "wait"):
@@ -543,7 +546,7 @@ def _assemble(
             ),
             "detail": raw["detail"].to_numpy(np.int16),
             "value": value,
-            "origin": pd.Categorical(raw["origin"].to_numpy(), categories=list(ORIGINS)),
+            "origin": pd.Categorical(raw["origin"].to_numpy(), categories=list(ORIGIN_KEYS)),
             "line": raw["line"].to_numpy(np.int32),
         }
     )
@@ -618,9 +621,6 @@ def _fill_durations(
 
 # ---------------------------------------------------------------- writing a case list
 
-_MH_WORDS = ("none", "early_signs", "ill")
-_COMPLETE_WORDS = ("complete", "partial", "lost", "not_recorded")
-
 
 def write_case_list(
     book: CaseBook,
@@ -670,7 +670,7 @@ def write_case_list(
                     r.reference,
                     label,
                     age_text,
-                    _MH_WORDS[int(r.mental_health)],
+                    MentalHealth(int(r.mental_health)).key,
                     yes[bool(r.identified)],
                     yes[bool(r.at_risk)],
                     yes[bool(r.exploitation)],
@@ -694,16 +694,16 @@ def write_case_list(
             origin = str(r.origin)
             value = float(r.value)
             if kind in ("handoff", "notify", "fork", "info"):
-                detail = _COMPLETE_WORDS[int(r.detail)]
+                detail = Completeness(int(r.detail)).key
             elif kind == "status":
                 detail = LEGAL_STATUSES[int(r.detail)]
             elif kind in ("deteriorate", "improve", "identify", "crisis"):
-                detail = _MH_WORDS[min(int(r.detail), 2)]
+                detail = MentalHealth(min(int(r.detail), MentalHealth.ILL)).key
             else:
                 detail = str(int(r.detail))
             if kind == "arrive":
-                origin = "new" if origin == "initial" else origin
-                value = 1.0 if origin == "return" else 0.0
+                origin = Origin.NEW.key if origin == Origin.INITIAL.key else origin
+                value = 1.0 if origin == Origin.RETURN.key else 0.0
             else:
                 origin = ""
             w.writerow(

@@ -45,12 +45,9 @@ import pandas as pd
 
 from jtai_sim.calendar import DAYS_PER_YEAR
 from jtai_sim.errors import InputError
-from jtai_sim.eventlog import EventKind
 from jtai_sim.inspection.casebook import (
     CAMHS_KINDS,
     CRISIS_KINDS,
-    MENTAL_HEALTH_STATES,
-    SOCIAL_CARE_STATUSES,
     agency_codes,
     agency_keys,
     codes_of_kind,
@@ -62,7 +59,14 @@ from jtai_sim.inspection.casebook import (
     visible,
 )
 from jtai_sim.inspection.model import CamhsStatus, CaseBook, ChildSummary
-from jtai_sim.scenario import LEGAL_STATUSES
+from jtai_sim.vocabulary import (
+    LEGAL_STATUSES,
+    SOCIAL_CARE_STATUSES,
+    STATUS_CODE,
+    EventKind,
+    ExitReason,
+    MentalHealth,
+)
 
 _K = EventKind
 
@@ -124,7 +128,7 @@ def eligible_cohort(
     # legal status now
     status_rows = ev[kinds == int(_K.STATUS)]
     status = _last_by_child(status_rows, "detail")
-    wanted = [c for c, name in SOCIAL_CARE_STATUSES.items() if name in statuses]
+    wanted = [STATUS_CODE[name] for name in SOCIAL_CARE_STATUSES if name in statuses]
     on_plan = set(status.index[status.isin(wanted)].tolist())
     # age now
     ages = ages_at(book, notification)
@@ -224,7 +228,7 @@ def _summaries(
                 child=int(c),
                 age=int(ages.loc[c]),
                 legal_status=LEGAL_STATUSES[code],
-                mental_health=MENTAL_HEALTH_STATES[min(int(mh.loc[c]), 2)],
+                mental_health=MentalHealth(min(int(mh.loc[c]), MentalHealth.ILL)).word,
                 at_risk=bool(row["at_risk"]),
                 exploitation=bool(row["exploitation"]),
                 missing=bool(row["missing"]),
@@ -251,7 +255,7 @@ def camhs_status(book: CaseBook, events: pd.DataFrame) -> dict[int, CamhsStatus]
     kinds = kind_codes(events)
     agency = agency_codes(events)
     value = events["value"].to_numpy(np.float64)
-    merged = (kinds == int(_K.EXIT)) & (value == 2)  # help began there via another referral
+    merged = (kinds == int(_K.EXIT)) & (value == int(ExitReason.MERGED))
     rows = (
         np.isin(agency, camhs)
         & np.isin(kinds, [int(_K.ARRIVE), int(_K.START), int(_K.EXIT)])

@@ -42,7 +42,6 @@ from jtai_sim.inspection.timeline import check_notification, is_working_day
 from jtai_sim.run import calendar_for, simulate
 from jtai_sim.scenario import Scenario
 
-_ARROW = {"refer": "->", "parallel": "=>", "notify": "~>"}
 COLUMNS = [
     "kind",
     "key",
@@ -67,7 +66,7 @@ def breakdowns(scenario: Scenario) -> pd.DataFrame:
         info = p.information
         if info is None:
             continue
-        key = f"{p.source} {_ARROW[p.mode]} {p.to}"
+        key = p.name
         subject = f"{labels[p.source]} to {labels[p.to]}"
         if info.lost > 0:
             rows.append(("information_lost", key, subject))

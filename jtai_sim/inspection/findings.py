@@ -58,7 +58,6 @@ import numpy as np
 import pandas as pd
 
 from jtai_sim import clocktime
-from jtai_sim.eventlog import EventKind
 from jtai_sim.inspection.casebook import (
     CAMHS_KINDS,
     agency_codes,
@@ -72,9 +71,12 @@ from jtai_sim.inspection.casebook import (
 from jtai_sim.inspection.criteria import criteria_for, finding_kinds
 from jtai_sim.inspection.model import CaseBook, Finding, Selection
 from jtai_sim.scenario import Clock
+from jtai_sim.vocabulary import MODE_OF_KIND, Completeness, EventKind, ExitReason, pathway_name
 
 _K = EventKind
-_ARROW = {int(_K.HANDOFF): "->", int(_K.FORK): "=>", int(_K.NOTIFY): "~>"}
+_LOST, _PARTIAL, _COMPLETE = (
+    int(c) for c in (Completeness.LOST, Completeness.PARTIAL, Completeness.COMPLETE)
+)
 _EVENT = {"arrive": _K.ARRIVE, "start": _K.START, "end": _K.END}
 _EARLY_KINDS = ("school", "gp", "health_visiting", "early_help", "mhst", "front_door")
 
@@ -213,7 +215,7 @@ def handoff_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     kinds = kind_codes(ev)
     other = agency_codes(ev, "other")
     detail = ev["detail"].to_numpy(np.int64)
-    rows = np.isin(kinds, list(_ARROW)) & (other >= 0) & (detail <= 2)
+    rows = np.isin(kinds, list(MODE_OF_KIND)) & (other >= 0) & (detail <= _LOST)
     if not rows.any():
         return _empty()
     keys = agency_keys(book)
@@ -230,9 +232,12 @@ def handoff_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
         ],
         dtype=np.float64,
     )
-    late = (det != 2) & (delay > due + 1e-9)
+    late = (det != _LOST) & (delay > due + 1e-9)
     pathway = np.array(
-        [f"{keys[a]} {_ARROW[int(x)]} {keys[b]}" for a, b, x in zip(src, dst, k, strict=True)],
+        [
+            pathway_name(keys[a], MODE_OF_KIND[int(x)], keys[b])
+            for a, b, x in zip(src, dst, k, strict=True)
+        ],
         dtype=object,
     )
     subject = np.array(
@@ -246,10 +251,10 @@ def handoff_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     agencies = [(keys[a], keys[b]) for a, b in zip(src, dst, strict=True)]
     parts = []
     for kind, mask in (
-        ("information_lost", det == 2),
-        ("information_partial", det == 1),
+        ("information_lost", det == _LOST),
+        ("information_partial", det == _PARTIAL),
         ("information_late", late),
-        ("information_complete", (det == 0) & ~late),
+        ("information_complete", (det == _COMPLETE) & ~late),
     ):
         if not mask.any():
             continue
@@ -372,8 +377,8 @@ def turned_away_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     value = ev["value"].to_numpy(np.float64)
     spa = np.isin(agency, codes_of_kind(book, ["camhs_spa"]))
     camhs = np.isin(agency, codes_of_kind(book, CAMHS_KINDS))
-    unseen = value == 1  # (2: dropped because help began there through another referral)
-    mask = (kinds == int(_K.EXIT)) & ((spa & (value != 2)) | (camhs & unseen))
+    unseen = value == int(ExitReason.TAKEN_OFF)
+    mask = (kinds == int(_K.EXIT)) & ((spa & (value != int(ExitReason.MERGED))) | (camhs & unseen))
     return _at_agency_since_arrival(book, ev, mask, "turned_away")
 
 

@@ -54,7 +54,6 @@ import pandas as pd
 from attrs import frozen
 
 from jtai_sim.errors import InputError
-from jtai_sim.eventlog import EventKind
 from jtai_sim.inspection.casebook import (
     CAMHS_KINDS,
     CRISIS_KINDS,
@@ -69,6 +68,7 @@ from jtai_sim.inspection.casebook import (
 from jtai_sim.inspection.cohort import CAMHS_WORDS, STATUS_WORDS, summarise
 from jtai_sim.inspection.model import CaseBook, ChildSummary, Pick, Selection
 from jtai_sim.randomness import Streams
+from jtai_sim.vocabulary import EventKind
 
 _K = EventKind
 

@@ -16,17 +16,13 @@ import pandas as pd
 
 from jtai_sim.inspection.findings import duration_text
 from jtai_sim.inspection.model import CaseBook
-from jtai_sim.scenario import LEGAL_STATUSES
-
-_COMPLETENESS = ("complete", "partial", "never arrived", "not recorded")
-_MENTAL_HEALTH = ("no identified need", "early signs", "mental ill health")
-_STATUS_WORDS = {
-    "none": "no legal status",
-    "early_help": "early help",
-    "cin": "child in need",
-    "cp": "child protection plan",
-    "looked_after": "looked after",
-}
+from jtai_sim.vocabulary import (
+    LEGAL_STATUSES,
+    STATUS_WORDS,
+    Completeness,
+    ExitReason,
+    MentalHealth,
+)
 
 
 def _name(value: Any, labels: Mapping[str, str]) -> str:
@@ -64,9 +60,9 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
     if kind == "end":
         return f"Service at {here} ended after {duration_text(value)}"
     if kind == "exit":
-        if value == 1:
+        if value == ExitReason.TAKEN_OFF:
             return f"Taken off the waiting list at {here} without being seen"
-        if value == 2:
+        if value == ExitReason.MERGED:
             return f"Second referral to {here} closed: help had started through another"
         return f"Case closed at {here}" + (" after support" if detail == 1 else " without support")
     if kind in ("handoff", "notify", "fork"):
@@ -75,16 +71,16 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
             "notify": "notified",
             "fork": "also referred the child to",
         }[kind]
-        words = _COMPLETENESS[detail] if 0 <= detail < len(_COMPLETENESS) else "unknown"
+        words = _words(Completeness, detail)
         return f"{here} {verb} {other}; information: {words}"
     if kind == "info":
-        words = _COMPLETENESS[detail] if 0 <= detail < len(_COMPLETENESS) else "unknown"
+        words = _words(Completeness, detail)
         late = ", late" if value >= 1 else ""
         return f"{here} received information from {other}: {words}{late}"
     if kind == "deteriorate":
-        return f"Mental health worsened to {_state(detail)}"
+        return f"Mental health worsened to {_words(MentalHealth, detail)}"
     if kind == "improve":
-        return f"Mental health improved to {_state(detail)}"
+        return f"Mental health improved to {_words(MentalHealth, detail)}"
     if kind == "crisis":
         return f"Crisis while waiting at {here}"
     if kind == "identify":
@@ -94,12 +90,16 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
         return f"Review at {here}{late}"
     if kind == "status":
         status = LEGAL_STATUSES[detail] if 0 <= detail < len(LEGAL_STATUSES) else "unknown"
-        return f"Legal status: {_STATUS_WORDS.get(status, status)}"
+        return f"Legal status: {STATUS_WORDS.get(status, status)}"
     return f"{kind} at {here}"
 
 
-def _state(detail: int) -> str:
-    return _MENTAL_HEALTH[detail] if 0 <= detail < len(_MENTAL_HEALTH) else "unknown"
+def _words(codes: type[Completeness] | type[MentalHealth], detail: int) -> str:
+    """The words for code ``detail``, or "unknown" for a code the vocabulary lacks."""
+    try:
+        return codes(detail).word
+    except ValueError:
+        return "unknown"
 
 
 def chronology(book: CaseBook, child: int, until: float | None = None) -> list[dict[str, str]]:

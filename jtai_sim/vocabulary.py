@@ -1,0 +1,230 @@
+"""The vocabulary of the event log: what its codes mean, and the words for them.
+
+Every layer reads the log (the engine writes it; metrics, clocks, case books,
+findings, case lists and the facilitator's chronology read it), so the meaning
+of each code lives here once:
+
+* :class:`EventKind` – what a row records, and what its ``detail`` and ``value``
+  columns hold for that kind;
+* :class:`Completeness` – how the information on a hand-off arrived;
+* :class:`Origin` – where an arrival came from (the negative ``other`` codes);
+* :class:`ExitReason` – why a child left an agency (the ``value`` of an EXIT row);
+* :class:`MentalHealth` – the states a child's mental health moves between;
+* :data:`LEGAL_STATUSES` – the legal statuses, whose position is their code;
+* pathway modes and their arrows (:func:`pathway_name`), and the log kind each
+  mode writes;
+* the child register's columns (:data:`CHILD_COLUMNS`, :data:`CHILD_FLAGS`).
+
+Each enum carries a ``key`` (the lower-case spelling files use) and a ``word``
+(what a report or chronology says).
+
+>>> EventKind.EXIT.key, ExitReason.TAKEN_OFF.word
+('exit', 'taken off the waiting list unseen')
+>>> Completeness.LOST.word, MentalHealth.ILL.key
+('never arrived', 'ill')
+>>> pathway_name("school", "notify", "camhs_spa")
+'school ~> camhs_spa'
+>>> Origin.of_other(-3), Origin.of_other(5)
+(<Origin.RETURN: -3>, <Origin.REFERRAL: 0>)
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Literal, get_args
+
+
+class _Coded(enum.IntEnum):
+    """An integer code with the spelling files use (``key``) and report words."""
+
+    @property
+    def key(self) -> str:
+        """The code's name as files spell it (lower case)."""
+        return self.name.lower()
+
+    @property
+    def word(self) -> str:
+        """What a report says for the code."""
+        return _WORDS.get(type(self).__name__, {}).get(self.name, self.key.replace("_", " "))
+
+    @classmethod
+    def from_key(cls, key: str) -> _Coded:
+        """The member spelled ``key`` (as :attr:`key` gives it)."""
+        return cls[key.upper()]
+
+
+class EventKind(_Coded):
+    """What happened. ``detail`` and ``value`` are described per kind."""
+
+    #: child created (first came to notice); detail = demand stream index, value = age
+    CHILD = 0
+    #: referral received at ``agency`` from ``other`` (an agency code, or an
+    #: :class:`Origin` below zero); detail = 1 if urgent; value = 1 if a re-referral
+    ARRIVE = 1
+    #: joined the waiting list; detail = 1 if urgent; value = queue length ahead
+    WAIT = 2
+    #: service started; value = wait in days (clock)
+    START = 3
+    #: service ended; value = service length in days (clock)
+    END = 4
+    #: left the partnership from ``agency``; detail = 1 if supported at some point;
+    #: value = :class:`ExitReason` (no END row precedes a child taken off or merged)
+    EXIT = 5
+    #: hand-off sent from ``agency`` to ``other``; detail = :class:`Completeness`,
+    #: value = information delay in days
+    HANDOFF = 6
+    #: information received at ``agency`` from ``other``; detail = Completeness,
+    #: value = 1 if late. The engine never writes it (its hand-off rows say how the
+    #: information arrived); a partnership's own case list may.
+    INFO = 7
+    #: mental health worsened; detail = new :class:`MentalHealth` state
+    DETERIORATE = 8
+    #: crisis episode while waiting at ``agency``
+    CRISIS = 9
+    #: mental-health need recognised at ``agency``
+    IDENTIFY = 10
+    #: mental health improved after support; detail = new :class:`MentalHealth` state
+    IMPROVE = 11
+    #: plan review held at ``agency``; value = days late (0 if on time)
+    REVIEW = 12
+    #: legal status changed; detail = status code (position in :data:`LEGAL_STATUSES`)
+    STATUS = 13
+    #: notification (information only) sent from ``agency`` to ``other``;
+    #: detail = Completeness, value = delay
+    NOTIFY = 14
+    #: parallel referral: ``other`` takes the child on while ``agency`` keeps them;
+    #: detail = Completeness, value = delay
+    FORK = 15
+
+
+class Completeness(_Coded):
+    """How the information on a hand-off arrived (``detail`` of a hand-off row)."""
+
+    COMPLETE = 0
+    PARTIAL = 1
+    LOST = 2
+    NOT_RECORDED = 3
+
+
+class Origin(_Coded):
+    """Where an arrival came from: the ``other`` code of an ARRIVE row below zero.
+
+    A code of zero or more is the referring agency; :attr:`REFERRAL` stands for all
+    of those.
+    """
+
+    REFERRAL = 0
+    #: new demand: a child coming to notice
+    NEW = -1
+    #: a crisis episode of a child already known
+    CRISIS = -2
+    #: coming back after an earlier closure (a re-referral)
+    RETURN = -3
+    #: already on the agency's books when the run (or the records) began
+    INITIAL = -4
+
+    @classmethod
+    def of_other(cls, other: int) -> Origin:
+        """The origin of an arrival whose ``other`` column holds ``other``."""
+        return cls.REFERRAL if other >= 0 else cls(other)
+
+
+#: The categories of a case book's ``origin`` column, in code order ("" for rows that
+#: are not arrivals).
+ORIGIN_KEYS: tuple[str, ...] = (
+    "",
+    Origin.NEW.key,
+    Origin.CRISIS.key,
+    Origin.RETURN.key,
+    Origin.REFERRAL.key,
+    Origin.INITIAL.key,
+)
+
+
+class ExitReason(_Coded):
+    """Why a child left an agency (``value`` of an EXIT row)."""
+
+    #: the service (or the decision) ended and the child left the partnership
+    LEFT = 0
+    #: taken off the waiting list without being seen
+    TAKEN_OFF = 1
+    #: a second referral dropped because help began through another
+    MERGED = 2
+
+
+class MentalHealth(_Coded):
+    """A child's mental-health state (``detail`` of DETERIORATE and IMPROVE rows)."""
+
+    NONE = 0
+    EARLY_SIGNS = 1
+    ILL = 2
+
+
+LegalStatus = Literal["none", "early_help", "cin", "cp", "looked_after"]
+#: Legal statuses; a status's position here is its code in the log.
+LEGAL_STATUSES: tuple[str, ...] = get_args(LegalStatus)
+#: Code of each legal status.
+STATUS_CODE: dict[str, int] = {name: i for i, name in enumerate(LEGAL_STATUSES)}
+#: Statuses held in children's social care (child in need, protection, in care).
+SOCIAL_CARE_STATUSES: frozenset[str] = frozenset({"cin", "cp", "looked_after"})
+#: What a report says for each legal status.
+STATUS_WORDS: dict[str, str] = {
+    "none": "no legal status",
+    "early_help": "early help",
+    "cin": "child in need",
+    "cp": "child protection plan",
+    "looked_after": "looked after",
+}
+
+Mode = Literal["refer", "parallel", "notify"]
+#: The arrow of each pathway mode in a pathway's name.
+ARROW: dict[str, str] = {"refer": "->", "parallel": "=>", "notify": "~>"}
+#: The log kind a hand-off of each mode writes.
+KIND_OF_MODE: dict[str, EventKind] = {
+    "refer": EventKind.HANDOFF,
+    "parallel": EventKind.FORK,
+    "notify": EventKind.NOTIFY,
+}
+#: The pathway mode of each hand-off kind.
+MODE_OF_KIND: dict[int, str] = {int(k): m for m, k in KIND_OF_MODE.items()}
+
+
+def pathway_name(source: str, mode: str, to: str) -> str:
+    """A pathway's name: ``source -> to``, with the arrow of its mode."""
+    return f"{source} {ARROW[mode]} {to}"
+
+
+#: Yes/no columns of the child register.
+CHILD_FLAGS: tuple[str, ...] = (
+    "identified",
+    "at_risk",
+    "exploitation",
+    "missing",
+    "send",
+    "disability",
+    "deprived",
+    "female",
+)
+#: Columns of the child register (one tuple per child, in this order).
+CHILD_COLUMNS: tuple[str, ...] = (
+    "child",
+    "stream",
+    "arrived",
+    "age",
+    "mental_health",
+    *CHILD_FLAGS,
+    "ethnicity",
+)
+
+_WORDS: dict[str, dict[str, str]] = {
+    "Completeness": {"LOST": "never arrived"},
+    "ExitReason": {
+        "LEFT": "case closed",
+        "TAKEN_OFF": "taken off the waiting list unseen",
+        "MERGED": "closed: help had started through another referral",
+    },
+    "MentalHealth": {
+        "NONE": "no identified need",
+        "ILL": "mental ill health",
+    },
+}
