@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import partial
+from itertools import chain
 
 import numpy as np
 
@@ -92,15 +94,15 @@ def block_sampler(gen: np.random.Generator, dist: Distribution) -> Callable[[], 
 
 
 def _served(draw_block: Callable[[], np.ndarray]) -> Callable[[], float]:
-    """Serve single floats from blocks produced by ``draw_block``."""
-    buffer: list[float] = []
-    pop = buffer.pop
+    """Serve single floats from blocks produced by ``draw_block``.
 
-    def next_value() -> float:
-        if not buffer:
-            block = draw_block().tolist()
-            block.reverse()
-            buffer.extend(block)
-        return pop()
+    The next block is drawn when the last one runs out and a value is asked for, as
+    a chain of iterators does it in C: a draw costs one ``next`` call, no Python frame.
 
-    return next_value
+    >>> counter = iter(range(10))
+    >>> draw = _served(lambda: np.array([next(counter), next(counter)], dtype=float))
+    >>> [draw() for _ in range(3)]
+    [0.0, 1.0, 2.0]
+    """
+    blocks = iter(lambda: draw_block().tolist(), None)
+    return partial(next, chain.from_iterable(blocks))
