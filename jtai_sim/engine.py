@@ -39,6 +39,7 @@ from __future__ import annotations
 import gc
 import heapq
 import math
+from array import array
 from collections import deque
 from collections.abc import Callable
 from heapq import heappush
@@ -62,6 +63,9 @@ from jtai_sim.scenario import (
     Scenario,
 )
 from jtai_sim.vocabulary import (
+    CHILD_COLUMNS,
+    CHILD_FLAGS,
+    LEGAL_STATUSES,
     SOCIAL_CARE_STATUSES,
     STATUS_CODE,
     Completeness,
@@ -72,7 +76,24 @@ from jtai_sim.vocabulary import (
 
 BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
 _LOST = BIT["information_lost"]
+_PARTIAL = BIT["information_partial"]
 _URGENT = BIT["urgent_referral"]
+_AT_RISK = BIT["at_risk"]
+_MH_NEED = BIT["mental_health_need"]
+_MH_IDENTIFIED = BIT["mental_health_identified"]
+_MH_ILL = BIT["mental_ill_health"]
+_IN_CRISIS = BIT["in_crisis"]
+_RE_REFERRAL = BIT["re_referral"]
+_STATUS_BITS = {
+    status: (
+        BIT["known_to_social_care"]
+        | BIT[{"cin": "child_in_need", "cp": "child_protection"}.get(status, status)]
+        if status in SOCIAL_CARE_STATUSES
+        else 0
+    )
+    for status in LEGAL_STATUSES
+}
+Callbacks = tuple[Callable[[Any], None], ...]
 
 NOT_RECORDED = int(Completeness.NOT_RECORDED)
 CHILD, HANDOFF, FORK, NOTIFY = (
@@ -102,44 +123,60 @@ class _Call:
 
     ``Environment.step`` only reads ``callbacks`` and ``_ok`` of what it pops, so
     the engine schedules these instead of full :class:`simpy.events.Event` objects.
+    ``callbacks`` is a tuple the engine builds once per kind of timer and shares.
     """
 
-    __slots__ = ("_ok", "_value", "callbacks")
+    __slots__ = ("_value", "callbacks")
+    _ok = True
 
-    def __init__(self, callback: Callable[[Any], None], payload: object) -> None:
-        self.callbacks: list[Callable[[Any], None]] | None = [callback]
-        self._ok = True
+    def __init__(self, callbacks: Callbacks, payload: object) -> None:
+        self.callbacks: Callbacks | None = callbacks
         self._value = payload
 
 
 class Child:
-    """One child known to the partnership."""
+    """One child known to the partnership.
+
+    The conditions that never change after a child comes to notice are kept as
+    bits (``fixed``); the ones that do (mental health, whether the need is
+    identified, legal status) as attributes.
+    """
 
     __slots__ = (
         "age",
-        "at_risk",
-        "deprived",
-        "disability",
-        "exploitation",
+        "fixed",
         "id",
         "identified",
         "lists",
         "mh",
-        "missing",
         "open",
-        "send",
         "status",
         "status_owner",
         "supported",
     )
 
-    def __init__(self, child_id: int, age: int) -> None:
+    def __init__(self, child_id: int, profile: tuple[Any, ...]) -> None:
+        age, mh, identified, at_risk, exploitation, missing, send, disability, deprived = profile[
+            :9
+        ]
         self.id = child_id
         self.age = age
-        self.mh = 0
-        self.identified = False
-        self.at_risk = self.exploitation = self.missing = False
-        self.send = self.disability = self.deprived = False
+        self.mh = mh
+        self.identified = identified
+        fixed = 0
+        if at_risk:
+            fixed |= _AT_RISK
+        if exploitation:
+            fixed |= BIT["exploitation"]
+        if missing:
+            fixed |= BIT["missing"]
+        if send:
+            fixed |= BIT["send"]
+        if disability:
+            fixed |= BIT["disability"]
+        if deprived:
+            fixed |= BIT["deprived"]
+        self.fixed = fixed
         self.status = "none"
         self.status_owner: Journey | None = None
         self.open = 0
@@ -148,32 +185,13 @@ class Child:
 
     def mask(self) -> int:
         """The child's conditions as a bit mask (see ``BIT``)."""
-        m = 0
-        if self.at_risk:
-            m |= BIT["at_risk"]
-        if self.exploitation:
-            m |= BIT["exploitation"]
-        if self.missing:
-            m |= BIT["missing"]
-        if self.mh >= 1:
-            m |= BIT["mental_health_need"]
+        m = self.fixed | _STATUS_BITS[self.status]
+        if self.mh:
+            m |= _MH_NEED
             if self.identified:
-                m |= BIT["mental_health_identified"]
-        if self.mh >= 2:
-            m |= BIT["mental_ill_health"]
-        if self.status in SOCIAL_CARE_STATUSES:
-            m |= BIT["known_to_social_care"]
-            m |= BIT[
-                {"cin": "child_in_need", "cp": "child_protection", "looked_after": "looked_after"}[
-                    self.status
-                ]
-            ]
-        if self.send:
-            m |= BIT["send"]
-        if self.disability:
-            m |= BIT["disability"]
-        if self.deprived:
-            m |= BIT["deprived"]
+                m |= _MH_IDENTIFIED
+            if self.mh >= 2:
+                m |= _MH_ILL
         return m
 
 
@@ -196,9 +214,9 @@ class Journey:
         """Child conditions plus those of this journey."""
         m = self.child.mask() | self.info
         if self.crisis:
-            m |= BIT["in_crisis"]
+            m |= _IN_CRISIS
         if self.rereferral:
-            m |= BIT["re_referral"]
+            m |= _RE_REFERRAL
         return m
 
 
@@ -325,6 +343,12 @@ class Desk:
 class Engine:
     """One replication of a scenario: build with a seed, then :meth:`run`."""
 
+    #: the log's tuple rows are packed once a day has left this many
+    FLUSH_ROWS = 4096
+    BUCKET_DAYS = 1.0
+    #: the day buckets are swept of dead timers no more often than every this many new ones
+    SWEEP_MIN = 4096
+
     def __init__(
         self,
         scenario: Scenario,
@@ -347,9 +371,20 @@ class Engine:
             terms=scenario.calendar.terms,
         )
         self.env = simpy.Environment()
+        # SimPy's queue holds the timers due before ``_near`` (the end of the current
+        # day); later ones wait in day buckets and join it a day at a time, so the heap
+        # stays small however long the timers. Timers due at or after the end of the
+        # run are never kept: they could not fire.
+        self._horizon = scenario.duration_days
+        self._near = self.BUCKET_DAYS
+        buckets = int(self._horizon / self.BUCKET_DAYS) + 1
+        self._far: list[list[Any]] = [[] for _ in range(buckets)]
+        self._far_while: list[list[Any]] = [[] for _ in range(buckets)]
+        self._while_added = 0
+        self._while_kept = self.SWEEP_MIN
         self.log = EventLog(scenario.agency_ids, enabled=log_events)
         self._log = self.log.append
-        self.children: list[tuple[Any, ...]] = []
+        self.children = ChildRegister()
         self.children_created = 0
         self._seq = 0
         self.index = {key: i for i, key in enumerate(scenario.agency_ids)}
@@ -363,6 +398,16 @@ class Engine:
                 getattr(desk, pathway.mode).append(route)
         for desk in self.desks:
             desk.compile_routes()
+        # the callbacks of each kind of timer, built once (see _Call)
+        self._on_begin = (self._begin,)
+        self._on_review_due = (self._review_due,)
+        self._on_finish = (self._finish,)
+        self._on_deliver = (self._deliver,)
+        self._on_return = (self._return,)
+        self._on_taken_off = (self._taken_off,)
+        self._on_deteriorate = (self._deteriorate,)
+        self._on_crisis = (self._crisis,)
+        self._on_review_held = (self._review_held,)
         mh = scenario.mental_health
         self.deteriorate_rate = mh.deterioration_per_year_waiting / DAYS_PER_YEAR
         self.crisis_rate = mh.crisis_per_year_waiting / DAYS_PER_YEAR
@@ -373,10 +418,59 @@ class Engine:
         )
 
     # -- scheduling ------------------------------------------------------------
-    def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
-        """Call ``callback`` with an event carrying ``payload`` after ``delay`` days."""
+    def _at(self, delay: float, callbacks: Callbacks, payload: object) -> None:
+        """Call ``callbacks`` with an event carrying ``payload`` after ``delay`` days."""
         env: Any = self.env
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Call(callback, payload)))
+        when = env._now + delay
+        if when < self._near:
+            heappush(env._queue, (when, NORMAL, next(env._eid), _Call(callbacks, payload)))
+        elif when < self._horizon:
+            self._far[int(when / self.BUCKET_DAYS)].append(
+                (when, NORMAL, next(env._eid), _Call(callbacks, payload))
+            )
+
+    def _at_while(self, delay: float, callbacks: Callbacks, payload: tuple[Any, ...]) -> None:
+        """:meth:`_at` for a timer that matters only while ``payload[0].token`` is still
+        ``payload[2]`` (tokens never come back, so once changed the timer is dead)."""
+        env: Any = self.env
+        when = env._now + delay
+        if when < self._near:
+            heappush(env._queue, (when, NORMAL, next(env._eid), _Call(callbacks, payload)))
+        elif when < self._horizon:
+            entry = (when, NORMAL, next(env._eid), _Call(callbacks, payload))
+            self._far_while[int(when / self.BUCKET_DAYS)].append(entry)
+            self._while_added += 1
+
+    def _advance(self) -> None:
+        """Move the next day's timers onto SimPy's queue, leaving out the dead ones."""
+        if self._while_added > self._while_kept:
+            self._sweep()
+        day = int(self._near / self.BUCKET_DAYS)
+        self._near = (day + 1) * self.BUCKET_DAYS
+        queue = self.env._queue
+        entries, self._far[day] = self._far[day], []
+        for entry in entries:
+            heappush(queue, entry)
+        entries, self._far_while[day] = self._far_while[day], []
+        for entry in entries:
+            payload = entry[3]._value
+            if payload[0].token == payload[2]:
+                heappush(queue, entry)
+
+    def _sweep(self) -> None:
+        """Drop the dead timers from the day buckets, and the children only they kept.
+
+        Run whenever as many timers have been added as were kept the last time, so its
+        cost stays in proportion to the timers scheduled.
+        """
+        kept = 0
+        for day in range(int(self._near / self.BUCKET_DAYS), len(self._far_while)):
+            bucket = self._far_while[day]
+            if bucket:
+                bucket[:] = [e for e in bucket if e[3]._value[0].token == e[3]._value[2]]
+                kept += len(bucket)
+        self._while_kept = max(kept, self.SWEEP_MIN)
+        self._while_added = 0
 
     def run(self, progress: Callable[[float], None] | None = None, step_days: float = 7.0) -> None:
         """Simulate from day 0 to the scenario's ``duration_days``.
@@ -402,17 +496,25 @@ class Engine:
         horizon = self.scenario.duration_days
         env = self.env
         queue: list[Any] = env._queue
+        pending = self.log.rows
         pop = heapq.heappop
         t = 0.0
         while t < horizon:
             t = min(t + step_days, horizon)
             # Environment.run(until=t) without its per-event step() call: events at
             # exactly t wait for the next slice, as they do behind SimPy's urgent stop
-            while queue and queue[0][0] < t:
-                env._now, _, _, event = pop(queue)
-                callbacks, event.callbacks = event.callbacks, None
-                for callback in callbacks:
-                    callback(event)
+            while True:
+                bound = t if t < self._near else self._near
+                while queue and queue[0][0] < bound:
+                    env._now, _, _, event = pop(queue)
+                    callbacks, event.callbacks = event.callbacks, None
+                    for callback in callbacks:
+                        callback(event)
+                if self._near >= t:
+                    break
+                self._advance()
+                if len(pending) >= self.FLUSH_ROWS:
+                    self.log.flush()  # pack while the rows are still in the processor's cache
             env._now = t
             self.log.flush()
             if progress is not None:
@@ -423,7 +525,7 @@ class Engine:
         (each with a uniform fraction of a fresh service time left), then the list."""
         profiles = ChildProfiles(self.streams.generator("backlog", desk.key), backlog.profile)
         left = self.streams.uniform("backlog", desk.key, "remaining")
-        stream = f"backlog:{desk.key}"
+        source = self.children.source(f"backlog:{desk.key}", profiles)
         in_service = backlog.in_service
         if in_service is None:
             in_service = desk.servers or 0
@@ -431,18 +533,17 @@ class Engine:
             in_service = min(in_service, desk.servers)
         for i in range(in_service + backlog.waiting):
             row = profiles.next()
-            child = self.new_child(row[0], -1)
-            child.mh, child.identified, child.at_risk, child.exploitation = row[1:5]
-            child.missing, child.send, child.disability, child.deprived = row[5:9]
-            self.children.append((child.id, stream, 0.0, *row))
+            child = self.new_child(row, -1)
+            self.children.add(child.id, source, 0.0)
             journey = Journey(child, desk.index)
             self.arrive(journey, desk, FROM_BACKLOG, part_done=left() if i < in_service else None)
 
     # -- children ----------------------------------------------------------------
-    def new_child(self, age: int, stream: int) -> Child:
+    def new_child(self, profile: tuple[Any, ...], stream: int) -> Child:
+        """A child who has just come to notice, with ``profile`` from :class:`ChildProfiles`."""
         self.children_created += 1
-        child = Child(self.children_created, age)
-        self._log((self.env._now, child.id, -1, CHILD, -1, stream, float(age)))
+        child = Child(self.children_created, profile)
+        self._log((self.env._now, child.id, -1, CHILD, -1, stream, float(child.age)))
         return child
 
     # -- the life of a journey at a desk ----------------------------------------
@@ -492,8 +593,8 @@ class Engine:
         if desk.watch:
             self._watch(journey, desk)
         if desk.renege_rate > 0:
-            self._at(
-                desk.hazard() / desk.renege_rate, self._taken_off, (journey, desk, journey.token)
+            self._at_while(
+                desk.hazard() / desk.renege_rate, self._on_taken_off, (journey, desk, journey.token)
             )
 
     def start(self, journey: Journey, desk: Desk, remaining: float | None = None) -> None:
@@ -512,7 +613,7 @@ class Engine:
             begin = cal.from_working(w)
             finish = cal.from_working(w + length)
             if begin > now:
-                self._at(begin - now, self._begin, (journey, desk, finish))
+                self._at(begin - now, self._on_begin, (journey, desk, finish))
                 return
         else:
             finish = now + length
@@ -535,8 +636,10 @@ class Engine:
         if desk.on_start:
             self._side_routes(journey, desk, desk.on_start)
         if desk.reviews is not None:
-            self._at(desk.reviews.first_after_days, self._review_due, (journey, desk, token, 0))
-        self._at(finish - begin, self._finish, (journey, desk, begin))
+            self._at_while(
+                desk.reviews.first_after_days, self._on_review_due, (journey, desk, token, 0)
+            )
+        self._at(finish - begin, self._on_finish, (journey, desk, begin))
 
     def _finish(self, event: Any) -> None:
         journey, desk, begin = event._value
@@ -634,7 +737,7 @@ class Engine:
         target = self.desks[route.to]
         if route.delay is not None:
             child.open += 1  # in transit
-            self._at(route.delay(), self._deliver, (journey, target, desk.index))
+            self._at(route.delay(), self._on_deliver, (journey, target, desk.index))
         else:
             self.arrive(journey, target, desk.index)
 
@@ -666,13 +769,13 @@ class Engine:
         if child.open == 0 and not child.supported:
             rr = self.scenario.mental_health.re_referral
             p = rr.probability[child.mh]
-            if child.at_risk:
+            if child.fixed & _AT_RISK:
                 p = max(p, rr.at_risk_probability)
             if p > 0 and desk.outcome_u() < p:
                 back = Journey(child, journey.origin)
                 back.rereferral = True
                 child.open += 1  # away, but coming back
-                self._at(desk.return_delay() * rr.mean_delay_days, self._return, back)
+                self._at(desk.return_delay() * rr.mean_delay_days, self._on_return, back)
 
     def _return(self, event: Any) -> None:
         journey: Journey = event._value
@@ -692,16 +795,24 @@ class Engine:
         desk.waiting -= 1
         child = journey.child
         child.open -= 1
-        if child.lists is not None:
-            waiting = child.lists.get(desk.index, [])
-            if journey in waiting:
+        lists = child.lists
+        if lists is not None:
+            waiting = lists.get(desk.index)
+            if waiting is not None and journey in waiting:
                 waiting.remove(journey)
+                if not waiting:  # an empty entry and none behave the same: free it
+                    del lists[desk.index]
+                    if not lists:
+                        child.lists = None
         self.leave(journey, desk, taken_off=reason)
 
     def _merge_waiting(self, journey: Journey, desk: Desk) -> None:
         """Help starting through one referral ends the child's other waits on this list."""
-        assert journey.child.lists is not None
-        waiting = journey.child.lists.pop(desk.index)
+        child = journey.child
+        assert child.lists is not None
+        waiting = child.lists.pop(desk.index)
+        if not child.lists:
+            child.lists = None
         for other in waiting:
             if other is not journey and other.token > 0:
                 self._off_list(other, desk, MERGED)
@@ -711,11 +822,13 @@ class Engine:
         child = journey.child
         token = journey.token
         if self.deteriorate_rate > 0 and child.mh < 2:
-            self._at(
-                desk.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token)
+            self._at_while(
+                desk.hazard() / self.deteriorate_rate, self._on_deteriorate, (journey, desk, token)
             )
         if self.crisis_rate > 0 and child.mh >= 2 and self.crisis_desk is not None:
-            self._at(desk.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
+            self._at_while(
+                desk.hazard() / self.crisis_rate, self._on_crisis, (journey, desk, token)
+            )
 
     def _deteriorate(self, event: Any) -> None:
         journey, desk, token = event._value
@@ -727,11 +840,13 @@ class Engine:
             (self.env._now, child.id, desk.index, int(EventKind.DETERIORATE), -1, child.mh, 0.0)
         )
         if child.mh < 2:
-            self._at(
-                desk.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token)
+            self._at_while(
+                desk.hazard() / self.deteriorate_rate, self._on_deteriorate, (journey, desk, token)
             )
         elif self.crisis_rate > 0 and self.crisis_desk is not None:
-            self._at(desk.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
+            self._at_while(
+                desk.hazard() / self.crisis_rate, self._on_crisis, (journey, desk, token)
+            )
 
     def _crisis(self, event: Any) -> None:
         journey, desk, token = event._value
@@ -742,7 +857,7 @@ class Engine:
         episode = Journey(child, journey.origin)
         episode.crisis = True
         self.arrive(episode, self.desks[self.crisis_desk], FROM_CRISIS)
-        self._at(desk.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
+        self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, (journey, desk, token))
 
     # -- reviews ----------------------------------------------------------------------
     def _review_due(self, event: Any) -> None:
@@ -753,12 +868,12 @@ class Engine:
         late = 0.0
         if desk.review_u() >= reviews.on_time_probability:
             late = desk.review_late() * reviews.late_mean_days
-        self._at(late, self._review_held, (journey, desk, token, late))
+        self._at_while(late, self._on_review_held, (journey, desk, token, late))
         count = event._value[3] + 1
         gap = reviews.then_every_days
         if count == 1 and reviews.second_after_days is not None:
             gap = reviews.second_after_days
-        self._at(gap, self._review_due, (journey, desk, token, count))
+        self._at_while(gap, self._on_review_due, (journey, desk, token, count))
 
     def _review_held(self, event: Any) -> None:
         journey, desk, token, late = event._value
@@ -781,12 +896,14 @@ class DemandStream:
         self.gap = engine.streams.exponential("arrivals", key)
         self.thin = engine.streams.uniform("arrivals", key, "thinning")
         self.profiles = ChildProfiles(engine.streams.generator("children", key), demand.profile)
+        self.source = engine.children.source(key, self.profiles)
         self.modulated = (
             demand.seasonality != "none"
             or demand.weekend_factor != 1.0
             or demand.trend_per_year != 0.0
         )
         self.peak = self._peak() if self.modulated else 1.0
+        self._on_arrival = (self._arrival,)
 
     def factor(self, t: float) -> float:
         """Rate multiplier at clock time ``t`` (season, weekend, trend)."""
@@ -816,7 +933,7 @@ class DemandStream:
             self._schedule()
 
     def _schedule(self) -> None:
-        self.engine._at(self.gap() / (self.rate * self.peak), self._arrival, None)
+        self.engine._at(self.gap() / (self.rate * self.peak), self._on_arrival, None)
 
     def _arrival(self, _: Any) -> None:
         if self.modulated and self.thin() * self.peak >= self.factor(self.engine.env.now):
@@ -825,24 +942,19 @@ class DemandStream:
         self._schedule()
         engine = self.engine
         row = self.profiles.next()
-        age, mh, identified, at_risk, exploitation, missing, send, disability, deprived = row[:9]
-        child = engine.new_child(age, self.index)
-        child.mh = mh
-        child.identified = identified
-        child.at_risk = at_risk
-        child.exploitation = exploitation
-        child.missing = missing
-        child.send = send
-        child.disability = disability
-        child.deprived = deprived
-        engine.children.append((child.id, self.key, engine.env.now, *row))
+        child = engine.new_child(row, self.index)
+        engine.children.add(child.id, self.source, engine.env._now)
         journey = Journey(child, self.desk.index)
         journey.crisis = self.demand.crisis
         engine.arrive(journey, self.desk, FROM_DEMAND)
 
 
 class ChildProfiles:
-    """Who the next child of a demand stream is, drawn a block of children at a time."""
+    """Who the next child of a demand stream is, drawn a block of children at a time.
+
+    Every block drawn is also kept in compact form (13 bytes a child, see
+    :meth:`drawn`), which is where :class:`ChildRegister` finds who each child is.
+    """
 
     BLOCK = 1024
 
@@ -851,13 +963,21 @@ class ChildProfiles:
         self.profile = profile
         self.groups = list(self.profile.ethnicity)
         self.buffer: list[tuple[Any, ...]] = []
+        self.blocks: list[np.ndarray] = []
 
     def next(self) -> tuple[Any, ...]:
-        """The next child's attributes, in ``vocabulary.CHILD_COLUMNS`` order from ``age``."""
+        """The next child's attributes the engine uses, in ``vocabulary.CHILD_COLUMNS``
+        order from ``age`` to ``deprived``."""
         if not self.buffer:
             self.buffer = self._block()
             self.buffer.reverse()
         return self.buffer.pop()
+
+    def drawn(self, count: int) -> np.ndarray:
+        """The first ``count`` profiles handed out, as records of ``PROFILE_ROW``."""
+        if not self.blocks:
+            return np.zeros(0, dtype=PROFILE_ROW)[:count]
+        return np.concatenate(self.blocks)[:count]
 
     def _block(self) -> list[tuple[Any, ...]]:
         p = self.profile
@@ -869,9 +989,7 @@ class ChildProfiles:
         mh = np.searchsorted(np.cumsum(p.mental_health)[:-1], u[1], side="right")
         identified = (mh > 0) & (u[2] < p.mental_health_identified)
         shares = np.cumsum(list(p.ethnicity.values()))
-        group = np.asarray(self.groups, dtype=object)[
-            np.minimum(np.searchsorted(shares, u[11], side="right"), len(shares) - 1)
-        ]
+        group = np.minimum(np.searchsorted(shares, u[11], side="right"), len(shares) - 1)
         columns = [
             age,
             mh,
@@ -882,7 +1000,83 @@ class ChildProfiles:
             u[6] < p.send,
             u[7] < p.disability,
             u[8] < p.deprived,
-            u[9] < p.female,
-            group,
         ]
+        block = np.empty(n, dtype=PROFILE_ROW)
+        for name, column in zip(_PROFILE_FIELDS, [*columns, u[9] < p.female, group], strict=True):
+            block[name] = column
+        self.blocks.append(block)
         return list(zip(*(c.tolist() for c in columns), strict=True))
+
+
+_PROFILE_FIELDS = ("age", "mental_health", *CHILD_FLAGS, "ethnicity")
+#: A child's profile as the register keeps it (``ethnicity`` is the group's position).
+PROFILE_ROW = np.dtype(
+    [
+        (name, {"age": "i2", "mental_health": "i1", "ethnicity": "i2"}.get(name, "?"))
+        for name in _PROFILE_FIELDS
+    ]
+)
+
+
+class ChildRegister:
+    """Who the children are: one row per child (``vocabulary.CHILD_COLUMNS``), in columns.
+
+    A child costs 14 bytes here (id, source, the day they came to notice) and the
+    13 of their profile in the blocks of the :class:`ChildProfiles` they came from;
+    a tuple a child cost about 230.
+
+    >>> from jtai_sim.scenario import ChildProfile
+    >>> register = ChildRegister()
+    >>> profiles = ChildProfiles(np.random.default_rng(1), ChildProfile())
+    >>> code = register.source("d", profiles)
+    >>> for child in (1, 2):
+    ...     _ = profiles.next()
+    ...     register.add(child, code, 0.5 * child)
+    >>> len(register), register.columns()["arrived"].tolist()
+    (2, [0.5, 1.0])
+    """
+
+    def __init__(self) -> None:
+        self.ids = array("i")
+        self.sources = array("h")
+        self.arrived = array("d")
+        self._streams: list[str] = []
+        self._profiles: list[ChildProfiles] = []
+
+    def source(self, stream: str, profiles: ChildProfiles) -> int:
+        """Register where children come from (a demand stream, a backlog); returns its code."""
+        self._streams.append(stream)
+        self._profiles.append(profiles)
+        return len(self._streams) - 1
+
+    def add(self, child: int, source: int, arrived: float) -> None:
+        """The next child of ``source``: their profile is that source's next one."""
+        self.ids.append(child)
+        self.sources.append(source)
+        self.arrived.append(arrived)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The register as columns, in ``vocabulary.CHILD_COLUMNS`` order."""
+        source = np.array(self.sources, dtype=np.int16)
+        profile = np.zeros(len(source), dtype=PROFILE_ROW)
+        ethnicity = np.empty(len(source), dtype=object)
+        for code, profiles in enumerate(self._profiles):
+            mine = source == code
+            drawn = profiles.drawn(int(mine.sum()))
+            profile[mine] = drawn
+            ethnicity[mine] = np.asarray(profiles.groups, dtype=object)[drawn["ethnicity"]]
+        columns: dict[str, np.ndarray] = {
+            "child": np.array(self.ids, dtype=np.int64),
+            "stream": np.asarray(self._streams, dtype=object)[source],
+            "arrived": np.array(self.arrived, dtype=np.float64),
+            "age": profile["age"].astype(np.int64),
+            "mental_health": profile["mental_health"].astype(np.int64),
+        }
+        for flag in CHILD_FLAGS:
+            columns[flag] = profile[flag]
+        columns["ethnicity"] = ethnicity
+        assert tuple(columns) == CHILD_COLUMNS
+        return columns

@@ -24,7 +24,7 @@ import pandas as pd
 
 from jtai_sim import metrics as _metrics
 from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.engine import Engine
+from jtai_sim.engine import ChildRegister, Engine
 from jtai_sim.errors import ScenarioError
 from jtai_sim.eventlog import EventLog
 from jtai_sim.partnership import Partnership
@@ -63,7 +63,7 @@ class Run:
         seed: int,
         replication: int,
         log: EventLog,
-        children: list[tuple[Any, ...]],
+        children: ChildRegister,
         calendar: WorkingCalendar,
         timings: dict[str, float],
     ) -> None:
@@ -105,7 +105,7 @@ class Run:
     @cached_property
     def children(self) -> pd.DataFrame:
         """One row per child: who they are when they first came to notice."""
-        frame = pd.DataFrame(self._children, columns=list(CHILD_COLUMNS))
+        frame = pd.DataFrame(self._children.columns(), columns=list(CHILD_COLUMNS))
         frame["stream"] = frame["stream"].astype("category")
         for col in CHILD_FLAGS:
             frame[col] = frame[col].astype(bool)
