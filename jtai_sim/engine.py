@@ -42,7 +42,9 @@ import math
 from array import array
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from heapq import heappush
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -102,6 +104,15 @@ CHILD, HANDOFF, FORK, NOTIFY = (
     int(EventKind.FORK),
     int(EventKind.NOTIFY),
 )
+STATUS, IDENTIFY, IMPROVE, DETERIORATE, CRISIS, REVIEW = (
+    int(EventKind.STATUS),
+    int(EventKind.IDENTIFY),
+    int(EventKind.IMPROVE),
+    int(EventKind.DETERIORATE),
+    int(EventKind.CRISIS),
+    int(EventKind.REVIEW),
+)
+_FLOAT = (0.0, 1.0)  # float(flag), by indexing
 ARRIVE, WAIT, START, END, EXIT = (
     int(EventKind.ARRIVE),
     int(EventKind.WAIT),
@@ -155,28 +166,9 @@ class Child:
         "supported",
     )
 
-    def __init__(self, child_id: int, profile: tuple[Any, ...]) -> None:
-        age, mh, identified, at_risk, exploitation, missing, send, disability, deprived = profile[
-            :9
-        ]
+    def __init__(self, child_id: int, profile: tuple[int, int, bool, int]) -> None:
         self.id = child_id
-        self.age = age
-        self.mh = mh
-        self.identified = identified
-        fixed = 0
-        if at_risk:
-            fixed |= _AT_RISK
-        if exploitation:
-            fixed |= BIT["exploitation"]
-        if missing:
-            fixed |= BIT["missing"]
-        if send:
-            fixed |= BIT["send"]
-        if disability:
-            fixed |= BIT["disability"]
-        if deprived:
-            fixed |= BIT["deprived"]
-        self.fixed = fixed
+        self.age, self.mh, self.identified, self.fixed = profile
         self.status = "none"
         self.status_owner: Journey | None = None
         self.open = 0
@@ -206,7 +198,7 @@ class Journey:
         self.info = 0  # journey-level condition bits from the last hand-off
         self.crisis = False
         self.rereferral = False
-        self.urgent = False
+        self.urgent = 0  # 1 if urgent at the desk it is at
         self.arrived = 0.0
         self.token = 0  # non-zero while waiting or in service; changes at each step
 
@@ -307,9 +299,11 @@ class Desk:
         self.parallel: list[_Route] = []
         self.notify: list[_Route] = []
         self.on_start: list[_Route] = []  # parallel referrals and notifications made at start
-        self.cumulative: list[float] = []  # fast path: unconditional referral chances
+        self.cumulative: list[tuple[float, _Route]] = []  # unconditional referrals' chances
+        self.side: list[_Route] = []  # notifications, then parallel referrals, at the end
         self.conditional = False
         self.needs_mask = self.priority
+        self.legal_status = spec.legal_status
 
     def compile_routes(self) -> None:
         self.conditional = any(r.conditional for r in self.refer)
@@ -322,7 +316,8 @@ class Desk:
         self.cumulative = []
         for route in self.refer:
             total += route.p
-            self.cumulative.append(total)
+            self.cumulative.append((total, route))
+        self.side = self.notify + self.parallel
 
     def next_waiting(self) -> Journey | None:
         """Take the next child off the list (skipping children already taken off)."""
@@ -409,6 +404,8 @@ class Engine:
         self._on_crisis = (self._crisis,)
         self._on_review_held = (self._review_held,)
         mh = scenario.mental_health
+        self._re_referral = mh.re_referral
+        self._comes_back = any(mh.re_referral.probability) or mh.re_referral.at_risk_probability > 0
         self.deteriorate_rate = mh.deterioration_per_year_waiting / DAYS_PER_YEAR
         self.crisis_rate = mh.crisis_per_year_waiting / DAYS_PER_YEAR
         self.crisis_desk = self.index[mh.crisis_agency] if mh.crisis_agency else None
@@ -532,18 +529,19 @@ class Engine:
         if desk.servers is not None:
             in_service = min(in_service, desk.servers)
         for i in range(in_service + backlog.waiting):
-            row = profiles.next()
-            child = self.new_child(row, -1)
-            self.children.add(child.id, source, 0.0)
+            child = self.new_child(profiles.next(), -1, source)
             journey = Journey(child, desk.index)
             self.arrive(journey, desk, FROM_BACKLOG, part_done=left() if i < in_service else None)
 
     # -- children ----------------------------------------------------------------
-    def new_child(self, profile: tuple[Any, ...], stream: int) -> Child:
-        """A child who has just come to notice, with ``profile`` from :class:`ChildProfiles`."""
+    def new_child(self, profile: tuple[int, int, bool, int], stream: int, source: int) -> Child:
+        """A child who has just come to notice, with ``profile`` from :class:`ChildProfiles`
+        (``stream`` is logged, ``source`` is the register's)."""
         self.children_created += 1
         child = Child(self.children_created, profile)
-        self._log((self.env._now, child.id, -1, CHILD, -1, stream, float(child.age)))
+        now = self.env._now
+        self._log((now, child.id, -1, CHILD, -1, stream, float(child.age)))
+        self.children.add(child.id, source, now)
         return child
 
     # -- the life of a journey at a desk ----------------------------------------
@@ -554,33 +552,22 @@ class Engine:
         child = journey.child
         child.open += 1
         journey.arrived = now
-        self._seq += 1
-        journey.token = self._seq
-        spec = desk.spec
-        urgent = 0
-        if desk.priority and journey.mask() & desk.urgent_mask:
-            urgent = 1
-        journey.urgent = bool(urgent)
-        self._log((now, child.id, desk.index, ARRIVE, source, urgent, float(journey.rereferral)))
-        if spec.legal_status is not None and child.status != spec.legal_status:
-            child.status = spec.legal_status
+        urgent = 1 if desk.priority and journey.mask() & desk.urgent_mask else 0
+        journey.urgent = urgent
+        log = self._log
+        log((now, child.id, desk.index, ARRIVE, source, urgent, _FLOAT[journey.rereferral]))
+        status = desk.legal_status
+        if status is not None and child.status != status:
+            child.status = status
             child.status_owner = journey
-            self._log(
-                (
-                    now,
-                    child.id,
-                    desk.index,
-                    int(EventKind.STATUS),
-                    -1,
-                    STATUS_CODE[spec.legal_status],
-                    0.0,
-                )
-            )
+            log((now, child.id, desk.index, STATUS, -1, STATUS_CODE[status], 0.0))
         servers = desk.servers
         if servers is None or desk.busy < servers:
             self.start(journey, desk, part_done)
             return
-        self._log((now, child.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
+        self._seq += 1
+        journey.token = self._seq
+        log((now, child.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
         desk.waiting += 1
         if self.journeys_overlap:
             if child.lists is None:
@@ -628,9 +615,7 @@ class Engine:
         if child.lists is not None and desk.index in child.lists:
             self._merge_waiting(journey, desk)
         token = journey.token
-        self._log(
-            (begin, child.id, desk.index, START, -1, int(journey.urgent), begin - journey.arrived)
-        )
+        self._log((begin, child.id, desk.index, START, -1, journey.urgent, begin - journey.arrived))
         if desk.support:
             child.supported = True
         if desk.on_start:
@@ -648,7 +633,14 @@ class Engine:
         self._log((now, child.id, desk.index, END, -1, 0, now - begin))
         desk.busy -= 1
         if desk.waiting:
-            waiting = desk.next_waiting()
+            if desk.priority:
+                waiting = desk.next_waiting()
+            else:  # Desk.next_waiting inlined: someone is waiting, so the list holds them
+                fifo = desk.fifo
+                waiting = fifo.popleft()
+                while waiting.token <= 0:  # taken off the list already
+                    waiting = fifo.popleft()
+                desk.waiting -= 1
             if waiting is not None:
                 self.start(waiting, desk)
         if (
@@ -658,10 +650,10 @@ class Engine:
             and desk.outcome_u() < desk.identifies
         ):
             child.identified = True
-            self._log((now, child.id, desk.index, int(EventKind.IDENTIFY), -1, child.mh, 0.0))
+            self._log((now, child.id, desk.index, IDENTIFY, -1, child.mh, 0.0))
         if desk.improves and child.mh and desk.outcome_u() < desk.improves:
             child.mh -= 1
-            self._log((now, child.id, desk.index, int(EventKind.IMPROVE), -1, child.mh, 0.0))
+            self._log((now, child.id, desk.index, IMPROVE, -1, child.mh, 0.0))
         child.open -= 1
         journey.token = 0
         self.route(journey, desk)
@@ -681,22 +673,23 @@ class Engine:
                     self._send(fork, desk, route, FORK)
 
     def route(self, journey: Journey, desk: Desk) -> None:
-        child = journey.child
-        mask = journey.mask() if desk.needs_mask else 0
-        if desk.notify or desk.parallel:
-            self._side_routes(journey, desk, desk.notify + desk.parallel)
+        # the referral is chosen on the conditions as they were before any notification
+        mask = journey.mask() if desk.conditional else 0
+        if desk.side:
+            self._side_routes(journey, desk, desk.side)
         u = desk.route_u()
         chosen: _Route | None = None
         if desk.conditional:
+            age = journey.child.age
             total = 0.0
             for route in desk.refer:
-                if route.applies(mask, child.age):
+                if route.applies(mask, age):
                     total += route.p
                     if u < total:
                         chosen = route
                         break
         else:
-            for route, cum in zip(desk.refer, desk.cumulative, strict=True):
+            for cum, route in desk.cumulative:
                 if u < cum:
                     chosen = route
                     break
@@ -749,9 +742,7 @@ class Engine:
         if route.u() < p:
             child = journey.child
             child.identified = True
-            self._log(
-                (self.env._now, child.id, route.to, int(EventKind.IDENTIFY), -1, child.mh, 0.0)
-            )
+            self._log((self.env._now, child.id, route.to, IDENTIFY, -1, child.mh, 0.0))
 
     def _deliver(self, event: Any) -> None:
         journey, target, source = event._value
@@ -765,9 +756,9 @@ class Engine:
         if child.status_owner is journey:
             child.status = "none"
             child.status_owner = None
-            self._log((now, child.id, desk.index, int(EventKind.STATUS), -1, 0, 0.0))
-        if child.open == 0 and not child.supported:
-            rr = self.scenario.mental_health.re_referral
+            self._log((now, child.id, desk.index, STATUS, -1, 0, 0.0))
+        if child.open == 0 and not child.supported and self._comes_back:
+            rr = self._re_referral
             p = rr.probability[child.mh]
             if child.fixed & _AT_RISK:
                 p = max(p, rr.at_risk_probability)
@@ -836,9 +827,7 @@ class Engine:
             return
         child = journey.child
         child.mh += 1
-        self._log(
-            (self.env._now, child.id, desk.index, int(EventKind.DETERIORATE), -1, child.mh, 0.0)
-        )
+        self._log((self.env._now, child.id, desk.index, DETERIORATE, -1, child.mh, 0.0))
         if child.mh < 2:
             self._at_while(
                 desk.hazard() / self.deteriorate_rate, self._on_deteriorate, (journey, desk, token)
@@ -853,7 +842,7 @@ class Engine:
         if journey.token != token or self.crisis_desk is None:
             return
         child = journey.child
-        self._log((self.env._now, child.id, desk.index, int(EventKind.CRISIS), -1, child.mh, 0.0))
+        self._log((self.env._now, child.id, desk.index, CRISIS, -1, child.mh, 0.0))
         episode = Journey(child, journey.origin)
         episode.crisis = True
         self.arrive(episode, self.desks[self.crisis_desk], FROM_CRISIS)
@@ -879,7 +868,7 @@ class Engine:
         journey, desk, token, late = event._value
         if journey.token != token:
             return
-        self._log((self.env._now, journey.child.id, desk.index, int(EventKind.REVIEW), -1, 0, late))
+        self._log((self.env._now, journey.child.id, desk.index, REVIEW, -1, 0, late))
 
 
 class DemandStream:
@@ -903,6 +892,8 @@ class DemandStream:
             or demand.trend_per_year != 0.0
         )
         self.peak = self._peak() if self.modulated else 1.0
+        self.peak_rate = self.rate * self.peak
+        self.crisis = demand.crisis
         self._on_arrival = (self._arrival,)
 
     def factor(self, t: float) -> float:
@@ -933,19 +924,17 @@ class DemandStream:
             self._schedule()
 
     def _schedule(self) -> None:
-        self.engine._at(self.gap() / (self.rate * self.peak), self._on_arrival, None)
+        self.engine._at(self.gap() / self.peak_rate, self._on_arrival, None)
 
     def _arrival(self, _: Any) -> None:
-        if self.modulated and self.thin() * self.peak >= self.factor(self.engine.env.now):
+        engine = self.engine
+        if self.modulated and self.thin() * self.peak >= self.factor(engine.env.now):
             self._schedule()
             return
         self._schedule()
-        engine = self.engine
-        row = self.profiles.next()
-        child = engine.new_child(row, self.index)
-        engine.children.add(child.id, self.source, engine.env._now)
+        child = engine.new_child(self.profiles.next(), self.index, self.source)
         journey = Journey(child, self.desk.index)
-        journey.crisis = self.demand.crisis
+        journey.crisis = self.crisis
         engine.arrive(journey, self.desk, FROM_DEMAND)
 
 
@@ -962,16 +951,12 @@ class ChildProfiles:
         self.gen = gen
         self.profile = profile
         self.groups = list(self.profile.ethnicity)
-        self.buffer: list[tuple[Any, ...]] = []
         self.blocks: list[np.ndarray] = []
-
-    def next(self) -> tuple[Any, ...]:
-        """The next child's attributes the engine uses, in ``vocabulary.CHILD_COLUMNS``
-        order from ``age`` to ``deprived``."""
-        if not self.buffer:
-            self.buffer = self._block()
-            self.buffer.reverse()
-        return self.buffer.pop()
+        #: The next child's ``(age, mental health, identified, fixed)``: ``fixed`` is
+        #: the bit mask of the conditions that stay as they are (see ``Child``).
+        self.next: Callable[[], tuple[int, int, bool, int]] = partial(
+            next, chain.from_iterable(iter(self._block, None))
+        )
 
     def drawn(self, count: int) -> np.ndarray:
         """The first ``count`` profiles handed out, as records of ``PROFILE_ROW``."""
@@ -979,7 +964,7 @@ class ChildProfiles:
             return np.zeros(0, dtype=PROFILE_ROW)[:count]
         return np.concatenate(self.blocks)[:count]
 
-    def _block(self) -> list[tuple[Any, ...]]:
+    def _block(self) -> list[tuple[int, int, bool, int]]:
         p = self.profile
         n = self.BLOCK
         u = self.gen.random((12, n))
@@ -990,10 +975,7 @@ class ChildProfiles:
         identified = (mh > 0) & (u[2] < p.mental_health_identified)
         shares = np.cumsum(list(p.ethnicity.values()))
         group = np.minimum(np.searchsorted(shares, u[11], side="right"), len(shares) - 1)
-        columns = [
-            age,
-            mh,
-            identified,
+        flags = [
             u[3] < p.at_risk,
             u[4] < p.exploitation,
             u[5] < p.missing,
@@ -1001,11 +983,17 @@ class ChildProfiles:
             u[7] < p.disability,
             u[8] < p.deprived,
         ]
+        fixed = np.zeros(n, dtype=np.int64)
+        for flag, name in zip(flags, CHILD_FLAGS[1:7], strict=True):
+            fixed |= flag * BIT[name]
         block = np.empty(n, dtype=PROFILE_ROW)
-        for name, column in zip(_PROFILE_FIELDS, [*columns, u[9] < p.female, group], strict=True):
+        columns = [age, mh, identified, *flags, u[9] < p.female, group]
+        for name, column in zip(_PROFILE_FIELDS, columns, strict=True):
             block[name] = column
         self.blocks.append(block)
-        return list(zip(*(c.tolist() for c in columns), strict=True))
+        return list(
+            zip(age.tolist(), mh.tolist(), identified.tolist(), fixed.tolist(), strict=True)
+        )
 
 
 _PROFILE_FIELDS = ("age", "mental_health", *CHILD_FLAGS, "ethnicity")
