@@ -225,6 +225,7 @@ class _Route:
         "p",
         "pathway",
         "recognise",
+        "target",
         "to",
         "u",
         "unless",
@@ -240,6 +241,7 @@ class _Route:
         self.info_u = streams.uniform(*purpose, "information")
         self.info_delay = streams.exponential(*purpose, "information delay")
         self.to = to
+        self.target: Desk  # set once the desks exist
         self.p = pathway.probability
         self.when = sum(BIT[f] for f in pathway.when)
         self.unless = sum(BIT[f] for f in pathway.unless)
@@ -340,7 +342,6 @@ class Engine:
 
     #: the log's tuple rows are packed once a day has left this many
     FLUSH_ROWS = 4096
-    BUCKET_DAYS = 1.0
     #: the day buckets are swept of dead timers no more often than every this many new ones
     SWEEP_MIN = 4096
 
@@ -371,10 +372,12 @@ class Engine:
         # stays small however long the timers. Timers due at or after the end of the
         # run are never kept: they could not fire.
         self._horizon = scenario.duration_days
-        self._near = self.BUCKET_DAYS
-        buckets = int(self._horizon / self.BUCKET_DAYS) + 1
-        self._far: list[list[Any]] = [[] for _ in range(buckets)]
-        self._far_while: list[list[Any]] = [[] for _ in range(buckets)]
+        self._queue: list[Any] = self.env._queue
+        self._eid = self.env._eid
+        self._near = 1.0
+        days = int(self._horizon) + 1
+        self._far: list[list[Any]] = [[] for _ in range(days)]
+        self._far_while: list[list[Any]] = [[] for _ in range(days)]
         self._while_added = 0
         self._while_kept = self.SWEEP_MIN
         self.log = EventLog(scenario.agency_ids, enabled=log_events)
@@ -387,6 +390,7 @@ class Engine:
         for number, pathway in enumerate(scenario.pathways):
             desk = self.desks[self.index[pathway.source]]
             route = _Route(pathway, number, self.index[pathway.to], self.streams)
+            route.target = self.desks[route.to]
             if pathway.at == "start":
                 desk.on_start.append(route)
             else:
@@ -416,34 +420,35 @@ class Engine:
 
     # -- scheduling ------------------------------------------------------------
     def _at(self, delay: float, callbacks: Callbacks, payload: object) -> None:
-        """Call ``callbacks`` with an event carrying ``payload`` after ``delay`` days."""
-        env: Any = self.env
-        when = env._now + delay
+        """Call ``callbacks`` with an event carrying ``payload`` after ``delay`` days.
+
+        The entry is SimPy's, ``(time, priority, event id, event)``, pushed the way
+        ``Environment.schedule`` pushes it (see docs/performance.md for why not
+        through it).
+        """
+        when = self.env._now + delay
         if when < self._near:
-            heappush(env._queue, (when, NORMAL, next(env._eid), _Call(callbacks, payload)))
+            heappush(self._queue, (when, NORMAL, next(self._eid), _Call(callbacks, payload)))
         elif when < self._horizon:
-            self._far[int(when / self.BUCKET_DAYS)].append(
-                (when, NORMAL, next(env._eid), _Call(callbacks, payload))
-            )
+            self._far[int(when)].append((when, NORMAL, next(self._eid), _Call(callbacks, payload)))
 
     def _at_while(self, delay: float, callbacks: Callbacks, payload: tuple[Any, ...]) -> None:
         """:meth:`_at` for a timer that matters only while ``payload[0].token`` is still
         ``payload[2]`` (tokens never come back, so once changed the timer is dead)."""
-        env: Any = self.env
-        when = env._now + delay
+        when = self.env._now + delay
         if when < self._near:
-            heappush(env._queue, (when, NORMAL, next(env._eid), _Call(callbacks, payload)))
+            heappush(self._queue, (when, NORMAL, next(self._eid), _Call(callbacks, payload)))
         elif when < self._horizon:
-            entry = (when, NORMAL, next(env._eid), _Call(callbacks, payload))
-            self._far_while[int(when / self.BUCKET_DAYS)].append(entry)
+            entry = (when, NORMAL, next(self._eid), _Call(callbacks, payload))
+            self._far_while[int(when)].append(entry)
             self._while_added += 1
 
     def _advance(self) -> None:
         """Move the next day's timers onto SimPy's queue, leaving out the dead ones."""
         if self._while_added > self._while_kept:
             self._sweep()
-        day = int(self._near / self.BUCKET_DAYS)
-        self._near = (day + 1) * self.BUCKET_DAYS
+        day = int(self._near)
+        self._near = day + 1.0
         queue = self.env._queue
         entries, self._far[day] = self._far[day], []
         for entry in entries:
@@ -461,7 +466,7 @@ class Engine:
         cost stays in proportion to the timers scheduled.
         """
         kept = 0
-        for day in range(int(self._near / self.BUCKET_DAYS), len(self._far_while)):
+        for day in range(int(self._near), len(self._far_while)):
             bucket = self._far_while[day]
             if bucket:
                 bucket[:] = [e for e in bucket if e[3]._value[0].token == e[3]._value[2]]
@@ -727,7 +732,7 @@ class Engine:
         if route.urgent_u is not None and not bits & _LOST and route.urgent_u() < route.urgent:
             bits |= _URGENT
         journey.info = bits
-        target = self.desks[route.to]
+        target = route.target
         if route.delay is not None:
             child.open += 1  # in transit
             self._at(route.delay(), self._on_deliver, (journey, target, desk.index))
