@@ -129,20 +129,28 @@ FROM_DEMAND, FROM_CRISIS, FROM_RETURN, FROM_BACKLOG = (
 TAKEN_OFF, MERGED = float(ExitReason.TAKEN_OFF), float(ExitReason.MERGED)
 
 
-class _Call:
-    """The lightest thing SimPy's scheduler can process: callbacks and a payload.
+class _Timer:
+    """What the engine puts on SimPy's queue: the lightest thing it can process.
 
-    ``Environment.step`` only reads ``callbacks`` and ``_ok`` of what it pops, so
+    ``Environment.step`` reads only ``callbacks`` and ``_ok`` of what it pops, so
     the engine schedules these instead of full :class:`simpy.events.Event` objects.
-    ``callbacks`` is a tuple the engine builds once per kind of timer and shares.
+    ``callbacks`` is a tuple the engine builds once per kind of timer and shares;
+    the rest is what the callback needs: the journey and desk, the journey's token
+    when the timer was set (for timers that matter only while it is unchanged) and
+    one number.
     """
 
-    __slots__ = ("_value", "callbacks")
+    __slots__ = ("callbacks", "desk", "journey", "token", "value")
     _ok = True
 
-    def __init__(self, callbacks: Callbacks, payload: object) -> None:
+    def __init__(
+        self, callbacks: Callbacks, journey: Any, desk: Any, token: int, value: float
+    ) -> None:
         self.callbacks: Callbacks | None = callbacks
-        self._value = payload
+        self.journey: Journey = journey
+        self.desk: Desk = desk
+        self.token = token
+        self.value = value
 
 
 class Child:
@@ -337,12 +345,35 @@ class Desk:
                 return journey
 
 
+def arrivals_per_day(scenario: Scenario, demand: Demand) -> float:
+    """Children a day a demand stream brings, before seasons, weekends and trend."""
+    return demand.rate_per_10k_per_year * scenario.children / 10_000 / DAYS_PER_YEAR
+
+
+#: The engine keeps a bucket of time on SimPy's heap; a bucket is short enough for
+#: about this many arrivals to fall in it.
+ARRIVALS_PER_BUCKET = 50.0
+
+
+def buckets_per_day(arrivals: float) -> int:
+    """Buckets a day for ``arrivals`` a day: a power of two from 1 to 64, so a timer's
+    bucket (``int(time * buckets)``) and a bucket's end are exact in floating point.
+
+    >>> buckets_per_day(10.0), buckets_per_day(76.0), buckets_per_day(765.0)
+    (1, 2, 16)
+    """
+    per_day = 1
+    while per_day < 64 and arrivals / per_day > ARRIVALS_PER_BUCKET:
+        per_day *= 2
+    return per_day
+
+
 class Engine:
     """One replication of a scenario: build with a seed, then :meth:`run`."""
 
-    #: the log's tuple rows are packed once a day has left this many
+    #: the log's tuple rows are packed at the end of a bucket of time that left this many
     FLUSH_ROWS = 4096
-    #: the day buckets are swept of dead timers no more often than every this many new ones
+    #: the buckets are swept of dead timers no more often than every this many new ones
     SWEEP_MIN = 4096
 
     def __init__(
@@ -368,16 +399,19 @@ class Engine:
         )
         self.env = simpy.Environment()
         # SimPy's queue holds the timers due before ``_near`` (the end of the current
-        # day); later ones wait in day buckets and join it a day at a time, so the heap
-        # stays small however long the timers. Timers due at or after the end of the
-        # run are never kept: they could not fire.
+        # bucket of time); later ones wait in buckets and join it a bucket at a time,
+        # so the heap stays small however many timers are pending and however long.
+        # Timers due at or after the end of the run are never kept: they could not fire.
         self._horizon = scenario.duration_days
         self._queue: list[Any] = self.env._queue
         self._eid = self.env._eid
-        self._near = 1.0
-        days = int(self._horizon) + 1
-        self._far: list[list[Any]] = [[] for _ in range(days)]
-        self._far_while: list[list[Any]] = [[] for _ in range(days)]
+        self._per_day = buckets_per_day(
+            sum(arrivals_per_day(scenario, d) for d in scenario.demand.values())
+        )
+        self._near = 1.0 / self._per_day
+        buckets = int(self._horizon * self._per_day) + 1
+        self._far: list[list[Any]] = [[] for _ in range(buckets)]
+        self._far_while: list[list[Any]] = [[] for _ in range(buckets)]
         self._while_added = 0
         self._while_kept = self.SWEEP_MIN
         self.log = EventLog(scenario.agency_ids, enabled=log_events)
@@ -397,7 +431,7 @@ class Engine:
                 getattr(desk, pathway.mode).append(route)
         for desk in self.desks:
             desk.compile_routes()
-        # the callbacks of each kind of timer, built once (see _Call)
+        # the callbacks of each kind of timer, built once (see _Timer)
         self._on_begin = (self._begin,)
         self._on_review_due = (self._review_due,)
         self._on_finish = (self._finish,)
@@ -419,8 +453,15 @@ class Engine:
         )
 
     # -- scheduling ------------------------------------------------------------
-    def _at(self, delay: float, callbacks: Callbacks, payload: object) -> None:
-        """Call ``callbacks`` with an event carrying ``payload`` after ``delay`` days.
+    def _at(
+        self,
+        delay: float,
+        callbacks: Callbacks,
+        journey: Journey | None = None,
+        desk: Desk | None = None,
+        value: float = 0.0,
+    ) -> None:
+        """Call ``callbacks`` with a :class:`_Timer` carrying the rest after ``delay`` days.
 
         The entry is SimPy's, ``(time, priority, event id, event)``, pushed the way
         ``Environment.schedule`` pushes it (see docs/performance.md for why not
@@ -428,48 +469,61 @@ class Engine:
         """
         when = self.env._now + delay
         if when < self._near:
-            heappush(self._queue, (when, NORMAL, next(self._eid), _Call(callbacks, payload)))
+            timer = _Timer(callbacks, journey, desk, 0, value)
+            heappush(self._queue, (when, NORMAL, next(self._eid), timer))
         elif when < self._horizon:
-            self._far[int(when)].append((when, NORMAL, next(self._eid), _Call(callbacks, payload)))
+            timer = _Timer(callbacks, journey, desk, 0, value)
+            self._far[int(when * self._per_day)].append((when, NORMAL, next(self._eid), timer))
 
-    def _at_while(self, delay: float, callbacks: Callbacks, payload: tuple[Any, ...]) -> None:
-        """:meth:`_at` for a timer that matters only while ``payload[0].token`` is still
-        ``payload[2]`` (tokens never come back, so once changed the timer is dead)."""
+    def _at_while(
+        self,
+        delay: float,
+        callbacks: Callbacks,
+        journey: Journey,
+        desk: Desk,
+        token: int,
+        value: float = 0.0,
+    ) -> None:
+        """:meth:`_at` for a timer that matters only while ``journey.token`` is still
+        ``token`` (tokens never come back, so once changed the timer is dead)."""
         when = self.env._now + delay
         if when < self._near:
-            heappush(self._queue, (when, NORMAL, next(self._eid), _Call(callbacks, payload)))
+            timer = _Timer(callbacks, journey, desk, token, value)
+            heappush(self._queue, (when, NORMAL, next(self._eid), timer))
         elif when < self._horizon:
-            entry = (when, NORMAL, next(self._eid), _Call(callbacks, payload))
-            self._far_while[int(when)].append(entry)
+            timer = _Timer(callbacks, journey, desk, token, value)
+            self._far_while[int(when * self._per_day)].append(
+                (when, NORMAL, next(self._eid), timer)
+            )
             self._while_added += 1
 
     def _advance(self) -> None:
-        """Move the next day's timers onto SimPy's queue, leaving out the dead ones."""
+        """Move the next bucket's timers onto SimPy's queue, leaving out the dead ones."""
         if self._while_added > self._while_kept:
             self._sweep()
-        day = int(self._near)
-        self._near = day + 1.0
+        day = int(self._near * self._per_day)
+        self._near = (day + 1) / self._per_day
         queue = self.env._queue
         entries, self._far[day] = self._far[day], []
         for entry in entries:
             heappush(queue, entry)
         entries, self._far_while[day] = self._far_while[day], []
         for entry in entries:
-            payload = entry[3]._value
-            if payload[0].token == payload[2]:
+            timer = entry[3]
+            if timer.journey.token == timer.token:
                 heappush(queue, entry)
 
     def _sweep(self) -> None:
-        """Drop the dead timers from the day buckets, and the children only they kept.
+        """Drop the dead timers from the buckets, and the children only they kept.
 
         Run whenever as many timers have been added as were kept the last time, so its
         cost stays in proportion to the timers scheduled.
         """
         kept = 0
-        for day in range(int(self._near), len(self._far_while)):
+        for day in range(int(self._near * self._per_day), len(self._far_while)):
             bucket = self._far_while[day]
             if bucket:
-                bucket[:] = [e for e in bucket if e[3]._value[0].token == e[3]._value[2]]
+                bucket[:] = [e for e in bucket if e[3].journey.token == e[3].token]
                 kept += len(bucket)
         self._while_kept = max(kept, self.SWEEP_MIN)
         self._while_added = 0
@@ -586,7 +640,7 @@ class Engine:
             self._watch(journey, desk)
         if desk.renege_rate > 0:
             self._at_while(
-                desk.hazard() / desk.renege_rate, self._on_taken_off, (journey, desk, journey.token)
+                desk.hazard() / desk.renege_rate, self._on_taken_off, journey, desk, journey.token
             )
 
     def start(self, journey: Journey, desk: Desk, remaining: float | None = None) -> None:
@@ -605,15 +659,14 @@ class Engine:
             begin = cal.from_working(w)
             finish = cal.from_working(w + length)
             if begin > now:
-                self._at(begin - now, self._on_begin, (journey, desk, finish))
+                self._at(begin - now, self._on_begin, journey, desk, finish)
                 return
         else:
             finish = now + length
         self._begin_service(journey, desk, now, finish)
 
-    def _begin(self, event: Any) -> None:
-        journey, desk, finish = event._value
-        self._begin_service(journey, desk, self.env._now, finish)
+    def _begin(self, timer: _Timer) -> None:
+        self._begin_service(timer.journey, timer.desk, self.env._now, timer.value)
 
     def _begin_service(self, journey: Journey, desk: Desk, begin: float, finish: float) -> None:
         child = journey.child
@@ -626,13 +679,11 @@ class Engine:
         if desk.on_start:
             self._side_routes(journey, desk, desk.on_start)
         if desk.reviews is not None:
-            self._at_while(
-                desk.reviews.first_after_days, self._on_review_due, (journey, desk, token, 0)
-            )
-        self._at(finish - begin, self._on_finish, (journey, desk, begin))
+            self._at_while(desk.reviews.first_after_days, self._on_review_due, journey, desk, token)
+        self._at(finish - begin, self._on_finish, journey, desk, begin)
 
-    def _finish(self, event: Any) -> None:
-        journey, desk, begin = event._value
+    def _finish(self, timer: _Timer) -> None:
+        journey, desk, begin = timer.journey, timer.desk, timer.value
         now = self.env._now
         child = journey.child
         self._log((now, child.id, desk.index, END, -1, 0, now - begin))
@@ -735,7 +786,7 @@ class Engine:
         target = route.target
         if route.delay is not None:
             child.open += 1  # in transit
-            self._at(route.delay(), self._on_deliver, (journey, target, desk.index))
+            self._at(route.delay(), self._on_deliver, journey, target, desk.index)
         else:
             self.arrive(journey, target, desk.index)
 
@@ -749,10 +800,10 @@ class Engine:
             child.identified = True
             self._log((self.env._now, child.id, route.to, IDENTIFY, -1, child.mh, 0.0))
 
-    def _deliver(self, event: Any) -> None:
-        journey, target, source = event._value
+    def _deliver(self, timer: _Timer) -> None:
+        journey = timer.journey
         journey.child.open -= 1
-        self.arrive(journey, target, source)
+        self.arrive(journey, timer.desk, int(timer.value))
 
     def leave(self, journey: Journey, desk: Desk, taken_off: float = 0.0) -> None:
         now = self.env._now
@@ -773,17 +824,15 @@ class Engine:
                 child.open += 1  # away, but coming back
                 self._at(desk.return_delay() * rr.mean_delay_days, self._on_return, back)
 
-    def _return(self, event: Any) -> None:
-        journey: Journey = event._value
+    def _return(self, timer: _Timer) -> None:
+        journey = timer.journey
         journey.child.open -= 1
         self.arrive(journey, self.desks[journey.origin], FROM_RETURN)
 
-    def _taken_off(self, event: Any) -> None:
+    def _taken_off(self, timer: _Timer) -> None:
         """A waiting child is taken off the list unseen: their referral is closed."""
-        journey, desk, token = event._value
-        if journey.token != token:
-            return
-        self._off_list(journey, desk, TAKEN_OFF)
+        if timer.journey.token == timer.token:
+            self._off_list(timer.journey, timer.desk, TAKEN_OFF)
 
     def _off_list(self, journey: Journey, desk: Desk, reason: float) -> None:
         """Take a waiting journey off ``desk``'s list and close it (EXIT value ``reason``)."""
@@ -819,15 +868,13 @@ class Engine:
         token = journey.token
         if self.deteriorate_rate > 0 and child.mh < 2:
             self._at_while(
-                desk.hazard() / self.deteriorate_rate, self._on_deteriorate, (journey, desk, token)
+                desk.hazard() / self.deteriorate_rate, self._on_deteriorate, journey, desk, token
             )
         if self.crisis_rate > 0 and child.mh >= 2 and self.crisis_desk is not None:
-            self._at_while(
-                desk.hazard() / self.crisis_rate, self._on_crisis, (journey, desk, token)
-            )
+            self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, journey, desk, token)
 
-    def _deteriorate(self, event: Any) -> None:
-        journey, desk, token = event._value
+    def _deteriorate(self, timer: _Timer) -> None:
+        journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token:
             return
         child = journey.child
@@ -835,15 +882,13 @@ class Engine:
         self._log((self.env._now, child.id, desk.index, DETERIORATE, -1, child.mh, 0.0))
         if child.mh < 2:
             self._at_while(
-                desk.hazard() / self.deteriorate_rate, self._on_deteriorate, (journey, desk, token)
+                desk.hazard() / self.deteriorate_rate, self._on_deteriorate, journey, desk, token
             )
         elif self.crisis_rate > 0 and self.crisis_desk is not None:
-            self._at_while(
-                desk.hazard() / self.crisis_rate, self._on_crisis, (journey, desk, token)
-            )
+            self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, journey, desk, token)
 
-    def _crisis(self, event: Any) -> None:
-        journey, desk, token = event._value
+    def _crisis(self, timer: _Timer) -> None:
+        journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token or self.crisis_desk is None:
             return
         child = journey.child
@@ -851,29 +896,32 @@ class Engine:
         episode = Journey(child, journey.origin)
         episode.crisis = True
         self.arrive(episode, self.desks[self.crisis_desk], FROM_CRISIS)
-        self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, (journey, desk, token))
+        self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, journey, desk, token)
 
     # -- reviews ----------------------------------------------------------------------
-    def _review_due(self, event: Any) -> None:
-        journey, desk, token, _ = event._value
+    def _review_due(self, timer: _Timer) -> None:
+        """Review number ``timer.value`` (from 0) is due: it is held on time or late."""
+        journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token:
             return
-        reviews = desk.spec.reviews
+        reviews = desk.reviews
+        assert reviews is not None
         late = 0.0
         if desk.review_u() >= reviews.on_time_probability:
             late = desk.review_late() * reviews.late_mean_days
-        self._at_while(late, self._on_review_held, (journey, desk, token, late))
-        count = event._value[3] + 1
+        self._at_while(late, self._on_review_held, journey, desk, token, late)
+        count = int(timer.value) + 1
         gap = reviews.then_every_days
         if count == 1 and reviews.second_after_days is not None:
             gap = reviews.second_after_days
-        self._at_while(gap, self._on_review_due, (journey, desk, token, count))
+        self._at_while(gap, self._on_review_due, journey, desk, token, count)
 
-    def _review_held(self, event: Any) -> None:
-        journey, desk, token, late = event._value
-        if journey.token != token:
-            return
-        self._log((self.env._now, journey.child.id, desk.index, REVIEW, -1, 0, late))
+    def _review_held(self, timer: _Timer) -> None:
+        journey = timer.journey
+        if journey.token == timer.token:
+            self._log(
+                (self.env._now, journey.child.id, timer.desk.index, REVIEW, -1, 0, timer.value)
+            )
 
 
 class DemandStream:
@@ -885,7 +933,7 @@ class DemandStream:
         self.key = key
         self.demand = demand
         scenario = engine.scenario
-        self.rate = demand.rate_per_10k_per_year * scenario.children / 10_000 / DAYS_PER_YEAR
+        self.rate = arrivals_per_day(scenario, demand)
         self.desk = engine.desks[engine.index[demand.agency]]
         self.gap = engine.streams.exponential("arrivals", key)
         self.thin = engine.streams.uniform("arrivals", key, "thinning")
@@ -929,9 +977,9 @@ class DemandStream:
             self._schedule()
 
     def _schedule(self) -> None:
-        self.engine._at(self.gap() / self.peak_rate, self._on_arrival, None)
+        self.engine._at(self.gap() / self.peak_rate, self._on_arrival)
 
-    def _arrival(self, _: Any) -> None:
+    def _arrival(self, _: _Timer) -> None:
         engine = self.engine
         if self.modulated and self.thin() * self.peak >= self.factor(engine.env.now):
             self._schedule()
