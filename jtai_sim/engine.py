@@ -994,8 +994,9 @@ class DemandStream:
 class ChildProfiles:
     """Who the next child of a demand stream is, drawn a block of children at a time.
 
-    Every block drawn is also kept in compact form (13 bytes a child, see
-    :meth:`drawn`), which is where :class:`ChildRegister` finds who each child is.
+    Every block drawn is also kept in compact form (``blocks``, records of
+    ``PROFILE_ROW``, 13 bytes a child), which is where :class:`ChildRegister` finds
+    who each child is.
     """
 
     BLOCK = 1024
@@ -1010,12 +1011,6 @@ class ChildProfiles:
         self.next: Callable[[], tuple[int, int, bool, int]] = partial(
             next, chain.from_iterable(iter(self._block, None))
         )
-
-    def drawn(self, count: int) -> np.ndarray:
-        """The first ``count`` profiles handed out, as records of ``PROFILE_ROW``."""
-        if not self.blocks:
-            return np.zeros(0, dtype=PROFILE_ROW)[:count]
-        return np.concatenate(self.blocks)[:count]
 
     def _block(self) -> list[tuple[int, int, bool, int]]:
         p = self.profile
@@ -1082,12 +1077,14 @@ class ChildRegister:
         self.sources = array("h")
         self.arrived = array("d")
         self._streams: list[str] = []
-        self._profiles: list[ChildProfiles] = []
+        # each source's profile blocks (the list ChildProfiles keeps adding to) and the
+        # names of its ethnic groups; not the ChildProfiles, which holds a block of tuples
+        self._profiles: list[tuple[list[np.ndarray], list[str]]] = []
 
     def source(self, stream: str, profiles: ChildProfiles) -> int:
         """Register where children come from (a demand stream, a backlog); returns its code."""
         self._streams.append(stream)
-        self._profiles.append(profiles)
+        self._profiles.append((profiles.blocks, profiles.groups))
         return len(self._streams) - 1
 
     def add(self, child: int, source: int, arrived: float) -> None:
@@ -1104,11 +1101,11 @@ class ChildRegister:
         source = np.array(self.sources, dtype=np.int16)
         profile = np.zeros(len(source), dtype=PROFILE_ROW)
         ethnicity = np.empty(len(source), dtype=object)
-        for code, profiles in enumerate(self._profiles):
+        for code, (blocks, groups) in enumerate(self._profiles):
             mine = source == code
-            drawn = profiles.drawn(int(mine.sum()))
+            drawn = np.concatenate(blocks)[: int(mine.sum())] if blocks else profile[:0]
             profile[mine] = drawn
-            ethnicity[mine] = np.asarray(profiles.groups, dtype=object)[drawn["ethnicity"]]
+            ethnicity[mine] = np.asarray(groups, dtype=object)[drawn["ethnicity"]]
         columns: dict[str, np.ndarray] = {
             "child": np.array(self.ids, dtype=np.int64),
             "stream": np.asarray(self._streams, dtype=object)[source],
