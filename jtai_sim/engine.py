@@ -417,6 +417,9 @@ class Engine:
         self.log = EventLog(scenario.agency_ids, enabled=log_events)
         self._log = self.log.append
         self.children = ChildRegister()
+        self._register_id = self.children.ids.append
+        self._register_source = self.children.sources.append
+        self._register_arrived = self.children.arrived.append
         self.children_created = 0
         self._seq = 0
         self.index = {key: i for i, key in enumerate(scenario.agency_ids)}
@@ -600,7 +603,10 @@ class Engine:
         child = Child(self.children_created, profile)
         now = self.env._now
         self._log((now, child.id, -1, CHILD, -1, stream, float(child.age)))
-        self.children.add(child.id, source, now)
+        # self.children.add(child.id, source, now), inlined
+        self._register_id(child.id)
+        self._register_source(source)
+        self._register_arrived(now)
         return child
 
     # -- the life of a journey at a desk ----------------------------------------
@@ -680,7 +686,15 @@ class Engine:
             self._side_routes(journey, desk, desk.on_start)
         if desk.reviews is not None:
             self._at_while(desk.reviews.first_after_days, self._on_review_due, journey, desk, token)
-        self._at(finish - begin, self._on_finish, journey, desk, begin)
+        # self._at(finish - begin, self._on_finish, journey, desk, begin), inlined: every
+        # service ends this way
+        when = self.env._now + (finish - begin)
+        if when < self._near:
+            timer = _Timer(self._on_finish, journey, desk, 0, begin)
+            heappush(self._queue, (when, NORMAL, next(self._eid), timer))
+        elif when < self._horizon:
+            timer = _Timer(self._on_finish, journey, desk, 0, begin)
+            self._far[int(when * self._per_day)].append((when, NORMAL, next(self._eid), timer))
 
     def _finish(self, timer: _Timer) -> None:
         journey, desk, begin = timer.journey, timer.desk, timer.value
@@ -984,7 +998,7 @@ class DemandStream:
         if self.modulated and self.thin() * self.peak >= self.factor(engine.env.now):
             self._schedule()
             return
-        self._schedule()
+        engine._at(self.gap() / self.peak_rate, self._on_arrival)  # the next one
         child = engine.new_child(self.profiles.next(), self.index, self.source)
         journey = Journey(child, self.desk.index)
         journey.crisis = self.crisis
