@@ -13,9 +13,12 @@ can worsen and crises can happen; a child closed without support may come back.
 
 The engine is written on SimPy's environment and event queue with plain
 callbacks (no process per child, no ``simpy.Resource``) and steps the queue in
-its own loop with the garbage collector paused: the same discrete-event
-semantics at a fraction of the cost (see ``docs/performance.md``). Every draw
-comes from a named stream (:mod:`jtai_sim.randomness`).
+its own loop with the garbage collector paused; timers due after the current
+bucket of time wait in the engine's buckets until it comes, and timers whose
+journey has moved on are dropped there. The same discrete-event semantics at a
+fraction of the cost (see ``docs/performance.md``; the SimPy internals this uses
+are pinned and checked by ``tests/test_simpy_contract.py``). Every draw comes
+from a named stream (:mod:`jtai_sim.randomness`).
 
 >>> from jtai_sim.loading import scenario_from_toml
 >>> s = scenario_from_toml('''
