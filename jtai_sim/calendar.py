@@ -164,6 +164,38 @@ class WorkingCalendar:
         out: np.ndarray = np.where(t >= self.days, beyond, inside)
         return out
 
+    def working_day_numbers(self, t: np.ndarray) -> np.ndarray:
+        """Working days on or before the date holding each clock time ``t``.
+
+        This is how statutory clocks count (Working Together 2023 and the DfE
+        children-in-need census count whole working days by date): the
+        working days from date ``a`` to date ``b`` are those after ``a`` up to and
+        including ``b``, ``numbers(b) - numbers(a)``, whatever the time of day.
+
+        >>> cal = WorkingCalendar(dt.date(2025, 12, 22), horizon_days=30)  # a Monday
+        >>> cal.working_day_numbers(np.array([0.2, 0.9, 4.5, 5.5, 7.0])).tolist()
+        [1, 1, 3, 3, 4]
+        """
+        day = np.floor(np.asarray(t, dtype=np.float64)).astype(np.int64)
+        inside = self.cum[np.clip(day + 1, 0, self.days)]
+        beyond = self.cum[-1] + np.floor((day + 1 - self.days) * 5 / 7)
+        out: np.ndarray = np.where(day + 1 > self.days, beyond, inside).astype(np.int64)
+        return out
+
+    def start_of_working_day(self, n: np.ndarray) -> np.ndarray:
+        """The clock time at which working day number ``n`` begins (numbered as
+        :meth:`working_day_numbers` numbers them).
+
+        >>> cal = WorkingCalendar(dt.date(2025, 12, 22), horizon_days=30)  # Mon 22 Dec
+        >>> cal.start_of_working_day(np.array([1, 3, 4])).tolist()  # Mon, Wed, Mon 29 Dec
+        [0.0, 2.0, 7.0]
+        """
+        n = np.asarray(n, dtype=np.float64)
+        inside = np.searchsorted(self.cum, n, side="left") - 1.0
+        beyond = self.days + np.ceil((n - self.cum[-1]) * 7 / 5) - 1.0
+        out: np.ndarray = np.where(n > self.cum[-1], beyond, np.maximum(inside, 0.0))
+        return out
+
     def dates_of(self, t: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`date_of` as ``datetime64[D]``."""
         base = np.datetime64(self.start_date, "D")

@@ -123,89 +123,21 @@ def clocks(run: Run) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-_EVENT_KIND = {"arrive": _K.ARRIVE, "start": _K.START, "end": _K.END}
-
-
 def clock_instances(run: Run) -> pd.DataFrame:
     """One row per clock started in the window: child, start, stop, elapsed, outcome.
 
-    A clock runs from a ``start`` event to the same child's first ``stop`` event
-    before the clock starts again (a new strategy discussion restarts the
-    conference clock, as Working Together says). Without a stop by its deadline
-    it is ``breached`` if the child was still with a start or stop agency at the
-    deadline (still waiting for what the clock measures, even if taken off the
-    list later), ``pending`` if the run ends before the deadline with the child
-    still waiting, and ``not_reached`` if the child moved on before the deadline
-    (no conference was needed, the referral was turned down).
+    The rule is :func:`jtai_sim.clocktime.clock_instances`, judged at the end of
+    the run.
     """
-    rec = run.log.records()
-    index = {k: i for i, k in enumerate(run.agency_ids)}
-    horizon = run.duration_days
-    frames = []
-    for key, clock in run.scenario.clocks.items():
-        start_ids = [index[a] for a in clock.start.agency]
-        stop_ids = [index[a] for a in clock.stop.agency]
-        start = _points(rec, start_ids, _EVENT_KIND[clock.start.event])
-        start = start.sort_values(["child", "time"], kind="stable")
-        start["bound"] = start.groupby("child")["time"].shift(-1).fillna(horizon)
-        start = start[start["time"] >= run.warmup_days]
-        if start.empty:
-            continue
-        stop = _points(rec, stop_ids, _EVENT_KIND[clock.stop.event])
-        start = start.sort_values("time").rename(columns={"time": "start"})
-        stop = stop.sort_values("time").rename(columns={"time": "stop"})
-        m = pd.merge_asof(
-            start, stop, left_on="start", right_on="stop", by="child", direction="forward"
-        )
-        late_stop = m["stop"] >= m["bound"]
-        m.loc[late_stop, "stop"] = np.nan
-        stopped = m["stop"].notna().to_numpy()
-        start_t = m["start"].to_numpy(np.float64)
-        bound = m["bound"].to_numpy(np.float64)
-        deadline = clocktime.deadline(run.calendar, start_t, clock.limit, clock.unit)
-        present = clocktime.still_with(
-            rec["kind"],
-            rec["agency"],
-            rec["child"],
-            rec["time"],
-            rec["value"],
-            sorted(set(start_ids) | set(stop_ids)),
-            m["child"].to_numpy(),
-            np.minimum(deadline, bound),
-        )
-        end = np.where(stopped, m["stop"].to_numpy(np.float64), bound)
-        elapsed = clocktime.elapsed(run.calendar, start_t, end, clock.unit)
-        over = elapsed > clock.limit + 1e-9
-        due = deadline <= bound
-        at_horizon = bound >= horizon
-        outcome = np.select(
-            [
-                stopped & ~over,
-                stopped & over,
-                ~stopped & due & present,
-                ~stopped & ~due & at_horizon & present,
-            ],
-            ["met", "breached", "breached", "pending"],
-            "not_reached",
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "clock": key,
-                    "child": m["child"].to_numpy(),
-                    "start": start_t,
-                    "stop": m["stop"].to_numpy(),
-                    "elapsed": elapsed,
-                    "stopped": stopped,
-                    "outcome": outcome,
-                }
-            )
-        )
-    if not frames:
-        return pd.DataFrame(
-            columns=["clock", "child", "start", "stop", "elapsed", "stopped", "outcome"]
-        )
-    return pd.concat(frames, ignore_index=True)
+    frame = clocktime.clock_instances(
+        clocktime.LogColumns.of_records(run.log.records()),
+        run.calendar,
+        run.scenario.clocks,
+        {k: i for i, k in enumerate(run.agency_ids)},
+        t_end=run.duration_days,
+        since=run.warmup_days,
+    )
+    return frame[["clock", "child", "start", "stop", "elapsed", "stopped", "outcome"]]
 
 
 def _points(rec: np.ndarray, agencies: list[int], kind: EventKind) -> pd.DataFrame:
@@ -350,17 +282,14 @@ def handoffs(run: Run) -> pd.DataFrame:
             "delay": sel["value"].astype(np.float64),
         }
     )
-    due = {}
-    for p in run.scenario.pathways:
-        if p.information is not None:
-            due[(p.source, p.to)] = p.information.due_within_days
+    due = clocktime.handoff_due(run.scenario.pathways)
     out = []
     for (source, to, mode), rows in frame.groupby(["source", "to", "mode"], sort=False):
         recorded = rows[rows["completeness"] != int(Completeness.NOT_RECORDED)]
         n = len(recorded)
         if not n:
             continue
-        limit = due.get((source, to), np.inf)
+        limit = due.get((source, mode, to), np.inf)
         out.append(
             {
                 "pathway": pathway_name(source, mode, to),
@@ -372,7 +301,7 @@ def handoffs(run: Run) -> pd.DataFrame:
                 "partial_share": float((recorded["completeness"] == _PARTIAL).mean()),
                 "lost_share": float((recorded["completeness"] == _LOST).mean()),
                 "late_share": float(
-                    ((recorded["completeness"] != _LOST) & (recorded["delay"] > limit)).mean()
+                    clocktime.is_late(recorded["completeness"], recorded["delay"], limit).mean()
                 ),
             }
         )

@@ -63,10 +63,11 @@ class CaseBook:
     (``NaT`` when only the age is known).
 
     ``clocks`` are the timescales findings measure (the scenario's, or standard
-    defaults for a case list); ``handoff_due_days`` says, per ``(from, to)``
-    agency pair, how late information may arrive before it counts as late
-    (``default_due_days`` for pairs not listed). ``covers_until`` is the last day
-    the records describe (``None``: taken as complete up to any notification).
+    defaults for a case list); ``handoff_due_days`` says, per ``(from, mode, to)``
+    (see :func:`jtai_sim.clocktime.handoff_due`), how late information may arrive
+    before it counts as late (``default_due_days`` for hand-offs not listed).
+    ``covers_until`` is the last day the records describe (``None``: taken as
+    complete up to any notification).
     """
 
     children: pd.DataFrame = field(eq=False)
@@ -76,7 +77,7 @@ class CaseBook:
     source: str = "simulation"
     name: str = ""
     clocks: dict[str, Clock] = field(factory=dict)
-    handoff_due_days: dict[tuple[str, str], float] = field(factory=dict)
+    handoff_due_days: dict[tuple[str, str, str], float] = field(factory=dict)
     default_due_days: float = 1.0
     covers_until: dt.date | None = None
 
