@@ -28,7 +28,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from jtai_sim import charts
+from jtai_sim import charts, registry
 from jtai_sim.drawing import partnership_svg
 from jtai_sim.loading import scenario_to_dict
 
@@ -37,29 +37,6 @@ if TYPE_CHECKING:
     from jtai_sim.scenario import Scenario
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-#: How funnel measures read on the page.
-FLOW_NAMES: dict[str, str] = {
-    "contacts_per_10k_per_year": "Contacts",
-    "referrals_per_10k_per_year": "Referrals",
-    "assessments_per_10k_per_year": "Assessments",
-    "plans_per_10k_per_year": "Plans",
-    "camhs_referrals_per_10k_per_year": "CAMHS referrals",
-    "camhs_supports_per_10k_per_year": "CAMHS support started",
-    "nfa_share_of_referrals": "Referrals closed with no further action",
-    "not_in_need_share_of_referrals": "Referrals assessed as not in need",
-    "re_referral_share_within_12_months": "Re-referrals within 12 months",
-    "referral_share_of_contacts": "Contacts that became referrals",
-}
-
-CAMHS_NAMES: dict[str, str] = {
-    "referrals": "CAMHS referrals made after warm-up",
-    "supported_share": "Supported (help started)",
-    "closed_share": "Closed without support",
-    "waiting_share": "Still waiting at the end",
-    "mean_wait_to_support_days": "Mean wait from referral to support",
-    "p90_wait_to_support_days": "90th percentile wait to support",
-}
 
 
 @attrs.frozen
@@ -77,18 +54,16 @@ class RunTables:
 
     @classmethod
     def of(cls, run: Run) -> RunTables:
-        """Compute every table from ``run``'s log."""
-        from jtai_sim import metrics
-
+        """Every table of ``run`` (computed from its log once, and kept by the run)."""
         return cls(
-            waits=metrics.waits(run),
-            clocks=metrics.clocks(run),
-            flow=metrics.flow(run),
-            camhs=metrics.camhs_outcomes(run),
-            handoffs=metrics.handoffs(run),
-            mental_health=metrics.mental_health(run),
-            utilisation=metrics.utilisation(run),
-            reviews=metrics.reviews(run),
+            waits=run.table("waits"),
+            clocks=run.table("clocks"),
+            flow=run.table("flow"),
+            camhs=run.table("camhs_outcomes"),
+            handoffs=run.table("handoffs"),
+            mental_health=run.table("mental_health"),
+            utilisation=run.table("utilisation"),
+            reviews=run.table("reviews"),
         )
 
     def as_dict(self) -> dict[str, pd.DataFrame]:
@@ -195,6 +170,11 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {str(k): (None if _missing(v) else v) for k, v in row.items()}
         for row in frame.to_dict("records")
     ]
+
+
+def _unit(group: str, stat: str) -> str:
+    entry = registry.statistic(group, stat)
+    return entry.unit if entry else ""
 
 
 def headlines(run: Run, tables: RunTables, label: Callable[[str], str]) -> list[str]:
@@ -312,14 +292,14 @@ def render_report(
         "flow": [
             {
                 **r,
-                "name": FLOW_NAMES.get(r["measure"], r["measure"].replace("_", " ")),
-                "is_share": "share" in r["measure"],
+                "name": registry.label("flow", str(r["measure"])),
+                "is_share": _unit("flow", str(r["measure"])) == "share",
             }
             for r in _records(tables.flow)
         ],
         "flow_stages": flow_stages,
         "camhs": [
-            {**r, "name": CAMHS_NAMES.get(r["measure"], r["measure"].replace("_", " "))}
+            {**r, "name": registry.label("camhs", str(r["measure"]))}
             for r in _records(tables.camhs)
         ],
         "handoffs": _records(tables.handoffs),
@@ -336,8 +316,6 @@ def render_report(
 
 
 __all__ = [
-    "CAMHS_NAMES",
-    "FLOW_NAMES",
     "RunTables",
     "ScenarioSource",
     "environment",

@@ -28,6 +28,7 @@ from jtai_sim.engine import Engine
 from jtai_sim.errors import ScenarioError
 from jtai_sim.eventlog import EventLog
 from jtai_sim.partnership import Partnership
+from jtai_sim.record import RunRecord
 from jtai_sim.scenario import FieldError, Scenario
 from jtai_sim.vocabulary import CHILD_COLUMNS, CHILD_FLAGS
 
@@ -112,23 +113,38 @@ class Run:
         frame["arrived_date"] = self.calendar.dates_of(frame["arrived"].to_numpy())
         return frame
 
+    @cached_property
+    def record(self) -> RunRecord:
+        """What the metrics read: the packed log, the scenario and the calendar."""
+        return RunRecord(self.scenario, self.calendar, self.log.records())
+
     def table(self, name: str) -> pd.DataFrame:
-        """The metric table ``name`` (a function of :mod:`jtai_sim.metrics`), computed once.
+        """The metric table ``name`` (one of :data:`jtai_sim.metrics.TABLES`), computed once.
 
         A copy is returned, so callers may change it freely.
         """
         if name not in self._tables:
-            self._tables[name] = getattr(_metrics, name)(self)
+            try:
+                compute = _metrics.TABLES[name]
+            except KeyError:
+                tables = sorted(_metrics.TABLES)
+                raise KeyError(f"no metric table {name!r}; tables are {tables}") from None
+            self._tables[name] = compute(self.record)
         return self._tables[name].copy()
+
+    def _all_tables(self) -> dict[str, pd.DataFrame]:
+        for name in _metrics.TABLES:
+            self.table(name)
+        return self._tables
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
         """Every metric in one tidy table (see :func:`jtai_sim.metrics.metrics_table`)."""
-        return _metrics.metrics_table(self)
+        return _metrics.metrics_table(self.record, self._all_tables())
 
     def summary(self) -> dict[str, float]:
         """Metrics as a flat ``{"group.name.statistic": value}`` mapping."""
-        return _metrics.key_metrics(self)
+        return _metrics.key_metrics(self.record, self._all_tables())
 
     def waits(self) -> pd.DataFrame:
         """Waits per agency (see :func:`jtai_sim.metrics.waits`)."""
