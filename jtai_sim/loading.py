@@ -41,14 +41,22 @@ from typing import Any
 import attrs
 import cattrs
 from cattrs.errors import (
+    BaseValidationError,
     ClassValidationError,
     ForbiddenExtraKeysError,
     IterableValidationError,
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from jtai_sim.errors import ScenarioError
-from jtai_sim.scenario import ClockPoint, FieldError, Pathway, Scenario
+from jtai_sim.errors import (
+    FieldError,
+    InputError,
+    ScenarioError,
+    ValueRejected,
+    dotted,
+    key_text,
+)
+from jtai_sim.scenario import ClockPoint, Pathway, Scenario
 
 PathPart = str | int
 Path_ = tuple[PathPart, ...]
@@ -106,35 +114,27 @@ def _toml(value: Any) -> str:
     if isinstance(value, Mapping):
         if not value:
             return "{}"
-        items = ", ".join(f"{_key_text(str(k))} = {_toml(v)}" for k, v in value.items())
+        items = ", ".join(f"{key_text(str(k))} = {_toml(v)}" for k, v in value.items())
         return "{ " + items + " }"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return repr(value)
 
 
-def _key_text(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
-
-
 # ---------------------------------------------------------------- the converter
-
-
-class _Problem(ValueError):
-    """A value rejected by a structure hook; the loader adds ``got VALUE`` itself."""
 
 
 def _strict(expected: type, name: str) -> Callable[[Any, type], Any]:
     def hook(value: Any, _: type) -> Any:
         if isinstance(value, bool) and expected is not bool:
-            raise _Problem(f"must be {name}, not true or false")
+            raise ValueRejected(f"must be {name}, not true or false")
         if expected is float and isinstance(value, int):
             try:
                 return float(value)
             except OverflowError:
-                raise _Problem("is too large") from None
+                raise ValueRejected("is too large") from None
         if not isinstance(value, expected):
-            raise _Problem(f"must be {name}{_kind_hint(value)}")
+            raise ValueRejected(f"must be {name}{_kind_hint(value)}")
         return value
 
     return hook
@@ -171,7 +171,7 @@ def _date(value: Any, _: type) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise _Problem("must be a date written YYYY-MM-DD (no quotes)")
+    raise ValueRejected("must be a date written YYYY-MM-DD (no quotes)")
 
 
 def _literal(value: Any, cl: Any) -> Any:
@@ -192,7 +192,7 @@ def _literal(value: Any, cl: Any) -> Any:
 
 
 def _fail(message: str) -> Any:
-    raise _Problem(message)
+    raise ValueRejected(message)
 
 
 class _KeyNote(str):
@@ -239,7 +239,7 @@ def make_converter() -> cattrs.Converter:
 
     def _mapping(value: Any, cl: Any) -> dict[str, Any]:
         if not isinstance(value, Mapping):
-            raise _Problem(f"must be a table{_kind_hint(value)}")
+            raise ValueRejected(f"must be a table{_kind_hint(value)}")
         item_type = typing.get_args(cl)[1]
         out: dict[str, Any] = {}
         errors: list[Exception] = []
@@ -256,8 +256,10 @@ def make_converter() -> cattrs.Converter:
         (item_type, *_) = typing.get_args(cl)
         if not isinstance(value, list | tuple):
             if attrs.has(item_type) and isinstance(value, Mapping):
-                raise _Problem("must be a list of tables: start each one with a [[double]] header")
-            raise _Problem(f"must be a list in [brackets]{_kind_hint(value)}")
+                raise ValueRejected(
+                    "must be a list of tables: start each one with a [[double]] header"
+                )
+            raise ValueRejected(f"must be a list in [brackets]{_kind_hint(value)}")
         out, errors = [], []
         for i, item in enumerate(value):
             try:
@@ -272,7 +274,7 @@ def make_converter() -> cattrs.Converter:
         if isinstance(value, str):
             value = [value]
         elif not isinstance(value, list):
-            raise _Problem(f"must be text or a list of text{_kind_hint(value)}")
+            raise ValueRejected(f"must be text or a list of text{_kind_hint(value)}")
         return _sequence(value, cl)
 
     conv.register_structure_hook_func(lambda t: _origin(t) is dict, _mapping)
@@ -289,7 +291,7 @@ def make_converter() -> cattrs.Converter:
 
         def hook(value: Any, _: Any) -> Any:
             if not isinstance(value, Mapping):
-                raise _Problem(f"must be a table{_kind_hint(value)}")
+                raise ValueRejected(f"must be a table{_kind_hint(value)}")
             return inner(value, cl)
 
         return hook
@@ -366,38 +368,12 @@ def problems(exc: BaseException, path: Path_ = ()) -> list[Problem]:
         return out or [Problem(path, str(exc).split("\n")[0])]
     if isinstance(exc, FieldError):
         return [Problem((*path, exc.field), exc.message)]
-    return [Problem(path, _describe(exc))]
-
-
-def first_error(exc: BaseException, path: Path_ = ()) -> tuple[Path_, str]:
-    """The path and message of the first leaf error in a cattrs exception tree."""
-    found = problems(exc, path)[0]
-    return found.path, found.message
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, _Problem):
-        return str(exc)
+    if isinstance(exc, ValueRejected):
+        return [Problem(path, exc.message)]
     if isinstance(exc, RecursionError):
-        return "is nested too deeply"
-    text = str(exc).split("\n")[0]
-    return text or type(exc).__name__
-
-
-def dotted(path: Path_) -> str:
-    """``("pathways", 3, "probability")`` as ``pathways[3].probability``.
-
-    >>> dotted(("agencies", "front door", "staff"))
-    'agencies."front door".staff'
-    """
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            key = _key_text(part)
-            out += f".{key}" if out else key
-    return out
+        return [Problem(path, "is nested too deeply")]
+    # anything else a hook or a validator raised is a mistake in jtai-sim, not in the data
+    raise exc
 
 
 # ---------------------------------------------------------------- where keys are
@@ -692,10 +668,16 @@ def located_error(
 def structure(
     data: dict[str, Any], cl: type[Any], *, text: str = "", file: str | None = None
 ) -> Any:
-    """Build ``cl`` from parsed TOML ``data``, raising one located ScenarioError."""
+    """Build ``cl`` from parsed TOML ``data``, raising one located ScenarioError.
+
+    Only mistakes in the data become a ScenarioError: cattrs' validation errors
+    whose leaves are values the hooks or validators refused, required keys left
+    out, unknown keys and nesting too deep. Any other exception (a bug in a hook
+    or a validator) propagates as it is.
+    """
     try:
         return CONVERTER.structure(data, cl)
-    except Exception as exc:  # every failure here is a mistake in the user's data
+    except (BaseValidationError, ForbiddenExtraKeysError, InputError, RecursionError) as exc:
         raise located_error(problems(exc), data, text=text, file=file) from None
 
 
@@ -878,7 +860,6 @@ __all__ = [
     "dotted",
     "file_key",
     "file_keys",
-    "first_error",
     "line_index",
     "locate",
     "parse_toml",

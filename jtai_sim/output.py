@@ -47,16 +47,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from jtai_sim.drawing import partnership_svg
-from jtai_sim.errors import InputError
+from jtai_sim.errors import OutputFolderError
 from jtai_sim.loading import scenario_to_dict
 from jtai_sim.report import RunTables, ScenarioSource, render_report
 
 if TYPE_CHECKING:
     from jtai_sim.run import Run
-
-
-class OutputFolderError(InputError):
-    """The result folder cannot be used (it holds files, or is a file)."""
 
 
 #: Files a result folder holds, in the order the report lists them.

@@ -32,19 +32,11 @@ from collections.abc import Iterator
 
 import networkx as nx
 
-from jtai_sim.errors import ScenarioError
-from jtai_sim.loading import PathPart, dotted, toml_value
+from jtai_sim.errors import PartnershipError as PartnershipError  # raised by the checks here
+from jtai_sim.loading import PathPart, toml_value
 from jtai_sim.scenario import Pathway, Scenario
 
 _TOLERANCE = 1e-9
-
-
-class PartnershipError(ScenarioError):
-    """A partnership check failed; ``path`` is the scenario key at fault."""
-
-    def __init__(self, path: tuple[PathPart, ...], message: str) -> None:
-        self.path = path
-        super().__init__(message, key=dotted(path))
 
 
 class Partnership:

@@ -27,6 +27,8 @@ from typing import Any, Literal
 import attrs
 from attrs import field, frozen
 
+from jtai_sim.errors import FieldError as FieldError  # raised by the validators below
+
 #: Conditions a pathway or priority rule can test on the child or the hand-off.
 Flag = Literal[
     "at_risk",
@@ -88,15 +90,6 @@ DistributionKind = Literal["exponential", "lognormal", "gamma", "fixed", "unifor
 def doc(text: str, **extra: Any) -> dict[str, Any]:
     """Field metadata: the documentation of a scenario key (and its unit)."""
     return {"doc": text, **extra}
-
-
-class FieldError(ValueError):
-    """A value rejected by a scenario class; ``field`` names the key at fault."""
-
-    def __init__(self, field_name: str, message: str) -> None:
-        self.field = field_name
-        self.message = message
-        super().__init__(f"{field_name}: {message}")
 
 
 def is_probability(_: Any, a: attrs.Attribute[Any], value: float) -> None:

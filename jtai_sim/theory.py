@@ -34,16 +34,8 @@ import attrs
 import numpy as np
 
 from jtai_sim.calendar import DAYS_PER_YEAR
-from jtai_sim.errors import JtaiError
+from jtai_sim.errors import NotAQueueingNetwork
 from jtai_sim.scenario import Scenario
-
-
-class NotAQueueingNetwork(JtaiError, ValueError):
-    """The scenario is outside what the analytic results cover; ``reasons`` says why."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = list(reasons)
-        super().__init__("not a plain queueing network: " + "; ".join(self.reasons))
 
 
 def erlang_b(servers: int, offered_load: float) -> float:

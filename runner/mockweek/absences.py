@@ -22,7 +22,7 @@ column     meaning
 >>> parse_absences(io.StringIO("name,date\\nx,2026-06-17\\n"), file="a.csv")
 Traceback (most recent call last):
 ...
-runner.mockweek.absences.AbsenceError: a.csv:1: who: missing column (the header has: name, date)
+jtai_sim.errors.AbsenceError: a.csv:1: who: missing column (the header has: name, date)
 """
 
 from __future__ import annotations
@@ -35,16 +35,12 @@ from typing import TextIO
 
 from attrs import frozen
 
-from jtai_sim.errors import InputError
+from jtai_sim.errors import AbsenceError
 from jtai_sim.randomness import Streams
 
 REQUIRED = ("who", "date")
 OPTIONAL = ("until", "note")
 GROUPS = ("everyone", "leaders", "practitioners")
-
-
-class AbsenceError(InputError):
-    """An absence CSV is invalid."""
 
 
 @frozen(kw_only=True)

@@ -23,7 +23,7 @@ import attrs
 import pandas as pd
 from attrs import field, frozen
 
-from jtai_sim.errors import InputError
+from jtai_sim.errors import InputError, MockWeekError
 from jtai_sim.inspection.casebook import casebook_from_run
 from jtai_sim.inspection.cohort import eligible_cohort
 from jtai_sim.inspection.findings import findings_for
@@ -47,10 +47,6 @@ from runner.mockweek.timetable import Timetable, solve_week
 from runner.mockweek.week import WeekPlan, plan_week
 
 Progress = Callable[[str], None]
-
-
-class MockWeekError(InputError):
-    """The mock week cannot be run on what was given (a date, a folder)."""
 
 
 @frozen(kw_only=True)

@@ -15,7 +15,7 @@ its default. A mistake gives one line naming the file, line, key and value.
 >>> settings_from_toml('[[team]]\\nname = "A"\\ninspectorate = "ofstead"\\n', file="t.toml")
 Traceback (most recent call last):
 ...
-runner.mockweek.settings.SettingsError: t.toml:3: team[0].inspectorate: unknown \
+jtai_sim.errors.SettingsError: t.toml:3: team[0].inspectorate: unknown \
 inspectorate 'ofstead' (did you mean 'ofsted_schools'?)
 """
 
@@ -29,16 +29,12 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from jtai_sim.errors import InputError
+from jtai_sim.errors import FieldError, InputError, SettingsError
 from jtai_sim.inspection.selection import SAMPLE_RANGE, TRACKED_RANGE
 from jtai_sim.loading import CONVERTER, locate, parse_toml, structure
-from jtai_sim.scenario import AgencyKind, FieldError, is_at_least_one, is_non_negative
+from jtai_sim.scenario import AgencyKind, is_at_least_one, is_non_negative
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-class SettingsError(InputError):
-    """An inspection settings file is invalid."""
 
 
 def _rate(_: Any, a: attrs.Attribute[Any], value: float) -> None:
