@@ -30,7 +30,8 @@ from jtai_sim.errors import (
     PartnershipError,
     ScenarioError,
 )
-from jtai_sim.scenario import Agency, Scenario
+from jtai_sim.loading import structure
+from jtai_sim.scenario import Agency, Scenario, is_at_least_one
 
 
 def all_modules() -> list[ModuleType]:
@@ -151,3 +152,21 @@ def test_errors_cross_process_boundaries_whole(error: JtaiError) -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is type(error) and str(copy) == str(error)
     assert vars(copy) == vars(error)
+
+
+def test_a_bug_in_a_validator_is_not_reported_as_a_mistake_in_the_file() -> None:
+    def broken(_: object, __: object, value: int) -> None:
+        raise AttributeError("a bug")
+
+    @attrs.frozen
+    class Thing:
+        size: int = attrs.field(validator=broken)
+
+    @attrs.frozen
+    class Checked:
+        size: int = attrs.field(validator=is_at_least_one)
+
+    with pytest.raises(AttributeError, match="a bug"):
+        structure({"size": 1}, Thing)
+    with pytest.raises(ScenarioError, match=r"^t.toml:1: size: must be >= 1, got 0$"):
+        structure({"size": 0}, Checked, text="size = 0\n", file="t.toml")
