@@ -4,8 +4,9 @@ All the classes live here, library and command line alike, so one glance shows
 the whole family; the modules that raise them re-export the names they always
 had (``jtai_sim.partnership.PartnershipError``, ``jtai_sim.scenario.FieldError``,
 ``runner.mockweek.settings.SettingsError``, ...). Each class also derives from
-the built-in exception a caller would expect, so ``except ValueError`` keeps working for code that does
-not know about jtai-sim, and ``except JtaiError`` catches everything of ours::
+the built-in exception a caller would expect, so ``except ValueError`` keeps
+working for code that does not know about jtai-sim, and ``except JtaiError``
+catches everything of ours::
 
     JtaiError (Exception)
     ├── InputError (ValueError)    what the user gave is wrong: file:line: key: message
