@@ -33,8 +33,9 @@ import json
 import math
 import re
 import tomllib
+import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -81,21 +82,39 @@ def file_keys(cl: type) -> list[str]:
     return [file_key(cl, f.name) for f in attrs.fields(cl)]
 
 
+def strip_optional(hint: Any) -> Any:
+    """The type ``X`` of an optional field's ``X | None`` (any other type as it is).
+
+    >>> strip_optional(int | None), strip_optional(str), strip_optional(int | str)
+    (<class 'int'>, <class 'str'>, int | str)
+    """
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return hint
+
+
 # ---------------------------------------------------------------- values as TOML
 
 
-def toml_value(value: Any, limit: int = 60) -> str:
-    """``value`` written as in a TOML file (shortened past ``limit`` characters).
+def toml_value(value: Any, limit: int | None = 60) -> str:
+    """``value`` written as in a TOML file (shortened past ``limit`` characters, if given).
+
+    The one way jtai-sim writes a value for people to read: in error messages,
+    and in the overrides an experiment lists.
 
     >>> toml_value("weekdays"), toml_value(True), toml_value([0.5, 2])
     ('"weekdays"', 'true', '[0.5, 2]')
-    >>> toml_value(dt.date(2025, 4, 1)), toml_value(float("nan"))
-    ('2025-04-01', 'nan')
-    >>> toml_value({"kind": "fixed", "mean_days": 1.0})
-    '{ kind = "fixed", mean_days = 1.0 }'
+    >>> toml_value(dt.date(2025, 4, 1)), toml_value(float("nan")), toml_value(-math.inf)
+    ('2025-04-01', 'nan', '-inf')
+    >>> toml_value({"kind": "fixed", "mean days": 1.0})
+    '{ kind = "fixed", "mean days" = 1.0 }'
+    >>> toml_value("x" * 70), len(toml_value("x" * 70, limit=None))
+    ('"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...', 72)
     """
     text = _toml(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _toml(value: Any) -> str:
@@ -179,7 +198,7 @@ def _literal(value: Any, cl: Any) -> Any:
     if value in choices and isinstance(value, str):
         return value
     if isinstance(value, str):
-        close = difflib.get_close_matches(value, [str(c) for c in choices], n=1, cutoff=0.6)
+        close = suggest(value, [str(c) for c in choices])
         if close and len(choices) > 6:
             return _fail(
                 f"is not one of the {len(choices)} allowed values "
@@ -309,13 +328,17 @@ CONVERTER = make_converter()
 # ---------------------------------------------------------------- cattrs errors
 
 
-def suggest(word: str, choices: list[str]) -> list[str]:
+def suggest(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> list[str]:
     """The choice ``word`` most likely misspells or shortens (empty if none).
+
+    Every "did you mean" of jtai-sim comes from here. ``cutoff`` is how alike
+    (0 to 1, as :func:`difflib.get_close_matches` counts) a misspelling must be.
 
     >>> suggest("staf", ["staff", "caseload"]), suggest("first", ["first_after_days"])
     (['staff'], ['first_after_days'])
     """
-    close = difflib.get_close_matches(word, choices, n=1)
+    choices = list(choices)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
     if not close and len(word) >= 3:
         close = [c for c in choices if c.startswith(word)][:1]
     return close
@@ -339,7 +362,7 @@ def problems(exc: BaseException, path: Path_ = ()) -> list[Problem]:
         for extra in sorted(exc.extra_fields):
             close = suggest(extra, allowed)
             hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
-            top = difflib.get_close_matches(extra, file_keys(Scenario), n=1)
+            top = suggest(extra, file_keys(Scenario))
             if path and not close and top:
                 hint = f"did you mean {top[0]!r}? it belongs at the top, before the first [table]"
                 if top[0] == extra:
@@ -847,7 +870,7 @@ def _nearby(path: Path) -> str:
         names = sorted(p.name for p in folder.glob("*.toml"))
     except OSError:
         return ""
-    close = difflib.get_close_matches(path.name, names, n=1)
+    close = suggest(path.name, names)
     return f" (did you mean {str(folder / close[0])!r}?)" if close else ""
 
 
@@ -867,6 +890,7 @@ __all__ = [
     "read_text",
     "scenario_from_toml",
     "scenario_to_dict",
+    "strip_optional",
     "structure",
     "suggest",
     "toml_value",

@@ -36,6 +36,7 @@ from typing import TextIO
 from attrs import frozen
 
 from jtai_sim.errors import AbsenceError
+from jtai_sim.loading import suggest
 from jtai_sim.randomness import Streams
 
 REQUIRED = ("who", "date")
@@ -165,9 +166,7 @@ def resolve_absences(
     away: dict[str, set[int]] = {}
     for row in rows:
         if row.who not in groups:
-            import difflib
-
-            close = difflib.get_close_matches(row.who, list(groups), n=1, cutoff=0.6)
+            close = suggest(row.who, groups)
             hint = f" (did you mean {close[0]!r}?)" if close else " (see people.csv in the pack)"
             raise AbsenceError(
                 f"nobody called {row.who!r}{hint}", file=file, line=row.line, key="who"

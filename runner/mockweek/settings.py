@@ -21,7 +21,6 @@ inspectorate 'ofstead' (did you mean 'ofsted_schools'?)
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from attrs import field, frozen
 
 from jtai_sim.errors import FieldError, InputError, SettingsError
 from jtai_sim.inspection.selection import SAMPLE_RANGE, TRACKED_RANGE
-from jtai_sim.loading import CONVERTER, locate, parse_toml, structure
+from jtai_sim.loading import CONVERTER, locate, parse_toml, structure, suggest
 from jtai_sim.scenario import AgencyKind, is_at_least_one, is_non_negative
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -393,7 +392,7 @@ def load_settings(path: str | Path | None) -> InspectionSettings:
 
 
 def _unknown(name: str, known: list[str], what: str) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    close = suggest(name, known, cutoff=0.5)
     hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(known)
     return f"unknown {what} {name!r} ({hint})"
 
