@@ -574,13 +574,6 @@ class Clock:
     )
     source: str = field(default="", metadata=doc("where the timescale comes from"))
 
-    @property
-    def limit_days(self) -> float:
-        """The limit in days of its own kind (working or calendar)."""
-        return {"working_days": 1.0, "days": 1.0, "hours": 1 / 24, "weeks": 7.0}[
-            self.unit
-        ] * self.limit
-
 
 @frozen(kw_only=True)
 class Flow:

@@ -105,11 +105,6 @@ class Station:
     mean_queue_length: float  # children waiting, time average
     mean_present: float  # children waiting or in service, time average
 
-    @property
-    def mean_time_in_system_days(self) -> float:
-        """Mean wait plus mean service."""
-        return self.mean_wait_days + self.mean_service_days
-
 
 def external_arrival_rates(scenario: Scenario) -> dict[str, float]:
     """New children a day arriving at each agency from the scenario's demand streams.

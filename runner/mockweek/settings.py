@@ -334,10 +334,6 @@ class InspectionSettings:
         """Names of the inspectors from any of ``inspectorates``."""
         return tuple(i.name for i in self.team if i.inspectorate in inspectorates)
 
-    def inspectorate_of(self, inspector: str) -> str:
-        """The inspectorate key of the inspector called ``inspector``."""
-        return next(i.inspectorate for i in self.team if i.name == inspector)
-
     def role_of_kind(self, kind: str) -> str | None:
         """The practitioner role that covers agencies of ``kind`` (first match)."""
         return next((key for key, role in self.roles.items() if kind in role.kinds), None)
