@@ -1,9 +1,12 @@
 """Charts for the run report: matplotlib figures rendered to SVG text for inlining.
 
-Owns the SVG conventions every chart follows (the object API, a fixed
+Owns the one style every jtai-sim chart is drawn in, the run report's, the
+partnership drawing's and the comparison report's alike (:data:`PALETTE`,
+:func:`svg_style`, :func:`figure_svg`): the object API, a fixed
 ``svg.hashsalt``, no date in the metadata, text kept as ``<text>`` so it is
-searchable and escaped) and the four run-report charts: waits per agency,
-clock met shares, hand-off completeness and weekly arrivals.
+searchable and escaped, and every id prefixed so several charts can share a
+page. It also owns the four run-report charts: waits per agency, clock met
+shares, hand-off completeness and weekly arrivals.
 
 The summary numbers shown in charts come from :mod:`jtai_sim.metrics` tables
 passed in by the caller. Two charts need more than a summary, namely the spread
@@ -45,8 +48,8 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: Colour-blind-safe palette (Okabe and Ito).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+#: Colour-blind-safe palette (Okabe and Ito), yellow last: it is the faintest on white.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 COMPLETE, PARTIAL, LOST = "#009E73", "#E69F00", "#D55E00"
 
 _RC: dict[str, Any] = {
@@ -98,15 +101,20 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
 _ID = re.compile(r'\bid="([^"]+)"')
 
 
-def figure_svg(fig: Figure, *, prefix: str, title: str = "", standalone: bool = False) -> str:
+def figure_svg(
+    fig: Figure, *, prefix: str, title: str = "", standalone: bool = False, tight: bool = False
+) -> str:
     """``fig`` as SVG text with every id prefixed by ``prefix`` (unique within a page).
 
     Without ``standalone`` the XML declaration and doctype are dropped so the
     text can be placed inside HTML; ``title`` becomes the accessible name.
+    ``tight`` crops the figure to what is drawn (for figures without a layout).
     """
     buffer = io.StringIO()
     with svg_style():
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        fig.savefig(
+            buffer, format="svg", metadata={"Date": None}, bbox_inches="tight" if tight else None
+        )
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>\n?", "", text, flags=re.S)

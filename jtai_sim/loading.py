@@ -33,22 +33,31 @@ import json
 import math
 import re
 import tomllib
+import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 import cattrs
 from cattrs.errors import (
+    BaseValidationError,
     ClassValidationError,
     ForbiddenExtraKeysError,
     IterableValidationError,
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from jtai_sim.errors import ScenarioError
-from jtai_sim.scenario import ClockPoint, FieldError, Pathway, Scenario
+from jtai_sim.errors import (
+    FieldError,
+    InputError,
+    ScenarioError,
+    ValueRejected,
+    dotted,
+    key_text,
+)
+from jtai_sim.scenario import ClockPoint, Pathway, Scenario
 
 PathPart = str | int
 Path_ = tuple[PathPart, ...]
@@ -73,21 +82,39 @@ def file_keys(cl: type) -> list[str]:
     return [file_key(cl, f.name) for f in attrs.fields(cl)]
 
 
+def strip_optional(hint: Any) -> Any:
+    """The type ``X`` of an optional field's ``X | None`` (any other type as it is).
+
+    >>> strip_optional(int | None), strip_optional(str), strip_optional(int | str)
+    (<class 'int'>, <class 'str'>, int | str)
+    """
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return hint
+
+
 # ---------------------------------------------------------------- values as TOML
 
 
-def toml_value(value: Any, limit: int = 60) -> str:
-    """``value`` written as in a TOML file (shortened past ``limit`` characters).
+def toml_value(value: Any, limit: int | None = 60) -> str:
+    """``value`` written as in a TOML file (shortened past ``limit`` characters, if given).
+
+    The one way jtai-sim writes a value for people to read: in error messages,
+    and in the overrides an experiment lists.
 
     >>> toml_value("weekdays"), toml_value(True), toml_value([0.5, 2])
     ('"weekdays"', 'true', '[0.5, 2]')
-    >>> toml_value(dt.date(2025, 4, 1)), toml_value(float("nan"))
-    ('2025-04-01', 'nan')
-    >>> toml_value({"kind": "fixed", "mean_days": 1.0})
-    '{ kind = "fixed", mean_days = 1.0 }'
+    >>> toml_value(dt.date(2025, 4, 1)), toml_value(float("nan")), toml_value(-math.inf)
+    ('2025-04-01', 'nan', '-inf')
+    >>> toml_value({"kind": "fixed", "mean days": 1.0})
+    '{ kind = "fixed", "mean days" = 1.0 }'
+    >>> toml_value("x" * 70), len(toml_value("x" * 70, limit=None))
+    ('"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...', 72)
     """
     text = _toml(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _toml(value: Any) -> str:
@@ -106,35 +133,27 @@ def _toml(value: Any) -> str:
     if isinstance(value, Mapping):
         if not value:
             return "{}"
-        items = ", ".join(f"{_key_text(str(k))} = {_toml(v)}" for k, v in value.items())
+        items = ", ".join(f"{key_text(str(k))} = {_toml(v)}" for k, v in value.items())
         return "{ " + items + " }"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return repr(value)
 
 
-def _key_text(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
-
-
 # ---------------------------------------------------------------- the converter
-
-
-class _Problem(ValueError):
-    """A value rejected by a structure hook; the loader adds ``got VALUE`` itself."""
 
 
 def _strict(expected: type, name: str) -> Callable[[Any, type], Any]:
     def hook(value: Any, _: type) -> Any:
         if isinstance(value, bool) and expected is not bool:
-            raise _Problem(f"must be {name}, not true or false")
+            raise ValueRejected(f"must be {name}, not true or false")
         if expected is float and isinstance(value, int):
             try:
                 return float(value)
             except OverflowError:
-                raise _Problem("is too large") from None
+                raise ValueRejected("is too large") from None
         if not isinstance(value, expected):
-            raise _Problem(f"must be {name}{_kind_hint(value)}")
+            raise ValueRejected(f"must be {name}{_kind_hint(value)}")
         return value
 
     return hook
@@ -171,7 +190,7 @@ def _date(value: Any, _: type) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise _Problem("must be a date written YYYY-MM-DD (no quotes)")
+    raise ValueRejected("must be a date written YYYY-MM-DD (no quotes)")
 
 
 def _literal(value: Any, cl: Any) -> Any:
@@ -179,7 +198,7 @@ def _literal(value: Any, cl: Any) -> Any:
     if value in choices and isinstance(value, str):
         return value
     if isinstance(value, str):
-        close = difflib.get_close_matches(value, [str(c) for c in choices], n=1, cutoff=0.6)
+        close = suggest(value, [str(c) for c in choices])
         if close and len(choices) > 6:
             return _fail(
                 f"is not one of the {len(choices)} allowed values "
@@ -192,7 +211,7 @@ def _literal(value: Any, cl: Any) -> Any:
 
 
 def _fail(message: str) -> Any:
-    raise _Problem(message)
+    raise ValueRejected(message)
 
 
 class _KeyNote(str):
@@ -239,7 +258,7 @@ def make_converter() -> cattrs.Converter:
 
     def _mapping(value: Any, cl: Any) -> dict[str, Any]:
         if not isinstance(value, Mapping):
-            raise _Problem(f"must be a table{_kind_hint(value)}")
+            raise ValueRejected(f"must be a table{_kind_hint(value)}")
         item_type = typing.get_args(cl)[1]
         out: dict[str, Any] = {}
         errors: list[Exception] = []
@@ -256,8 +275,10 @@ def make_converter() -> cattrs.Converter:
         (item_type, *_) = typing.get_args(cl)
         if not isinstance(value, list | tuple):
             if attrs.has(item_type) and isinstance(value, Mapping):
-                raise _Problem("must be a list of tables: start each one with a [[double]] header")
-            raise _Problem(f"must be a list in [brackets]{_kind_hint(value)}")
+                raise ValueRejected(
+                    "must be a list of tables: start each one with a [[double]] header"
+                )
+            raise ValueRejected(f"must be a list in [brackets]{_kind_hint(value)}")
         out, errors = [], []
         for i, item in enumerate(value):
             try:
@@ -272,7 +293,7 @@ def make_converter() -> cattrs.Converter:
         if isinstance(value, str):
             value = [value]
         elif not isinstance(value, list):
-            raise _Problem(f"must be text or a list of text{_kind_hint(value)}")
+            raise ValueRejected(f"must be text or a list of text{_kind_hint(value)}")
         return _sequence(value, cl)
 
     conv.register_structure_hook_func(lambda t: _origin(t) is dict, _mapping)
@@ -289,7 +310,7 @@ def make_converter() -> cattrs.Converter:
 
         def hook(value: Any, _: Any) -> Any:
             if not isinstance(value, Mapping):
-                raise _Problem(f"must be a table{_kind_hint(value)}")
+                raise ValueRejected(f"must be a table{_kind_hint(value)}")
             return inner(value, cl)
 
         return hook
@@ -307,13 +328,17 @@ CONVERTER = make_converter()
 # ---------------------------------------------------------------- cattrs errors
 
 
-def suggest(word: str, choices: list[str]) -> list[str]:
+def suggest(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> list[str]:
     """The choice ``word`` most likely misspells or shortens (empty if none).
+
+    Every "did you mean" of jtai-sim comes from here. ``cutoff`` is how alike
+    (0 to 1, as :func:`difflib.get_close_matches` counts) a misspelling must be.
 
     >>> suggest("staf", ["staff", "caseload"]), suggest("first", ["first_after_days"])
     (['staff'], ['first_after_days'])
     """
-    close = difflib.get_close_matches(word, choices, n=1)
+    choices = list(choices)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
     if not close and len(word) >= 3:
         close = [c for c in choices if c.startswith(word)][:1]
     return close
@@ -337,7 +362,7 @@ def problems(exc: BaseException, path: Path_ = ()) -> list[Problem]:
         for extra in sorted(exc.extra_fields):
             close = suggest(extra, allowed)
             hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
-            top = difflib.get_close_matches(extra, file_keys(Scenario), n=1)
+            top = suggest(extra, file_keys(Scenario))
             if path and not close and top:
                 hint = f"did you mean {top[0]!r}? it belongs at the top, before the first [table]"
                 if top[0] == extra:
@@ -366,38 +391,12 @@ def problems(exc: BaseException, path: Path_ = ()) -> list[Problem]:
         return out or [Problem(path, str(exc).split("\n")[0])]
     if isinstance(exc, FieldError):
         return [Problem((*path, exc.field), exc.message)]
-    return [Problem(path, _describe(exc))]
-
-
-def first_error(exc: BaseException, path: Path_ = ()) -> tuple[Path_, str]:
-    """The path and message of the first leaf error in a cattrs exception tree."""
-    found = problems(exc, path)[0]
-    return found.path, found.message
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, _Problem):
-        return str(exc)
+    if isinstance(exc, ValueRejected):
+        return [Problem(path, exc.message)]
     if isinstance(exc, RecursionError):
-        return "is nested too deeply"
-    text = str(exc).split("\n")[0]
-    return text or type(exc).__name__
-
-
-def dotted(path: Path_) -> str:
-    """``("pathways", 3, "probability")`` as ``pathways[3].probability``.
-
-    >>> dotted(("agencies", "front door", "staff"))
-    'agencies."front door".staff'
-    """
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            key = _key_text(part)
-            out += f".{key}" if out else key
-    return out
+        return [Problem(path, "is nested too deeply")]
+    # anything else a hook or a validator raised is a mistake in jtai-sim, not in the data
+    raise exc
 
 
 # ---------------------------------------------------------------- where keys are
@@ -692,10 +691,16 @@ def located_error(
 def structure(
     data: dict[str, Any], cl: type[Any], *, text: str = "", file: str | None = None
 ) -> Any:
-    """Build ``cl`` from parsed TOML ``data``, raising one located ScenarioError."""
+    """Build ``cl`` from parsed TOML ``data``, raising one located ScenarioError.
+
+    Only mistakes in the data become a ScenarioError: cattrs' validation errors
+    whose leaves are values the hooks or validators refused, required keys left
+    out, unknown keys and nesting too deep. Any other exception (a bug in a hook
+    or a validator) propagates as it is.
+    """
     try:
         return CONVERTER.structure(data, cl)
-    except Exception as exc:  # every failure here is a mistake in the user's data
+    except (BaseValidationError, ForbiddenExtraKeysError, InputError, RecursionError) as exc:
         raise located_error(problems(exc), data, text=text, file=file) from None
 
 
@@ -865,7 +870,7 @@ def _nearby(path: Path) -> str:
         names = sorted(p.name for p in folder.glob("*.toml"))
     except OSError:
         return ""
-    close = difflib.get_close_matches(path.name, names, n=1)
+    close = suggest(path.name, names)
     return f" (did you mean {str(folder / close[0])!r}?)" if close else ""
 
 
@@ -878,7 +883,6 @@ __all__ = [
     "dotted",
     "file_key",
     "file_keys",
-    "first_error",
     "line_index",
     "locate",
     "parse_toml",
@@ -886,6 +890,7 @@ __all__ = [
     "read_text",
     "scenario_from_toml",
     "scenario_to_dict",
+    "strip_optional",
     "structure",
     "suggest",
     "toml_value",

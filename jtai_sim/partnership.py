@@ -26,25 +26,16 @@ agencies traps children with no way out.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from collections.abc import Iterator
 
 import networkx as nx
 
-from jtai_sim.errors import ScenarioError
-from jtai_sim.loading import PathPart, dotted, toml_value
+from jtai_sim.errors import PartnershipError as PartnershipError  # raised by the checks here
+from jtai_sim.loading import PathPart, suggest, toml_value
 from jtai_sim.scenario import Pathway, Scenario
 
 _TOLERANCE = 1e-9
-
-
-class PartnershipError(ScenarioError):
-    """A partnership check failed; ``path`` is the scenario key at fault."""
-
-    def __init__(self, path: tuple[PathPart, ...], message: str) -> None:
-        self.path = path
-        super().__init__(message, key=dotted(path))
 
 
 class Partnership:
@@ -83,7 +74,7 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
 
 def _unknown(path: tuple[PathPart, ...], name: str, scenario: Scenario) -> PartnershipError:
     known = list(scenario.agencies)
-    close = difflib.get_close_matches(name, known, n=1)
+    close = suggest(name, known)
     if close:
         hint = f"did you mean {toml_value(close[0])}?"
     else:

@@ -38,7 +38,6 @@ import json
 import re
 import sys
 import tomllib
-import types
 import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,7 +46,7 @@ from typing import Any
 import attrs
 
 from jtai_sim import scenario as model
-from jtai_sim.loading import SINGLE_OR_LIST, file_key, toml_value
+from jtai_sim.loading import SINGLE_OR_LIST, file_key, strip_optional, toml_value
 from jtai_sim.scenario import FLAGS, Scenario
 
 #: The folder of built-in scenarios, where the schema and the reference live.
@@ -198,14 +197,6 @@ def keys_of(cl: type) -> list[Key]:
     return out
 
 
-def _strip_optional(hint: Any) -> Any:
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return hint
-
-
 def _named_literals() -> dict[Any, str]:
     named = {}
     for name, value in vars(model).items():
@@ -219,7 +210,7 @@ def classes() -> list[type]:
     seen: list[type] = []
 
     def visit(hint: Any) -> None:
-        hint = _strip_optional(hint)
+        hint = strip_optional(hint)
         if attrs.has(hint):
             if hint in seen:
                 return
@@ -244,7 +235,7 @@ def places() -> dict[type, list[str]]:
             return
         found[cl].append(where)
         for key in keys_of(cl):
-            hint = _strip_optional(key.hint)
+            hint = strip_optional(key.hint)
             origin = typing.get_origin(hint)
             args = typing.get_args(hint)
             prefix = f"{where}." if where else ""
@@ -263,7 +254,7 @@ def places() -> dict[type, list[str]]:
 
 
 def _type_schema(hint: Any, named: dict[Any, str]) -> dict[str, Any]:
-    hint = _strip_optional(hint)
+    hint = strip_optional(hint)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if attrs.has(hint):
@@ -421,7 +412,7 @@ def _anchor(cl: type) -> str:
 
 
 def _type_text(key: Key, named: dict[Any, str]) -> str:
-    hint = _strip_optional(key.hint)
+    hint = strip_optional(key.hint)
     text = _hint_text(hint, named)
     if key.single_or_list:
         text = "text, or " + text
@@ -438,7 +429,7 @@ def _type_text(key: Key, named: dict[Any, str]) -> str:
 
 
 def _hint_text(hint: Any, named: dict[Any, str]) -> str:
-    hint = _strip_optional(hint)
+    hint = strip_optional(hint)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if attrs.has(hint):

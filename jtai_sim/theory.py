@@ -34,16 +34,8 @@ import attrs
 import numpy as np
 
 from jtai_sim.calendar import DAYS_PER_YEAR
-from jtai_sim.errors import JtaiError
+from jtai_sim.errors import NotAQueueingNetwork
 from jtai_sim.scenario import Scenario
-
-
-class NotAQueueingNetwork(JtaiError, ValueError):
-    """The scenario is outside what the analytic results cover; ``reasons`` says why."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = list(reasons)
-        super().__init__("not a plain queueing network: " + "; ".join(self.reasons))
 
 
 def erlang_b(servers: int, offered_load: float) -> float:
@@ -112,11 +104,6 @@ class Station:
     mean_wait_days: float
     mean_queue_length: float  # children waiting, time average
     mean_present: float  # children waiting or in service, time average
-
-    @property
-    def mean_time_in_system_days(self) -> float:
-        """Mean wait plus mean service."""
-        return self.mean_wait_days + self.mean_service_days
 
 
 def external_arrival_rates(scenario: Scenario) -> dict[str, float]:

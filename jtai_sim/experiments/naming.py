@@ -18,13 +18,13 @@ for before anything runs.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable
 
 import attrs
 
 from jtai_sim.errors import ExperimentError
+from jtai_sim.loading import suggest
 from jtai_sim.registry import AGENCY_GROUPS, GROUPS, STATISTICS, statistic
 from jtai_sim.scenario import Scenario
 
@@ -96,7 +96,7 @@ def check_metrics(keys: tuple[str, ...], scenario: Scenario, origin: str = "--me
 
 
 def _close(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, [str(o) for o in options], n=1)
+    close = suggest(word, [str(o) for o in options])
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -153,7 +153,7 @@ def report_context(results: Results) -> dict[str, Any]:
     summary = results.summary(keys)
     diffs = results.differences(keys)
     titles = {v.name: v.title for v in results.variants}
-    metrics = []
+    metrics: list[dict[str, Any]] = []
     for key in keys:
         info = describe(key, scenario)
         rows = summary[summary["metric"] == key]
@@ -201,6 +201,7 @@ def report_context(results: Results) -> dict[str, Any]:
                     rows["high"].tolist(),
                     title=title,
                     unit=info.unit,
+                    prefix=f"metric{len(metrics)}",
                 ),
                 "diff_chart": interval_chart(
                     [titles[v] for v in d["variant"]],
@@ -210,6 +211,7 @@ def report_context(results: Results) -> dict[str, Any]:
                     title=f"{title}: difference from {base.title}",
                     unit=info.unit,
                     zero_line=True,
+                    prefix=f"difference{len(metrics)}",
                 )
                 if len(d)
                 else "",
@@ -274,7 +276,7 @@ def _waits(results: Results, keys: list[str]) -> list[dict[str, str]]:
     agencies = [split(k)[1] for k in keys if k.startswith("wait.")]
     if not agencies:
         agencies = sorted(results.waits["agency"].unique().tolist())[:4]
-    out = []
+    out: list[dict[str, str]] = []
     for agency in dict.fromkeys(agencies):
         wide = results.wait_distribution(agency)
         if wide.empty:
@@ -289,6 +291,7 @@ def _waits(results: Results, keys: list[str]) -> list[dict[str, str]]:
                     wide.index.tolist(),
                     series,
                     title=f"Waits for {label} (mean quantiles over replications)",
+                    prefix=f"waits{len(out)}",
                 ),
             }
         )
