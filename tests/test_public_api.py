@@ -69,10 +69,8 @@ PROBE = """
 import json, sys
 mode, argv, out = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
 code, text = None, ""
-if mode == "import":
-    import jtai_sim
-    for name in argv:
-        getattr(jtai_sim, name)
+if mode == "python":
+    exec(argv[0])
 else:
     import contextlib, io
     from runner.cli import cli
@@ -86,7 +84,11 @@ with open(out, "w") as f:
 
 
 def probe(tmp_path: Path, mode: str, argv: list[str]) -> dict[str, object]:
-    """Run ``PROBE`` in a fresh interpreter from the repository root; what it saw."""
+    """Run ``PROBE`` in a fresh interpreter from the repository root; what it saw.
+
+    ``mode`` is ``"python"`` (run the code ``argv[0]``) or ``"cli"`` (run the
+    command line with the arguments ``argv``).
+    """
     out = tmp_path / "probe.json"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
@@ -156,18 +158,27 @@ def test_version_option_prints_the_version() -> None:
 
 
 def test_import_loads_nothing_heavy(tmp_path: Path) -> None:
-    seen = probe(tmp_path, "import", [])
+    seen = probe(tmp_path, "python", ["import jtai_sim"])
     assert heavy_loaded(seen) == []
     assert "numpy" not in seen["modules"]  # type: ignore[operator]
 
 
 def test_the_probe_sees_what_a_name_loads(tmp_path: Path) -> None:
     """The check above could pass by reading the wrong list: using a name must show."""
-    seen = probe(tmp_path, "import", ["simulate"])
+    seen = probe(tmp_path, "python", ["import jtai_sim; jtai_sim.simulate"])
     assert {"simpy", "pandas", "jtai_sim.engine", "jtai_sim.run"} <= set(heavy_loaded(seen))
     assert "scipy" not in heavy_loaded(seen)
-    seen = probe(tmp_path, "import", ["compare"])
-    assert {"scipy", "duckdb"} <= set(heavy_loaded(seen))
+    seen = probe(
+        tmp_path, "python", ["from jtai_sim.experiments import stats; stats.t_quantile(5)"]
+    )
+    assert "scipy" in heavy_loaded(seen)
+
+
+def test_experiments_load_scipy_matplotlib_and_duckdb_when_used(tmp_path: Path) -> None:
+    seen = probe(tmp_path, "python", ["import jtai_sim; jtai_sim.compare"])
+    assert {"pandas", "simpy"} <= set(heavy_loaded(seen))
+    for name in ("scipy", "matplotlib", "duckdb", "jinja2", "ortools"):
+        assert name not in heavy_loaded(seen)
 
 
 def test_help_loads_nothing_heavy(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 matplotlib's object API only (no pyplot state), a fixed ``svg.hashsalt`` and no
 date in the metadata, so the same results give byte-identical SVG. Text stays
-text (``svg.fonttype = none``): searchable, and escaped by matplotlib.
+text (``svg.fonttype = none``): searchable, and escaped by matplotlib, which is
+imported when the first chart is drawn.
 
 >>> svg = interval_chart(["Base", "More staff"], [10.0, 7.5], [9.0, 6.8], [11.0, 8.1],
 ...                      title="Mean wait", unit="days")
@@ -18,11 +19,12 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 import numpy as np
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Colour-blind-safe palette (Okabe and Ito).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
@@ -40,6 +42,8 @@ _RC: dict[str, Any] = {
 
 @contextmanager
 def _style() -> Iterator[None]:
+    import matplotlib as mpl
+
     with mpl.rc_context(_RC):  # type: ignore[arg-type]
         yield
 
@@ -68,6 +72,8 @@ def interval_chart(
     zero_line: bool = False,
 ) -> str:
     """One row per label: a dot at the mean and a bar for the 95% interval."""
+    from matplotlib.figure import Figure
+
     with _style():
         n = len(labels)
         fig = Figure(figsize=(6.4, 0.5 + 0.42 * max(n, 1)))
@@ -101,6 +107,8 @@ def distribution_chart(
     quantiles: Sequence[float], series: dict[str, Sequence[float]], *, title: str
 ) -> str:
     """Waiting-time distributions: the share of children waiting up to x days, per variant."""
+    from matplotlib.figure import Figure
+
     with _style():
         fig = Figure(figsize=(6.4, 3.2))
         ax = fig.add_subplot()
@@ -132,6 +140,8 @@ def breach_chart(
     highs: np.ndarray,
 ) -> str:
     """Breach rates per clock (rows) and variant (bars), with 95% intervals."""
+    from matplotlib.figure import Figure
+
     with _style():
         n, k = len(clocks), len(variants)
         fig = Figure(figsize=(6.4, 0.6 + 0.3 * max(n * k, 1) + 0.2 * n))
@@ -177,6 +187,8 @@ def welch_chart(
     ylabel: str,
 ) -> str:
     """Welch's plot: the ensemble average over replications, its moving average, the cut."""
+    from matplotlib.figure import Figure
+
     with _style():
         fig = Figure(figsize=(6.4, 3.0))
         ax = fig.add_subplot()

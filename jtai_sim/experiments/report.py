@@ -31,8 +31,6 @@ from typing import Any
 
 import numpy as np
 
-from jtai_sim.report import environment
-
 from .naming import describe, format_value, split
 from .plots import breach_chart, distribution_chart, interval_chart
 from .results import Results
@@ -350,6 +348,8 @@ def _all_metrics(results: Results) -> dict[str, Any]:
 
 def render_report(results: Results) -> str:
     """The report as HTML text."""
+    from jtai_sim.report import environment
+
     template = environment(_TEMPLATES).get_template("compare.html.j2")
     return template.render(**report_context(results))
 
