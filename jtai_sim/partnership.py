@@ -3,7 +3,8 @@
 Owns networkx and the checks that need the whole partnership: every name refers
 to an agency that exists, outgoing referral chances never add up to more than
 one for any child, every agency can be reached by some child, and no group of
-agencies traps children with no way out.
+agencies traps children with no way out. The checks need no graph library, so
+checking a scenario does not load networkx; the graph is built when first asked for.
 
 >>> from jtai_sim.loading import scenario_from_toml
 >>> s = scenario_from_toml('''
@@ -28,12 +29,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-
-import networkx as nx
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from jtai_sim.errors import PartnershipError as PartnershipError  # raised by the checks here
 from jtai_sim.loading import PathPart, suggest, toml_value
 from jtai_sim.scenario import Pathway, Scenario
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _TOLERANCE = 1e-9
 
@@ -48,10 +52,14 @@ class Partnership:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         check_names(scenario)
-        self.graph = build_graph(scenario)
         check_probabilities(scenario)
-        check_reachable(scenario, self.graph)
+        check_reachable(scenario)
         check_way_out(scenario)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The agency graph, built on first use."""
+        return build_graph(self.scenario)
 
     @property
     def agency_ids(self) -> tuple[str, ...]:
@@ -61,6 +69,8 @@ class Partnership:
 
 def build_graph(scenario: Scenario) -> nx.DiGraph:
     """The partnership graph (agencies as nodes, pathways grouped on edges)."""
+    import networkx as nx
+
     graph = nx.DiGraph(name=scenario.name)
     for key, agency in scenario.agencies.items():
         graph.add_node(key, agency=agency, label=agency.label or key)
@@ -238,11 +248,28 @@ def entry_agencies(scenario: Scenario) -> set[str]:
     return entries
 
 
-def check_reachable(scenario: Scenario, graph: nx.DiGraph) -> None:
+def reachable(scenario: Scenario) -> set[str]:
+    """The agencies children can get to from where they first appear, along any pathway.
+
+    >>> from jtai_sim.scenarios import load_scenario
+    >>> sorted(reachable(load_scenario("scenarios/jackson.toml")))
+    ['A', 'B', 'C']
+    """
+    onward: dict[str, set[str]] = {}
+    for pathway in scenario.pathways:
+        onward.setdefault(pathway.source, set()).add(pathway.to)
+    reached = set(entry_agencies(scenario))
+    todo = list(reached)
+    while todo:
+        for nxt in onward.get(todo.pop(), set()) - reached:
+            reached.add(nxt)
+            todo.append(nxt)
+    return reached
+
+
+def check_reachable(scenario: Scenario) -> None:
     """Every agency must be reachable from where children first appear."""
-    reached: set[str] = set()
-    for entry in entry_agencies(scenario):
-        reached |= {entry} | nx.descendants(graph, entry)
+    reached = reachable(scenario)
     for key in scenario.agencies:
         if key not in reached:
             raise PartnershipError(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import cached_property
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import attrs
@@ -34,11 +33,10 @@ from jtai_sim.vocabulary import CHILD_COLUMNS, CHILD_FLAGS
 
 
 def package_version() -> str:
-    """The installed jtai-sim version."""
-    try:
-        return version("jtai-sim")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0+unknown"
+    """The installed jtai-sim version (``jtai_sim.__version__``)."""
+    import jtai_sim
+
+    return jtai_sim.__version__
 
 
 def calendar_for(scenario: Scenario) -> WorkingCalendar:

@@ -31,10 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from jtai_sim.report import environment
-
 from .naming import describe, format_value, split
-from .plots import breach_chart, distribution_chart, interval_chart
 from .results import Results
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -147,6 +144,8 @@ def _diff(value: float, unit: str) -> str:
 
 def report_context(results: Results) -> dict[str, Any]:
     """Everything the template shows, as plain values."""
+    from .plots import interval_chart  # matplotlib loads with the first chart
+
     base = results.base
     scenario = base.scenario
     keys = [k for k in results.key_metrics() if k in set(results.metric_keys())]
@@ -273,6 +272,8 @@ def _settings(results: Results) -> list[tuple[str, str]]:
 
 
 def _waits(results: Results, keys: list[str]) -> list[dict[str, str]]:
+    from .plots import distribution_chart  # matplotlib loads with the first chart
+
     agencies = [split(k)[1] for k in keys if k.startswith("wait.")]
     if not agencies:
         agencies = sorted(results.waits["agency"].unique().tolist())[:4]
@@ -299,6 +300,8 @@ def _waits(results: Results, keys: list[str]) -> list[dict[str, str]]:
 
 
 def _breaches(results: Results) -> dict[str, Any] | None:
+    from .plots import breach_chart  # matplotlib loads with the first chart
+
     clocks = list(results.base.scenario.clocks)
     keys = [f"clock.{c}.breach_share" for c in clocks]
     present = set(results.metric_keys())
@@ -353,6 +356,8 @@ def _all_metrics(results: Results) -> dict[str, Any]:
 
 def render_report(results: Results) -> str:
     """The report as HTML text."""
+    from jtai_sim.report import environment
+
     template = environment(_TEMPLATES).get_template("compare.html.j2")
     return template.render(**report_context(results))
 
