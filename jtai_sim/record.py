@@ -25,13 +25,10 @@ from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.scenario import Scenario
 
 
-@frozen
-class RunRecord:
-    """One replication's event log (packed records), scenario and calendar."""
+class RunWindow:
+    """The agencies and observation window of a run, read from its ``scenario``."""
 
     scenario: Scenario
-    calendar: WorkingCalendar = field(eq=False)
-    log: np.ndarray = field(eq=False)
 
     @property
     def agency_ids(self) -> tuple[str, ...]:
@@ -52,3 +49,12 @@ class RunRecord:
     def window_days(self) -> float:
         """Length of the observation window (after warm-up)."""
         return self.duration_days - self.warmup_days
+
+
+@frozen
+class RunRecord(RunWindow):
+    """One replication's event log (packed records), scenario and calendar."""
+
+    scenario: Scenario
+    calendar: WorkingCalendar = field(eq=False)
+    log: np.ndarray = field(eq=False)

@@ -27,7 +27,7 @@ from jtai_sim.engine import Engine
 from jtai_sim.errors import ScenarioError
 from jtai_sim.eventlog import EventLog
 from jtai_sim.partnership import Partnership
-from jtai_sim.record import RunRecord
+from jtai_sim.record import RunRecord, RunWindow
 from jtai_sim.scenario import FieldError, Scenario
 from jtai_sim.vocabulary import CHILD_COLUMNS, CHILD_FLAGS
 
@@ -49,7 +49,7 @@ def calendar_for(scenario: Scenario) -> WorkingCalendar:
     )
 
 
-class Run:
+class Run(RunWindow):
     """The outcome of one replication: the event log, who the children are, and metrics.
 
     Tables are computed from the log when first asked for and then kept.
@@ -75,26 +75,6 @@ class Run:
         self.timings = timings
         self.version = package_version()
         self._tables: dict[str, pd.DataFrame] = {}
-
-    @property
-    def agency_ids(self) -> tuple[str, ...]:
-        """Agency keys; an agency's position is its code in the log."""
-        return self.scenario.agency_ids
-
-    @property
-    def duration_days(self) -> float:
-        """Length of the run in days."""
-        return self.scenario.duration_days
-
-    @property
-    def warmup_days(self) -> float:
-        """Start-up period excluded from statistics."""
-        return self.scenario.warmup_days
-
-    @property
-    def window_days(self) -> float:
-        """Length of the observation window (after warm-up)."""
-        return self.duration_days - self.warmup_days
 
     @cached_property
     def events(self) -> pd.DataFrame:
