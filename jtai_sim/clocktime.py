@@ -47,6 +47,8 @@ from jtai_sim.vocabulary import Completeness, EventKind, ExitReason
 _UNSEEN = [float(ExitReason.TAKEN_OFF), float(ExitReason.MERGED)]
 _SCALE_TO_DAYS = {"days": 1.0, "hours": 1 / 24, "weeks": 7.0}
 _EVENT = {"arrive": EventKind.ARRIVE, "start": EventKind.START, "end": EventKind.END}
+#: The kinds of row a clock reads: its start and stop events, and leaving a list unseen.
+CLOCK_KINDS = [int(k) for k in (*_EVENT.values(), EventKind.EXIT)]
 
 #: Columns of :func:`clock_instances`.
 INSTANCE_COLUMNS = (
@@ -99,16 +101,31 @@ class LogColumns:
     value: np.ndarray
     ids: np.ndarray
 
+    def only(self, kinds: list[int]) -> LogColumns:
+        """The rows of the given kinds."""
+        keep = np.isin(self.kind, kinds)
+        if keep.all():
+            return self
+        return LogColumns(
+            *(
+                getattr(self, name)[keep]
+                for name in ("time", "child", "agency", "kind", "value", "ids")
+            )
+        )
+
     @classmethod
-    def of_records(cls, rec: np.ndarray) -> LogColumns:
-        """The columns of a run's packed log records (ids are row positions)."""
+    def of_records(cls, rec: np.ndarray, kinds: list[int] | None = None) -> LogColumns:
+        """The columns of a run's packed log records (ids are row positions), only the
+        rows of ``kinds`` if given."""
+        ids = np.arange(len(rec)) if kinds is None else np.flatnonzero(np.isin(rec["kind"], kinds))
+        sub = rec if kinds is None else rec[ids]
         return cls(
-            time=rec["time"].astype(np.float64),
-            child=rec["child"].astype(np.int64),
-            agency=rec["agency"].astype(np.int64),
-            kind=rec["kind"].astype(np.int64),
-            value=rec["value"].astype(np.float64),
-            ids=np.arange(len(rec), dtype=np.int64),
+            time=sub["time"].astype(np.float64),
+            child=sub["child"].astype(np.int64),
+            agency=sub["agency"].astype(np.int64),
+            kind=sub["kind"].astype(np.int64),
+            value=sub["value"].astype(np.float64),
+            ids=ids.astype(np.int64),
         )
 
 
@@ -138,8 +155,10 @@ def clock_instances(
     Columns are :data:`INSTANCE_COLUMNS`; ``stop``, ``stop_id`` and
     ``stop_agency`` are missing where the clock did not stop.
     """
+    log = log.only(CLOCK_KINDS)
     frames = []
-    for key, clock in clocks.items():
+    names = pd.Index(list(clocks))
+    for code, clock in enumerate(clocks.values()):
         a_ids = [agency_index[a] for a in clock.start.agency if a in agency_index]
         b_ids = [agency_index[a] for a in clock.stop.agency if a in agency_index]
         if not a_ids or not b_ids:
@@ -183,7 +202,7 @@ def clock_instances(
             ["met", "breached", "breached", "pending"],
             "not_reached",
         )
-        m["clock"] = key
+        m["clock"] = pd.Categorical.from_codes(np.full(len(m), code), categories=names)
         m["elapsed"] = ran
         m["stopped"] = stopped
         m["deadline"] = runs_out
@@ -194,13 +213,21 @@ def clock_instances(
     return pd.concat(frames, ignore_index=True)
 
 
+def _member(codes: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """``np.isin(codes, wanted)`` for small non-negative codes (-1 is never wanted), by
+    table look-up: a tenth of the time on a long log."""
+    table = np.zeros(max([*wanted, int(codes.max(initial=0))]) + 2, dtype=bool)
+    table[wanted] = True
+    return np.asarray(table[codes])  # code -1 reads the last entry, always False
+
+
 def _allowed(clock: Clock) -> float:
     """The longest elapsed time within a clock's limit (whole days for working days)."""
     return float(math.floor(clock.limit)) if clock.unit == "working_days" else clock.limit
 
 
 def _points(log: LogColumns, agencies: list[int], event: str, name: str) -> pd.DataFrame:
-    sel = (log.kind == int(_EVENT[event])) & np.isin(log.agency, agencies)
+    sel = (log.kind == int(_EVENT[event])) & _member(log.agency, agencies)
     return pd.DataFrame(
         {
             "child": log.child[sel],
@@ -219,7 +246,7 @@ def still_with(
     A child is with an agency from each arrival until the end of that service,
     or until taken off its list unseen (an EXIT row that no END precedes).
     """
-    here = np.isin(log.agency, agencies)
+    here = _member(log.agency, agencies)
     arrive = here & (log.kind == int(EventKind.ARRIVE))
     depart = here & (
         (log.kind == int(EventKind.END))

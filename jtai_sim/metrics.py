@@ -134,7 +134,7 @@ def clock_instances(record: RunRecord) -> pd.DataFrame:
     the record.
     """
     frame = clocktime.clock_instances(
-        clocktime.LogColumns.of_records(record.log),
+        clocktime.LogColumns.of_records(record.log, clocktime.CLOCK_KINDS),
         record.calendar,
         record.scenario.clocks,
         {k: i for i, k in enumerate(record.agency_ids)},
@@ -353,12 +353,13 @@ def mental_health(record: RunRecord) -> pd.DataFrame:
 def utilisation(record: RunRecord) -> pd.DataFrame:
     """Share of caseload places in use over the window (working time for office agencies)."""
     rec = record.log
+    rec = rec[np.isin(rec["kind"], [int(_K.START), int(_K.END)])]
     out = []
     for index, key in enumerate(record.agency_ids):
         spec = record.scenario.agencies[key]
         if spec.servers is None:
             continue
-        here = rec[(rec["agency"] == index) & np.isin(rec["kind"], [int(_K.START), int(_K.END)])]
+        here = rec[rec["agency"] == index]
         times = here["time"].astype(np.float64)
         end = here["kind"] == int(_K.END)
         # places in use = services started - services ended; integrate over the window
