@@ -17,14 +17,15 @@ between the clock and the running count of working days.
 >>> cal = WorkingCalendar(dt.date(2025, 12, 24), horizon_days=30)
 >>> [cal.date_of(d).isoformat() for d in range(6) if cal.is_working_day(d)]
 ['2025-12-24', '2025-12-29']
->>> cal.working_days_between(0.0, 5.0)  # Wed 24 Dec to Mon 29 Dec: 1 working day
-1.0
+>>> cal.add_working_days(dt.date(2025, 12, 24), 1)  # Wed 24 Dec: the next is Mon 29 Dec
+datetime.date(2025, 12, 29)
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable
 
@@ -94,11 +95,8 @@ class WorkingCalendar:
         self.days = n
         dates = [start_date + dt.timedelta(days=i) for i in range(n)]
         years = range(start_date.year - 1, dates[-1].year + 2)
-        closed = (
-            set(holidays.country_holidays("GB", subdiv="ENG", years=years))
-            if bank_holidays
-            else set()
-        )
+        self.uses_bank_holidays = bank_holidays
+        closed = set().union(*(_bank_holidays(y) for y in years)) if bank_holidays else set()
         self.working = np.array([d.weekday() < 5 and d not in closed for d in dates], dtype=bool)
         term_list = list(terms) if terms is not None else default_terms(years[0], years[-1])
         in_term = np.zeros(n, dtype=bool)
@@ -118,7 +116,17 @@ class WorkingCalendar:
     def is_working_day(self, day: float) -> bool:
         """True if the clock day holding ``day`` is a working day."""
         i = int(day)
-        return self._working_list[i] if 0 <= i < self.days else dt_is_weekday(self, i)
+        return (
+            self._working_list[i] if 0 <= i < self.days else self.is_working_date(self.date_of(i))
+        )
+
+    def is_working_date(self, date: dt.date) -> bool:
+        """True if ``date`` is a working day (also outside the calendar's range)."""
+        day = self.day_of(date)
+        if 0 <= day < self.days:
+            return self._working_list[day]
+        closed = self.uses_bank_holidays and date in _bank_holidays(date.year)
+        return date.weekday() < 5 and not closed
 
     def is_school_day(self, day: float) -> bool:
         """True if the clock day holding ``day`` is a school day."""
@@ -140,10 +148,6 @@ class WorkingCalendar:
             return self.days + (w - cum[-1]) * 7 / 5
         i = bisect.bisect_right(cum, w) - 1  # cum[i] <= w < cum[i+1]: day i is working
         return i + (w - cum[i])
-
-    def working_days_between(self, t0: float, t1: float) -> float:
-        """Working days from clock time ``t0`` to ``t1``."""
-        return self.to_working(t1) - self.to_working(t0)
 
     def date_of(self, t: float) -> dt.date:
         """The date holding clock time ``t``."""
@@ -202,18 +206,26 @@ class WorkingCalendar:
         out: np.ndarray = base + np.floor(np.asarray(t)).astype("timedelta64[D]")
         return out
 
-    def next_working_day(self, date: dt.date) -> dt.date:
-        """``date`` if it is a working day, else the next one."""
-        while not self.is_working_day(self.day_of(date)):
+    def add_working_days(self, date: dt.date, n: int) -> dt.date:
+        """The working day ``n`` working days after ``date`` (``n`` >= 0; ``date``
+        itself for 0)."""
+        while n > 0:
             date += dt.timedelta(days=1)
+            if self.is_working_date(date):
+                n -= 1
         return date
 
-    def add_working_days(self, date: dt.date, n: int) -> dt.date:
-        """The working day ``n`` working days after working day ``date``."""
-        day = self.day_of(date)
-        return self.date_of(self.from_working(self.to_working(day) + n))
+    def working_day_number(self, start: dt.date, date: dt.date) -> int:
+        """The working-day number of ``date``, counting working day ``start`` as day 1."""
+        n, day = 1, start
+        while day < date:
+            day += dt.timedelta(days=1)
+            if self.is_working_date(day):
+                n += 1
+        return n
 
 
-def dt_is_weekday(cal: WorkingCalendar, i: int) -> bool:
-    """Outside the precomputed range, weekdays count as working days."""
-    return (cal.start_date + dt.timedelta(days=i)).weekday() < 5
+@functools.cache
+def _bank_holidays(year: int) -> frozenset[dt.date]:
+    """England and Wales bank holidays of ``year`` (from the ``holidays`` package)."""
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))

@@ -23,7 +23,6 @@ from jtai_sim.inspection import (
     select,
 )
 from jtai_sim.inspection.findings import all_hits
-from jtai_sim.inspection.timeline import is_working_day
 from jtai_sim.scenarios import BUILTIN, load_text
 from jtai_sim.vocabulary import MODE_OF_KIND, EventKind
 
@@ -60,7 +59,7 @@ CLOCK_KINDS = {
 
 def notify_day(book: CaseBook, offset: int) -> dt.date:
     day = book.calendar.start_date + dt.timedelta(days=offset)
-    while not is_working_day(book.calendar, day):
+    while not book.calendar.is_working_date(day):
         day -= dt.timedelta(days=1)
     return day
 
@@ -193,7 +192,7 @@ def test_clock_findings_agree_with_the_metrics() -> None:
     scenario = load_text(text)
     days = 364
     calendar = simulate(scenario, seed=4, days=days).calendar
-    while not is_working_day(calendar, calendar.date_of(days - 1)):
+    while not calendar.is_working_date(calendar.date_of(days - 1)):
         days -= 1  # notification falls on a working day: the run's last day
     run = simulate(scenario, seed=4, days=days)
     book = casebook_from_run(run)
@@ -249,7 +248,7 @@ def test_a_pathway_that_loses_nothing_gives_no_finding_on_it() -> None:
 def test_findings_only_read_records_up_to_notification(midshire: tuple) -> None:  # type: ignore[type-arg]
     book, sel, _, day = midshire
     earlier = day - dt.timedelta(days=60)
-    while not is_working_day(book.calendar, earlier):
+    while not book.calendar.is_working_date(earlier):
         earlier -= dt.timedelta(days=1)
     found = findings_for(book, sel.children, earlier)
     assert all(f.date <= earlier for f in found)
