@@ -18,8 +18,8 @@ import pytest
 from bench_results import record
 
 from jtai_sim import load_scenario, simulate
-from jtai_sim.output import write_run
-from jtai_sim.report import RunTables
+from jtai_sim.results.output import write_run
+from jtai_sim.results.report import RunTables
 
 pytestmark = pytest.mark.benchmark
 

@@ -38,13 +38,13 @@ from jtai_sim.errors import InputError, JtaiError, ScenarioError
 # ``sweep`` to the submodules of jtai_sim.experiments that share their names.
 _STATIC_ONLY = TYPE_CHECKING
 if _STATIC_ONLY:
-    from jtai_sim.eventlog import EventLog
     from jtai_sim.experiments import Experiment, Variant, compare, replicate, sweep
-    from jtai_sim.loading import scenario_from_toml
-    from jtai_sim.partnership import Partnership
-    from jtai_sim.run import Run, simulate
-    from jtai_sim.scenario import Scenario
-    from jtai_sim.scenarios import load_scenario
+    from jtai_sim.scenario.builtin import load_scenario
+    from jtai_sim.scenario.loading import scenario_from_toml
+    from jtai_sim.scenario.model import Scenario
+    from jtai_sim.scenario.partnership import Partnership
+    from jtai_sim.simulation.eventlog import EventLog
+    from jtai_sim.simulation.run import Run, simulate
     from jtai_sim.vocabulary import Completeness, EventKind
 
     __version__: str
@@ -53,18 +53,18 @@ if _STATIC_ONLY:
 _LAZY = {
     "Completeness": "jtai_sim.vocabulary",
     "EventKind": "jtai_sim.vocabulary",
-    "EventLog": "jtai_sim.eventlog",
+    "EventLog": "jtai_sim.simulation.eventlog",
     "Experiment": "jtai_sim.experiments",
     "Variant": "jtai_sim.experiments",
     "compare": "jtai_sim.experiments",
     "replicate": "jtai_sim.experiments",
     "sweep": "jtai_sim.experiments",
-    "scenario_from_toml": "jtai_sim.loading",
-    "Partnership": "jtai_sim.partnership",
-    "Run": "jtai_sim.run",
-    "simulate": "jtai_sim.run",
-    "Scenario": "jtai_sim.scenario",
-    "load_scenario": "jtai_sim.scenarios",
+    "scenario_from_toml": "jtai_sim.scenario.loading",
+    "Partnership": "jtai_sim.scenario.partnership",
+    "Run": "jtai_sim.simulation.run",
+    "simulate": "jtai_sim.simulation.run",
+    "Scenario": "jtai_sim.scenario.model",
+    "load_scenario": "jtai_sim.scenario.builtin",
 }
 
 

@@ -33,7 +33,7 @@ import holidays
 import numpy as np
 from dateutil.easter import easter
 
-from jtai_sim.scenario import Term
+from jtai_sim.scenario.model import Term
 
 _MARGIN_DAYS = 3 * 365
 

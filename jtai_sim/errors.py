@@ -2,7 +2,7 @@
 
 All the classes live here, library and command line alike, so one glance shows
 the whole family; the modules that raise them re-export the names they always
-had (``jtai_sim.partnership.PartnershipError``, ``jtai_sim.scenario.FieldError``,
+had (``jtai_sim.scenario.partnership.PartnershipError``, ``jtai_sim.scenario.model.FieldError``,
 ``runner.mockweek.settings.SettingsError``, ...). Each class also derives from
 the built-in exception a caller would expect, so ``except ValueError`` keeps
 working for code that does not know about jtai-sim, and ``except JtaiError``

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from jtai_sim.scenario import Distribution
+from jtai_sim.scenario.model import Distribution
 
 _BLOCK = 4096
 

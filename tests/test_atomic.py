@@ -1,7 +1,7 @@
 """The one folder writer: all at once or not at all, and the old folder kept on failure.
 
 Both writers of result folders go through :func:`jtai_sim.atomic.atomic_folder`:
-a run's (``jtai_sim.output.write_run``) and a mock week's pack
+a run's (``jtai_sim.results.output.write_run``) and a mock week's pack
 (``runner.mockweek.pipeline.write_pack``), so the pack is checked here too.
 """
 

@@ -30,8 +30,8 @@ from jtai_sim.errors import (
     PartnershipError,
     ScenarioError,
 )
-from jtai_sim.loading import structure
-from jtai_sim.scenario import Agency, Scenario, is_at_least_one
+from jtai_sim.scenario.loading import structure
+from jtai_sim.scenario.model import Agency, Scenario, is_at_least_one
 
 
 def all_modules() -> list[ModuleType]:
@@ -110,10 +110,10 @@ def test_the_drawn_tree_is_the_real_tree() -> None:
 
 
 def test_old_import_places_still_work() -> None:
-    from jtai_sim.output import OutputFolderError
-    from jtai_sim.partnership import PartnershipError as FromPartnership
-    from jtai_sim.scenario import FieldError as FromScenario
-    from jtai_sim.theory import NotAQueueingNetwork as FromTheory
+    from jtai_sim.results.output import OutputFolderError
+    from jtai_sim.scenario.model import FieldError as FromScenario
+    from jtai_sim.scenario.partnership import PartnershipError as FromPartnership
+    from jtai_sim.validation.theory import NotAQueueingNetwork as FromTheory
     from runner.mockweek.absences import AbsenceError
     from runner.mockweek.pipeline import MockWeekError
     from runner.mockweek.settings import SettingsError

@@ -23,7 +23,7 @@ from jtai_sim.inspection import (
     select,
 )
 from jtai_sim.inspection.findings import all_hits
-from jtai_sim.scenarios import BUILTIN, load_text
+from jtai_sim.scenario.builtin import BUILTIN, load_text
 from jtai_sim.vocabulary import MODE_OF_KIND, EventKind
 
 MINIMAL = (BUILTIN / "minimal.toml").read_text()

@@ -6,11 +6,11 @@ import attrs
 import pytest
 
 from jtai_sim import load_scenario
-from jtai_sim.clocktime import handoff_due
-from jtai_sim.eventlog import EventLog
-from jtai_sim.metrics import clocks, handoffs, key_metrics, waits
-from jtai_sim.record import RunRecord
-from jtai_sim.run import calendar_for
+from jtai_sim.results.clocktime import handoff_due
+from jtai_sim.results.metrics import clocks, handoffs, key_metrics, waits
+from jtai_sim.results.record import RunRecord
+from jtai_sim.simulation.eventlog import EventLog
+from jtai_sim.simulation.run import calendar_for
 from jtai_sim.vocabulary import Completeness, EventKind, Origin
 
 K = EventKind

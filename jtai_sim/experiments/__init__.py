@@ -40,9 +40,10 @@ from typing import Any
 
 import pandas as pd
 
-from jtai_sim.scenario import Scenario
-from jtai_sim.scenarios import load_scenario
+from jtai_sim.scenario.builtin import load_scenario
+from jtai_sim.scenario.model import Scenario
 
+from .detection import breakdowns, detection_probability
 from .experiment import Experiment, results_from_store
 from .export import export_csv, export_excel, summary_table
 from .report import write_report
@@ -156,7 +157,9 @@ __all__ = [
     "Store",
     "Variant",
     "VariantInfo",
+    "breakdowns",
     "compare",
+    "detection_probability",
     "export_csv",
     "export_excel",
     "load_variant",

@@ -1,9 +1,9 @@
 """What each metric key means in words, its unit, and which way is better.
 
-The words themselves are the registry's (:mod:`jtai_sim.registry`); this module
+The words themselves are the registry's (:mod:`jtai_sim.results.registry`); this module
 fills in a scenario's agency and clock labels.
 
-Metric keys are ``group.name.statistic`` (see :func:`jtai_sim.metrics.key_metrics`);
+Metric keys are ``group.name.statistic`` (see :func:`jtai_sim.results.metrics.key_metrics`);
 experiments add ``clock.NAME.breach_share``. This module turns a key into a
 phrase for the report's plain-language summary and checks the keys a user asks
 for before anything runs.
@@ -24,9 +24,9 @@ from collections.abc import Iterable
 import attrs
 
 from jtai_sim.errors import ExperimentError
-from jtai_sim.loading import suggest
-from jtai_sim.registry import AGENCY_GROUPS, GROUPS, STATISTICS, statistic
-from jtai_sim.scenario import Scenario
+from jtai_sim.results.registry import AGENCY_GROUPS, GROUPS, STATISTICS, statistic
+from jtai_sim.scenario.converter import suggest
+from jtai_sim.scenario.model import Scenario
 
 
 @attrs.frozen

@@ -1,6 +1,6 @@
 """Charts for experiments, as SVG text to inline in an offline HTML report.
 
-Drawn in the one jtai-sim style (:func:`jtai_sim.charts.svg_style`: the
+Drawn in the one jtai-sim style (:func:`jtai_sim.results.charts.svg_style`: the
 object API, a fixed ``svg.hashsalt``, no date in the metadata, text kept as
 text), so the same results give byte-identical SVG; every id carries the
 chart's ``prefix``, so several charts can share the comparison report's page.
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from jtai_sim.charts import PALETTE, figure_svg, svg_style
+from jtai_sim.results.charts import PALETTE, figure_svg, svg_style
 
 
 def _finite(values: Sequence[float]) -> list[float]:

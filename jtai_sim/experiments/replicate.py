@@ -5,7 +5,7 @@ scenario, the root seed and the replication number), so any process on any
 machine rebuilds exactly the same random streams from it; the worker function
 :func:`run_replication` is a plain module-level function, so it pickles for a
 process pool and for Dask alike. What comes back is small: the flat metric
-mapping of :meth:`jtai_sim.run.Run.summary`, the quantiles of the waits at every
+mapping of :meth:`jtai_sim.simulation.run.Run.summary`, the quantiles of the waits at every
 agency with a queue (for the waiting-time distributions), and, only when asked,
 the event log as Parquet bytes.
 
@@ -26,9 +26,9 @@ import time
 import attrs
 import numpy as np
 
-from jtai_sim.registry import STATISTICS
-from jtai_sim.run import Run, package_version, simulate, with_length
-from jtai_sim.scenario import Scenario
+from jtai_sim.results.registry import STATISTICS
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.simulation.run import Run, package_version, simulate, with_length
 from jtai_sim.vocabulary import EventKind
 
 from .variants import scenario_hash

@@ -46,7 +46,8 @@ STRESS_DES: tuple[tuple[str, str, str], ...] = (
     (
         "1.2",
         "Model outputs",
-        "'Key metrics' and 'All metrics' in this report; metric definitions in jtai_sim/metrics.py",
+        "'Key metrics' and 'All metrics' in this report; metric definitions in "
+        "jtai_sim/results/metrics.py",
     ),
     (
         "1.3",
@@ -356,7 +357,7 @@ def _all_metrics(results: Results) -> dict[str, Any]:
 
 def render_report(results: Results) -> str:
     """The report as HTML text."""
-    from jtai_sim.report import environment
+    from jtai_sim.results.report import environment
 
     template = environment(_TEMPLATES).get_template("compare.html.j2")
     return template.render(**report_context(results))

@@ -45,9 +45,11 @@ from pathlib import Path
 from typing import Any
 
 from jtai_sim.errors import ExperimentError, ScenarioError
-from jtai_sim.loading import line_index, parse_toml, read_text, suggest
-from jtai_sim.scenario import Scenario
-from jtai_sim.scenarios import load_scenario, resolve
+from jtai_sim.scenario.builtin import load_scenario, resolve
+from jtai_sim.scenario.converter import suggest
+from jtai_sim.scenario.loading import parse_toml, read_text
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.scenario.toml_lines import line_index
 
 from .experiment import Experiment
 from .variants import Op, Origin, Override, Variant, split_path, variant_from_dict

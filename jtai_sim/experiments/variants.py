@@ -51,19 +51,11 @@ from typing import Any, Literal
 import attrs
 
 from jtai_sim.errors import ExperimentError, ScenarioError
-from jtai_sim.loading import (
-    file_key,
-    line_index,
-    parse_toml,
-    read_text,
-    scenario_to_dict,
-    strip_optional,
-    structure,
-    suggest,
-    toml_value,
-)
-from jtai_sim.scenario import Scenario
-from jtai_sim.scenarios import check
+from jtai_sim.scenario.builtin import check
+from jtai_sim.scenario.converter import file_key, strip_optional, suggest, toml_value
+from jtai_sim.scenario.loading import parse_toml, read_text, scenario_to_dict, structure
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.scenario.toml_lines import line_index
 from jtai_sim.vocabulary import ARROW, pathway_name
 
 Op = Literal["set", "add", "scale"]

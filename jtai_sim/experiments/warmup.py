@@ -28,8 +28,8 @@ import attrs
 import numpy as np
 
 from jtai_sim.errors import ExperimentError
-from jtai_sim.run import simulate, with_length
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.simulation.run import simulate, with_length
 from jtai_sim.vocabulary import EventKind
 
 from .executors import open_executor, run_all

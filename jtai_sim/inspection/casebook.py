@@ -1,6 +1,6 @@
 """Case books: the children and events an inspection reads, from a simulated run.
 
-:func:`casebook_from_run` turns a :class:`~jtai_sim.run.Run` into a
+:func:`casebook_from_run` turns a :class:`~jtai_sim.simulation.run.Run` into a
 :class:`~jtai_sim.inspection.model.CaseBook` (a case list from a partnership's own
 records comes through :mod:`jtai_sim.inspection.cases_csv`). This module also
 owns the helpers every later stage shares: the event kind categories, the events
@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from jtai_sim.clocktime import handoff_due
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
-from jtai_sim.scenario import Clock, ClockPoint
+from jtai_sim.results.clocktime import handoff_due
+from jtai_sim.scenario.model import Clock, ClockPoint
 from jtai_sim.vocabulary import ORIGIN_KEYS, EventKind, Origin
 
 if TYPE_CHECKING:
-    from jtai_sim.run import Run
+    from jtai_sim.simulation.run import Run
 
 #: The categories of ``events.kind`` (a category's code is the :class:`EventKind` value).
 KIND_NAMES: tuple[str, ...] = tuple(k.key for k in EventKind)

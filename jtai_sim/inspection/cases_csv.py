@@ -16,7 +16,7 @@ version:
   ``end``, ``exit``, ``handoff``, ``notify``, ``fork``, ``status``, ``review``,
   ``crisis``, ``deteriorate``, ``improve``, ``identify``, ``wait``, ``info``,
   ``child``); optional ``other`` (the other agency), ``detail`` and ``value``
-  (meaning per kind as in :class:`jtai_sim.eventlog.EventKind`, with words
+  (meaning per kind as in :class:`jtai_sim.simulation.eventlog.EventKind`, with words
   allowed: ``cin``, ``partial``, ``ill``...) and ``origin`` (``new``,
   ``crisis``, ``return``, ``referral`` for an ``arrive``).
 * ``agencies.csv``: ``agency``, ``kind`` (an agency kind such as ``front_door``
@@ -48,8 +48,8 @@ from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.errors import CaseListError
 from jtai_sim.inspection.casebook import KIND_NAMES, SUPPORT_KINDS, standard_clocks
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
-from jtai_sim.loading import suggest
-from jtai_sim.scenario import AgencyKind, Clock
+from jtai_sim.scenario.converter import suggest
+from jtai_sim.scenario.model import AgencyKind, Clock
 from jtai_sim.vocabulary import (
     CHILD_FLAGS,
     LEGAL_STATUSES,

@@ -3,7 +3,7 @@
 Only events dated on or before the notification date count. Each detector reads
 the whole event table at once (vectorised), so the same code finds what a few
 chosen children show and what the whole partnership shows (which
-:mod:`jtai_sim.inspection.detection` compares).
+:mod:`jtai_sim.experiments.detection` compares).
 
 ==========================  =====================================================
 kind                        shown by (the rows a finding cites)
@@ -34,7 +34,7 @@ kind                        shown by (the rows a finding cites)
                             early help, MHST or the front door
 ==========================  =====================================================
 
-Clocks and late hand-offs follow the one rule of :mod:`jtai_sim.clocktime`,
+Clocks and late hand-offs follow the one rule of :mod:`jtai_sim.results.clocktime`,
 which the metrics use too: a clock runs from its start to the child's first stop
 before the clock starts again; without a stop it is breached only if, past its
 limit, the child is still with one of its agencies (still waiting for what it
@@ -58,7 +58,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jtai_sim import clocktime
 from jtai_sim.inspection.casebook import (
     CAMHS_KINDS,
     agency_codes,
@@ -71,7 +70,8 @@ from jtai_sim.inspection.casebook import (
 )
 from jtai_sim.inspection.criteria import criteria_for, finding_kinds
 from jtai_sim.inspection.model import CaseBook, Finding, Selection
-from jtai_sim.scenario import Clock
+from jtai_sim.results import clocktime
+from jtai_sim.scenario.model import Clock
 from jtai_sim.vocabulary import MODE_OF_KIND, Completeness, EventKind, ExitReason, pathway_name
 
 _K = EventKind
@@ -97,7 +97,7 @@ def _empty() -> pd.DataFrame:
 def clock_kind(agency_kinds: Mapping[str, str], clock: Clock) -> str:
     """The kind of finding a breach of ``clock`` is, from the kinds of its stop agencies.
 
-    >>> from jtai_sim.scenario import Clock, ClockPoint
+    >>> from jtai_sim.scenario.model import Clock, ClockPoint
     >>> c = Clock(label="x", start=ClockPoint(agency="a"), stop=ClockPoint(agency="b"), limit=1)
     >>> clock_kind({"a": "referral", "b": "assessment"}, c)
     'late_assessment'
@@ -119,7 +119,7 @@ def clock_kind(agency_kinds: Mapping[str, str], clock: Clock) -> str:
 def clock_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
     """Clocks met and breached by ``t_end`` (pending and not-reached clocks are left out).
 
-    The rule is :func:`jtai_sim.clocktime.clock_instances`, over the events visible.
+    The rule is :func:`jtai_sim.results.clocktime.clock_instances`, over the events visible.
     """
     keys = agency_keys(book)
     log = clocktime.LogColumns(

@@ -175,7 +175,7 @@ def compare(
       jtai-sim compare minimal --set agencies.camhs.staff+=3 -r 20 -j 2
     """
     from jtai_sim.experiments import Experiment, Variant, load_variant, parse_set
-    from jtai_sim.scenarios import load_scenario
+    from jtai_sim.scenario.builtin import load_scenario
 
     with user_errors():
         scenario = load_scenario(base)
@@ -303,7 +303,7 @@ def warmup(
 ) -> None:
     """Suggest a warm-up for SCENARIO by MSER-5, and draw Welch's plot."""
     from jtai_sim.experiments import suggest_warmup
-    from jtai_sim.scenarios import load_scenario
+    from jtai_sim.scenario.builtin import load_scenario
 
     with user_errors():
         loaded = load_scenario(scenario)

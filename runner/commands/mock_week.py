@@ -164,7 +164,7 @@ def _run(
     import attrs
 
     from jtai_sim.inspection.cases_csv import load_case_list
-    from jtai_sim.scenarios import load_scenario
+    from jtai_sim.scenario.builtin import load_scenario
     from runner.mockweek.pipeline import mock_week, mock_week_from_scenario
 
     if cases is not None:
@@ -195,7 +195,7 @@ def _run(
         progress=progress,
     )
     if detect:
-        from jtai_sim.inspection.detection import detection_probability
+        from jtai_sim.experiments.detection import detection_probability
 
         progress(f"replicating {detect} times for 'would the inspectors see it?'")
         table = detection_probability(

@@ -1,7 +1,7 @@
 """``jtai-sim validate``, ``run`` and ``graph``: commands about a single scenario.
 
 ``run`` simulates one replication and writes a result folder (see
-:mod:`jtai_sim.output`); ``graph`` draws the partnership as SVG. Bad option
+:mod:`jtai_sim.results.output`); ``graph`` draws the partnership as SVG. Bad option
 values and bad scenario files print one line and exit with code 2, and nothing
 is written.
 
@@ -37,7 +37,7 @@ class OneLineCommand(click.Command):
 @click.argument("scenario")
 def validate(scenario: str) -> None:
     """Check SCENARIO (a file, or a built-in name) and say what it holds."""
-    from jtai_sim.scenarios import load_scenario
+    from jtai_sim.scenario.builtin import load_scenario
 
     with user_errors():
         loaded = load_scenario(scenario)
@@ -128,10 +128,10 @@ def run(
     """
     from tqdm import tqdm
 
-    from jtai_sim.output import check_folder, write_run
-    from jtai_sim.report import ScenarioSource
-    from jtai_sim.run import simulate
-    from jtai_sim.scenarios import load_scenario, resolve
+    from jtai_sim.results.output import check_folder, write_run
+    from jtai_sim.results.report import ScenarioSource
+    from jtai_sim.scenario.builtin import load_scenario, resolve
+    from jtai_sim.simulation.run import simulate
 
     started = time.perf_counter()
     length = _length_days(years, days)
@@ -206,8 +206,8 @@ def graph(scenario: str, out: str | None) -> None:
     notify) labelled with their probability and conditions. The layout is
     fixed: the same scenario always gives the same drawing.
     """
-    from jtai_sim.drawing import partnership_svg
-    from jtai_sim.scenarios import load_scenario, resolve
+    from jtai_sim.results.drawing import partnership_svg
+    from jtai_sim.scenario.builtin import load_scenario, resolve
 
     with user_errors():
         loaded = load_scenario(scenario)

@@ -36,8 +36,8 @@ from typing import TextIO
 from attrs import frozen
 
 from jtai_sim.errors import AbsenceError
-from jtai_sim.loading import suggest
 from jtai_sim.randomness import Streams
+from jtai_sim.scenario.converter import suggest
 
 REQUIRED = ("who", "date")
 OPTIONAL = ("until", "note")

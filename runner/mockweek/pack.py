@@ -34,7 +34,7 @@ from jtai_sim.inspection.casebook import fmt_date
 from jtai_sim.inspection.criteria import criteria, finding_kinds
 from jtai_sim.inspection.model import Finding, LetterSection
 from jtai_sim.inspection.selection import frame_label
-from jtai_sim.report import environment
+from jtai_sim.results.report import environment
 from runner.mockweek.chronology import chronology
 from runner.mockweek.week import SESSION_WORDS, people_table
 

@@ -38,8 +38,8 @@ from jtai_sim.inspection.model import (
 from jtai_sim.inspection.selection import select
 from jtai_sim.inspection.timeline import Offsets as CalendarOffsets
 from jtai_sim.inspection.timeline import check_notification, inspection_calendar
-from jtai_sim.run import calendar_for, simulate
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.simulation.run import calendar_for, simulate
 from runner.mockweek.absences import AbsenceRow
 from runner.mockweek.settings import InspectionSettings
 from runner.mockweek.timetable import Timetable, solve_week

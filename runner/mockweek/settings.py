@@ -30,8 +30,10 @@ from attrs import field, frozen
 
 from jtai_sim.errors import FieldError, InputError, SettingsError
 from jtai_sim.inspection.selection import SAMPLE_RANGE, TRACKED_RANGE
-from jtai_sim.loading import CONVERTER, locate, parse_toml, structure, suggest
-from jtai_sim.scenario import AgencyKind, is_at_least_one, is_non_negative
+from jtai_sim.scenario.converter import CONVERTER, suggest
+from jtai_sim.scenario.loading import parse_toml, structure
+from jtai_sim.scenario.model import AgencyKind, is_at_least_one, is_non_negative
+from jtai_sim.scenario.toml_lines import locate
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -6,7 +6,7 @@ or notifies whom and how information travels (``pathways``), which statutory or
 NHS clocks to measure (``clocks``), how mental health changes while children wait
 (``mental_health``) and how the contact-to-plan funnel is counted (``flow``).
 
-Every class here is a frozen :mod:`attrs` class built by :mod:`jtai_sim.loading`
+Every class here is a frozen :mod:`attrs` class built by :mod:`jtai_sim.scenario.loading`
 from a TOML file; each field's ``metadata["doc"]`` is its documentation, which
 also feeds the JSON Schema and ``scenarios/README.md``. Units are in the names:
 ``*_days`` are days on the simulation clock (working days for an agency whose

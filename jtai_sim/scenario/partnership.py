@@ -6,7 +6,7 @@ one for any child, every agency can be reached by some child, and no group of
 agencies traps children with no way out. The checks need no graph library, so
 checking a scenario does not load networkx; the graph is built when first asked for.
 
->>> from jtai_sim.loading import scenario_from_toml
+>>> from jtai_sim.scenario.loading import scenario_from_toml
 >>> s = scenario_from_toml('''
 ... name = "Two"
 ... [demand.walk_in]
@@ -33,8 +33,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from jtai_sim.errors import PartnershipError as PartnershipError  # raised by the checks here
-from jtai_sim.loading import PathPart, suggest, toml_value
-from jtai_sim.scenario import Pathway, Scenario
+from jtai_sim.scenario.converter import suggest, toml_value
+from jtai_sim.scenario.model import Pathway, Scenario
+from jtai_sim.scenario.toml_lines import PathPart
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -251,7 +252,7 @@ def entry_agencies(scenario: Scenario) -> set[str]:
 def reachable(scenario: Scenario) -> set[str]:
     """The agencies children can get to from where they first appear, along any pathway.
 
-    >>> from jtai_sim.scenarios import load_scenario
+    >>> from jtai_sim.scenario.builtin import load_scenario
     >>> sorted(reachable(load_scenario("scenarios/jackson.toml")))
     ['A', 'B', 'C']
     """

@@ -1,14 +1,14 @@
 """The run record: all that metrics read from one replication.
 
 A :class:`RunRecord` holds the packed event log, the scenario that produced it
-and its calendar: nothing else. Every metric in :mod:`jtai_sim.metrics` is a
+and its calendar: nothing else. Every metric in :mod:`jtai_sim.results.metrics` is a
 pure function of one, so a metric can be checked on a log built by hand.
 
 >>> import datetime as dt
 >>> import numpy as np
 >>> from jtai_sim import load_scenario
 >>> from jtai_sim.calendar import WorkingCalendar
->>> from jtai_sim.eventlog import EventLog
+>>> from jtai_sim.simulation.eventlog import EventLog
 >>> scenario = load_scenario("scenarios/single_desk.toml")
 >>> log = EventLog(scenario.agency_ids)
 >>> record = RunRecord(scenario, WorkingCalendar(dt.date(2025, 1, 6), 30), log.records())
@@ -22,7 +22,7 @@ import numpy as np
 from attrs import field, frozen
 
 from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario.model import Scenario
 
 
 class RunWindow:

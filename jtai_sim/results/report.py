@@ -3,7 +3,7 @@
 Owns the jinja2 environment for run reports (autoescape on, strict undefined)
 and what goes on the page: what was run, a short list of plain-language
 headlines, the metric tables and the charts. Every number is read from the
-tables of :mod:`jtai_sim.metrics` (gathered once in :class:`RunTables`); the
+tables of :mod:`jtai_sim.results.metrics` (gathered once in :class:`RunTables`); the
 template only formats them. The page has no generation time and no paths, so
 the same scenario and seed give the same bytes; timings belong in ``run.json``.
 
@@ -28,13 +28,13 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from jtai_sim import charts, registry
-from jtai_sim.drawing import partnership_svg
-from jtai_sim.loading import scenario_to_dict
+from jtai_sim.results import charts, registry
+from jtai_sim.results.drawing import partnership_svg
+from jtai_sim.scenario.loading import scenario_to_dict
 
 if TYPE_CHECKING:
-    from jtai_sim.run import Run
-    from jtai_sim.scenario import Scenario
+    from jtai_sim.scenario.model import Scenario
+    from jtai_sim.simulation.run import Run
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

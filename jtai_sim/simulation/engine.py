@@ -17,7 +17,7 @@ its own loop with the garbage collector paused: the same discrete-event
 semantics at a fraction of the cost (see ``docs/performance.md``). Every draw
 comes from a named stream (:mod:`jtai_sim.randomness`).
 
->>> from jtai_sim.loading import scenario_from_toml
+>>> from jtai_sim.scenario.loading import scenario_from_toml
 >>> s = scenario_from_toml('''
 ... name = "One desk"
 ... duration_days = 100.0
@@ -49,10 +49,8 @@ import simpy
 from simpy.events import NORMAL
 
 from jtai_sim.calendar import DAYS_PER_YEAR, WorkingCalendar
-from jtai_sim.eventlog import EventLog
-from jtai_sim.partnership import Partnership
 from jtai_sim.randomness import Streams
-from jtai_sim.scenario import (
+from jtai_sim.scenario.model import (
     FLAGS,
     Agency,
     Backlog,
@@ -61,6 +59,8 @@ from jtai_sim.scenario import (
     Pathway,
     Scenario,
 )
+from jtai_sim.scenario.partnership import Partnership
+from jtai_sim.simulation.eventlog import EventLog
 from jtai_sim.vocabulary import (
     SOCIAL_CARE_STATUSES,
     STATUS_CODE,

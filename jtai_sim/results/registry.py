@@ -11,7 +11,7 @@ statistic:
 * ``unit``: ``share``, ``days``, ... (``{u}`` for the clock's own unit);
 * ``higher_is_better``: ``True``, ``False`` or ``None`` (neither).
 
-The metric tables (:mod:`jtai_sim.metrics`), the run report, experiments and
+The metric tables (:mod:`jtai_sim.results.metrics`), the run report, experiments and
 their plain-language sentences all read it; nothing guesses a unit from a name.
 
 >>> STATISTICS["wait"]["p90_days"].unit, STATISTICS["clock"]["met_share"].higher_is_better

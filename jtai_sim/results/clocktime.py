@@ -40,7 +40,7 @@ import pandas as pd
 from attrs import frozen
 
 from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.scenario import Clock, Pathway
+from jtai_sim.scenario.model import Clock, Pathway
 from jtai_sim.vocabulary import Completeness, EventKind, ExitReason
 
 #: EXIT reasons of a child who leaves an agency without an END row
@@ -289,7 +289,7 @@ def handoff_due(pathways: Iterable[Pathway]) -> dict[tuple[str, str, str], float
     risk, one for the rest) and allow different times, the longest applies: a
     hand-off is called late only if it was late whichever of them it took.
 
-    >>> from jtai_sim.scenario import Information, Pathway
+    >>> from jtai_sim.scenario.model import Information, Pathway
     >>> def path(days, mode="refer"):
     ...     info = Information(complete=1.0, due_within_days=days)
     ...     return Pathway(source="a", to="b", probability=0.5, mode=mode, information=info)

@@ -8,11 +8,11 @@ searchable and escaped, and every id prefixed so several charts can share a
 page. It also owns the four run-report charts: waits per agency, clock met
 shares, hand-off completeness and weekly arrivals.
 
-The summary numbers shown in charts come from :mod:`jtai_sim.metrics` tables
+The summary numbers shown in charts come from :mod:`jtai_sim.results.metrics` tables
 passed in by the caller. Two charts need more than a summary, namely the spread
 of waits (for boxes) and arrivals week by week, so :func:`wait_samples` and
 :func:`weekly_arrivals` read those straight from the event log using the same
-selection rules as :func:`jtai_sim.metrics.waits`.
+selection rules as :func:`jtai_sim.results.metrics.waits`.
 
 >>> from jtai_sim import load_scenario, simulate
 >>> run = simulate(load_scenario("scenarios/jackson.toml"), seed=3, days=60)
@@ -43,7 +43,7 @@ from matplotlib.ticker import MaxNLocator
 from jtai_sim.vocabulary import EventKind
 
 if TYPE_CHECKING:
-    from jtai_sim.run import Run
+    from jtai_sim.simulation.run import Run
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -153,7 +153,7 @@ def agency_label(run: Run, key: str) -> str:
 def wait_samples(run: Run) -> dict[str, np.ndarray]:
     """Every wait (days, referral to start) per agency, children arriving in the window.
 
-    The same selection as :func:`jtai_sim.metrics.waits`, so a box's median is
+    The same selection as :func:`jtai_sim.results.metrics.waits`, so a box's median is
     the table's median.
     """
     rec = run.log.records()

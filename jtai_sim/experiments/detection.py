@@ -39,8 +39,8 @@ from jtai_sim.inspection.criteria import finding_kinds
 from jtai_sim.inspection.findings import all_hits, clock_kind
 from jtai_sim.inspection.selection import select
 from jtai_sim.inspection.timeline import check_notification
-from jtai_sim.run import calendar_for, simulate
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.simulation.run import calendar_for, simulate
 
 COLUMNS = [
     "kind",

@@ -1,7 +1,7 @@
 """Metrics: pure functions of one run's event log.
 
 Nothing here keeps its own counts; each function reads a
-:class:`~jtai_sim.record.RunRecord` (the packed log, the scenario and its
+:class:`~jtai_sim.results.record.RunRecord` (the packed log, the scenario and its
 calendar) and returns a pandas table, so a metric can be checked on a log built
 by hand. Statistics cover the
 observation window after ``warmup_days``: a wait counts if the child arrived
@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from jtai_sim import clocktime
 from jtai_sim.calendar import DAYS_PER_YEAR
-from jtai_sim.registry import STATISTICS
+from jtai_sim.results import clocktime
+from jtai_sim.results.registry import STATISTICS
 from jtai_sim.vocabulary import MODE_OF_KIND, Completeness, EventKind, pathway_name
 
 if TYPE_CHECKING:
-    from jtai_sim.record import RunRecord
+    from jtai_sim.results.record import RunRecord
 
 _K = EventKind
 _COMPLETE, _PARTIAL, _LOST = (
@@ -130,7 +130,7 @@ def clocks(record: RunRecord) -> pd.DataFrame:
 def clock_instances(record: RunRecord) -> pd.DataFrame:
     """One row per clock started in the window: child, start, stop, elapsed, outcome.
 
-    The rule is :func:`jtai_sim.clocktime.clock_instances`, judged at the end of
+    The rule is :func:`jtai_sim.results.clocktime.clock_instances`, judged at the end of
     the record.
     """
     frame = clocktime.clock_instances(
@@ -435,7 +435,7 @@ def metrics_table(
     """Every metric in one tidy table: ``group``, ``name``, ``statistic``, ``value``, ``unit``.
 
     The statistics of each group, and their units, are the registry's
-    (:data:`jtai_sim.registry.STATISTICS`). ``tables`` are the metric tables
+    (:data:`jtai_sim.results.registry.STATISTICS`). ``tables`` are the metric tables
     already computed (any missing ones are computed here).
     """
     have = dict(tables or {})

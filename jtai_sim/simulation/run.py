@@ -21,14 +21,14 @@ from typing import Any
 import attrs
 import pandas as pd
 
-from jtai_sim import metrics as _metrics
 from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.engine import Engine
 from jtai_sim.errors import ScenarioError
-from jtai_sim.eventlog import EventLog
-from jtai_sim.partnership import Partnership
-from jtai_sim.record import RunRecord, RunWindow
-from jtai_sim.scenario import FieldError, Scenario
+from jtai_sim.results import metrics as _metrics
+from jtai_sim.results.record import RunRecord, RunWindow
+from jtai_sim.scenario.model import FieldError, Scenario
+from jtai_sim.scenario.partnership import Partnership
+from jtai_sim.simulation.engine import Engine
+from jtai_sim.simulation.eventlog import EventLog
 from jtai_sim.vocabulary import CHILD_COLUMNS, CHILD_FLAGS
 
 
@@ -97,7 +97,7 @@ class Run(RunWindow):
         return RunRecord(self.scenario, self.calendar, self.log.records())
 
     def table(self, name: str) -> pd.DataFrame:
-        """The metric table ``name`` (one of :data:`jtai_sim.metrics.TABLES`), computed once.
+        """The metric table ``name`` (one of ``jtai_sim.results.metrics.TABLES``), kept once made.
 
         A copy is returned, so callers may change it freely.
         """
@@ -117,7 +117,7 @@ class Run(RunWindow):
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
-        """Every metric in one tidy table (see :func:`jtai_sim.metrics.metrics_table`)."""
+        """Every metric in one tidy table (see :func:`jtai_sim.results.metrics.metrics_table`)."""
         return _metrics.metrics_table(self.record, self._all_tables())
 
     def summary(self) -> dict[str, float]:
@@ -125,23 +125,23 @@ class Run(RunWindow):
         return _metrics.key_metrics(self.record, self._all_tables())
 
     def waits(self) -> pd.DataFrame:
-        """Waits per agency (see :func:`jtai_sim.metrics.waits`)."""
+        """Waits per agency (see :func:`jtai_sim.results.metrics.waits`)."""
         return self.table("waits")
 
     def clocks(self) -> pd.DataFrame:
-        """Statutory clocks met and breached (see :func:`jtai_sim.metrics.clocks`)."""
+        """Statutory clocks met and breached (see :func:`jtai_sim.results.metrics.clocks`)."""
         return self.table("clocks")
 
     def flow(self) -> pd.DataFrame:
-        """The contact-to-plan funnel (see :func:`jtai_sim.metrics.flow`)."""
+        """The contact-to-plan funnel (see :func:`jtai_sim.results.metrics.flow`)."""
         return self.table("flow")
 
     def camhs(self) -> pd.DataFrame:
-        """CAMHS referral outcomes (see :func:`jtai_sim.metrics.camhs_outcomes`)."""
+        """CAMHS referral outcomes (see :func:`jtai_sim.results.metrics.camhs_outcomes`)."""
         return self.table("camhs_outcomes")
 
     def handoffs(self) -> pd.DataFrame:
-        """Hand-offs by completeness per pathway (see :func:`jtai_sim.metrics.handoffs`)."""
+        """Hand-offs by completeness per pathway (see :func:`jtai_sim.results.metrics.handoffs`)."""
         return self.table("handoffs")
 
     def describe(self) -> dict[str, Any]:

@@ -44,13 +44,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from jtai_sim.atomic import atomic_folder, check_folder
-from jtai_sim.drawing import partnership_svg
 from jtai_sim.errors import OutputFolderError
-from jtai_sim.loading import scenario_to_dict
-from jtai_sim.report import RunTables, ScenarioSource, render_report
+from jtai_sim.results.drawing import partnership_svg
+from jtai_sim.results.report import RunTables, ScenarioSource, render_report
+from jtai_sim.scenario.loading import scenario_to_dict
 
 if TYPE_CHECKING:
-    from jtai_sim.run import Run
+    from jtai_sim.simulation.run import Run
 
 
 #: Files a result folder holds, in the order the report lists them.
