@@ -40,6 +40,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from jtai_sim.scenario.model import FLOW_STAGES
 from jtai_sim.vocabulary import EventKind
 
 if TYPE_CHECKING:
@@ -328,7 +329,7 @@ def main_agencies(run: Run, limit: int = 6) -> list[str]:
     names them, else the agencies with most arrivals (ties in file order)."""
     flow = run.scenario.flow
     chosen: list[str] = []
-    for stage in ("contact", "referral", "assessment", "camhs_referral", "camhs_support", "plan"):
+    for stage in sorted(FLOW_STAGES, key=lambda s: s == "plan"):  # plans last: fewest arrive
         for key in getattr(flow, stage):
             if key not in chosen:
                 chosen.append(key)

@@ -24,6 +24,7 @@ import pandas as pd
 from jtai_sim.calendar import DAYS_PER_YEAR
 from jtai_sim.results import clocktime
 from jtai_sim.results.registry import STATISTICS
+from jtai_sim.scenario.model import FLOW_STAGES
 from jtai_sim.vocabulary import MODE_OF_KIND, Completeness, EventKind, pathway_name
 
 if TYPE_CHECKING:
@@ -168,9 +169,8 @@ def flow(record: RunRecord) -> pd.DataFrame:
     def count(frame: pd.DataFrame, agencies: tuple[str, ...]) -> pd.DataFrame:
         return frame[frame["agency"].isin([index[a] for a in agencies])]
 
-    stages = ("contact", "referral", "assessment", "plan", "camhs_referral", "camhs_support")
     counts: dict[str, int] = {}
-    for stage in stages:
+    for stage in FLOW_STAGES:
         agencies = getattr(scenario.flow, stage)
         if not agencies:
             continue

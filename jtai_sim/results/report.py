@@ -31,6 +31,7 @@ from markupsafe import Markup
 from jtai_sim.results import charts, registry
 from jtai_sim.results.drawing import partnership_svg
 from jtai_sim.scenario.loading import scenario_to_dict
+from jtai_sim.scenario.model import FLOW_STAGES
 
 if TYPE_CHECKING:
     from jtai_sim.scenario.model import Scenario
@@ -266,15 +267,7 @@ def render_report(
 
     svgs = dict(chart_svgs) if chart_svgs is not None else charts.all_charts(run, tables.as_dict())
     flow_stages = {
-        stage: [label(k) for k in getattr(scenario.flow, stage)]
-        for stage in (
-            "contact",
-            "referral",
-            "assessment",
-            "plan",
-            "camhs_referral",
-            "camhs_support",
-        )
+        stage: [label(k) for k in getattr(scenario.flow, stage)] for stage in FLOW_STAGES
     }
     drawing = partnership or partnership_svg(scenario, standalone=False, prefix="partnership")
     end = run.calendar.date_of(run.duration_days - 1e-9)

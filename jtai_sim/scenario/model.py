@@ -588,6 +588,10 @@ class Flow:
     )
 
 
+#: The stages of the contact-to-plan funnel, in order (the fields of :class:`Flow`).
+FLOW_STAGES: tuple[str, ...] = tuple(f.name for f in attrs.fields(Flow))
+
+
 @frozen(kw_only=True)
 class Term:
     """One school term (or half term), inclusive dates."""

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from jtai_sim.errors import PartnershipError as PartnershipError  # raised by the checks here
 from jtai_sim.scenario.converter import suggest, toml_value
-from jtai_sim.scenario.model import Pathway, Scenario
+from jtai_sim.scenario.model import FLOW_STAGES, Pathway, Scenario
 from jtai_sim.scenario.toml_lines import PathPart
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def check_names(scenario: Scenario) -> None:
     crisis = scenario.mental_health.crisis_agency
     if crisis is not None and crisis not in agencies:
         raise _unknown(("mental_health", "crisis_agency"), crisis, scenario)
-    for stage in ("contact", "referral", "assessment", "plan", "camhs_referral", "camhs_support"):
+    for stage in FLOW_STAGES:
         for j, name in enumerate(getattr(scenario.flow, stage)):
             if name not in agencies:
                 raise _unknown(("flow", stage, j), name, scenario)
