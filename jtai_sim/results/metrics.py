@@ -90,13 +90,9 @@ def waits(record: RunRecord) -> pd.DataFrame:
 
 
 def clocks(record: RunRecord) -> pd.DataFrame:
-    """Each statutory or NHS clock: how often it was met or breached.
-
-    A clock starts at every ``start`` event in the window and stops at the same
-    child's first ``stop`` event at or after it. ``met`` and ``breached`` count
-    stopped clocks; a clock still running at the end counts as ``breached`` once
-    past its limit and ``pending`` before; a clock whose child left without
-    reaching the stop is ``not_reached``.
+    """Each statutory or NHS clock: how often it was met, breached, still pending at the
+    end of the run or not reached, and how long it ran (in its own unit, whole working
+    days for working-day clocks). The rule is :func:`clock_instances`'s.
     """
     frame = clock_instances(record)
     out = []
@@ -132,7 +128,7 @@ def clock_instances(record: RunRecord) -> pd.DataFrame:
     """One row per clock started in the window: child, start, stop, elapsed, outcome.
 
     The rule is :func:`jtai_sim.results.clocktime.clock_instances`, judged at the end of
-    the record.
+    the run.
     """
     frame = clocktime.clock_instances(
         clocktime.LogColumns.of_records(record.log, clocktime.CLOCK_KINDS),
