@@ -100,6 +100,8 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
 
 
 _ID = re.compile(r'\bid="([^"]+)"')
+#: Where an SVG names an id: its definition and the two ways to refer to it.
+_REFERENCE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)([")])')
 
 
 def figure_svg(
@@ -119,12 +121,12 @@ def figure_svg(
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>\n?", "", text, flags=re.S)
-    ids = sorted(set(_ID.findall(text)), key=len, reverse=True)
-    for old in ids:
-        new = f"{prefix}-{old}"
-        text = text.replace(f'id="{old}"', f'id="{new}"')
-        text = text.replace(f"url(#{old})", f"url(#{new})")
-        text = text.replace(f'href="#{old}"', f'href="#{new}"')
+    ids = set(_ID.findall(text))
+
+    def prefixed(m: re.Match[str]) -> str:
+        return f"{m[1]}{prefix}-{m[2]}{m[3]}" if m[2] in ids else m[0]
+
+    text = _REFERENCE.sub(prefixed, text)
     label = f' role="img" aria-label="{_attr(title)}"' if title else ""
     text = text.replace("<svg ", f'<svg class="chart"{label} ', 1)
     if standalone:
