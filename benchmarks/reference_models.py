@@ -1,10 +1,13 @@
-"""The Jackson network of ``scenarios/jackson.toml`` three ways, for the speed benchmarks.
+"""The Jackson network of ``scenarios/jackson.toml`` four ways, for the speed benchmarks.
 
 * :func:`jtai_model`: jtai-sim itself, through the public :func:`jtai_sim.simulate`,
   with its event log on (the way a user runs it);
 * :func:`plain_simpy`: a plain SimPy model, one process per customer and a
   ``simpy.Resource`` per agency, no event log;
-* :func:`ciw_model`: the same network in Ciw.
+* :func:`ciw_model`: the same network in Ciw;
+* :func:`heapq_model`: a hand-written event loop on :mod:`heapq`, no library and no
+  log: the pure-Python reference, close to the least a Python simulation of the
+  network can cost.
 
 Each runs until about ``customers`` children have arrived (10 a day into A)
 and returns how many arrived, so times can be divided per customer. The plain
@@ -14,7 +17,9 @@ drains; jtai-sim and Ciw stop the clock at ``customers / 10`` days.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import heapq
+from collections import deque
+from collections.abc import Callable, Generator
 from contextlib import nullcontext
 from typing import Any
 
@@ -96,3 +101,78 @@ def ciw_model(customers: int, seed: int = 1) -> int:
     sim = ciw.Simulation(network)
     sim.simulate_until_max_time(customers / ARRIVAL_RATE)
     return int(sim.nodes[0].number_of_individuals)
+
+
+def heapq_model(customers: int, seed: int = 1) -> int:
+    """The network as a bare event loop: a heap of ``(time, seq, node, customer)``.
+
+    It stops the clock at ``customers / 10`` days, as jtai-sim does, and returns how
+    many customers arrived. Customers keep an identity (an id carried through the
+    queues), but nothing is logged. Variates come from numpy in blocks of 4,096,
+    served from a list, the way jtai-sim draws them; ``node`` is -1 for an
+    arrival, else the node whose service ends.
+    """
+    rng = np.random.default_rng(seed)
+
+    def served(draw: Callable[[], np.ndarray]) -> Callable[[], float]:
+        buffer: list[float] = []
+
+        def next_value() -> float:
+            if not buffer:
+                buffer.extend(draw().tolist())
+            return buffer.pop()
+
+        return next_value
+
+    gap = served(lambda: rng.standard_exponential(4096) / ARRIVAL_RATE)
+    nodes = list(STAFF)
+    means = [MEAN_SERVICE[k] for k in nodes]
+    service = [served(lambda m=m: rng.standard_exponential(4096) * m) for m in means]
+    uniform = served(lambda: rng.random(4096))
+    routes = []
+    for k in nodes:
+        total = 0.0
+        steps = []
+        for target, p in ROUTING[k]:
+            total += p
+            steps.append((total, nodes.index(target)))
+        routes.append(steps)
+    servers = [STAFF[k] for k in nodes]
+    busy = [0] * len(nodes)
+    waiting: list[deque[int]] = [deque() for _ in nodes]
+    horizon = customers / ARRIVAL_RATE
+    heap: list[tuple[float, int, int, int]] = [(gap(), 0, -1, 1)]
+    push, pop = heapq.heappush, heapq.heappop
+    seq = 1
+    arrived = 0
+    while heap:
+        now, _, node, customer = pop(heap)
+        if now >= horizon:
+            break
+        if node < 0:  # a customer arrives from outside, at the first node
+            arrived += 1
+            seq += 1
+            push(heap, (now + gap(), seq, -1, customer + 1))
+            to = 0
+        else:  # service ends at node: the next in line starts, the customer moves on
+            queue = waiting[node]
+            if queue:
+                seq += 1
+                push(heap, (now + service[node](), seq, node, queue.popleft()))
+            else:
+                busy[node] -= 1
+            u = uniform()
+            to = -1
+            for cum, target in routes[node]:
+                if u < cum:
+                    to = target
+                    break
+            if to < 0:
+                continue
+        if busy[to] < servers[to]:
+            busy[to] += 1
+            seq += 1
+            push(heap, (now + service[to](), seq, to, customer))
+        else:
+            waiting[to].append(customer)
+    return arrived

@@ -39,9 +39,12 @@ from __future__ import annotations
 import gc
 import heapq
 import math
+from array import array
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from heapq import heappush
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -62,6 +65,9 @@ from jtai_sim.scenario.model import (
 from jtai_sim.scenario.partnership import Partnership
 from jtai_sim.simulation.eventlog import EventLog
 from jtai_sim.vocabulary import (
+    CHILD_COLUMNS,
+    CHILD_FLAGS,
+    LEGAL_STATUSES,
     SOCIAL_CARE_STATUSES,
     STATUS_CODE,
     Completeness,
@@ -72,7 +78,24 @@ from jtai_sim.vocabulary import (
 
 BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
 _LOST = BIT["information_lost"]
+_PARTIAL = BIT["information_partial"]
 _URGENT = BIT["urgent_referral"]
+_AT_RISK = BIT["at_risk"]
+_MH_NEED = BIT["mental_health_need"]
+_MH_IDENTIFIED = BIT["mental_health_identified"]
+_MH_ILL = BIT["mental_ill_health"]
+_IN_CRISIS = BIT["in_crisis"]
+_RE_REFERRAL = BIT["re_referral"]
+_STATUS_BITS = {
+    status: (
+        BIT["known_to_social_care"]
+        | BIT[{"cin": "child_in_need", "cp": "child_protection"}.get(status, status)]
+        if status in SOCIAL_CARE_STATUSES
+        else 0
+    )
+    for status in LEGAL_STATUSES
+}
+Callbacks = tuple[Callable[[Any], None], ...]
 
 NOT_RECORDED = int(Completeness.NOT_RECORDED)
 CHILD, HANDOFF, FORK, NOTIFY = (
@@ -81,6 +104,15 @@ CHILD, HANDOFF, FORK, NOTIFY = (
     int(EventKind.FORK),
     int(EventKind.NOTIFY),
 )
+STATUS, IDENTIFY, IMPROVE, DETERIORATE, CRISIS, REVIEW = (
+    int(EventKind.STATUS),
+    int(EventKind.IDENTIFY),
+    int(EventKind.IMPROVE),
+    int(EventKind.DETERIORATE),
+    int(EventKind.CRISIS),
+    int(EventKind.REVIEW),
+)
+_FLOAT = (0.0, 1.0)  # float(flag), by indexing
 ARRIVE, WAIT, START, END, EXIT = (
     int(EventKind.ARRIVE),
     int(EventKind.WAIT),
@@ -97,49 +129,54 @@ FROM_DEMAND, FROM_CRISIS, FROM_RETURN, FROM_BACKLOG = (
 TAKEN_OFF, MERGED = float(ExitReason.TAKEN_OFF), float(ExitReason.MERGED)
 
 
-class _Call:
-    """The lightest thing SimPy's scheduler can process: callbacks and a payload.
+class _Timer:
+    """What the engine puts on SimPy's queue: the lightest thing it can process.
 
-    ``Environment.step`` only reads ``callbacks`` and ``_ok`` of what it pops, so
+    ``Environment.step`` reads only ``callbacks`` and ``_ok`` of what it pops, so
     the engine schedules these instead of full :class:`simpy.events.Event` objects.
+    ``callbacks`` is a tuple the engine builds once per kind of timer and shares;
+    the rest is what the callback needs: the journey and desk, the journey's token
+    when the timer was set (for timers that matter only while it is unchanged) and
+    one number.
     """
 
-    __slots__ = ("_ok", "_value", "callbacks")
+    __slots__ = ("callbacks", "desk", "journey", "token", "value")
+    _ok = True
 
-    def __init__(self, callback: Callable[[Any], None], payload: object) -> None:
-        self.callbacks: list[Callable[[Any], None]] | None = [callback]
-        self._ok = True
-        self._value = payload
+    def __init__(
+        self, callbacks: Callbacks, journey: Any, desk: Any, token: int, value: float
+    ) -> None:
+        self.callbacks: Callbacks | None = callbacks
+        self.journey: Journey = journey
+        self.desk: Desk = desk
+        self.token = token
+        self.value = value
 
 
 class Child:
-    """One child known to the partnership."""
+    """One child known to the partnership.
+
+    The conditions that never change after a child comes to notice are kept as
+    bits (``fixed``); the ones that do (mental health, whether the need is
+    identified, legal status) as attributes.
+    """
 
     __slots__ = (
         "age",
-        "at_risk",
-        "deprived",
-        "disability",
-        "exploitation",
+        "fixed",
         "id",
         "identified",
         "lists",
         "mh",
-        "missing",
         "open",
-        "send",
         "status",
         "status_owner",
         "supported",
     )
 
-    def __init__(self, child_id: int, age: int) -> None:
+    def __init__(self, child_id: int, profile: tuple[int, int, bool, int]) -> None:
         self.id = child_id
-        self.age = age
-        self.mh = 0
-        self.identified = False
-        self.at_risk = self.exploitation = self.missing = False
-        self.send = self.disability = self.deprived = False
+        self.age, self.mh, self.identified, self.fixed = profile
         self.status = "none"
         self.status_owner: Journey | None = None
         self.open = 0
@@ -148,32 +185,13 @@ class Child:
 
     def mask(self) -> int:
         """The child's conditions as a bit mask (see ``BIT``)."""
-        m = 0
-        if self.at_risk:
-            m |= BIT["at_risk"]
-        if self.exploitation:
-            m |= BIT["exploitation"]
-        if self.missing:
-            m |= BIT["missing"]
-        if self.mh >= 1:
-            m |= BIT["mental_health_need"]
+        m = self.fixed | _STATUS_BITS[self.status]
+        if self.mh:
+            m |= _MH_NEED
             if self.identified:
-                m |= BIT["mental_health_identified"]
-        if self.mh >= 2:
-            m |= BIT["mental_ill_health"]
-        if self.status in SOCIAL_CARE_STATUSES:
-            m |= BIT["known_to_social_care"]
-            m |= BIT[
-                {"cin": "child_in_need", "cp": "child_protection", "looked_after": "looked_after"}[
-                    self.status
-                ]
-            ]
-        if self.send:
-            m |= BIT["send"]
-        if self.disability:
-            m |= BIT["disability"]
-        if self.deprived:
-            m |= BIT["deprived"]
+                m |= _MH_IDENTIFIED
+            if self.mh >= 2:
+                m |= _MH_ILL
         return m
 
 
@@ -188,7 +206,7 @@ class Journey:
         self.info = 0  # journey-level condition bits from the last hand-off
         self.crisis = False
         self.rereferral = False
-        self.urgent = False
+        self.urgent = 0  # 1 if urgent at the desk it is at
         self.arrived = 0.0
         self.token = 0  # non-zero while waiting or in service; changes at each step
 
@@ -196,9 +214,9 @@ class Journey:
         """Child conditions plus those of this journey."""
         m = self.child.mask() | self.info
         if self.crisis:
-            m |= BIT["in_crisis"]
+            m |= _IN_CRISIS
         if self.rereferral:
-            m |= BIT["re_referral"]
+            m |= _RE_REFERRAL
         return m
 
 
@@ -215,6 +233,7 @@ class _Route:
         "p",
         "pathway",
         "recognise",
+        "target",
         "to",
         "u",
         "unless",
@@ -230,6 +249,7 @@ class _Route:
         self.info_u = streams.uniform(*purpose, "information")
         self.info_delay = streams.exponential(*purpose, "information delay")
         self.to = to
+        self.target: Desk  # set once the desks exist
         self.p = pathway.probability
         self.when = sum(BIT[f] for f in pathway.when)
         self.unless = sum(BIT[f] for f in pathway.unless)
@@ -289,9 +309,11 @@ class Desk:
         self.parallel: list[_Route] = []
         self.notify: list[_Route] = []
         self.on_start: list[_Route] = []  # parallel referrals and notifications made at start
-        self.cumulative: list[float] = []  # fast path: unconditional referral chances
+        self.cumulative: list[tuple[float, _Route]] = []  # unconditional referrals' chances
+        self.side: list[_Route] = []  # notifications, then parallel referrals, at the end
         self.conditional = False
         self.needs_mask = self.priority
+        self.legal_status = spec.legal_status
 
     def compile_routes(self) -> None:
         self.conditional = any(r.conditional for r in self.refer)
@@ -304,7 +326,8 @@ class Desk:
         self.cumulative = []
         for route in self.refer:
             total += route.p
-            self.cumulative.append(total)
+            self.cumulative.append((total, route))
+        self.side = self.notify + self.parallel
 
     def next_waiting(self) -> Journey | None:
         """Take the next child off the list (skipping children already taken off)."""
@@ -322,8 +345,36 @@ class Desk:
                 return journey
 
 
+def arrivals_per_day(scenario: Scenario, demand: Demand) -> float:
+    """Children a day a demand stream brings, before seasons, weekends and trend."""
+    return demand.rate_per_10k_per_year * scenario.children / 10_000 / DAYS_PER_YEAR
+
+
+#: The engine keeps a bucket of time on SimPy's heap; a bucket is short enough for
+#: about this many arrivals to fall in it.
+ARRIVALS_PER_BUCKET = 50.0
+
+
+def buckets_per_day(arrivals: float) -> int:
+    """Buckets a day for ``arrivals`` a day: a power of two from 1 to 64, so a timer's
+    bucket (``int(time * buckets)``) and a bucket's end are exact in floating point.
+
+    >>> buckets_per_day(10.0), buckets_per_day(76.0), buckets_per_day(765.0)
+    (1, 2, 16)
+    """
+    per_day = 1
+    while per_day < 64 and arrivals / per_day > ARRIVALS_PER_BUCKET:
+        per_day *= 2
+    return per_day
+
+
 class Engine:
     """One replication of a scenario: build with a seed, then :meth:`run`."""
+
+    #: the log's tuple rows are packed at the end of a bucket of time that left this many
+    FLUSH_ROWS = 4096
+    #: the buckets are swept of dead timers no more often than every this many new ones
+    SWEEP_MIN = 4096
 
     def __init__(
         self,
@@ -347,9 +398,28 @@ class Engine:
             terms=scenario.calendar.terms,
         )
         self.env = simpy.Environment()
+        # SimPy's queue holds the timers due before ``_near`` (the end of the current
+        # bucket of time); later ones wait in buckets and join it a bucket at a time,
+        # so the heap stays small however many timers are pending and however long.
+        # Timers due at or after the end of the run are never kept: they could not fire.
+        self._horizon = scenario.duration_days
+        self._queue: list[Any] = self.env._queue
+        self._eid = self.env._eid
+        self._per_day = buckets_per_day(
+            sum(arrivals_per_day(scenario, d) for d in scenario.demand.values())
+        )
+        self._near = 1.0 / self._per_day
+        buckets = int(self._horizon * self._per_day) + 1
+        self._far: list[list[Any]] = [[] for _ in range(buckets)]
+        self._far_while: list[list[Any]] = [[] for _ in range(buckets)]
+        self._while_added = 0
+        self._while_kept = self.SWEEP_MIN
         self.log = EventLog(scenario.agency_ids, enabled=log_events)
         self._log = self.log.append
-        self.children: list[tuple[Any, ...]] = []
+        self.children = ChildRegister()
+        self._register_id = self.children.ids.append
+        self._register_source = self.children.sources.append
+        self._register_arrived = self.children.arrived.append
         self.children_created = 0
         self._seq = 0
         self.index = {key: i for i, key in enumerate(scenario.agency_ids)}
@@ -357,13 +427,26 @@ class Engine:
         for number, pathway in enumerate(scenario.pathways):
             desk = self.desks[self.index[pathway.source]]
             route = _Route(pathway, number, self.index[pathway.to], self.streams)
+            route.target = self.desks[route.to]
             if pathway.at == "start":
                 desk.on_start.append(route)
             else:
                 getattr(desk, pathway.mode).append(route)
         for desk in self.desks:
             desk.compile_routes()
+        # the callbacks of each kind of timer, built once (see _Timer)
+        self._on_begin = (self._begin,)
+        self._on_review_due = (self._review_due,)
+        self._on_finish = (self._finish,)
+        self._on_deliver = (self._deliver,)
+        self._on_return = (self._return,)
+        self._on_taken_off = (self._taken_off,)
+        self._on_deteriorate = (self._deteriorate,)
+        self._on_crisis = (self._crisis,)
+        self._on_review_held = (self._review_held,)
         mh = scenario.mental_health
+        self._re_referral = mh.re_referral
+        self._comes_back = any(mh.re_referral.probability) or mh.re_referral.at_risk_probability > 0
         self.deteriorate_rate = mh.deterioration_per_year_waiting / DAYS_PER_YEAR
         self.crisis_rate = mh.crisis_per_year_waiting / DAYS_PER_YEAR
         self.crisis_desk = self.index[mh.crisis_agency] if mh.crisis_agency else None
@@ -373,10 +456,80 @@ class Engine:
         )
 
     # -- scheduling ------------------------------------------------------------
-    def _at(self, delay: float, callback: Callable[[Any], None], payload: object) -> None:
-        """Call ``callback`` with an event carrying ``payload`` after ``delay`` days."""
-        env: Any = self.env
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Call(callback, payload)))
+    def _at(
+        self,
+        delay: float,
+        callbacks: Callbacks,
+        journey: Journey | None = None,
+        desk: Desk | None = None,
+        value: float = 0.0,
+    ) -> None:
+        """Call ``callbacks`` with a :class:`_Timer` carrying the rest after ``delay`` days.
+
+        The entry is SimPy's, ``(time, priority, event id, event)``, pushed the way
+        ``Environment.schedule`` pushes it (see docs/performance.md for why not
+        through it).
+        """
+        when = self.env._now + delay
+        if when < self._near:
+            timer = _Timer(callbacks, journey, desk, 0, value)
+            heappush(self._queue, (when, NORMAL, next(self._eid), timer))
+        elif when < self._horizon:
+            timer = _Timer(callbacks, journey, desk, 0, value)
+            self._far[int(when * self._per_day)].append((when, NORMAL, next(self._eid), timer))
+
+    def _at_while(
+        self,
+        delay: float,
+        callbacks: Callbacks,
+        journey: Journey,
+        desk: Desk,
+        token: int,
+        value: float = 0.0,
+    ) -> None:
+        """:meth:`_at` for a timer that matters only while ``journey.token`` is still
+        ``token`` (tokens never come back, so once changed the timer is dead)."""
+        when = self.env._now + delay
+        if when < self._near:
+            timer = _Timer(callbacks, journey, desk, token, value)
+            heappush(self._queue, (when, NORMAL, next(self._eid), timer))
+        elif when < self._horizon:
+            timer = _Timer(callbacks, journey, desk, token, value)
+            self._far_while[int(when * self._per_day)].append(
+                (when, NORMAL, next(self._eid), timer)
+            )
+            self._while_added += 1
+
+    def _advance(self) -> None:
+        """Move the next bucket's timers onto SimPy's queue, leaving out the dead ones."""
+        if self._while_added > self._while_kept:
+            self._sweep()
+        day = int(self._near * self._per_day)
+        self._near = (day + 1) / self._per_day
+        queue = self.env._queue
+        entries, self._far[day] = self._far[day], []
+        for entry in entries:
+            heappush(queue, entry)
+        entries, self._far_while[day] = self._far_while[day], []
+        for entry in entries:
+            timer = entry[3]
+            if timer.journey.token == timer.token:
+                heappush(queue, entry)
+
+    def _sweep(self) -> None:
+        """Drop the dead timers from the buckets, and the children only they kept.
+
+        Run whenever as many timers have been added as were kept the last time, so its
+        cost stays in proportion to the timers scheduled.
+        """
+        kept = 0
+        for day in range(int(self._near * self._per_day), len(self._far_while)):
+            bucket = self._far_while[day]
+            if bucket:
+                bucket[:] = [e for e in bucket if e[3].journey.token == e[3].token]
+                kept += len(bucket)
+        self._while_kept = max(kept, self.SWEEP_MIN)
+        self._while_added = 0
 
     def run(self, progress: Callable[[float], None] | None = None, step_days: float = 7.0) -> None:
         """Simulate from day 0 to the scenario's ``duration_days``.
@@ -402,17 +555,25 @@ class Engine:
         horizon = self.scenario.duration_days
         env = self.env
         queue: list[Any] = env._queue
+        pending = self.log.rows
         pop = heapq.heappop
         t = 0.0
         while t < horizon:
             t = min(t + step_days, horizon)
             # Environment.run(until=t) without its per-event step() call: events at
             # exactly t wait for the next slice, as they do behind SimPy's urgent stop
-            while queue and queue[0][0] < t:
-                env._now, _, _, event = pop(queue)
-                callbacks, event.callbacks = event.callbacks, None
-                for callback in callbacks:
-                    callback(event)
+            while True:
+                bound = t if t < self._near else self._near
+                while queue and queue[0][0] < bound:
+                    env._now, _, _, event = pop(queue)
+                    callbacks, event.callbacks = event.callbacks, None
+                    for callback in callbacks:
+                        callback(event)
+                if self._near >= t:
+                    break
+                self._advance()
+                if len(pending) >= self.FLUSH_ROWS:
+                    self.log.flush()  # pack while the rows are still in the processor's cache
             env._now = t
             self.log.flush()
             if progress is not None:
@@ -423,26 +584,29 @@ class Engine:
         (each with a uniform fraction of a fresh service time left), then the list."""
         profiles = ChildProfiles(self.streams.generator("backlog", desk.key), backlog.profile)
         left = self.streams.uniform("backlog", desk.key, "remaining")
-        stream = f"backlog:{desk.key}"
+        source = self.children.source(f"backlog:{desk.key}", profiles)
         in_service = backlog.in_service
         if in_service is None:
             in_service = desk.servers or 0
         if desk.servers is not None:
             in_service = min(in_service, desk.servers)
         for i in range(in_service + backlog.waiting):
-            row = profiles.next()
-            child = self.new_child(row[0], -1)
-            child.mh, child.identified, child.at_risk, child.exploitation = row[1:5]
-            child.missing, child.send, child.disability, child.deprived = row[5:9]
-            self.children.append((child.id, stream, 0.0, *row))
+            child = self.new_child(profiles.next(), -1, source)
             journey = Journey(child, desk.index)
             self.arrive(journey, desk, FROM_BACKLOG, part_done=left() if i < in_service else None)
 
     # -- children ----------------------------------------------------------------
-    def new_child(self, age: int, stream: int) -> Child:
+    def new_child(self, profile: tuple[int, int, bool, int], stream: int, source: int) -> Child:
+        """A child who has just come to notice, with ``profile`` from :class:`ChildProfiles`
+        (``stream`` is logged, ``source`` is the register's)."""
         self.children_created += 1
-        child = Child(self.children_created, age)
-        self._log((self.env._now, child.id, -1, CHILD, -1, stream, float(age)))
+        child = Child(self.children_created, profile)
+        now = self.env._now
+        self._log((now, child.id, -1, CHILD, -1, stream, float(child.age)))
+        # self.children.add(child.id, source, now), inlined
+        self._register_id(child.id)
+        self._register_source(source)
+        self._register_arrived(now)
         return child
 
     # -- the life of a journey at a desk ----------------------------------------
@@ -453,33 +617,22 @@ class Engine:
         child = journey.child
         child.open += 1
         journey.arrived = now
-        self._seq += 1
-        journey.token = self._seq
-        spec = desk.spec
-        urgent = 0
-        if desk.priority and journey.mask() & desk.urgent_mask:
-            urgent = 1
-        journey.urgent = bool(urgent)
-        self._log((now, child.id, desk.index, ARRIVE, source, urgent, float(journey.rereferral)))
-        if spec.legal_status is not None and child.status != spec.legal_status:
-            child.status = spec.legal_status
+        urgent = 1 if desk.priority and journey.mask() & desk.urgent_mask else 0
+        journey.urgent = urgent
+        log = self._log
+        log((now, child.id, desk.index, ARRIVE, source, urgent, _FLOAT[journey.rereferral]))
+        status = desk.legal_status
+        if status is not None and child.status != status:
+            child.status = status
             child.status_owner = journey
-            self._log(
-                (
-                    now,
-                    child.id,
-                    desk.index,
-                    int(EventKind.STATUS),
-                    -1,
-                    STATUS_CODE[spec.legal_status],
-                    0.0,
-                )
-            )
+            log((now, child.id, desk.index, STATUS, -1, STATUS_CODE[status], 0.0))
         servers = desk.servers
         if servers is None or desk.busy < servers:
             self.start(journey, desk, part_done)
             return
-        self._log((now, child.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
+        self._seq += 1
+        journey.token = self._seq
+        log((now, child.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
         desk.waiting += 1
         if self.journeys_overlap:
             if child.lists is None:
@@ -492,8 +645,8 @@ class Engine:
         if desk.watch:
             self._watch(journey, desk)
         if desk.renege_rate > 0:
-            self._at(
-                desk.hazard() / desk.renege_rate, self._taken_off, (journey, desk, journey.token)
+            self._at_while(
+                desk.hazard() / desk.renege_rate, self._on_taken_off, journey, desk, journey.token
             )
 
     def start(self, journey: Journey, desk: Desk, remaining: float | None = None) -> None:
@@ -512,40 +665,52 @@ class Engine:
             begin = cal.from_working(w)
             finish = cal.from_working(w + length)
             if begin > now:
-                self._at(begin - now, self._begin, (journey, desk, finish))
+                self._at(begin - now, self._on_begin, journey, desk, finish)
                 return
         else:
             finish = now + length
         self._begin_service(journey, desk, now, finish)
 
-    def _begin(self, event: Any) -> None:
-        journey, desk, finish = event._value
-        self._begin_service(journey, desk, self.env._now, finish)
+    def _begin(self, timer: _Timer) -> None:
+        self._begin_service(timer.journey, timer.desk, self.env._now, timer.value)
 
     def _begin_service(self, journey: Journey, desk: Desk, begin: float, finish: float) -> None:
         child = journey.child
         if child.lists is not None and desk.index in child.lists:
             self._merge_waiting(journey, desk)
         token = journey.token
-        self._log(
-            (begin, child.id, desk.index, START, -1, int(journey.urgent), begin - journey.arrived)
-        )
+        self._log((begin, child.id, desk.index, START, -1, journey.urgent, begin - journey.arrived))
         if desk.support:
             child.supported = True
         if desk.on_start:
             self._side_routes(journey, desk, desk.on_start)
         if desk.reviews is not None:
-            self._at(desk.reviews.first_after_days, self._review_due, (journey, desk, token, 0))
-        self._at(finish - begin, self._finish, (journey, desk, begin))
+            self._at_while(desk.reviews.first_after_days, self._on_review_due, journey, desk, token)
+        # self._at(finish - begin, self._on_finish, journey, desk, begin), inlined: every
+        # service ends this way
+        when = self.env._now + (finish - begin)
+        if when < self._near:
+            timer = _Timer(self._on_finish, journey, desk, 0, begin)
+            heappush(self._queue, (when, NORMAL, next(self._eid), timer))
+        elif when < self._horizon:
+            timer = _Timer(self._on_finish, journey, desk, 0, begin)
+            self._far[int(when * self._per_day)].append((when, NORMAL, next(self._eid), timer))
 
-    def _finish(self, event: Any) -> None:
-        journey, desk, begin = event._value
+    def _finish(self, timer: _Timer) -> None:
+        journey, desk, begin = timer.journey, timer.desk, timer.value
         now = self.env._now
         child = journey.child
         self._log((now, child.id, desk.index, END, -1, 0, now - begin))
         desk.busy -= 1
         if desk.waiting:
-            waiting = desk.next_waiting()
+            if desk.priority:
+                waiting = desk.next_waiting()
+            else:  # Desk.next_waiting inlined: someone is waiting, so the list holds them
+                fifo = desk.fifo
+                waiting = fifo.popleft()
+                while waiting.token <= 0:  # taken off the list already
+                    waiting = fifo.popleft()
+                desk.waiting -= 1
             if waiting is not None:
                 self.start(waiting, desk)
         if (
@@ -555,10 +720,10 @@ class Engine:
             and desk.outcome_u() < desk.identifies
         ):
             child.identified = True
-            self._log((now, child.id, desk.index, int(EventKind.IDENTIFY), -1, child.mh, 0.0))
+            self._log((now, child.id, desk.index, IDENTIFY, -1, child.mh, 0.0))
         if desk.improves and child.mh and desk.outcome_u() < desk.improves:
             child.mh -= 1
-            self._log((now, child.id, desk.index, int(EventKind.IMPROVE), -1, child.mh, 0.0))
+            self._log((now, child.id, desk.index, IMPROVE, -1, child.mh, 0.0))
         child.open -= 1
         journey.token = 0
         self.route(journey, desk)
@@ -578,22 +743,23 @@ class Engine:
                     self._send(fork, desk, route, FORK)
 
     def route(self, journey: Journey, desk: Desk) -> None:
-        child = journey.child
-        mask = journey.mask() if desk.needs_mask else 0
-        if desk.notify or desk.parallel:
-            self._side_routes(journey, desk, desk.notify + desk.parallel)
+        # the referral is chosen on the conditions as they were before any notification
+        mask = journey.mask() if desk.conditional else 0
+        if desk.side:
+            self._side_routes(journey, desk, desk.side)
         u = desk.route_u()
         chosen: _Route | None = None
         if desk.conditional:
+            age = journey.child.age
             total = 0.0
             for route in desk.refer:
-                if route.applies(mask, child.age):
+                if route.applies(mask, age):
                     total += route.p
                     if u < total:
                         chosen = route
                         break
         else:
-            for route, cum in zip(desk.refer, desk.cumulative, strict=True):
+            for cum, route in desk.cumulative:
                 if u < cum:
                     chosen = route
                     break
@@ -631,10 +797,10 @@ class Engine:
         if route.urgent_u is not None and not bits & _LOST and route.urgent_u() < route.urgent:
             bits |= _URGENT
         journey.info = bits
-        target = self.desks[route.to]
+        target = route.target
         if route.delay is not None:
             child.open += 1  # in transit
-            self._at(route.delay(), self._deliver, (journey, target, desk.index))
+            self._at(route.delay(), self._on_deliver, journey, target, desk.index)
         else:
             self.arrive(journey, target, desk.index)
 
@@ -646,14 +812,12 @@ class Engine:
         if route.u() < p:
             child = journey.child
             child.identified = True
-            self._log(
-                (self.env._now, child.id, route.to, int(EventKind.IDENTIFY), -1, child.mh, 0.0)
-            )
+            self._log((self.env._now, child.id, route.to, IDENTIFY, -1, child.mh, 0.0))
 
-    def _deliver(self, event: Any) -> None:
-        journey, target, source = event._value
+    def _deliver(self, timer: _Timer) -> None:
+        journey = timer.journey
         journey.child.open -= 1
-        self.arrive(journey, target, source)
+        self.arrive(journey, timer.desk, int(timer.value))
 
     def leave(self, journey: Journey, desk: Desk, taken_off: float = 0.0) -> None:
         now = self.env._now
@@ -662,29 +826,27 @@ class Engine:
         if child.status_owner is journey:
             child.status = "none"
             child.status_owner = None
-            self._log((now, child.id, desk.index, int(EventKind.STATUS), -1, 0, 0.0))
-        if child.open == 0 and not child.supported:
-            rr = self.scenario.mental_health.re_referral
+            self._log((now, child.id, desk.index, STATUS, -1, 0, 0.0))
+        if child.open == 0 and not child.supported and self._comes_back:
+            rr = self._re_referral
             p = rr.probability[child.mh]
-            if child.at_risk:
+            if child.fixed & _AT_RISK:
                 p = max(p, rr.at_risk_probability)
             if p > 0 and desk.outcome_u() < p:
                 back = Journey(child, journey.origin)
                 back.rereferral = True
                 child.open += 1  # away, but coming back
-                self._at(desk.return_delay() * rr.mean_delay_days, self._return, back)
+                self._at(desk.return_delay() * rr.mean_delay_days, self._on_return, back)
 
-    def _return(self, event: Any) -> None:
-        journey: Journey = event._value
+    def _return(self, timer: _Timer) -> None:
+        journey = timer.journey
         journey.child.open -= 1
         self.arrive(journey, self.desks[journey.origin], FROM_RETURN)
 
-    def _taken_off(self, event: Any) -> None:
+    def _taken_off(self, timer: _Timer) -> None:
         """A waiting child is taken off the list unseen: their referral is closed."""
-        journey, desk, token = event._value
-        if journey.token != token:
-            return
-        self._off_list(journey, desk, TAKEN_OFF)
+        if timer.journey.token == timer.token:
+            self._off_list(timer.journey, timer.desk, TAKEN_OFF)
 
     def _off_list(self, journey: Journey, desk: Desk, reason: float) -> None:
         """Take a waiting journey off ``desk``'s list and close it (EXIT value ``reason``)."""
@@ -692,16 +854,24 @@ class Engine:
         desk.waiting -= 1
         child = journey.child
         child.open -= 1
-        if child.lists is not None:
-            waiting = child.lists.get(desk.index, [])
-            if journey in waiting:
+        lists = child.lists
+        if lists is not None:
+            waiting = lists.get(desk.index)
+            if waiting is not None and journey in waiting:
                 waiting.remove(journey)
+                if not waiting:  # an empty entry and none behave the same: free it
+                    del lists[desk.index]
+                    if not lists:
+                        child.lists = None
         self.leave(journey, desk, taken_off=reason)
 
     def _merge_waiting(self, journey: Journey, desk: Desk) -> None:
         """Help starting through one referral ends the child's other waits on this list."""
-        assert journey.child.lists is not None
-        waiting = journey.child.lists.pop(desk.index)
+        child = journey.child
+        assert child.lists is not None
+        waiting = child.lists.pop(desk.index)
+        if not child.lists:
+            child.lists = None
         for other in waiting:
             if other is not journey and other.token > 0:
                 self._off_list(other, desk, MERGED)
@@ -711,60 +881,61 @@ class Engine:
         child = journey.child
         token = journey.token
         if self.deteriorate_rate > 0 and child.mh < 2:
-            self._at(
-                desk.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token)
+            self._at_while(
+                desk.hazard() / self.deteriorate_rate, self._on_deteriorate, journey, desk, token
             )
         if self.crisis_rate > 0 and child.mh >= 2 and self.crisis_desk is not None:
-            self._at(desk.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
+            self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, journey, desk, token)
 
-    def _deteriorate(self, event: Any) -> None:
-        journey, desk, token = event._value
+    def _deteriorate(self, timer: _Timer) -> None:
+        journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token:
             return
         child = journey.child
         child.mh += 1
-        self._log(
-            (self.env._now, child.id, desk.index, int(EventKind.DETERIORATE), -1, child.mh, 0.0)
-        )
+        self._log((self.env._now, child.id, desk.index, DETERIORATE, -1, child.mh, 0.0))
         if child.mh < 2:
-            self._at(
-                desk.hazard() / self.deteriorate_rate, self._deteriorate, (journey, desk, token)
+            self._at_while(
+                desk.hazard() / self.deteriorate_rate, self._on_deteriorate, journey, desk, token
             )
         elif self.crisis_rate > 0 and self.crisis_desk is not None:
-            self._at(desk.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
+            self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, journey, desk, token)
 
-    def _crisis(self, event: Any) -> None:
-        journey, desk, token = event._value
+    def _crisis(self, timer: _Timer) -> None:
+        journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token or self.crisis_desk is None:
             return
         child = journey.child
-        self._log((self.env._now, child.id, desk.index, int(EventKind.CRISIS), -1, child.mh, 0.0))
+        self._log((self.env._now, child.id, desk.index, CRISIS, -1, child.mh, 0.0))
         episode = Journey(child, journey.origin)
         episode.crisis = True
         self.arrive(episode, self.desks[self.crisis_desk], FROM_CRISIS)
-        self._at(desk.hazard() / self.crisis_rate, self._crisis, (journey, desk, token))
+        self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, journey, desk, token)
 
     # -- reviews ----------------------------------------------------------------------
-    def _review_due(self, event: Any) -> None:
-        journey, desk, token, _ = event._value
+    def _review_due(self, timer: _Timer) -> None:
+        """Review number ``timer.value`` (from 0) is due: it is held on time or late."""
+        journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token:
             return
-        reviews = desk.spec.reviews
+        reviews = desk.reviews
+        assert reviews is not None
         late = 0.0
         if desk.review_u() >= reviews.on_time_probability:
             late = desk.review_late() * reviews.late_mean_days
-        self._at(late, self._review_held, (journey, desk, token, late))
-        count = event._value[3] + 1
+        self._at_while(late, self._on_review_held, journey, desk, token, late)
+        count = int(timer.value) + 1
         gap = reviews.then_every_days
         if count == 1 and reviews.second_after_days is not None:
             gap = reviews.second_after_days
-        self._at(gap, self._review_due, (journey, desk, token, count))
+        self._at_while(gap, self._on_review_due, journey, desk, token, count)
 
-    def _review_held(self, event: Any) -> None:
-        journey, desk, token, late = event._value
-        if journey.token != token:
-            return
-        self._log((self.env._now, journey.child.id, desk.index, int(EventKind.REVIEW), -1, 0, late))
+    def _review_held(self, timer: _Timer) -> None:
+        journey = timer.journey
+        if journey.token == timer.token:
+            self._log(
+                (self.env._now, journey.child.id, timer.desk.index, REVIEW, -1, 0, timer.value)
+            )
 
 
 class DemandStream:
@@ -776,17 +947,21 @@ class DemandStream:
         self.key = key
         self.demand = demand
         scenario = engine.scenario
-        self.rate = demand.rate_per_10k_per_year * scenario.children / 10_000 / DAYS_PER_YEAR
+        self.rate = arrivals_per_day(scenario, demand)
         self.desk = engine.desks[engine.index[demand.agency]]
         self.gap = engine.streams.exponential("arrivals", key)
         self.thin = engine.streams.uniform("arrivals", key, "thinning")
         self.profiles = ChildProfiles(engine.streams.generator("children", key), demand.profile)
+        self.source = engine.children.source(key, self.profiles)
         self.modulated = (
             demand.seasonality != "none"
             or demand.weekend_factor != 1.0
             or demand.trend_per_year != 0.0
         )
         self.peak = self._peak() if self.modulated else 1.0
+        self.peak_rate = self.rate * self.peak
+        self.crisis = demand.crisis
+        self._on_arrival = (self._arrival,)
 
     def factor(self, t: float) -> float:
         """Rate multiplier at clock time ``t`` (season, weekend, trend)."""
@@ -816,33 +991,27 @@ class DemandStream:
             self._schedule()
 
     def _schedule(self) -> None:
-        self.engine._at(self.gap() / (self.rate * self.peak), self._arrival, None)
+        self.engine._at(self.gap() / self.peak_rate, self._on_arrival)
 
-    def _arrival(self, _: Any) -> None:
-        if self.modulated and self.thin() * self.peak >= self.factor(self.engine.env.now):
+    def _arrival(self, _: _Timer) -> None:
+        engine = self.engine
+        if self.modulated and self.thin() * self.peak >= self.factor(engine.env.now):
             self._schedule()
             return
-        self._schedule()
-        engine = self.engine
-        row = self.profiles.next()
-        age, mh, identified, at_risk, exploitation, missing, send, disability, deprived = row[:9]
-        child = engine.new_child(age, self.index)
-        child.mh = mh
-        child.identified = identified
-        child.at_risk = at_risk
-        child.exploitation = exploitation
-        child.missing = missing
-        child.send = send
-        child.disability = disability
-        child.deprived = deprived
-        engine.children.append((child.id, self.key, engine.env.now, *row))
+        engine._at(self.gap() / self.peak_rate, self._on_arrival)  # the next one
+        child = engine.new_child(self.profiles.next(), self.index, self.source)
         journey = Journey(child, self.desk.index)
-        journey.crisis = self.demand.crisis
+        journey.crisis = self.crisis
         engine.arrive(journey, self.desk, FROM_DEMAND)
 
 
 class ChildProfiles:
-    """Who the next child of a demand stream is, drawn a block of children at a time."""
+    """Who the next child of a demand stream is, drawn a block of children at a time.
+
+    Every block drawn is also kept in compact form (``blocks``, records of
+    ``PROFILE_ROW``, 13 bytes a child), which is where :class:`ChildRegister` finds
+    who each child is.
+    """
 
     BLOCK = 1024
 
@@ -850,16 +1019,14 @@ class ChildProfiles:
         self.gen = gen
         self.profile = profile
         self.groups = list(self.profile.ethnicity)
-        self.buffer: list[tuple[Any, ...]] = []
+        self.blocks: list[np.ndarray] = []
+        #: The next child's ``(age, mental health, identified, fixed)``: ``fixed`` is
+        #: the bit mask of the conditions that stay as they are (see ``Child``).
+        self.next: Callable[[], tuple[int, int, bool, int]] = partial(
+            next, chain.from_iterable(iter(self._block, None))
+        )
 
-    def next(self) -> tuple[Any, ...]:
-        """The next child's attributes, in ``vocabulary.CHILD_COLUMNS`` order from ``age``."""
-        if not self.buffer:
-            self.buffer = self._block()
-            self.buffer.reverse()
-        return self.buffer.pop()
-
-    def _block(self) -> list[tuple[Any, ...]]:
+    def _block(self) -> list[tuple[int, int, bool, int]]:
         p = self.profile
         n = self.BLOCK
         u = self.gen.random((12, n))
@@ -869,20 +1036,99 @@ class ChildProfiles:
         mh = np.searchsorted(np.cumsum(p.mental_health)[:-1], u[1], side="right")
         identified = (mh > 0) & (u[2] < p.mental_health_identified)
         shares = np.cumsum(list(p.ethnicity.values()))
-        group = np.asarray(self.groups, dtype=object)[
-            np.minimum(np.searchsorted(shares, u[11], side="right"), len(shares) - 1)
-        ]
-        columns = [
-            age,
-            mh,
-            identified,
+        group = np.minimum(np.searchsorted(shares, u[11], side="right"), len(shares) - 1)
+        flags = [
             u[3] < p.at_risk,
             u[4] < p.exploitation,
             u[5] < p.missing,
             u[6] < p.send,
             u[7] < p.disability,
             u[8] < p.deprived,
-            u[9] < p.female,
-            group,
         ]
-        return list(zip(*(c.tolist() for c in columns), strict=True))
+        fixed = np.zeros(n, dtype=np.int64)
+        for flag, name in zip(flags, CHILD_FLAGS[1:7], strict=True):
+            fixed |= flag * BIT[name]
+        block = np.empty(n, dtype=PROFILE_ROW)
+        columns = [age, mh, identified, *flags, u[9] < p.female, group]
+        for name, column in zip(_PROFILE_FIELDS, columns, strict=True):
+            block[name] = column
+        self.blocks.append(block)
+        return list(
+            zip(age.tolist(), mh.tolist(), identified.tolist(), fixed.tolist(), strict=True)
+        )
+
+
+_PROFILE_FIELDS = ("age", "mental_health", *CHILD_FLAGS, "ethnicity")
+#: A child's profile as the register keeps it (``ethnicity`` is the group's position).
+PROFILE_ROW = np.dtype(
+    [
+        (name, {"age": "i2", "mental_health": "i1", "ethnicity": "i2"}.get(name, "?"))
+        for name in _PROFILE_FIELDS
+    ]
+)
+
+
+class ChildRegister:
+    """Who the children are: one row per child (``vocabulary.CHILD_COLUMNS``), in columns.
+
+    A child costs 14 bytes here (id, source, the day they came to notice) and the
+    13 of their profile in the blocks of the :class:`ChildProfiles` they came from;
+    a tuple a child cost about 230.
+
+    >>> from jtai_sim.scenario.model import ChildProfile
+    >>> register = ChildRegister()
+    >>> profiles = ChildProfiles(np.random.default_rng(1), ChildProfile())
+    >>> code = register.source("d", profiles)
+    >>> for child in (1, 2):
+    ...     _ = profiles.next()
+    ...     register.add(child, code, 0.5 * child)
+    >>> len(register), register.columns()["arrived"].tolist()
+    (2, [0.5, 1.0])
+    """
+
+    def __init__(self) -> None:
+        self.ids = array("i")
+        self.sources = array("h")
+        self.arrived = array("d")
+        self._streams: list[str] = []
+        # each source's profile blocks (the list ChildProfiles keeps adding to) and the
+        # names of its ethnic groups; not the ChildProfiles, which holds a block of tuples
+        self._profiles: list[tuple[list[np.ndarray], list[str]]] = []
+
+    def source(self, stream: str, profiles: ChildProfiles) -> int:
+        """Register where children come from (a demand stream, a backlog); returns its code."""
+        self._streams.append(stream)
+        self._profiles.append((profiles.blocks, profiles.groups))
+        return len(self._streams) - 1
+
+    def add(self, child: int, source: int, arrived: float) -> None:
+        """The next child of ``source``: their profile is that source's next one."""
+        self.ids.append(child)
+        self.sources.append(source)
+        self.arrived.append(arrived)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The register as columns, in ``vocabulary.CHILD_COLUMNS`` order."""
+        source = np.array(self.sources, dtype=np.int16)
+        profile = np.zeros(len(source), dtype=PROFILE_ROW)
+        ethnicity = np.empty(len(source), dtype=object)
+        for code, (blocks, groups) in enumerate(self._profiles):
+            mine = source == code
+            drawn = np.concatenate(blocks)[: int(mine.sum())] if blocks else profile[:0]
+            profile[mine] = drawn
+            ethnicity[mine] = np.asarray(groups, dtype=object)[drawn["ethnicity"]]
+        columns: dict[str, np.ndarray] = {
+            "child": np.array(self.ids, dtype=np.int64),
+            "stream": np.asarray(self._streams, dtype=object)[source],
+            "arrived": np.array(self.arrived, dtype=np.float64),
+            "age": profile["age"].astype(np.int64),
+            "mental_health": profile["mental_health"].astype(np.int64),
+        }
+        for flag in CHILD_FLAGS:
+            columns[flag] = profile[flag]
+        columns["ethnicity"] = ethnicity
+        assert tuple(columns) == CHILD_COLUMNS
+        return columns

@@ -27,7 +27,7 @@ from jtai_sim.results import metrics as _metrics
 from jtai_sim.results.record import RunRecord, RunWindow
 from jtai_sim.scenario.model import FieldError, Scenario
 from jtai_sim.scenario.partnership import Partnership
-from jtai_sim.simulation.engine import Engine
+from jtai_sim.simulation.engine import ChildRegister, Engine
 from jtai_sim.simulation.eventlog import EventLog
 from jtai_sim.vocabulary import CHILD_COLUMNS, CHILD_FLAGS
 
@@ -62,7 +62,7 @@ class Run(RunWindow):
         seed: int,
         replication: int,
         log: EventLog,
-        children: list[tuple[Any, ...]],
+        children: ChildRegister,
         calendar: WorkingCalendar,
         timings: dict[str, float],
     ) -> None:
@@ -84,7 +84,7 @@ class Run(RunWindow):
     @cached_property
     def children(self) -> pd.DataFrame:
         """One row per child: who they are when they first came to notice."""
-        frame = pd.DataFrame(self._children, columns=list(CHILD_COLUMNS))
+        frame = pd.DataFrame(self._children.columns(), columns=list(CHILD_COLUMNS))
         frame["stream"] = frame["stream"].astype("category")
         for col in CHILD_FLAGS:
             frame[col] = frame[col].astype(bool)
