@@ -166,12 +166,12 @@ class Child:
         "fixed",
         "id",
         "identified",
-        "lists",
         "mh",
         "open",
         "status",
         "status_owner",
         "supported",
+        "waits",
     )
 
     def __init__(self, child_id: int, profile: tuple[int, int, bool, int]) -> None:
@@ -181,7 +181,7 @@ class Child:
         self.status_owner: Journey | None = None
         self.open = 0
         self.supported = False
-        self.lists: dict[int, list[Journey]] | None = None  # waiting entries by desk
+        self.waits: list[Journey] | None = None  # journeys on a list, each at its ``at``
 
     def mask(self) -> int:
         """The child's conditions as a bit mask (see ``BIT``)."""
@@ -198,7 +198,17 @@ class Child:
 class Journey:
     """A child's passage through agencies: one referral chain."""
 
-    __slots__ = ("arrived", "child", "crisis", "info", "origin", "rereferral", "token", "urgent")
+    __slots__ = (
+        "arrived",
+        "at",
+        "child",
+        "crisis",
+        "info",
+        "origin",
+        "rereferral",
+        "token",
+        "urgent",
+    )
 
     def __init__(self, child: Child, origin: int) -> None:
         self.child = child
@@ -209,6 +219,7 @@ class Journey:
         self.urgent = 0  # 1 if urgent at the desk it is at
         self.arrived = 0.0
         self.token = 0  # non-zero while waiting or in service; changes at each step
+        self.at = -1  # the desk whose list it joined last
 
     def mask(self) -> int:
         """Child conditions plus those of this journey."""
@@ -635,9 +646,11 @@ class Engine:
         log((now, child.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
         desk.waiting += 1
         if self.journeys_overlap:
-            if child.lists is None:
-                child.lists = {}
-            child.lists.setdefault(desk.index, []).append(journey)
+            journey.at = desk.index
+            if child.waits is None:
+                child.waits = [journey]
+            else:
+                child.waits.append(journey)
         if desk.priority:
             heapq.heappush(desk.heap, (1 - urgent, journey.token, journey))
         else:
@@ -676,7 +689,7 @@ class Engine:
 
     def _begin_service(self, journey: Journey, desk: Desk, begin: float, finish: float) -> None:
         child = journey.child
-        if child.lists is not None and desk.index in child.lists:
+        if child.waits is not None:
             self._merge_waiting(journey, desk)
         token = journey.token
         self._log((begin, child.id, desk.index, START, -1, journey.urgent, begin - journey.arrived))
@@ -854,24 +867,22 @@ class Engine:
         desk.waiting -= 1
         child = journey.child
         child.open -= 1
-        lists = child.lists
-        if lists is not None:
-            waiting = lists.get(desk.index)
-            if waiting is not None and journey in waiting:
-                waiting.remove(journey)
-                if not waiting:  # an empty entry and none behave the same: free it
-                    del lists[desk.index]
-                    if not lists:
-                        child.lists = None
+        waits = child.waits
+        if waits is not None and journey in waits:
+            waits.remove(journey)
+            if not waits:
+                child.waits = None
         self.leave(journey, desk, taken_off=reason)
 
     def _merge_waiting(self, journey: Journey, desk: Desk) -> None:
         """Help starting through one referral ends the child's other waits on this list."""
         child = journey.child
-        assert child.lists is not None
-        waiting = child.lists.pop(desk.index)
-        if not child.lists:
-            child.lists = None
+        assert child.waits is not None
+        here = desk.index
+        waiting = [j for j in child.waits if j.at == here]
+        if not waiting:
+            return
+        child.waits = [j for j in child.waits if j.at != here] or None
         for other in waiting:
             if other is not journey and other.token > 0:
                 self._off_list(other, desk, MERGED)
