@@ -174,13 +174,13 @@ class Child:
         "waits",
     )
 
-    def __init__(self, child_id: int, profile: tuple[int, int, bool, int]) -> None:
+    def __init__(self, child_id: int, profile: tuple[float, int, bool, int]) -> None:
         self.id = child_id
         self.age, self.mh, self.identified, self.fixed = profile
         self.status = "none"
         self.status_owner: Journey | None = None
         self.open = 0
-        self.supported = False
+        self.supported = 0  # 1 once supported (an int: it is logged as it is)
         self.waits: list[Journey] | None = None  # journeys on a list, each at its ``at``
 
     def mask(self) -> int:
@@ -280,7 +280,7 @@ class _Route:
     def conditional(self) -> bool:
         return bool(self.when or self.unless) or self.min_age >= 0 or self.max_age < 999
 
-    def applies(self, mask: int, age: int) -> bool:
+    def applies(self, mask: int, age: float) -> bool:
         return (
             mask & self.when == self.when
             and not mask & self.unless
@@ -607,13 +607,13 @@ class Engine:
             self.arrive(journey, desk, FROM_BACKLOG, part_done=left() if i < in_service else None)
 
     # -- children ----------------------------------------------------------------
-    def new_child(self, profile: tuple[int, int, bool, int], stream: int, source: int) -> Child:
+    def new_child(self, profile: tuple[float, int, bool, int], stream: int, source: int) -> Child:
         """A child who has just come to notice, with ``profile`` from :class:`ChildProfiles`
         (``stream`` is logged, ``source`` is the register's)."""
         self.children_created += 1
         child = Child(self.children_created, profile)
         now = self.env._now
-        self._log((now, child.id, -1, CHILD, -1, stream, float(child.age)))
+        self._log((now, child.id, -1, CHILD, -1, stream, child.age))
         # self.children.add(child.id, source, now), inlined
         self._register_id(child.id)
         self._register_source(source)
@@ -694,7 +694,7 @@ class Engine:
         token = journey.token
         self._log((begin, child.id, desk.index, START, -1, journey.urgent, begin - journey.arrived))
         if desk.support:
-            child.supported = True
+            child.supported = 1
         if desk.on_start:
             self._side_routes(journey, desk, desk.on_start)
         if desk.reviews is not None:
@@ -835,7 +835,7 @@ class Engine:
     def leave(self, journey: Journey, desk: Desk, taken_off: float = 0.0) -> None:
         now = self.env._now
         child = journey.child
-        self._log((now, child.id, desk.index, EXIT, -1, int(child.supported), taken_off))
+        self._log((now, child.id, desk.index, EXIT, -1, child.supported, taken_off))
         if child.status_owner is journey:
             child.status = "none"
             child.status_owner = None
@@ -1033,11 +1033,11 @@ class ChildProfiles:
         self.blocks: list[np.ndarray] = []
         #: The next child's ``(age, mental health, identified, fixed)``: ``fixed`` is
         #: the bit mask of the conditions that stay as they are (see ``Child``).
-        self.next: Callable[[], tuple[int, int, bool, int]] = partial(
+        self.next: Callable[[], tuple[float, int, bool, int]] = partial(
             next, chain.from_iterable(iter(self._block, None))
         )
 
-    def _block(self) -> list[tuple[int, int, bool, int]]:
+    def _block(self) -> list[tuple[float, int, bool, int]]:
         p = self.profile
         n = self.BLOCK
         u = self.gen.random((12, n))
@@ -1065,7 +1065,13 @@ class ChildProfiles:
             block[name] = column
         self.blocks.append(block)
         return list(
-            zip(age.tolist(), mh.tolist(), identified.tolist(), fixed.tolist(), strict=True)
+            zip(
+                age.astype(float).tolist(),  # a float: it is logged as it is
+                mh.tolist(),
+                identified.tolist(),
+                fixed.tolist(),
+                strict=True,
+            )
         )
 
 
