@@ -2,6 +2,8 @@
 #   make demo   - set up, simulate Midshire for two years and write its report, then run a
 #                 mock JTAI week on it and write the facilitator pack
 #   make test   - set up, then run the whole test suite (lint and type checks included)
+#   make unit   - the test suite without the slow statistical checks (no lint, no types)
+#   make test-slow - only the slow statistical checks
 #   make bench  - speed and memory benchmarks (pytest-benchmark)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -10,7 +12,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: setup demo test lint typecheck unit browser bench clean
+.PHONY: setup demo test test-slow lint typecheck unit browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +39,10 @@ typecheck: setup
 	$(VENV)/bin/mypy
 
 unit: setup
-	$(PY) -m pytest -q -m "not benchmark"
+	$(PY) -m pytest -q -m "not benchmark and not slow"
+
+test-slow: setup
+	$(PY) -m pytest -q -m "slow and not benchmark"
 
 test: setup browser lint typecheck
 	$(PY) -m pytest -q -m "not benchmark"

@@ -21,7 +21,7 @@ from bench_results import record
 from jtai_sim import load_scenario
 from jtai_sim.inspection.casebook import casebook_from_run
 from jtai_sim.inspection.model import CaseBook
-from jtai_sim.run import simulate
+from jtai_sim.simulation.run import simulate
 from runner.mockweek.checker import check_timetable
 from runner.mockweek.pack import pack_files
 from runner.mockweek.pipeline import mock_week, simulation_days

@@ -29,7 +29,7 @@ import pytest
 from bench_results import record
 
 from jtai_sim import load_scenario, simulate
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario.model import Scenario
 
 pytestmark = pytest.mark.benchmark
 

@@ -35,7 +35,7 @@ from bench_results import RESULTS, million, record
 from reference_models import ciw_model, heapq_model, jtai_model, plain_simpy
 
 from jtai_sim import load_scenario, simulate
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario.model import Scenario
 
 pytestmark = pytest.mark.benchmark
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from jtai_sim import EventKind, Run, load_scenario, simulate
 from jtai_sim.experiments.stats import t_interval
-from jtai_sim.theory import jackson
+from jtai_sim.validation.theory import jackson
 
 REPLICATIONS = 20
 

@@ -17,14 +17,15 @@ between the clock and the running count of working days.
 >>> cal = WorkingCalendar(dt.date(2025, 12, 24), horizon_days=30)
 >>> [cal.date_of(d).isoformat() for d in range(6) if cal.is_working_day(d)]
 ['2025-12-24', '2025-12-29']
->>> cal.working_days_between(0.0, 5.0)  # Wed 24 Dec to Mon 29 Dec: 1 working day
-1.0
+>>> cal.add_working_days(dt.date(2025, 12, 24), 1)  # Wed 24 Dec: the next is Mon 29 Dec
+datetime.date(2025, 12, 29)
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable
 
@@ -32,7 +33,7 @@ import holidays
 import numpy as np
 from dateutil.easter import easter
 
-from jtai_sim.scenario import Term
+from jtai_sim.scenario.model import Term
 
 _MARGIN_DAYS = 3 * 365
 
@@ -94,11 +95,8 @@ class WorkingCalendar:
         self.days = n
         dates = [start_date + dt.timedelta(days=i) for i in range(n)]
         years = range(start_date.year - 1, dates[-1].year + 2)
-        closed = (
-            set(holidays.country_holidays("GB", subdiv="ENG", years=years))
-            if bank_holidays
-            else set()
-        )
+        self.uses_bank_holidays = bank_holidays
+        closed = set().union(*(_bank_holidays(y) for y in years)) if bank_holidays else set()
         self.working = np.array([d.weekday() < 5 and d not in closed for d in dates], dtype=bool)
         term_list = list(terms) if terms is not None else default_terms(years[0], years[-1])
         in_term = np.zeros(n, dtype=bool)
@@ -118,7 +116,17 @@ class WorkingCalendar:
     def is_working_day(self, day: float) -> bool:
         """True if the clock day holding ``day`` is a working day."""
         i = int(day)
-        return self._working_list[i] if 0 <= i < self.days else dt_is_weekday(self, i)
+        return (
+            self._working_list[i] if 0 <= i < self.days else self.is_working_date(self.date_of(i))
+        )
+
+    def is_working_date(self, date: dt.date) -> bool:
+        """True if ``date`` is a working day (also outside the calendar's range)."""
+        day = self.day_of(date)
+        if 0 <= day < self.days:
+            return self._working_list[day]
+        closed = self.uses_bank_holidays and date in _bank_holidays(date.year)
+        return date.weekday() < 5 and not closed
 
     def is_school_day(self, day: float) -> bool:
         """True if the clock day holding ``day`` is a school day."""
@@ -141,10 +149,6 @@ class WorkingCalendar:
         i = bisect.bisect_right(cum, w) - 1  # cum[i] <= w < cum[i+1]: day i is working
         return i + (w - cum[i])
 
-    def working_days_between(self, t0: float, t1: float) -> float:
-        """Working days from clock time ``t0`` to ``t1``."""
-        return self.to_working(t1) - self.to_working(t0)
-
     def date_of(self, t: float) -> dt.date:
         """The date holding clock time ``t``."""
         return self.start_date + dt.timedelta(days=math.floor(t))
@@ -164,24 +168,64 @@ class WorkingCalendar:
         out: np.ndarray = np.where(t >= self.days, beyond, inside)
         return out
 
+    def working_day_numbers(self, t: np.ndarray) -> np.ndarray:
+        """Working days on or before the date holding each clock time ``t``.
+
+        This is how statutory clocks count (Working Together 2023 and the DfE
+        children-in-need census count whole working days by date): the
+        working days from date ``a`` to date ``b`` are those after ``a`` up to and
+        including ``b``, ``numbers(b) - numbers(a)``, whatever the time of day.
+
+        >>> cal = WorkingCalendar(dt.date(2025, 12, 22), horizon_days=30)  # a Monday
+        >>> cal.working_day_numbers(np.array([0.2, 0.9, 4.5, 5.5, 7.0])).tolist()
+        [1, 1, 3, 3, 4]
+        """
+        day = np.floor(np.asarray(t, dtype=np.float64)).astype(np.int64)
+        inside = self.cum[np.clip(day + 1, 0, self.days)]
+        beyond = self.cum[-1] + np.floor((day + 1 - self.days) * 5 / 7)
+        out: np.ndarray = np.where(day + 1 > self.days, beyond, inside).astype(np.int64)
+        return out
+
+    def start_of_working_day(self, n: np.ndarray) -> np.ndarray:
+        """The clock time at which working day number ``n`` begins (numbered as
+        :meth:`working_day_numbers` numbers them).
+
+        >>> cal = WorkingCalendar(dt.date(2025, 12, 22), horizon_days=30)  # Mon 22 Dec
+        >>> cal.start_of_working_day(np.array([1, 3, 4])).tolist()  # Mon, Wed, Mon 29 Dec
+        [0.0, 2.0, 7.0]
+        """
+        n = np.asarray(n, dtype=np.float64)
+        inside = np.searchsorted(self.cum, n, side="left") - 1.0
+        beyond = self.days + np.ceil((n - self.cum[-1]) * 7 / 5) - 1.0
+        out: np.ndarray = np.where(n > self.cum[-1], beyond, np.maximum(inside, 0.0))
+        return out
+
     def dates_of(self, t: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`date_of` as ``datetime64[D]``."""
         base = np.datetime64(self.start_date, "D")
         out: np.ndarray = base + np.floor(np.asarray(t)).astype("timedelta64[D]")
         return out
 
-    def next_working_day(self, date: dt.date) -> dt.date:
-        """``date`` if it is a working day, else the next one."""
-        while not self.is_working_day(self.day_of(date)):
+    def add_working_days(self, date: dt.date, n: int) -> dt.date:
+        """The working day ``n`` working days after ``date`` (``n`` >= 0; ``date``
+        itself for 0)."""
+        while n > 0:
             date += dt.timedelta(days=1)
+            if self.is_working_date(date):
+                n -= 1
         return date
 
-    def add_working_days(self, date: dt.date, n: int) -> dt.date:
-        """The working day ``n`` working days after working day ``date``."""
-        day = self.day_of(date)
-        return self.date_of(self.from_working(self.to_working(day) + n))
+    def working_day_number(self, start: dt.date, date: dt.date) -> int:
+        """The working-day number of ``date``, counting working day ``start`` as day 1."""
+        n, day = 1, start
+        while day < date:
+            day += dt.timedelta(days=1)
+            if self.is_working_date(day):
+                n += 1
+        return n
 
 
-def dt_is_weekday(cal: WorkingCalendar, i: int) -> bool:
-    """Outside the precomputed range, weekdays count as working days."""
-    return (cal.start_date + dt.timedelta(days=i)).weekday() < 5
+@functools.cache
+def _bank_holidays(year: int) -> frozenset[dt.date]:
+    """England and Wales bank holidays of ``year`` (from the ``holidays`` package)."""
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))

@@ -1,9 +1,52 @@
-"""The exceptions jtai-sim raises, rooted at :class:`JtaiError`.
+"""Every exception jtai-sim raises on purpose, rooted at :class:`JtaiError`.
 
-Each subclass also derives from the built-in exception a caller would expect, so
-``except ValueError`` keeps working for code that does not know about jtai-sim.
-A user mistake (a bad scenario file, a bad case list) is reported with one line
-that names the file, the place in it, the key and the offending value.
+All the classes live here, library and command line alike, so one glance shows
+the whole family; the modules that raise them re-export the names they always
+had (``jtai_sim.scenario.partnership.PartnershipError``, ``jtai_sim.scenario.model.FieldError``,
+``runner.mockweek.settings.SettingsError``, ...). Each class also derives from
+the built-in exception a caller would expect, so ``except ValueError`` keeps
+working for code that does not know about jtai-sim, and ``except JtaiError``
+catches everything of ours::
+
+    JtaiError (Exception)
+    ├── InputError (ValueError)    what the user gave is wrong: file:line: key: message
+    │   ├── FieldError             a value refused by a class's own check (Scenario(...),
+    │   │                          attrs.evolve, inspection settings)
+    │   ├── ValueRejected          a value refused while reading a file (the loader turns
+    │   │                          it into a located ScenarioError; it never escapes)
+    │   ├── ScenarioError          a scenario file, or an override of one
+    │   │   └── PartnershipError   a check of the whole partnership (names, reachability)
+    │   ├── CaseListError          a partnership's own case list (CSV)
+    │   ├── ExperimentError        an experiment file, a variant or a --set
+    │   ├── OutputFolderError      the result folder cannot be used (not empty, a file)
+    │   ├── SettingsError          mock week: an inspection settings file
+    │   ├── AbsenceError           mock week: an absence CSV
+    │   └── MockWeekError          mock week: a date or cohort the week cannot run on
+    ├── NotAQueueingNetwork (ValueError)
+    │                              a scenario outside what the analytic results cover
+    └── InfeasibleTimetable (RuntimeError)
+                                   mock week: no timetable satisfies the hard rules
+
+The command line adds ``runner.errors.UserError`` (``click.ClickException``,
+``JtaiError`` and ``ValueError``) for a bad option, which click prints as one
+line before exiting with code 2.
+
+Why these built-ins:
+
+* ``ValueError`` for every mistake in what was given: a value, a file, a folder
+  named with ``--out``. The caller can fix each by changing its input, and the
+  command line answers them all alike (one line, exit code 2).
+  ``OutputFolderError`` is one of them rather than an ``OSError``: it is raised
+  before anything is written, about the folder the user chose; a failure of
+  the file system while writing is not wrapped and reaches the caller as the
+  ``OSError`` it is. ``NotAQueueingNetwork`` says that the scenario passed is
+  outside the domain of the formulas, which is a bad argument too.
+* ``RuntimeError`` for ``InfeasibleTimetable``: nothing given is malformed, and
+  only solving shows that the rules cannot all hold together.
+
+A user mistake is reported with one line that names the file, the place in it,
+the key and the offending value. Every error pickles with its attributes, so an
+error raised in a worker process reaches the caller whole.
 
 >>> err = ScenarioError("must be >= 1, got 0", file="s.toml", line=7, key="agencies.camhs.staff")
 >>> str(err)
@@ -14,9 +57,24 @@ True
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 
 class JtaiError(Exception):
     """Root of every error jtai-sim raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt without calling __init__, whose signature differs by class
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[JtaiError], args: tuple[Any, ...], state: dict[str, Any]) -> JtaiError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InputError(JtaiError, ValueError):
@@ -47,15 +105,6 @@ class InputError(JtaiError, ValueError):
         key = f"{self.key}: " if self.key else ""
         return one_line(f"{place}{key}{self.message}")
 
-    def located(self, *, file: str | None = None, line: int | None = None) -> InputError:
-        """Return a copy of this error that also names ``file`` and ``line``."""
-        return type(self)(
-            self.message,
-            file=file or self.file,
-            line=line or self.line,
-            key=self.key,
-        )
-
 
 def one_line(text: str) -> str:
     """``text`` on one line: newlines become spaces, other unprintable characters escapes.
@@ -67,8 +116,61 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def key_text(key: str) -> str:
+    """A table key as TOML writes it: bare when it can be, else in double quotes.
+
+    >>> key_text("camhs"), key_text("front door")
+    ('camhs', '"front door"')
+    """
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+def dotted(path: tuple[str | int, ...]) -> str:
+    """``("pathways", 3, "probability")`` as ``pathways[3].probability``.
+
+    >>> dotted(("agencies", "front door", "staff"))
+    'agencies."front door".staff'
+    """
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            key = key_text(part)
+            out += f".{key}" if out else key
+    return out
+
+
+class FieldError(InputError):
+    """A value rejected by a class's own check; ``field`` names the key at fault.
+
+    Raised by the validators of the scenario (and settings) classes, so building
+    ``Scenario(...)`` or ``attrs.evolve(scenario, duration_days=-1)`` in Python
+    fails with a :class:`JtaiError`; the loader adds the file and line.
+
+    >>> str(FieldError("staff", "must be >= 1, got 0"))
+    'staff: must be >= 1, got 0'
+    """
+
+    def __init__(self, field_name: str, message: str) -> None:
+        self.field = field_name
+        super().__init__(message, key=field_name)
+
+
+class ValueRejected(InputError):
+    """A value rejected while a file is read; the loader adds ``got VALUE`` and the place."""
+
+
 class ScenarioError(InputError):
     """A scenario file (or an override of one) is invalid."""
+
+
+class PartnershipError(ScenarioError):
+    """A partnership check failed; ``path`` is the scenario key at fault."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        self.path = path
+        super().__init__(message, key=dotted(path))
 
 
 class CaseListError(InputError):
@@ -79,9 +181,54 @@ class ExperimentError(InputError):
     """An experiment file or a command-line override is invalid."""
 
 
+class OutputFolderError(InputError):
+    """The result folder cannot be used (it holds files, or is a file)."""
+
+
+class SettingsError(InputError):
+    """An inspection settings file is invalid."""
+
+
+class AbsenceError(InputError):
+    """An absence CSV is invalid."""
+
+
+class MockWeekError(InputError):
+    """The mock week cannot be run on what was given (a date, a folder)."""
+
+
+class NotAQueueingNetwork(JtaiError, ValueError):
+    """The scenario is outside what the analytic results cover; ``reasons`` says why."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = list(reasons)
+        super().__init__("not a plain queueing network: " + "; ".join(self.reasons))
+
+
 class InfeasibleTimetable(JtaiError, RuntimeError):
     """No timetable satisfies the hard rules; ``reasons`` says which rules clash."""
 
     def __init__(self, reasons: list[str]) -> None:
         self.reasons = reasons
         super().__init__("no timetable satisfies the rules: " + "; ".join(reasons))
+
+
+__all__ = [
+    "AbsenceError",
+    "CaseListError",
+    "ExperimentError",
+    "FieldError",
+    "InfeasibleTimetable",
+    "InputError",
+    "JtaiError",
+    "MockWeekError",
+    "NotAQueueingNetwork",
+    "OutputFolderError",
+    "PartnershipError",
+    "ScenarioError",
+    "SettingsError",
+    "ValueRejected",
+    "dotted",
+    "key_text",
+    "one_line",
+]

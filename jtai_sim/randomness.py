@@ -29,7 +29,7 @@ from itertools import chain
 
 import numpy as np
 
-from jtai_sim.scenario import Distribution
+from jtai_sim.scenario.model import Distribution
 
 _FIRST_BLOCK = 64
 _BLOCK = 1024

@@ -1,5 +1,9 @@
 """The ``jtai-sim`` command line: one group, a module per family of subcommands.
 
+The command modules import their libraries inside the commands, so ``jtai-sim
+--help``, any ``COMMAND --help`` and ``validate`` load neither the engine nor
+pandas, scipy, matplotlib or DuckDB.
+
 A user mistake (a bad scenario, a bad option value) prints one line naming the
 file, the key and the value, and exits with code 2, leaving nothing half written.
 
@@ -15,13 +19,29 @@ import sys
 
 import click
 
-from jtai_sim import __version__
 from runner.commands import experiments, mock_week, simulation
 from runner.errors import user_errors
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: look the version up only when it is asked for."""
+    if not value or ctx.resilient_parsing:
+        return
+    import jtai_sim
+
+    click.echo(f"jtai-sim, version {jtai_sim.__version__}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="jtai-sim")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """Simulate a children's services partnership and rehearse a joint targeted
     area inspection (JTAI) on children's mental health.

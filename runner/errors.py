@@ -11,8 +11,12 @@ import click
 from jtai_sim.errors import InputError, JtaiError
 
 
-class UserError(click.ClickException):
-    """A mistake in what the user gave us; click prints it and exits with code 2."""
+class UserError(click.ClickException, JtaiError, ValueError):
+    """A mistake in what the user gave us; click prints it and exits with code 2.
+
+    It is a :class:`~jtai_sim.errors.JtaiError` and a ``ValueError`` like every
+    other input mistake (the tree is drawn in :mod:`jtai_sim.errors`).
+    """
 
     exit_code = 2
 
@@ -27,6 +31,8 @@ def user_errors() -> Iterator[None]:
         yield
     except InputError as exc:
         raise UserError(str(exc)) from None
+    except UserError:
+        raise
     except JtaiError as exc:
         click.echo(f"jtai-sim: error: {exc}", err=True)
         sys.exit(1)

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jtai_sim import Scenario, ScenarioError, load_scenario
-from jtai_sim.scenarios import load_text
+from jtai_sim.scenario.builtin import load_text
 from runner.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent

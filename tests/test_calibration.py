@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from jtai_sim import load_scenario
-from jtai_sim.calibration import NATIONAL_TARGETS, calibration_table
+from jtai_sim.validation.calibration import NATIONAL_TARGETS, calibration_table
 
 
 @pytest.fixture(scope="module")

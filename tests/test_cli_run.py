@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-import jtai_sim.output
+import jtai_sim.results.output
 from jtai_sim import load_scenario
-from jtai_sim.loading import scenario_to_dict
+from jtai_sim.scenario.loading import scenario_to_dict
 from runner.cli import cli
 
 SHORT = ["minimal", "--days", "150"]
@@ -186,7 +186,7 @@ def test_failure_part_way_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Mon
     def broken(*_: object, **__: object) -> str:
         raise RuntimeError("report rendering failed")
 
-    monkeypatch.setattr(jtai_sim.output, "render_report", broken)
+    monkeypatch.setattr(jtai_sim.results.output, "render_report", broken)
     out = tmp_path / "new" / "deeper" / "result"
     with pytest.raises(RuntimeError, match="report rendering failed"):
         invoke("run", *SHORT, "--out", out)
@@ -203,7 +203,7 @@ def test_failure_with_force_keeps_the_old_folder(
     def broken(*_: object, **__: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(jtai_sim.output, "render_report", broken)
+    monkeypatch.setattr(jtai_sim.results.output, "render_report", broken)
     with pytest.raises(RuntimeError):
         invoke("run", *SHORT, "--out", out, "--force")
     assert [p.name for p in out.iterdir()] == ["report.html"]

@@ -32,9 +32,9 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from jtai_sim import EventKind, Run, Scenario, load_scenario, simulate
-from jtai_sim.engine import Engine
-from jtai_sim.scenario import Pathway
-from jtai_sim.theory import jackson
+from jtai_sim.scenario.model import Pathway
+from jtai_sim.simulation.engine import Engine
+from jtai_sim.validation.theory import jackson
 
 K = EventKind
 FROM_DEMAND, FROM_CRISIS, FROM_RETURN, FROM_BACKLOG = -1, -2, -3, -4

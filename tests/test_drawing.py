@@ -9,10 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jtai_sim import load_scenario
-from jtai_sim.drawing import COLUMN_IN, agency_text, layers, layout, partnership_svg, pathway_text
-from jtai_sim.loading import scenario_from_toml
-from jtai_sim.partnership import entry_agencies
-from jtai_sim.scenario import Pathway
+from jtai_sim.results.drawing import (
+    COLUMN_IN,
+    agency_text,
+    layers,
+    layout,
+    partnership_svg,
+    pathway_text,
+)
+from jtai_sim.scenario.loading import scenario_from_toml
+from jtai_sim.scenario.model import Pathway
+from jtai_sim.scenario.partnership import entry_agencies
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROOT = Path(__file__).resolve().parent.parent

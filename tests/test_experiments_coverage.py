@@ -1,7 +1,7 @@
 """Coverage of the replication intervals against the exact Erlang C answer.
 
 The single desk (scenarios/single_desk.toml) is one M/M/c agency whose mean
-wait is known exactly (Erlang C, :mod:`jtai_sim.theory`). Many independent
+wait is known exactly (Erlang C, :mod:`jtai_sim.validation.theory`). Many independent
 experiments of R replications each, each on its own root seed, give a nominal
 95% interval for the mean wait; the share of intervals covering the exact value
 must lie between 90% and 99%. With 200 experiments the standard error of the
@@ -23,8 +23,8 @@ import pytest
 from jtai_sim import load_scenario
 from jtai_sim.experiments import Experiment, Variant
 from jtai_sim.experiments.executors import open_executor
-from jtai_sim.scenario import Scenario
-from jtai_sim.theory import mmc_mean_wait
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.validation.theory import mmc_mean_wait
 
 METRIC = "wait.desk.mean_days"
 

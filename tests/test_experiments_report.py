@@ -70,6 +70,15 @@ def test_report_sections_and_sentences(results: Results) -> None:
         assert f"<td>{item}</td>" in html
 
 
+def test_ids_are_unique_across_the_inline_charts(results: Results) -> None:
+    html = render_report(results)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    for ref in set(re.findall(r"url\(#([^)]+)\)", html)):
+        assert ref in ids
+    assert len(re.findall(r'<svg class="chart" role="img" aria-label="[^"]+"', html)) >= 8
+
+
 def test_sentences_say_which_way_and_how_sure(results: Results) -> None:
     d = results.differences(["wait.camhs_spa.mean_days"]).set_index("variant")
     sentence = results.sentence("wait.camhs_spa.mean_days", "more_camhs")

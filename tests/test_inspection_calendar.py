@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.errors import InputError
 from jtai_sim.inspection import Offsets, inspection_calendar
-from jtai_sim.inspection.timeline import add_working_days, is_working_day
 
 CAL = WorkingCalendar(dt.date(2017, 1, 1), 365 * 12)
 
@@ -88,19 +87,19 @@ def test_bad_offsets_name_the_offset(kwargs: dict[str, int], key: str) -> None:
     days=st.integers(1, 7),
 )
 def test_every_date_is_a_working_day_in_order(day: dt.date, on_site_day: int, days: int) -> None:
-    while not is_working_day(CAL, day):
+    while not CAL.is_working_date(day):
         day += dt.timedelta(days=1)
     ic = inspection_calendar(day, CAL, Offsets(on_site_day=on_site_day, on_site_days=days))
     dates = [m.date for m in ic.milestones]
     assert dates == sorted(dates)
-    assert all(is_working_day(CAL, d) for d in dates)
+    assert all(CAL.is_working_date(d) for d in dates)
     assert ic.notification < ic.lists_due <= ic.selection_made < ic.audits_due < ic.on_site[0]
     # on site starts no earlier than working day `on_site_day`, at the start of a week
-    assert ic.on_site[0] >= add_working_days(CAL, day, on_site_day - 1)
+    assert ic.on_site[0] >= CAL.add_working_days(day, on_site_day - 1)
     first = ic.on_site[0]
     monday = first - dt.timedelta(days=first.weekday())
     assert not any(
-        is_working_day(CAL, monday + dt.timedelta(days=i)) for i in range(first.weekday())
+        CAL.is_working_date(monday + dt.timedelta(days=i)) for i in range(first.weekday())
     )
     assert len(ic.on_site) == days
     assert [m.day for m in ic.milestones] == sorted(m.day for m in ic.milestones)

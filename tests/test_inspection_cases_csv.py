@@ -21,7 +21,7 @@ from jtai_sim.inspection import (
     select,
     write_case_list,
 )
-from jtai_sim.scenarios import BUILTIN
+from jtai_sim.scenario.builtin import BUILTIN
 
 EXAMPLE = BUILTIN / "cases"
 DAY = dt.date(2025, 11, 4)

@@ -23,8 +23,8 @@ from jtai_sim.inspection import (
     select,
 )
 from jtai_sim.inspection.findings import all_hits
-from jtai_sim.inspection.timeline import is_working_day
-from jtai_sim.scenarios import BUILTIN, load_text
+from jtai_sim.scenario.builtin import BUILTIN, load_text
+from jtai_sim.vocabulary import MODE_OF_KIND, EventKind
 
 MINIMAL = (BUILTIN / "minimal.toml").read_text()
 POLICE_INFO = (
@@ -59,7 +59,7 @@ CLOCK_KINDS = {
 
 def notify_day(book: CaseBook, offset: int) -> dt.date:
     day = book.calendar.start_date + dt.timedelta(days=offset)
-    while not is_working_day(book.calendar, day):
+    while not book.calendar.is_working_date(day):
         day -= dt.timedelta(days=1)
     return day
 
@@ -105,8 +105,9 @@ def check_finding(book: CaseBook, f: Finding, day: dt.date) -> None:
     elif f.kind == "information_partial":
         assert int(row["detail"]) == 1
     elif f.kind == "information_late":
+        mode = MODE_OF_KIND[int(EventKind.from_key(str(row["kind"])))]
         due = book.handoff_due_days.get(
-            (str(row["agency"]), str(row["other"])), book.default_due_days
+            (str(row["agency"]), mode, str(row["other"])), book.default_due_days
         )
         assert int(row["detail"]) != 2 and float(row["value"]) > due
     elif f.kind == "information_complete":
@@ -186,21 +187,22 @@ def test_strengths_are_only_praised_when_they_are_the_rule(midshire: tuple) -> N
 
 
 def test_clock_findings_agree_with_the_metrics() -> None:
+    """Findings on the run's last day and the run's metrics judge every clock alike."""
     text = MINIMAL.replace("warmup_days = 60.0", "warmup_days = 0.0")
     scenario = load_text(text)
-    run = simulate(scenario, seed=4, days=364)
+    days = 364
+    calendar = simulate(scenario, seed=4, days=days).calendar
+    while not calendar.is_working_date(calendar.date_of(days - 1)):
+        days -= 1  # notification falls on a working day: the run's last day
+    run = simulate(scenario, seed=4, days=days)
     book = casebook_from_run(run)
-    day = book.calendar.date_of(363)
-    while not is_working_day(book.calendar, day):
-        day -= dt.timedelta(days=1)
-    hits = all_hits(book, day)
+    hits = all_hits(book, book.calendar.date_of(days - 1))
     clocks = run.clocks().set_index("clock")
     for key in scenario.clocks:
         mine = hits[hits["key"] == key]
         met = int((mine["kind"] == "help_within_standard").sum())
         breached = len(mine) - met
-        assert met == pytest.approx(int(clocks.loc[key, "met"]), abs=3), key
-        assert breached == pytest.approx(int(clocks.loc[key, "breached"]), abs=3), key
+        assert (met, breached) == (clocks.loc[key, "met"], clocks.loc[key, "breached"]), key
         assert met + breached > 0
 
 
@@ -246,7 +248,7 @@ def test_a_pathway_that_loses_nothing_gives_no_finding_on_it() -> None:
 def test_findings_only_read_records_up_to_notification(midshire: tuple) -> None:  # type: ignore[type-arg]
     book, sel, _, day = midshire
     earlier = day - dt.timedelta(days=60)
-    while not is_working_day(book.calendar, earlier):
+    while not book.calendar.is_working_date(earlier):
         earlier -= dt.timedelta(days=1)
     found = findings_for(book, sel.children, earlier)
     assert all(f.date <= earlier for f in found)

@@ -24,8 +24,7 @@ from jtai_sim.inspection import (
 )
 from jtai_sim.inspection.casebook import months_before
 from jtai_sim.inspection.selection import _MANDATORY, _WANTED
-from jtai_sim.inspection.timeline import is_working_day
-from jtai_sim.scenario import LEGAL_STATUSES
+from jtai_sim.vocabulary import LEGAL_STATUSES
 
 FRAME_KINDS = {f.key: set(f.agency_kinds) for f in FRAMES}
 DEEP_DIVE = {f.key for f in FRAMES if f.deep_dive}
@@ -40,7 +39,7 @@ def books() -> dict[str, CaseBook]:
 
 def working_day(book: CaseBook, offset: int) -> dt.date:
     day = book.calendar.start_date + dt.timedelta(days=offset)
-    while not is_working_day(book.calendar, day):
+    while not book.calendar.is_working_date(day):
         day -= dt.timedelta(days=1)
     return day
 

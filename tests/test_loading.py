@@ -13,20 +13,11 @@ from hypothesis import strategies as st
 
 from jtai_sim import ScenarioError
 from jtai_sim.errors import one_line
-from jtai_sim.loading import (
-    CONVERTER,
-    file_keys,
-    line_index,
-    locate,
-    parse_toml,
-    scenario_from_toml,
-    scenario_to_dict,
-    structure,
-    suggest,
-    toml_value,
-)
-from jtai_sim.scenario import Pathway, Scenario
-from jtai_sim.scenarios import load_scenario
+from jtai_sim.scenario.builtin import load_scenario
+from jtai_sim.scenario.converter import CONVERTER, file_keys, suggest, toml_value
+from jtai_sim.scenario.loading import parse_toml, scenario_from_toml, scenario_to_dict, structure
+from jtai_sim.scenario.model import Pathway, Scenario
+from jtai_sim.scenario.toml_lines import line_index, locate
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILTIN = sorted((ROOT / "scenarios").glob("*.toml"))

@@ -51,7 +51,7 @@ def test_refuses_a_folder_with_something_in_it(tmp_path: Path) -> None:
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     line = one_error_line(run(MINIMAL, "--notify", NOTIFY, "--out", str(out)))
-    assert "--out: is not empty (use --force to replace it)" in line
+    assert "--out: folder exists and is not empty (use --force to replace it)" in line
     assert (out / "keep.txt").read_text() == "mine"
     result = run(MINIMAL, "--notify", NOTIFY, "--out", str(out), "--force", "-q")
     assert result.exit_code == 0

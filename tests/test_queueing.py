@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from jtai_sim import EventKind, Run, Scenario, load_scenario, simulate
 from jtai_sim.experiments.stats import t_interval
-from jtai_sim.scenario import Pathway
-from jtai_sim.theory import (
+from jtai_sim.scenario.model import Pathway
+from jtai_sim.validation.theory import (
     NotAQueueingNetwork,
     arrival_rates,
     erlang_b,

@@ -9,11 +9,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from jtai_sim import charts, load_scenario, simulate
-from jtai_sim.output import write_run
-from jtai_sim.report import RunTables, ScenarioSource, fmt_count, fmt_share, render_report
-from jtai_sim.run import Run
-from jtai_sim.scenarios import load_text
+from jtai_sim import load_scenario, simulate
+from jtai_sim.results import charts
+from jtai_sim.results.output import write_run
+from jtai_sim.results.report import RunTables, ScenarioSource, fmt_count, fmt_share, render_report
+from jtai_sim.scenario.builtin import load_text
+from jtai_sim.simulation.run import Run
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACK = "<script>alert(1)</script>"

@@ -20,10 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jtai_sim import ScenarioError
-from jtai_sim.loading import file_key
-from jtai_sim.scenario import FLAGS
-from jtai_sim.scenarios import load_text
-from jtai_sim.schema import (
+from jtai_sim.scenario.builtin import load_text
+from jtai_sim.scenario.converter import file_key
+from jtai_sim.scenario.model import FLAGS
+from jtai_sim.scenario.schema import (
     BEGIN,
     CONDITIONS,
     END,
@@ -65,13 +65,13 @@ def schema_errors(text: str) -> list[str]:
 
 
 def test_committed_schema_and_reference_are_up_to_date() -> None:
-    assert stale() == [], "run: python -m jtai_sim.schema"
+    assert stale() == [], "run: python -m jtai_sim.scenario.schema"
     assert main(["--check"]) == 0
 
 
 def test_check_from_the_command_line() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "jtai_sim.schema", "--check"],
+        [sys.executable, "-m", "jtai_sim.scenario.schema", "--check"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -231,7 +231,7 @@ def _paths(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 def _toml(value: Any) -> str:
-    from jtai_sim.loading import toml_value
+    from jtai_sim.scenario.converter import toml_value
 
     return toml_value(value, limit=10**6)
 

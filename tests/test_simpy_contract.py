@@ -17,8 +17,8 @@ from typing import Any
 import simpy
 from simpy.events import NORMAL, URGENT
 
-from jtai_sim.engine import DemandStream, Engine, _Timer
-from jtai_sim.loading import scenario_from_toml
+from jtai_sim.scenario.loading import scenario_from_toml
+from jtai_sim.simulation.engine import DemandStream, Engine, _Timer
 
 ONE_DESK = scenario_from_toml(
     """

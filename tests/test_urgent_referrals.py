@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from jtai_sim import simulate
-from jtai_sim.run import Run
-from jtai_sim.scenarios import load_text
+from jtai_sim.scenario.builtin import load_text
+from jtai_sim.simulation.run import Run
 from jtai_sim.vocabulary import EventKind
 
 #: triage (no queue) refers every child to a busy clinic; at-risk children go as urgent

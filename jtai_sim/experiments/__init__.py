@@ -13,6 +13,13 @@ store, so an interrupted experiment resumes where it stopped. For the full
 results (per replication, waits, sentences) use :class:`Experiment` and
 :class:`Results`, and :func:`write_report` for the HTML report.
 
+Importing the package loads pandas and the engine, but not scipy, matplotlib,
+jinja2 or DuckDB: the modules that use them import them when an interval is
+computed, a chart drawn, a report rendered or a store opened. The names here
+are imported eagerly, not on first use as in :mod:`jtai_sim`: the submodules
+``replicate`` and ``sweep`` share their names with functions of this package,
+and a submodule imported after the package would replace the function.
+
 >>> from jtai_sim import load_scenario
 >>> desk = load_scenario("scenarios/single_desk.toml")
 >>> table = replicate(desk, replications=3, days=400)
@@ -33,9 +40,10 @@ from typing import Any
 
 import pandas as pd
 
-from jtai_sim.scenario import Scenario
-from jtai_sim.scenarios import load_scenario
+from jtai_sim.scenario.builtin import load_scenario
+from jtai_sim.scenario.model import Scenario
 
+from .detection import breakdowns, detection_probability
 from .experiment import Experiment, results_from_store
 from .export import export_csv, export_excel, summary_table
 from .report import write_report
@@ -149,7 +157,9 @@ __all__ = [
     "Store",
     "Variant",
     "VariantInfo",
+    "breakdowns",
     "compare",
+    "detection_probability",
     "export_csv",
     "export_excel",
     "load_variant",

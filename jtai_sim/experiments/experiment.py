@@ -38,9 +38,9 @@ from typing import Any
 import attrs
 
 from jtai_sim.errors import ExperimentError, ScenarioError
-from jtai_sim.loading import structure
-from jtai_sim.run import package_version
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario.loading import structure
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.simulation.run import package_version
 
 from . import stats
 from .executors import open_executor, run_all

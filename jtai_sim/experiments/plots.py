@@ -1,8 +1,9 @@
 """Charts for experiments, as SVG text to inline in an offline HTML report.
 
-matplotlib's object API only (no pyplot state), a fixed ``svg.hashsalt`` and no
-date in the metadata, so the same results give byte-identical SVG. Text stays
-text (``svg.fonttype = none``): searchable, and escaped by matplotlib.
+Drawn in the one jtai-sim style (:func:`jtai_sim.results.charts.svg_style`: the
+object API, a fixed ``svg.hashsalt``, no date in the metadata, text kept as
+text), so the same results give byte-identical SVG; every id carries the
+chart's ``prefix``, so several charts can share the comparison report's page.
 
 >>> svg = interval_chart(["Base", "More staff"], [10.0, 7.5], [9.0, 6.8], [11.0, 8.1],
 ...                      title="Mean wait", unit="days")
@@ -13,44 +14,13 @@ True
 
 from __future__ import annotations
 
-import io
 import math
-import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Sequence
 
-import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
-#: Colour-blind-safe palette (Okabe and Ito).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
-
-_RC: dict[str, Any] = {
-    "svg.hashsalt": "jtai-sim-experiments",
-    "svg.fonttype": "none",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 9.0,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
-
-
-@contextmanager
-def _style() -> Iterator[None]:
-    with mpl.rc_context(_RC):  # type: ignore[arg-type]
-        yield
-
-
-def to_svg(fig: Figure) -> str:
-    """The figure as SVG text without the XML prolog (ready to inline)."""
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    text = buffer.getvalue()
-    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.S)
-    return text[text.index("<svg") :]
+from jtai_sim.results.charts import PALETTE, figure_svg, svg_style
 
 
 def _finite(values: Sequence[float]) -> list[float]:
@@ -66,9 +36,10 @@ def interval_chart(
     title: str,
     unit: str,
     zero_line: bool = False,
+    prefix: str = "interval",
 ) -> str:
     """One row per label: a dot at the mean and a bar for the 95% interval."""
-    with _style():
+    with svg_style():
         n = len(labels)
         fig = Figure(figsize=(6.4, 0.5 + 0.42 * max(n, 1)))
         ax = fig.add_subplot()
@@ -94,14 +65,18 @@ def interval_chart(
         ax.set_title(title, loc="left")
         ax.margins(y=0.3)
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-        return to_svg(fig)
+        return figure_svg(fig, prefix=prefix, title=title, tight=True)
 
 
 def distribution_chart(
-    quantiles: Sequence[float], series: dict[str, Sequence[float]], *, title: str
+    quantiles: Sequence[float],
+    series: dict[str, Sequence[float]],
+    *,
+    title: str,
+    prefix: str = "distribution",
 ) -> str:
     """Waiting-time distributions: the share of children waiting up to x days, per variant."""
-    with _style():
+    with svg_style():
         fig = Figure(figsize=(6.4, 3.2))
         ax = fig.add_subplot()
         q = np.asarray(quantiles, dtype=float)
@@ -121,7 +96,7 @@ def distribution_chart(
         ax.set_title(title, loc="left")
         ax.grid(color="#eeeeee", linewidth=0.6)
         ax.legend(frameon=False, fontsize=8, loc="lower right")
-        return to_svg(fig)
+        return figure_svg(fig, prefix=prefix, title=title, tight=True)
 
 
 def breach_chart(
@@ -130,9 +105,11 @@ def breach_chart(
     means: np.ndarray,
     lows: np.ndarray,
     highs: np.ndarray,
+    *,
+    prefix: str = "breaches",
 ) -> str:
     """Breach rates per clock (rows) and variant (bars), with 95% intervals."""
-    with _style():
+    with svg_style():
         n, k = len(clocks), len(variants)
         fig = Figure(figsize=(6.4, 0.6 + 0.3 * max(n * k, 1) + 0.2 * n))
         ax = fig.add_subplot()
@@ -161,10 +138,11 @@ def breach_chart(
         ax.set_yticks(np.arange(n)[::-1], labels=[_wrap(c) for c in clocks])
         ax.set_xlabel("breached (%)")
         ax.set_xlim(left=0)
-        ax.set_title("Breach rates per statutory clock", loc="left")
+        title = "Breach rates per statutory clock"
+        ax.set_title(title, loc="left")
         ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
         ax.legend(frameon=False, fontsize=8, loc="best")
-        return to_svg(fig)
+        return figure_svg(fig, prefix=prefix, title=title, tight=True)
 
 
 def welch_chart(
@@ -175,9 +153,10 @@ def welch_chart(
     *,
     title: str,
     ylabel: str,
+    prefix: str = "welch",
 ) -> str:
     """Welch's plot: the ensemble average over replications, its moving average, the cut."""
-    with _style():
+    with svg_style():
         fig = Figure(figsize=(6.4, 3.0))
         ax = fig.add_subplot()
         ax.plot(time_days, ensemble, color="#bbbbbb", linewidth=0.8, label="mean over replications")
@@ -194,7 +173,7 @@ def welch_chart(
         ax.set_title(title, loc="left")
         ax.grid(color="#eeeeee", linewidth=0.6)
         ax.legend(frameon=False, fontsize=8)
-        return to_svg(fig)
+        return figure_svg(fig, prefix=prefix, title=title, tight=True)
 
 
 def _wrap(text: str, width: int = 38) -> str:
@@ -214,6 +193,5 @@ __all__ = [
     "breach_chart",
     "distribution_chart",
     "interval_chart",
-    "to_svg",
     "welch_chart",
 ]

@@ -5,7 +5,7 @@ scenario, the root seed and the replication number), so any process on any
 machine rebuilds exactly the same random streams from it; the worker function
 :func:`run_replication` is a plain module-level function, so it pickles for a
 process pool and for Dask alike. What comes back is small: the flat metric
-mapping of :meth:`jtai_sim.run.Run.summary`, the quantiles of the waits at every
+mapping of :meth:`jtai_sim.simulation.run.Run.summary`, the quantiles of the waits at every
 agency with a queue (for the waiting-time distributions), and, only when asked,
 the event log as Parquet bytes.
 
@@ -26,8 +26,9 @@ import time
 import attrs
 import numpy as np
 
-from jtai_sim.run import Run, package_version, simulate, with_length
-from jtai_sim.scenario import Scenario
+from jtai_sim.results.registry import STATISTICS
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.simulation.run import Run, package_version, simulate, with_length
 from jtai_sim.vocabulary import EventKind
 
 from .variants import scenario_hash
@@ -120,18 +121,6 @@ def wait_quantiles(run: Run) -> dict[str, list[float]]:
     return out
 
 
-_WAIT_STATS = (
-    "children",
-    "mean_days",
-    "median_days",
-    "p90_days",
-    "mean_working_days",
-    "waited_share",
-    "urgent_mean_days",
-    "routine_mean_days",
-)
-
-
 def measure(run: Run, groups: tuple[str, ...] = ()) -> dict[str, float]:
     """The run's metrics: all of them, or (faster) only the ``wait`` group when that is all
     that ``groups`` asks for.
@@ -146,7 +135,7 @@ def measure(run: Run, groups: tuple[str, ...] = ()) -> dict[str, float]:
         return run.summary()
     out: dict[str, float] = {}
     for row in run.waits().to_dict("records"):
-        for stat in _WAIT_STATS:
+        for stat in STATISTICS["wait"]:
             value = row.get(stat)
             if value is not None and value == value:  # present and not NaN
                 out[f"wait.{row['agency']}.{stat}"] = float(value)

@@ -31,10 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from jtai_sim.report import environment
-
 from .naming import describe, format_value, split
-from .plots import breach_chart, distribution_chart, interval_chart
 from .results import Results
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -49,7 +46,8 @@ STRESS_DES: tuple[tuple[str, str, str], ...] = (
     (
         "1.2",
         "Model outputs",
-        "'Key metrics' and 'All metrics' in this report; metric definitions in jtai_sim/metrics.py",
+        "'Key metrics' and 'All metrics' in this report; metric definitions in "
+        "jtai_sim/results/metrics.py",
     ),
     (
         "1.3",
@@ -147,13 +145,15 @@ def _diff(value: float, unit: str) -> str:
 
 def report_context(results: Results) -> dict[str, Any]:
     """Everything the template shows, as plain values."""
+    from .plots import interval_chart  # matplotlib loads with the first chart
+
     base = results.base
     scenario = base.scenario
     keys = [k for k in results.key_metrics() if k in set(results.metric_keys())]
     summary = results.summary(keys)
     diffs = results.differences(keys)
     titles = {v.name: v.title for v in results.variants}
-    metrics = []
+    metrics: list[dict[str, Any]] = []
     for key in keys:
         info = describe(key, scenario)
         rows = summary[summary["metric"] == key]
@@ -201,6 +201,7 @@ def report_context(results: Results) -> dict[str, Any]:
                     rows["high"].tolist(),
                     title=title,
                     unit=info.unit,
+                    prefix=f"metric{len(metrics)}",
                 ),
                 "diff_chart": interval_chart(
                     [titles[v] for v in d["variant"]],
@@ -210,6 +211,7 @@ def report_context(results: Results) -> dict[str, Any]:
                     title=f"{title}: difference from {base.title}",
                     unit=info.unit,
                     zero_line=True,
+                    prefix=f"difference{len(metrics)}",
                 )
                 if len(d)
                 else "",
@@ -271,10 +273,12 @@ def _settings(results: Results) -> list[tuple[str, str]]:
 
 
 def _waits(results: Results, keys: list[str]) -> list[dict[str, str]]:
+    from .plots import distribution_chart  # matplotlib loads with the first chart
+
     agencies = [split(k)[1] for k in keys if k.startswith("wait.")]
     if not agencies:
         agencies = sorted(results.waits["agency"].unique().tolist())[:4]
-    out = []
+    out: list[dict[str, str]] = []
     for agency in dict.fromkeys(agencies):
         wide = results.wait_distribution(agency)
         if wide.empty:
@@ -289,6 +293,7 @@ def _waits(results: Results, keys: list[str]) -> list[dict[str, str]]:
                     wide.index.tolist(),
                     series,
                     title=f"Waits for {label} (mean quantiles over replications)",
+                    prefix=f"waits{len(out)}",
                 ),
             }
         )
@@ -296,6 +301,8 @@ def _waits(results: Results, keys: list[str]) -> list[dict[str, str]]:
 
 
 def _breaches(results: Results) -> dict[str, Any] | None:
+    from .plots import breach_chart  # matplotlib loads with the first chart
+
     clocks = list(results.base.scenario.clocks)
     keys = [f"clock.{c}.breach_share" for c in clocks]
     present = set(results.metric_keys())
@@ -350,6 +357,8 @@ def _all_metrics(results: Results) -> dict[str, Any]:
 
 def render_report(results: Results) -> str:
     """The report as HTML text."""
+    from jtai_sim.results.report import environment
+
     template = environment(_TEMPLATES).get_template("compare.html.j2")
     return template.render(**report_context(results))
 

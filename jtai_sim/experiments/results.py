@@ -10,7 +10,7 @@ wait quantiles of every run; everything else is computed from those:
 * :meth:`Results.sentence`: the plain-language summary of one comparison.
 
 The first variant is the base. Metrics are those of
-:func:`jtai_sim.metrics.key_metrics`, plus ``clock.NAME.breach_share``
+:func:`jtai_sim.results.metrics.key_metrics`, plus ``clock.NAME.breach_share``
 (breached over met-or-breached) for every clock.
 """
 
@@ -25,7 +25,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario.model import Scenario
 
 from . import stats
 from .naming import describe, format_change, format_value

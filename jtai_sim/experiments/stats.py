@@ -8,7 +8,8 @@ paired differences, whose spread is usually far smaller than that of either
 variant (the unpaired Welch interval is given too, for comparison).
 
 Values that are not a number (a metric with no children in one replication) are
-left out, and ``n`` says how many replications counted.
+left out, and ``n`` says how many replications counted. scipy (for the t
+quantiles) is imported when the first interval is computed.
 
 >>> iv = t_interval([10.0, 12.0, 11.0, 13.0, 9.0])
 >>> round(iv.mean, 3), round(iv.half_width, 3), iv.n
@@ -27,7 +28,6 @@ from collections.abc import Sequence
 
 import attrs
 import numpy as np
-from scipy import stats as _st
 
 LEVEL = 0.95
 
@@ -81,7 +81,9 @@ def t_quantile(n: int, level: float = LEVEL) -> float:
     """
     if n < 2:
         return math.nan
-    return float(_st.t.ppf(0.5 + level / 2, n - 1))
+    from scipy import stats
+
+    return float(stats.t.ppf(0.5 + level / 2, n - 1))
 
 
 def t_interval(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> Interval:
@@ -146,7 +148,9 @@ def welch_difference(
         dof = float(nb + nv - 2)
     else:
         dof = (vb + vv) ** 2 / (vb**2 / (nb - 1) + vv**2 / (nv - 1))
-    q = float(_st.t.ppf(0.5 + level / 2, dof))
+    from scipy import stats
+
+    q = float(stats.t.ppf(0.5 + level / 2, dof))
     return Interval(
         mean=float(v.mean() - b.mean()), half_width=q * se, n=min(nb, nv), sd=se, level=level
     )

@@ -16,7 +16,8 @@ finished runs are ever read; so a sweep killed at any moment, run again, keeps
 every run that finished and redoes only the rest. A run's key covers the
 scenario, seed, replication and version, so nothing is counted twice and a new
 version never mixes with old results. One process writes at a time (DuckDB
-holds a lock on the file; a second writer is told so in one line).
+holds a lock on the file; a second writer is told so in one line). DuckDB is
+imported when a store is first opened.
 
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as folder, Store(folder) as store:
@@ -33,7 +34,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from jtai_sim.errors import ExperimentError
@@ -67,6 +67,8 @@ class Store:
             raise ExperimentError("no results here (expected results.duckdb)", file=str(folder))
         if create:
             self.folder.mkdir(parents=True, exist_ok=True)
+        import duckdb
+
         try:
             self.con = duckdb.connect(str(self.path), read_only=not create)
         except duckdb.IOException as exc:

@@ -39,16 +39,17 @@ jtai_sim.errors.ExperimentError: e.toml:2: replication: unknown key (did you mea
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from jtai_sim.errors import ExperimentError, ScenarioError
-from jtai_sim.loading import line_index, parse_toml, read_text
-from jtai_sim.scenario import Scenario
-from jtai_sim.scenarios import load_scenario, resolve
+from jtai_sim.scenario.builtin import load_scenario, resolve
+from jtai_sim.scenario.converter import suggest
+from jtai_sim.scenario.loading import parse_toml, read_text
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.scenario.toml_lines import line_index
 
 from .experiment import Experiment
 from .variants import Op, Origin, Override, Variant, split_path, variant_from_dict
@@ -93,7 +94,7 @@ class _Reader:
     def check_top(self, data: Mapping[str, Any]) -> None:
         for key, value in data.items():
             if key not in _TYPES:
-                close = difflib.get_close_matches(key, list(_TYPES), n=1)
+                close = suggest(key, _TYPES)
                 hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(_TYPES)
                 raise self.error((key,), f"unknown key ({hint})")
             expected, words = _TYPES[key]

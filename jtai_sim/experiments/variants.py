@@ -37,13 +37,11 @@ jtai_sim.errors.ExperimentError: --set agencies.camhz.staff=14: no agencies key 
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
 import math
 import re
 import tomllib
-import types
 import typing
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -53,9 +51,11 @@ from typing import Any, Literal
 import attrs
 
 from jtai_sim.errors import ExperimentError, ScenarioError
-from jtai_sim.loading import line_index, parse_toml, read_text, scenario_to_dict, structure
-from jtai_sim.scenario import Pathway, Scenario
-from jtai_sim.scenarios import check
+from jtai_sim.scenario.builtin import check
+from jtai_sim.scenario.converter import file_key, strip_optional, suggest, toml_value
+from jtai_sim.scenario.loading import parse_toml, read_text, scenario_to_dict, structure
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.scenario.toml_lines import line_index
 from jtai_sim.vocabulary import ARROW, pathway_name
 
 Op = Literal["set", "add", "scale"]
@@ -92,19 +92,7 @@ class Override:
         >>> Override("agencies.camhs.staff", "add", 3, Origin("x")).text
         'agencies.camhs.staff+=3'
         """
-        return f"{self.path}{_OP_SIGN[self.op]}{_toml_value(self.value)}"
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    return repr(value)
+        return f"{self.path}{_OP_SIGN[self.op]}{toml_value(self.value, limit=None)}"
 
 
 _SET = re.compile(r"^\s*([^=]+?)\s*(\+=|\*=|=)\s*(.*?)\s*$", re.S)
@@ -162,28 +150,16 @@ def split_path(path: str, origin: Origin) -> list[str | int | tuple[str]]:
     return parts
 
 
-def _unwrap(tp: Any) -> Any:
-    """``X | None`` as ``X``."""
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return tp
-
-
 @cache
 def _fields(cls: type) -> dict[str, Any]:
     """Data key -> type of each field of an attrs class (``from`` for ``Pathway.source``)."""
     hints = typing.get_type_hints(cls)
-    out = {f.name: hints[f.name] for f in attrs.fields(cls)}
-    if cls is Pathway:
-        out = {("from" if k == "source" else k): v for k, v in out.items()}
-    return out
+    return {file_key(cls, f.name): hints[f.name] for f in attrs.fields(cls)}
 
 
 def _hint(options: Iterable[str], wanted: str) -> str:
     options = list(options)
-    close = difflib.get_close_matches(wanted, options, n=1)
+    close = suggest(wanted, options)
     if close:
         return f"did you mean {close[0]!r}?"
     return "there are: " + ", ".join(options) if options else "the table is empty"
@@ -213,7 +189,7 @@ class _Applier:
         self._walk(data, Scenario, parts, "")
 
     def _walk(self, node: Any, tp: Any, parts: list[Any], where: str) -> Any:
-        tp = _unwrap(tp)
+        tp = strip_optional(tp)
         if not parts:
             self.touched.append(where)
             return self._leaf(node, tp, where)
@@ -292,7 +268,7 @@ class _Applier:
         return float(result)
 
     def _set(self, current: Any, tp: Any, value: Any, where: str) -> Any:
-        tp = _unwrap(tp)
+        tp = strip_optional(tp)
         if isinstance(value, Mapping) and isinstance(current, dict):
             if attrs.has(tp):
                 fields = _fields(tp)
@@ -303,7 +279,7 @@ class _Applier:
                         current.get(key, _MISSING), fields[key], item, _join(where, key)
                     )
                 return current
-            if typing.get_origin(tp) is dict and attrs.has(_unwrap(typing.get_args(tp)[1])):
+            if typing.get_origin(tp) is dict and attrs.has(strip_optional(typing.get_args(tp)[1])):
                 item_tp = typing.get_args(tp)[1]
                 for key, item in value.items():
                     if key not in current:
@@ -445,7 +421,7 @@ def overrides_from_mapping(
 
 def _leaf_table(tp: Any) -> bool:
     """Tables that are values in their own right (ethnicity shares), not paths."""
-    return typing.get_origin(tp) is dict and not attrs.has(_unwrap(typing.get_args(tp)[1]))
+    return typing.get_origin(tp) is dict and not attrs.has(strip_optional(typing.get_args(tp)[1]))
 
 
 def _type_at(path: str) -> Any:
@@ -456,7 +432,7 @@ def _type_at(path: str) -> Any:
     except ExperimentError:
         return None
     for part in parts:
-        tp = _unwrap(tp)
+        tp = strip_optional(tp)
         if attrs.has(tp):
             if not isinstance(part, str) or part not in _fields(tp):
                 return None
@@ -467,7 +443,7 @@ def _type_at(path: str) -> Any:
             tp = typing.get_args(tp)[0]
         else:
             return None
-    return _unwrap(tp)
+    return strip_optional(tp)
 
 
 _VARIANT_KEYS = ("name", "label", "description", "set", "add", "scale")

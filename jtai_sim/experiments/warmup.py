@@ -28,12 +28,11 @@ import attrs
 import numpy as np
 
 from jtai_sim.errors import ExperimentError
-from jtai_sim.run import simulate, with_length
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.simulation.run import simulate, with_length
 from jtai_sim.vocabulary import EventKind
 
 from .executors import open_executor, run_all
-from .plots import welch_chart
 
 
 def mser(series: Sequence[float] | np.ndarray, batch: int = 1) -> int:
@@ -76,6 +75,8 @@ class WarmupSuggestion:
 
     def svg(self) -> str:
         """Welch's plot with the suggested warm-up marked."""
+        from .plots import welch_chart  # matplotlib loads with the first chart
+
         return welch_chart(
             self.times,
             self.ensemble,

@@ -10,9 +10,11 @@ The analysis half of a mock JTAI week, as pure functions of a
 3. :func:`eligible_cohort`: the children the deep dive may choose from;
 4. :func:`select`: the tracked children and the sample, with reasons;
 5. :func:`findings_for` and :func:`findings_letter`: what their records show,
-   by evaluation criterion (:func:`criteria`);
-6. :func:`detection_probability`: how likely the chosen children are to show
-   each breakdown in the partnership.
+   by evaluation criterion (:func:`criteria`).
+
+How likely the chosen children are to show each breakdown in the partnership
+needs many simulated runs, so it is an experiment:
+:func:`jtai_sim.experiments.detection_probability`.
 
 >>> import datetime as dt
 >>> from jtai_sim import load_scenario, simulate
@@ -31,7 +33,6 @@ from jtai_sim.inspection.casebook import casebook_from_run, standard_clocks
 from jtai_sim.inspection.cases_csv import casebook_from_csv, load_case_list, write_case_list
 from jtai_sim.inspection.cohort import cohort_table, describe_child, eligible_cohort
 from jtai_sim.inspection.criteria import FindingKind, criteria, finding_kinds
-from jtai_sim.inspection.detection import breakdowns, detection_probability
 from jtai_sim.inspection.findings import findings_for
 from jtai_sim.inspection.letter import findings_letter
 from jtai_sim.inspection.model import (
@@ -68,13 +69,11 @@ __all__ = [
     "Offsets",
     "Pick",
     "Selection",
-    "breakdowns",
     "casebook_from_csv",
     "casebook_from_run",
     "cohort_table",
     "criteria",
     "describe_child",
-    "detection_probability",
     "eligible_cohort",
     "finding_kinds",
     "findings_for",

@@ -1,6 +1,6 @@
 """Case books: the children and events an inspection reads, from a simulated run.
 
-:func:`casebook_from_run` turns a :class:`~jtai_sim.run.Run` into a
+:func:`casebook_from_run` turns a :class:`~jtai_sim.simulation.run.Run` into a
 :class:`~jtai_sim.inspection.model.CaseBook` (a case list from a partnership's own
 records comes through :mod:`jtai_sim.inspection.cases_csv`). This module also
 owns the helpers every later stage shares: the event kind categories, the events
@@ -27,11 +27,12 @@ import numpy as np
 import pandas as pd
 
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
-from jtai_sim.scenario import Clock, ClockPoint
+from jtai_sim.results.clocktime import handoff_due
+from jtai_sim.scenario.model import Clock, ClockPoint
 from jtai_sim.vocabulary import ORIGIN_KEYS, EventKind, Origin
 
 if TYPE_CHECKING:
-    from jtai_sim.run import Run
+    from jtai_sim.simulation.run import Run
 
 #: The categories of ``events.kind`` (a category's code is the :class:`EventKind` value).
 KIND_NAMES: tuple[str, ...] = tuple(k.key for k in EventKind)
@@ -97,10 +98,6 @@ def casebook_from_run(run: Run) -> CaseBook:
         key: AgencyInfo(key=key, kind=a.kind, label=a.label or key, support=a.support)
         for key, a in scenario.agencies.items()
     }
-    due: dict[tuple[str, str], float] = {}
-    for p in scenario.pathways:
-        if p.information is not None:
-            due.setdefault((p.source, p.to), p.information.due_within_days)
     last_day = max(math.ceil(scenario.duration_days) - 1, 0)
     return CaseBook(
         children=kids,
@@ -110,7 +107,7 @@ def casebook_from_run(run: Run) -> CaseBook:
         source="simulation",
         name=scenario.name,
         clocks=dict(scenario.clocks) or standard_clocks(agencies),
-        handoff_due_days=due,
+        handoff_due_days=handoff_due(scenario.pathways),
         default_due_days=1.0,
         covers_until=run.calendar.date_of(last_day),
     )
@@ -184,7 +181,9 @@ def fmt_date(date: dt.date) -> str:
 def standard_clocks(agencies: dict[str, AgencyInfo]) -> dict[str, Clock]:
     """The standard timescales, for the agencies present, when a case list brings no clocks.
 
-    Front-door decision within 1 working day; assessment within 45 working days;
+    Front-door decision within 1 working day; assessment within 45 working days
+    of referral (Working Together 2023: from the referral agency's receipt, or the
+    assessment team's where the area has no separate referral step);
     initial conference within 15 working days of the strategy discussion; CAMHS
     help within 4 weeks of referral; initial health assessment within 20 working
     days of coming into care; crisis response within 24 hours.
@@ -211,8 +210,8 @@ def standard_clocks(agencies: dict[str, AgencyInfo]) -> dict[str, Clock]:
         ),
         (
             "assessment_45wd",
-            "Assessment completed within 45 working days",
-            of("assessment"),
+            "Assessment completed within 45 working days of referral",
+            of("referral") or of("assessment"),
             "arrive",
             of("assessment"),
             "end",

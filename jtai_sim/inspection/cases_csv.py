@@ -16,7 +16,7 @@ version:
   ``end``, ``exit``, ``handoff``, ``notify``, ``fork``, ``status``, ``review``,
   ``crisis``, ``deteriorate``, ``improve``, ``identify``, ``wait``, ``info``,
   ``child``); optional ``other`` (the other agency), ``detail`` and ``value``
-  (meaning per kind as in :class:`jtai_sim.eventlog.EventKind`, with words
+  (meaning per kind as in :class:`jtai_sim.simulation.eventlog.EventKind`, with words
   allowed: ``cin``, ``partial``, ``ill``...) and ``origin`` (``new``,
   ``crisis``, ``return``, ``referral`` for an ``arrive``).
 * ``agencies.csv``: ``agency``, ``kind`` (an agency kind such as ``front_door``
@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -49,7 +48,8 @@ from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.errors import CaseListError
 from jtai_sim.inspection.casebook import KIND_NAMES, SUPPORT_KINDS, standard_clocks
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
-from jtai_sim.scenario import AgencyKind, Clock
+from jtai_sim.scenario.converter import suggest
+from jtai_sim.scenario.model import AgencyKind, Clock
 from jtai_sim.vocabulary import (
     CHILD_FLAGS,
     LEGAL_STATUSES,
@@ -160,7 +160,7 @@ class _Table:
 
 
 def _hint(value: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.55)
+    close = suggest(value, choices, cutoff=0.55)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

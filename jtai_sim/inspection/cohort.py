@@ -6,7 +6,7 @@ on or before it:
 * they are aged 10 to 15 (age when they first came to notice plus the whole
   years since; the exact age when the case list gives a date of birth);
 * their legal status is child in need, child protection or looked after (the
-  last ``status`` event; codes index :data:`jtai_sim.scenario.LEGAL_STATUSES`);
+  last ``status`` event; codes index :data:`jtai_sim.scenario.model.LEGAL_STATUSES`);
 * they show early signs of, or live with, mental ill health (the state they
   arrived with, updated by ``deteriorate`` and ``improve`` events), whether or
   not anyone has recognised it;

@@ -3,7 +3,7 @@
 Only events dated on or before the notification date count. Each detector reads
 the whole event table at once (vectorised), so the same code finds what a few
 chosen children show and what the whole partnership shows (which
-:mod:`jtai_sim.inspection.detection` compares).
+:mod:`jtai_sim.experiments.detection` compares).
 
 ==========================  =====================================================
 kind                        shown by (the rows a finding cites)
@@ -34,10 +34,11 @@ kind                        shown by (the rows a finding cites)
                             early help, MHST or the front door
 ==========================  =====================================================
 
-Clocks follow :func:`jtai_sim.metrics.clock_instances`: a clock runs from its
-start to the child's first stop before the clock starts again; without a stop it
-is breached only if, past its limit, the child is still with one of its
-agencies (still waiting for what it measures).
+Clocks and late hand-offs follow the one rule of :mod:`jtai_sim.results.clocktime`,
+which the metrics use too: a clock runs from its start to the child's first stop
+before the clock starts again; without a stop it is breached only if, past its
+limit, the child is still with one of its agencies (still waiting for what it
+measures).
 
 >>> from jtai_sim import load_scenario, simulate
 >>> from jtai_sim.inspection.casebook import casebook_from_run
@@ -57,7 +58,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jtai_sim import clocktime
 from jtai_sim.inspection.casebook import (
     CAMHS_KINDS,
     agency_codes,
@@ -70,7 +70,8 @@ from jtai_sim.inspection.casebook import (
 )
 from jtai_sim.inspection.criteria import criteria_for, finding_kinds
 from jtai_sim.inspection.model import CaseBook, Finding, Selection
-from jtai_sim.scenario import Clock
+from jtai_sim.results import clocktime
+from jtai_sim.scenario.model import Clock
 from jtai_sim.vocabulary import MODE_OF_KIND, Completeness, EventKind, ExitReason, pathway_name
 
 _K = EventKind
@@ -96,7 +97,7 @@ def _empty() -> pd.DataFrame:
 def clock_kind(agency_kinds: Mapping[str, str], clock: Clock) -> str:
     """The kind of finding a breach of ``clock`` is, from the kinds of its stop agencies.
 
-    >>> from jtai_sim.scenario import Clock, ClockPoint
+    >>> from jtai_sim.scenario.model import Clock, ClockPoint
     >>> c = Clock(label="x", start=ClockPoint(agency="a"), stop=ClockPoint(agency="b"), limit=1)
     >>> clock_kind({"a": "referral", "b": "assessment"}, c)
     'late_assessment'
@@ -116,98 +117,53 @@ def clock_kind(agency_kinds: Mapping[str, str], clock: Clock) -> str:
 
 
 def clock_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
-    """Clocks met and breached (pending and not-reached clocks are left out)."""
+    """Clocks met and breached by ``t_end`` (pending and not-reached clocks are left out).
+
+    The rule is :func:`jtai_sim.results.clocktime.clock_instances`, over the events visible.
+    """
     keys = agency_keys(book)
+    log = clocktime.LogColumns(
+        time=ev["time"].to_numpy(np.float64),
+        child=ev["child"].to_numpy(np.int64),
+        agency=agency_codes(ev).astype(np.int64),
+        kind=kind_codes(ev).astype(np.int64),
+        value=ev["value"].to_numpy(np.float64),
+        ids=ev.index.to_numpy(np.int64),
+    )
     index = {k: i for i, k in enumerate(keys)}
-    kinds = kind_codes(ev)
-    agency = agency_codes(ev)
-    child = ev["child"].to_numpy(np.int64)
-    times = ev["time"].to_numpy(np.float64)
-    ids = ev.index.to_numpy(np.int64)
-    values = ev["value"].to_numpy(np.float64)
-    frames = []
-    for ck, clock in book.clocks.items():
-        a_ids = [index[a] for a in clock.start.agency if a in index]
-        b_ids = [index[a] for a in clock.stop.agency if a in index]
-        if not a_ids or not b_ids:
-            continue
-        sa = (kinds == int(_EVENT[clock.start.event])) & np.isin(agency, a_ids)
-        if not sa.any():
-            continue
-        start = pd.DataFrame(
-            {"child": child[sa], "start": times[sa], "sid": ids[sa], "sag": agency[sa]}
-        )
-        start = start.sort_values(["child", "start"], kind="stable")
-        start["bound"] = start.groupby("child")["start"].shift(-1).fillna(t_end)
-        sb = (kinds == int(_EVENT[clock.stop.event])) & np.isin(agency, b_ids)
-        stop = pd.DataFrame(
-            {"child": child[sb], "stop": times[sb], "pid": ids[sb], "pag": agency[sb]}
-        ).sort_values("stop", kind="stable")
-        m = pd.merge_asof(
-            start.sort_values("start", kind="stable"),
-            stop,
-            left_on="start",
-            right_on="stop",
-            by="child",
-            direction="forward",
-        )
-        late = m["stop"] >= m["bound"]
-        m.loc[late, ["stop", "pid", "pag"]] = np.nan
-        stopped = m["stop"].notna().to_numpy()
-        s_t = m["start"].to_numpy(np.float64)
-        bound = m["bound"].to_numpy(np.float64)
-        e_t = np.where(stopped, m["stop"].to_numpy(np.float64), bound)
-        elapsed = clocktime.elapsed(book.calendar, s_t, e_t, clock.unit)
-        over = elapsed > clock.limit + 1e-9
-        runs_out = clocktime.deadline(book.calendar, s_t, clock.limit, clock.unit)
-        present = clocktime.still_with(
-            kinds,
-            agency,
-            child,
-            times,
-            values,
-            sorted(set(a_ids) | set(b_ids)),
-            m["child"].to_numpy(np.int64),
-            np.minimum(runs_out, bound),
-        )
-        met = stopped & ~over
-        # as in jtai_sim.metrics.clock_instances: a breach if still waiting at the deadline
-        breached = (stopped & over) | (~stopped & (runs_out <= bound) & present)
-        keep = met | breached
-        if not keep.any():
-            continue
-        m = m[keep]
-        met, stopped_k, elapsed_k = met[keep], stopped[keep], elapsed[keep]
-        sid = m["sid"].to_numpy(np.int64)
-        pid = m["pid"].to_numpy()
-        sag = m["sag"].to_numpy(np.int64)
-        pag = m["pag"].to_numpy()
-        cited = [
-            (int(s),) if not st else (int(s), int(p))
-            for s, p, st in zip(sid, pid, stopped_k, strict=True)
-        ]
-        agencies = [
-            (keys[a],) if not st or keys[int(b)] == keys[a] else (keys[a], keys[int(b)])
-            for a, b, st in zip(sag, pag, stopped_k, strict=True)
-        ]
-        breach_kind = clock_kind({k: a.kind for k, a in book.agencies.items()}, clock)
-        frames.append(
-            _hits(
-                child=m["child"].to_numpy(np.int64),
-                kind=np.where(met, "help_within_standard", breach_kind),
-                key=ck,
-                subject=clock.label,
-                time=np.where(
-                    stopped_k, m["stop"].to_numpy(np.float64), m["start"].to_numpy(np.float64)
-                ),
-                ids=cited,
-                agencies=agencies,
-                x=elapsed_k,
-                y=np.where(stopped_k, 1.0, 0.0),
-                t2=m["start"].to_numpy(np.float64),
-            )
-        )
-    return pd.concat(frames, ignore_index=True) if frames else _empty()
+    m = clocktime.clock_instances(log, book.calendar, book.clocks, index, t_end)
+    m = m[m["outcome"].isin(["met", "breached"])]
+    if m.empty:
+        return _empty()
+    stopped = m["stopped"].to_numpy(bool)
+    met = (m["outcome"] == "met").to_numpy()
+    sid = m["start_id"].to_numpy(np.int64)
+    sag = m["start_agency"].to_numpy(np.int64)
+    pid, pag = m["stop_id"].to_numpy(), m["stop_agency"].to_numpy()
+    cited = [
+        (int(s),) if not st else (int(s), int(p))
+        for s, p, st in zip(sid, pid, stopped, strict=True)
+    ]
+    agencies = [
+        (keys[a],) if not st or int(b) == a else (keys[a], keys[int(b)])
+        for a, b, st in zip(sag, pag, stopped, strict=True)
+    ]
+    kinds = {k: a.kind for k, a in book.agencies.items()}
+    breach_kind = m["clock"].map({ck: clock_kind(kinds, c) for ck, c in book.clocks.items()})
+    subject = m["clock"].map({ck: c.label for ck, c in book.clocks.items()})
+    start = m["start"].to_numpy(np.float64)
+    return _hits(
+        child=m["child"].to_numpy(np.int64),
+        kind=np.where(met, "help_within_standard", breach_kind.to_numpy(dtype=object)),
+        key=m["clock"].to_numpy(dtype=object),
+        subject=subject.to_numpy(dtype=object),
+        time=np.where(stopped, m["stop"].to_numpy(np.float64), start),
+        ids=cited,
+        agencies=agencies,
+        x=m["elapsed"].to_numpy(np.float64),
+        y=np.where(stopped, 1.0, 0.0),
+        t2=start,
+    )
 
 
 def handoff_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
@@ -227,12 +183,14 @@ def handoff_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     delay = sel["value"].to_numpy(np.float64)
     due = np.array(
         [
-            book.handoff_due_days.get((keys[a], keys[b]), book.default_due_days)
-            for a, b in zip(src, dst, strict=True)
+            book.handoff_due_days.get(
+                (keys[a], MODE_OF_KIND[int(x)], keys[b]), book.default_due_days
+            )
+            for a, b, x in zip(src, dst, k, strict=True)
         ],
         dtype=np.float64,
     )
-    late = (det != _LOST) & (delay > due + 1e-9)
+    late = clocktime.is_late(det, delay, due)
     pathway = np.array(
         [
             pathway_name(keys[a], MODE_OF_KIND[int(x)], keys[b])

@@ -6,7 +6,7 @@ shape whether the children come from a simulated run or from a partnership's
 own case list.
 
 * :class:`CaseBook`: the children and their events (the same columns as
-  :meth:`jtai_sim.eventlog.EventLog.to_pandas` plus dates), with each agency's
+  :meth:`jtai_sim.simulation.eventlog.EventLog.to_pandas` plus dates), with each agency's
   kind and label, and the working-day calendar.
 * :class:`InspectionCalendar`: the dates of the three-week inspection and after.
 * :class:`ChildSummary`: one eligible child as inspectors would see them.
@@ -28,7 +28,7 @@ import pandas as pd
 from attrs import field, frozen
 
 from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.scenario import Clock
+from jtai_sim.scenario.model import Clock
 
 Role = Literal["tracked", "sampled"]
 CamhsStatus = Literal["none", "treated", "waiting", "rejected", "closed"]
@@ -50,10 +50,10 @@ class CaseBook:
     """Children and their events, from a simulated run or a partnership's case list.
 
     ``events`` has columns ``time`` (clock day), ``date``, ``child``, ``agency``,
-    ``kind``, ``other``, ``detail``, ``value`` (see :class:`jtai_sim.eventlog.EventKind`
+    ``kind``, ``other``, ``detail``, ``value`` (see :class:`jtai_sim.simulation.eventlog.EventKind`
     for what ``detail`` and ``value`` mean per kind) and keeps the log's row order in
     its index (``event_id``), so a finding can cite the exact row.
-    ``children`` has one row per child (columns as :attr:`jtai_sim.run.Run.children`).
+    ``children`` has one row per child (columns as :attr:`jtai_sim.simulation.run.Run.children`).
 
     Added by :mod:`jtai_sim.inspection.casebook`: ``events.origin`` says where an
     ``arrive`` came from (``new``, ``crisis``, ``return``, ``referral`` or ``initial``,
@@ -63,10 +63,11 @@ class CaseBook:
     (``NaT`` when only the age is known).
 
     ``clocks`` are the timescales findings measure (the scenario's, or standard
-    defaults for a case list); ``handoff_due_days`` says, per ``(from, to)``
-    agency pair, how late information may arrive before it counts as late
-    (``default_due_days`` for pairs not listed). ``covers_until`` is the last day
-    the records describe (``None``: taken as complete up to any notification).
+    defaults for a case list); ``handoff_due_days`` says, per ``(from, mode, to)``
+    (see :func:`jtai_sim.results.clocktime.handoff_due`), how late information may arrive
+    before it counts as late (``default_due_days`` for hand-offs not listed).
+    ``covers_until`` is the last day the records describe (``None``: taken as
+    complete up to any notification).
     """
 
     children: pd.DataFrame = field(eq=False)
@@ -76,7 +77,7 @@ class CaseBook:
     source: str = "simulation"
     name: str = ""
     clocks: dict[str, Clock] = field(factory=dict)
-    handoff_due_days: dict[tuple[str, str], float] = field(factory=dict)
+    handoff_due_days: dict[tuple[str, str, str], float] = field(factory=dict)
     default_due_days: float = 1.0
     covers_until: dt.date | None = None
 

@@ -33,9 +33,7 @@ day 1. With the defaults (:class:`Offsets`):
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 
-import holidays
 from attrs import field, frozen
 
 from jtai_sim.calendar import WorkingCalendar
@@ -101,44 +99,11 @@ class Offsets:
             )
 
 
-@cache
-def _bank_holidays(year: int) -> frozenset[dt.date]:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
-
-
-def is_working_day(calendar: WorkingCalendar, date: dt.date) -> bool:
-    """True if ``date`` is a working day (also outside the calendar's range)."""
-    day = calendar.day_of(date)
-    if 0 <= day < calendar.days:
-        return bool(calendar.working[day])
-    uses_holidays = bool(calendar.bank_holidays) or not calendar.working.all()
-    return date.weekday() < 5 and not (uses_holidays and date in _bank_holidays(date.year))
-
-
-def add_working_days(calendar: WorkingCalendar, date: dt.date, n: int) -> dt.date:
-    """The working day ``n`` working days after ``date`` (``n`` >= 0)."""
-    while n > 0:
-        date += dt.timedelta(days=1)
-        if is_working_day(calendar, date):
-            n -= 1
-    return date
-
-
-def working_day_number(calendar: WorkingCalendar, start: dt.date, date: dt.date) -> int:
-    """The working-day number of ``date`` counting working day ``start`` as day 1."""
-    n, d = 1, start
-    while d < date:
-        d += dt.timedelta(days=1)
-        if is_working_day(calendar, d):
-            n += 1
-    return n
-
-
 def _week_start(calendar: WorkingCalendar, date: dt.date) -> bool:
     """True if no working day precedes ``date`` in its week."""
     d = date - dt.timedelta(days=date.weekday())
     while d < date:
-        if is_working_day(calendar, d):
+        if calendar.is_working_date(d):
             return False
         d += dt.timedelta(days=1)
     return True
@@ -146,12 +111,12 @@ def _week_start(calendar: WorkingCalendar, date: dt.date) -> bool:
 
 def check_notification(calendar: WorkingCalendar, notification: dt.date) -> None:
     """Raise :class:`InputError` unless ``notification`` is a working day."""
-    if is_working_day(calendar, notification):
+    if calendar.is_working_date(notification):
         return
     before = notification - dt.timedelta(days=1)
-    while not is_working_day(calendar, before):
+    while not calendar.is_working_date(before):
         before -= dt.timedelta(days=1)
-    after = add_working_days(calendar, before, 1)
+    after = calendar.add_working_days(before, 1)
     why = "a bank holiday" if notification.weekday() < 5 else f"a {notification:%A}"
     raise InputError(
         f"{notification.isoformat()} is {why}, not a working day; the working days either "
@@ -168,13 +133,13 @@ def inspection_calendar(
     check_notification(calendar, notification)
 
     def day(n: int) -> dt.date:
-        return add_working_days(calendar, notification, n - 1)
+        return calendar.add_working_days(notification, n - 1)
 
     start = day(o.on_site_day)
     if o.on_site_from_week_start:
         while not _week_start(calendar, start):
-            start = add_working_days(calendar, start, 1)
-    on_site = tuple(add_working_days(calendar, start, i) for i in range(o.on_site_days))
+            start = calendar.add_working_days(start, 1)
+    on_site = tuple(calendar.add_working_days(start, i) for i in range(o.on_site_days))
     audits_due = (
         day(o.audits_due_day)
         if o.audits_due_day is not None
@@ -182,12 +147,12 @@ def inspection_calendar(
     )
     lists_due, selection = day(o.lists_due_day), day(o.selection_day)
     last = on_site[-1]
-    draft = add_working_days(calendar, last, o.draft_letter_after)
-    publication = add_working_days(calendar, last, o.publication_after)
-    action = add_working_days(calendar, publication, o.action_statement_after)
+    draft = calendar.add_working_days(last, o.draft_letter_after)
+    publication = calendar.add_working_days(last, o.publication_after)
+    action = calendar.add_working_days(publication, o.action_statement_after)
 
     def number(d: dt.date) -> int:
-        return working_day_number(calendar, notification, d)
+        return calendar.working_day_number(notification, d)
 
     steps: list[tuple[dt.date, str, str]] = [
         (
@@ -251,6 +216,6 @@ def inspection_calendar(
 
 def _previous_working_day(calendar: WorkingCalendar, date: dt.date) -> dt.date:
     date -= dt.timedelta(days=1)
-    while not is_working_day(calendar, date):
+    while not calendar.is_working_date(date):
         date -= dt.timedelta(days=1)
     return date

@@ -4,33 +4,24 @@ Every command checks all its input (scenario, variants, overrides, experiment
 file, metric names) before it runs or writes anything; a mistake is one line
 naming the file, key and value, with exit code 2, and an existing result store
 is left as it was.
+
+At load time the module needs only click: :mod:`jtai_sim.experiments` (scipy,
+DuckDB, matplotlib, pandas) is imported by the command that runs, so ``--help``
+starts quickly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from jtai_sim import load_scenario
-from jtai_sim.experiments import (
-    Experiment,
-    Results,
-    Variant,
-    export_csv,
-    export_excel,
-    load_variant,
-    parse_set,
-    read_experiment,
-    results_from_store,
-    suggest_warmup,
-    write_report,
-)
-from jtai_sim.experiments.naming import describe, format_range, format_value
-from jtai_sim.experiments.store import FILE
 from runner.errors import user_errors
+
+if TYPE_CHECKING:
+    from jtai_sim.experiments import Results
 
 _RUN_OPTIONS = [
     click.option(
@@ -59,6 +50,9 @@ def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _print_results(results: Results, out: Path | None) -> None:
+    from jtai_sim.experiments.naming import describe, format_range, format_value
+    from jtai_sim.experiments.store import FILE
+
     keys = [k for k in results.key_metrics() if k in set(results.metric_keys())]
     summary = results.summary(keys)
     scenario = results.base.scenario
@@ -86,6 +80,8 @@ def _print_results(results: Results, out: Path | None) -> None:
 
 
 def _finish(results: Results, out: Path) -> None:
+    from jtai_sim.experiments import export_csv, write_report
+
     write_report(results, out / "report.html")
     export_csv(results, out / "summary.csv")
     _print_results(results, out)
@@ -178,6 +174,9 @@ def compare(
     \b
       jtai-sim compare minimal --set agencies.camhs.staff+=3 -r 20 -j 2
     """
+    from jtai_sim.experiments import Experiment, Variant, load_variant, parse_set
+    from jtai_sim.scenario.builtin import load_scenario
+
     with user_errors():
         scenario = load_scenario(base)
         chosen: list[Variant] = [load_variant(v) for v in variants]
@@ -220,6 +219,8 @@ def sweep(experiment_file: str, out: Path | None, jobs: int, dask: str | None, q
     that was interrupted finishes where it stopped. See docs/experiments.md
     for the file format, and scenarios/experiments/ for examples.
     """
+    from jtai_sim.experiments import read_experiment
+
     with user_errors():
         experiment = read_experiment(experiment_file)
         folder = out or Path("out") / Path(experiment_file).stem
@@ -251,6 +252,8 @@ def results(
     folder: Path, csv_file: Path | None, excel_file: Path | None, report_file: Path | None
 ) -> None:
     """Summarise the result store in FOLDER (finished runs only)."""
+    from jtai_sim.experiments import export_csv, export_excel, results_from_store, write_report
+
     with user_errors():
         loaded = results_from_store(folder)
         _print_results(loaded, None)
@@ -299,6 +302,9 @@ def warmup(
     jobs: int,
 ) -> None:
     """Suggest a warm-up for SCENARIO by MSER-5, and draw Welch's plot."""
+    from jtai_sim.experiments import suggest_warmup
+    from jtai_sim.scenario.builtin import load_scenario
+
     with user_errors():
         loaded = load_scenario(scenario)
         suggestion = suggest_warmup(

@@ -5,6 +5,9 @@ list missing a column, a folder that is not empty) prints one line and exits
 with code 2. A week that cannot be timetabled prints the rules that clash and
 also exits with code 2: it is fixed by changing the inputs (the team, the
 absences, the limits).
+
+At load time the module needs only click: the simulation, pandas and OR-Tools
+are imported when the command runs, so ``--help`` starts quickly.
 """
 
 from __future__ import annotations
@@ -13,24 +16,19 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import attrs
 import click
-import pandas as pd
 
-from jtai_sim import load_scenario
 from jtai_sim.errors import InfeasibleTimetable, InputError
-from jtai_sim.inspection.cases_csv import load_case_list
 from runner.errors import UserError, user_errors
-from runner.mockweek.absences import AbsenceRow, read_absences
-from runner.mockweek.pipeline import (
-    MockWeek,
-    check_out_dir,
-    mock_week,
-    mock_week_from_scenario,
-    write_pack,
-)
-from runner.mockweek.settings import InspectionSettings, load_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from runner.mockweek.absences import AbsenceRow
+    from runner.mockweek.pipeline import MockWeek
+    from runner.mockweek.settings import InspectionSettings
 
 
 def _date(text: str) -> dt.date:
@@ -109,6 +107,9 @@ def mock_week_command(
     Example:
       jtai-sim mock-week scenarios/midshire.toml --notify 2025-06-03 --out out/mw
     """
+    from runner.mockweek.absences import read_absences
+    from runner.mockweek.pipeline import check_out_dir, write_pack
+    from runner.mockweek.settings import load_settings
 
     def say(message: str) -> None:
         if not quiet:
@@ -160,6 +161,12 @@ def _run(
     detect: int,
     progress: Callable[[str], None],
 ) -> MockWeek:
+    import attrs
+
+    from jtai_sim.inspection.cases_csv import load_case_list
+    from jtai_sim.scenario.builtin import load_scenario
+    from runner.mockweek.pipeline import mock_week, mock_week_from_scenario
+
     if cases is not None:
         if detect:
             raise InputError("needs a SCENARIO to replicate, not a case list", key="--detect")
@@ -188,7 +195,7 @@ def _run(
         progress=progress,
     )
     if detect:
-        from jtai_sim.inspection.detection import detection_probability
+        from jtai_sim.experiments.detection import detection_probability
 
         progress(f"replicating {detect} times for 'would the inspectors see it?'")
         table = detection_probability(

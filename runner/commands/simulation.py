@@ -1,9 +1,13 @@
 """``jtai-sim validate``, ``run`` and ``graph``: commands about a single scenario.
 
 ``run`` simulates one replication and writes a result folder (see
-:mod:`jtai_sim.output`); ``graph`` draws the partnership as SVG. Bad option
+:mod:`jtai_sim.results.output`); ``graph`` draws the partnership as SVG. Bad option
 values and bad scenario files print one line and exit with code 2, and nothing
 is written.
+
+At load time the module needs only click: what a command uses (the engine,
+pandas, matplotlib, tqdm) is imported inside it, so ``--help`` and ``validate``
+start quickly.
 """
 
 from __future__ import annotations
@@ -13,14 +17,7 @@ import time
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
-from jtai_sim import load_scenario, simulate
-from jtai_sim.calendar import DAYS_PER_YEAR
-from jtai_sim.drawing import partnership_svg
-from jtai_sim.output import check_folder, write_run
-from jtai_sim.report import ScenarioSource
-from jtai_sim.scenarios import resolve
 from runner.errors import UserError, user_errors
 
 
@@ -40,6 +37,8 @@ class OneLineCommand(click.Command):
 @click.argument("scenario")
 def validate(scenario: str) -> None:
     """Check SCENARIO (a file, or a built-in name) and say what it holds."""
+    from jtai_sim.scenario.builtin import load_scenario
+
     with user_errors():
         loaded = load_scenario(scenario)
     click.echo(
@@ -50,6 +49,8 @@ def validate(scenario: str) -> None:
 
 
 def _length_days(years: float | None, days: float | None) -> float | None:
+    from jtai_sim.calendar import DAYS_PER_YEAR
+
     if years is not None and days is not None:
         raise UserError("--years and --days: give one or the other, not both")
     if years is not None:
@@ -125,6 +126,13 @@ def run(
     Example:
       jtai-sim run scenarios/midshire.toml --years 2 --seed 7 --out out/midshire
     """
+    from tqdm import tqdm
+
+    from jtai_sim.results.output import check_folder, write_run
+    from jtai_sim.results.report import ScenarioSource
+    from jtai_sim.scenario.builtin import load_scenario, resolve
+    from jtai_sim.simulation.run import simulate
+
     started = time.perf_counter()
     length = _length_days(years, days)
     if no_events and events_csv:
@@ -198,6 +206,9 @@ def graph(scenario: str, out: str | None) -> None:
     notify) labelled with their probability and conditions. The layout is
     fixed: the same scenario always gives the same drawing.
     """
+    from jtai_sim.results.drawing import partnership_svg
+    from jtai_sim.scenario.builtin import load_scenario, resolve
+
     with user_errors():
         loaded = load_scenario(scenario)
         svg = partnership_svg(loaded)

@@ -22,7 +22,7 @@ column     meaning
 >>> parse_absences(io.StringIO("name,date\\nx,2026-06-17\\n"), file="a.csv")
 Traceback (most recent call last):
 ...
-runner.mockweek.absences.AbsenceError: a.csv:1: who: missing column (the header has: name, date)
+jtai_sim.errors.AbsenceError: a.csv:1: who: missing column (the header has: name, date)
 """
 
 from __future__ import annotations
@@ -35,16 +35,13 @@ from typing import TextIO
 
 from attrs import frozen
 
-from jtai_sim.errors import InputError
+from jtai_sim.errors import AbsenceError
 from jtai_sim.randomness import Streams
+from jtai_sim.scenario.converter import suggest
 
 REQUIRED = ("who", "date")
 OPTIONAL = ("until", "note")
 GROUPS = ("everyone", "leaders", "practitioners")
-
-
-class AbsenceError(InputError):
-    """An absence CSV is invalid."""
 
 
 @frozen(kw_only=True)
@@ -169,9 +166,7 @@ def resolve_absences(
     away: dict[str, set[int]] = {}
     for row in rows:
         if row.who not in groups:
-            import difflib
-
-            close = difflib.get_close_matches(row.who, list(groups), n=1, cutoff=0.6)
+            close = suggest(row.who, groups)
             hint = f" (did you mean {close[0]!r}?)" if close else " (see people.csv in the pack)"
             raise AbsenceError(
                 f"nobody called {row.who!r}{hint}", file=file, line=row.line, key="who"

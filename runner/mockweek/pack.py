@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
+from jtai_sim.inspection.casebook import fmt_date
 from jtai_sim.inspection.criteria import criteria, finding_kinds
 from jtai_sim.inspection.model import Finding, LetterSection
 from jtai_sim.inspection.selection import frame_label
-from jtai_sim.report import environment
+from jtai_sim.results.report import environment
 from runner.mockweek.chronology import chronology
 from runner.mockweek.week import SESSION_WORDS, people_table
 
@@ -54,11 +55,6 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     env = environment(TEMPLATES, autoescape=autoescape)
     env.filters["md"] = md_escape
     return env
-
-
-def fmt(date: dt.date) -> str:
-    """``Tue 3 Mar 2026``."""
-    return f"{date:%a} {date.day} {date:%b %Y}"
 
 
 def _child_labels(week: MockWeek) -> dict[int, str]:
@@ -112,8 +108,8 @@ def pack_context(week: MockWeek) -> dict[str, Any]:
     overview = {
         "name": week.name,
         "source": "a simulated run" if week.book.source == "simulation" else "the case list",
-        "notification": fmt(week.calendar.notification),
-        "on_site": f"{fmt(plan.dates[0])} to {fmt(plan.dates[-1])}",
+        "notification": fmt_date(week.calendar.notification),
+        "on_site": f"{fmt_date(plan.dates[0])} to {fmt_date(plan.dates[-1])}",
         "eligible": len(week.cohort),
         "tracked": len(sel.tracked),
         "sample": len(sel.sample),
@@ -154,7 +150,9 @@ def _calendar(week: MockWeek) -> dict[str, Any]:
     milestones = []
     for m in cal.milestones:
         marks[m.date].append(m.label)
-        milestones.append({"date": fmt(m.date), "day": m.day, "label": m.label, "detail": m.detail})
+        milestones.append(
+            {"date": fmt_date(m.date), "day": m.day, "label": m.label, "detail": m.detail}
+        )
     first = cal.notification - dt.timedelta(days=cal.notification.weekday())
     last = cal.on_site[-1]
     weeks = []
@@ -272,7 +270,7 @@ def _finding_rows(
 ) -> list[dict[str, Any]]:
     return [
         {
-            "date": fmt(f.date),
+            "date": fmt_date(f.date),
             "label": kinds[f.kind].label if f.kind in kinds else f.kind,
             "evidence": f.evidence,
             "events": ", ".join(str(i) for i in f.event_ids),
@@ -310,7 +308,7 @@ def _summary_facts(week: MockWeek, child: int) -> list[tuple[str, str]]:
         ("Mental health", c.mental_health),
         ("CAMHS", c.camhs_status),
         ("Also", ", ".join(flags) or "none recorded"),
-        ("Last activity", fmt(c.last_activity)),
+        ("Last activity", fmt_date(c.last_activity)),
     ]
 
 
@@ -382,7 +380,7 @@ def _audits(
                 "frame": frame_label(pick.frame),
                 "reasons": list(pick.reasons),
                 "owner": agency_labels.get(pick.owner or "", pick.owner or ""),
-                "date": fmt(pick.date) if pick.date else "",
+                "date": fmt_date(pick.date) if pick.date else "",
                 "event": "" if pick.event_id is None else str(pick.event_id),
                 "read": f"{when(sid)} with {booking_of[sid].inspector}" if sid else "",
                 "findings": _finding_rows(

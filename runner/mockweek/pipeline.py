@@ -5,16 +5,14 @@ eligible cohort, the selection, the findings and the letter (from
 :mod:`jtai_sim.inspection`), then the on-site week and its timetable.
 :func:`mock_week_from_scenario` first simulates the scenario up to the end of
 the notification day. :func:`write_pack` writes the result to a folder
-atomically: into a temporary folder beside it, renamed into place at the end,
-so a failure leaves nothing half written.
+atomically, as every result folder is written (:mod:`jtai_sim.atomic`): into a
+hidden folder beside it, renamed into place at the end, so a failure leaves
+nothing half written and a replaced pack is restored if the rename fails.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,7 +21,8 @@ import attrs
 import pandas as pd
 from attrs import field, frozen
 
-from jtai_sim.errors import InputError
+from jtai_sim.atomic import atomic_folder, check_folder
+from jtai_sim.errors import InputError, MockWeekError
 from jtai_sim.inspection.casebook import casebook_from_run
 from jtai_sim.inspection.cohort import eligible_cohort
 from jtai_sim.inspection.findings import findings_for
@@ -39,18 +38,14 @@ from jtai_sim.inspection.model import (
 from jtai_sim.inspection.selection import select
 from jtai_sim.inspection.timeline import Offsets as CalendarOffsets
 from jtai_sim.inspection.timeline import check_notification, inspection_calendar
-from jtai_sim.run import calendar_for, simulate
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.simulation.run import calendar_for, simulate
 from runner.mockweek.absences import AbsenceRow
 from runner.mockweek.settings import InspectionSettings
 from runner.mockweek.timetable import Timetable, solve_week
 from runner.mockweek.week import WeekPlan, plan_week
 
 Progress = Callable[[str], None]
-
-
-class MockWeekError(InputError):
-    """The mock week cannot be run on what was given (a date, a folder)."""
 
 
 @frozen(kw_only=True)
@@ -198,26 +193,19 @@ def mock_week_from_scenario(
 
 
 def check_out_dir(out: Path, *, force: bool) -> None:
-    """Refuse to write into a folder that holds something, unless ``force``."""
-    if out.exists() and not out.is_dir():
-        raise MockWeekError("exists and is not a folder", key="--out", file=str(out))
-    if out.exists() and any(out.iterdir()) and not force:
-        raise MockWeekError("is not empty (use --force to replace it)", key="--out", file=str(out))
+    """Refuse to write into a folder that holds something, unless ``force``.
+
+    The same check as every result folder's (:func:`jtai_sim.atomic.check_folder`).
+    """
+    check_folder(out, force=force)
 
 
 def write_pack(week: MockWeek, out: Path, *, force: bool = False) -> list[Path]:
     """Write the pack into ``out`` atomically; returns the files written (relative)."""
     from runner.mockweek.pack import pack_files
 
-    check_out_dir(out, force=force)
-    out = out.absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    files = pack_files(week)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)
-    try:
+    with atomic_folder(out, force=force) as tmp:
+        files = pack_files(week)
         for name, content in files.items():
             path = tmp / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,17 +213,6 @@ def write_pack(week: MockWeek, out: Path, *, force: bool = False) -> list[Path]:
                 path.write_bytes(content)
             else:
                 path.write_text(content, encoding="utf-8", newline="\n")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
-            old.rmdir()
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return [Path(n) for n in sorted(files)]
 
 

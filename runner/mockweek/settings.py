@@ -15,13 +15,12 @@ its default. A mistake gives one line naming the file, line, key and value.
 >>> settings_from_toml('[[team]]\\nname = "A"\\ninspectorate = "ofstead"\\n', file="t.toml")
 Traceback (most recent call last):
 ...
-runner.mockweek.settings.SettingsError: t.toml:3: team[0].inspectorate: unknown \
+jtai_sim.errors.SettingsError: t.toml:3: team[0].inspectorate: unknown \
 inspectorate 'ofstead' (did you mean 'ofsted_schools'?)
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Any
@@ -29,16 +28,14 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from jtai_sim.errors import InputError
+from jtai_sim.errors import FieldError, InputError, SettingsError
 from jtai_sim.inspection.selection import SAMPLE_RANGE, TRACKED_RANGE
-from jtai_sim.loading import CONVERTER, locate, parse_toml, structure
-from jtai_sim.scenario import AgencyKind, FieldError, is_at_least_one, is_non_negative
+from jtai_sim.scenario.converter import CONVERTER, suggest
+from jtai_sim.scenario.loading import parse_toml, structure
+from jtai_sim.scenario.model import AgencyKind, is_at_least_one, is_non_negative
+from jtai_sim.scenario.toml_lines import locate
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-class SettingsError(InputError):
-    """An inspection settings file is invalid."""
 
 
 def _rate(_: Any, a: attrs.Attribute[Any], value: float) -> None:
@@ -339,10 +336,6 @@ class InspectionSettings:
         """Names of the inspectors from any of ``inspectorates``."""
         return tuple(i.name for i in self.team if i.inspectorate in inspectorates)
 
-    def inspectorate_of(self, inspector: str) -> str:
-        """The inspectorate key of the inspector called ``inspector``."""
-        return next(i.inspectorate for i in self.team if i.name == inspector)
-
     def role_of_kind(self, kind: str) -> str | None:
         """The practitioner role that covers agencies of ``kind`` (first match)."""
         return next((key for key, role in self.roles.items() if kind in role.kinds), None)
@@ -397,7 +390,7 @@ def load_settings(path: str | Path | None) -> InspectionSettings:
 
 
 def _unknown(name: str, known: list[str], what: str) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    close = suggest(name, known, cutoff=0.5)
     hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(known)
     return f"unknown {what} {name!r} ({hint})"
 

@@ -3,7 +3,7 @@
 :data:`NATIONAL_TARGETS` lists the national figures (with their sources) that
 ``scenarios/midshire.toml`` is calibrated to; :func:`calibration_table` runs
 replications and sets the simulated mean and its 95% interval beside each.
-``python -m jtai_sim.calibration`` prints the table the README shows.
+``python -m jtai_sim.validation.calibration`` prints the table the README shows.
 
 >>> [t.key for t in NATIONAL_TARGETS][:2]
 ['flow.referrals_per_10k_per_year', 'flow.contacts_per_10k_per_year']
@@ -20,9 +20,9 @@ import pandas as pd
 from attrs import frozen
 from scipy import stats
 
-from jtai_sim.run import Run, simulate
-from jtai_sim.scenario import Scenario
-from jtai_sim.scenarios import load_scenario
+from jtai_sim.scenario.builtin import load_scenario
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.simulation.run import Run, simulate
 
 
 @frozen

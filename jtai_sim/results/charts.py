@@ -1,15 +1,18 @@
 """Charts for the run report: matplotlib figures rendered to SVG text for inlining.
 
-Owns the SVG conventions every chart follows (the object API, a fixed
+Owns the one style every jtai-sim chart is drawn in, the run report's, the
+partnership drawing's and the comparison report's alike (:data:`PALETTE`,
+:func:`svg_style`, :func:`figure_svg`): the object API, a fixed
 ``svg.hashsalt``, no date in the metadata, text kept as ``<text>`` so it is
-searchable and escaped) and the four run-report charts: waits per agency,
-clock met shares, hand-off completeness and weekly arrivals.
+searchable and escaped, and every id prefixed so several charts can share a
+page. It also owns the four run-report charts: waits per agency, clock met
+shares, hand-off completeness and weekly arrivals.
 
-The summary numbers shown in charts come from :mod:`jtai_sim.metrics` tables
+The summary numbers shown in charts come from :mod:`jtai_sim.results.metrics` tables
 passed in by the caller. Two charts need more than a summary, namely the spread
 of waits (for boxes) and arrivals week by week, so :func:`wait_samples` and
 :func:`weekly_arrivals` read those straight from the event log using the same
-selection rules as :func:`jtai_sim.metrics.waits`.
+selection rules as :func:`jtai_sim.results.metrics.waits`.
 
 >>> from jtai_sim import load_scenario, simulate
 >>> run = simulate(load_scenario("scenarios/jackson.toml"), seed=3, days=60)
@@ -37,16 +40,17 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from jtai_sim.scenario.model import FLOW_STAGES
 from jtai_sim.vocabulary import EventKind
 
 if TYPE_CHECKING:
-    from jtai_sim.run import Run
+    from jtai_sim.simulation.run import Run
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: Colour-blind-safe palette (Okabe and Ito).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+#: Colour-blind-safe palette (Okabe and Ito), yellow last: it is the faintest on white.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 COMPLETE, PARTIAL, LOST = "#009E73", "#E69F00", "#D55E00"
 
 _RC: dict[str, Any] = {
@@ -96,26 +100,33 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
 
 
 _ID = re.compile(r'\bid="([^"]+)"')
+#: Where an SVG names an id: its definition and the two ways to refer to it.
+_REFERENCE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)([")])')
 
 
-def figure_svg(fig: Figure, *, prefix: str, title: str = "", standalone: bool = False) -> str:
+def figure_svg(
+    fig: Figure, *, prefix: str, title: str = "", standalone: bool = False, tight: bool = False
+) -> str:
     """``fig`` as SVG text with every id prefixed by ``prefix`` (unique within a page).
 
     Without ``standalone`` the XML declaration and doctype are dropped so the
     text can be placed inside HTML; ``title`` becomes the accessible name.
+    ``tight`` crops the figure to what is drawn (for figures without a layout).
     """
     buffer = io.StringIO()
     with svg_style():
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        fig.savefig(
+            buffer, format="svg", metadata={"Date": None}, bbox_inches="tight" if tight else None
+        )
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>\n?", "", text, flags=re.S)
-    ids = sorted(set(_ID.findall(text)), key=len, reverse=True)
-    for old in ids:
-        new = f"{prefix}-{old}"
-        text = text.replace(f'id="{old}"', f'id="{new}"')
-        text = text.replace(f"url(#{old})", f"url(#{new})")
-        text = text.replace(f'href="#{old}"', f'href="#{new}"')
+    ids = set(_ID.findall(text))
+
+    def prefixed(m: re.Match[str]) -> str:
+        return f"{m[1]}{prefix}-{m[2]}{m[3]}" if m[2] in ids else m[0]
+
+    text = _REFERENCE.sub(prefixed, text)
     label = f' role="img" aria-label="{_attr(title)}"' if title else ""
     text = text.replace("<svg ", f'<svg class="chart"{label} ', 1)
     if standalone:
@@ -145,7 +156,7 @@ def agency_label(run: Run, key: str) -> str:
 def wait_samples(run: Run) -> dict[str, np.ndarray]:
     """Every wait (days, referral to start) per agency, children arriving in the window.
 
-    The same selection as :func:`jtai_sim.metrics.waits`, so a box's median is
+    The same selection as :func:`jtai_sim.results.metrics.waits`, so a box's median is
     the table's median.
     """
     rec = run.log.records()
@@ -320,7 +331,7 @@ def main_agencies(run: Run, limit: int = 6) -> list[str]:
     names them, else the agencies with most arrivals (ties in file order)."""
     flow = run.scenario.flow
     chosen: list[str] = []
-    for stage in ("contact", "referral", "assessment", "camhs_referral", "camhs_support", "plan"):
+    for stage in sorted(FLOW_STAGES, key=lambda s: s == "plan"):  # plans last: fewest arrive
         for key in getattr(flow, stage):
             if key not in chosen:
                 chosen.append(key)

@@ -6,7 +6,7 @@ or notifies whom and how information travels (``pathways``), which statutory or
 NHS clocks to measure (``clocks``), how mental health changes while children wait
 (``mental_health``) and how the contact-to-plan funnel is counted (``flow``).
 
-Every class here is a frozen :mod:`attrs` class built by :mod:`jtai_sim.loading`
+Every class here is a frozen :mod:`attrs` class built by :mod:`jtai_sim.scenario.loading`
 from a TOML file; each field's ``metadata["doc"]`` is its documentation, which
 also feeds the JSON Schema and ``scenarios/README.md``. Units are in the names:
 ``*_days`` are days on the simulation clock (working days for an agency whose
@@ -27,6 +27,7 @@ from typing import Any, Literal
 import attrs
 from attrs import field, frozen
 
+from jtai_sim.errors import FieldError as FieldError  # raised by the validators below
 from jtai_sim.vocabulary import LegalStatus, Mode, pathway_name
 
 #: Conditions a pathway or priority rule can test on the child or the hand-off.
@@ -87,15 +88,6 @@ DistributionKind = Literal["exponential", "lognormal", "gamma", "fixed", "unifor
 def doc(text: str, **extra: Any) -> dict[str, Any]:
     """Field metadata: the documentation of a scenario key (and its unit)."""
     return {"doc": text, **extra}
-
-
-class FieldError(ValueError):
-    """A value rejected by a scenario class; ``field`` names the key at fault."""
-
-    def __init__(self, field_name: str, message: str) -> None:
-        self.field = field_name
-        self.message = message
-        super().__init__(f"{field_name}: {message}")
 
 
 def is_probability(_: Any, a: attrs.Attribute[Any], value: float) -> None:
@@ -579,13 +571,6 @@ class Clock:
     )
     source: str = field(default="", metadata=doc("where the timescale comes from"))
 
-    @property
-    def limit_days(self) -> float:
-        """The limit in days of its own kind (working or calendar)."""
-        return {"working_days": 1.0, "days": 1.0, "hours": 1 / 24, "weeks": 7.0}[
-            self.unit
-        ] * self.limit
-
 
 @frozen(kw_only=True)
 class Flow:
@@ -601,6 +586,10 @@ class Flow:
     camhs_support: tuple[str, ...] = field(
         default=(), converter=tuple, metadata=doc("CAMHS support started (treatment services)")
     )
+
+
+#: The stages of the contact-to-plan funnel, in order (the fields of :class:`Flow`).
+FLOW_STAGES: tuple[str, ...] = tuple(f.name for f in attrs.fields(Flow))
 
 
 @frozen(kw_only=True)

@@ -1,7 +1,9 @@
 """Metrics: pure functions of one run's event log.
 
-Nothing here keeps its own counts; each function reads the log (through
-:class:`~jtai_sim.run.Run`) and returns a pandas table. Statistics cover the
+Nothing here keeps its own counts; each function reads a
+:class:`~jtai_sim.results.record.RunRecord` (the packed log, the scenario and its
+calendar) and returns a pandas table, so a metric can be checked on a log built
+by hand. Statistics cover the
 observation window after ``warmup_days``: a wait counts if the child arrived
 inside the window, a clock if it started inside it, a flow if it happened
 inside it.
@@ -13,17 +15,20 @@ flat ``{name: value}`` mapping, which is what experiments compare.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from jtai_sim import clocktime
 from jtai_sim.calendar import DAYS_PER_YEAR
+from jtai_sim.results import clocktime
+from jtai_sim.results.registry import STATISTICS
+from jtai_sim.scenario.model import FLOW_STAGES
 from jtai_sim.vocabulary import MODE_OF_KIND, Completeness, EventKind, pathway_name
 
 if TYPE_CHECKING:
-    from jtai_sim.run import Run
+    from jtai_sim.results.record import RunRecord
 
 _K = EventKind
 _COMPLETE, _PARTIAL, _LOST = (
@@ -31,8 +36,8 @@ _COMPLETE, _PARTIAL, _LOST = (
 )
 
 
-def _rows(run: Run, kind: EventKind) -> pd.DataFrame:
-    rec = run.log.records()
+def _rows(record: RunRecord, kind: EventKind) -> pd.DataFrame:
+    rec = record.log
     sel = rec[rec["kind"] == int(kind)]
     frame = pd.DataFrame({name: sel[name] for name in rec.dtype.names or ()})
     frame["child"] = frame["child"].astype(np.int64)
@@ -40,7 +45,7 @@ def _rows(run: Run, kind: EventKind) -> pd.DataFrame:
     return frame
 
 
-def waits(run: Run) -> pd.DataFrame:
+def waits(record: RunRecord) -> pd.DataFrame:
     """Waits from referral to start of service, per agency (children arriving in the window).
 
     Columns: ``agency``, ``activity``, ``children``, ``mean_days``, ``median_days``,
@@ -48,54 +53,50 @@ def waits(run: Run) -> pd.DataFrame:
     agency with a prioritised list ``urgent_mean_days`` and ``routine_mean_days``: the
     overall mean mixes the two, so it can rise when more routine children are seen.
     """
-    starts = _rows(run, _K.START)
+    starts = _rows(record, _K.START)
     starts["arrived"] = starts["time"] - starts["value"].astype(np.float64)
-    starts = starts[starts["arrived"] >= run.warmup_days]
+    starts = starts[starts["arrived"] >= record.warmup_days]
     out = []
-    for index, key in enumerate(run.agency_ids):
-        spec = run.scenario.agencies[key]
+    for index, key in enumerate(record.agency_ids):
+        spec = record.scenario.agencies[key]
         rows = starts[starts["agency"] == index]
         wait = rows["value"].to_numpy(np.float64)
         wait = np.maximum(wait, 0.0)
-        record: dict[str, object] = {
+        row: dict[str, object] = {
             "agency": key,
             "activity": spec.activity,
             "children": len(wait),
         }
         if len(wait):
-            record |= {
+            row |= {
                 "mean_days": float(wait.mean()),
                 "median_days": float(np.median(wait)),
                 "p90_days": float(np.quantile(wait, 0.9)),
                 "waited_share": float((wait > 1e-9).mean()),
             }
-            if run.scenario.prioritises(key):
+            if record.scenario.prioritises(key):
                 urgent = rows["detail"].to_numpy() == 1
                 for name, part in (("urgent", wait[urgent]), ("routine", wait[~urgent])):
                     if len(part):
-                        record[f"{name}_mean_days"] = float(part.mean())
+                        row[f"{name}_mean_days"] = float(part.mean())
             if spec.working == "office":
-                cal = run.calendar
+                cal = record.calendar
                 w = cal.to_working_array(rows["time"].to_numpy()) - cal.to_working_array(
                     rows["arrived"].to_numpy()
                 )
-                record["mean_working_days"] = float(w.mean())
-        out.append(record)
+                row["mean_working_days"] = float(w.mean())
+        out.append(row)
     return pd.DataFrame(out)
 
 
-def clocks(run: Run) -> pd.DataFrame:
-    """Each statutory or NHS clock: how often it was met or breached.
-
-    A clock starts at every ``start`` event in the window and stops at the same
-    child's first ``stop`` event at or after it. ``met`` and ``breached`` count
-    stopped clocks; a clock still running at the end counts as ``breached`` once
-    past its limit and ``pending`` before; a clock whose child left without
-    reaching the stop is ``not_reached``.
+def clocks(record: RunRecord) -> pd.DataFrame:
+    """Each statutory or NHS clock: how often it was met, breached, still pending at the
+    end of the run or not reached, and how long it ran (in its own unit, whole working
+    days for working-day clocks). The rule is :func:`clock_instances`'s.
     """
-    frame = clock_instances(run)
+    frame = clock_instances(record)
     out = []
-    for key, clock in run.scenario.clocks.items():
+    for key, clock in record.scenario.clocks.items():
         rows = frame[frame["clock"] == key]
         counts = rows["outcome"].value_counts()
         met, breached = int(counts.get("met", 0)), int(counts.get("breached", 0))
@@ -123,89 +124,21 @@ def clocks(run: Run) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-_EVENT_KIND = {"arrive": _K.ARRIVE, "start": _K.START, "end": _K.END}
-
-
-def clock_instances(run: Run) -> pd.DataFrame:
+def clock_instances(record: RunRecord) -> pd.DataFrame:
     """One row per clock started in the window: child, start, stop, elapsed, outcome.
 
-    A clock runs from a ``start`` event to the same child's first ``stop`` event
-    before the clock starts again (a new strategy discussion restarts the
-    conference clock, as Working Together says). Without a stop by its deadline
-    it is ``breached`` if the child was still with a start or stop agency at the
-    deadline (still waiting for what the clock measures, even if taken off the
-    list later), ``pending`` if the run ends before the deadline with the child
-    still waiting, and ``not_reached`` if the child moved on before the deadline
-    (no conference was needed, the referral was turned down).
+    The rule is :func:`jtai_sim.results.clocktime.clock_instances`, judged at the end of
+    the run.
     """
-    rec = run.log.records()
-    index = {k: i for i, k in enumerate(run.agency_ids)}
-    horizon = run.duration_days
-    frames = []
-    for key, clock in run.scenario.clocks.items():
-        start_ids = [index[a] for a in clock.start.agency]
-        stop_ids = [index[a] for a in clock.stop.agency]
-        start = _points(rec, start_ids, _EVENT_KIND[clock.start.event])
-        start = start.sort_values(["child", "time"], kind="stable")
-        start["bound"] = start.groupby("child")["time"].shift(-1).fillna(horizon)
-        start = start[start["time"] >= run.warmup_days]
-        if start.empty:
-            continue
-        stop = _points(rec, stop_ids, _EVENT_KIND[clock.stop.event])
-        start = start.sort_values("time").rename(columns={"time": "start"})
-        stop = stop.sort_values("time").rename(columns={"time": "stop"})
-        m = pd.merge_asof(
-            start, stop, left_on="start", right_on="stop", by="child", direction="forward"
-        )
-        late_stop = m["stop"] >= m["bound"]
-        m.loc[late_stop, "stop"] = np.nan
-        stopped = m["stop"].notna().to_numpy()
-        start_t = m["start"].to_numpy(np.float64)
-        bound = m["bound"].to_numpy(np.float64)
-        deadline = clocktime.deadline(run.calendar, start_t, clock.limit, clock.unit)
-        present = clocktime.still_with(
-            rec["kind"],
-            rec["agency"],
-            rec["child"],
-            rec["time"],
-            rec["value"],
-            sorted(set(start_ids) | set(stop_ids)),
-            m["child"].to_numpy(),
-            np.minimum(deadline, bound),
-        )
-        end = np.where(stopped, m["stop"].to_numpy(np.float64), bound)
-        elapsed = clocktime.elapsed(run.calendar, start_t, end, clock.unit)
-        over = elapsed > clock.limit + 1e-9
-        due = deadline <= bound
-        at_horizon = bound >= horizon
-        outcome = np.select(
-            [
-                stopped & ~over,
-                stopped & over,
-                ~stopped & due & present,
-                ~stopped & ~due & at_horizon & present,
-            ],
-            ["met", "breached", "breached", "pending"],
-            "not_reached",
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "clock": key,
-                    "child": m["child"].to_numpy(),
-                    "start": start_t,
-                    "stop": m["stop"].to_numpy(),
-                    "elapsed": elapsed,
-                    "stopped": stopped,
-                    "outcome": outcome,
-                }
-            )
-        )
-    if not frames:
-        return pd.DataFrame(
-            columns=["clock", "child", "start", "stop", "elapsed", "stopped", "outcome"]
-        )
-    return pd.concat(frames, ignore_index=True)
+    frame = clocktime.clock_instances(
+        clocktime.LogColumns.of_records(record.log, clocktime.CLOCK_KINDS),
+        record.calendar,
+        record.scenario.clocks,
+        {k: i for i, k in enumerate(record.agency_ids)},
+        t_end=record.duration_days,
+        since=record.warmup_days,
+    )
+    return frame[["clock", "child", "start", "stop", "elapsed", "stopped", "outcome"]]
 
 
 def _points(rec: np.ndarray, agencies: list[int], kind: EventKind) -> pd.DataFrame:
@@ -213,40 +146,39 @@ def _points(rec: np.ndarray, agencies: list[int], kind: EventKind) -> pd.DataFra
     return pd.DataFrame({"child": sel["child"].astype(np.int64), "time": sel["time"]})
 
 
-def flow(run: Run) -> pd.DataFrame:
+def flow(record: RunRecord) -> pd.DataFrame:
     """The funnel from contact to plan, per 10,000 children per year, with shares.
 
     Also the no-further-action share (referrals leaving from a referral agency),
     the not-in-need share (referrals leaving from an assessment agency) and the
     share of referrals that are re-referrals within 12 months.
     """
-    scenario = run.scenario
-    index = {k: i for i, k in enumerate(run.agency_ids)}
-    arrivals = _rows(run, _K.ARRIVE)
-    exits = _rows(run, _K.EXIT)
-    window = arrivals["time"] >= run.warmup_days
-    years = run.window_days / DAYS_PER_YEAR
+    scenario = record.scenario
+    index = {k: i for i, k in enumerate(record.agency_ids)}
+    arrivals = _rows(record, _K.ARRIVE)
+    exits = _rows(record, _K.EXIT)
+    window = arrivals["time"] >= record.warmup_days
+    years = record.window_days / DAYS_PER_YEAR
     per = scenario.children / 10_000 * years
     out: list[dict[str, object]] = []
 
     def count(frame: pd.DataFrame, agencies: tuple[str, ...]) -> pd.DataFrame:
         return frame[frame["agency"].isin([index[a] for a in agencies])]
 
-    stages = ("contact", "referral", "assessment", "plan", "camhs_referral", "camhs_support")
     counts: dict[str, int] = {}
-    for stage in stages:
+    for stage in FLOW_STAGES:
         agencies = getattr(scenario.flow, stage)
         if not agencies:
             continue
         n = len(count(arrivals[window], agencies))
         if stage == "camhs_support":
-            starts = _rows(run, _K.START)
-            n = len(count(starts[starts["time"] >= run.warmup_days], agencies))
+            starts = _rows(record, _K.START)
+            n = len(count(starts[starts["time"] >= record.warmup_days], agencies))
         counts[stage] = n
         out.append({"measure": f"{stage}s_per_10k_per_year", "value": n / per if per else 0.0})
     referrals = counts.get("referral", 0)
     if referrals:
-        ex = exits[exits["time"] >= run.warmup_days]
+        ex = exits[exits["time"] >= record.warmup_days]
         nfa = len(count(ex, scenario.flow.referral))
         nin = len(count(ex, scenario.flow.assessment))
         out.append({"measure": "nfa_share_of_referrals", "value": nfa / referrals})
@@ -254,7 +186,7 @@ def flow(run: Run) -> pd.DataFrame:
         # only a referral with a whole year of the run behind it can be judged a re-referral
         refs = count(arrivals, scenario.flow.referral).sort_values(["child", "time"])
         recent = (refs["time"] - refs.groupby("child")["time"].shift()) <= DAYS_PER_YEAR
-        judged = refs["time"] >= max(run.warmup_days, DAYS_PER_YEAR)
+        judged = refs["time"] >= max(record.warmup_days, DAYS_PER_YEAR)
         if judged.any():
             out.append(
                 {
@@ -269,8 +201,8 @@ def flow(run: Run) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["measure", "value"])
 
 
-def camhs_outcomes(run: Run) -> pd.DataFrame:
-    """What became of the CAMHS referrals of the last year, seen at the end of the run.
+def camhs_outcomes(record: RunRecord) -> pd.DataFrame:
+    """What became of the CAMHS referrals of the last year, seen at the end of the record.
 
     As the Children's Commissioner counts them: referrals made in the final 365
     days (or the whole window, if shorter) and their state on the last day.
@@ -278,16 +210,16 @@ def camhs_outcomes(run: Run) -> pd.DataFrame:
     (rejected, taken off the list, or referred elsewhere); ``waiting``: neither
     yet. Also the mean and 90th-percentile wait from referral to support, in days.
     """
-    flow_spec = run.scenario.flow
+    flow_spec = record.scenario.flow
     if not flow_spec.camhs_referral:
         return pd.DataFrame(columns=["measure", "value"])
-    index = {k: i for i, k in enumerate(run.agency_ids)}
+    index = {k: i for i, k in enumerate(record.agency_ids)}
     spa = [index[a] for a in flow_spec.camhs_referral]
     support = [index[a] for a in flow_spec.camhs_support]
     camhs = spa + support
-    rec = run.log.records()
+    rec = record.log
     refs = _points(rec, spa, _K.ARRIVE)
-    since = max(run.warmup_days, run.duration_days - DAYS_PER_YEAR)
+    since = max(record.warmup_days, record.duration_days - DAYS_PER_YEAR)
     refs = refs[refs["time"] >= since].sort_values("time")
     starts = _points(rec, support, _K.START).sort_values("time")
     leaving = (rec["kind"] == int(_K.EXIT)) | (
@@ -336,31 +268,30 @@ def camhs_outcomes(run: Run) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def handoffs(run: Run) -> pd.DataFrame:
+def handoffs(record: RunRecord) -> pd.DataFrame:
     """Hand-offs and notifications per pathway by how the information arrived."""
-    rec = run.log.records()
+    rec = record.log
     kinds = list(MODE_OF_KIND)
-    sel = rec[np.isin(rec["kind"], kinds) & (rec["time"] >= run.warmup_days)]
+    sel = rec[np.isin(rec["kind"], kinds) & (rec["time"] >= record.warmup_days)]
     frame = pd.DataFrame(
         {
-            "source": np.asarray(run.agency_ids, dtype=object)[sel["agency"]] if len(sel) else [],
-            "to": np.asarray(run.agency_ids, dtype=object)[sel["other"]] if len(sel) else [],
+            "source": np.asarray(record.agency_ids, dtype=object)[sel["agency"]]
+            if len(sel)
+            else [],
+            "to": np.asarray(record.agency_ids, dtype=object)[sel["other"]] if len(sel) else [],
             "mode": np.array([MODE_OF_KIND[k] for k in sel["kind"].tolist()], dtype=object),
             "completeness": sel["detail"],
             "delay": sel["value"].astype(np.float64),
         }
     )
-    due = {}
-    for p in run.scenario.pathways:
-        if p.information is not None:
-            due[(p.source, p.to)] = p.information.due_within_days
+    due = clocktime.handoff_due(record.scenario.pathways)
     out = []
     for (source, to, mode), rows in frame.groupby(["source", "to", "mode"], sort=False):
         recorded = rows[rows["completeness"] != int(Completeness.NOT_RECORDED)]
         n = len(recorded)
         if not n:
             continue
-        limit = due.get((source, to), np.inf)
+        limit = due.get((source, mode, to), np.inf)
         out.append(
             {
                 "pathway": pathway_name(source, mode, to),
@@ -372,7 +303,7 @@ def handoffs(run: Run) -> pd.DataFrame:
                 "partial_share": float((recorded["completeness"] == _PARTIAL).mean()),
                 "lost_share": float((recorded["completeness"] == _LOST).mean()),
                 "late_share": float(
-                    ((recorded["completeness"] != _LOST) & (recorded["delay"] > limit)).mean()
+                    clocktime.is_late(recorded["completeness"], recorded["delay"], limit).mean()
                 ),
             }
         )
@@ -392,22 +323,22 @@ def handoffs(run: Run) -> pd.DataFrame:
     )
 
 
-def mental_health(run: Run) -> pd.DataFrame:
+def mental_health(record: RunRecord) -> pd.DataFrame:
     """Per agency, per year: needs recognised there, and deterioration and crises while
     waiting on its list."""
-    years = run.window_days / DAYS_PER_YEAR
-    rec = run.log.records()
-    rec = rec[rec["time"] >= run.warmup_days]
+    years = record.window_days / DAYS_PER_YEAR
+    rec = record.log
+    rec = rec[rec["time"] >= record.warmup_days]
     kinds = {
         "identifications": _K.IDENTIFY,
         "deteriorations": _K.DETERIORATE,
         "crises": _K.CRISIS,
     }
     out = []
-    for index, key in enumerate(run.agency_ids):
+    for index, key in enumerate(record.agency_ids):
         here = rec[rec["agency"] == index]
         counts = {name: int((here["kind"] == int(kind)).sum()) for name, kind in kinds.items()}
-        if any(counts.values()) or run.scenario.agencies[key].deterioration_while_waiting:
+        if any(counts.values()) or record.scenario.agencies[key].deterioration_while_waiting:
             row: dict[str, object] = {"agency": key, **counts}
             row |= {f"{name}_per_year": n / years for name, n in counts.items()}
             out.append(row)
@@ -415,22 +346,23 @@ def mental_health(run: Run) -> pd.DataFrame:
     return pd.DataFrame(out, columns=columns)
 
 
-def utilisation(run: Run) -> pd.DataFrame:
+def utilisation(record: RunRecord) -> pd.DataFrame:
     """Share of caseload places in use over the window (working time for office agencies)."""
-    rec = run.log.records()
+    rec = record.log
+    rec = rec[np.isin(rec["kind"], [int(_K.START), int(_K.END)])]
     out = []
-    for index, key in enumerate(run.agency_ids):
-        spec = run.scenario.agencies[key]
+    for index, key in enumerate(record.agency_ids):
+        spec = record.scenario.agencies[key]
         if spec.servers is None:
             continue
-        here = rec[(rec["agency"] == index) & np.isin(rec["kind"], [int(_K.START), int(_K.END)])]
+        here = rec[rec["agency"] == index]
         times = here["time"].astype(np.float64)
         end = here["kind"] == int(_K.END)
         # places in use = services started - services ended; integrate over the window
         starts_t = times[~end]
         ends_t = times[end]
-        cal = run.calendar
-        w0, w1 = run.warmup_days, run.duration_days
+        cal = record.calendar
+        w0, w1 = record.warmup_days, record.duration_days
         conv = cal.to_working_array if spec.working == "office" else (lambda x: np.asarray(x))
         lo, hi = conv(np.array([w0])), conv(np.array([w1]))
         s = np.clip(conv(starts_t), lo, hi)
@@ -448,12 +380,12 @@ def utilisation(run: Run) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["agency", "places", "utilisation", "mean_in_service"])
 
 
-def reviews(run: Run) -> pd.DataFrame:
+def reviews(record: RunRecord) -> pd.DataFrame:
     """Reviews held during plans: how many, and the share held on time."""
-    rows = _rows(run, _K.REVIEW)
-    rows = rows[rows["time"] >= run.warmup_days]
+    rows = _rows(record, _K.REVIEW)
+    rows = rows[rows["time"] >= record.warmup_days]
     out = []
-    for index, key in enumerate(run.agency_ids):
+    for index, key in enumerate(record.agency_ids):
         here = rows[rows["agency"] == index]
         if len(here):
             out.append(
@@ -467,73 +399,68 @@ def reviews(run: Run) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["agency", "reviews", "on_time_share", "mean_late_days"])
 
 
-def metrics_table(run: Run) -> pd.DataFrame:
-    """Every metric in one tidy table: ``group``, ``name``, ``statistic``, ``value``, ``unit``."""
+#: The metric tables by name: each a pure function of a run record.
+TABLES: dict[str, Callable[[RunRecord], pd.DataFrame]] = {
+    "waits": waits,
+    "clocks": clocks,
+    "flow": flow,
+    "camhs_outcomes": camhs_outcomes,
+    "handoffs": handoffs,
+    "mental_health": mental_health,
+    "utilisation": utilisation,
+    "reviews": reviews,
+}
+
+#: Where each metric group's rows come from: table, column naming the subject (or a
+#: fixed subject), and for long tables the column holding the statistic's name.
+_GROUP_SOURCES: tuple[tuple[str, str, str, str | None], ...] = (
+    ("wait", "waits", "agency", None),
+    ("clock", "clocks", "clock", None),
+    ("flow", "flow", "=partnership", "measure"),
+    ("camhs", "camhs_outcomes", "=camhs", "measure"),
+    ("handoff", "handoffs", "pathway", None),
+    ("mental_health", "mental_health", "agency", None),
+    ("utilisation", "utilisation", "agency", None),
+    ("review", "reviews", "agency", None),
+)
+
+
+def metrics_table(
+    record: RunRecord, tables: Mapping[str, pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """Every metric in one tidy table: ``group``, ``name``, ``statistic``, ``value``, ``unit``.
+
+    The statistics of each group, and their units, are the registry's
+    (:data:`jtai_sim.results.registry.STATISTICS`). ``tables`` are the metric tables
+    already computed (any missing ones are computed here).
+    """
+    have = dict(tables or {})
     rows: list[tuple[str, str, str, float, str]] = []
-    for r in run.table("waits").to_dict("records"):
-        for stat, unit in (
-            ("children", "children"),
-            ("mean_days", "days"),
-            ("median_days", "days"),
-            ("p90_days", "days"),
-            ("mean_working_days", "working days"),
-            ("waited_share", "share"),
-            ("urgent_mean_days", "days"),
-            ("routine_mean_days", "days"),
-        ):
-            if stat in r and pd.notna(r[stat]):
-                rows.append(("wait", str(r["agency"]), stat, float(r[stat]), unit))
-    for r in run.table("clocks").to_dict("records"):
-        for stat in (
-            "started",
-            "met",
-            "breached",
-            "pending",
-            "not_reached",
-            "met_share",
-            "mean_elapsed",
-            "median_elapsed",
-        ):
-            unit = r["unit"] if "elapsed" in stat else ("share" if "share" in stat else "clocks")
-            rows.append(("clock", str(r["clock"]), stat, float(r[stat]), str(unit)))
-    for r in run.table("flow").to_dict("records"):
-        unit = "share" if "share" in r["measure"] else "per 10k children per year"
-        rows.append(("flow", "partnership", str(r["measure"]), float(r["value"]), unit))
-    for r in run.table("camhs_outcomes").to_dict("records"):
-        unit = (
-            "days"
-            if "days" in r["measure"]
-            else ("share" if "share" in r["measure"] else "referrals")
-        )
-        rows.append(("camhs", "camhs", str(r["measure"]), float(r["value"]), unit))
-    for r in run.table("handoffs").to_dict("records"):
-        for stat in ("handoffs", "complete_share", "partial_share", "lost_share", "late_share"):
-            rows.append(
-                (
-                    "handoff",
-                    str(r["pathway"]),
-                    stat,
-                    float(r[stat]),
-                    "hand-offs" if stat == "handoffs" else "share",
-                )
-            )
-    for r in run.table("mental_health").to_dict("records"):
-        for stat in ("identifications_per_year", "deteriorations_per_year", "crises_per_year"):
-            rows.append(("mental_health", str(r["agency"]), stat, float(r[stat]), "per year"))
-    for r in run.table("utilisation").to_dict("records"):
-        rows.append(
-            ("utilisation", str(r["agency"]), "utilisation", float(r["utilisation"]), "share")
-        )
-    for r in run.table("reviews").to_dict("records"):
-        rows.append(
-            ("review", str(r["agency"]), "on_time_share", float(r["on_time_share"]), "share")
-        )
+    for group, table, subject, long_column in _GROUP_SOURCES:
+        frame = have[table] if table in have else TABLES[table](record)
+        stats = STATISTICS[group]
+        for r in frame.to_dict("records"):
+            name = subject[1:] if subject.startswith("=") else str(r[subject])
+            if long_column is not None:
+                pairs = [(str(r[long_column]), r["value"])]
+            else:
+                pairs = [(stat, r[stat]) for stat in stats if stat in r]
+            for stat, value in pairs:
+                if pd.isna(value) and group == "wait":
+                    continue  # a wait statistic with no children to measure is left out
+                entry = stats.get(stat)
+                unit = entry.unit if entry else ""
+                if group == "clock":
+                    unit = unit.format(u=r["unit"])
+                rows.append((group, name, stat, float(value), unit))
     return pd.DataFrame(rows, columns=["group", "name", "statistic", "value", "unit"])
 
 
-def key_metrics(run: Run) -> dict[str, float]:
+def key_metrics(
+    record: RunRecord, tables: Mapping[str, pd.DataFrame] | None = None
+) -> dict[str, float]:
     """The metrics as a flat mapping ``"group.name.statistic" -> value``."""
-    table = metrics_table(run)
+    table = metrics_table(record, tables)
     return {
         f"{g}.{n}.{s}": float(v)
         for g, n, s, v in table[["group", "name", "statistic", "value"]].itertuples(index=False)

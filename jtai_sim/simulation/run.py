@@ -16,28 +16,27 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import cached_property
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import attrs
 import pandas as pd
 
-from jtai_sim import metrics as _metrics
 from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.engine import ChildRegister, Engine
 from jtai_sim.errors import ScenarioError
-from jtai_sim.eventlog import EventLog
-from jtai_sim.partnership import Partnership
-from jtai_sim.scenario import FieldError, Scenario
+from jtai_sim.results import metrics as _metrics
+from jtai_sim.results.record import RunRecord, RunWindow
+from jtai_sim.scenario.model import FieldError, Scenario
+from jtai_sim.scenario.partnership import Partnership
+from jtai_sim.simulation.engine import ChildRegister, Engine
+from jtai_sim.simulation.eventlog import EventLog
 from jtai_sim.vocabulary import CHILD_COLUMNS, CHILD_FLAGS
 
 
 def package_version() -> str:
-    """The installed jtai-sim version."""
-    try:
-        return version("jtai-sim")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0+unknown"
+    """The installed jtai-sim version (``jtai_sim.__version__``)."""
+    import jtai_sim
+
+    return jtai_sim.__version__
 
 
 def calendar_for(scenario: Scenario) -> WorkingCalendar:
@@ -50,7 +49,7 @@ def calendar_for(scenario: Scenario) -> WorkingCalendar:
     )
 
 
-class Run:
+class Run(RunWindow):
     """The outcome of one replication: the event log, who the children are, and metrics.
 
     Tables are computed from the log when first asked for and then kept.
@@ -77,26 +76,6 @@ class Run:
         self.version = package_version()
         self._tables: dict[str, pd.DataFrame] = {}
 
-    @property
-    def agency_ids(self) -> tuple[str, ...]:
-        """Agency keys; an agency's position is its code in the log."""
-        return self.scenario.agency_ids
-
-    @property
-    def duration_days(self) -> float:
-        """Length of the run in days."""
-        return self.scenario.duration_days
-
-    @property
-    def warmup_days(self) -> float:
-        """Start-up period excluded from statistics."""
-        return self.scenario.warmup_days
-
-    @property
-    def window_days(self) -> float:
-        """Length of the observation window (after warm-up)."""
-        return self.duration_days - self.warmup_days
-
     @cached_property
     def events(self) -> pd.DataFrame:
         """The event log as a table, with dates."""
@@ -112,42 +91,57 @@ class Run:
         frame["arrived_date"] = self.calendar.dates_of(frame["arrived"].to_numpy())
         return frame
 
+    @cached_property
+    def record(self) -> RunRecord:
+        """What the metrics read: the packed log, the scenario and the calendar."""
+        return RunRecord(self.scenario, self.calendar, self.log.records())
+
     def table(self, name: str) -> pd.DataFrame:
-        """The metric table ``name`` (a function of :mod:`jtai_sim.metrics`), computed once.
+        """The metric table ``name`` (one of ``jtai_sim.results.metrics.TABLES``), kept once made.
 
         A copy is returned, so callers may change it freely.
         """
         if name not in self._tables:
-            self._tables[name] = getattr(_metrics, name)(self)
+            try:
+                compute = _metrics.TABLES[name]
+            except KeyError:
+                tables = sorted(_metrics.TABLES)
+                raise KeyError(f"no metric table {name!r}; tables are {tables}") from None
+            self._tables[name] = compute(self.record)
         return self._tables[name].copy()
+
+    def _all_tables(self) -> dict[str, pd.DataFrame]:
+        for name in _metrics.TABLES:
+            self.table(name)
+        return self._tables
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
-        """Every metric in one tidy table (see :func:`jtai_sim.metrics.metrics_table`)."""
-        return _metrics.metrics_table(self)
+        """Every metric in one tidy table (see :func:`jtai_sim.results.metrics.metrics_table`)."""
+        return _metrics.metrics_table(self.record, self._all_tables())
 
     def summary(self) -> dict[str, float]:
         """Metrics as a flat ``{"group.name.statistic": value}`` mapping."""
-        return _metrics.key_metrics(self)
+        return _metrics.key_metrics(self.record, self._all_tables())
 
     def waits(self) -> pd.DataFrame:
-        """Waits per agency (see :func:`jtai_sim.metrics.waits`)."""
+        """Waits per agency (see :func:`jtai_sim.results.metrics.waits`)."""
         return self.table("waits")
 
     def clocks(self) -> pd.DataFrame:
-        """Statutory clocks met and breached (see :func:`jtai_sim.metrics.clocks`)."""
+        """Statutory clocks met and breached (see :func:`jtai_sim.results.metrics.clocks`)."""
         return self.table("clocks")
 
     def flow(self) -> pd.DataFrame:
-        """The contact-to-plan funnel (see :func:`jtai_sim.metrics.flow`)."""
+        """The contact-to-plan funnel (see :func:`jtai_sim.results.metrics.flow`)."""
         return self.table("flow")
 
     def camhs(self) -> pd.DataFrame:
-        """CAMHS referral outcomes (see :func:`jtai_sim.metrics.camhs_outcomes`)."""
+        """CAMHS referral outcomes (see :func:`jtai_sim.results.metrics.camhs_outcomes`)."""
         return self.table("camhs_outcomes")
 
     def handoffs(self) -> pd.DataFrame:
-        """Hand-offs by completeness per pathway (see :func:`jtai_sim.metrics.handoffs`)."""
+        """Hand-offs by completeness per pathway (see :func:`jtai_sim.results.metrics.handoffs`)."""
         return self.table("handoffs")
 
     def describe(self) -> dict[str, Any]:

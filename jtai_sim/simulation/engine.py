@@ -20,7 +20,7 @@ fraction of the cost (see ``docs/performance.md``; the SimPy internals this uses
 are pinned and checked by ``tests/test_simpy_contract.py``). Every draw comes
 from a named stream (:mod:`jtai_sim.randomness`).
 
->>> from jtai_sim.loading import scenario_from_toml
+>>> from jtai_sim.scenario.loading import scenario_from_toml
 >>> s = scenario_from_toml('''
 ... name = "One desk"
 ... duration_days = 100.0
@@ -55,10 +55,8 @@ import simpy
 from simpy.events import NORMAL
 
 from jtai_sim.calendar import DAYS_PER_YEAR, WorkingCalendar
-from jtai_sim.eventlog import EventLog
-from jtai_sim.partnership import Partnership
 from jtai_sim.randomness import Streams
-from jtai_sim.scenario import (
+from jtai_sim.scenario.model import (
     FLAGS,
     Agency,
     Backlog,
@@ -67,6 +65,8 @@ from jtai_sim.scenario import (
     Pathway,
     Scenario,
 )
+from jtai_sim.scenario.partnership import Partnership
+from jtai_sim.simulation.eventlog import EventLog
 from jtai_sim.vocabulary import (
     CHILD_COLUMNS,
     CHILD_FLAGS,
@@ -1095,7 +1095,7 @@ class ChildRegister:
     13 of their profile in the blocks of the :class:`ChildProfiles` they came from;
     a tuple a child cost about 230.
 
-    >>> from jtai_sim.scenario import ChildProfile
+    >>> from jtai_sim.scenario.model import ChildProfile
     >>> register = ChildRegister()
     >>> profiles = ChildProfiles(np.random.default_rng(1), ChildProfile())
     >>> code = register.source("d", profiles)

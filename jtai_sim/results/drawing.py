@@ -8,7 +8,7 @@ right, and within a column agencies are ordered by a few sweeps of the
 barycentre rule (ties in file order), which keeps arrows from crossing more
 than they need to. No random layout is used, so the same scenario always gives
 the same drawing. The layout needs no graph library; the partnership checks in
-:mod:`jtai_sim.partnership` have already made sure every agency is reachable.
+:mod:`jtai_sim.scenario.partnership` have already made sure every agency is reachable.
 
 Arrows are styled by pathway mode: ``refer`` solid, ``parallel`` dashed,
 ``notify`` dotted grey; each is labelled with its probability and the
@@ -33,9 +33,9 @@ from collections import defaultdict
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 
-from jtai_sim.charts import PALETTE, figure_svg, new_figure, styled
-from jtai_sim.partnership import entry_agencies
-from jtai_sim.scenario import Pathway, Scenario
+from jtai_sim.results.charts import PALETTE, figure_svg, new_figure, styled
+from jtai_sim.scenario.model import Pathway, Scenario
+from jtai_sim.scenario.partnership import entry_agencies
 
 #: Horizontal and vertical distance between agency boxes, in inches.
 COLUMN_IN = 3.3
@@ -154,7 +154,7 @@ def layout(scenario: Scenario, sweeps: int = 4) -> dict[str, tuple[float, float]
 def pathway_text(pathway: Pathway) -> str:
     """A short label: probability and the children the pathway is for.
 
-    >>> from jtai_sim.scenario import Pathway
+    >>> from jtai_sim.scenario.model import Pathway
     >>> pathway_text(Pathway(source="a", to="b", probability=0.25, when=("at_risk",)))
     '25% if at risk'
     """

@@ -3,7 +3,7 @@
 Owns the jinja2 environment for run reports (autoescape on, strict undefined)
 and what goes on the page: what was run, a short list of plain-language
 headlines, the metric tables and the charts. Every number is read from the
-tables of :mod:`jtai_sim.metrics` (gathered once in :class:`RunTables`); the
+tables of :mod:`jtai_sim.results.metrics` (gathered once in :class:`RunTables`); the
 template only formats them. The page has no generation time and no paths, so
 the same scenario and seed give the same bytes; timings belong in ``run.json``.
 
@@ -28,38 +28,16 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from jtai_sim import charts
-from jtai_sim.drawing import partnership_svg
-from jtai_sim.loading import scenario_to_dict
+from jtai_sim.results import charts, registry
+from jtai_sim.results.drawing import partnership_svg
+from jtai_sim.scenario.loading import scenario_to_dict
+from jtai_sim.scenario.model import FLOW_STAGES
 
 if TYPE_CHECKING:
-    from jtai_sim.run import Run
-    from jtai_sim.scenario import Scenario
+    from jtai_sim.scenario.model import Scenario
+    from jtai_sim.simulation.run import Run
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-#: How funnel measures read on the page.
-FLOW_NAMES: dict[str, str] = {
-    "contacts_per_10k_per_year": "Contacts",
-    "referrals_per_10k_per_year": "Referrals",
-    "assessments_per_10k_per_year": "Assessments",
-    "plans_per_10k_per_year": "Plans",
-    "camhs_referrals_per_10k_per_year": "CAMHS referrals",
-    "camhs_supports_per_10k_per_year": "CAMHS support started",
-    "nfa_share_of_referrals": "Referrals closed with no further action",
-    "not_in_need_share_of_referrals": "Referrals assessed as not in need",
-    "re_referral_share_within_12_months": "Re-referrals within 12 months",
-    "referral_share_of_contacts": "Contacts that became referrals",
-}
-
-CAMHS_NAMES: dict[str, str] = {
-    "referrals": "CAMHS referrals made after warm-up",
-    "supported_share": "Supported (help started)",
-    "closed_share": "Closed without support",
-    "waiting_share": "Still waiting at the end",
-    "mean_wait_to_support_days": "Mean wait from referral to support",
-    "p90_wait_to_support_days": "90th percentile wait to support",
-}
 
 
 @attrs.frozen
@@ -77,18 +55,16 @@ class RunTables:
 
     @classmethod
     def of(cls, run: Run) -> RunTables:
-        """Compute every table from ``run``'s log."""
-        from jtai_sim import metrics
-
+        """Every table of ``run`` (computed from its log once, and kept by the run)."""
         return cls(
-            waits=metrics.waits(run),
-            clocks=metrics.clocks(run),
-            flow=metrics.flow(run),
-            camhs=metrics.camhs_outcomes(run),
-            handoffs=metrics.handoffs(run),
-            mental_health=metrics.mental_health(run),
-            utilisation=metrics.utilisation(run),
-            reviews=metrics.reviews(run),
+            waits=run.table("waits"),
+            clocks=run.table("clocks"),
+            flow=run.table("flow"),
+            camhs=run.table("camhs_outcomes"),
+            handoffs=run.table("handoffs"),
+            mental_health=run.table("mental_health"),
+            utilisation=run.table("utilisation"),
+            reviews=run.table("reviews"),
         )
 
     def as_dict(self) -> dict[str, pd.DataFrame]:
@@ -197,6 +173,11 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _unit(group: str, stat: str) -> str:
+    entry = registry.statistic(group, stat)
+    return entry.unit if entry else ""
+
+
 def headlines(run: Run, tables: RunTables, label: Callable[[str], str]) -> list[str]:
     """Short plain-language findings, worst first within each theme."""
     out: list[str] = []
@@ -286,15 +267,7 @@ def render_report(
 
     svgs = dict(chart_svgs) if chart_svgs is not None else charts.all_charts(run, tables.as_dict())
     flow_stages = {
-        stage: [label(k) for k in getattr(scenario.flow, stage)]
-        for stage in (
-            "contact",
-            "referral",
-            "assessment",
-            "plan",
-            "camhs_referral",
-            "camhs_support",
-        )
+        stage: [label(k) for k in getattr(scenario.flow, stage)] for stage in FLOW_STAGES
     }
     drawing = partnership or partnership_svg(scenario, standalone=False, prefix="partnership")
     end = run.calendar.date_of(run.duration_days - 1e-9)
@@ -312,14 +285,14 @@ def render_report(
         "flow": [
             {
                 **r,
-                "name": FLOW_NAMES.get(r["measure"], r["measure"].replace("_", " ")),
-                "is_share": "share" in r["measure"],
+                "name": registry.label("flow", str(r["measure"])),
+                "is_share": _unit("flow", str(r["measure"])) == "share",
             }
             for r in _records(tables.flow)
         ],
         "flow_stages": flow_stages,
         "camhs": [
-            {**r, "name": CAMHS_NAMES.get(r["measure"], r["measure"].replace("_", " "))}
+            {**r, "name": registry.label("camhs", str(r["measure"]))}
             for r in _records(tables.camhs)
         ],
         "handoffs": _records(tables.handoffs),
@@ -336,8 +309,6 @@ def render_report(
 
 
 __all__ = [
-    "CAMHS_NAMES",
-    "FLOW_NAMES",
     "RunTables",
     "ScenarioSource",
     "environment",

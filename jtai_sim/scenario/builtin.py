@@ -12,12 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from jtai_sim.errors import ScenarioError
-from jtai_sim.loading import locate, parse_toml, read_text, scenario_from_toml
-from jtai_sim.partnership import Partnership, PartnershipError
-from jtai_sim.scenario import Scenario
+from jtai_sim.scenario.loading import parse_toml, read_text, scenario_from_toml
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.scenario.partnership import Partnership, PartnershipError
+from jtai_sim.scenario.toml_lines import locate
 
 #: Folder of the built-in scenarios (the repository's ``scenarios/``).
-BUILTIN = Path(__file__).resolve().parent.parent / "scenarios"
+BUILTIN = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def resolve(path_or_name: str | Path) -> Path:

@@ -8,7 +8,7 @@ exponential service, unconditional probabilistic routing, agencies working
 * :func:`erlang_c` is the chance an arriving child has to wait at an M/M/c
   agency, :func:`mmc_mean_wait` the mean wait before service starts;
 * :func:`external_arrival_rates` and :func:`arrival_rates` solve the traffic
-  equations ``lambda = gamma + P^T lambda`` of a :class:`~jtai_sim.scenario.Scenario`'s
+  equations ``lambda = gamma + P^T lambda`` of a :class:`~jtai_sim.scenario.model.Scenario`'s
   demand and pathways (a parallel referral adds a journey, so it counts in
   ``P`` like a referral; a notification moves no one, so it does not);
 * :func:`jackson` puts them together: per agency, the arrival rate,
@@ -34,16 +34,8 @@ import attrs
 import numpy as np
 
 from jtai_sim.calendar import DAYS_PER_YEAR
-from jtai_sim.errors import JtaiError
-from jtai_sim.scenario import Scenario
-
-
-class NotAQueueingNetwork(JtaiError, ValueError):
-    """The scenario is outside what the analytic results cover; ``reasons`` says why."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = list(reasons)
-        super().__init__("not a plain queueing network: " + "; ".join(self.reasons))
+from jtai_sim.errors import NotAQueueingNetwork
+from jtai_sim.scenario.model import Scenario
 
 
 def erlang_b(servers: int, offered_load: float) -> float:
@@ -113,18 +105,13 @@ class Station:
     mean_queue_length: float  # children waiting, time average
     mean_present: float  # children waiting or in service, time average
 
-    @property
-    def mean_time_in_system_days(self) -> float:
-        """Mean wait plus mean service."""
-        return self.mean_wait_days + self.mean_service_days
-
 
 def external_arrival_rates(scenario: Scenario) -> dict[str, float]:
     """New children a day arriving at each agency from the scenario's demand streams.
 
     Only constant-rate demand has a single rate; anything modulated is refused.
 
-    >>> from jtai_sim.scenarios import load_scenario
+    >>> from jtai_sim.scenario.builtin import load_scenario
     >>> external_arrival_rates(load_scenario("jackson"))
     {'A': 10.0, 'B': 0.0, 'C': 0.0}
     """
@@ -153,7 +140,7 @@ def routing_matrix(scenario: Scenario) -> np.ndarray:
     (``when``, ``unless``, ages) or a transit ``delay`` makes the routing depend
     on the child or adds a hidden station, so it is refused.
 
-    >>> from jtai_sim.scenarios import load_scenario
+    >>> from jtai_sim.scenario.builtin import load_scenario
     >>> routing_matrix(load_scenario("jackson")).tolist()
     [[0.0, 0.35, 0.25], [0.2, 0.0, 0.3], [0.0, 0.0, 0.0]]
     """
@@ -181,7 +168,7 @@ def routing_matrix(scenario: Scenario) -> np.ndarray:
 def arrival_rates(scenario: Scenario) -> dict[str, float]:
     """Total arrivals a day at each agency: the solution of ``lambda = gamma + P^T lambda``.
 
-    >>> from jtai_sim.scenarios import load_scenario
+    >>> from jtai_sim.scenario.builtin import load_scenario
     >>> {k: round(v, 3) for k, v in arrival_rates(load_scenario("jackson")).items()}
     {'A': 10.753, 'B': 3.763, 'C': 3.817}
     """
@@ -250,7 +237,7 @@ def queueing_problems(scenario: Scenario) -> list[str]:
 def jackson(scenario: Scenario) -> dict[str, Station]:
     """Theory for every agency of an open Jackson network described by ``scenario``.
 
-    >>> from jtai_sim.scenarios import load_scenario
+    >>> from jtai_sim.scenario.builtin import load_scenario
     >>> net = jackson(load_scenario("jackson"))
     >>> [(k, round(s.utilisation, 3), round(s.mean_wait_days, 4)) for k, s in net.items()]
     [('A', 0.806, 0.2356), ('B', 0.815, 0.645), ('C', 0.802, 0.6879)]

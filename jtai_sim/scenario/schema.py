@@ -1,6 +1,6 @@
 """The JSON Schema and the key reference of scenario files, both generated from the classes.
 
-One walk over the attrs classes of :mod:`jtai_sim.scenario` (their fields, type
+One walk over the attrs classes of :mod:`jtai_sim.scenario.model` (their fields, type
 hints, validators and ``metadata["doc"]``/``metadata["unit"]``) produces:
 
 * a JSON Schema (draft 2020-12), committed as ``scenarios/scenario.schema.json``,
@@ -10,8 +10,8 @@ hints, validators and ``metadata["doc"]``/``metadata["unit"]``) produces:
   marker comments), with the conditions vocabulary and the list of built-in
   scenarios.
 
-So the documentation cannot drift from the code: ``python -m jtai_sim.schema``
-rewrites both, and ``python -m jtai_sim.schema --check`` exits 1 when either is
+So the documentation cannot drift from the code: ``python -m jtai_sim.scenario.schema``
+rewrites both, and ``python -m jtai_sim.scenario.schema --check`` exits 1 when either is
 stale (the test suite runs the same check).
 
 Decisions: every table has ``additionalProperties: false`` because unknown keys
@@ -38,7 +38,6 @@ import json
 import re
 import sys
 import tomllib
-import types
 import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,17 +45,17 @@ from typing import Any
 
 import attrs
 
-from jtai_sim import scenario as model
-from jtai_sim.loading import SINGLE_OR_LIST, file_key, toml_value
-from jtai_sim.scenario import FLAGS, Scenario
+from jtai_sim.scenario import model
+from jtai_sim.scenario.converter import SINGLE_OR_LIST, file_key, strip_optional, toml_value
+from jtai_sim.scenario.model import FLAGS, Scenario
 
 #: The folder of built-in scenarios, where the schema and the reference live.
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SCHEMA_FILE = SCENARIOS / "scenario.schema.json"
 README_FILE = SCENARIOS / "README.md"
 BEGIN = (
     "<!-- BEGIN GENERATED REFERENCE: "
-    "edit jtai_sim/scenario.py, then run python -m jtai_sim.schema -->"
+    "edit jtai_sim/scenario/model.py, then run python -m jtai_sim.scenario.schema -->"
 )
 END = "<!-- END GENERATED REFERENCE -->"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -198,14 +197,6 @@ def keys_of(cl: type) -> list[Key]:
     return out
 
 
-def _strip_optional(hint: Any) -> Any:
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return hint
-
-
 def _named_literals() -> dict[Any, str]:
     named = {}
     for name, value in vars(model).items():
@@ -219,7 +210,7 @@ def classes() -> list[type]:
     seen: list[type] = []
 
     def visit(hint: Any) -> None:
-        hint = _strip_optional(hint)
+        hint = strip_optional(hint)
         if attrs.has(hint):
             if hint in seen:
                 return
@@ -244,7 +235,7 @@ def places() -> dict[type, list[str]]:
             return
         found[cl].append(where)
         for key in keys_of(cl):
-            hint = _strip_optional(key.hint)
+            hint = strip_optional(key.hint)
             origin = typing.get_origin(hint)
             args = typing.get_args(hint)
             prefix = f"{where}." if where else ""
@@ -263,7 +254,7 @@ def places() -> dict[type, list[str]]:
 
 
 def _type_schema(hint: Any, named: dict[Any, str]) -> dict[str, Any]:
-    hint = _strip_optional(hint)
+    hint = strip_optional(hint)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if attrs.has(hint):
@@ -384,8 +375,9 @@ def json_schema() -> dict[str, Any]:
     return {
         "$schema": DIALECT,
         "title": "jtai-sim scenario",
-        "description": "A scenario file for jtai-sim (TOML). Generated from jtai_sim/scenario.py "
-        "by python -m jtai_sim.schema; the key reference is scenarios/README.md.",
+        "description": "A scenario file for jtai-sim (TOML). Generated from "
+        "jtai_sim/scenario/model.py by python -m jtai_sim.scenario.schema; the key reference "
+        "is scenarios/README.md.",
         **{k: v for k, v in top.items() if k != "title"},
         "$defs": defs,
     }
@@ -421,7 +413,7 @@ def _anchor(cl: type) -> str:
 
 
 def _type_text(key: Key, named: dict[Any, str]) -> str:
-    hint = _strip_optional(key.hint)
+    hint = strip_optional(key.hint)
     text = _hint_text(hint, named)
     if key.single_or_list:
         text = "text, or " + text
@@ -438,7 +430,7 @@ def _type_text(key: Key, named: dict[Any, str]) -> str:
 
 
 def _hint_text(hint: Any, named: dict[Any, str]) -> str:
-    hint = _strip_optional(hint)
+    hint = strip_optional(hint)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if attrs.has(hint):
@@ -487,9 +479,9 @@ def key_reference() -> str:
     where = places()
     out = ["## Key reference", ""]
     out.append(
-        "Generated from `jtai_sim/scenario.py` by `python -m jtai_sim.schema`; do not edit "
-        "by hand. Each table lists its keys with type (and allowed range), unit, default "
-        "and meaning. A key whose default is *required* must be given."
+        "Generated from `jtai_sim/scenario/model.py` by `python -m jtai_sim.scenario.schema`; "
+        "do not edit by hand. Each table lists its keys with type (and allowed range), unit, "
+        "default and meaning. A key whose default is *required* must be given."
     )
     for cl in classes():
         title = "Top level" if cl is Scenario else cl.__name__
@@ -580,9 +572,9 @@ def write(schema_file: Path = SCHEMA_FILE, readme_file: Path = README_FILE) -> l
 
 
 def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> int:
-    """``python -m jtai_sim.schema [--check]``: rewrite or check the generated files."""
+    """``python -m jtai_sim.scenario.schema [--check]``: rewrite or check the generated files."""
     parser = argparse.ArgumentParser(
-        prog="python -m jtai_sim.schema",
+        prog="python -m jtai_sim.scenario.schema",
         description="Rewrite or check the generated scenario schema and key reference.",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 if a generated file is stale")
@@ -590,7 +582,7 @@ def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> 
     if args.check:
         out_of_date = stale()
         for name in out_of_date:
-            echo(f"{name}: out of date; run python -m jtai_sim.schema")
+            echo(f"{name}: out of date; run python -m jtai_sim.scenario.schema")
         return 1 if out_of_date else 0
     for name in write():
         echo(f"rewrote {name}")

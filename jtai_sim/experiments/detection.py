@@ -38,9 +38,9 @@ from jtai_sim.inspection.cohort import eligible_cohort
 from jtai_sim.inspection.criteria import finding_kinds
 from jtai_sim.inspection.findings import all_hits, clock_kind
 from jtai_sim.inspection.selection import select
-from jtai_sim.inspection.timeline import check_notification, is_working_day
-from jtai_sim.run import calendar_for, simulate
-from jtai_sim.scenario import Scenario
+from jtai_sim.inspection.timeline import check_notification
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.simulation.run import calendar_for, simulate
 
 COLUMNS = [
     "kind",
@@ -111,7 +111,7 @@ def notification_date(scenario: Scenario, notification: dt.date | int) -> dt.dat
         day = notification
     else:
         day = scenario.start_date + dt.timedelta(days=int(notification))
-        while not is_working_day(calendar, day):
+        while not calendar.is_working_date(day):
             day += dt.timedelta(days=1)
     last = scenario.start_date + dt.timedelta(days=math.ceil(scenario.duration_days) - 1)
     if not scenario.start_date < day <= last:

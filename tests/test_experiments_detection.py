@@ -9,8 +9,8 @@ import pytest
 
 from jtai_sim import load_scenario
 from jtai_sim.errors import InputError
-from jtai_sim.inspection import breakdowns, detection_probability
-from jtai_sim.scenarios import BUILTIN, load_text
+from jtai_sim.experiments import breakdowns, detection_probability
+from jtai_sim.scenario.builtin import BUILTIN, load_text
 
 MINIMAL = (BUILTIN / "minimal.toml").read_text()
 POLICE_INFO = (

@@ -3,9 +3,10 @@
 Owns networkx and the checks that need the whole partnership: every name refers
 to an agency that exists, outgoing referral chances never add up to more than
 one for any child, every agency can be reached by some child, and no group of
-agencies traps children with no way out.
+agencies traps children with no way out. The checks need no graph library, so
+checking a scenario does not load networkx; the graph is built when first asked for.
 
->>> from jtai_sim.loading import scenario_from_toml
+>>> from jtai_sim.scenario.loading import scenario_from_toml
 >>> s = scenario_from_toml('''
 ... name = "Two"
 ... [demand.walk_in]
@@ -26,25 +27,20 @@ agencies traps children with no way out.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from collections.abc import Iterator
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-import networkx as nx
+from jtai_sim.errors import PartnershipError as PartnershipError  # raised by the checks here
+from jtai_sim.scenario.converter import suggest, toml_value
+from jtai_sim.scenario.model import FLOW_STAGES, Pathway, Scenario
+from jtai_sim.scenario.toml_lines import PathPart
 
-from jtai_sim.errors import ScenarioError
-from jtai_sim.loading import PathPart, dotted, toml_value
-from jtai_sim.scenario import Pathway, Scenario
+if TYPE_CHECKING:
+    import networkx as nx
 
 _TOLERANCE = 1e-9
-
-
-class PartnershipError(ScenarioError):
-    """A partnership check failed; ``path`` is the scenario key at fault."""
-
-    def __init__(self, path: tuple[PathPart, ...], message: str) -> None:
-        self.path = path
-        super().__init__(message, key=dotted(path))
 
 
 class Partnership:
@@ -57,10 +53,14 @@ class Partnership:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         check_names(scenario)
-        self.graph = build_graph(scenario)
         check_probabilities(scenario)
-        check_reachable(scenario, self.graph)
+        check_reachable(scenario)
         check_way_out(scenario)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The agency graph, built on first use."""
+        return build_graph(self.scenario)
 
     @property
     def agency_ids(self) -> tuple[str, ...]:
@@ -70,6 +70,8 @@ class Partnership:
 
 def build_graph(scenario: Scenario) -> nx.DiGraph:
     """The partnership graph (agencies as nodes, pathways grouped on edges)."""
+    import networkx as nx
+
     graph = nx.DiGraph(name=scenario.name)
     for key, agency in scenario.agencies.items():
         graph.add_node(key, agency=agency, label=agency.label or key)
@@ -83,7 +85,7 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
 
 def _unknown(path: tuple[PathPart, ...], name: str, scenario: Scenario) -> PartnershipError:
     known = list(scenario.agencies)
-    close = difflib.get_close_matches(name, known, n=1)
+    close = suggest(name, known)
     if close:
         hint = f"did you mean {toml_value(close[0])}?"
     else:
@@ -124,7 +126,7 @@ def check_names(scenario: Scenario) -> None:
     crisis = scenario.mental_health.crisis_agency
     if crisis is not None and crisis not in agencies:
         raise _unknown(("mental_health", "crisis_agency"), crisis, scenario)
-    for stage in ("contact", "referral", "assessment", "plan", "camhs_referral", "camhs_support"):
+    for stage in FLOW_STAGES:
         for j, name in enumerate(getattr(scenario.flow, stage)):
             if name not in agencies:
                 raise _unknown(("flow", stage, j), name, scenario)
@@ -247,11 +249,28 @@ def entry_agencies(scenario: Scenario) -> set[str]:
     return entries
 
 
-def check_reachable(scenario: Scenario, graph: nx.DiGraph) -> None:
+def reachable(scenario: Scenario) -> set[str]:
+    """The agencies children can get to from where they first appear, along any pathway.
+
+    >>> from jtai_sim.scenario.builtin import load_scenario
+    >>> sorted(reachable(load_scenario("scenarios/jackson.toml")))
+    ['A', 'B', 'C']
+    """
+    onward: dict[str, set[str]] = {}
+    for pathway in scenario.pathways:
+        onward.setdefault(pathway.source, set()).add(pathway.to)
+    reached = set(entry_agencies(scenario))
+    todo = list(reached)
+    while todo:
+        for nxt in onward.get(todo.pop(), set()) - reached:
+            reached.add(nxt)
+            todo.append(nxt)
+    return reached
+
+
+def check_reachable(scenario: Scenario) -> None:
     """Every agency must be reachable from where children first appear."""
-    reached: set[str] = set()
-    for entry in entry_agencies(scenario):
-        reached |= {entry} | nx.descendants(graph, entry)
+    reached = reachable(scenario)
     for key in scenario.agencies:
         if key not in reached:
             raise PartnershipError(

@@ -17,10 +17,11 @@ file                   what it holds
 =====================  ====================================================
 
 Everything is written into a hidden sibling folder first and renamed into
-place at the end, so a failure (or Ctrl-C) part-way leaves nothing behind, and
-an existing folder is only replaced (with ``force``) once the new one is
-complete. Every file except ``run.json`` is byte-identical for the same
-scenario, seed and version; ``run.json`` differs only in ``timings_seconds``.
+place at the end (:func:`jtai_sim.atomic.atomic_folder`), so a failure (or
+Ctrl-C) part-way leaves nothing behind, and an existing folder is only replaced
+(with ``force``) once the new one is complete. Every file except ``run.json``
+is byte-identical for the same scenario, seed and version; ``run.json`` differs
+only in ``timings_seconds``.
 
 >>> import tempfile
 >>> from jtai_sim import load_scenario, simulate
@@ -33,12 +34,8 @@ scenario, seed and version; ``run.json`` differs only in ``timings_seconds``.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import secrets
 import shlex
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,17 +43,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from jtai_sim.drawing import partnership_svg
-from jtai_sim.errors import InputError
-from jtai_sim.loading import scenario_to_dict
-from jtai_sim.report import RunTables, ScenarioSource, render_report
+from jtai_sim.atomic import atomic_folder, check_folder
+from jtai_sim.errors import OutputFolderError
+from jtai_sim.results.drawing import partnership_svg
+from jtai_sim.results.report import RunTables, ScenarioSource, render_report
+from jtai_sim.scenario.loading import scenario_to_dict
 
 if TYPE_CHECKING:
-    from jtai_sim.run import Run
-
-
-class OutputFolderError(InputError):
-    """The result folder cannot be used (it holds files, or is a file)."""
+    from jtai_sim.simulation.run import Run
 
 
 #: Files a result folder holds, in the order the report lists them.
@@ -72,32 +66,6 @@ FILES = (
     "events.csv",
     "partnership.svg",
 )
-
-
-def check_folder(out: str | Path, *, force: bool = False) -> Path:
-    """Raise :class:`OutputFolderError` unless ``out`` may be written (missing or empty,
-    or any folder with ``force``).
-
-    >>> check_folder("no/such/folder/yet")
-    PosixPath('no/such/folder/yet')
-    """
-    out = Path(out)
-    above = out.parent
-    while not above.exists() and above.parent != above:
-        above = above.parent
-    if above.exists() and not above.is_dir():
-        raise OutputFolderError(
-            f"cannot create the folder: {str(above)!r} is a file", key="--out", file=str(out)
-        )
-    if out.exists() and not out.is_dir():
-        raise OutputFolderError("exists and is not a folder", key="--out", file=str(out))
-    if out.is_dir() and not force and any(out.iterdir()):
-        raise OutputFolderError(
-            "folder exists and is not empty (use --force to replace it)",
-            key="--out",
-            file=str(out),
-        )
-    return out
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
@@ -123,17 +91,9 @@ def write_run(
     own (seconds) under ``timings_seconds``.
     """
     started = time.perf_counter()
-    out = check_folder(out, force=force)
+    out = Path(out)
     source = source or ScenarioSource.of_scenario(run.scenario)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
-    try:
-        created = _make_parents(out.parent)
-        tmp.mkdir()
-    except OSError as exc:
-        raise OutputFolderError(
-            f"cannot create the folder: {exc.strerror or exc}", key="--out", file=str(out)
-        ) from None
-    try:
+    with atomic_folder(out, force=force) as tmp:
         wanted = set(FILES) - ({"events.parquet"} if not events else set())
         wanted -= {"events.csv"} if not (events and events_csv) else set()
         files = [name for name in FILES if name in wanted]
@@ -177,12 +137,6 @@ def write_run(
         (tmp / "run.json").write_text(
             json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        _move_into_place(tmp, out, force=force)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in created:
-            _remove_if_empty(folder)
-        raise
     return out
 
 
@@ -211,45 +165,6 @@ def run_record(
         "files": list(files),
         "scenario": scenario_to_dict(run.scenario),
     }
-
-
-def _make_parents(folder: Path) -> list[Path]:
-    """Create ``folder`` and its missing parents; return those created, deepest first."""
-    missing: list[Path] = []
-    probe = folder
-    while not probe.exists():
-        missing.append(probe)
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        for made in missing:
-            _remove_if_empty(made)
-        raise
-    return missing
-
-
-def _remove_if_empty(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        folder.rmdir()
-
-
-def _move_into_place(tmp: Path, out: Path, *, force: bool) -> None:
-    """Rename ``tmp`` to ``out``; an old ``out`` is moved aside first and removed after."""
-    check_folder(out, force=force)  # the folder may have appeared while we worked
-    if not out.exists():
-        tmp.rename(out)
-        return
-    old = out.parent / f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-    out.rename(old)
-    try:
-        tmp.rename(out)
-    except BaseException:
-        old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 __all__ = ["FILES", "OutputFolderError", "check_folder", "run_record", "write_run"]

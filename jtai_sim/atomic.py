@@ -1,0 +1,134 @@
+"""Writing a folder all at once or not at all.
+
+Owns the one way jtai-sim writes a folder of results (a run's result folder, a
+mock week's pack): :func:`check_folder` says whether a folder may be written,
+and :func:`atomic_folder` hands out a hidden folder beside it to fill, which is
+renamed into place only when the block finishes without an error.
+
+* A failure (or Ctrl-C) part-way removes the hidden folder, and any parent
+  folders made for it, so nothing half written is left behind.
+* An existing folder (replaced only with ``force``) is moved aside just before
+  the rename and removed after it; if the rename fails, it is moved back, so
+  the previous results are still where they were.
+* The folder is checked again just before the rename, in case something
+  appeared there while the results were being made.
+
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     with atomic_folder(Path(tmp) / "out") as folder:
+...         _ = (folder / "a.txt").write_text("new")
+...     sorted(p.name for p in Path(tmp).iterdir())
+['out']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from jtai_sim.errors import OutputFolderError
+
+
+def check_folder(out: str | Path, *, force: bool = False) -> Path:
+    """Raise :class:`OutputFolderError` unless ``out`` may be written (missing or empty,
+    or any folder with ``force``).
+
+    >>> check_folder("no/such/folder/yet")
+    PosixPath('no/such/folder/yet')
+    """
+    out = Path(out)
+    above = out.parent
+    while not above.exists() and above.parent != above:
+        above = above.parent
+    if above.exists() and not above.is_dir():
+        raise OutputFolderError(
+            f"cannot create the folder: {str(above)!r} is a file", key="--out", file=str(out)
+        )
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError("exists and is not a folder", key="--out", file=str(out))
+    if out.is_dir() and not force and any(out.iterdir()):
+        raise OutputFolderError(
+            "folder exists and is not empty (use --force to replace it)",
+            key="--out",
+            file=str(out),
+        )
+    return out
+
+
+@contextlib.contextmanager
+def atomic_folder(out: str | Path, *, force: bool = False) -> Iterator[Path]:
+    """An empty hidden folder beside ``out`` to fill; it becomes ``out`` when the block ends.
+
+    ``out`` is checked with :func:`check_folder` first. If the block raises,
+    nothing is left behind and an existing ``out`` is untouched.
+    """
+    shown = check_folder(out, force=force)
+    target = Path(os.path.abspath(shown))
+    tmp = target.parent / f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    created: list[Path] = []
+    try:
+        created = _make_parents(target.parent)
+        tmp.mkdir()
+    except OSError as exc:
+        for folder in created:
+            _remove_if_empty(folder)
+        raise OutputFolderError(
+            f"cannot create the folder: {exc.strerror or exc}", key="--out", file=str(shown)
+        ) from None
+    try:
+        yield tmp
+        check_folder(shown, force=force)  # the folder may have appeared while we worked
+        _move_into_place(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for folder in created:
+            _remove_if_empty(folder)
+        raise
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those created, deepest first."""
+    missing: list[Path] = []
+    probe = folder
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        for made in missing:
+            _remove_if_empty(made)
+        raise
+    return missing
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _move_into_place(tmp: Path, out: Path) -> None:
+    """Rename ``tmp`` to ``out``; an old ``out`` is moved aside first, and back if that fails."""
+    if not out.exists():
+        tmp.rename(out)
+        return
+    old = out.parent / f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+    out.rename(old)
+    try:
+        tmp.rename(out)
+    except BaseException as exc:
+        try:
+            old.rename(out)
+        except OSError:
+            exc.add_note(f"the previous folder {str(out)!r} is kept at {str(old)!r}")
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+__all__ = ["atomic_folder", "check_folder"]

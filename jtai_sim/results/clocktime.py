@@ -1,0 +1,314 @@
+"""The one rule for statutory and NHS clocks, and for late hand-offs.
+
+Metrics (over a whole run), inspection findings (over what the records show on
+a notification date) and case lists all judge a clock here, with
+:func:`clock_instances`, and a hand-off's lateness with :func:`handoff_due` and
+:func:`is_late`, so a simulated run and a partnership's own records are judged
+by exactly the same rules.
+
+How clocks count:
+
+* ``working_days``: whole working days by date, as Working Together 2023 and
+  the DfE children-in-need census count them. The working days from one event
+  to another are those after the start date up to and including the stop date,
+  whatever the time of day: an assessment finished on the 45th working day after
+  the referral is on time even late in that day. A 1-working-day decision made
+  the next working day is on time.
+* ``days``, ``weeks`` and ``hours``: elapsed clock time (an NHS waiting time, a
+  24-hour detention limit), as those rules are written.
+
+>>> import datetime as dt
+>>> import numpy as np
+>>> from jtai_sim.calendar import WorkingCalendar
+>>> cal = WorkingCalendar(dt.date(2025, 12, 22), horizon_days=30)   # a Monday
+>>> # 5 working days after Monday 22 December are the 23rd, 24th, 29th, 30th and
+>>> # 31st (Christmas, Boxing Day and New Year's Day are closed): the clock runs
+>>> # out at the start of Friday 2 January, day 11
+>>> float(deadline(cal, np.array([0.4]), 5.0, "working_days")[0])
+11.0
+>>> elapsed(cal, np.array([0.4]), np.array([9.9, 11.1]), "working_days").tolist()
+[5.0, 6.0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from attrs import frozen
+
+from jtai_sim.calendar import WorkingCalendar
+from jtai_sim.scenario.model import Clock, Pathway
+from jtai_sim.vocabulary import Completeness, EventKind, ExitReason
+
+#: EXIT reasons of a child who leaves an agency without an END row
+_UNSEEN = [float(ExitReason.TAKEN_OFF), float(ExitReason.MERGED)]
+_SCALE_TO_DAYS = {"days": 1.0, "hours": 1 / 24, "weeks": 7.0}
+_EVENT = {"arrive": EventKind.ARRIVE, "start": EventKind.START, "end": EventKind.END}
+#: The kinds of row a clock reads: its start and stop events, and leaving a list unseen.
+CLOCK_KINDS = [int(k) for k in (*_EVENT.values(), EventKind.EXIT)]
+
+#: Columns of :func:`clock_instances`.
+INSTANCE_COLUMNS = (
+    "clock",
+    "child",
+    "start",
+    "stop",
+    "start_id",
+    "stop_id",
+    "start_agency",
+    "stop_agency",
+    "elapsed",
+    "stopped",
+    "deadline",
+    "outcome",
+)
+
+
+def elapsed(cal: WorkingCalendar, t0: np.ndarray, t1: np.ndarray, unit: str) -> np.ndarray:
+    """How long a clock ran from ``t0`` to ``t1`` (clock days), in ``unit``."""
+    if unit == "working_days":
+        n0, n1 = cal.working_day_numbers(t0), cal.working_day_numbers(t1)
+        return np.asarray(n1 - n0, dtype=np.float64)
+    return np.asarray((t1 - t0) / _SCALE_TO_DAYS[unit], dtype=np.float64)
+
+
+def deadline(cal: WorkingCalendar, t0: np.ndarray, limit: float, unit: str) -> np.ndarray:
+    """The clock time at which a clock of ``limit`` ``unit`` started at ``t0`` runs out.
+
+    A stop before it is within the limit, a stop at or after it is not.
+    """
+    if unit == "working_days":
+        first_late = cal.working_day_numbers(t0) + math.floor(limit) + 1
+        return np.asarray(cal.start_of_working_day(first_late), dtype=np.float64)
+    return np.asarray(t0 + limit * _SCALE_TO_DAYS[unit], dtype=np.float64)
+
+
+@frozen
+class LogColumns:
+    """The event-log columns a clock reads, as plain arrays of one length.
+
+    ``ids`` names each row (its position in a run's log, or a case book's
+    ``event_id``), so a clock can cite the rows that started and stopped it.
+    """
+
+    time: np.ndarray
+    child: np.ndarray
+    agency: np.ndarray
+    kind: np.ndarray
+    value: np.ndarray
+    ids: np.ndarray
+
+    def only(self, kinds: list[int]) -> LogColumns:
+        """The rows of the given kinds."""
+        keep = np.isin(self.kind, kinds)
+        if keep.all():
+            return self
+        return LogColumns(
+            *(
+                getattr(self, name)[keep]
+                for name in ("time", "child", "agency", "kind", "value", "ids")
+            )
+        )
+
+    @classmethod
+    def of_records(cls, rec: np.ndarray, kinds: list[int] | None = None) -> LogColumns:
+        """The columns of a run's packed log records (ids are row positions), only the
+        rows of ``kinds`` if given."""
+        ids = np.arange(len(rec)) if kinds is None else np.flatnonzero(np.isin(rec["kind"], kinds))
+        sub = rec if kinds is None else rec[ids]
+        return cls(
+            time=sub["time"].astype(np.float64),
+            child=sub["child"].astype(np.int64),
+            agency=sub["agency"].astype(np.int64),
+            kind=sub["kind"].astype(np.int64),
+            value=sub["value"].astype(np.float64),
+            ids=ids.astype(np.int64),
+        )
+
+
+def clock_instances(
+    log: LogColumns,
+    cal: WorkingCalendar,
+    clocks: Mapping[str, Clock],
+    agency_index: Mapping[str, int],
+    t_end: float,
+    since: float = 0.0,
+) -> pd.DataFrame:
+    """One row per clock started at or after ``since``, judged at ``t_end``.
+
+    A clock runs from a ``start`` event to the same child's first ``stop`` event
+    before the clock starts again (a new strategy discussion restarts the
+    conference clock, as Working Together says). Its ``outcome``:
+
+    * ``met``: stopped within its limit (before its :func:`deadline`);
+    * ``breached``: stopped beyond it, or not stopped by the deadline while
+      the child was still with one of its start or stop agencies then (still
+      waiting for what the clock measures, even if taken off the list later);
+    * ``pending``: not stopped, the deadline still ahead at ``t_end``, and the
+      child still waiting;
+    * ``not_reached``: the child moved on without needing the stop (no conference
+      was needed, the referral was turned down).
+
+    Columns are :data:`INSTANCE_COLUMNS`; ``stop``, ``stop_id`` and
+    ``stop_agency`` are missing where the clock did not stop.
+    """
+    log = log.only(CLOCK_KINDS)
+    frames = []
+    names = pd.Index(list(clocks))
+    for code, clock in enumerate(clocks.values()):
+        a_ids = [agency_index[a] for a in clock.start.agency if a in agency_index]
+        b_ids = [agency_index[a] for a in clock.stop.agency if a in agency_index]
+        if not a_ids or not b_ids:
+            continue
+        start = _points(log, a_ids, clock.start.event, "start")
+        start = start.sort_values(["child", "start"], kind="stable")
+        start["bound"] = start.groupby("child")["start"].shift(-1).fillna(t_end)
+        start = start[start["start"] >= since]
+        if start.empty:
+            continue
+        stop = _points(log, b_ids, clock.stop.event, "stop").sort_values("stop", kind="stable")
+        m = pd.merge_asof(
+            start.sort_values("start", kind="stable"),
+            stop,
+            left_on="start",
+            right_on="stop",
+            by="child",
+            direction="forward",
+        )
+        late = m["stop"] >= m["bound"]
+        m.loc[late, ["stop", "stop_id", "stop_agency"]] = np.nan
+        stopped = m["stop"].notna().to_numpy()
+        s_t = m["start"].to_numpy(np.float64)
+        bound = m["bound"].to_numpy(np.float64)
+        ran = elapsed(
+            cal, s_t, np.where(stopped, m["stop"].to_numpy(np.float64), bound), clock.unit
+        )
+        runs_out = deadline(cal, s_t, clock.limit, clock.unit)
+        over = ran > _allowed(clock) + 1e-9
+        present = still_with(
+            log, sorted(set(a_ids) | set(b_ids)), m["child"].to_numpy(), np.minimum(runs_out, bound)
+        )
+        due = runs_out <= bound
+        outcome = np.select(
+            [
+                stopped & ~over,
+                stopped & over,
+                ~stopped & due & present,
+                ~stopped & ~due & (bound >= t_end) & present,
+            ],
+            ["met", "breached", "breached", "pending"],
+            "not_reached",
+        )
+        m["clock"] = pd.Categorical.from_codes(np.full(len(m), code), categories=names)
+        m["elapsed"] = ran
+        m["stopped"] = stopped
+        m["deadline"] = runs_out
+        m["outcome"] = outcome
+        frames.append(m[list(INSTANCE_COLUMNS)])
+    if not frames:
+        return pd.DataFrame({c: [] for c in INSTANCE_COLUMNS})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _member(codes: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """``np.isin(codes, wanted)`` for small non-negative codes (-1 is never wanted), by
+    table look-up: a tenth of the time on a long log."""
+    table = np.zeros(max([*wanted, int(codes.max(initial=0))]) + 2, dtype=bool)
+    table[wanted] = True
+    return np.asarray(table[codes])  # code -1 reads the last entry, always False
+
+
+def _allowed(clock: Clock) -> float:
+    """The longest elapsed time within a clock's limit (whole days for working days)."""
+    return float(math.floor(clock.limit)) if clock.unit == "working_days" else clock.limit
+
+
+def _points(log: LogColumns, agencies: list[int], event: str, name: str) -> pd.DataFrame:
+    sel = (log.kind == int(_EVENT[event])) & _member(log.agency, agencies)
+    return pd.DataFrame(
+        {
+            "child": log.child[sel],
+            name: log.time[sel],
+            f"{name}_id": log.ids[sel],
+            f"{name}_agency": log.agency[sel],
+        }
+    )
+
+
+def still_with(
+    log: LogColumns, agencies: list[int], probe_child: np.ndarray, probe_time: np.ndarray
+) -> np.ndarray:
+    """Whether each ``probe_child`` was with one of ``agencies`` just before ``probe_time``.
+
+    A child is with an agency from each arrival until the end of that service,
+    or until taken off its list unseen (an EXIT row that no END precedes).
+    """
+    here = _member(log.agency, agencies)
+    arrive = here & (log.kind == int(EventKind.ARRIVE))
+    depart = here & (
+        (log.kind == int(EventKind.END))
+        | ((log.kind == int(EventKind.EXIT)) & np.isin(log.value, _UNSEEN))
+    )
+    sel = arrive | depart
+    steps = pd.DataFrame(
+        {
+            "child": np.asarray(log.child[sel], dtype=np.int64),
+            "time": log.time[sel],
+            "step": np.where(arrive[sel], 1, -1),
+        }
+    ).sort_values(["child", "time"], kind="stable")
+    steps["count"] = steps.groupby("child")["step"].cumsum()
+    probe = pd.DataFrame(
+        {
+            "child": np.asarray(probe_child, dtype=np.int64),
+            "bound": np.asarray(probe_time, dtype=np.float64),
+            "order": np.arange(len(probe_child)),
+        }
+    ).sort_values("bound", kind="stable")
+    found = pd.merge_asof(
+        probe,
+        steps.sort_values("time", kind="stable")[["child", "time", "count"]],
+        left_on="bound",
+        right_on="time",
+        by="child",
+        direction="backward",
+        allow_exact_matches=False,
+    ).sort_values("order")
+    return np.asarray(found["count"].fillna(0).to_numpy() > 0)
+
+
+def handoff_due(pathways: Iterable[Pathway]) -> dict[tuple[str, str, str], float]:
+    """Days each hand-off may take before its information is late, by
+    ``(from, mode, to)``.
+
+    The log records a hand-off's agencies and mode, not which pathway carried
+    it, so where several pathways share all three (say one for children at
+    risk, one for the rest) and allow different times, the longest applies: a
+    hand-off is called late only if it was late whichever of them it took.
+
+    >>> from jtai_sim.scenario.model import Information, Pathway
+    >>> def path(days, mode="refer"):
+    ...     info = Information(complete=1.0, due_within_days=days)
+    ...     return Pathway(source="a", to="b", probability=0.5, mode=mode, information=info)
+    >>> handoff_due([path(2.0), path(5.0), path(1.0, "notify")])
+    {('a', 'refer', 'b'): 5.0, ('a', 'notify', 'b'): 1.0}
+    """
+    due: dict[tuple[str, str, str], float] = {}
+    for p in pathways:
+        if p.information is not None:
+            key = (p.source, p.mode, p.to)
+            due[key] = max(due.get(key, 0.0), p.information.due_within_days)
+    return due
+
+
+def is_late(completeness: np.ndarray, delay: np.ndarray, due: np.ndarray | float) -> np.ndarray:
+    """Whether information that arrived (complete or partial) came after its due time.
+
+    Lost information is never late (it never came), and so is information whose
+    arrival was not recorded.
+    """
+    arrived = np.isin(completeness, [int(Completeness.COMPLETE), int(Completeness.PARTIAL)])
+    return np.asarray(arrived & (np.asarray(delay, dtype=np.float64) > due))

@@ -1,0 +1,294 @@
+"""Reading scenario files: TOML text to a validated :class:`~jtai_sim.scenario.model.Scenario`.
+
+Owns the cattrs converter (unknown keys are errors, types are strict: ``"3"`` is
+not a number, ``2.0`` is not a whole number and ``1`` is not ``true``) and turns
+every failure into a single :class:`~jtai_sim.errors.ScenarioError` line naming
+file, line, key and value: ``file:line: key: message, got VALUE``, the value
+written as it would be in TOML. When a file has several mistakes the one nearest
+the top is reported. The partnership checks that need the whole graph live in
+:mod:`jtai_sim.scenario.partnership`; :func:`jtai_sim.load_scenario` runs both.
+
+>>> from jtai_sim.scenario.loading import scenario_from_toml
+>>> s = scenario_from_toml('name = "Tiny"\\n[agencies.a]\\nstaff = 2\\n'
+...                        '[demand.d]\\nagency = "a"\\nrate_per_10k_per_year = 10.0\\n')
+>>> s.agencies["a"].staff
+2
+>>> scenario_from_toml('name = "Tiny"\\n[agencies.a]\\nstaf = 2\\n', file="t.toml")
+Traceback (most recent call last):
+...
+jtai_sim.errors.ScenarioError: t.toml:3: agencies.a.staf: unknown key (did you mean 'staff'?)
+>>> scenario_from_toml('name = "Tiny"\\n[agencies.a]\\nworking = "weekdays"\\n', file="t.toml")
+Traceback (most recent call last):
+...
+jtai_sim.errors.ScenarioError: t.toml:3: agencies.a.working: must be one of "always", "office", \
+got "weekdays"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from cattrs.errors import (
+    BaseValidationError,
+    ForbiddenExtraKeysError,
+)
+
+from jtai_sim.errors import (
+    InputError,
+    ScenarioError,
+    dotted,
+)
+from jtai_sim.scenario.converter import (
+    CONVERTER,
+    Problem,
+    problems,
+    suggest,
+    toml_value,
+)
+from jtai_sim.scenario.model import Scenario
+from jtai_sim.scenario.toml_lines import (
+    HEADER,
+    Path_,
+    locate,
+    opened_at,
+    split_key,
+    table_before,
+)
+
+
+def _value_at(data: Any, path: Path_) -> tuple[bool, Any]:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False, None
+    return True, data
+
+
+_GOT = re.compile(r",? got (?P<value>.*)$")
+
+
+def _with_value(message: str, found: bool, value: Any) -> str:
+    """Add (or rewrite in TOML) the ``got VALUE`` ending of ``message``."""
+    match = _GOT.search(message)
+    if not found:
+        if match and match.group("value") == "None":
+            return message[: match.start()] + ", but it is not set"
+        return message
+    if match:
+        said = match.group("value")
+        same = {repr(value)}
+        if isinstance(value, list):
+            same.add(repr(tuple(value)))
+        if isinstance(value, int) and not isinstance(value, bool):
+            same.add(repr(float(value)))
+        if isinstance(value, dt.date):
+            same.add(str(value))
+        if said not in same:
+            return message
+        message = message[: match.start()]
+    return f"{message}, got {toml_value(value)}"
+
+
+def located_error(
+    found: list[Problem], data: Any, *, text: str = "", file: str | None = None
+) -> ScenarioError:
+    """The ScenarioError for the problem nearest the top of the file."""
+
+    def order(problem: Problem) -> tuple[int, int]:
+        at = locate(text, problem.path) if text else None
+        # on one line, a misspelt key explains a required one that seems missing
+        rank = (
+            0
+            if problem.message.startswith("unknown key")
+            else 2
+            if problem.message == "is required"
+            else 1
+        )
+        return (at if at is not None else 10**9, rank)
+
+    problem = min(found, key=order)
+    message = problem.message
+    if problem.show_value:
+        message = _with_value(message, *_value_at(data, problem.path))
+    return ScenarioError(
+        message,
+        file=file,
+        line=locate(text, problem.path) if text else None,
+        key=dotted(problem.path) or None,
+    )
+
+
+def structure(
+    data: dict[str, Any], cl: type[Any], *, text: str = "", file: str | None = None
+) -> Any:
+    """Build ``cl`` from parsed TOML ``data``, raising one located ScenarioError.
+
+    Only mistakes in the data become a ScenarioError: cattrs' validation errors
+    whose leaves are values the hooks or validators refused, required keys left
+    out, unknown keys and nesting too deep. Any other exception (a bug in a hook
+    or a validator) propagates as it is.
+    """
+    try:
+        return CONVERTER.structure(data, cl)
+    except (BaseValidationError, ForbiddenExtraKeysError, InputError, RecursionError) as exc:
+        raise located_error(problems(exc), data, text=text, file=file) from None
+
+
+# ---------------------------------------------------------------- TOML text
+
+
+_TOML_WORDING = {
+    r"Cannot overwrite a value": "this key is already set earlier in the file",
+    r"Cannot declare .* twice": "this table is already declared earlier in the file",
+    r"Cannot mutate immutable namespace .*": "this table was given whole (inline) earlier",
+    r"Cannot redefine namespace .*": "this key already holds a value, not a table",
+    r"Duplicate inline table key .*": "this key is given twice in the same { } table",
+    "Invalid value": 'not a TOML value (text needs "quotes")',
+    "Invalid statement": "expected 'key = value' or a [table] header",
+    "Unclosed array": "list not closed with ]",
+    "Unclosed inline table": "table not closed with }",
+    "Unterminated string": "text not closed with its quote",
+    "Invalid date or datetime": "not a real date (YYYY-MM-DD)",
+    "Expected '=' after a key in a key/value pair": "expected '=' after the key",
+}
+
+
+def parse_toml(text: str, *, file: str | None = None) -> dict[str, Any]:
+    """Parse TOML, turning a syntax error into a ScenarioError with its line, key and text.
+
+    >>> parse_toml('name = "A"\\n[agencies.a]\\nlabel = Schools\\n', file="s.toml")
+    Traceback (most recent call last):
+    ...
+    jtai_sim.errors.ScenarioError: s.toml:3: agencies.a.label: TOML syntax error: \
+not a TOML value (text needs "quotes"), got Schools
+    """
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(text, str(exc), file) from None
+    except RecursionError:
+        raise ScenarioError("TOML syntax error: nested too deeply", file=file, line=1) from None
+    return data
+
+
+def _syntax_error(text: str, raw: str, file: str | None) -> ScenarioError:
+    match = re.search(r"\(at line (\d+), column (\d+)\)", raw)
+    reason = re.sub(r"\s*\(at (line|end of document).*\)$", "", raw)
+    for original, wording in _TOML_WORDING.items():
+        if re.fullmatch(original, reason):
+            reason = wording
+            break
+    else:
+        reason = reason[:1].lower() + reason[1:]
+    lines = text.splitlines() or [""]
+    line = int(match.group(1)) if match else len(lines)
+    line = min(max(line, 1), len(lines))
+    if raw.startswith(("Unclosed array", "Unclosed inline table")):
+        line = opened_at(lines, line, "[" if raw.startswith("Unclosed array") else "{")
+    source = lines[line - 1]
+    key = None
+    got = source.strip()
+    pair = re.match(r'^\s*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_.\- ]+?)\s*=(.*)$', source)
+    header = HEADER.match(source)
+    if pair and not source.lstrip().startswith("["):
+        table = table_before(lines, line)
+        key = dotted((*table, *split_key(pair.group(1).replace("'", '"'))))
+        got = re.sub(r"\s+#[^\"']*$", "", pair.group(2)).strip()
+    elif header:
+        key = dotted(tuple(split_key(header.group(2))))
+    message = f"TOML syntax error: {reason}"
+    if got:
+        message += f", got {got[:60]}{'...' if len(got) > 60 else ''}"
+    return ScenarioError(message, file=file, line=line, key=key)
+
+
+def scenario_from_toml(text: str, *, file: str | None = None) -> Scenario:
+    """Parse and structure one scenario from TOML text (no partnership checks)."""
+    data = parse_toml(text, file=file)
+    data.pop("$schema", None)
+    if not data:
+        raise ScenarioError(
+            "the file holds no settings: a scenario needs at least name, "
+            "[agencies.NAME] and [demand.NAME] (see scenarios/README.md)",
+            file=file,
+            line=1,
+        )
+    scenario: Scenario = structure(data, Scenario, text=text, file=file)
+    return scenario
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain data (dates as ISO text), the inverse of structuring."""
+    raw: dict[str, Any] = _drop_none(CONVERTER.unstructure(scenario))
+    return raw
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_text(path: str | Path) -> str:
+    """Read a scenario file, reporting a missing or unreadable file as a ScenarioError.
+
+    A byte-order mark at the start (as some Windows editors write) is dropped.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(f"no such file{_nearby(path)}", file=str(path)) from None
+    except IsADirectoryError:
+        raise ScenarioError(_folder_message(path), file=str(path)) from None
+    except OSError as exc:
+        if path.is_dir():
+            raise ScenarioError(_folder_message(path), file=str(path)) from None
+        raise ScenarioError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.end]
+        raise ScenarioError(
+            f"not UTF-8 text (save the file as UTF-8), got byte {bad.hex(' ')}",
+            file=str(path),
+            line=line,
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _folder_message(path: Path) -> str:
+    inside = sorted(p.name for p in path.glob("*.toml"))[:5]
+    hint = f" (it holds {', '.join(inside)})" if inside else ""
+    return f"is a folder, not a scenario file{hint}"
+
+
+def _nearby(path: Path) -> str:
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        names = sorted(p.name for p in folder.glob("*.toml"))
+    except OSError:
+        return ""
+    close = suggest(path.name, names)
+    return f" (did you mean {str(folder / close[0])!r}?)" if close else ""
+
+
+__all__ = [
+    "located_error",
+    "parse_toml",
+    "read_text",
+    "scenario_from_toml",
+    "scenario_to_dict",
+    "structure",
+]
