@@ -205,7 +205,7 @@ CHILD_FLAGS: tuple[str, ...] = (
     "deprived",
     "female",
 )
-#: Columns of the child register (one tuple per child, in this order).
+#: Columns of the child register, in this order (as ``Run.children`` gives them).
 CHILD_COLUMNS: tuple[str, ...] = (
     "child",
     "stream",
