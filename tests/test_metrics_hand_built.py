@@ -11,7 +11,7 @@ from jtai_sim.results.metrics import clocks, handoffs, key_metrics, waits
 from jtai_sim.results.record import RunRecord
 from jtai_sim.simulation.eventlog import EventLog
 from jtai_sim.simulation.run import calendar_for
-from jtai_sim.vocabulary import Completeness, EventKind, Origin
+from jtai_sim.vocabulary import KIND_OF_MODE, Completeness, EventKind, Origin
 
 K = EventKind
 # minimal starts on Tuesday 1 April 2025: clock day 6 is Monday 7 April
@@ -55,7 +55,7 @@ def test_late_information_is_judged_against_its_pathway() -> None:
     scenario = load_scenario("minimal")
     (key, due), *_ = handoff_due(scenario.pathways).items()
     source, mode, to = key
-    kind = {"refer": K.HANDOFF, "parallel": K.FORK, "notify": K.NOTIFY}[mode]
+    kind = KIND_OF_MODE[mode]
     record = record_of(
         [
             (MONDAY, 1, source, kind, to, int(Completeness.COMPLETE), due + 1.0),
