@@ -64,9 +64,9 @@ def casebook_from_run(run: Run) -> CaseBook:
     other = rec["other"]
     arrive = kind == int(EventKind.ARRIVE)
     origin = np.zeros(len(rec), dtype=np.int8)
-    for code, key in enumerate(ORIGIN_KEYS[1:], start=1):
-        of = Origin.from_key(key)
-        origin[arrive & ((other >= 0) if of is Origin.REFERRAL else (other == int(of)))] = code
+    values, inverse = np.unique(other[arrive], return_inverse=True)
+    codes = [ORIGIN_KEYS.index(Origin.of_other(int(v)).key) for v in values]
+    origin[arrive] = np.asarray(codes, dtype=np.int8)[inverse]
     crisis_streams = [i for i, d in enumerate(scenario.demand.values()) if d.crisis]
     if crisis_streams:
         children = run.children
