@@ -20,6 +20,7 @@ catches everything of ours::
     │   ├── ExperimentError        an experiment file, a variant or a --set
     │   ├── OutputFolderError      the result folder cannot be used (not empty, a file)
     │   ├── SettingsError          mock week: an inspection settings file
+    │   ├── ThemeError             mock week: a theme file or theme name
     │   ├── AbsenceError           mock week: an absence CSV
     │   └── MockWeekError          mock week: a date or cohort the week cannot run on
     ├── NotAQueueingNetwork (ValueError)
@@ -189,6 +190,10 @@ class SettingsError(InputError):
     """An inspection settings file is invalid."""
 
 
+class ThemeError(InputError):
+    """A theme file (or a theme name) is invalid."""
+
+
 class AbsenceError(InputError):
     """An absence CSV is invalid."""
 
@@ -227,6 +232,7 @@ __all__ = [
     "PartnershipError",
     "ScenarioError",
     "SettingsError",
+    "ThemeError",
     "ValueRejected",
     "dotted",
     "key_text",

@@ -23,8 +23,13 @@ from jtai_sim.inspection import (
     select,
 )
 from jtai_sim.inspection.findings import all_hits
+from jtai_sim.inspection.model import FINDING_STRENGTH
+from jtai_sim.inspection.partners import PARTNERS
+from jtai_sim.inspection.theme import load_theme, theme_names
 from jtai_sim.scenario.builtin import BUILTIN, load_text
 from jtai_sim.vocabulary import MODE_OF_KIND, EventKind
+
+MH = load_theme("mental-health-2019")
 
 MINIMAL = (BUILTIN / "minimal.toml").read_text()
 POLICE_INFO = (
@@ -43,7 +48,7 @@ CITES = {
     "reviews_on_time": {"review"},
     "crisis_while_waiting": {"arrive", "crisis"},
     "worse_while_waiting": {"arrive", "deteriorate"},
-    "identified_at_youth_justice": {"identify"},
+    "identified_at_youth_justice": {"identify", "arrive"},
     "identified_early": {"identify"},
 }
 CLOCK_KINDS = {
@@ -68,8 +73,8 @@ def notify_day(book: CaseBook, offset: int) -> dt.date:
 def midshire() -> tuple[CaseBook, Selection, list[Finding], dt.date]:
     book = casebook_from_run(simulate(load_scenario("midshire"), seed=8, days=430))
     day = notify_day(book, 425)
-    sel = select(book, eligible_cohort(book, day), day, seed=4)
-    return book, sel, findings_for(book, sel, day), day
+    sel = select(book, eligible_cohort(book, day, MH.eligibility), day, theme=MH, seed=4)
+    return book, sel, findings_for(book, sel, day, theme=MH), day
 
 
 def check_finding(book: CaseBook, f: Finding, day: dt.date) -> None:
@@ -81,8 +86,9 @@ def check_finding(book: CaseBook, f: Finding, day: dt.date) -> None:
     kinds = set(rows["kind"].astype(str))
     named = set(rows["agency"].dropna().astype(str)) | set(rows["other"].dropna().astype(str))
     assert set(f.agencies) <= named, f
-    assert f.criteria and set(f.criteria) <= set(criteria()), f
-    assert f.criteria == finding_kinds()[f.kind].criteria
+    assert f.criteria and set(f.criteria) <= set(criteria(MH)), f
+    own = finding_kinds(MH)[f.kind].criteria
+    assert f.criteria[: len(own)] == own, f
     if f.kind in CLOCK_KINDS:
         clock = next(c for c in book.clocks.values() if c.label == f.subject)
         start = rows.iloc[0]
@@ -118,7 +124,11 @@ def check_finding(book: CaseBook, f: Finding, day: dt.date) -> None:
         assert (rows["value"] <= 0).all()
     elif f.kind == "closed_then_back":
         assert list(rows["kind"].astype(str)) == ["exit", "arrive"]
-        assert str(rows.iloc[1]["origin"]) == "return"
+        # a closure by children's social care, then a referral to it within twelve months
+        closed, back = rows.iloc[0], rows.iloc[1]
+        assert book.agencies[str(back["agency"])].kind in ("front_door", "referral")
+        assert book.agencies[str(closed["agency"])].kind not in ("school", "gp", "police")
+        assert 0 < float(back["time"]) - float(closed["time"]) <= 365
     elif f.kind == "turned_away":
         assert str(row["kind"]) == "exit"
         assert float(row["value"]) != 2  # not a second referral closed because help began
@@ -156,11 +166,11 @@ def test_a_breach_never_reads_as_within_its_limit(midshire: tuple) -> None:  # t
 
 def test_every_letter_point_cites_chosen_children_and_real_rows(midshire: tuple) -> None:  # type: ignore[type-arg]
     book, sel, found, _ = midshire
-    letter = findings_letter(found, sel)
+    letter = findings_letter(found, sel, theme=MH, book=book)
     assert letter.to_improve and letter.working_well
     ids = set(book.events.index)
     chosen = set(sel.children)
-    order = list(criteria())
+    order = list(criteria(MH))
     for sections in (letter.to_improve, letter.working_well):
         keys = [s.criterion.key for s in sections]
         assert keys == sorted(keys, key=order.index)
@@ -215,8 +225,8 @@ def variant(police_information: str) -> CaseBook:
 def test_a_pathway_that_loses_most_information_shows_in_the_findings() -> None:
     book = variant("information = { complete = 0.05, partial = 0.05, lost = 0.9 }")
     day = notify_day(book, 330)
-    sel = select(book, eligible_cohort(book, day), day, seed=2)
-    found = findings_for(book, sel, day)
+    sel = select(book, eligible_cohort(book, day, MH.eligibility), day, theme=MH, seed=2)
+    found = findings_for(book, sel, day, theme=MH)
     lost = [
         f for f in found if f.kind == "information_lost" and f.agencies == ("police", "front_door")
     ]
@@ -236,8 +246,8 @@ def test_a_pathway_that_loses_most_information_shows_in_the_findings() -> None:
 def test_a_pathway_that_loses_nothing_gives_no_finding_on_it() -> None:
     book = variant("information = { complete = 1.0 }")
     day = notify_day(book, 330)
-    sel = select(book, eligible_cohort(book, day), day, seed=2)
-    found = findings_for(book, sel, day)
+    sel = select(book, eligible_cohort(book, day, MH.eligibility), day, theme=MH, seed=2)
+    found = findings_for(book, sel, day, theme=MH)
     on_it = [f for f in found if f.agencies == ("police", "front_door")]
     assert on_it and all(f.kind == "information_complete" and f.strength for f in on_it)
     everyone = all_hits(book, day)
@@ -250,25 +260,30 @@ def test_findings_only_read_records_up_to_notification(midshire: tuple) -> None:
     earlier = day - dt.timedelta(days=60)
     while not book.calendar.is_working_date(earlier):
         earlier -= dt.timedelta(days=1)
-    found = findings_for(book, sel.children, earlier)
+    found = findings_for(book, sel.children, earlier, theme=MH)
     assert all(f.date <= earlier for f in found)
     for f in found:
         check_finding(book, f, earlier)
 
 
 def test_every_kind_has_criteria_and_a_sentence() -> None:
-    kinds = finding_kinds()
-    assert set(CITES) | CLOCK_KINDS == set(kinds)
-    for kind in kinds.values():
-        assert set(kind.criteria) <= set(criteria())
-        text = kind.text(n=2, total=30, subject="X")
-        assert "2 of the 30" in text and "{" not in text
-    assert all(c.prompts for c in criteria().values())
+    assert set(CITES) | CLOCK_KINDS == set(FINDING_STRENGTH)
+    # the mental-health theme uses every kind; every theme words each kind it uses
+    assert set(finding_kinds(load_theme("mental-health-2019"))) == set(FINDING_STRENGTH)
+    for name in theme_names():
+        theme = load_theme(name)
+        for kind in finding_kinds(theme).values():
+            assert set(kind.criteria) <= set(criteria(theme))
+            text = kind.text(n=2, total=30, subject="X")
+            assert "2 of the 30" in text and "{" not in text
+            words = kind.letter.format(subject="X", band="too often")
+            assert "{" not in words and "of the" not in words
+    assert all(c.prompts for c in criteria(MH).values())
 
 
 def test_findings_are_reproducible(midshire: tuple) -> None:  # type: ignore[type-arg]
     book, sel, found, day = midshire
-    assert findings_for(book, sel, day) == found
+    assert findings_for(book, sel, day, theme=MH) == found
     assert np.all(np.diff([list(sel.children).index(f.child) for f in found]) >= 0)
 
 
@@ -298,3 +313,67 @@ def test_no_child_is_turned_away_by_a_merged_referral() -> None:
     assert len(merged) > 0  # the case arises in this run
     cited = {int(i) for ids in hits.loc[hits["kind"] == "turned_away", "ids"] for i in ids}
     assert not cited & set(merged.index)
+
+
+def test_the_letter_speaks_in_words_names_partners_and_rests_on_the_annex(
+    midshire: tuple,  # type: ignore[type-arg]
+) -> None:
+    book, sel, found, _ = midshire
+    letter = findings_letter(found, sel, theme=MH, book=book)
+    assert 1 <= len(letter.improvements) <= MH.letter.improvements
+    assert 1 <= len(letter.strengths) <= MH.letter.strengths
+    annex = letter.annex_points
+    for statement in letter.strengths + letter.improvements:
+        assert statement.partners, statement
+        assert set(statement.partners) <= set(PARTNERS)
+        assert statement.points and all(0 <= i < len(annex) for i in statement.points)
+        # the points it rests on bear on its criterion
+        assert all(annex[i].criterion == statement.criterion for i in statement.points)
+    # prioritised: the widest problem first
+    widths = [s.children for s in letter.improvements]
+    assert widths == sorted(widths, reverse=True)
+    # no child or event ids, and no counts of children, anywhere in the letter's words
+    words = " ".join(
+        [letter.opening, *letter.headline, letter.next_steps]
+        + [s.text for s in letter.strengths + letter.improvements]
+        + [p.text for p in letter.case_studies + letter.partners + letter.to_gather]
+    )
+    labels = set(book.children.set_index("child").loc[list(sel.children), "label"])
+    assert not any(label in words for label in labels)
+    assert not re.search(r"\bevents?\b \d|of the \d+ children", words)
+    # a paragraph for each partner agency the partnership has, and one case study each way
+    assert [p.partner for p in letter.partners][:5] == [
+        "social_care",
+        "health",
+        "police",
+        "youth_justice",
+        "schools",
+    ]
+    assert len(letter.case_studies) == 2
+    # criteria that records cannot evidence are said so, with where to look
+    gather = {p.heading for p in letter.to_gather}
+    for c in MH.criteria.values():
+        if not c.from_records:
+            assert c.title in gather
+
+
+def test_need_first_recognised_at_youth_justice_names_the_agencies_that_met_the_child_first(
+    midshire: tuple,  # type: ignore[type-arg]
+) -> None:
+    """A finding about the agencies that missed the need, never about youth justice itself."""
+    book, day = midshire[0], midshire[3]
+    hits = all_hits(book, day)
+    late = hits[hits["kind"] == "identified_at_youth_justice"]
+    kinds = {k: a.kind for k, a in book.agencies.items()}
+    ev = book.events[book.events["date"] <= pd.Timestamp(day)]
+    ident = ev[ev["kind"] == "identify"].sort_values("time", kind="stable").drop_duplicates("child")
+    at_yj = ident[ident["agency"].astype(str).map(kinds) == "youth_justice"]
+    expected = {}
+    for row in at_yj.itertuples():
+        before = ev[(ev["child"] == row.child) & (ev["kind"] == "arrive") & (ev["time"] < row.time)]
+        met = {str(a) for a in before["agency"] if kinds[str(a)] != "youth_justice"}
+        if met:
+            expected[int(row.child)] = met
+    assert {
+        int(c): set(a) for c, a in zip(late["child"], late["agencies"], strict=True)
+    } == expected

@@ -138,7 +138,11 @@ def test_impossible_week_is_explained_not_a_traceback(tmp_path: Path) -> None:
         '[[team]]\nname = "Schools 1"\ninspectorate = "ofsted_schools"\n'
     )
     absences = tmp_path / "away.csv"
-    absences.write_text("who,date,note\neveryone,2026-02-18,Wednesday: a training day\n")
+    absences.write_text(
+        "who,date,note\neveryone,2026-02-17,Tuesday: a training day\n"
+        "everyone,2026-02-18,Wednesday: a training day\n"
+        "everyone,2026-02-19,Thursday: a training day\n"
+    )
     out = tmp_path / "o"
     result = run(
         MINIMAL,

@@ -159,7 +159,8 @@ def test_pack_opens_offline_in_chromium(pack_dir: Path, offline_page: Any) -> No
     assert page.locator("#timetable td.k-team_meeting").count() == 5
     assert page.locator("#timetable td.k-feedback").count() == 1
     letter = page.locator("#letter").inner_text()
-    assert "What needs to improve" in letter
+    assert "Areas for improvement" in letter and "Next steps" in letter
+    assert "What needs to improve" in page.locator("#annex").inner_text()
     assert EVIL_CHILD in page.locator("#cases").inner_text()
     assert "window.evilAgency=1" in page.locator("#by-agency").inner_text()
     # every in-page link lands somewhere

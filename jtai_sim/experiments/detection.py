@@ -35,9 +35,9 @@ import pandas as pd
 from jtai_sim.errors import InputError
 from jtai_sim.inspection.casebook import casebook_from_run, months_before
 from jtai_sim.inspection.cohort import eligible_cohort
-from jtai_sim.inspection.criteria import finding_kinds
 from jtai_sim.inspection.findings import all_hits, clock_kind
 from jtai_sim.inspection.selection import select
+from jtai_sim.inspection.theme import Theme, load_theme, theme_names
 from jtai_sim.inspection.timeline import check_notification
 from jtai_sim.scenario.model import Scenario
 from jtai_sim.simulation.run import calendar_for, simulate
@@ -132,6 +132,7 @@ def detection_probability(
     tracked: int = 6,
     sample_size: int = 30,
     months: int | None = None,
+    theme: Theme | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Per breakdown, the probability that at least one chosen child shows it.
@@ -144,8 +145,10 @@ def detection_probability(
     replications in which it happened to any child), ``probability`` (share in
     which a tracked or sampled child shows it) with a 95% Wilson interval
     (``ci_low``, ``ci_high``), ``probability_if_occurred``, and the mean number
-    of children affected in the partnership and among the chosen.
+    of children affected in the partnership and among the chosen. The children are
+    chosen as ``theme`` (the default theme if ``None``) chooses them.
     """
+    theme = theme or load_theme()
     if replications < 1:
         raise InputError(f"must be >= 1, got {replications}", key="replications")
     day = notification_date(scenario, notification)
@@ -163,8 +166,16 @@ def detection_probability(
     for r in range(replications):
         run = simulate(short, seed=root, replication=r)
         book = casebook_from_run(run)
-        cohort = eligible_cohort(book, day)
-        sel = select(book, cohort, day, tracked=tracked, sample_size=sample_size, seed=root + r)
+        cohort = eligible_cohort(book, day, theme.eligibility)
+        sel = select(
+            book,
+            cohort,
+            day,
+            theme=theme,
+            tracked=tracked,
+            sample_size=sample_size,
+            seed=root + r,
+        )
         hits = all_hits(book, day)
         hits = hits[~hits["strength"].astype(bool)]
         if months is not None:
@@ -190,7 +201,9 @@ def detection_probability(
     rows = [tuple(x) for x in catalogue.itertuples(index=False)] + [
         (k, key, subjects[(k, key)]) for k, key in extra
     ]
-    labels = {k: v.label for k, v in finding_kinds().items()}
+    # the theme's words first, then any shipped theme's for kinds it leaves out
+    labels = {k: v.label for name in theme_names() for k, v in load_theme(name).findings.items()}
+    labels |= {k: v.label for k, v in theme.findings.items()}
     out = []
     for kind, key, subject in rows:
         k = detected.get((kind, key), 0)

@@ -7,10 +7,14 @@ The analysis half of a mock JTAI week, as pure functions of a
    the records;
 2. :func:`inspection_calendar`: the dates, from notification (day 1) to the
    written statement of action;
-3. :func:`eligible_cohort`: the children the deep dive may choose from;
-4. :func:`select`: the tracked children and the sample, with reasons;
-5. :func:`findings_for` and :func:`findings_letter`: what their records show,
-   by evaluation criterion (:func:`criteria`).
+3. :func:`load_theme`: the theme pack (eligibility, sample frames, criteria,
+   letter, team), as data;
+4. :func:`eligible_cohort`: the children on the area's list for the theme,
+   judged only on what agencies recorded;
+5. :func:`select`: the tracked children and the sample, with reasons;
+6. :func:`findings_for` and :func:`findings_letter`: what their records show,
+   by evaluation criterion, as a letter in the inspectorates' form and a
+   cited annex.
 
 How likely the chosen children are to show each breakdown in the partnership
 needs many simulated runs, so it is an experiment:
@@ -21,10 +25,10 @@ needs many simulated runs, so it is an experiment:
 >>> from jtai_sim.inspection import (casebook_from_run, eligible_cohort, select,
 ...     findings_for, findings_letter)
 >>> book = casebook_from_run(simulate(load_scenario("minimal"), seed=3))
->>> day = dt.date(2026, 2, 3)
->>> cohort = eligible_cohort(book, day)
->>> chosen = select(book, cohort, day, seed=7)
->>> letter = findings_letter(findings_for(book, chosen, day), chosen)
+>>> day, theme = dt.date(2026, 2, 3), load_theme("front-door")
+>>> cohort = eligible_cohort(book, day, theme.eligibility)
+>>> chosen = select(book, cohort, day, theme=theme, seed=7)
+>>> letter = findings_letter(findings_for(book, chosen, day, theme=theme), chosen, theme=theme)
 >>> letter.children_seen == len(chosen.tracked) + len(chosen.sample)
 True
 """
@@ -32,7 +36,7 @@ True
 from jtai_sim.inspection.casebook import casebook_from_run, standard_clocks
 from jtai_sim.inspection.cases_csv import casebook_from_csv, load_case_list, write_case_list
 from jtai_sim.inspection.cohort import cohort_table, describe_child, eligible_cohort
-from jtai_sim.inspection.criteria import FindingKind, criteria, finding_kinds
+from jtai_sim.inspection.criteria import criteria, finding_kinds
 from jtai_sim.inspection.findings import findings_for
 from jtai_sim.inspection.letter import findings_letter
 from jtai_sim.inspection.model import (
@@ -49,18 +53,23 @@ from jtai_sim.inspection.model import (
     Pick,
     Selection,
 )
-from jtai_sim.inspection.selection import FRAMES, Frame, frame_label, select
+from jtai_sim.inspection.selection import select
+from jtai_sim.inspection.theme import (
+    FindingKind,
+    SampleFrame,
+    Theme,
+    load_theme,
+    theme_names,
+)
 from jtai_sim.inspection.timeline import Offsets, inspection_calendar
 
 __all__ = [
-    "FRAMES",
     "AgencyInfo",
     "CaseBook",
     "ChildSummary",
     "Criterion",
     "Finding",
     "FindingKind",
-    "Frame",
     "InspectionCalendar",
     "Letter",
     "LetterPoint",
@@ -68,7 +77,9 @@ __all__ = [
     "Milestone",
     "Offsets",
     "Pick",
+    "SampleFrame",
     "Selection",
+    "Theme",
     "casebook_from_csv",
     "casebook_from_run",
     "cohort_table",
@@ -78,10 +89,11 @@ __all__ = [
     "finding_kinds",
     "findings_for",
     "findings_letter",
-    "frame_label",
     "inspection_calendar",
     "load_case_list",
+    "load_theme",
     "select",
     "standard_clocks",
+    "theme_names",
     "write_case_list",
 ]

@@ -1,22 +1,33 @@
-"""The eligible cohort: the children the deep dive may choose from, at notification.
+"""The children on the area's list for a theme, as its records show them at notification.
 
-A child is eligible when, on the notification date and from the records dated
-on or before it:
+A child is on the list (eligible for tracking) when, from the records dated on or
+before the notification date, they meet the theme's :class:`Eligibility`:
 
-* they are aged 10 to 15 (age when they first came to notice plus the whole
-  years since; the exact age when the case list gives a date of birth);
-* their legal status is child in need, child protection or looked after (the
-  last ``status`` event; codes index :data:`jtai_sim.scenario.model.LEGAL_STATUSES`);
-* they show early signs of, or live with, mental ill health (the state they
-  arrived with, updated by ``deteriorate`` and ``improve`` events), whether or
-  not anyone has recognised it;
-* something happened in their records in the last six calendar months.
+* their age is in the theme's band (age when they first came to notice plus the
+  whole years since; the exact age when the case list gives a date of birth);
+* their legal status (the last ``status`` event) is one the theme lists;
+* any need the theme requires has been *recorded*: a mental-health need counts
+  as recorded once an agency has recognised it (an ``identify`` event), the
+  referral that brought the child to notice named it, or the child was referred
+  for mental-health help or presented in crisis;
+* they came to one of the theme's kinds of agency in the window (for the front
+  door: a contact or referral), when the theme names any;
+* something happened in their records in the window (six months by default).
 
-Each eligible child is summarised as a :class:`ChildSummary`: risk flags, CAMHS
-situation, youth justice involvement, a recent crisis (a ``crisis`` event, an
-arrival in crisis or at an emergency or crisis service in the last six months)
-and the agencies involved (those the child arrived at, and those notified about
-them), in the order they became involved.
+Nothing here reads the simulation's hidden truth: a child whose mental ill health
+nobody recognised is not on a mental-health list, just as in a real area. Such a
+child can still be sampled through a record (a contact, a youth-justice entry),
+where the missed identification shows. The hidden state is carried in
+``hidden_mental_health`` and ``hidden_at_risk`` only to say what the inspection
+missed.
+
+Recorded risk (``risks``) is what the records show: a strategy discussion and
+section 47 enquiry, an initial child protection conference, a child protection
+plan or being looked after at any point, and exploitation or missing episodes
+once the police, youth justice or the voluntary sector's exploitation service
+knows the child (the agencies that record them). A child with none of these is
+"not identified as at risk", which the selection needs as well as children who
+are.
 
 CAMHS situation, from the events at agencies of kind ``camhs_spa``,
 ``camhs_community`` and ``mhst``, replayed in order: a referral makes the child
@@ -27,17 +38,20 @@ referred.
 
 >>> from jtai_sim import load_scenario, simulate
 >>> from jtai_sim.inspection.casebook import casebook_from_run
+>>> from jtai_sim.inspection.theme import load_theme
 >>> import datetime as dt
 >>> book = casebook_from_run(simulate(load_scenario("scenarios/minimal.toml"), seed=3))
->>> cohort = eligible_cohort(book, dt.date(2026, 2, 3))
->>> all(10 <= c.age <= 15 and c.legal_status in ("cin", "cp", "looked_after") for c in cohort)
+>>> rules = load_theme("mental-health-2019").eligibility
+>>> cohort = eligible_cohort(book, dt.date(2026, 2, 3), rules)
+>>> all(10 <= c.age <= 15 and c.need_recorded for c in cohort)
 True
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 import numpy as np
@@ -59,10 +73,13 @@ from jtai_sim.inspection.casebook import (
     visible,
 )
 from jtai_sim.inspection.model import CamhsStatus, CaseBook, ChildSummary
+
+if TYPE_CHECKING:
+    from jtai_sim.inspection.theme import Eligibility
 from jtai_sim.vocabulary import (
     LEGAL_STATUSES,
-    SOCIAL_CARE_STATUSES,
     STATUS_CODE,
+    STATUS_WORDS,
     EventKind,
     ExitReason,
     MentalHealth,
@@ -110,46 +127,105 @@ def _last_by_child(rows: pd.DataFrame, column: str) -> pd.Series:
     return ordered.groupby("child", sort=True)[column].last()
 
 
+#: Agency kinds whose records hold exploitation and missing episodes.
+_RISK_RECORDERS = ("police", "youth_justice", "voluntary")
+_STATUS_RISKS = {"cp": "a child protection plan", "looked_after": "looked after"}
+
+
+def recorded_need(book: CaseBook, ev: pd.DataFrame) -> pd.Series:
+    """Per child, the agency code that first recorded a mental-health need (see the module)."""
+    kinds = kind_codes(ev)
+    agency = agency_codes(ev)
+    child = ev["child"].to_numpy()
+    arrive = kinds == int(_K.ARRIVE)
+    mh_services = np.isin(agency, codes_of_kind(book, CAMHS_KINDS | CRISIS_KINDS))
+    origin = ev["origin"].astype(str).to_numpy()
+    named = book.children.loc[book.children["identified"].astype(bool), "child"].to_numpy()
+    first_arrival = arrive & ~pd.Series(child).where(arrive).duplicated().to_numpy()
+    rows = (
+        (kinds == int(_K.IDENTIFY))
+        | (arrive & (mh_services | (origin == "crisis")))
+        | (first_arrival & np.isin(child, named))
+    )
+    sel = pd.DataFrame(
+        {"child": child[rows], "time": ev["time"].to_numpy()[rows], "agency": agency[rows]}
+    )
+    sel = sel[sel["agency"] >= 0].sort_values(["child", "time"], kind="stable")
+    return sel.groupby("child", sort=True)["agency"].first()
+
+
+def recorded_risks(book: CaseBook, ev: pd.DataFrame) -> dict[int, tuple[str, ...]]:
+    """Per child, the signs of risk their records show, in words (see the module)."""
+    kinds = kind_codes(ev)
+    agency = agency_codes(ev)
+    child = ev["child"].to_numpy()
+    arrive = kinds == int(_K.ARRIVE)
+    found: dict[int, list[str]] = {}
+
+    def add(ids: Iterable[int], words: str) -> None:
+        for c in sorted({int(i) for i in ids}):
+            found.setdefault(c, []).append(words)
+
+    add(
+        child[arrive & np.isin(agency, codes_of_kind(book, ["strategy"]))],
+        "a strategy discussion and section 47 enquiry",
+    )
+    add(
+        child[arrive & np.isin(agency, codes_of_kind(book, ["conference"]))],
+        "an initial child protection conference",
+    )
+    detail = ev["detail"].to_numpy()
+    for status, words in _STATUS_RISKS.items():
+        add(child[(kinds == int(_K.STATUS)) & (detail == STATUS_CODE[status])], words)
+    known = set(child[arrive & np.isin(agency, codes_of_kind(book, _RISK_RECORDERS))].tolist())
+    police = set(child[arrive & np.isin(agency, codes_of_kind(book, ["police"]))].tolist())
+    kids = book.children
+    for flag, words, by in (
+        ("exploitation", "exploitation concerns", known),
+        ("missing", "missing episodes", police),
+    ):
+        flagged = kids.loc[kids[flag].astype(bool), "child"].to_numpy()
+        add([c for c in flagged.tolist() if c in by], words)
+    return {c: tuple(w) for c, w in found.items()}
+
+
 def eligible_cohort(
-    book: CaseBook,
-    notification: dt.date,
-    *,
-    min_age: int = 10,
-    max_age: int = 15,
-    activity_months: int = 6,
-    statuses: Sequence[str] = ("cin", "cp", "looked_after"),
+    book: CaseBook, notification: dt.date, rules: Eligibility | None = None
 ) -> list[ChildSummary]:
-    """The children eligible for the deep dive on ``notification``, by child id."""
+    """The children on the area's list for ``rules`` on ``notification``, by child id.
+
+    ``rules`` defaults to the default theme's eligibility.
+    """
+    if rules is None:
+        from jtai_sim.inspection.theme import load_theme
+
+        rules = load_theme().eligibility
     check_in_range(book, notification)
     ev = visible(book, notification)
     kinds = kind_codes(ev)
     child = ev["child"].to_numpy()
-    since = float(book.calendar.day_of(months_before(notification, activity_months)))
-    # legal status now
-    status_rows = ev[kinds == int(_K.STATUS)]
-    status = _last_by_child(status_rows, "detail")
-    wanted = [STATUS_CODE[name] for name in SOCIAL_CARE_STATUSES if name in statuses]
-    on_plan = set(status.index[status.isin(wanted)].tolist())
-    # age now
-    ages = ages_at(book, notification)
-    of_age = set(ages.index[(ages >= min_age) & (ages <= max_age)].tolist())
-    # mental health now
-    mh_rows = ev[np.isin(kinds, [int(_K.DETERIORATE), int(_K.IMPROVE)])]
-    mh = pd.Series(
-        book.children["mental_health"].to_numpy(np.int64), index=book.children["child"].to_numpy()
-    )
-    changed = _last_by_child(mh_rows, "detail")
-    mh.loc[changed.index] = changed.to_numpy()
-    need = set(mh.index[mh >= 1].tolist())
-    # activity in the window
     times = ev["time"].to_numpy()
+    since = float(book.calendar.day_of(months_before(notification, rules.activity_months)))
+    status = _last_by_child(ev[kinds == int(_K.STATUS)], "detail")
+    codes = pd.Series(0, index=book.children["child"].to_numpy())
+    codes.loc[status.index] = status.to_numpy()
+    wanted = [STATUS_CODE[name] for name in rules.statuses]
+    keep = set(codes.index[codes.isin(wanted)].tolist())
+    ages = ages_at(book, notification)
+    keep &= set(ages.index[(ages >= rules.min_age) & (ages <= rules.max_age)].tolist())
+    if "mental_health" in rules.recorded_need:
+        keep &= set(recorded_need(book, ev).index.tolist())
+    if rules.through:
+        at = (kinds == int(_K.ARRIVE)) & np.isin(
+            agency_codes(ev), codes_of_kind(book, rules.through)
+        )
+        keep &= set(np.unique(child[at & (times >= since)]).tolist())
     last_time = pd.Series(times).groupby(child).max()
-    active = set(last_time.index[last_time >= since].tolist())
-    ids = sorted(on_plan & of_age & need & active)
+    keep &= set(last_time.index[last_time >= since].tolist())
+    ids = sorted(int(c) for c in keep)
     if not ids:
         return []
-    sub = ev[np.isin(child, ids)]
-    return _summaries(book, sub, ids, ages, status, mh, last_time, since)
+    return summarise(book, notification, ids, activity_months=rules.activity_months)
 
 
 def summarise(
@@ -214,6 +290,12 @@ def _summaries(
     ) & (times >= since)
     crisis = set(np.unique(child[crisis_rows]).tolist())
     camhs = camhs_status(book, sub)
+    need = recorded_need(book, sub)
+    risks = recorded_risks(book, sub)
+    police = set(np.unique(child[arrive & np.isin(agency, codes_of_kind(book, ["police"]))]))
+    known = set(
+        np.unique(child[arrive & np.isin(agency, codes_of_kind(book, _RISK_RECORDERS))]).tolist()
+    )
     # the agency holding the child's legal status: the one that logged the last status event
     status_rows = sub[kinds == int(_K.STATUS)].sort_values("time", kind="stable")
     owner = status_rows.groupby("child")["agency"].last()
@@ -223,15 +305,16 @@ def _summaries(
         row = kids.loc[c]
         code = int(status.get(c, 0))
         owner_key = owner.get(c)
+        need_code = need.get(c)
         out.append(
             ChildSummary(
                 child=int(c),
                 age=int(ages.loc[c]),
                 legal_status=LEGAL_STATUSES[code],
-                mental_health=MentalHealth(min(int(mh.loc[c]), MentalHealth.ILL)).word,
-                at_risk=bool(row["at_risk"]),
-                exploitation=bool(row["exploitation"]),
-                missing=bool(row["missing"]),
+                need_recorded_by=None if need_code is None else keys[int(need_code)],
+                risks=risks.get(int(c), ()),
+                exploitation=bool(row["exploitation"]) and int(c) in known,
+                missing=bool(row["missing"]) and int(c) in police,
                 send=bool(row["send"]),
                 disability=bool(row["disability"]),
                 female=bool(row["female"]),
@@ -243,6 +326,8 @@ def _summaries(
                 last_activity=book.calendar.date_of(float(last_time.loc[c])),
                 label=str(row["label"]),
                 owner=None if owner_key is None or pd.isna(owner_key) else str(owner_key),
+                hidden_mental_health=MentalHealth(min(int(mh.loc[c]), MentalHealth.ILL)).word,
+                hidden_at_risk=bool(row["at_risk"]),
             )
         )
     return out
@@ -294,34 +379,63 @@ def camhs_status(book: CaseBook, events: pd.DataFrame) -> dict[int, CamhsStatus]
     return out
 
 
-def cohort_table(cohort: Sequence[ChildSummary]) -> pd.DataFrame:
-    """The cohort as a table, one row per child (the list an area would supply)."""
-    fields = [f.name for f in attrs.fields(ChildSummary)]
+#: Columns of the list an area would supply: recorded facts only.
+LIST_COLUMNS = (
+    "child",
+    "label",
+    "age",
+    "legal_status",
+    "owner",
+    "need_recorded_by",
+    "risks",
+    "camhs_status",
+    "youth_justice",
+    "recent_crisis",
+    "exploitation",
+    "missing",
+    "send",
+    "disability",
+    "female",
+    "ethnicity",
+    "agencies",
+    "last_activity",
+)
+
+
+def cohort_table(cohort: Sequence[ChildSummary], *, hidden: bool = False) -> pd.DataFrame:
+    """The cohort as the list an area would supply, one row per child.
+
+    Only recorded facts, unless ``hidden`` adds the simulation's hidden state
+    (for the facilitator, to show what the records miss).
+    """
+    columns = list(LIST_COLUMNS) + (["hidden_mental_health", "hidden_at_risk"] if hidden else [])
     rows = [attrs.asdict(c, recurse=False) for c in cohort]
-    frame = pd.DataFrame(rows, columns=fields)
-    frame["agencies"] = frame["agencies"].map(lambda a: ", ".join(a))
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in ("agencies", "risks"):
+        frame[col] = frame[col].map(lambda a: "; ".join(a))
     return frame
 
 
-def describe_child(c: ChildSummary) -> str:
-    """One line about an eligible child.
+def need_words(c: ChildSummary) -> str:
+    """What the record says of the child's mental health, in words."""
+    return "mental-health need recorded" if c.need_recorded else "no mental-health need recorded"
 
-    >>> c = ChildSummary(child=7, age=13, legal_status="cp", mental_health="early signs",
-    ...     at_risk=True, exploitation=False, missing=True, send=False, disability=False,
-    ...     female=True, ethnicity="White", agencies=("police", "front_door"),
+
+def describe_child(c: ChildSummary) -> str:
+    """One line about a child on the list, from the record.
+
+    >>> c = ChildSummary(child=7, age=13, legal_status="cp", need_recorded_by="school",
+    ...     risks=("a child protection plan",), exploitation=False, missing=True, send=False,
+    ...     disability=False, female=True, ethnicity="White", agencies=("police", "front_door"),
     ...     camhs_status="waiting", youth_justice=False, recent_crisis=False,
     ...     last_activity=dt.date(2026, 1, 5), label="Child 7")
     >>> describe_child(c).split("; ")  # doctest: +NORMALIZE_WHITESPACE
-    ['Child 7, 13, child protection, early signs', 'waiting for CAMHS', 'missing episodes',
-     'last activity Mon 5 Jan 2026']
+    ['Child 7, 13, child protection plan, mental-health need recorded', 'waiting for CAMHS',
+     'missing episodes', 'last activity Mon 5 Jan 2026']
     """
-    parts = [
-        c.label or f"Child {c.child}",
-        str(c.age),
-        STATUS_WORDS[c.legal_status],
-        c.mental_health,
-    ]
-    head = ", ".join(parts)
+    head = ", ".join(
+        [c.label or f"Child {c.child}", str(c.age), STATUS_WORDS[c.legal_status], need_words(c)]
+    )
     extra = [CAMHS_WORDS[c.camhs_status]] if c.camhs_status != "none" else []
     if c.youth_justice:
         extra.append("youth justice")
@@ -335,13 +449,6 @@ def describe_child(c: ChildSummary) -> str:
     return head + "; " + "; ".join(extra)
 
 
-STATUS_WORDS = {
-    "none": "no plan",
-    "early_help": "early help",
-    "cin": "child in need",
-    "cp": "child protection",
-    "looked_after": "looked after",
-}
 CAMHS_WORDS: dict[str, str] = {
     "none": "not referred to CAMHS",
     "treated": "receiving CAMHS help",

@@ -1,8 +1,9 @@
-"""The evaluation criteria and the kinds of finding, read from ``jtai_sim/data/criteria.toml``.
+"""The evaluation criteria and kinds of finding of a theme (the default theme if none given).
 
-The criteria are data, in our own words: a facilitator can read and edit them
-without touching code. Each kind of finding names the criteria it bears on
-(the first is where the letter files it) and the sentences the letter uses.
+The criteria are data, in each theme's file (:mod:`jtai_sim.inspection.theme`):
+a facilitator can read and edit them without touching code. Each kind of
+finding names the criteria it bears on (the first is where the annex files it)
+and the sentences the annex and the letter use.
 
 >>> crit = criteria()
 >>> crit["information_sharing"].title
@@ -14,74 +15,30 @@ without touching code. Each kind of finding names the criteria it bears on
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from importlib import resources
-from typing import Any
-
-from attrs import frozen
-
 from jtai_sim.inspection.model import Criterion
+from jtai_sim.inspection.theme import FindingKind, Theme, load_theme
 
 
-@frozen(kw_only=True)
-class FindingKind:
-    """One kind of finding: its heading, criteria and letter sentence."""
-
-    key: str
-    label: str
-    criteria: tuple[str, ...]
-    strength: bool
-    sentence: str
-
-    def text(self, *, n: int, total: int, subject: str) -> str:
-        """The letter's sentence for ``n`` of ``total`` children about ``subject``."""
-        return self.sentence.format(
-            n=n, total=total, subject=subject, were="was" if n == 1 else "were"
-        )
+def criteria(theme: Theme | None = None) -> dict[str, Criterion]:
+    """The evaluation criteria of ``theme``, in file order."""
+    return dict((theme or load_theme()).criteria)
 
 
-@cache
-def _data() -> dict[str, Any]:
-    text = resources.files("jtai_sim").joinpath("data/criteria.toml").read_text("utf-8")
-    return tomllib.loads(text)
+def finding_kinds(theme: Theme | None = None) -> dict[str, FindingKind]:
+    """The kinds of finding ``theme`` uses, in file order."""
+    return dict((theme or load_theme()).findings)
 
 
-@cache
-def criteria() -> dict[str, Criterion]:
-    """The evaluation criteria, in file order."""
-    return {
-        key: Criterion(
-            key=key,
-            title=str(c["title"]),
-            description=str(c["description"]),
-            prompts=tuple(str(p) for p in c.get("prompts", ())),
-        )
-        for key, c in _data()["criteria"].items()
-    }
+def criteria_for(kind: str, agency_kinds: tuple[str, ...], theme: Theme) -> tuple[str, ...]:
+    """The criteria a finding of ``kind`` about agencies of ``agency_kinds`` bears on.
 
-
-@cache
-def finding_kinds() -> dict[str, FindingKind]:
-    """Every kind of finding, in file order."""
-    known = criteria()
-    out: dict[str, FindingKind] = {}
-    for key, f in _data()["findings"].items():
-        crit = tuple(str(c) for c in f["criteria"])
-        unknown = [c for c in crit if c not in known]
-        if unknown:  # pragma: no cover - guarded by a test of the shipped file
-            raise ValueError(f"criteria.toml: findings.{key}: unknown criteria {unknown}")
-        strength = bool(f["strength"])
-        out[key] = FindingKind(
-            key=key,
-            label=str(f["label"]),
-            criteria=crit,
-            strength=strength,
-            sentence=str(f["praise"] if strength else f["concern"]),
-        )
-    return out
-
-
-def criteria_for(kind: str) -> tuple[str, ...]:
-    """The criteria a finding of ``kind`` bears on."""
-    return finding_kinds()[kind].criteria
+    Those of the kind first, then every criterion that gathers findings about
+    agencies of one of those kinds (a partner agency's own criterion).
+    """
+    own = theme.findings[kind].criteria
+    extra = tuple(
+        key
+        for key, c in theme.criteria.items()
+        if key not in own and set(c.kinds) & set(agency_kinds)
+    )
+    return own + extra

@@ -68,8 +68,10 @@ from jtai_sim.inspection.casebook import (
     kind_codes,
     visible,
 )
-from jtai_sim.inspection.criteria import criteria_for, finding_kinds
-from jtai_sim.inspection.model import CaseBook, Finding, Selection
+from jtai_sim.inspection.criteria import criteria_for
+from jtai_sim.inspection.model import FINDING_STRENGTH, CaseBook, Finding, Selection
+from jtai_sim.inspection.partners import join_words
+from jtai_sim.inspection.theme import Theme, load_theme
 from jtai_sim.results import clocktime
 from jtai_sim.scenario.model import Clock
 from jtai_sim.vocabulary import MODE_OF_KIND, Completeness, EventKind, ExitReason, pathway_name
@@ -263,18 +265,41 @@ def _rows(ev: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     )
 
 
+#: Agency kinds of children's social care whose closures the re-referral rule looks at.
+_CSC_KINDS = (
+    "front_door",
+    "referral",
+    "early_help",
+    "assessment",
+    "strategy",
+    "conference",
+    "cin_plan",
+    "cp_plan",
+    "looked_after",
+)
+#: Where a referral to children's social care arrives.
+_REFERRAL_KINDS = ("front_door", "referral")
+#: The DfE re-referral measure: a new referral within 12 months of the previous one.
+RE_REFERRAL_DAYS = 365.0
+
+
 def reversal_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
-    """Children closed and later referred again."""
+    """Children closed by children's social care and referred to it again within a year.
+
+    The DfE's re-referral measure counts a referral within 12 months of a previous
+    one; a return long after, or an arrival elsewhere (a child attending the
+    emergency department), is not a re-referral.
+    """
     kinds = kind_codes(ev)
-    origin = ev["origin"].astype(str).to_numpy()
-    back = (kinds == int(_K.ARRIVE)) & (origin == "return")
-    exits = kinds == int(_K.EXIT)
+    agency = agency_codes(ev)
+    back = (kinds == int(_K.ARRIVE)) & np.isin(agency, codes_of_kind(book, _REFERRAL_KINDS))
+    exits = (kinds == int(_K.EXIT)) & np.isin(agency, codes_of_kind(book, _CSC_KINDS))
     if not back.any() or not exits.any():
         return _empty()
     m = _before(
         _rows(ev, back), _rows(ev, exits)[["child", "time", "id", "agency"]], ["child"], exact=False
     )
-    m = m[m["aid"].notna()]
+    m = m[m["aid"].notna() & ((m["time"] - m["atime"]) <= RE_REFERRAL_DAYS)]
     if m.empty:
         return _empty()
     keys = agency_keys(book)
@@ -403,24 +428,25 @@ def review_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
 
 
 def identify_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
-    """Mental-health needs first recognised at youth justice, or early at universal services."""
+    """Mental-health needs recognised early at universal services, or only at youth justice.
+
+    A need first recognised at youth justice is a finding about the agencies that
+    met the child before without recognising it (they are the ones it names), not
+    about the youth justice service, which did its job; with no earlier agency it
+    is no finding.
+    """
     kinds = kind_codes(ev)
     agency = agency_codes(ev)
     ident = kinds == int(_K.IDENTIFY)
     keys = agency_keys(book)
     parts = []
-    for kind, codes in (
-        ("identified_at_youth_justice", codes_of_kind(book, ["youth_justice"])),
-        ("identified_early", codes_of_kind(book, _EARLY_KINDS)),
-    ):
-        mask = ident & np.isin(agency, codes)
-        if not mask.any():
-            continue
-        r = _rows(ev, mask)
+    early = ident & np.isin(agency, codes_of_kind(book, _EARLY_KINDS))
+    if early.any():
+        r = _rows(ev, early)
         parts.append(
             _hits(
                 child=r["child"].to_numpy(np.int64),
-                kind=kind,
+                kind="identified_early",
                 key=[keys[a] for a in r["agency"]],
                 subject=[book.agency_label(keys[a]) for a in r["agency"]],
                 time=r["time"].to_numpy(np.float64),
@@ -428,6 +454,31 @@ def identify_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
                 agencies=[(keys[a],) for a in r["agency"]],
             )
         )
+    yj_codes = codes_of_kind(book, ["youth_justice"])
+    late = ident & np.isin(agency, yj_codes)
+    if late.any():
+        first_ident = _rows(ev, ident).sort_values("time", kind="stable").drop_duplicates("child")
+        r = _rows(ev, late)
+        r = r[r["id"].isin(first_ident["id"])]
+        arrivals = _rows(ev, (kinds == int(_K.ARRIVE)) & ~np.isin(agency, yj_codes))
+        rows = []
+        for h in r.itertuples(index=False):
+            before = arrivals[(arrivals["child"] == h.child) & (arrivals["time"] < h.time)]
+            met = tuple(dict.fromkeys(keys[a] for a in before["agency"] if a >= 0))
+            if met:
+                rows.append((h, met, (*(int(i) for i in before["id"].iloc[-3:]), int(h.id))))
+        if rows:
+            parts.append(
+                _hits(
+                    child=[int(h.child) for h, _, _ in rows],
+                    kind="identified_at_youth_justice",
+                    key=[keys[h.agency] for h, _, _ in rows],
+                    subject=[book.agency_label(keys[h.agency]) for h, _, _ in rows],
+                    time=[float(h.time) for h, _, _ in rows],
+                    ids=[ids for _, _, ids in rows],
+                    agencies=[met for _, met, _ in rows],
+                )
+            )
     return pd.concat(parts, ignore_index=True) if parts else _empty()
 
 
@@ -454,7 +505,7 @@ def all_hits(
     if not parts:
         return _empty()
     out = pd.concat(parts, ignore_index=True)
-    out["strength"] = out["kind"].map({k: v.strength for k, v in finding_kinds().items()})
+    out["strength"] = out["kind"].map(FINDING_STRENGTH).astype(bool)
     return out
 
 
@@ -464,19 +515,34 @@ def findings_for(
     notification: dt.date,
     *,
     strengths: bool = True,
+    theme: Theme | None = None,
 ) -> list[Finding]:
     """The findings for ``children`` (ids, or a :class:`Selection`), child by child in date order.
+
+    Only the kinds of finding ``theme`` uses count (the default theme if ``None``),
+    and only timescales that stop at its ``clock_kinds``; each finding bears on the
+    criteria the theme gives its kind, and on any criterion that gathers findings
+    about the kinds of agency it names.
 
     The standards are ``book.clocks`` (the scenario's, or the standard defaults of
     a case list): pass a book made with other clocks (``attrs.evolve(book,
     clocks=...)``) to measure against others.
     """
     ids = list(children.children) if isinstance(children, Selection) else [int(c) for c in children]
+    theme = theme or load_theme()
     hits = all_hits(book, notification, ids)
+    if len(hits):
+        hits = hits[hits["kind"].isin(list(theme.findings))]
+        if theme.clock_kinds:
+            hits = hits[
+                ~hits["kind"].isin(list(_CLOCK_KINDS | {"help_within_standard"}))
+                | hits["key"].isin(_clocks_of_kinds(book, theme.clock_kinds))
+            ]
     if not strengths and len(hits):
         hits = hits[~hits["strength"].astype(bool)]
     if hits.empty:
         return []
+    kind_of = {k: a.kind for k, a in book.agencies.items()}
     rank = {c: i for i, c in enumerate(ids)}
     hits = hits.assign(_r=hits["child"].map(rank)).sort_values(
         ["_r", "time", "kind"], kind="stable"
@@ -491,7 +557,7 @@ def findings_for(
                 child=int(h.child),
                 kind=kind,
                 agencies=tuple(h.agencies),
-                criteria=criteria_for(kind),
+                criteria=criteria_for(kind, tuple(kind_of.get(a, "") for a in h.agencies), theme),
                 date=cal.date_of(float(h.time)),
                 event_ids=tuple(int(i) for i in h.ids),
                 evidence=evidence(book, h),
@@ -579,7 +645,7 @@ def evidence(book: CaseBook, h: Any) -> str:
         return f"Information sent {route} on {when} arrived complete and in time."
     if kind == "closed_then_back":
         return (
-            f"Closed by {agencies[0]} on {since}; referred again to {agencies[-1]} on "
+            f"Closed by {agencies[0]} on {since}; referred to {agencies[-1]} again on "
             f"{when}, {duration_text(x)} later."
         )
     if kind == "turned_away":
@@ -607,10 +673,23 @@ def evidence(book: CaseBook, h: Any) -> str:
             f"{agencies[0]} (referred {since})."
         )
     if kind == "identified_at_youth_justice":
-        return f"Mental-health need first recognised by {agencies[0]} on {when}."
+        return (
+            f"Mental-health need first recognised by {subject} on {when}, after contact with "
+            f"{join_words(agencies)}."
+        )
     if kind == "identified_early":
         return f"Mental-health need recognised by {agencies[0]} on {when}."
     return f"{subject} on {when}."  # pragma: no cover - every kind is handled above
+
+
+def _clocks_of_kinds(book: CaseBook, kinds: Iterable[str]) -> list[str]:
+    """Keys of the clocks whose stop agencies include one of ``kinds``."""
+    wanted = set(kinds)
+    return [
+        key
+        for key, c in book.clocks.items()
+        if any(book.agencies[a].kind in wanted for a in c.stop.agency if a in book.agencies)
+    ]
 
 
 _CLOCK_KINDS = {

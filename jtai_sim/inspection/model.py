@@ -31,6 +31,9 @@ from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.scenario.model import Clock
 
 Role = Literal["tracked", "sampled"]
+#: Where the evidence for a criterion comes from: the records (findings), the
+#: partnership's own audits of the tracked children, or conversations on site.
+EvidenceSource = Literal["records", "audits", "conversations"]
 CamhsStatus = Literal["none", "treated", "waiting", "rejected", "closed"]
 
 
@@ -122,13 +125,20 @@ class InspectionCalendar:
 
 @frozen(kw_only=True)
 class ChildSummary:
-    """One child in the eligible cohort, as of the notification date."""
+    """One child as the area's records show them on the notification date.
+
+    Everything but the two ``hidden_`` fields is what an agency has recorded. The
+    hidden fields are the simulation's truth, kept only to show what the
+    inspection could not see (they are never used to choose a child).
+    """
 
     child: int
     age: int
     legal_status: str
-    mental_health: str
-    at_risk: bool
+    #: the agency that first recorded a mental-health need (``None``: none recorded)
+    need_recorded_by: str | None
+    #: recorded signs of risk, in words (a section 47 enquiry, a plan, care, exploitation ...)
+    risks: tuple[str, ...]
     exploitation: bool
     missing: bool
     send: bool
@@ -143,6 +153,18 @@ class ChildSummary:
     label: str = ""
     #: the agency holding the child's current legal status (their social work team)
     owner: str | None = None
+    hidden_mental_health: str = ""
+    hidden_at_risk: bool = False
+
+    @property
+    def at_risk(self) -> bool:
+        """Whether the record shows a risk of abuse, neglect or exploitation."""
+        return bool(self.risks)
+
+    @property
+    def need_recorded(self) -> bool:
+        """Whether any agency has recorded a mental-health need."""
+        return self.need_recorded_by is not None
 
 
 @frozen(kw_only=True)
@@ -200,14 +222,64 @@ class Finding:
     subject: str = ""
 
 
+#: Every kind of finding the detectors of :mod:`jtai_sim.inspection.findings` report,
+#: and whether it is a strength (something working well) or a concern.
+FINDING_STRENGTH: dict[str, bool] = {
+    "wait_beyond_standard": False,
+    "help_within_standard": True,
+    "late_decision": False,
+    "late_assessment": False,
+    "late_conference": False,
+    "late_health_assessment": False,
+    "late_crisis_response": False,
+    "information_lost": False,
+    "information_partial": False,
+    "information_late": False,
+    "information_complete": True,
+    "closed_then_back": False,
+    "turned_away": False,
+    "late_review": False,
+    "reviews_on_time": True,
+    "crisis_while_waiting": False,
+    "worse_while_waiting": False,
+    "identified_at_youth_justice": False,
+    "identified_early": True,
+}
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"doc": text}
+
+
 @frozen(kw_only=True)
 class Criterion:
     """One evaluation criterion of the inspection (in our own words)."""
 
-    key: str
-    title: str
-    description: str
-    prompts: tuple[str, ...] = ()
+    key: str = field(default="", metadata=_doc("set from the table name"))
+    title: str = field(metadata=_doc("the criterion's heading"))
+    description: str = field(metadata=_doc("what good looks like, in a sentence or two"))
+    prompts: tuple[str, ...] = field(
+        default=(), metadata=_doc("questions for conversations and audits")
+    )
+    evidence: tuple[EvidenceSource, ...] = field(
+        default=("records",),
+        metadata=_doc("where its evidence comes from: records, audits, conversations"),
+    )
+    partners: tuple[str, ...] = field(
+        default=(), metadata=_doc("partner agencies it concerns (none: the whole partnership)")
+    )
+    points: tuple[int, ...] = field(
+        default=(), metadata=_doc("numbers of the guidance points it covers")
+    )
+    kinds: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc("agency kinds whose findings also bear on it (a partner's own criterion)"),
+    )
+
+    @property
+    def from_records(self) -> bool:
+        """Whether findings from the records can evidence it."""
+        return "records" in self.evidence
 
 
 @frozen(kw_only=True)
@@ -236,10 +308,58 @@ class LetterSection:
 
 
 @frozen(kw_only=True)
+class LetterStatement:
+    """A key strength or an area for improvement: words, not counts, and who it concerns."""
+
+    criterion: str
+    title: str
+    text: str
+    #: partner agencies it names (keys of :data:`jtai_sim.inspection.partners.PARTNERS`)
+    partners: tuple[str, ...]
+    #: the annex points it rests on (indexes into the annex's points, in order)
+    points: tuple[int, ...] = ()
+    #: children seen who show it (for ranking; never printed in the letter)
+    children: int = 0
+
+
+@frozen(kw_only=True)
+class LetterParagraph:
+    """A headed paragraph of the letter (a partner agency's, a case study, a prompt)."""
+
+    heading: str
+    text: str
+    #: for a partner agency's paragraph, its key
+    partner: str = ""
+
+
+@frozen(kw_only=True)
 class Letter:
-    """A mock findings letter: what is working well and what needs to improve."""
+    """A mock findings letter in the form the inspectorates write, and its evidence annex.
+
+    The letter itself (``addressees`` to ``signatories``) speaks in words and names
+    no child or event. ``working_well`` and ``to_improve`` are the facilitator's
+    annex: every point counted and cited to the children and event rows.
+    """
 
     working_well: tuple[LetterSection, ...]
     to_improve: tuple[LetterSection, ...]
     children_seen: int
     summary: str
+    area: str = ""
+    date: dt.date | None = None
+    addressees: tuple[str, ...] = ()
+    opening: str = ""
+    headline: tuple[str, ...] = ()
+    strengths: tuple[LetterStatement, ...] = ()
+    improvements: tuple[LetterStatement, ...] = ()
+    case_studies: tuple[LetterParagraph, ...] = ()
+    partners: tuple[LetterParagraph, ...] = ()
+    #: criteria the records cannot evidence: where the panel must find the evidence
+    to_gather: tuple[LetterParagraph, ...] = ()
+    next_steps: str = ""
+    signatories: tuple[str, ...] = ()
+
+    @property
+    def annex_points(self) -> tuple[LetterPoint, ...]:
+        """Every annex point, strengths first, in order (what statements' ``points`` index)."""
+        return tuple(p for sec in self.working_well + self.to_improve for p in sec.points)

@@ -1,45 +1,45 @@
-"""Choosing the children: tracked children for diversity, and a sample from frames.
+"""Choosing the children: tracked children for diversity, and a sample from the theme's frames.
+
+Both choices read only what the records show (:mod:`jtai_sim.inspection.cohort`):
+never the simulation's hidden mental-health state or risk.
 
 **Tracked children** (6 by default; the inspection norm is 5 to 7) are chosen
-from the eligible cohort greedily, for coverage: each child carries *strata*
-(their legal status; their CAMHS situation; youth justice; exploitation or
-missing episodes; a recent crisis; whether they are identified as at risk;
-whether their journey crossed the most agencies of any eligible child; and,
-with lower weights, SEND, sex, ethnicity and disability). Each step takes the
-child who adds the most weight of strata not yet covered (priority follows the
-order above), preferring wider journeys, with ties broken by a draw from the
-seed. Whenever the places left are no more than the key strata still missing,
-only children who add one of them are considered; so, when the cohort has them,
-three tracked children are enough to include a child at risk, a child not
-identified at risk and a child whose journey crossed the most agencies, and
-enough places (up to 9) also include every legal status and every CAMHS
-situation (treated, waiting, turned down). A tracked child's reasons are the
-strata they added, in words.
+from the area's list for the theme greedily, for coverage: each child carries
+*strata* (their legal status; their CAMHS situation; youth justice;
+exploitation or missing episodes on record; a recent crisis; whether the record
+shows them at risk of abuse, neglect or exploitation; whether their journey
+crossed the most agencies of any child on the list; and, with lower weights,
+SEND, sex, ethnicity and disability). Each step takes the child who adds the
+most weight of strata not yet covered (priority follows the order above),
+preferring wider journeys, with ties broken by a draw from the seed. Whenever
+the places left are no more than the key strata still missing, only children
+who add one of them are considered; so, when the list has them, three tracked
+children are enough to include a child the record shows at risk, one it does
+not and one whose journey crossed the most agencies, and enough places (up to
+9) also include every legal status and CAMHS situation. A tracked child's
+reasons are the strata they added, in words.
 
-**The sample** (30 by default) is drawn from frames at points of the journey,
-each a set of events in the last six months for children who are not tracked:
-front-door contacts and referrals, and strategy discussions, for children of
-any age and status (as the front-door evaluation looks at every child); CAMHS
-referrals turned down or waiting, entries to youth justice, crisis episodes,
-and health assessments of children in care, for eligible children only (the
-deep dive; every eligible child is known to social care, and a CAMHS referral
-still waiting counts however old it is). Frames are defined by agency kinds,
-not agency names. The
-frames take turns, each drawing one child at random (from the seed) until the
-sample is full or every frame is exhausted; a child is sampled once at most,
-at their latest event in the frame. Each pick names its frame, the agency that
-owns that point of the journey, the event and the reasons.
+**The sample** (30 by default) is drawn from the theme's frames
+(:class:`~jtai_sim.inspection.theme.SampleFrame`): each frame is a set of
+records in its window (an arrival at a kind of agency, a crisis, an exit ...)
+for children who are not tracked, optionally only children on the list, of some
+ages, statuses or CAMHS situations. Frames are defined by agency kinds, not
+agency names. The frames take turns, each drawing its ``draws`` children at
+random (from the seed) until the sample is full or every frame is exhausted; a
+child is sampled once at most, at their latest record in the frame. Each pick
+names its frame, the agency that owns that record, the event and the reasons.
 
 >>> from jtai_sim import load_scenario, simulate
 >>> from jtai_sim.inspection.casebook import casebook_from_run
 >>> from jtai_sim.inspection.cohort import eligible_cohort
+>>> from jtai_sim.inspection.theme import load_theme
 >>> import datetime as dt
 >>> book = casebook_from_run(simulate(load_scenario("scenarios/minimal.toml"), seed=3))
->>> day = dt.date(2026, 2, 3)
->>> s = select(book, eligible_cohort(book, day), day, seed=1)
+>>> day, theme = dt.date(2026, 2, 3), load_theme("front-door")
+>>> s = select(book, eligible_cohort(book, day, theme.eligibility), day, theme=theme, seed=1)
 >>> len(s.tracked), all(p.reasons for p in s.tracked + s.sample)
 (6, True)
->>> s == select(book, eligible_cohort(book, day), day, seed=1)
+>>> s == select(book, eligible_cohort(book, day, theme.eligibility), day, theme=theme, seed=1)
 True
 """
 
@@ -51,12 +51,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from attrs import frozen
 
 from jtai_sim.errors import InputError
 from jtai_sim.inspection.casebook import (
-    CAMHS_KINDS,
-    CRISIS_KINDS,
     agency_codes,
     agency_keys,
     codes_of_kind,
@@ -65,10 +62,18 @@ from jtai_sim.inspection.casebook import (
     months_before,
     visible,
 )
-from jtai_sim.inspection.cohort import CAMHS_WORDS, STATUS_WORDS, summarise
+from jtai_sim.inspection.cohort import (
+    CAMHS_WORDS,
+    ages_at,
+    camhs_status,
+    need_words,
+    summarise,
+)
 from jtai_sim.inspection.model import CaseBook, ChildSummary, Pick, Selection
+from jtai_sim.inspection.partners import join_words
+from jtai_sim.inspection.theme import SampleFrame, Theme, load_theme
 from jtai_sim.randomness import Streams
-from jtai_sim.vocabulary import EventKind
+from jtai_sim.vocabulary import LEGAL_STATUSES, STATUS_CODE, STATUS_WORDS, EventKind
 
 _K = EventKind
 
@@ -77,78 +82,17 @@ TRACKED_RANGE = (1, 12)
 SAMPLE_RANGE = (0, 200)
 
 
-@frozen(kw_only=True)
-class Frame:
-    """A point of the journey the sample is drawn from."""
-
-    key: str
-    label: str
-    agency_kinds: tuple[str, ...]
-    description: str
-    #: only eligible children (the deep dive); ``False``: any child (the front-door evaluation)
-    deep_dive: bool = True
-
-
-#: The sample frames, in the order they take turns.
-FRAMES: tuple[Frame, ...] = (
-    Frame(
-        key="front_door",
-        label="Front-door contacts and referrals",
-        agency_kinds=("front_door", "referral"),
-        description="a contact or referral received at the front door in the last six months",
-        deep_dive=False,
-    ),
-    Frame(
-        key="strategy",
-        label="Strategy discussions",
-        agency_kinds=("strategy",),
-        description="a strategy discussion (and any enquiry) in the last six months",
-        deep_dive=False,
-    ),
-    Frame(
-        key="camhs_rejected_or_waiting",
-        label="CAMHS referrals turned down or waiting",
-        agency_kinds=tuple(sorted(CAMHS_KINDS)),
-        description="a referral for mental-health help, for a child known to social care, "
-        "that was closed without help or is still waiting",
-    ),
-    Frame(
-        key="youth_justice",
-        label="Entries to youth justice",
-        agency_kinds=("youth_justice",),
-        description="an entry to youth justice in the last six months",
-    ),
-    Frame(
-        key="crisis",
-        label="Crisis episodes",
-        agency_kinds=tuple(sorted(CRISIS_KINDS)),
-        description="a crisis, or a presentation at an emergency or crisis service, "
-        "in the last six months",
-    ),
-    Frame(
-        key="health_assessment",
-        label="Health assessments of children in care",
-        agency_kinds=("health_assessment",),
-        description="a health assessment of a child in care in the last six months",
-    ),
-)
-FRAME_LABELS: dict[str, str] = {"tracking": "Tracked child"} | {f.key: f.label for f in FRAMES}
-
-
-def frame_label(key: str) -> str:
-    """The label of a frame key (``tracking`` for tracked children)."""
-    return FRAME_LABELS.get(key, key)
-
-
 # ---------------------------------------------------------------- tracked children
 
 
-def _strata(c: ChildSummary, widest: int) -> list[tuple[str, float, str]]:
+def _strata(c: ChildSummary, widest: int, mental_health: bool) -> list[tuple[str, float, str]]:
     """(stratum, weight, reason) for one child."""
     out: list[tuple[str, float, str]] = [
         (f"status:{c.legal_status}", 64.0, _STATUS_REASON[c.legal_status]),
     ]
     camhs_weight = 32.0 if c.camhs_status in ("treated", "waiting", "rejected") else 6.0
+    if not mental_health:
+        camhs_weight /= 4
     out.append((f"camhs:{c.camhs_status}", camhs_weight, CAMHS_WORDS[c.camhs_status]))
     if len(c.agencies) >= widest:
         out.append(
@@ -161,7 +105,7 @@ def _strata(c: ChildSummary, widest: int) -> list[tuple[str, float, str]]:
     if c.youth_justice:
         out.append(("youth_justice", 16.0, "involved with youth justice"))
     if c.at_risk:
-        out.append(("at_risk:yes", 14.0, "identified as at risk of abuse or neglect"))
+        out.append(("at_risk:yes", 14.0, "identified as at risk: " + join_words(c.risks)))
     else:
         out.append(("at_risk:no", 14.0, "not identified as at risk of abuse or neglect"))
     if c.exploitation or c.missing:
@@ -186,6 +130,8 @@ def _strata(c: ChildSummary, widest: int) -> list[tuple[str, float, str]]:
 
 
 _STATUS_REASON = {
+    "none": "no social-care status",
+    "early_help": "receiving early help",
     "cin": "on a child-in-need plan",
     "cp": "on a child protection plan",
     "looked_after": "looked after",
@@ -218,13 +164,17 @@ _REQUIRED_WORDS = {
 
 
 def choose_tracked(
-    cohort: Sequence[ChildSummary], count: int, rng: np.random.Generator
+    cohort: Sequence[ChildSummary],
+    count: int,
+    rng: np.random.Generator,
+    *,
+    mental_health: bool = False,
 ) -> tuple[list[Pick], list[str]]:
     """The tracked children and notes on what they could not cover."""
     if not cohort:
         return [], ["No child is eligible, so no child can be tracked."]
     widest = max(len(c.agencies) for c in cohort)
-    strata = [_strata(c, widest) for c in cohort]
+    strata = [_strata(c, widest, mental_health) for c in cohort]
     weights = [{s: w for s, w, _ in st} for st in strata]
     tiebreak = rng.random(len(cohort))
     available = set().union(*(w.keys() for w in weights))
@@ -256,7 +206,7 @@ def choose_tracked(
         reasons = [r for s, r in new if not s.startswith(("sex:", "ethnicity:"))]
         if not reasons:
             reasons = [f"another journey through {len(c.agencies)} agencies"]
-        reasons.append(f"aged {c.age}, {c.mental_health}")
+        reasons.append(f"aged {c.age}, {need_words(c)}")
         picks.append(
             Pick(
                 child=c.child,
@@ -288,45 +238,71 @@ def frame_candidates(
     book: CaseBook,
     cohort: Sequence[ChildSummary],
     notification: dt.date,
-    *,
-    months: int = 6,
+    frames: Sequence[SampleFrame],
 ) -> dict[str, pd.DataFrame]:
-    """For each frame, one row per eligible child in it: ``child``, ``event_id``, ``owner``,
-    ``time``, ``reason`` (their latest event in the frame)."""
-    ids = [c.child for c in cohort]
+    """For each frame, one row per child in it: ``child``, ``event_id``, ``owner``,
+    ``time``, ``reason`` (their latest record in the frame)."""
     ev = visible(book, notification)
-    eligible = np.isin(ev["child"].to_numpy(), ids)
-    since = float(book.calendar.day_of(months_before(notification, months)))
     kinds = kind_codes(ev)
     agency = agency_codes(ev)
+    child_ids = ev["child"].to_numpy()
     times = ev["time"].to_numpy()
-    recent = times >= since
-    arrive = kinds == int(_K.ARRIVE)
+    origin = ev["origin"].astype(str).to_numpy()
     keys = agency_keys(book)
     by_child = {c.child: c for c in cohort}
+    ages = ages_at(book, notification)
+    status = _status_now(ev, kinds)
+    camhs: dict[int, str] | None = None
     out: dict[str, pd.DataFrame] = {}
-    for frame in FRAMES:
-        at = np.isin(agency, codes_of_kind(book, frame.agency_kinds))
-        if frame.key == "camhs_rejected_or_waiting":
-            stuck = [c.child for c in cohort if c.camhs_status in ("rejected", "waiting")]
-            waiting = [c.child for c in cohort if c.camhs_status == "waiting"]
-            child_ids = ev["child"].to_numpy()
-            rows = arrive & at & np.isin(child_ids, stuck) & (recent | np.isin(child_ids, waiting))
-        elif frame.key == "crisis":
-            origin = ev["origin"].astype(str).to_numpy()
-            rows = recent & ((arrive & (at | (origin == "crisis"))) | (kinds == int(_K.CRISIS)))
-        else:
-            rows = recent & arrive & at
-        if frame.deep_dive:
-            rows = rows & eligible
-        sel = ev[rows]
+    for frame in frames:
+        since = float(book.calendar.day_of(months_before(notification, frame.months)))
+        at = (
+            np.isin(agency, codes_of_kind(book, frame.agency_kinds))
+            if frame.agency_kinds
+            else np.ones(len(ev), dtype=bool)
+        )
+        codes = [int(EventKind.from_key(e)) for e in frame.events]
+        rows = at & np.isin(kinds, codes)
+        if frame.anywhere:
+            rows |= np.isin(kinds, [int(EventKind.from_key(e)) for e in frame.anywhere])
+        if frame.origins:
+            rows |= (kinds == int(_K.ARRIVE)) & np.isin(origin, list(frame.origins))
+        recent = times >= since
+        allowed = np.ones(len(ev), dtype=bool)
+        if frame.eligible_only:
+            allowed &= np.isin(child_ids, list(by_child))
+        if frame.min_age is not None or frame.max_age is not None:
+            lo = frame.min_age if frame.min_age is not None else 0
+            hi = frame.max_age if frame.max_age is not None else 200
+            fits = ages.index[(ages >= lo) & (ages <= hi)]
+            allowed &= np.isin(child_ids, fits.to_numpy())
+        if frame.statuses:
+            wanted = [STATUS_CODE[x] for x in frame.statuses]
+            fits = status.index[status.isin(wanted)]
+            allowed &= np.isin(child_ids, fits.to_numpy())
+        if frame.camhs:
+            if camhs is None:
+                camhs = dict(camhs_status(book, ev))
+            stuck = [c for c, st in camhs.items() if st in frame.camhs]
+            allowed &= np.isin(child_ids, stuck)
+            if frame.still_waiting_counts:
+                waiting = [c for c, st in camhs.items() if st == "waiting"]
+                recent = recent | np.isin(child_ids, waiting)
+        sel = ev[rows & recent & allowed]
         if sel.empty:
             out[frame.key] = pd.DataFrame(columns=["child", "event_id", "owner", "time", "reason"])
             continue
         sel = sel.sort_values("time", kind="stable")
         last = sel.groupby("child", sort=True).tail(1)
+        situations = camhs or {}
         reasons = [
-            _frame_reason(book, frame.key, row, by_child.get(int(row.child)))
+            _frame_reason(
+                book,
+                frame,
+                row,
+                situations.get(int(row.child)),
+                STATUS_WORDS[LEGAL_STATUSES[int(status.get(int(row.child), 0))]],
+            )
             for row in last.itertuples()
         ]
         out[frame.key] = (
@@ -345,33 +321,46 @@ def frame_candidates(
     return out
 
 
-def _frame_reason(book: CaseBook, frame: str, row: Any, child: ChildSummary | None) -> str:
+def _status_now(ev: pd.DataFrame, kinds: np.ndarray) -> pd.Series:
+    rows = ev[kinds == int(_K.STATUS)].sort_values("time", kind="stable")
+    return rows.groupby("child", sort=True)["detail"].last()
+
+
+_EVENT_WORDS = {
+    "arrive": "came to",
+    "start": "started with",
+    "exit": "left",
+    "crisis": "had a crisis while waiting at",
+    "identify": "had a need recognised at",
+    "review": "had a review at",
+    "status": "changed legal status at",
+}
+
+
+def _frame_reason(
+    book: CaseBook, frame: SampleFrame, row: Any, camhs: str | None, status: str
+) -> str:
+    """Why a record is in ``frame``: what happened, where, when, and from whom."""
     agency = book.agency_label(str(row.agency))
     other = row.other
     src = "" if other is None or pd.isna(other) else f" from {book.agency_label(str(other))}"
     when = fmt_date(book.calendar.date_of(float(row.time)))
     kind = str(row.kind)
-    if frame == "front_door":
-        return f"referred to {agency}{src} on {when}"
-    if frame == "strategy":
-        return f"strategy discussion at {agency} on {when}"
-    if frame == "camhs_rejected_or_waiting" and child is not None:
-        state = "closed without help" if child.camhs_status == "rejected" else "still waiting"
-        return (
-            f"referred to {agency}{src} on {when}, {state}; the child is "
-            f"{_STATUS_REASON[child.legal_status]}"
-        )
-    if frame == "youth_justice":
-        return f"entered {agency}{src} on {when}"
-    if frame == "crisis":
-        if kind == "crisis":
-            return f"crisis on {when} while waiting at {agency}"
-        return f"presented in crisis at {agency} on {when}"
-    return f"health assessment requested at {agency} on {when}"
+    words = _EVENT_WORDS.get(kind, kind)
+    if kind == "arrive" and str(row.origin) == "crisis":
+        words = "presented in crisis at"
+    if kind != "arrive":
+        src = ""
+    text = f"{frame.label.lower()}: {words} {agency}{src} on {when}"
+    if camhs in ("rejected", "waiting") and frame.camhs:
+        text += ", " + ("closed without help" if camhs == "rejected" else "still waiting")
+        text += f"; {status}"
+    return text
 
 
 def choose_sample(
     candidates: dict[str, pd.DataFrame],
+    frames: Sequence[SampleFrame],
     cohort: Sequence[ChildSummary],
     size: int,
     exclude: set[int],
@@ -379,32 +368,33 @@ def choose_sample(
     book: CaseBook,
     notification: dt.date,
 ) -> tuple[list[Pick], list[str]]:
-    """Frames take turns drawing one child each until ``size`` children are sampled."""
-    queues: list[tuple[str, pd.DataFrame]] = []
-    for frame in FRAMES:
+    """Frames take turns, each drawing its ``draws`` children, until ``size`` are sampled."""
+    queues: list[tuple[SampleFrame, pd.DataFrame]] = []
+    for frame in frames:
         rows = candidates.get(frame.key)
         if rows is None or rows.empty:
             continue
         order = rng.permutation(len(rows))
-        queues.append((frame.key, rows.iloc[order].reset_index(drop=True)))
+        queues.append((frame, rows.iloc[order].reset_index(drop=True)))
     pos = [0] * len(queues)
     taken = set(exclude)
     drawn: list[tuple[str, pd.Series]] = []
     while len(drawn) < size:
         progressed = False
-        for q, (key, rows) in enumerate(queues):
-            if len(drawn) >= size:
-                break
+        for q, (frame, rows) in enumerate(queues):
             kids = rows["child"].to_numpy(np.int64)
-            while pos[q] < len(rows) and int(kids[pos[q]]) in taken:
+            for _ in range(frame.draws):
+                if len(drawn) >= size:
+                    break
+                while pos[q] < len(rows) and int(kids[pos[q]]) in taken:
+                    pos[q] += 1
+                if pos[q] >= len(rows):
+                    break
+                r = rows.iloc[pos[q]]
                 pos[q] += 1
-            if pos[q] >= len(rows):
-                continue
-            r = rows.iloc[pos[q]]
-            pos[q] += 1
-            taken.add(int(r["child"]))
-            progressed = True
-            drawn.append((key, r))
+                taken.add(int(r["child"]))
+                progressed = True
+                drawn.append((frame.key, r))
         if not progressed:
             break
     by_child = {c.child: c for c in cohort}
@@ -413,7 +403,7 @@ def choose_sample(
     picks: list[Pick] = []
     for key, r in drawn:
         c = by_child[int(r["child"])]
-        situation = f"{STATUS_WORDS[c.legal_status]}, aged {c.age}, {c.mental_health}"
+        situation = f"{STATUS_WORDS[c.legal_status]}, aged {c.age}, {need_words(c)}"
         picks.append(
             Pick(
                 child=c.child,
@@ -432,7 +422,7 @@ def choose_sample(
             f"The frames hold only {len(picks)} children who are not tracked, fewer than the "
             f"sample of {size}."
         )
-    empty = [f.label for f in FRAMES if f.key not in {k for k, _ in queues}]
+    empty = [f.label for f in frames if f.key not in {fr.key for fr, _ in queues}]
     if empty:
         notes.append("No child falls in these frames: " + "; ".join(empty) + ".")
     return picks, notes
@@ -443,12 +433,16 @@ def select(
     cohort: Sequence[ChildSummary],
     notification: dt.date,
     *,
+    theme: Theme | None = None,
     tracked: int = 6,
     sample_size: int = 30,
     seed: int = 0,
-    months: int = 6,
 ) -> Selection:
-    """The tracked children and the sample, reproducible from ``seed``."""
+    """The tracked children and the sample for ``theme`` (the default theme if ``None``).
+
+    Reproducible from ``seed``.
+    """
+    theme = theme or load_theme()
     lo, hi = TRACKED_RANGE
     if not lo <= tracked <= hi:
         raise InputError(
@@ -461,10 +455,14 @@ def select(
         raise InputError(f"must be >= 0, got {seed}", key="seed")
     ordered = sorted(cohort, key=lambda c: c.child)
     streams = Streams(seed)
-    picks, notes = choose_tracked(ordered, tracked, streams.generator("selection", "tracked"))
-    candidates = frame_candidates(book, ordered, notification, months=months)
+    mental_health = "mental_health" in theme.eligibility.recorded_need
+    picks, notes = choose_tracked(
+        ordered, tracked, streams.generator("selection", "tracked"), mental_health=mental_health
+    )
+    candidates = frame_candidates(book, ordered, notification, theme.frames)
     sample, more = choose_sample(
         candidates,
+        theme.frames,
         ordered,
         sample_size,
         {p.child for p in picks},

@@ -332,6 +332,18 @@ class Problem:
     show_value: bool = True
 
 
+def unknown_name(name: str, known: Iterable[str], what: str) -> str:
+    """The message for a name that is not one of ``known``, with the nearest or the list.
+
+    >>> unknown_name("ofstead", ["ofsted", "cqc"], "inspectorate")
+    "unknown inspectorate 'ofstead' (did you mean 'ofsted'?)"
+    """
+    choices = list(known)
+    close = suggest(name, choices, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(choices)
+    return f"unknown {what} {name!r} ({hint})"
+
+
 def problems(exc: BaseException, path: Path_ = ()) -> list[Problem]:
     """Every leaf mistake in a cattrs exception tree, in the tree's order."""
     if isinstance(exc, ForbiddenExtraKeysError):

@@ -26,6 +26,7 @@ from runner.errors import UserError, user_errors
 if TYPE_CHECKING:
     import pandas as pd
 
+    from jtai_sim.inspection.theme import Theme
     from runner.mockweek.absences import AbsenceRow
     from runner.mockweek.pipeline import MockWeek
     from runner.mockweek.settings import InspectionSettings
@@ -68,6 +69,14 @@ def _date(text: str) -> dt.date:
     help="Folder to write the pack into.",
 )
 @click.option(
+    "--theme",
+    "theme_name",
+    default="front-door",
+    show_default=True,
+    metavar="NAME|FILE",
+    help="The inspection's theme: a shipped theme (jtai-sim themes lists them) or a theme file.",
+)
+@click.option(
     "--settings",
     "settings_file",
     type=click.Path(path_type=Path),
@@ -93,6 +102,7 @@ def mock_week_command(
     notify: str,
     seed: int | None,
     out: Path,
+    theme_name: str,
     settings_file: Path | None,
     absences: Path | None,
     detect: int,
@@ -101,15 +111,18 @@ def mock_week_command(
 ) -> None:
     """Rehearse a JTAI on SCENARIO (or --cases): choose the children, timetable the
     on-site week and write the facilitator pack (index.html, pack.md,
-    timetable.csv, people.csv) to --out.
+    timetable.csv, people.csv) to --out. The theme (default: the front door)
+    decides who is chosen, what is evaluated and who inspects.
 
     \b
     Example:
       jtai-sim mock-week scenarios/midshire.toml --notify 2025-06-03 --out out/mw
+      jtai-sim mock-week midshire --notify 2025-06-03 --theme mental-health-2019
     """
+    from jtai_sim.inspection.theme import load_theme
     from runner.mockweek.absences import read_absences
     from runner.mockweek.pipeline import check_out_dir, write_pack
-    from runner.mockweek.settings import load_settings
+    from runner.mockweek.settings import load_settings, theme_settings
 
     def say(message: str) -> None:
         if not quiet:
@@ -122,7 +135,8 @@ def mock_week_command(
         raise UserError("give a SCENARIO or --cases FOLDER, not both")
     with user_errors():
         check_out_dir(out, force=force)
-        settings = load_settings(settings_file)
+        theme = load_theme(theme_name)
+        settings = load_settings(settings_file, base=theme_settings(theme))
         rows: list[AbsenceRow] | None = read_absences(absences) if absences else None
         try:
             week = _run(
@@ -131,6 +145,7 @@ def mock_week_command(
                 notification,
                 seed,
                 settings,
+                theme,
                 rows,
                 str(absences) if absences else "absences.csv",
                 detect,
@@ -156,6 +171,7 @@ def _run(
     notification: dt.date,
     seed: int | None,
     settings: InspectionSettings,
+    theme: Theme,
     rows: list[AbsenceRow] | None,
     absences_file: str,
     detect: int,
@@ -179,6 +195,7 @@ def _run(
             notification,
             settings,
             seed=1 if seed is None else seed,
+            theme=theme,
             absences=rows,
             absences_file=absences_file,
             progress=progress,
@@ -190,6 +207,7 @@ def _run(
         notification,
         settings,
         seed=seed,
+        theme=theme,
         absences=rows,
         absences_file=absences_file,
         progress=progress,
@@ -205,6 +223,7 @@ def _run(
             seed=week.seed,
             tracked=settings.tracked,
             sample_size=settings.sample,
+            theme=theme,
         )
         week = attrs.evolve(week, detection=_detection_view(table))
     return week
@@ -225,4 +244,17 @@ def _detection_view(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-COMMANDS: list[click.Command] = [mock_week_command]
+@click.command("themes")
+def themes_command() -> None:
+    """List the shipped inspection themes for mock-week --theme."""
+    from jtai_sim.inspection.theme import DEFAULT_THEME, load_theme, theme_names
+
+    for name in theme_names():
+        theme = load_theme(name)
+        mark = " (default)" if name == DEFAULT_THEME else ""
+        click.echo(f"{name}{mark}: {theme.theme.title}")
+        if theme.theme.guidance:
+            click.echo(f"    {theme.theme.guidance}")
+
+
+COMMANDS: list[click.Command] = [mock_week_command, themes_command]

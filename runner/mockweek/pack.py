@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,9 +32,9 @@ import jinja2
 import pandas as pd
 
 from jtai_sim.inspection.casebook import fmt_date
-from jtai_sim.inspection.criteria import criteria, finding_kinds
-from jtai_sim.inspection.model import Finding, LetterSection
-from jtai_sim.inspection.selection import frame_label
+from jtai_sim.inspection.criteria import finding_kinds
+from jtai_sim.inspection.model import Criterion, Finding, LetterSection
+from jtai_sim.inspection.partners import PARTNERS, join_words
 from jtai_sim.results.report import environment
 from runner.mockweek.chronology import chronology
 from runner.mockweek.week import SESSION_WORDS, people_table
@@ -102,7 +103,7 @@ def pack_context(week: MockWeek) -> dict[str, Any]:
     findings_by_child: dict[int, list[Finding]] = defaultdict(list)
     for f in week.findings:
         findings_by_child[f.child].append(f)
-    kinds = finding_kinds()
+    kinds = finding_kinds(week.theme)
     concerns = sum(1 for f in week.findings if not f.strength)
 
     overview = {
@@ -111,6 +112,7 @@ def pack_context(week: MockWeek) -> dict[str, Any]:
         "notification": fmt_date(week.calendar.notification),
         "on_site": f"{fmt_date(plan.dates[0])} to {fmt_date(plan.dates[-1])}",
         "eligible": len(week.cohort),
+        "theme": week.theme.short,
         "tracked": len(sel.tracked),
         "sample": len(sel.sample),
         "findings": len(week.findings),
@@ -134,7 +136,7 @@ def pack_context(week: MockWeek) -> dict[str, Any]:
         "audits": _audits(week, labels, agency_labels, findings_by_child, when, kinds),
         "prompts": [
             {"title": c.title, "description": c.description, "prompts": list(c.prompts)}
-            for c in criteria().values()
+            for c in week.theme.criteria.values()
         ],
         "letter": _letter(week, cite, linked),
         "detection": _detection(week.detection),
@@ -267,6 +269,7 @@ def _finding_rows(
     agency_labels: dict[str, str],
     kinds: dict[str, Any],
     linked: set[str],
+    crit: Mapping[str, Criterion],
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -277,7 +280,7 @@ def _finding_rows(
             "event_links": _links(f.event_ids, linked),
             "agencies": ", ".join(agency_labels.get(a, a) for a in f.agencies),
             "strength": f.strength,
-            "criteria": ", ".join(criteria()[c].title for c in f.criteria if c in criteria()),
+            "criteria": ", ".join(crit[c].title for c in f.criteria if c in crit),
         }
         for f in findings
     ]
@@ -290,7 +293,6 @@ def _summary_facts(week: MockWeek, child: int) -> list[tuple[str, str]]:
     flags = [
         w
         for w, on in (
-            ("at risk of abuse or neglect", c.at_risk),
             ("at risk of exploitation", c.exploitation),
             ("missing episodes", c.missing),
             ("SEND", c.send),
@@ -300,16 +302,26 @@ def _summary_facts(week: MockWeek, child: int) -> list[tuple[str, str]]:
         )
         if on
     ]
-    return [
+    need = (
+        f"recorded by {week.book.agency_label(c.need_recorded_by)}"
+        if c.need_recorded_by
+        else "no need recorded"
+    )
+    facts = [
         ("Age", str(c.age)),
         ("Sex", "female" if c.female else "male"),
         ("Ethnicity", c.ethnicity),
         ("Legal status", c.legal_status.replace("_", " ")),
-        ("Mental health", c.mental_health),
+        ("Mental health", need),
+        ("Risk on record", "; ".join(c.risks) or "none recorded"),
         ("CAMHS", c.camhs_status),
         ("Also", ", ".join(flags) or "none recorded"),
         ("Last activity", fmt_date(c.last_activity)),
     ]
+    if week.book.source == "simulation":
+        hidden = f"{c.hidden_mental_health}; {'at' if c.hidden_at_risk else 'not at'} risk"
+        facts.append(("Not in the records (simulation only)", hidden))
+    return facts
 
 
 def _cases(
@@ -349,7 +361,11 @@ def _cases(
                     for s in convs
                 ],
                 "findings": _finding_rows(
-                    findings_by_child.get(pick.child, []), agency_labels, kinds, linked
+                    findings_by_child.get(pick.child, []),
+                    agency_labels,
+                    kinds,
+                    linked,
+                    week.theme.criteria,
                 ),
                 "chronology": rows,
             }
@@ -368,7 +384,7 @@ def _audits(
     plan = week.plan
     read_in = {c: s.id for s in plan.sessions if s.kind == "sample_reads" for c in s.reads}
     booking_of = {b.session: b for b in week.timetable.bookings}
-    questions = [c.title for c in criteria().values()]
+    questions = [c.title for c in week.theme.criteria.values()]
     out = []
     for n, pick in enumerate(week.selection.sample, start=1):
         sid = read_in.get(pick.child)
@@ -377,14 +393,18 @@ def _audits(
                 "n": n,
                 "anchor": f"sample-{pick.child}",
                 "label": labels[pick.child],
-                "frame": frame_label(pick.frame),
+                "frame": week.theme.frame_label(pick.frame),
                 "reasons": list(pick.reasons),
                 "owner": agency_labels.get(pick.owner or "", pick.owner or ""),
                 "date": fmt_date(pick.date) if pick.date else "",
                 "event": "" if pick.event_id is None else str(pick.event_id),
                 "read": f"{when(sid)} with {booking_of[sid].inspector}" if sid else "",
                 "findings": _finding_rows(
-                    findings_by_child.get(pick.child, []), agency_labels, kinds, set()
+                    findings_by_child.get(pick.child, []),
+                    agency_labels,
+                    kinds,
+                    set(),
+                    week.theme.criteria,
                 ),
                 "questions": questions,
             }
@@ -393,7 +413,10 @@ def _audits(
 
 
 def _letter(week: MockWeek, cite: Any, linked: set[str]) -> dict[str, Any]:
+    """The letter (words, no ids) and its annex (every point cited to children and rows)."""
     letter = week.letter
+    annex = letter.annex_points
+    number = {id(p): n for n, p in enumerate(annex, start=1)}
 
     def sections(items: tuple[LetterSection, ...]) -> list[dict[str, Any]]:
         return [
@@ -401,6 +424,7 @@ def _letter(week: MockWeek, cite: Any, linked: set[str]) -> dict[str, Any]:
                 "title": sec.criterion.title,
                 "points": [
                     {
+                        "n": number[id(p)],
                         "text": p.text,
                         "cases": [
                             {
@@ -417,7 +441,29 @@ def _letter(week: MockWeek, cite: Any, linked: set[str]) -> dict[str, Any]:
             for sec in items
         ]
 
+    def statements(items: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "text": s.text,
+                "partners": join_words(PARTNERS[p].title for p in s.partners),
+                "annex": ", ".join(str(i + 1) for i in s.points),
+            }
+            for s in items
+        ]
+
     return {
+        "date": fmt_date(letter.date) if letter.date else "",
+        "addressees": list(letter.addressees),
+        "opening": letter.opening,
+        "headline": list(letter.headline),
+        "strengths": statements(letter.strengths),
+        "improvements": statements(letter.improvements),
+        "case_studies": [{"heading": p.heading, "text": p.text} for p in letter.case_studies],
+        "partners": [{"heading": p.heading, "text": p.text} for p in letter.partners],
+        "to_gather": [{"heading": p.heading, "text": p.text} for p in letter.to_gather],
+        "next_steps": letter.next_steps,
+        "signatories": list(letter.signatories),
+        "theme": week.theme.theme.title,
         "summary": letter.summary,
         "working_well": sections(letter.working_well),
         "to_improve": sections(letter.to_improve),

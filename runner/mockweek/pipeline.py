@@ -24,7 +24,7 @@ from attrs import field, frozen
 from jtai_sim.atomic import atomic_folder, check_folder
 from jtai_sim.errors import InputError, MockWeekError
 from jtai_sim.inspection.casebook import casebook_from_run
-from jtai_sim.inspection.cohort import eligible_cohort
+from jtai_sim.inspection.cohort import eligible_cohort, summarise
 from jtai_sim.inspection.findings import findings_for
 from jtai_sim.inspection.letter import findings_letter
 from jtai_sim.inspection.model import (
@@ -36,12 +36,13 @@ from jtai_sim.inspection.model import (
     Selection,
 )
 from jtai_sim.inspection.selection import select
+from jtai_sim.inspection.theme import Theme, load_theme
 from jtai_sim.inspection.timeline import Offsets as CalendarOffsets
 from jtai_sim.inspection.timeline import check_notification, inspection_calendar
 from jtai_sim.scenario.model import Scenario
 from jtai_sim.simulation.run import calendar_for, simulate
 from runner.mockweek.absences import AbsenceRow
-from runner.mockweek.settings import InspectionSettings
+from runner.mockweek.settings import InspectionSettings, for_team
 from runner.mockweek.timetable import Timetable, solve_week
 from runner.mockweek.week import WeekPlan, plan_week
 
@@ -59,6 +60,7 @@ class MockWeek:
     selection: Selection
     findings: tuple[Finding, ...]
     letter: Letter
+    theme: Theme = field(eq=False)
     plan: WeekPlan = field(eq=False)
     timetable: Timetable
     settings: InspectionSettings
@@ -78,29 +80,48 @@ def mock_week(
     settings: InspectionSettings,
     *,
     seed: int,
+    theme: Theme | None = None,
     absences: Sequence[AbsenceRow] | None = None,
     absences_file: str = "absences.csv",
     detection: pd.DataFrame | None = None,
     progress: Progress | None = None,
 ) -> MockWeek:
-    """Run the mock inspection on ``book`` for a notification on ``notification``."""
+    """Run the mock inspection of ``theme`` (the default theme if ``None``) on ``book``
+    for a notification on ``notification``."""
     say = progress or (lambda _: None)
+    theme = theme or load_theme()
+    settings = for_team(settings)
     timings: dict[str, float] = {}
     t0, c0 = time.perf_counter(), time.process_time()
     calendar = inspection_calendar(notification, book.calendar, calendar_offsets(settings))
-    cohort = tuple(eligible_cohort(book, notification))
+    cohort = tuple(eligible_cohort(book, notification, theme.eligibility))
     if not cohort:
         raise MockWeekError(
-            f"no child is eligible on {notification.isoformat()} (aged 10 to 15, on a plan or "
-            "looked after, with mental-health needs, active in the last six months); "
-            "notify later or use a larger scenario",
+            f"no child is on the {theme.short} list on {notification.isoformat()} "
+            f"({theme.eligibility.list_name}); notify later or use a larger scenario",
             key="--notify",
         )
     selection = select(
-        book, cohort, notification, tracked=settings.tracked, sample_size=settings.sample, seed=seed
+        book,
+        cohort,
+        notification,
+        theme=theme,
+        tracked=settings.tracked,
+        sample_size=settings.sample,
+        seed=seed,
     )
-    findings = tuple(findings_for(book, selection, notification))
-    letter = findings_letter(findings, selection)
+    findings = tuple(findings_for(book, selection, notification, theme=theme))
+    chosen = {c.child: c for c in cohort} | {
+        c.child: c for c in summarise(book, notification, [p.child for p in selection.sample])
+    }
+    letter = findings_letter(
+        findings,
+        selection,
+        theme=theme,
+        book=book,
+        calendar=calendar,
+        children=chosen,
+    )
     timings["selection_and_findings"] = time.perf_counter() - t0
     timings["selection_and_findings_cpu"] = time.process_time() - c0
     say(
@@ -136,6 +157,7 @@ def mock_week(
         selection=selection,
         findings=findings,
         letter=letter,
+        theme=theme,
         plan=plan,
         timetable=timetable,
         settings=settings,
@@ -162,6 +184,7 @@ def mock_week_from_scenario(
     settings: InspectionSettings,
     *,
     seed: int | None = None,
+    theme: Theme | None = None,
     absences: Sequence[AbsenceRow] | None = None,
     absences_file: str = "absences.csv",
     progress: Progress | None = None,
@@ -184,6 +207,7 @@ def mock_week_from_scenario(
         notification,
         settings,
         seed=run_seed,
+        theme=theme,
         absences=absences,
         absences_file=absences_file,
         progress=progress,

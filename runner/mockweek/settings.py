@@ -28,9 +28,10 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from jtai_sim.errors import FieldError, InputError, SettingsError
+from jtai_sim.errors import FieldError, InputError, SettingsError, ThemeError
 from jtai_sim.inspection.selection import SAMPLE_RANGE, TRACKED_RANGE
-from jtai_sim.scenario.converter import CONVERTER, suggest
+from jtai_sim.inspection.theme import Theme
+from jtai_sim.scenario.converter import CONVERTER, unknown_name
 from jtai_sim.scenario.loading import parse_toml, structure
 from jtai_sim.scenario.model import AgencyKind, is_at_least_one, is_non_negative
 from jtai_sim.scenario.toml_lines import locate
@@ -354,45 +355,81 @@ def default_settings() -> InspectionSettings:
 _MERGED = ("inspectorates", "roles", "leaders")
 
 
-def settings_from_toml(text: str, *, file: str | None = None) -> InspectionSettings:
-    """Read settings from TOML text over the defaults; raise :class:`SettingsError`."""
+def _merge(base: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` over ``base``: tables keyed by name merge key by key, the rest replace."""
+    out = dict(base)
+    for key, value in data.items():
+        if key in _MERGED and isinstance(value, dict) and isinstance(out.get(key), dict):
+            merged = dict(out[key])
+            for name, item in value.items():
+                old = merged.get(name)
+                both = isinstance(old, dict) and isinstance(item, dict)
+                merged[name] = {**old, **item} if both else item  # type: ignore[dict-item]
+            out[key] = merged
+        else:
+            out[key] = value
+    return out
+
+
+def settings_from_toml(
+    text: str, *, file: str | None = None, base: InspectionSettings | None = None
+) -> InspectionSettings:
+    """Read settings from TOML text over ``base`` (the defaults); raise :class:`SettingsError`."""
     try:
         data = parse_toml(text, file=file)
         data.pop("$schema", None)
-        base: dict[str, Any] = CONVERTER.unstructure(default_settings())
-        for key, value in data.items():
-            if key in _MERGED and isinstance(value, dict) and isinstance(base.get(key), dict):
-                merged = dict(base[key])
-                for name, item in value.items():
-                    old = merged.get(name)
-                    both = isinstance(old, dict) and isinstance(item, dict)
-                    merged[name] = {**old, **item} if both else item  # type: ignore[dict-item]
-                base[key] = merged
-            else:
-                base[key] = value
-        settings: InspectionSettings = structure(base, InspectionSettings, text=text, file=file)
+        merged = _merge(CONVERTER.unstructure(base or default_settings()), data)
+        settings: InspectionSettings = structure(merged, InspectionSettings, text=text, file=file)
     except InputError as exc:
         raise SettingsError(exc.message, file=exc.file, line=exc.line, key=exc.key) from None
     _check_names(settings, text, file)
     return settings
 
 
-def load_settings(path: str | Path | None) -> InspectionSettings:
-    """Settings from a TOML file, or the defaults when ``path`` is None."""
-    if path is None:
+def theme_settings(theme: Theme) -> InspectionSettings:
+    """The built-in settings with the theme's ``[week]`` table over them.
+
+    A mistake names the theme file and the key under ``week``.
+    """
+    if not theme.week:
         return default_settings()
+    try:
+        merged = _merge(CONVERTER.unstructure(default_settings()), theme.week)
+        settings: InspectionSettings = structure(merged, InspectionSettings)
+        _check_names(settings, "", None)
+    except InputError as exc:
+        key = f"week.{exc.key}" if exc.key else "week"
+        raise ThemeError(exc.message, file=theme.source or None, key=key) from None
+    return settings
+
+
+def load_settings(
+    path: str | Path | None, *, base: InspectionSettings | None = None
+) -> InspectionSettings:
+    """Settings from a TOML file over ``base`` (the defaults), or ``base`` when ``path`` is None."""
+    if path is None:
+        return base or default_settings()
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise SettingsError(f"cannot read settings file: {reason}", file=str(path)) from None
-    return settings_from_toml(text, file=str(path))
+    return settings_from_toml(text, file=str(path), base=base)
 
 
-def _unknown(name: str, known: list[str], what: str) -> str:
-    close = suggest(name, known, cutoff=0.5)
-    hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(known)
-    return f"unknown {what} {name!r} ({hint})"
+def for_team(settings: InspectionSettings) -> InspectionSettings:
+    """``settings`` without the leaders, focus groups, observations and practitioner roles
+    no one on the team can take (a theme without HMI Probation has nobody to interview
+    the head of youth justice or a youth justice worker)."""
+    on_team = {i.inspectorate for i in settings.team}
+    met = {k for g in on_team for k in settings.inspectorates[g].meets}
+    return attrs.evolve(
+        settings,
+        roles={k: v for k, v in settings.roles.items() if set(v.kinds) & met},
+        leaders={k: v for k, v in settings.leaders.items() if set(v.inspectorates) & on_team},
+        focus_groups=tuple(g for g in settings.focus_groups if set(g.inspectorates) & on_team),
+        observations=tuple(o for o in settings.observations if set(o.inspectorates) & on_team),
+    )
 
 
 def _check_names(s: InspectionSettings, text: str, file: str | None) -> None:
@@ -411,22 +448,23 @@ def _check_names(s: InspectionSettings, text: str, file: str | None) -> None:
     for n, inspector in enumerate(s.team):
         if inspector.inspectorate not in s.inspectorates:
             fail(
-                ("team", n, "inspectorate"), _unknown(inspector.inspectorate, known, "inspectorate")
+                ("team", n, "inspectorate"),
+                unknown_name(inspector.inspectorate, known, "inspectorate"),
             )
         if inspector.name in names[:n]:
             fail(("team", n, "name"), f"two inspectors are called {inspector.name!r}")
     for key, leader in s.leaders.items():
         for g in leader.inspectorates:
             if g not in s.inspectorates:
-                fail(("leaders", key, "inspectorates"), _unknown(g, known, "inspectorate"))
+                fail(("leaders", key, "inspectorates"), unknown_name(g, known, "inspectorate"))
     for n, group in enumerate(s.focus_groups):
         for g in group.inspectorates:
             if g not in s.inspectorates:
-                fail(("focus_groups", n, "inspectorates"), _unknown(g, known, "inspectorate"))
+                fail(("focus_groups", n, "inspectorates"), unknown_name(g, known, "inspectorate"))
     for n, obs in enumerate(s.observations):
         for g in obs.inspectorates:
             if g not in s.inspectorates:
-                fail(("observations", n, "inspectorates"), _unknown(g, known, "inspectorate"))
+                fail(("observations", n, "inspectorates"), unknown_name(g, known, "inspectorate"))
     for key, value, (lo, hi) in (
         ("tracked", s.tracked, TRACKED_RANGE),
         ("sample", s.sample, SAMPLE_RANGE),
@@ -434,7 +472,7 @@ def _check_names(s: InspectionSettings, text: str, file: str | None) -> None:
         if not lo <= value <= hi:
             fail((key,), f"must be from {lo} to {hi}, got {value}")
     if s.first_role not in s.roles:
-        fail(("first_role",), _unknown(s.first_role, sorted(s.roles), "role"))
+        fail(("first_role",), unknown_name(s.first_role, sorted(s.roles), "role"))
     if len(set(s.rooms)) != len(s.rooms):
         fail(("rooms",), f"room names must be distinct, got {list(s.rooms)}")
 
@@ -452,6 +490,8 @@ __all__ = [
     "SettingsError",
     "Solver",
     "default_settings",
+    "for_team",
     "load_settings",
     "settings_from_toml",
+    "theme_settings",
 ]
