@@ -26,7 +26,7 @@ so a new theme needs no code:
 The shipped themes are in ``jtai_sim/data/themes``: ``front-door`` (the default:
 the multi-agency response to the identification of initial need and risk,
 guidance updated April 2024) and ``mental-health-2019`` (the 2019 deep dive on
-children's mental health). ``python -m jtai_sim.inspection.theme`` writes the
+children's mental health). ``python -m jtai_sim.inspection.theme_docs`` writes the
 theme file reference (``docs/themes.md``) and JSON Schema
 (``scenarios/inspection/theme.schema.json``) from the classes below; ``--check``
 fails when they are stale.

@@ -40,6 +40,7 @@ import sys
 import tomllib
 import typing
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,7 @@ class Key:
 
 
 def _hints(cl: type) -> dict[str, Any]:
-    return typing.get_type_hints(cl, vars(model))
+    return typing.get_type_hints(cl, vars(sys.modules[cl.__module__]))
 
 
 def _validator_names(validator: Any) -> Iterator[str]:
@@ -197,16 +198,17 @@ def keys_of(cl: type) -> list[Key]:
     return out
 
 
-def _named_literals() -> dict[Any, str]:
+def _named_literals(modules: tuple[ModuleType, ...] = (model,)) -> dict[Any, str]:
     named = {}
-    for name, value in vars(model).items():
-        if typing.get_origin(value) is typing.Literal:
-            named[value] = name
+    for module in modules:
+        for name, value in vars(module).items():
+            if typing.get_origin(value) is typing.Literal and not name.startswith("_"):
+                named.setdefault(value, name)
     return named
 
 
-def classes() -> list[type]:
-    """Every scenario class reachable from :class:`Scenario`, in the order first met."""
+def classes(root: type = Scenario) -> list[type]:
+    """Every class reachable from ``root`` (a scenario), in the order first met."""
     seen: list[type] = []
 
     def visit(hint: Any) -> None:
@@ -221,11 +223,11 @@ def classes() -> list[type]:
             if typing.get_origin(hint) is not typing.Literal:
                 visit(arg)
 
-    visit(Scenario)
+    visit(root)
     return seen
 
 
-def places() -> dict[type, list[str]]:
+def places(root: type = Scenario) -> dict[type, list[str]]:
     """Where each table class appears in a file, as TOML headers (``[agencies.NAME]``)."""
     found: dict[type, list[str]] = {}
 
@@ -246,7 +248,7 @@ def places() -> dict[type, list[str]]:
             elif origin is tuple and args and attrs.has(args[0]):
                 visit(args[0], f"{prefix}{key.name}[]")
 
-    visit(Scenario, "")
+    visit(root, "")
     return found
 
 
@@ -257,6 +259,8 @@ def _type_schema(hint: Any, named: dict[Any, str]) -> dict[str, Any]:
     hint = strip_optional(hint)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
+    if hint is Any:
+        return {}
     if attrs.has(hint):
         return {"$ref": f"#/$defs/{hint.__name__}"}
     if origin is typing.Literal:
@@ -349,6 +353,61 @@ def _class_schema(cl: type, named: dict[Any, str]) -> dict[str, Any]:
     return schema
 
 
+def file_schema(
+    root: type, title: str, description: str, modules: tuple[ModuleType, ...]
+) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a TOML file whose top level is class ``root``."""
+    named = _named_literals(modules)
+    defs = {cl.__name__: _class_schema(cl, named) for cl in classes(root) if cl is not root}
+    for literal, name in sorted(named.items(), key=lambda item: item[1]):
+        if any(_uses(cl, literal) for cl in classes(root)):
+            defs[name] = {"type": "string", "enum": list(typing.get_args(literal))}
+    top = _class_schema(root, named)
+    top["properties"] = {
+        "$schema": {"type": "string", "description": "Schema of this file (for editors)."},
+        **top["properties"],
+    }
+    return {
+        "$schema": DIALECT,
+        "title": title,
+        "description": description,
+        **{k: v for k, v in top.items() if k not in ("title", "description")},
+        "$defs": defs,
+    }
+
+
+def _uses(cl: type, literal: Any) -> bool:
+    def inside(hint: Any) -> bool:
+        hint = strip_optional(hint)
+        return hint == literal or any(inside(a) for a in typing.get_args(hint))
+
+    return any(inside(key.hint) for key in keys_of(cl))
+
+
+def file_reference(root: type, top_title: str, modules: tuple[ModuleType, ...]) -> list[str]:
+    """The Markdown key tables of every class reachable from ``root``."""
+    named = _named_literals(modules)
+    where = places(root)
+    out: list[str] = []
+    for cl in classes(root):
+        title = top_title if cl is root else cl.__name__
+        out += ["", f'<a id="{_anchor(cl)}"></a>', "", f"### {title}", ""]
+        out.append(f"{_class_doc(cl)} Appears at {_where_text(where.get(cl, []))}.")
+        out += ["", "| key | type | unit | default | meaning |", "|---|---|---|---|---|"]
+        for key in keys_of(cl):
+            default = _default_text(key.default)
+            default = (
+                default
+                if default in {"required", "not set", "none", "its keys' defaults"}
+                else f"`{default}`"
+            )
+            out.append(
+                f"| `{key.name}` | {_cell(_type_text(key, named))} | {_cell(key.unit)} | "
+                f"{_cell(default)} | {_cell(key.doc)} |"
+            )
+    return out
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario file."""
     named = _named_literals()
@@ -433,6 +492,8 @@ def _hint_text(hint: Any, named: dict[Any, str]) -> str:
     hint = strip_optional(hint)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
+    if hint is Any:
+        return "any value"
     if attrs.has(hint):
         return f"table ([{hint.__name__}](#{_anchor(hint)}))"
     if origin is typing.Literal:
@@ -475,31 +536,13 @@ def _where_text(headers: list[str]) -> str:
 
 def key_reference() -> str:
     """The generated part of ``scenarios/README.md``: every key, the conditions, the scenarios."""
-    named = _named_literals()
-    where = places()
     out = ["## Key reference", ""]
     out.append(
         "Generated from `jtai_sim/scenario/model.py` by `python -m jtai_sim.scenario.schema`; "
         "do not edit by hand. Each table lists its keys with type (and allowed range), unit, "
         "default and meaning. A key whose default is *required* must be given."
     )
-    for cl in classes():
-        title = "Top level" if cl is Scenario else cl.__name__
-        out += ["", f'<a id="{_anchor(cl)}"></a>', "", f"### {title}", ""]
-        doc = _class_doc(cl)
-        out.append(f"{doc} Appears at {_where_text(where.get(cl, []))}.")
-        out += ["", "| key | type | unit | default | meaning |", "|---|---|---|---|---|"]
-        for key in keys_of(cl):
-            default = _default_text(key.default)
-            default = (
-                default
-                if default in {"required", "not set", "none", "its keys' defaults"}
-                else f"`{default}`"
-            )
-            out.append(
-                f"| `{key.name}` | {_cell(_type_text(key, named))} | {_cell(key.unit)} | "
-                f"{_cell(default)} | {_cell(key.doc)} |"
-            )
+    out += file_reference(Scenario, "Top level", (model,))
     out += ["", '<a id="conditions"></a>', "", "### Conditions", ""]
     out.append(
         "The words allowed in `when`, `unless` and `urgent_if`. A pathway applies when all "

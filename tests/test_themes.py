@@ -1,0 +1,161 @@
+"""Theme packs: the shipped themes are complete, documented and checked like scenarios."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from jtai_sim.errors import ThemeError
+from jtai_sim.inspection.partners import PARTNERS
+from jtai_sim.inspection.theme import covered_points, load_theme, theme_from_toml, theme_names
+from jtai_sim.inspection.theme_docs import SCHEMA_FILE, schema_text, stale
+from runner.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = str(ROOT / "scenarios" / "minimal.toml")
+SHIPPED = resources.files("jtai_sim").joinpath("data/themes")
+
+
+def shipped_text(name: str) -> str:
+    return SHIPPED.joinpath(f"{name}.toml").read_text("utf-8")
+
+
+def test_the_front_door_is_the_default_and_both_themes_are_shipped() -> None:
+    assert theme_names() == ["front-door", "mental-health-2019"]
+    assert load_theme().key == "front-door"
+    front = load_theme("front-door")
+    # the current front-door JTAI: Ofsted, CQC and HMICFRS; HMI Probation takes no part
+    assert "hmip" not in front.theme.inspectorates
+    assert {i["inspectorate"] for i in front.week["team"]} == {
+        "ofsted_social_care",
+        "ofsted_schools",
+        "cqc",
+        "hmicfrs",
+    }
+
+
+def test_every_2019_evaluation_point_maps_to_a_criterion() -> None:
+    theme = load_theme("mental-health-2019")
+    covered = covered_points(theme)
+    assert sorted(covered) == list(range(1, 19))
+    assert all(covered.values()), {n: c for n, c in covered.items() if not c}
+
+
+@pytest.mark.parametrize("name", ["front-door", "mental-health-2019"])
+def test_every_criterion_says_where_its_evidence_comes_from(name: str) -> None:
+    theme = load_theme(name)
+    for key, c in theme.criteria.items():
+        assert c.evidence, key
+        assert set(c.evidence) <= {"records", "audits", "conversations"}
+        assert set(c.partners) <= set(PARTNERS)
+        assert c.prompts, key
+    # every guidance point is covered, and a criterion that records cannot show exists
+    assert all(covered_points(theme).values())
+    assert any(not c.from_records for c in theme.criteria.values())
+    # every kind of finding the theme uses files under one of its criteria
+    for kind in theme.findings.values():
+        assert kind.criteria[0] in theme.criteria
+
+
+def test_generated_schema_and_reference_are_up_to_date() -> None:
+    assert stale() == [], "run: python -m jtai_sim.inspection.theme_docs"
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text()
+
+
+@pytest.mark.parametrize("name", ["front-door", "mental-health-2019"])
+def test_shipped_themes_fit_the_schema(name: str) -> None:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    data = tomllib.loads(shipped_text(name))
+    assert [e.message for e in validator.iter_errors(data)] == []
+
+
+BROKEN = [
+    ('[theme]\ntitle = "T"\nshort = "t"\nfoo = 1\n', 4, "theme.foo", "unknown key"),
+    (
+        '[theme]\ntitle = "T"\nshort = "t"\n[eligibility]\nmax_age = 300\n',
+        5,
+        "eligibility.max_age",
+        "must be from 0 to 25, got 300",
+    ),
+    (
+        '[theme]\ntitle = "T"\nshort = "t"\n[criteria.a]\ntitle = "A"\ndescription = "d"\n'
+        '[findings.information_lost]\nlabel = "L"\ncriteria = ["b"]\nannex = "x"\nletter = "y"\n',
+        9,
+        "findings.information_lost.criteria",
+        "unknown criterion 'b'",
+    ),
+    (
+        '[theme]\ntitle = "T"\nshort = "t"\n[criteria.a]\ntitle = "A"\ndescription = "d"\n'
+        'evidence = ["gossip"]\n',
+        7,
+        "criteria.a.evidence[0]",
+        "gossip",
+    ),
+    (
+        '[theme]\ntitle = "T"\nshort = "t"\n[criteria.a]\ntitle = "A"\ndescription = "d"\n'
+        '[findings.informaton_lost]\nlabel = "L"\ncriteria = ["a"]\nannex = "x"\nletter = "y"\n',
+        7,
+        "findings.informaton_lost",
+        "did you mean 'information_lost'?",
+    ),
+    ('[theme]\ntitle = "T\n', 2, None, "TOML syntax error"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "key", "words"), BROKEN)
+def test_a_theme_with_a_mistake_gets_one_located_line(
+    text: str, line: int, key: str | None, words: str
+) -> None:
+    with pytest.raises(ThemeError) as err:
+        theme_from_toml(text, file="t.toml")
+    assert err.value.file == "t.toml" and err.value.line == line
+    if key is not None:
+        assert err.value.key == key
+    assert words in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_command_line_reports_a_broken_theme_in_one_line_with_exit_2(tmp_path: Path) -> None:
+    theme = tmp_path / "mine.toml"
+    theme.write_text(shipped_text("front-door").replace("max_age = 17", "max_age = -4"))
+    out = tmp_path / "o"
+    args = ["mock-week", MINIMAL, "--notify", "2026-02-03", "--theme", str(theme)]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 2
+    lines = [x for x in result.stderr.splitlines() if x.startswith("jtai-sim:")]
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert f"{theme}:" in lines[0] and "eligibility.max_age" in lines[0] and "-4" in lines[0]
+    assert not out.exists()
+    result = CliRunner().invoke(cli, [*args[:-1], "front-dor"], catch_exceptions=False)
+    assert result.exit_code == 2 and "did you mean 'front-door'?" in result.stderr
+
+
+def test_themes_lists_the_shipped_themes() -> None:
+    result = CliRunner().invoke(cli, ["themes"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("front-door (default): ")
+    assert "mental-health-2019: " in result.stdout
+
+
+def test_the_mental_health_theme_runs_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    args = ["mock-week", MINIMAL, "--notify", "2026-02-03", "--theme", "mental-health-2019"]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out), "-q"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = (out / "pack.md").read_text()
+    assert "the multi-agency response to children's mental health" in text
+    assert "HMI Probation" in text
+
+
+def test_a_copied_theme_file_loads_from_its_path(tmp_path: Path) -> None:
+    path = tmp_path / "copy.toml"
+    path.write_text(shipped_text("mental-health-2019"))
+    theme = load_theme(path)
+    assert theme.key == "copy" and theme.source == str(path)
+    assert theme.criteria == load_theme("mental-health-2019").criteria
