@@ -21,10 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from jtai_sim import vocabulary
 from jtai_sim.inspection import model, theme
 from jtai_sim.scenario import model as scenario_model
 from jtai_sim.scenario.schema import file_reference, file_schema
-from jtai_sim import vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "scenarios" / "inspection" / "theme.schema.json"

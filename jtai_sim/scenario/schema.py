@@ -40,8 +40,8 @@ import sys
 import tomllib
 import typing
 from collections.abc import Callable, Iterator
-from types import ModuleType
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import attrs
