@@ -1,4 +1,4 @@
-"""Speed of the mock JTAI week on Midshire's default week (``make bench``).
+"""Speed of the mock JTAI week on Midshire's default week, for each shipped theme (``make bench``).
 
 Midshire is simulated once up to the notification date (setup, not timed). The
 benchmark then times what ``jtai-sim mock-week`` does after the simulation: the
@@ -21,11 +21,12 @@ from bench_results import record
 from jtai_sim import load_scenario
 from jtai_sim.inspection.casebook import casebook_from_run
 from jtai_sim.inspection.model import CaseBook
+from jtai_sim.inspection.theme import load_theme, theme_names
 from jtai_sim.simulation.run import simulate
 from runner.mockweek.checker import check_timetable
 from runner.mockweek.pack import pack_files
 from runner.mockweek.pipeline import mock_week, simulation_days
-from runner.mockweek.settings import default_settings
+from runner.mockweek.settings import theme_settings
 
 pytestmark = pytest.mark.benchmark
 
@@ -40,14 +41,16 @@ def midshire_book() -> CaseBook:
     return casebook_from_run(simulate(scenario, days=simulation_days(scenario, NOTIFY)))
 
 
-def test_mock_week_midshire(benchmark: Any, midshire_book: CaseBook) -> None:
-    settings = default_settings()
+@pytest.mark.parametrize("theme_name", theme_names())
+def test_mock_week_midshire(benchmark: Any, midshire_book: CaseBook, theme_name: str) -> None:
+    theme = load_theme(theme_name)
+    settings = theme_settings(theme)
     seed = load_scenario("midshire").seed
     stages: list[dict[str, float]] = []
 
     def once() -> int:
         c0 = time.process_time()
-        week = mock_week(midshire_book, NOTIFY, settings, seed=seed)
+        week = mock_week(midshire_book, NOTIFY, settings, seed=seed, theme=theme)
         c1 = time.process_time()
         files = pack_files(week)
         c2 = time.process_time()
@@ -69,10 +72,11 @@ def test_mock_week_midshire(benchmark: Any, midshire_book: CaseBook) -> None:
 
     benchmark.pedantic(once, rounds=3, iterations=1)
     best = {key: min(s[key] for s in stages) for key in stages[0]}
-    print(record("mock week: selection, findings, letter", best["selection"], "s CPU"))
+    tag = f" ({theme_name})"
+    print(record("mock week: selection, findings, letter" + tag, best["selection"], "s CPU"))
     print(
         record(
-            "mock week: timetable solve",
+            "mock week: timetable solve" + tag,
             best["solve"],
             "s CPU",
             target=f"< {TIMETABLE_TARGET_S:g}",
@@ -80,8 +84,8 @@ def test_mock_week_midshire(benchmark: Any, midshire_book: CaseBook) -> None:
             sessions=best["sessions"],
         )
     )
-    print(record("mock week: timetable solve, wall", best["solve_wall"], "s"))
-    print(record("mock week: timetable deterministic time", best["dettime"], "CP-SAT units"))
-    print(record("mock week: timetable incl. sessions built", best["timetable"], "s CPU"))
-    print(record("mock week: pack", best["pack"], "s CPU"))
-    print(record("mock week: selection + timetable + pack", best["total"], "s CPU"))
+    print(record("mock week: timetable solve, wall" + tag, best["solve_wall"], "s"))
+    print(record("mock week: timetable deterministic time" + tag, best["dettime"], "CP-SAT units"))
+    print(record("mock week: timetable incl. sessions built" + tag, best["timetable"], "s CPU"))
+    print(record("mock week: pack" + tag, best["pack"], "s CPU"))
+    print(record("mock week: selection + timetable + pack" + tag, best["total"], "s CPU"))
