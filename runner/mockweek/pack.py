@@ -182,7 +182,7 @@ def _by_inspector(week: MockWeek, labels: dict[int, str]) -> dict[str, Any]:
     for d in range(plan.days):
         rows: list[dict[str, Any]] = []
         for k, time_ in enumerate(plan.slots):
-            if k == plan.team_meeting:
+            if k == plan.meeting_slot(d):
                 rows.append(
                     {
                         "time": time_,
