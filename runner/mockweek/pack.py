@@ -414,7 +414,7 @@ def _cases(
                         "with": plan.describe(s.people[0]) if s.people else "",
                         "kind": s.kind,
                         "inspector": booking_of[s.id].inspector,
-                        "room": booking_of[s.id].room or "",
+                        "room": booking_of[s.id].room or _PLACE.get(s.kind, ""),
                     }
                     for s in convs
                 ],
