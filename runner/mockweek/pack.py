@@ -302,7 +302,7 @@ def _by_agency(week: MockWeek, agency_labels: dict[str, str]) -> dict[str, Any]:
             }
         )
     rows = [
-        {"agency": agency_labels[k] if k else "Leaders and focus groups", "days": grid[k]}
+        {"agency": agency_labels[k] if k else "Leaders, focus groups and families", "days": grid[k]}
         for k in order
         if k in grid
     ]
