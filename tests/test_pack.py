@@ -197,7 +197,9 @@ def test_case_pack_lists_conversations_in_timetable_order(week: MockWeek) -> Non
     for case in context["cases"]:
         assert case["conversations"], case["label"]
         assert case["lead"] in {i.name for i in week.plan.inspectors}
-        assert case["conversations"][0]["with"].startswith("Social worker")
+        met = [c for c in case["conversations"] if c["kind"] != "observation"]
+        assert met[0]["with"].startswith("Social worker")
+        assert sum(c["kind"] == "family" for c in met) == 1
 
 
 def test_md_escape_keeps_table_cells_whole() -> None:

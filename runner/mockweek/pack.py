@@ -396,7 +396,9 @@ def _cases(
         flagged = {str(i) for f in findings_by_child.get(pick.child, []) for i in f.event_ids}
         rows = [{**row, "flagged": row["id"] in flagged} for row in chronologies[pick.child]]
         convs = [
-            s for s in plan.sessions if s.kind in ("tracking", "family") and s.child == pick.child
+            s
+            for s in plan.sessions
+            if s.kind in ("tracking", "family", "observation") and s.child == pick.child
         ]
         convs.sort(key=lambda s: (booking_of[s.id].day, booking_of[s.id].slot))
         out.append(
@@ -411,7 +413,7 @@ def _cases(
                 "conversations": [
                     {
                         "when": when(s.id),
-                        "with": plan.describe(s.people[0]) if s.people else "",
+                        "with": plan.describe(s.people[0]) if s.people else s.title,
                         "kind": s.kind,
                         "inspector": booking_of[s.id].inspector,
                         "room": booking_of[s.id].room or _PLACE.get(s.kind, ""),
