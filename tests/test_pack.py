@@ -59,7 +59,11 @@ def test_pack_files_and_timetable_are_sound(week: MockWeek, pack_dir: Path) -> N
         "timetable.csv",
     ]
     rows = (pack_dir / "timetable.csv").read_text().splitlines()
-    assert len(rows) == 1 + len(week.timetable.bookings)
+    assert len(rows) == 1 + len(week.timetable.bookings) + week.plan.days + 1
+    assert sum(",team_meeting," in r for r in rows) == week.plan.days
+    last = [r for r in rows if r.startswith(week.plan.dates[-1].isoformat())]
+    kinds = [r.split(",")[3] for r in last]
+    assert kinds.index("team_meeting") < kinds.index("feedback"), "moderate, then feed back"
     people = (pack_dir / "people.csv").read_text()
     assert "leader:head_of_camhs" in people
 

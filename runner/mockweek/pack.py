@@ -571,7 +571,7 @@ def render_markdown(context: dict[str, Any]) -> str:
 
 
 def timetable_csv(week: MockWeek) -> str:
-    """One row per booking: date, time, session, inspector, people, room."""
+    """One row per booking, then the daily team meetings and the final feedback meeting."""
     plan = week.plan
     sessions = {s.id: s for s in plan.sessions}
     rows = [
@@ -583,10 +583,38 @@ def timetable_csv(week: MockWeek) -> str:
             "title": sessions[b.session].title,
             "inspector": b.inspector,
             "people": " | ".join(sessions[b.session].people),
-            "room": b.room or "",
+            "room": b.room or _PLACE.get(sessions[b.session].kind, ""),
         }
         for b in sorted(week.timetable.bookings, key=lambda b: (b.day, b.slot, b.session))
     ]
+    everyone = " | ".join(i.name for i in plan.inspectors)
+    for d in range(plan.days):
+        rows.append(
+            {
+                "date": plan.dates[d].isoformat(),
+                "time": plan.slots[plan.meeting_slot(d)],
+                "session": f"TEAM-{d + 1}",
+                "kind": "team_meeting",
+                "title": "Team meeting: all inspectors moderate the day's evidence",
+                "inspector": everyone,
+                "people": "",
+                "room": "Base room",
+            }
+        )
+    day, slot = plan.feedback
+    rows.append(
+        {
+            "date": plan.dates[day].isoformat(),
+            "time": plan.slots[slot],
+            "session": "FEEDBACK",
+            "kind": "feedback",
+            "title": "Final feedback meeting to leaders",
+            "inspector": everyone,
+            "people": " | ".join(plan.invited),
+            "room": "Base room",
+        }
+    )
+    rows.sort(key=lambda r: (r["date"], r["time"], r["session"]))
     columns = ["date", "time", "session", "kind", "title", "inspector", "people", "room"]
     return _csv(pd.DataFrame(rows, columns=columns))
 
