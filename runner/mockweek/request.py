@@ -20,8 +20,8 @@ of notification day:
   care episode is open: the plan starts when the team's service starts; the
   reviews are due on the statutory pattern for its kind (:data:`REVIEW_PATTERN`,
   in calendar days: first, second, then every), counted from the start; a
-  review due on an on-site date is planned for that date, unless a later review
-  has already been held;
+  review due on an on-site date is planned for that date, unless the records
+  already show a review held from the day before it was due;
 - an **initial child protection conference** for each child referred to the
   conference team and not yet seen there: due 15 working days after the
   strategy discussion's referral (the day the conference referral arrived is
