@@ -32,7 +32,9 @@ def test_writes_the_pack_and_same_seed_gives_same_bytes(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     result = run(MINIMAL, "--notify", NOTIFY, "--seed", "5", "--out", str(first))
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"wrote {first}: index.html, pack.md, people.csv")
+    assert result.stdout.startswith(
+        f"wrote {first}: chronology.csv, index.html, pack.md, people.csv, planned-meetings.csv"
+    )
     assert "mock-week: timetabled" in result.stderr
     assert (
         run(MINIMAL, "--notify", NOTIFY, "--seed", "5", "--out", str(second), "-q").exit_code == 0

@@ -51,13 +51,19 @@ def pack_dir(week: MockWeek, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_pack_files_and_timetable_are_sound(week: MockWeek, pack_dir: Path) -> None:
     assert violations(week.timetable) == []
     assert sorted(p.name for p in pack_dir.iterdir()) == [
+        "chronology.csv",
         "index.html",
         "pack.md",
         "people.csv",
+        "planned-meetings.csv",
         "timetable.csv",
     ]
     rows = (pack_dir / "timetable.csv").read_text().splitlines()
-    assert len(rows) == 1 + len(week.timetable.bookings)
+    assert len(rows) == 1 + len(week.timetable.bookings) + week.plan.days + 1
+    assert sum(",team_meeting," in r for r in rows) == week.plan.days
+    last = [r for r in rows if r.startswith(week.plan.dates[-1].isoformat())]
+    kinds = [r.split(",")[3] for r in last]
+    assert kinds.index("team_meeting") < kinds.index("feedback"), "moderate, then feed back"
     people = (pack_dir / "people.csv").read_text()
     assert "leader:head_of_camhs" in people
 
@@ -86,7 +92,14 @@ def test_markdown_has_the_same_sections(pack_dir: Path) -> None:
     md = (pack_dir / "pack.md").read_text()
     md_sections = [line[3:] for line in md.splitlines() if line.startswith("## ")]
     assert md_sections == _sections_html(html)
-    assert md_sections[:3] == ["Overview", "The three-week calendar", "Timetable by inspector"]
+    assert md_sections[:4] == [
+        "Overview",
+        "The three-week calendar",
+        "Week 1: set-up discussion and data request",
+        "Timetable by inspector",
+    ]
+    assert "Multi-agency audits of the tracked children" in md_sections
+    assert "Inspectors' evaluation of the partnership's audits" in md_sections
     assert "Mock findings letter" in md_sections
     assert "<script" not in md
     assert "&lt;script&gt;window.evilChild=1&lt;/script&gt;" in md
@@ -126,6 +139,61 @@ def test_every_cited_event_is_in_the_log(week: MockWeek) -> None:
     for case in context["cases"]:
         for row in case["chronology"]:
             assert int(events.loc[int(row["id"]), "child"]) == case["child"]
+        assert {r["id"] for r in case["key_events"]} <= {r["id"] for r in case["chronology"]}
+        assert all(r["flagged"] for r in case["key_events"])
+
+
+def test_audits_go_to_the_tracked_children_by_partner_agency(week: MockWeek) -> None:
+    from jtai_sim.inspection.criteria import criteria
+    from runner.mockweek.audit import PARTNERS, partner_of
+
+    context = pack_context(week)
+    tracked = [p.child for p in week.selection.tracked]
+    assert [a["child"] for a in context["audits"]] == tracked
+    titles = [c.title for c in criteria().values()]
+    for sheet in context["audits"]:
+        assert [c["title"] for c in sheet["criteria"]] == titles
+        partners = [p["title"] for p in sheet["partners"]]
+        assert partners and len(set(partners)) == len(partners)
+        assert partners == [t for t, _ in PARTNERS.values() if t in partners], "in order"
+    # each partner's teams are the agencies of that partner the child met
+    kinds = {k: a.kind for k, a in week.book.agencies.items()}
+    first = context["audits"][0]
+    for p in first["partners"]:
+        for team in p["teams"]:
+            key = next(k for k, a in week.book.agencies.items() if a.label == team)
+            assert PARTNERS[partner_of(kinds[key])][0] == p["title"]
+    # the sample keeps a compact reading record, not an audit
+    assert [r["anchor"] for r in context["reading"]] == [
+        f"sample-{p.child}" for p in week.selection.sample
+    ]
+    assert len(context["evaluation"]["rows"]) == len(tracked)
+
+
+def test_audit_criteria_can_be_passed_in(week: MockWeek) -> None:
+    from jtai_sim.inspection.model import Criterion
+
+    theme = {
+        "first": Criterion(key="first", title="First thing", description="d"),
+        "second": Criterion(key="second", title="Second thing", description="d"),
+    }
+    context = pack_context(week, theme)
+    assert [c["n"] for c in context["audits"][0]["criteria"]] == ["C1", "C2"]
+    assert [p["title"] for p in context["prompts"]] == ["First thing", "Second thing"]
+
+
+def test_week_one_request_and_planned_meetings(week: MockWeek, pack_dir: Path) -> None:
+    context = pack_context(week)
+    request = context["week1"]["request"]
+    parts = {r["part"].split(".")[0] for r in request}
+    assert parts == {"1", "2", "3", "4", "5", "6", "7"}
+    assert {r["can"] for r in request} == {"yes", "no"}
+    missing = next(r for r in request if "missing" in r["item"])
+    assert missing["can"] == "no"
+    assert context["week1"]["setup"]["date"] == context["overview"]["notification"]
+    rows = (pack_dir / "planned-meetings.csv").read_text().splitlines()
+    assert rows[0] == "date,meeting,child,team,basis"
+    assert len(rows) == 1 + len(week.meetings)
 
 
 def test_case_pack_lists_conversations_in_timetable_order(week: MockWeek) -> None:
@@ -133,7 +201,9 @@ def test_case_pack_lists_conversations_in_timetable_order(week: MockWeek) -> Non
     for case in context["cases"]:
         assert case["conversations"], case["label"]
         assert case["lead"] in {i.name for i in week.plan.inspectors}
-        assert case["conversations"][0]["with"].startswith("Social worker")
+        met = [c for c in case["conversations"] if c["kind"] != "observation"]
+        assert met[0]["with"].startswith("Social worker")
+        assert sum(c["kind"] == "family" for c in met) == 1
 
 
 def test_md_escape_keeps_table_cells_whole() -> None:

@@ -208,7 +208,8 @@ def _tiny_plan(children: int, sw_days: set[int], camhs_days: set[int]) -> WeekPl
         slots=("09:00", "11:00", "14:00", "16:00"),
         session_minutes=60,
         team_meeting=3,
-        feedback=(4, 2),
+        feedback=(4, 3),
+        final_meeting=2,
         inspectors=(
             Inspector(name="A", inspectorate="ofsted"),
             Inspector(name="B", inspectorate="cqc"),
@@ -348,7 +349,8 @@ def weeks(draw: st.DrawFn, easy: bool = False) -> WeekPlan:
         slots=("09:00", "10:30", "13:30", "16:00"),
         session_minutes=60,
         team_meeting=3,
-        feedback=(4, 2),
+        feedback=(4, 3),
+        final_meeting=2,
         inspectors=tuple(team),
         inspectorate_labels={g: g for g in INSPECTORATES},
         people=people,
@@ -377,3 +379,114 @@ def test_random_weeks_are_solved_soundly_or_explained(plan: WeekPlan) -> None:
 @given(weeks(easy=True))
 def test_random_easy_weeks_always_get_a_sound_timetable(plan: WeekPlan) -> None:
     assert violations(solve_week(plan, Solver(deterministic_time=2.0))) == []
+
+
+# ------------------------------------------- children and families, observations, last day
+def _meetings(book: CaseBook, selection: Selection) -> list[Any]:
+    from runner.mockweek.request import PlannedMeeting
+
+    keys = {info.kind: key for key, info in book.agencies.items()}
+    child = selection.tracked[0].child
+    return [
+        PlannedMeeting(
+            date=WEEK[3],
+            child=999_001,
+            agency=keys.get("cin_plan", next(iter(keys.values()))),
+            kind="cin_plan",
+            title="Child in need review",
+            basis="test",
+        ),
+        PlannedMeeting(
+            date=WEEK[1],
+            child=child,
+            agency=keys.get("cin_plan", next(iter(keys.values()))),
+            kind="cin_plan",
+            title="Child in need review",
+            basis="test",
+        ),
+        PlannedMeeting(
+            date=WEEK[1],
+            child=999_002,
+            agency=keys.get("cp_plan", next(iter(keys.values()))),
+            kind="cp_plan",
+            title="Child protection review conference",
+            basis="test",
+        ),
+    ]
+
+
+def test_each_tracked_child_has_one_family_conversation_after_the_social_worker(
+    book: CaseBook, cohort: list[Any]
+) -> None:
+    selection = chosen(book, cohort, 6)
+    plan = plan_week(book, selection, default_settings(), WEEK, seed=6)
+    family = [s for s in plan.sessions if s.kind == "family"]
+    assert sorted(s.child for s in family) == sorted(p.child for p in selection.tracked)
+    assert all(not s.room and s.people for s in family)
+    tt = solved(plan)
+    b = list(tt.bookings)
+    when = {x.session: (x.day, x.slot) for x in b}
+    first = {s.child: s.id for s in plan.sessions if s.kind == "tracking" and s.first}
+    checked = [s for s in family if s.child in first]
+    assert checked
+    for s in checked:
+        assert when[first[s.child]] < when[s.id]
+    # move one family conversation to before the social worker's: the checker objects
+    s = checked[0]
+    sw = next(x for x in b if x.session == first[s.child])
+    i = next(n for n, x in enumerate(b) if x.session == s.id)
+    early = attrs.evolve(b[i], day=sw.day, slot=sw.slot - 1 if sw.slot else sw.slot)
+    if (early.day, early.slot) >= (sw.day, sw.slot):
+        early = attrs.evolve(early, day=sw.day, slot=sw.slot)
+    broken = violations(attrs.evolve(tt, bookings=(*b[:i], early, *b[i + 1 :])))
+    assert any("not after the social worker" in v for v in broken)
+
+
+def test_a_young_childs_parent_or_carer_is_met(book: CaseBook, cohort: list[Any]) -> None:
+    selection = chosen(book, cohort, 6)
+    young = selection.tracked[0].child
+    plan = plan_week(book, selection, default_settings(), WEEK, seed=6, ages={young: 5})
+    by_child = {s.child: s for s in plan.sessions if s.kind == "family"}
+    assert "parent or carer" in by_child[young].title
+    assert f"{plan.child_labels[young]} and" not in by_child[young].title
+    others = [s for c, s in by_child.items() if c != young]
+    assert all(" and their parent or carer" in s.title for s in others)
+
+
+def test_observations_are_planned_meetings_on_their_day(book: CaseBook, cohort: list[Any]) -> None:
+    selection = chosen(book, cohort, 6)
+    meetings = _meetings(book, selection)
+    plan = plan_week(book, selection, default_settings(), WEEK, seed=6, meetings=meetings)
+    obs = [s for s in plan.sessions if s.kind == "observation"]
+    assert len(obs) == default_settings().observe == 2
+    # the child protection review is preferred; among reviews, a tracked child's first
+    assert "Child protection review" in obs[0].title and obs[0].day == 1
+    assert obs[1].child == selection.tracked[0].child
+    none = plan_week(
+        book,
+        selection,
+        attrs.evolve(default_settings(), observe=0),
+        WEEK,
+        seed=6,
+        meetings=meetings,
+    )
+    assert not [s for s in none.sessions if s.kind == "observation"]
+    tt = solved(plan)
+    b = list(tt.bookings)
+    for s in obs:
+        assert next(x.day for x in b if x.session == s.id) == s.day
+    i = next(n for n, x in enumerate(b) if x.session == obs[0].id)
+    moved = attrs.evolve(b[i], day=(b[i].day + 1) % 5)
+    broken = violations(attrs.evolve(tt, bookings=(*b[:i], moved, *b[i + 1 :])))
+    assert any("not on the day of the meeting" in v for v in broken)
+
+
+def test_the_last_team_meeting_comes_before_the_feedback(book: CaseBook, cohort: list[Any]) -> None:
+    plan = plan_week(book, chosen(book, cohort, 6), default_settings(), WEEK, seed=6)
+    day, slot = plan.feedback
+    assert plan.meeting_slot(day) < slot
+    assert plan.meeting_slot(0) == plan.team_meeting
+    tt = solved(plan)
+    assert not [b for b in tt.bookings if (b.day, b.slot) == (day, plan.meeting_slot(day))]
+    late = attrs.evolve(plan, final_meeting=None)  # back in the usual (last) slot
+    assert any("after the final feedback" in v for v in violations(attrs.evolve(tt, plan=late)))

@@ -199,7 +199,7 @@ def keys_of(cl: type) -> list[Key]:
 
 
 def _named_literals(modules: tuple[ModuleType, ...] = (model,)) -> dict[Any, str]:
-    named = {}
+    named: dict[Any, str] = {}
     for module in modules:
         for name, value in vars(module).items():
             if typing.get_origin(value) is typing.Literal and not name.startswith("_"):

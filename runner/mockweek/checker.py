@@ -11,7 +11,10 @@ meets the agency the session is about (or the inspector is one the session
 allows); nobody is in two places at once; no room holds two sessions and every
 conversation has a room; nobody meets anyone on a day they are away; no inspector
 or practitioner goes over the daily limit (the feedback meeting counts on the last
-day); each tracked child's social worker is met before anyone else about them.
+day); each tracked child's social worker is met before anyone else about them,
+the child and family included; a session tied to a day (the observation of a
+planned meeting) is held on that day; on the last day the team meeting comes
+before the final feedback meeting.
 """
 
 from __future__ import annotations
@@ -48,10 +51,15 @@ def violations(timetable: Timetable) -> list[str]:
         if not (0 <= b.day < plan.days and 0 <= b.slot < len(plan.slots)):
             out.append(f"{b.session} is at day {b.day} slot {b.slot}, outside the week")
             continue
-        if b.slot == plan.team_meeting:
+        if b.slot == plan.meeting_slot(b.day):
             out.append(f"{b.session} clashes with the team meeting on {plan.day_name(b.day)}")
         if (b.day, b.slot) == plan.feedback:
             out.append(f"{b.session} clashes with the final feedback meeting")
+        if session.day is not None and b.day != session.day:
+            out.append(
+                f"{b.session} is on {plan.day_name(b.day)}, not on the day of the meeting "
+                f"({plan.day_name(session.day)})"
+            )
         if b.inspector not in inspectorate:
             out.append(f"{b.session} is held by {b.inspector}, who is not in the team")
             continue
@@ -100,9 +108,14 @@ def violations(timetable: Timetable) -> list[str]:
                 f"{person} has {n} sessions on day {day}, over the limit of "
                 f"{plan.practitioner_limit}"
             )
+    fb_day, fb_slot = plan.feedback
+    if plan.meeting_slot(fb_day) >= fb_slot:
+        out.append(
+            f"the team meeting on {plan.day_name(fb_day)} is after the final feedback meeting"
+        )
     firsts = {s.child: s.id for s in plan.sessions if s.kind == "tracking" and s.first}
     for s in plan.sessions:
-        if s.kind != "tracking" or s.first or s.child not in firsts:
+        if s.kind not in ("tracking", "family") or s.first or s.child not in firsts:
             continue
         first = firsts[s.child]
         if first in when and s.id in when and not when[first] < when[s.id]:

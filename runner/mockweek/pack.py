@@ -9,10 +9,21 @@ characters Markdown would read as markup). :func:`pack_files` returns every
 file of the pack by name; nothing in it depends on the clock or on where it is
 written, so the same inputs give the same bytes.
 
-Sections: overview; the three-week calendar; the timetable by inspector and by
-agency; a case pack per tracked child; audit sheets for the sample;
-conversation prompts; the mock findings letter; "would the inspectors see it?"
-(when detection probabilities are given); the people list with absences.
+Sections: overview; the three-week calendar; week 1 (the set-up discussion,
+the data request and the meetings planned during the on-site week, from
+:mod:`runner.mockweek.request`); the timetable by inspector and by agency; a
+case pack per tracked child; the multi-agency audit of each tracked child and
+the inspectors' evaluation of the audits (:mod:`runner.mockweek.audit`); the
+reading record of the sample; conversation prompts; the mock findings letter;
+"would the inspectors see it?" (when detection probabilities are given); the
+people list with absences.
+
+Printing: the HTML prints on A4 (portrait, the two timetables on landscape
+pages), each audit sheet on one page, a timetable day never split across pages,
+no heading left alone at a page foot. Bulky per-event detail is kept out of
+the printed pack: a case pack shows the events its findings cite, and every
+tracked child's full chronology is in ``chronology.csv`` beside it (the planned
+meetings in ``planned-meetings.csv``).
 
 >>> md_escape("a <b> | c*")
 'a &lt;b&gt; \\\\| c\\\\*'
@@ -23,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +47,16 @@ from jtai_sim.inspection.criteria import finding_kinds
 from jtai_sim.inspection.model import Criterion, Finding, LetterSection
 from jtai_sim.inspection.partners import PARTNERS, join_words
 from jtai_sim.results.report import environment
+from runner.mockweek.audit import (
+    AUDIT_QUALITY,
+    SCALE,
+    audit_sheets,
+    evaluation_rows,
+    reading_records,
+)
 from runner.mockweek.chronology import chronology
-from runner.mockweek.week import SESSION_WORDS, people_table
+from runner.mockweek.request import data_request, meetings_table
+from runner.mockweek.week import SESSION_WORDS, child_agencies, people_table
 
 if TYPE_CHECKING:
     from runner.mockweek.pipeline import MockWeek
@@ -67,8 +86,15 @@ def _child_labels(week: MockWeek) -> dict[int, str]:
     return {c: labels.get(c, f"Child {c}") for c in sorted(ids)}
 
 
-def pack_context(week: MockWeek) -> dict[str, Any]:
-    """Everything the templates show, as plain data."""
+def pack_context(
+    week: MockWeek, criteria_map: Mapping[str, Criterion] | None = None
+) -> dict[str, Any]:
+    """Everything the templates show, as plain data.
+
+    ``criteria_map`` (key to criterion) is what the audit sheets rate and the
+    prompts ask about; by default the inspection's criteria.
+    """
+    crit = dict(week.theme.criteria if criteria_map is None else criteria_map)
     plan, tt, sel = week.plan, week.timetable, week.selection
     labels = _child_labels(week)
     agency_labels = {k: a.label for k, a in week.book.agencies.items()}
@@ -88,7 +114,11 @@ def pack_context(week: MockWeek) -> dict[str, Any]:
 
     until = week.book.calendar.day_of(week.calendar.notification) + 1.0
     chronologies = {c: chronology(week.book, c, until) for c in tracked_ids}
-    linked = {row["id"] for rows in chronologies.values() for row in rows}
+    findings_by_child: dict[int, list[Finding]] = defaultdict(list)
+    for f in week.findings:
+        findings_by_child[f.child].append(f)
+    cited = {str(i) for f in week.findings if f.child in anchors for i in f.event_ids}
+    linked = {row["id"] for rows in chronologies.values() for row in rows if row["id"] in cited}
     loads = tt.load()
     team = [
         {
@@ -100,9 +130,6 @@ def pack_context(week: MockWeek) -> dict[str, Any]:
         }
         for i in plan.inspectors
     ]
-    findings_by_child: dict[int, list[Finding]] = defaultdict(list)
-    for f in week.findings:
-        findings_by_child[f.child].append(f)
     kinds = finding_kinds(week.theme)
     concerns = sum(1 for f in week.findings if not f.strength)
 
@@ -133,10 +160,35 @@ def pack_context(week: MockWeek) -> dict[str, Any]:
         "by_inspector": _by_inspector(week, labels),
         "by_agency": _by_agency(week, agency_labels),
         "cases": _cases(week, labels, agency_labels, findings_by_child, when, kinds, chronologies),
-        "audits": _audits(week, labels, agency_labels, findings_by_child, when, kinds),
+        "week1": _week1(week),
+        "audits": audit_sheets(
+            sel.tracked,
+            criteria=crit,
+            kinds={k: a.kind for k, a in week.book.agencies.items()},
+            labels=agency_labels,
+            child_labels=labels,
+            met={
+                c: [a for a, _ in v]
+                for c, v in child_agencies(week.book, tracked_ids, until).items()
+            },
+            facts=lambda c: _summary_facts(week, c),
+            lead=tt.leads,
+            due=fmt_date(week.calendar.audits_due),
+        ),
+        "scale": [{"code": c, "words": w} for c, w in SCALE],
+        "evaluation": {
+            "rows": evaluation_rows(
+                sel.tracked,
+                findings_by_child,
+                labels,
+                {k: v.label for k, v in kinds.items()},
+            ),
+            "quality": list(AUDIT_QUALITY),
+        },
+        "reading": _reading(week, labels, agency_labels, findings_by_child, when),
         "prompts": [
             {"title": c.title, "description": c.description, "prompts": list(c.prompts)}
-            for c in week.theme.criteria.values()
+            for c in crit.values()
         ],
         "letter": _letter(week, cite, linked),
         "detection": _detection(week.detection),
@@ -184,7 +236,7 @@ def _by_inspector(week: MockWeek, labels: dict[int, str]) -> dict[str, Any]:
     for d in range(plan.days):
         rows: list[dict[str, Any]] = []
         for k, time_ in enumerate(plan.slots):
-            if k == plan.team_meeting:
+            if k == plan.meeting_slot(d):
                 rows.append(
                     {
                         "time": time_,
@@ -217,8 +269,7 @@ def _by_inspector(week: MockWeek, labels: dict[int, str]) -> dict[str, Any]:
                             "kind": s.kind,
                             "title": s.title,
                             "who": "",
-                            "room": b.room
-                            or ("Base room" if s.kind == "sample_reads" else "On site"),
+                            "room": b.room or _PLACE.get(s.kind, "On site"),
                             "id": s.id,
                         }
                     )
@@ -252,7 +303,7 @@ def _by_agency(week: MockWeek, agency_labels: dict[str, str]) -> dict[str, Any]:
             }
         )
     rows = [
-        {"agency": agency_labels[k] if k else "Leaders and focus groups", "days": grid[k]}
+        {"agency": agency_labels[k] if k else "Leaders, focus groups and families", "days": grid[k]}
         for k in order
         if k in grid
     ]
@@ -286,6 +337,21 @@ def _finding_rows(
     ]
 
 
+#: Where a session without a room is held.
+_PLACE = {
+    "sample_reads": "Base room",
+    "family": "At home or where the family chooses",
+    "observation": "At the meeting",
+}
+
+_STATUS_WORDS = {
+    "cin": "child in need",
+    "cp": "child protection plan",
+    "looked_after": "looked after",
+    "early_help": "early help",
+}
+
+
 def _summary_facts(week: MockWeek, child: int) -> list[tuple[str, str]]:
     c = next((c for c in week.cohort if c.child == child), None)
     if c is None:
@@ -311,7 +377,7 @@ def _summary_facts(week: MockWeek, child: int) -> list[tuple[str, str]]:
         ("Age", str(c.age)),
         ("Sex", "female" if c.female else "male"),
         ("Ethnicity", c.ethnicity),
-        ("Legal status", c.legal_status.replace("_", " ")),
+        ("Legal status", _STATUS_WORDS.get(c.legal_status, c.legal_status.replace("_", " "))),
         ("Mental health", need),
         ("Risk on record", "; ".join(c.risks) or "none recorded"),
         ("CAMHS", c.camhs_status),
@@ -340,7 +406,11 @@ def _cases(
     for pick in week.selection.tracked:
         flagged = {str(i) for f in findings_by_child.get(pick.child, []) for i in f.event_ids}
         rows = [{**row, "flagged": row["id"] in flagged} for row in chronologies[pick.child]]
-        convs = [s for s in plan.sessions if s.kind == "tracking" and s.child == pick.child]
+        convs = [
+            s
+            for s in plan.sessions
+            if s.kind in ("tracking", "family", "observation") and s.child == pick.child
+        ]
         convs.sort(key=lambda s: (booking_of[s.id].day, booking_of[s.id].slot))
         out.append(
             {
@@ -354,9 +424,10 @@ def _cases(
                 "conversations": [
                     {
                         "when": when(s.id),
-                        "with": plan.describe(s.people[0]) if s.people else "",
+                        "with": plan.describe(s.people[0]) if s.people else s.title,
+                        "kind": s.kind,
                         "inspector": booking_of[s.id].inspector,
-                        "room": booking_of[s.id].room or "",
+                        "room": booking_of[s.id].room or _PLACE.get(s.kind, ""),
                     }
                     for s in convs
                 ],
@@ -368,48 +439,94 @@ def _cases(
                     week.theme.criteria,
                 ),
                 "chronology": rows,
+                "key_events": [row for row in rows if row["flagged"]],
+                "events": len(rows),
             }
         )
     return out
 
 
-def _audits(
+def _reading(
     week: MockWeek,
     labels: dict[int, str],
     agency_labels: dict[str, str],
     findings_by_child: dict[int, list[Finding]],
     when: Any,
-    kinds: dict[str, Any],
 ) -> list[dict[str, Any]]:
+    """The sampled children as a compact reading record for the inspectors on site."""
     plan = week.plan
-    read_in = {c: s.id for s in plan.sessions if s.kind == "sample_reads" for c in s.reads}
     booking_of = {b.session: b for b in week.timetable.bookings}
-    questions = [c.title for c in week.theme.criteria.values()]
-    out = []
-    for n, pick in enumerate(week.selection.sample, start=1):
-        sid = read_in.get(pick.child)
-        out.append(
+    read = {
+        c: f"{when(s.id)}, {booking_of[s.id].inspector}"
+        for s in plan.sessions
+        if s.kind == "sample_reads" and s.id in booking_of
+        for c in s.reads
+    }
+    return reading_records(
+        week.selection.sample,
+        child_labels=labels,
+        frame_words=week.theme.frame_label,
+        owner_label=lambda p: agency_labels.get(p.owner or "", p.owner or ""),
+        read=read,
+        findings_by_child=findings_by_child,
+        date_words=lambda p: fmt_date(p.date) if p.date else "",
+    )
+
+
+def _week1(week: MockWeek) -> dict[str, Any]:
+    """The set-up discussion, the data request and the planned meetings."""
+    cal, plan = week.calendar, week.plan
+    items = data_request(week.book, cal, week.meetings)
+    observed = {(s.child, s.agency, s.day): s for s in plan.sessions if s.kind == "observation"}
+    by_day: Counter[tuple[dt.date, str]] = Counter((m.date, m.title) for m in week.meetings)
+    titles = sorted({m.title for m in week.meetings})
+    leaders = [plan.describe(p) for p in plan.invited]
+    return {
+        "setup": {
+            "date": fmt_date(cal.notification),
+            "lead": week.settings.lead,
+            "with": ", ".join(leaders) or "the partnership's leaders",
+            "agenda": [
+                "the theme, the dates and the on-site week's rhythm",
+                "the data request below, and who in each agency answers it",
+                f"the lists of children, due {fmt_date(cal.lists_due)}",
+                f"the tracked children, named on {fmt_date(cal.selection_made)}, and the "
+                f"multi-agency audit of each, due {fmt_date(cal.audits_due)}",
+                "consent and arrangements to meet each tracked child and their family",
+                "a base room, access to records for each inspectorate, and a single contact",
+            ],
+        },
+        "request": [
             {
-                "n": n,
-                "anchor": f"sample-{pick.child}",
-                "label": labels[pick.child],
-                "frame": week.theme.frame_label(pick.frame),
-                "reasons": list(pick.reasons),
-                "owner": agency_labels.get(pick.owner or "", pick.owner or ""),
-                "date": fmt_date(pick.date) if pick.date else "",
-                "event": "" if pick.event_id is None else str(pick.event_id),
-                "read": f"{when(sid)} with {booking_of[sid].inspector}" if sid else "",
-                "findings": _finding_rows(
-                    findings_by_child.get(pick.child, []),
-                    agency_labels,
-                    kinds,
-                    set(),
-                    week.theme.criteria,
-                ),
-                "questions": questions,
+                "part": i.part,
+                "item": i.item,
+                "due": fmt_date(i.due),
+                "can": "yes" if i.producible else "no",
+                "note": i.note,
             }
-        )
-    return out
+            for i in items
+        ],
+        "meeting_titles": titles,
+        "meeting_days": [
+            {
+                "date": fmt_date(d),
+                "counts": [by_day.get((d, t), 0) for t in titles],
+            }
+            for d in cal.on_site
+        ],
+        "meetings": len(week.meetings),
+        "observed": [
+            {
+                "date": fmt_date(m.date),
+                "title": m.title,
+                "child": week.book.label(m.child),
+                "team": week.book.agency_label(m.agency),
+                "basis": m.basis,
+            }
+            for m in week.meetings
+            if (m.child, m.agency, cal.on_site.index(m.date)) in observed
+        ],
+    }
 
 
 def _letter(week: MockWeek, cite: Any, linked: set[str]) -> dict[str, Any]:
@@ -495,7 +612,7 @@ def render_markdown(context: dict[str, Any]) -> str:
 
 
 def timetable_csv(week: MockWeek) -> str:
-    """One row per booking: date, time, session, inspector, people, room."""
+    """One row per booking, then the daily team meetings and the final feedback meeting."""
     plan = week.plan
     sessions = {s.id: s for s in plan.sessions}
     rows = [
@@ -507,10 +624,38 @@ def timetable_csv(week: MockWeek) -> str:
             "title": sessions[b.session].title,
             "inspector": b.inspector,
             "people": " | ".join(sessions[b.session].people),
-            "room": b.room or "",
+            "room": b.room or _PLACE.get(sessions[b.session].kind, ""),
         }
         for b in sorted(week.timetable.bookings, key=lambda b: (b.day, b.slot, b.session))
     ]
+    everyone = " | ".join(i.name for i in plan.inspectors)
+    for d in range(plan.days):
+        rows.append(
+            {
+                "date": plan.dates[d].isoformat(),
+                "time": plan.slots[plan.meeting_slot(d)],
+                "session": f"TEAM-{d + 1}",
+                "kind": "team_meeting",
+                "title": "Team meeting: all inspectors moderate the day's evidence",
+                "inspector": everyone,
+                "people": "",
+                "room": "Base room",
+            }
+        )
+    day, slot = plan.feedback
+    rows.append(
+        {
+            "date": plan.dates[day].isoformat(),
+            "time": plan.slots[slot],
+            "session": "FEEDBACK",
+            "kind": "feedback",
+            "title": "Final feedback meeting to leaders",
+            "inspector": everyone,
+            "people": " | ".join(plan.invited),
+            "room": "Base room",
+        }
+    )
+    rows.sort(key=lambda r: (r["date"], r["time"], r["session"]))
     columns = ["date", "time", "session", "kind", "title", "inspector", "people", "room"]
     return _csv(pd.DataFrame(rows, columns=columns))
 
@@ -529,7 +674,27 @@ def pack_files(week: MockWeek) -> dict[str, str]:
         "pack.md": render_markdown(context),
         "timetable.csv": timetable_csv(week),
         "people.csv": _csv(people_table(week.plan)),
+        "chronology.csv": _chronology_csv(context),
+        "planned-meetings.csv": _csv(meetings_table(week.meetings, week.book)),
     }
+
+
+def _chronology_csv(context: dict[str, Any]) -> str:
+    """Every tracked child's full chronology, one row per event."""
+    rows = [
+        {
+            "child": case["label"],
+            "event_id": row["id"],
+            "date": row["date"],
+            "agency": row["agency"],
+            "what": row["what"],
+            "cited": "yes" if row["flagged"] else "",
+        }
+        for case in context["cases"]
+        for row in case["chronology"]
+    ]
+    columns = ["child", "event_id", "date", "agency", "what", "cited"]
+    return _csv(pd.DataFrame(rows, columns=columns))
 
 
 __all__ = [

@@ -2,7 +2,8 @@
 
 :func:`mock_week` runs the whole inspection on a case book: the calendar, the
 eligible cohort, the selection, the findings and the letter (from
-:mod:`jtai_sim.inspection`), then the on-site week and its timetable.
+:mod:`jtai_sim.inspection`), the meetings planned during the on-site week
+(:mod:`runner.mockweek.request`), then the on-site week and its timetable.
 :func:`mock_week_from_scenario` first simulates the scenario up to the end of
 the notification day. :func:`write_pack` writes the result to a folder
 atomically, as every result folder is written (:mod:`jtai_sim.atomic`): into a
@@ -42,6 +43,7 @@ from jtai_sim.inspection.timeline import check_notification, inspection_calendar
 from jtai_sim.scenario.model import Scenario
 from jtai_sim.simulation.run import calendar_for, simulate
 from runner.mockweek.absences import AbsenceRow
+from runner.mockweek.request import PlannedMeeting, planned_meetings
 from runner.mockweek.settings import InspectionSettings, for_team
 from runner.mockweek.timetable import Timetable, solve_week
 from runner.mockweek.week import WeekPlan, plan_week
@@ -65,6 +67,7 @@ class MockWeek:
     timetable: Timetable
     settings: InspectionSettings
     seed: int
+    meetings: tuple[PlannedMeeting, ...] = ()
     detection: pd.DataFrame | None = field(eq=False, default=None)
     timings: dict[str, float] = field(eq=False, factory=dict)
 
@@ -130,6 +133,7 @@ def mock_week(
     )
     t1, c1 = time.perf_counter(), time.process_time()
     until = book.calendar.day_of(notification) + 1.0
+    meetings = tuple(planned_meetings(book, notification, calendar.on_site))
     plan = plan_week(
         book,
         selection,
@@ -139,6 +143,8 @@ def mock_week(
         until=until,
         absences=absences,
         absences_file=absences_file,
+        ages={c.child: c.age for c in cohort},
+        meetings=meetings,
     )
     timetable = solve_week(plan, settings.solver)
     timings["timetable"] = time.perf_counter() - t1
@@ -162,6 +168,7 @@ def mock_week(
         timetable=timetable,
         settings=settings,
         seed=seed,
+        meetings=meetings,
         detection=detection,
         timings=timings,
     )

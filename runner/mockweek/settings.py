@@ -114,7 +114,13 @@ class FocusGroup:
 
 @frozen(kw_only=True)
 class Observation:
-    """Observing practice at an agency of ``kind`` (the front door, for example)."""
+    """A kind of planned multi-agency meeting the inspectors would like to observe.
+
+    ``kind`` is the kind of team that holds the meeting (``conference`` for an
+    initial child protection conference, ``cp_plan``, ``cin_plan`` or
+    ``looked_after`` for a review); the meetings come from the area's list of
+    meetings planned during the on-site week (:mod:`runner.mockweek.request`).
+    """
 
     title: str
     kind: AgencyKind
@@ -294,16 +300,27 @@ DEFAULT_FOCUS_GROUPS: tuple[FocusGroup, ...] = (
     FocusGroup(title="Police officers", inspectorates=("hmicfrs",), kinds=("police",)),
 )
 
+#: Planned meetings to observe, in order of preference (at most ``observe`` are chosen).
 DEFAULT_OBSERVATIONS: tuple[Observation, ...] = (
     Observation(
-        title="Front door (MASH) screening",
-        kind="front_door",
+        title="Initial child protection conference",
+        kind="conference",
         inspectorates=("ofsted_social_care", "hmicfrs"),
     ),
     Observation(
-        title="A strategy discussion",
-        kind="strategy",
-        inspectorates=("hmicfrs", "ofsted_social_care"),
+        title="Child protection review conference",
+        kind="cp_plan",
+        inspectorates=("ofsted_social_care", "hmicfrs"),
+    ),
+    Observation(
+        title="Looked-after child review",
+        kind="looked_after",
+        inspectorates=("ofsted_social_care", "cqc"),
+    ),
+    Observation(
+        title="Child in need review",
+        kind="cin_plan",
+        inspectorates=("ofsted_social_care", "cqc"),
     ),
 )
 
@@ -321,6 +338,9 @@ class InspectionSettings:
     leaders: dict[str, Leader] = field(factory=lambda: dict(DEFAULT_LEADERS))
     focus_groups: tuple[FocusGroup, ...] = field(default=DEFAULT_FOCUS_GROUPS)
     observations: tuple[Observation, ...] = field(default=DEFAULT_OBSERVATIONS)
+    observe: int = field(default=2, validator=is_non_negative)
+    child_conversation_age: int = field(default=8, validator=is_non_negative)
+    family_inspectorates: tuple[str, ...] = ("ofsted_social_care",)
     reads_per_session: int = field(default=3, validator=is_at_least_one)
     sessions_per_audit_lead: int = field(default=3, validator=is_at_least_one)
     absence_rate: float = field(default=0.1, validator=_rate)
@@ -465,6 +485,9 @@ def _check_names(s: InspectionSettings, text: str, file: str | None) -> None:
         for g in obs.inspectorates:
             if g not in s.inspectorates:
                 fail(("observations", n, "inspectorates"), unknown_name(g, known, "inspectorate"))
+    for g in s.family_inspectorates:
+        if g not in s.inspectorates:
+            fail(("family_inspectorates",), unknown_name(g, known, "inspectorate"))
     for key, value, (lo, hi) in (
         ("tracked", s.tracked, TRACKED_RANGE),
         ("sample", s.sample, SAMPLE_RANGE),

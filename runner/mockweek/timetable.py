@@ -5,12 +5,13 @@ when everyone it needs is in). Hard rules: every session happens once; nobody
 (inspector, practitioner, leader) is in two places at once; rooms are not
 double booked; absences are respected; inspectors only meet agencies their
 inspectorate covers; daily limits for inspectors and practitioners; the
-social worker is met before anyone else about a tracked child. The daily team
+social worker is met before anyone else about a tracked child (the child and
+family too); an observation is held on its meeting's day. The daily team
 meeting and the final feedback meeting sit in fixed slots every inspector keeps
-free. Soft preferences, weighted in the objective: one inspector of each
-inspectorate follows each tracked child (the one who meets the social worker
-leads), balanced loads within each inspectorate, and practitioners needed on as
-few days as possible.
+free (on the last day, the team meeting before the feedback). Soft preferences,
+weighted in the objective: one inspector of each inspectorate follows each
+tracked child (the one who meets the social worker leads), balanced loads within
+each inspectorate, and practitioners needed on as few days as possible.
 
 Solving is deterministic: one worker, a fixed random seed and a deterministic
 time limit. When no timetable exists, :func:`solve_week` raises
@@ -115,6 +116,8 @@ class _Model:
         for s_index, session in enumerate(plan.sessions):
             for inspector in session.candidates:
                 for day in range(plan.days):
+                    if session.day is not None and day != session.day:
+                        continue
                     away = [w for w in (inspector, *session.people) if plan.is_away(w, day)]
                     if away and self.keep(f"away:{day}", f"the absences on {plan.day_name(day)}"):
                         continue
@@ -198,7 +201,7 @@ class _Model:
         plan = self.plan
         by_child: dict[int, list[int]] = defaultdict(list)
         for s, session in enumerate(plan.sessions):
-            if session.kind == "tracking" and session.child is not None:
+            if session.kind in ("tracking", "family") and session.child is not None:
                 by_child[session.child].append(s)
         for child, indices in by_child.items():
             first = [s for s in indices if plan.sessions[s].first]

@@ -4,8 +4,9 @@
 from) into a :class:`WeekPlan`: the inspectors, the people the inspectors must
 meet (a practitioner per tracked child and role, an audit lead per agency whose
 records are sampled, the leaders), the sessions (tracking conversations, sample
-reads, leader interviews, focus groups, observations), the day's slots, the
-rooms, and who is away on which day. :mod:`runner.mockweek.timetable` solves it
+reads, leader interviews, focus groups, conversations with children and
+families, observations of planned meetings), the day's slots, the rooms, and
+who is away on which day. :mod:`runner.mockweek.timetable` solves it
 and :mod:`runner.mockweek.checker` re-checks the answer against it.
 
 Each tracked child has one conversation per practitioner *role* involved (the
@@ -15,6 +16,24 @@ met first. Sample reads of one owning agency are grouped, ``reads_per_session``
 records to a session, each with one of that agency's audit leads (a lead takes
 up to ``sessions_per_audit_lead`` sessions, so a busy front door nominates more
 than one).
+
+Children and families: each tracked child has one conversation, arranged with
+consent by the social worker in week 1. A child aged at least
+``child_conversation_age`` (8 by default) is invited with their parent or
+carer if they wish; for a younger child the parent or carer is met. It is held
+by an inspector of ``family_inspectorates`` at home or where the family
+chooses (no room), after the social worker's conversation, so the inspector
+knows the child's story first.
+
+Observations: up to ``observe`` of the meetings the area lists as planned
+during the on-site week (:func:`runner.mockweek.request.planned_meetings`),
+taken in the order of the ``observations`` preferences by kind: a tracked
+child's meeting first, then one on a day not yet used, then the earliest. An
+observation is fixed to the meeting's day.
+
+The last day: the team meeting comes before the final feedback meeting (the
+feedback takes the last slot and the team meeting the slot before it, when the
+usual team meeting slot is not already earlier).
 """
 
 from __future__ import annotations
@@ -28,10 +47,11 @@ from attrs import field, frozen
 
 from jtai_sim.inspection.model import CaseBook, Pick, Selection
 from runner.mockweek.absences import AbsenceRow, drawn_absences, resolve_absences
+from runner.mockweek.request import PlannedMeeting
 from runner.mockweek.settings import InspectionSettings, Inspector
 
-PersonKind = Literal["practitioner", "audit_lead", "leader"]
-SessionKind = Literal["tracking", "sample_reads", "leader", "focus_group", "observation"]
+PersonKind = Literal["practitioner", "audit_lead", "leader", "family"]
+SessionKind = Literal["tracking", "sample_reads", "leader", "focus_group", "family", "observation"]
 
 #: Words used for each kind of session in the pack and in explanations.
 SESSION_WORDS: dict[str, str] = {
@@ -39,6 +59,7 @@ SESSION_WORDS: dict[str, str] = {
     "sample_reads": "sample reads",
     "leader": "leader interview",
     "focus_group": "focus group",
+    "family": "child and family",
     "observation": "observation",
     "team_meeting": "team meeting",
     "feedback": "feedback meeting",
@@ -72,6 +93,8 @@ class Session:
     reads: tuple[int, ...] = ()
     first: bool = False
     need: str = ""
+    #: the on-site day the session must be held on (a planned meeting), or any day
+    day: int | None = None
 
 
 @frozen(kw_only=True)
@@ -83,6 +106,8 @@ class WeekPlan:
     session_minutes: int
     team_meeting: int
     feedback: tuple[int, int]
+    #: the team meeting's slot on the feedback day (``None``: the usual slot)
+    final_meeting: int | None = None
     inspectors: tuple[Inspector, ...]
     inspectorate_labels: dict[str, str]
     people: dict[str, Person]
@@ -107,8 +132,14 @@ class WeekPlan:
         return tuple(
             k
             for k in range(len(self.slots))
-            if k != self.team_meeting and (day, k) != self.feedback
+            if k != self.meeting_slot(day) and (day, k) != self.feedback
         )
+
+    def meeting_slot(self, day: int) -> int:
+        """The slot of the team meeting on ``day`` (earlier on the feedback day)."""
+        if day == self.feedback[0] and self.final_meeting is not None:
+            return self.final_meeting
+        return self.team_meeting
 
     def is_away(self, who: str, day: int) -> bool:
         """True if person or inspector ``who`` is away on ``day``."""
@@ -163,8 +194,15 @@ def plan_week(
     until: float | None = None,
     absences: Sequence[AbsenceRow] | None = None,
     absences_file: str = "absences.csv",
+    ages: Mapping[int, int] | None = None,
+    meetings: Sequence[PlannedMeeting] = (),
 ) -> WeekPlan:
     """Build the week to timetable from ``selection``.
+
+    ``ages`` gives each tracked child's age at notification (for who is met in
+    the conversation with the child and family; unknown ages count as old
+    enough); ``meetings`` are the meetings planned during the on-site week, from
+    which observations are chosen.
 
     Absences come from ``absences`` (CSV rows) when given, else are drawn for
     every practitioner, audit lead and leader with ``settings.absence_rate``.
@@ -213,27 +251,19 @@ def plan_week(
                     need=_need(settings, group.inspectorates),
                 )
             )
-    for n, obs in enumerate(settings.observations, start=1):
-        where = [key for key, kind in kinds.items() if kind == obs.kind]
-        if where:
-            sessions.append(
-                Session(
-                    id=f"O{n}",
-                    kind="observation",
-                    title=f"Observe: {obs.title}",
-                    candidates=settings.inspectors_of(obs.inspectorates),
-                    room=False,
-                    agency=where[0],
-                    need=_need(settings, obs.inspectorates),
-                )
-            )
+    for n, pick in enumerate(selection.tracked, start=1):
+        sessions.append(_family(pick, n, settings, people, child_labels, ages))
+    sessions += _observations(meetings, selection, settings, tuple(dates), labels, child_labels)
 
     days = len(dates)
     slots = settings.day.slots
     meeting = slots.index(settings.day.team_meeting)
-    last_work = max(k for k in range(len(slots)) if k != meeting)
+    feedback_slot = len(slots) - 1
+    final_meeting = meeting if meeting < feedback_slot else feedback_slot - 1
     if absences is None:
-        away = drawn_absences(sorted(people), days, settings.absence_rate, seed)
+        # families are met when they can be: the conversation is arranged around them
+        drawn = sorted(p for p in people if people[p].kind != "family")
+        away = drawn_absences(drawn, days, settings.absence_rate, seed)
     else:
         away = resolve_absences(
             absences,
@@ -247,7 +277,8 @@ def plan_week(
         slots=slots,
         session_minutes=settings.day.session_minutes,
         team_meeting=meeting,
-        feedback=(days - 1, last_work),
+        feedback=(days - 1, feedback_slot),
+        final_meeting=final_meeting,
         inspectors=settings.team,
         inspectorate_labels={k: v.label for k, v in settings.inspectorates.items()},
         people=dict(sorted(people.items())),
@@ -262,6 +293,102 @@ def plan_week(
         agency_kinds=dict(kinds),
         meets={k: tuple(v.meets) for k, v in settings.inspectorates.items()},
     )
+
+
+def _family(
+    pick: Pick,
+    n: int,
+    settings: InspectionSettings,
+    people: dict[str, Person],
+    child_labels: Mapping[int, str],
+    ages: Mapping[int, int] | None,
+) -> Session:
+    """The conversation with a tracked child and/or their parent or carer."""
+    label = child_labels[pick.child]
+    age = None if ages is None else ages.get(pick.child)
+    with_child = age is None or age >= settings.child_conversation_age
+    who = f"{label} and their parent or carer" if with_child else f"{label}'s parent or carer"
+    pid = f"family:{pick.child}"
+    people[pid] = Person(id=pid, name=who[:1].upper() + who[1:], kind="family", child=pick.child)
+    words = "child and family" if with_child else "parent or carer"
+    return Session(
+        id=f"C{n}",
+        kind="family",
+        title=f"Conversation with {who} (with consent)",
+        candidates=settings.inspectors_of(settings.family_inspectorates),
+        people=(pid,),
+        room=False,
+        child=pick.child,
+        role=words,
+        need=_need(settings, settings.family_inspectorates),
+    )
+
+
+def choose_observations(
+    meetings: Sequence[PlannedMeeting],
+    selection: Selection,
+    settings: InspectionSettings,
+    dates: Sequence[dt.date],
+) -> list[tuple[PlannedMeeting, int]]:
+    """Which planned meetings are observed, each with its preference's index.
+
+    Preferences are taken in turn (round after round) until ``settings.observe``
+    meetings are chosen or none is left: for each, a tracked child's meeting of
+    that kind first, then one on a day not yet used, then the earliest.
+    """
+    tracked = {p.child for p in selection.tracked}
+    on_site = set(dates)
+    left = [m for m in meetings if m.date in on_site]
+    chosen: list[tuple[PlannedMeeting, int]] = []
+    used_days: set[dt.date] = set()
+    progress = True
+    while len(chosen) < settings.observe and left and progress:
+        progress = False
+        for n, pref in enumerate(settings.observations):
+            if len(chosen) >= settings.observe:
+                break
+            fits = [m for m in left if m.kind == pref.kind]
+            if not fits:
+                continue
+            best = min(
+                fits, key=lambda m: (m.child not in tracked, m.date in used_days, m.date, m.child)
+            )
+            chosen.append((best, n))
+            used_days.add(best.date)
+            left.remove(best)
+            progress = True
+    return chosen
+
+
+def _observations(
+    meetings: Sequence[PlannedMeeting],
+    selection: Selection,
+    settings: InspectionSettings,
+    dates: tuple[dt.date, ...],
+    labels: Mapping[str, str],
+    child_labels: Mapping[int, str],
+) -> list[Session]:
+    out: list[Session] = []
+    for n, (meeting, pref) in enumerate(
+        choose_observations(meetings, selection, settings, dates), start=1
+    ):
+        obs = settings.observations[pref]
+        child = child_labels.get(meeting.child, f"Child {meeting.child}")
+        team = labels.get(meeting.agency, meeting.agency)
+        out.append(
+            Session(
+                id=f"O{n}",
+                kind="observation",
+                title=f"Observe: {meeting.title} for {child} ({team})",
+                candidates=settings.inspectors_of(obs.inspectorates),
+                room=False,
+                child=meeting.child,
+                agency=meeting.agency,
+                need=_need(settings, obs.inspectorates),
+                day=dates.index(meeting.date),
+            )
+        )
+    return out
 
 
 def _need(settings: InspectionSettings, inspectorates: Sequence[str]) -> str:
@@ -403,7 +530,8 @@ def _groups(
             agencies.setdefault(f"agency:{person.agency}", []).append(pid)
     groups.update({k: tuple(v) for k, v in agencies.items()})
     groups["leaders"] = tuple(p for p in people if people[p].kind == "leader")
-    groups["practitioners"] = tuple(p for p in people if people[p].kind != "leader")
+    groups["practitioners"] = tuple(p for p in people if people[p].kind not in ("leader", "family"))
+    groups["families"] = tuple(p for p in people if people[p].kind == "family")
     groups["everyone"] = tuple(people) + tuple(i.name for i in settings.team)
     return groups
 
@@ -430,6 +558,7 @@ __all__ = [
     "Session",
     "WeekPlan",
     "child_agencies",
+    "choose_observations",
     "people_table",
     "plan_week",
 ]
