@@ -6,6 +6,7 @@ import json
 import tomllib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -159,3 +160,44 @@ def test_a_copied_theme_file_loads_from_its_path(tmp_path: Path) -> None:
     theme = load_theme(path)
     assert theme.key == "copy" and theme.source == str(path)
     assert theme.criteria == load_theme("mental-health-2019").criteria
+
+
+@pytest.fixture(scope="module")
+def midshire_weeks() -> dict[str, Any]:
+    """Midshire's default week (notification Tuesday 3 June 2025) for each shipped theme."""
+    import datetime as dt
+
+    from jtai_sim import load_scenario
+    from runner.mockweek.pipeline import mock_week_from_scenario
+    from runner.mockweek.settings import theme_settings
+
+    scenario = load_scenario("midshire")
+    out = {}
+    for name in theme_names():
+        theme = load_theme(name)
+        out[name] = mock_week_from_scenario(
+            scenario, dt.date(2025, 6, 3), theme_settings(theme), theme=theme
+        )
+    return out
+
+
+@pytest.mark.parametrize("name", ["front-door", "mental-health-2019"])
+def test_every_inspector_has_a_week_of_work(midshire_weeks: dict[str, Any], name: str) -> None:
+    week = midshire_weeks[name]
+    # sessions of work: not the daily team meetings or the feedback
+    work = {s.id for s in week.plan.sessions}
+    booked: dict[str, int] = {}
+    for b in week.timetable.bookings:
+        if b.session in work:
+            booked[b.inspector] = booked.get(b.inspector, 0) + 1
+    team = [i.name for i in week.settings.team]
+    assert {n: booked.get(n, 0) for n in team if booked.get(n, 0) < 8} == {}
+
+
+def test_the_youth_justice_frame_is_not_empty_on_the_default_week(
+    midshire_weeks: dict[str, Any],
+) -> None:
+    week = midshire_weeks["mental-health-2019"]
+    frames = {p.frame for p in week.selection.sample}
+    assert "youth_justice" in frames
+    assert not any("Entries to youth justice" in n for n in week.selection.notes)

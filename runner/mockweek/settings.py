@@ -128,6 +128,22 @@ class Observation:
 
 
 @frozen(kw_only=True)
+class Standing:
+    """A meeting every area holds on a fixed pattern (the MASH's daily screening, the
+    police's morning review of overnight incidents), observed on the on-site ``days``
+    (1 is the first on-site day)."""
+
+    title: str
+    inspectorates: tuple[str, ...] = field()
+    days: tuple[int, ...] = field(default=(1, 2, 3))
+
+    def __attrs_post_init__(self) -> None:
+        for day in self.days:
+            if not 1 <= day <= 20:
+                raise FieldError("days", f"on-site days count from 1, got {day!r}")
+
+
+@frozen(kw_only=True)
 class Offsets:
     """The inspection calendar in working days, notification = day 1.
 
@@ -339,6 +355,7 @@ class InspectionSettings:
     focus_groups: tuple[FocusGroup, ...] = field(default=DEFAULT_FOCUS_GROUPS)
     observations: tuple[Observation, ...] = field(default=DEFAULT_OBSERVATIONS)
     observe: int = field(default=2, validator=is_non_negative)
+    standing: tuple[Standing, ...] = ()
     child_conversation_age: int = field(default=8, validator=is_non_negative)
     family_inspectorates: tuple[str, ...] = ("ofsted_social_care",)
     reads_per_session: int = field(default=3, validator=is_at_least_one)
@@ -449,6 +466,7 @@ def for_team(settings: InspectionSettings) -> InspectionSettings:
         leaders={k: v for k, v in settings.leaders.items() if set(v.inspectorates) & on_team},
         focus_groups=tuple(g for g in settings.focus_groups if set(g.inspectorates) & on_team),
         observations=tuple(o for o in settings.observations if set(o.inspectorates) & on_team),
+        standing=tuple(m for m in settings.standing if set(m.inspectorates) & on_team),
     )
 
 
@@ -485,6 +503,10 @@ def _check_names(s: InspectionSettings, text: str, file: str | None) -> None:
         for g in obs.inspectorates:
             if g not in s.inspectorates:
                 fail(("observations", n, "inspectorates"), unknown_name(g, known, "inspectorate"))
+    for n, meeting in enumerate(s.standing):
+        for g in meeting.inspectorates:
+            if g not in s.inspectorates:
+                fail(("standing", n, "inspectorates"), unknown_name(g, known, "inspectorate"))
     for g in s.family_inspectorates:
         if g not in s.inspectorates:
             fail(("family_inspectorates",), unknown_name(g, known, "inspectorate"))
@@ -512,6 +534,7 @@ __all__ = [
     "Role",
     "SettingsError",
     "Solver",
+    "Standing",
     "default_settings",
     "for_team",
     "load_settings",

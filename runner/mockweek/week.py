@@ -388,6 +388,21 @@ def _observations(
                 day=dates.index(meeting.date),
             )
         )
+    for n, meeting in enumerate(settings.standing, start=1):
+        for day in meeting.days:
+            if day > len(dates):
+                continue
+            out.append(
+                Session(
+                    id=f"M{n}-{day}",
+                    kind="observation",
+                    title=f"Observe: {meeting.title}",
+                    candidates=settings.inspectors_of(meeting.inspectorates),
+                    room=False,
+                    need=_need(settings, meeting.inspectorates),
+                    day=day - 1,
+                )
+            )
     return out
 
 
@@ -469,13 +484,34 @@ def _sample_reads(
     book: CaseBook,
     child_labels: dict[int, str],
 ) -> list[Session]:
-    """Sample records grouped by owning agency, ``reads_per_session`` to a session."""
+    """Sample records grouped by agency, ``reads_per_session`` to a session.
+
+    Each inspectorate reads its own agencies' records of a sampled child: the
+    record that put the child in the sample (its owning agency's), and, for every
+    other inspectorate on the team, the record of the agency of a kind it meets
+    that the child saw most recently. So a child sampled at the front door who
+    had come through the police has their police record read by HMICFRS too, as
+    on a real JTAI, where each inspectorate looks at its own agencies' work.
+    """
     by_owner: dict[str, list[int]] = {}
+    inspectorate_of = {i.name: i.inspectorate for i in settings.team}
+
+    def inspectorates(agency: str) -> set[str]:
+        kind = kinds.get(agency, "generic")
+        return {inspectorate_of[n] for n in settings.inspectors_for_kind(kind)}
+
     for pick in sample:
-        owner = _owner(pick, met.get(pick.child, []))
+        seen = met.get(pick.child, [])
+        owner = _owner(pick, seen)
         if owner is None:
             continue
         by_owner.setdefault(owner, []).append(pick.child)
+        covered = inspectorates(owner)
+        for agency, _ in sorted(seen, key=lambda m: -m[1]):
+            extra = inspectorates(agency) - covered
+            if extra and agency != owner:
+                by_owner.setdefault(agency, []).append(pick.child)
+                covered |= extra
         child_labels.setdefault(pick.child, _label(book, pick.child))
     out: list[Session] = []
     size = settings.reads_per_session
