@@ -388,18 +388,18 @@ def _observations(
                 day=dates.index(meeting.date),
             )
         )
-    for n, meeting in enumerate(settings.standing, start=1):
-        for day in meeting.days:
+    for n, standing in enumerate(settings.standing, start=1):
+        for day in standing.days:
             if day > len(dates):
                 continue
             out.append(
                 Session(
                     id=f"M{n}-{day}",
                     kind="observation",
-                    title=f"Observe: {meeting.title}",
-                    candidates=settings.inspectors_of(meeting.inspectorates),
+                    title=f"Observe: {standing.title}",
+                    candidates=settings.inspectors_of(standing.inspectorates),
                     room=False,
-                    need=_need(settings, meeting.inspectorates),
+                    need=_need(settings, standing.inspectorates),
                     day=day - 1,
                 )
             )
