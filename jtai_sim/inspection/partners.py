@@ -56,8 +56,9 @@ PARTNERS: dict[str, Partner] = {
             key="health",
             heading="Health services",
             title="health providers and the integrated care board",
+            plural=True,
         ),
-        Partner(key="police", heading="The police", title="the police"),
+        Partner(key="police", heading="The police", title="the police", plural=True),
         Partner(key="youth_justice", heading="Youth justice", title="the youth justice service"),
         Partner(key="schools", heading="Schools and education", title="schools", plural=True),
         Partner(

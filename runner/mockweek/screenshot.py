@@ -1,9 +1,14 @@
-"""A picture of a pack's timetable for the documentation, taken with headless Chromium.
+"""Pictures of a pack's timetable and letter for the documentation, taken with headless Chromium.
 
 Run it after writing a pack::
 
     python -m runner.mockweek.screenshot out/midshire-mock-week/index.html \\
         docs/images/mock-week-timetable.png
+    python -m runner.mockweek.screenshot out/midshire-mock-week/index.html \\
+        docs/images/mock-week-letter.png letter
+
+The letter is drawn as it prints: print styles, the width of an A4 page and the
+height of its first page.
 
 It uses Debian's ``/usr/bin/chromium`` through Playwright (a development
 dependency, installed by ``make setup``; ``make browser`` installs chromium),
@@ -31,6 +36,10 @@ ARGS = [
 ]
 
 
+#: An A4 page at 96 pixels to the inch.
+A4_PIXELS = (794, 1123)
+
+
 def screenshot_timetable(
     html: Path, png: Path, *, width: int = 1280, height: int = 980, browser: Any = None
 ) -> Path:
@@ -39,19 +48,39 @@ def screenshot_timetable(
     ``browser`` is a running Playwright browser to use; without one, chromium is
     started for this picture and closed after.
     """
+    return _with_browser(browser, html, png, width, height, "timetable", False)
+
+
+def screenshot_letter(html: Path, png: Path, *, browser: Any = None) -> Path:
+    """Save the letter's first A4 page, as it prints, as ``png``."""
+    width, height = A4_PIXELS
+    return _with_browser(browser, html, png, width, height, "letter", True)
+
+
+def _with_browser(
+    browser: Any, html: Path, png: Path, width: int, height: int, section: str, printed: bool
+) -> Path:
     if browser is not None:
-        return _shoot(browser, html, png, width, height)
+        return _shoot(browser, html, png, width, height, section, printed)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         own = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
-            return _shoot(own, html, png, width, height)
+            return _shoot(own, html, png, width, height, section, printed)
         finally:
             own.close()
 
 
-def _shoot(browser: Any, html: Path, png: Path, width: int, height: int) -> Path:
+def _shoot(
+    browser: Any,
+    html: Path,
+    png: Path,
+    width: int,
+    height: int,
+    section: str = "timetable",
+    printed: bool = False,
+) -> Path:
     def offline(route: Any) -> None:
         if route.request.url.startswith(("file:", "data:", "about:")):
             route.continue_()
@@ -62,10 +91,12 @@ def _shoot(browser: Any, html: Path, png: Path, width: int, height: int) -> Path
     try:
         page = context.new_page()
         page.route("**/*", offline)
+        if printed:
+            page.emulate_media(media="print")
         page.goto(html.resolve().as_uri())
-        box = page.locator("#timetable").bounding_box()
+        box = page.locator(f"#{section}").bounding_box()
         if box is None:
-            raise ValueError(f"{html}: no timetable section")
+            raise ValueError(f"{html}: no {section} section")
         png.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(
             path=str(png),
@@ -83,11 +114,15 @@ def _shoot(browser: Any, html: Path, png: Path, width: int, height: int) -> Path
 
 
 def main(argv: list[str]) -> int:
-    """``python -m runner.mockweek.screenshot PACK.html OUT.png``."""
-    if len(argv) != 2:
-        print("usage: python -m runner.mockweek.screenshot PACK.html OUT.png", file=sys.stderr)
+    """``python -m runner.mockweek.screenshot PACK.html OUT.png [timetable|letter]``."""
+    if len(argv) not in (2, 3) or (len(argv) == 3 and argv[2] not in ("timetable", "letter")):
+        print(
+            "usage: python -m runner.mockweek.screenshot PACK.html OUT.png [timetable|letter]",
+            file=sys.stderr,
+        )
         return 2
-    print(screenshot_timetable(Path(argv[0]), Path(argv[1])))
+    take = screenshot_letter if argv[2:] == ["letter"] else screenshot_timetable
+    print(take(Path(argv[0]), Path(argv[1])))
     return 0
 
 
