@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import attrs
 import numpy as np
 import pytest
 
@@ -164,6 +165,11 @@ def test_no_clock_starts_on_an_episode_carried_over(care: Engine) -> None:
     frame = clock_instances(log, care.calendar, scenario.clocks, care.index, 400.0)
     assert (frame["start"] > 0).all()
     assert (frame["outcome"] == "met").mean() > 0.9
+    # a log that does not say which rows are carried over (a case book's columns) is read
+    # the same way, from the arrivals at the first instant of the records
+    unsaid = attrs.evolve(log, carried=None)
+    again = clock_instances(unsaid, care.calendar, scenario.clocks, care.index, 400.0)
+    assert again["start"].tolist() == frame["start"].tolist()
 
 
 def test_reviews_carry_on_the_schedule(care: Engine) -> None:

@@ -23,8 +23,9 @@ began their plan before then. No clock starts from that arrival, nor from the
 start of that service carried over from before: when it truly started is not
 in the records, so its timescale cannot be judged (a child in care for two
 years has no initial health assessment due). The rows are ``carried`` in
-:class:`LogColumns`; clocks that start later in such a child's journey (a new
-referral, a plan ending and a conference) are judged as for anyone.
+:class:`LogColumns` (a log that does not say takes the arrivals at clock time 0, the
+first instant of the records, as carried over); clocks that start later in such a
+child's journey (a new referral, a plan ending and a conference) are judged as for anyone.
 
 >>> import datetime as dt
 >>> import numpy as np
@@ -44,6 +45,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+import attrs
 import numpy as np
 import pandas as pd
 from attrs import frozen
@@ -196,7 +198,18 @@ def clock_instances(
 
     Columns are :data:`INSTANCE_COLUMNS`; ``stop``, ``stop_id`` and
     ``stop_agency`` are missing where the clock did not stop.
+
+    Rows ``log.carried`` marks start no clock. A log that does not say (``carried`` is
+    ``None``, as when built from a case book's columns) is read by the same rule with
+    the arrivals at the first instant of the records (clock time 0) taken as carried
+    over: an episode open the moment the records begin began before them.
     """
+    if log.carried is None:
+        first = (log.kind == int(EventKind.ARRIVE)) & (log.time <= 0.0)
+        if first.any():
+            log = attrs.evolve(
+                log, carried=carried_rows(log.time, log.child, log.agency, log.kind, first)
+            )
     log = log.only(CLOCK_KINDS)
     frames = []
     names = pd.Index(list(clocks))
