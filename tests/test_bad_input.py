@@ -445,6 +445,36 @@ CASES = [
         "calendar.terms[0].end",
         "got 2025-07-01",
     ),
+    Case(
+        "age-bands-overlap",
+        edit(
+            "at_risk = 0.3 }",
+            "at_risk = 0.3, mental_health_by_age = ["
+            "{ min_age = 5, max_age = 10, mental_health = [0.9, 0.1, 0.0] }, "
+            "{ min_age = 9, max_age = 12, mental_health = [0.8, 0.1, 0.1] }] }",
+        ),
+        14,
+        "demand.walk_in.profile.mental_health_by_age",
+        "overlaps band 0 at age 9",
+    ),
+    Case(
+        "age-band-shares-not-one",
+        edit(
+            "at_risk = 0.3 }",
+            "at_risk = 0.3, mental_health_by_age = "
+            "[{ min_age = 5, max_age = 10, mental_health = [0.9, 0.1, 0.1] }] }",
+        ),
+        14,
+        "demand.walk_in.profile.mental_health_by_age[0].mental_health",
+        "sum to 1, got 1.1",
+    ),
+    Case(
+        "backlog-returns-to-unknown",
+        append('[agencies.waiting_list]\nstaff = 1\nbacklog = { returns_to = "nowhere" }\n'),
+        59,
+        "agencies.waiting_list.backlog.returns_to",
+        'got "nowhere"',
+    ),
 ]
 
 IDS = [case.id for case in CASES]

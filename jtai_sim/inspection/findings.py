@@ -74,7 +74,14 @@ from jtai_sim.inspection.partners import join_words
 from jtai_sim.inspection.theme import Theme, load_theme
 from jtai_sim.results import clocktime
 from jtai_sim.scenario.model import Clock
-from jtai_sim.vocabulary import MODE_OF_KIND, Completeness, EventKind, ExitReason, pathway_name
+from jtai_sim.vocabulary import (
+    MODE_OF_KIND,
+    Completeness,
+    EventKind,
+    ExitReason,
+    Origin,
+    pathway_name,
+)
 
 _K = EventKind
 _LOST, _PARTIAL, _COMPLETE = (
@@ -124,13 +131,19 @@ def clock_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
     The rule is :func:`jtai_sim.results.clocktime.clock_instances`, over the events visible.
     """
     keys = agency_keys(book)
+    time = ev["time"].to_numpy(np.float64)
+    child = ev["child"].to_numpy(np.int64)
+    agency = agency_codes(ev).astype(np.int64)
+    kind = kind_codes(ev).astype(np.int64)
+    initial = (ev["origin"].astype(str) == Origin.INITIAL.key).to_numpy()
     log = clocktime.LogColumns(
-        time=ev["time"].to_numpy(np.float64),
-        child=ev["child"].to_numpy(np.int64),
-        agency=agency_codes(ev).astype(np.int64),
-        kind=kind_codes(ev).astype(np.int64),
+        time=time,
+        child=child,
+        agency=agency,
+        kind=kind,
         value=ev["value"].to_numpy(np.float64),
         ids=ev.index.to_numpy(np.int64),
+        carried=clocktime.carried_rows(time, child, agency, kind, initial),
     )
     index = {k: i for i, k in enumerate(keys)}
     m = clocktime.clock_instances(log, book.calendar, book.clocks, index, t_end)

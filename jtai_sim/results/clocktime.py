@@ -17,6 +17,16 @@ How clocks count:
 * ``days``, ``weeks`` and ``hours``: elapsed clock time (an NHS waiting time, a
   24-hour detention limit), as those rules are written.
 
+A child already open at an agency when the records begin (arrival origin
+``initial``: a simulation's day-0 caseload) was referred, came into care or
+began their plan before then. No clock starts from that arrival, nor from the
+start of that service carried over from before: when it truly started is not
+in the records, so its timescale cannot be judged (a child in care for two
+years has no initial health assessment due). The rows are ``carried`` in
+:class:`LogColumns` (a log that does not say takes the arrivals at clock time 0, the
+first instant of the records, as carried over); clocks that start later in such a
+child's journey (a new referral, a plan ending and a conference) are judged as for anyone.
+
 >>> import datetime as dt
 >>> import numpy as np
 >>> from jtai_sim.calendar import WorkingCalendar
@@ -35,13 +45,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+import attrs
 import numpy as np
 import pandas as pd
 from attrs import frozen
 
 from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.scenario.model import Clock, Pathway
-from jtai_sim.vocabulary import Completeness, EventKind, ExitReason
+from jtai_sim.vocabulary import Completeness, EventKind, ExitReason, Origin
 
 #: EXIT reasons of a child who leaves an agency without an END row
 _UNSEEN = [float(ExitReason.TAKEN_OFF), float(ExitReason.MERGED)]
@@ -100,6 +111,9 @@ class LogColumns:
     kind: np.ndarray
     value: np.ndarray
     ids: np.ndarray
+    #: rows of episodes open before the records began (no clock starts on them), or
+    #: ``None`` when there are none
+    carried: np.ndarray | None = None
 
     def only(self, kinds: list[int]) -> LogColumns:
         """The rows of the given kinds."""
@@ -107,10 +121,13 @@ class LogColumns:
         if keep.all():
             return self
         return LogColumns(
-            *(
-                getattr(self, name)[keep]
-                for name in ("time", "child", "agency", "kind", "value", "ids")
-            )
+            time=self.time[keep],
+            child=self.child[keep],
+            agency=self.agency[keep],
+            kind=self.kind[keep],
+            value=self.value[keep],
+            ids=self.ids[keep],
+            carried=None if self.carried is None else self.carried[keep],
         )
 
     @classmethod
@@ -119,6 +136,7 @@ class LogColumns:
         rows of ``kinds`` if given."""
         ids = np.arange(len(rec)) if kinds is None else np.flatnonzero(np.isin(rec["kind"], kinds))
         sub = rec if kinds is None else rec[ids]
+        initial = (sub["kind"] == int(EventKind.ARRIVE)) & (sub["other"] == int(Origin.INITIAL))
         return cls(
             time=sub["time"].astype(np.float64),
             child=sub["child"].astype(np.int64),
@@ -126,7 +144,33 @@ class LogColumns:
             kind=sub["kind"].astype(np.int64),
             value=sub["value"].astype(np.float64),
             ids=ids.astype(np.int64),
+            carried=carried_rows(sub["time"], sub["child"], sub["agency"], sub["kind"], initial)
+            if initial.any()
+            else None,
         )
+
+
+def carried_rows(
+    time: np.ndarray, child: np.ndarray, agency: np.ndarray, kind: np.ndarray, initial: np.ndarray
+) -> np.ndarray:
+    """Rows of episodes carried over from before the records: each ``initial`` arrival,
+    and the start of service at that agency at that same moment (a child already in
+    service then; one still on the list starts later, within the records).
+
+    >>> kinds = np.array([int(EventKind.ARRIVE), int(EventKind.START), int(EventKind.START)])
+    >>> carried_rows(np.array([0.0, 0.0, 5.0]), np.array([1, 1, 2]), np.array([3, 3, 3]),
+    ...     kinds, np.array([True, False, False])).tolist()
+    [True, True, False]
+    """
+    key = np.asarray(child, dtype=np.int64) * 65_536 + np.asarray(agency, dtype=np.int64)
+    t = np.asarray(time, dtype=np.float64)
+    first = pd.DataFrame({"key": key[initial], "time": t[initial]})
+    started = np.asarray(kind) == int(EventKind.START)
+    probe = pd.DataFrame({"key": key[started], "time": t[started]})
+    hit = probe.merge(first.drop_duplicates(), on=["key", "time"], how="left", indicator=True)
+    out = np.asarray(initial, dtype=bool).copy()
+    out[np.flatnonzero(started)] = (hit["_merge"] == "both").to_numpy()
+    return out
 
 
 def clock_instances(
@@ -154,7 +198,18 @@ def clock_instances(
 
     Columns are :data:`INSTANCE_COLUMNS`; ``stop``, ``stop_id`` and
     ``stop_agency`` are missing where the clock did not stop.
+
+    Rows ``log.carried`` marks start no clock. A log that does not say (``carried`` is
+    ``None``, as when built from a case book's columns) is read by the same rule with
+    the arrivals at the first instant of the records (clock time 0) taken as carried
+    over: an episode open the moment the records begin began before them.
     """
+    if log.carried is None:
+        first = (log.kind == int(EventKind.ARRIVE)) & (log.time <= 0.0)
+        if first.any():
+            log = attrs.evolve(
+                log, carried=carried_rows(log.time, log.child, log.agency, log.kind, first)
+            )
     log = log.only(CLOCK_KINDS)
     frames = []
     names = pd.Index(list(clocks))
@@ -163,7 +218,7 @@ def clock_instances(
         b_ids = [agency_index[a] for a in clock.stop.agency if a in agency_index]
         if not a_ids or not b_ids:
             continue
-        start = _points(log, a_ids, clock.start.event, "start")
+        start = _points(log, a_ids, clock.start.event, "start", skip=log.carried)
         start = start.sort_values(["child", "start"], kind="stable")
         start["bound"] = start.groupby("child")["start"].shift(-1).fillna(t_end)
         start = start[start["start"] >= since]
@@ -226,8 +281,12 @@ def _allowed(clock: Clock) -> float:
     return float(math.floor(clock.limit)) if clock.unit == "working_days" else clock.limit
 
 
-def _points(log: LogColumns, agencies: list[int], event: str, name: str) -> pd.DataFrame:
+def _points(
+    log: LogColumns, agencies: list[int], event: str, name: str, skip: np.ndarray | None = None
+) -> pd.DataFrame:
     sel = (log.kind == int(_EVENT[event])) & _member(log.agency, agencies)
+    if skip is not None:
+        sel &= ~skip
     return pd.DataFrame(
         {
             "child": log.child[sel],

@@ -198,9 +198,27 @@ class Reviews:
 
 @frozen(kw_only=True)
 class Backlog:
-    """Children already waiting on an agency's list when the simulation starts."""
+    """Children already open at an agency when the simulation starts (day 0).
 
-    waiting: int = field(validator=is_non_negative, metadata=doc("children on the list on day 0"))
+    This is how a scenario starts from a steady state rather than empty: the open
+    caseloads of plans and services (children in need, on protection plans, in
+    care, with the youth justice service or CAMHS) and the children on a list.
+
+    A child already in service is part-way through it. So that the caseload
+    neither drains nor swells at first, the time each has left follows the
+    *equilibrium residual life* of the service time: a child found in service
+    at a random moment is more likely to be on a long episode than a short one
+    (length bias), so the engine draws a length-biased service time and leaves
+    a uniform share of it to run (see ``Engine._backlog``). Their episode began
+    before the run, so nothing that happens at the start of an episode happens
+    again: no pathway with ``at = "start"``, no statutory clock from that arrival
+    or start; their legal status is recorded on day 0 and their reviews carry on
+    the agency's schedule from the point their plan has reached.
+    """
+
+    waiting: int = field(
+        default=0, validator=is_non_negative, metadata=doc("children on the list on day 0")
+    )
     in_service: int | None = field(
         default=None,
         metadata=doc(
@@ -208,6 +226,12 @@ class Backlog:
         ),
     )
     profile: ChildProfile = field(factory=lambda: ChildProfile(), metadata=doc("who they are"))
+    returns_to: str | None = field(
+        default=None,
+        metadata=doc(
+            "agency a child closed from here comes back to if re-referred (default: this agency)"
+        ),
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.in_service is not None and self.in_service < 0:
@@ -396,6 +420,34 @@ DEFAULT_ETHNICITY: dict[str, float] = {
 }
 
 
+def _check_shares(name: str, shares: tuple[float, ...]) -> None:
+    if len(shares) != 3 or any(not 0 <= p <= 1 for p in shares):
+        raise FieldError(name, f"must be three probabilities, got {shares!r}")
+    if abs(sum(shares) - 1.0) > 1e-9:
+        raise FieldError(name, f"shares must sum to 1, got {sum(shares):g}")
+
+
+@frozen(kw_only=True)
+class AgeBand:
+    """Mental-health shares for the children of one band of ages."""
+
+    min_age: int = field(validator=is_age, metadata=doc("youngest age in the band"))
+    max_age: int = field(validator=is_age, metadata=doc("oldest age in the band"))
+    mental_health: tuple[float, float, float] = field(
+        converter=tuple,
+        metadata=doc("shares with no need, early signs, and mental ill health at these ages"),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.min_age > self.max_age:
+            raise FieldError("min_age", f"must not be above max_age ({self.max_age})")
+        _check_shares("mental_health", self.mental_health)
+
+
+def _bands(value: Iterable[AgeBand]) -> tuple[AgeBand, ...]:
+    return tuple(value)
+
+
 @frozen(kw_only=True)
 class ChildProfile:
     """Who the children arriving through one demand stream are."""
@@ -405,7 +457,17 @@ class ChildProfile:
     mental_health: tuple[float, float, float] = field(
         default=(0.8, 0.15, 0.05),
         converter=tuple,
-        metadata=doc("shares with no need, early signs, and mental ill health"),
+        metadata=doc(
+            "shares with no need, early signs, and mental ill health (at ages no band covers)"
+        ),
+    )
+    mental_health_by_age: tuple[AgeBand, ...] = field(
+        default=(),
+        converter=_bands,
+        metadata=doc(
+            "mental-health shares by band of ages (bands must not overlap); a child whose "
+            "age no band covers takes `mental_health`"
+        ),
     )
     mental_health_identified: float = field(
         default=0.5,
@@ -443,14 +505,30 @@ class ChildProfile:
     def __attrs_post_init__(self) -> None:
         if self.min_age > self.max_age:
             raise FieldError("min_age", f"must not be above max_age ({self.max_age})")
-        if len(self.mental_health) != 3 or any(not 0 <= p <= 1 for p in self.mental_health):
-            raise FieldError(
-                "mental_health", f"must be three probabilities, got {self.mental_health!r}"
-            )
-        if abs(sum(self.mental_health) - 1.0) > 1e-9:
-            raise FieldError(
-                "mental_health", f"shares must sum to 1, got {sum(self.mental_health):g}"
-            )
+        _check_shares("mental_health", self.mental_health)
+        seen: dict[int, int] = {}
+        for i, band in enumerate(self.mental_health_by_age):
+            for age in range(band.min_age, band.max_age + 1):
+                if age in seen:
+                    raise FieldError(
+                        "mental_health_by_age",
+                        f"band {i} (ages {band.min_age} to {band.max_age}) overlaps band "
+                        f"{seen[age]} at age {age}",
+                    )
+                seen[age] = i
+
+    def mental_health_at(self, age: int) -> tuple[float, float, float]:
+        """The mental-health shares for children of ``age``.
+
+        >>> p = ChildProfile(mental_health_by_age=[AgeBand(min_age=0, max_age=4,
+        ...     mental_health=(0.95, 0.04, 0.01))])
+        >>> p.mental_health_at(2), p.mental_health_at(12)
+        ((0.95, 0.04, 0.01), (0.8, 0.15, 0.05))
+        """
+        for band in self.mental_health_by_age:
+            if band.min_age <= age <= band.max_age:
+                return band.mental_health
+        return self.mental_health
         if not self.ethnicity or any(not 0 <= v <= 1 for v in self.ethnicity.values()):
             raise FieldError("ethnicity", f"must be shares between 0 and 1, got {self.ethnicity!r}")
         if abs(sum(self.ethnicity.values()) - 1.0) > 1e-6:

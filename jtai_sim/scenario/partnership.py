@@ -123,6 +123,10 @@ def check_names(scenario: Scenario) -> None:
                 if name not in agencies:
                     where: tuple[PathPart, ...] = ("clocks", key, end, "agency")
                     raise _unknown((*where, j) if len(names) > 1 else where, name, scenario)
+    for key, agency in agencies.items():
+        back = agency.backlog.returns_to if agency.backlog is not None else None
+        if back is not None and back not in agencies:
+            raise _unknown(("agencies", key, "backlog", "returns_to"), back, scenario)
     crisis = scenario.mental_health.crisis_agency
     if crisis is not None and crisis not in agencies:
         raise _unknown(("mental_health", "crisis_agency"), crisis, scenario)

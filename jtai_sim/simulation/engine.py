@@ -594,11 +594,28 @@ class Engine:
                 progress(t)
 
     def _backlog(self, desk: Desk, backlog: Backlog) -> None:
-        """Fill ``desk`` as it stands on day 0: children part-way through service
-        (each with a uniform fraction of a fresh service time left), then the list."""
+        """Fill ``desk`` as it stands on day 0: children part-way through service, then
+        the list.
+
+        A child in service on day 0 is on an episode of length ``L`` drawn from the
+        length-biased service time (density ``x f(x) / mean``: a long episode is
+        more likely to be the one found in progress), a uniform share ``U`` of which
+        has already gone; ``U * L`` is left. That is the equilibrium residual life of
+        the service time (density ``(1 - F(x)) / mean``), so a caseload started at
+        its steady-state size stays there. A uniform share of a *fresh* draw would
+        leave on average half a mean (the equilibrium residual of an exponential is
+        a whole mean) and the caseload would drain at first.
+
+        Their episode began before the run: their service starts on day 0 with what
+        has gone already known (see :meth:`start`), so no start-of-service pathway
+        fires and reviews carry on from where the plan has got to. Their legal status
+        is recorded on day 0 (in :meth:`arrive`), so the records show it.
+        """
         profiles = ChildProfiles(self.streams.generator("backlog", desk.key), backlog.profile)
-        left = self.streams.uniform("backlog", desk.key, "remaining")
+        episode = self.streams.length_biased(desk.spec.service, "backlog", desk.key, "episode")
+        gone = self.streams.uniform("backlog", desk.key, "remaining")
         source = self.children.source(f"backlog:{desk.key}", profiles)
+        back = desk.index if backlog.returns_to is None else self.index[backlog.returns_to]
         in_service = backlog.in_service
         if in_service is None:
             in_service = desk.servers or 0
@@ -606,8 +623,13 @@ class Engine:
             in_service = min(in_service, desk.servers)
         for i in range(in_service + backlog.waiting):
             child = self.new_child(profiles.next(), -1, source)
-            journey = Journey(child, desk.index)
-            self.arrive(journey, desk, FROM_BACKLOG, part_done=left() if i < in_service else None)
+            journey = Journey(child, back)
+            carried = None
+            if i < in_service:
+                length = episode()
+                done = gone() * length
+                carried = (done, length - done)
+            self.arrive(journey, desk, FROM_BACKLOG, carried=carried)
 
     # -- children ----------------------------------------------------------------
     def new_child(self, profile: tuple[float, int, bool, int], stream: int, source: int) -> Child:
@@ -625,7 +647,11 @@ class Engine:
 
     # -- the life of a journey at a desk ----------------------------------------
     def arrive(
-        self, journey: Journey, desk: Desk, source: int, part_done: float | None = None
+        self,
+        journey: Journey,
+        desk: Desk,
+        source: int,
+        carried: tuple[float, float] | None = None,
     ) -> None:
         now = self.env._now
         child = journey.child
@@ -642,7 +668,7 @@ class Engine:
             log((now, child.id, desk.index, STATUS, -1, STATUS_CODE[status], 0.0))
         servers = desk.servers
         if servers is None or desk.busy < servers:
-            self.start(journey, desk, part_done)
+            self.start(journey, desk, carried)
             return
         self._seq += 1
         journey.token = self._seq
@@ -665,16 +691,29 @@ class Engine:
                 desk.hazard() / desk.renege_rate, self._on_taken_off, journey, desk, journey.token
             )
 
-    def start(self, journey: Journey, desk: Desk, remaining: float | None = None) -> None:
+    def start(
+        self, journey: Journey, desk: Desk, carried: tuple[float, float] | None = None
+    ) -> None:
         """Give the child a caseload place; service begins now, or at an office agency
-        at the next working moment (a referral on Saturday is picked up on Monday)."""
+        at the next working moment (a referral on Saturday is picked up on Monday).
+
+        ``carried`` is ``(gone, left)`` for a child already in service when the run
+        began (see :meth:`_backlog`): the service goes on now, ``left`` of it to run.
+        """
         now = self.env._now
         desk.busy += 1
-        length = desk.draw()
-        if remaining is not None:
-            length *= remaining
         self._seq += 1
         journey.token = self._seq
+        if carried is not None:
+            length = carried[1]
+            if desk.office:
+                cal = self.calendar
+                finish = cal.from_working(cal.to_working(now) + length)
+            else:
+                finish = now + length
+            self._begin_service(journey, desk, now, finish, carried[0])
+            return
+        length = desk.draw()
         if desk.office:
             cal = self.calendar
             w = cal.to_working(now)
@@ -690,7 +729,11 @@ class Engine:
     def _begin(self, timer: _Timer) -> None:
         self._begin_service(timer.journey, timer.desk, self.env._now, timer.value)
 
-    def _begin_service(self, journey: Journey, desk: Desk, begin: float, finish: float) -> None:
+    def _begin_service(
+        self, journey: Journey, desk: Desk, begin: float, finish: float, gone: float = -1.0
+    ) -> None:
+        """Service begins (``gone`` >= 0: it began ``gone`` days of service before the run,
+        so its start-of-service pathways were made then, not now)."""
         child = journey.child
         if child.waits is not None:
             self._merge_waiting(journey, desk)
@@ -698,10 +741,16 @@ class Engine:
         self._log((begin, child.id, desk.index, START, -1, journey.urgent, begin - journey.arrived))
         if desk.support:
             child.supported = 1
-        if desk.on_start:
-            self._side_routes(journey, desk, desk.on_start)
-        if desk.reviews is not None:
-            self._at_while(desk.reviews.first_after_days, self._on_review_due, journey, desk, token)
+        if gone < 0:
+            if desk.on_start:
+                self._side_routes(journey, desk, desk.on_start)
+            if desk.reviews is not None:
+                self._at_while(
+                    desk.reviews.first_after_days, self._on_review_due, journey, desk, token
+                )
+        elif desk.reviews is not None:
+            due, number = self._next_review(desk, gone)
+            self._at_while(due, self._on_review_due, journey, desk, token, number)
         # self._at(finish - begin, self._on_finish, journey, desk, begin), inlined: every
         # service ends this way
         when = self.env._now + (finish - begin)
@@ -711,6 +760,26 @@ class Engine:
         elif when < self._horizon:
             timer = _Timer(self._on_finish, journey, desk, 0, begin)
             self._far[int(when * self._per_day)].append((when, NORMAL, next(self._eid), timer))
+
+    @staticmethod
+    def _next_review(desk: Desk, gone: float) -> tuple[float, int]:
+        """Days until the next review of a plan that began ``gone`` days of service ago,
+        and that review's number (from 0), on the agency's review schedule.
+
+        Reviews are due on the simulation clock (calendar days); at an office agency
+        ``gone`` counts working days, taken as five in every seven calendar days.
+        """
+        reviews = desk.reviews
+        assert reviews is not None
+        elapsed = gone * 7.0 / 5.0 if desk.office else gone
+        due, number = reviews.first_after_days, 0
+        while due <= elapsed:
+            gap = reviews.then_every_days
+            if number == 0 and reviews.second_after_days is not None:
+                gap = reviews.second_after_days
+            due += gap
+            number += 1
+        return due - elapsed, number
 
     def _finish(self, timer: _Timer) -> None:
         journey, desk, begin = timer.journey, timer.desk, timer.value
@@ -1048,6 +1117,9 @@ class ChildProfiles:
             (u[0] * (p.max_age - p.min_age + 1)).astype(int), p.max_age - p.min_age
         )
         mh = np.searchsorted(np.cumsum(p.mental_health)[:-1], u[1], side="right")
+        for band in p.mental_health_by_age:
+            here = (age >= band.min_age) & (age <= band.max_age)
+            mh[here] = np.searchsorted(np.cumsum(band.mental_health)[:-1], u[1][here], "right")
         identified = (mh > 0) & (u[2] < p.mental_health_identified)
         shares = np.cumsum(list(p.ethnicity.values()))
         group = np.minimum(np.searchsorted(shares, u[11], side="right"), len(shares) - 1)

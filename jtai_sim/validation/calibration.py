@@ -5,6 +5,12 @@
 replications and sets the simulated mean and its 95% interval beside each.
 ``python -m jtai_sim.validation.calibration`` prints the table the README shows.
 
+Flows are counted over the run after its warm-up; stocks (``stock.*``) are counted
+on the run's last day, as the DfE counts them on one date (31 March), by
+:func:`stocks_at`. *Children in need* follows the DfE census: every child with an
+open episode of social care, that is whose recorded legal status is child in
+need (being assessed or on a plan), child protection or looked after.
+
 >>> [t.key for t in NATIONAL_TARGETS][:2]
 ['flow.referrals_per_10k_per_year', 'flow.contacts_per_10k_per_year']
 """
@@ -23,6 +29,7 @@ from scipy import stats
 from jtai_sim.scenario.builtin import load_scenario
 from jtai_sim.scenario.model import Scenario
 from jtai_sim.simulation.run import Run, simulate
+from jtai_sim.vocabulary import STATUS_CODE, EventKind
 
 
 @frozen
@@ -106,6 +113,24 @@ NATIONAL_TARGETS: tuple[Target, ...] = (
         "Children's Commissioner 2024 (2022/23 referrals)",
     ),
     Target(
+        "stock.children_in_need_per_10k",
+        "Children in need on one day per 10,000 children (incl. protection plans and in care)",
+        332.9,
+        "DfE children in need census 2024 (332.9 per 10,000 on 31 March 2024)",
+    ),
+    Target(
+        "stock.child_protection_per_10k",
+        "Children on a child protection plan on one day per 10,000 children",
+        42.0,
+        "DfE children in need census 2022 to 2024 (41 to 43 per 10,000)",
+    ),
+    Target(
+        "stock.looked_after_per_10k",
+        "Children looked after on one day per 10,000 children",
+        70.0,
+        "DfE children looked after in England 2024 (70 per 10,000; 83,630 children)",
+    ),
+    Target(
         "camhs.mean_wait_to_support_days",
         "Mean wait from CAMHS referral to support (days)",
         35.0,
@@ -115,10 +140,42 @@ NATIONAL_TARGETS: tuple[Target, ...] = (
 )
 
 
+#: The legal statuses each stock counts (``stocks_at``).
+STOCKS: dict[str, tuple[str, ...]] = {
+    "children_in_need_per_10k": ("cin", "cp", "looked_after"),
+    "child_protection_per_10k": ("cp",),
+    "looked_after_per_10k": ("looked_after",),
+}
+
+
+def stocks_at(run: Run, day: float) -> dict[str, float]:
+    """Children per 10,000 holding each :data:`STOCKS` status at the end of clock ``day``.
+
+    A child holds the status of the last ``status`` event logged for them up to then.
+
+    >>> from jtai_sim import load_scenario, simulate
+    >>> run = simulate(load_scenario("scenarios/minimal.toml"), seed=1, days=120)
+    >>> sorted(stocks_at(run, 60.0))
+    ['child_protection_per_10k', 'children_in_need_per_10k', 'looked_after_per_10k']
+    """
+    rec = run.log.records()
+    rows = rec[(rec["kind"] == int(EventKind.STATUS)) & (rec["time"] <= day)]
+    # the last status of each child: the log is in time order, so the last row per child
+    child = rows["child"][::-1]
+    _, first = np.unique(child, return_index=True)
+    code = rows["detail"][::-1][first]
+    per_10k = 10_000 / run.scenario.children
+    return {
+        name: float(np.isin(code, [STATUS_CODE[s] for s in statuses]).sum() * per_10k)
+        for name, statuses in STOCKS.items()
+    }
+
+
 def _lookup(run: Run) -> Callable[[str], float]:
     flow = dict(run.flow().itertuples(index=False, name=None))
     camhs = dict(run.camhs().itertuples(index=False, name=None))
     clocks = run.clocks().set_index("clock")
+    stocks = stocks_at(run, run.scenario.duration_days)
 
     def value(key: str) -> float:
         group, rest = key.split(".", 1)
@@ -126,6 +183,8 @@ def _lookup(run: Run) -> Callable[[str], float]:
             return float(flow.get(rest, math.nan))
         if group == "camhs":
             return float(camhs.get(rest, math.nan))
+        if group == "stock":
+            return stocks[rest]
         clock, statistic = rest.split(".")
         return float(clocks.loc[clock, statistic])
 
