@@ -129,7 +129,7 @@ def mock_week(
     timings["selection_and_findings_cpu"] = time.process_time() - c0
     say(
         f"chose {len(selection.tracked)} tracked children and {len(selection.sample)} "
-        f"sampled from {len(cohort)} eligible; {len(findings)} findings"
+        f"sampled from {len(cohort)} on the {theme.short} list; {len(findings)} findings"
     )
     t1, c1 = time.perf_counter(), time.process_time()
     until = book.calendar.day_of(notification) + 1.0
