@@ -144,25 +144,24 @@ def test_every_cited_event_is_in_the_log(week: MockWeek) -> None:
 
 
 def test_audits_go_to_the_tracked_children_by_partner_agency(week: MockWeek) -> None:
-    from jtai_sim.inspection.criteria import criteria
-    from runner.mockweek.audit import PARTNERS, partner_of
+    from jtai_sim.inspection.partners import PARTNERS, partner_of_kind
 
     context = pack_context(week)
     tracked = [p.child for p in week.selection.tracked]
     assert [a["child"] for a in context["audits"]] == tracked
-    titles = [c.title for c in criteria().values()]
+    titles = [c.title for c in week.theme.criteria.values()]
     for sheet in context["audits"]:
         assert [c["title"] for c in sheet["criteria"]] == titles
         partners = [p["title"] for p in sheet["partners"]]
         assert partners and len(set(partners)) == len(partners)
-        assert partners == [t for t, _ in PARTNERS.values() if t in partners], "in order"
+        assert partners == [p.heading for p in PARTNERS.values() if p.heading in partners]
     # each partner's teams are the agencies of that partner the child met
     kinds = {k: a.kind for k, a in week.book.agencies.items()}
     first = context["audits"][0]
     for p in first["partners"]:
         for team in p["teams"]:
             key = next(k for k, a in week.book.agencies.items() if a.label == team)
-            assert PARTNERS[partner_of(kinds[key])][0] == p["title"]
+            assert PARTNERS[partner_of_kind(kinds[key])].heading == p["title"]
     # the sample keeps a compact reading record, not an audit
     assert [r["anchor"] for r in context["reading"]] == [
         f"sample-{p.child}" for p in week.selection.sample

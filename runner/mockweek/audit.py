@@ -7,7 +7,7 @@ builds, as plain data for the pack's templates:
 
 - :func:`audit_sheets`: one sheet per tracked child, with a section per
   *partner agency* involved with the child (the partnership's teams grouped by
-  :data:`PARTNERS`: children's social care, health and CAMHS, police, youth
+  :data:`jtai_sim.inspection.partners.PARTNERS`: children's social care, health, police, youth
   justice, schools, the voluntary sector), each rated on :data:`SCALE` against
   every criterion it is given, with space for evidence, and a partnership
   overall view;
@@ -22,8 +22,9 @@ The criteria come in as a mapping of key to
 :class:`~jtai_sim.inspection.model.Criterion`, so a theme's own criteria can be
 passed; each is numbered in the mapping's order.
 
->>> partner_of("cp_plan"), partner_of("camhs_community"), partner_of("police")
-('social_care', 'health', 'police')
+>>> [p["title"] for p in group_by_partner(["cp_plan", "police"], {"cp_plan": "cp_plan",
+...     "police": "police"}, {})]
+["Children's social care", 'The police']
 """
 
 from __future__ import annotations
@@ -32,43 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from jtai_sim.inspection.model import Criterion, Finding, Pick
-
-#: Partner agencies, in the order the audit lists them, and the agency kinds of each.
-PARTNERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "social_care": (
-        "Children's social care and early help",
-        (
-            "front_door",
-            "referral",
-            "early_help",
-            "assessment",
-            "strategy",
-            "conference",
-            "cin_plan",
-            "cp_plan",
-            "looked_after",
-            "generic",
-        ),
-    ),
-    "health": (
-        "Health and CAMHS",
-        (
-            "gp",
-            "health_visiting",
-            "emergency_department",
-            "health_assessment",
-            "camhs_spa",
-            "camhs_community",
-            "crisis_team",
-            "inpatient",
-            "mhst",
-        ),
-    ),
-    "police": ("Police", ("police",)),
-    "youth_justice": ("Youth justice", ("youth_justice",)),
-    "schools": ("Schools", ("school",)),
-    "voluntary": ("Voluntary sector", ("voluntary",)),
-}
+from jtai_sim.inspection.partners import PARTNERS, partner_of_kind
 
 #: The audit's rating scale (the partnership's own grades; a JTAI letter gives none).
 SCALE: tuple[tuple[str, str], ...] = (
@@ -79,24 +44,19 @@ SCALE: tuple[tuple[str, str], ...] = (
 )
 
 
-def partner_of(kind: str) -> str:
-    """The partner agency an agency of ``kind`` belongs to (``social_care`` if unknown)."""
-    return next((key for key, (_, kinds) in PARTNERS.items() if kind in kinds), "social_care")
-
-
 def group_by_partner(
     agencies: Iterable[str], kinds: Mapping[str, str], labels: Mapping[str, str]
 ) -> list[dict[str, Any]]:
-    """The partner agencies among ``agencies``, each with its teams, in :data:`PARTNERS` order."""
+    """The partner agencies among ``agencies``, each with its teams, in the letter's order."""
     teams: dict[str, list[str]] = {}
     for agency in agencies:
         label = labels.get(agency, agency)
-        names = teams.setdefault(partner_of(kinds.get(agency, "generic")), [])
+        names = teams.setdefault(partner_of_kind(kinds.get(agency, "generic")), [])
         if label not in names:
             names.append(label)
     return [
-        {"key": key, "title": title, "teams": teams[key]}
-        for key, (title, _) in PARTNERS.items()
+        {"key": key, "title": partner.heading, "teams": teams[key]}
+        for key, partner in PARTNERS.items()
         if key in teams
     ]
 
@@ -222,12 +182,10 @@ def reading_records(
 
 __all__ = [
     "AUDIT_QUALITY",
-    "PARTNERS",
     "SCALE",
     "audit_sheets",
     "evaluation_rows",
     "group_by_partner",
     "numbered",
-    "partner_of",
     "reading_records",
 ]
