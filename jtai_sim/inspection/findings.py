@@ -70,7 +70,7 @@ from jtai_sim.inspection.casebook import (
 )
 from jtai_sim.inspection.criteria import criteria_for
 from jtai_sim.inspection.model import FINDING_STRENGTH, CaseBook, Finding, Selection
-from jtai_sim.inspection.partners import join_words
+from jtai_sim.inspection.partners import join_words, kinds_of
 from jtai_sim.inspection.theme import Theme, load_theme
 from jtai_sim.results import clocktime
 from jtai_sim.scenario.model import Clock
@@ -279,17 +279,7 @@ def _rows(ev: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
 
 
 #: Agency kinds of children's social care whose closures the re-referral rule looks at.
-_CSC_KINDS = (
-    "front_door",
-    "referral",
-    "early_help",
-    "assessment",
-    "strategy",
-    "conference",
-    "cin_plan",
-    "cp_plan",
-    "looked_after",
-)
+_CSC_KINDS = tuple(k for k in kinds_of("social_care") if k != "generic")
 #: Where a referral to children's social care arrives.
 _REFERRAL_KINDS = ("front_door", "referral")
 #: The DfE re-referral measure: a new referral within 12 months of the previous one.

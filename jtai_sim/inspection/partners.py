@@ -111,6 +111,15 @@ def partner_of_kind(kind: str) -> PartnerKey:
     return _KINDS.get(kind, "social_care")
 
 
+def kinds_of(partner: str) -> tuple[str, ...]:
+    """The agency kinds that belong to ``partner``.
+
+    >>> kinds_of("police")
+    ('police',)
+    """
+    return tuple(kind for kind, key in _KINDS.items() if key == partner)
+
+
 def partners_of(kinds: Iterable[str]) -> tuple[PartnerKey, ...]:
     """The partner agencies of ``kinds``, each once, in the letter's order.
 
