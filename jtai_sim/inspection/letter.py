@@ -314,16 +314,11 @@ def _case_studies(
         chosen = [f for f in mine[child] if f.strength == strength][:3]
         if not chosen:
             continue
-        events = " ".join(_anonymous(f.evidence) for f in chosen)
+        events = " ".join(f.evidence for f in chosen)  # agencies and dates, never ids
         out.append(
             LetterParagraph(heading=heading, text=f"{_child_words(lookup.get(child))}. {events}")
         )
     return tuple(out)
-
-
-def _anonymous(evidence: str) -> str:
-    """An evidence sentence without anything that names a child or a record."""
-    return evidence.replace("Child ", "the child ")
 
 
 def _partner_paragraph(
