@@ -265,8 +265,8 @@ def test_screenshot_of_the_timetable(pack_dir: Path, tmp_path: Path, chromium: A
 @pytest.mark.parametrize(
     ("detail", "value", "words"),
     [
-        (1, 0.0, "Case closed at Community CAMHS after support"),
-        (0, 0.0, "Case closed at Community CAMHS without support"),
+        (1, 0.0, "Case closed at Community CAMHS; the child had had mental-health help"),
+        (0, 0.0, "Case closed at Community CAMHS; no mental-health help had started"),
         (0, 1.0, "Taken off the waiting list at Community CAMHS without being seen"),
         (1, 2.0, "Second referral to Community CAMHS closed: help had started through another"),
     ],

@@ -64,7 +64,15 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
             return f"Taken off the waiting list at {here} without being seen"
         if value == ExitReason.MERGED:
             return f"Second referral to {here} closed: help had started through another"
-        return f"Case closed at {here}" + (" after support" if detail == 1 else " without support")
+        # detail says whether mental-health help had started in this journey (not whether
+        # the agency itself did anything: a youth justice closure after months of work
+        # is not "without support")
+        help_words = (
+            "the child had had mental-health help"
+            if detail == 1
+            else ("no mental-health help had started")
+        )
+        return f"Case closed at {here}; {help_words}"
     if kind in ("handoff", "notify", "fork"):
         verb = {
             "handoff": "passed the case to",
