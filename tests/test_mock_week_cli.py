@@ -33,7 +33,8 @@ def test_writes_the_pack_and_same_seed_gives_same_bytes(tmp_path: Path) -> None:
     result = run(MINIMAL, "--notify", NOTIFY, "--seed", "5", "--out", str(first))
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(
-        f"wrote {first}: chronology.csv, index.html, pack.md, people.csv, planned-meetings.csv"
+        f"wrote {first}: children-list.csv, chronology.csv, index.html, pack.md, people.csv, "
+        "planned-meetings.csv"
     )
     assert "mock-week: timetabled" in result.stderr
     assert (

@@ -51,6 +51,7 @@ def pack_dir(week: MockWeek, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_pack_files_and_timetable_are_sound(week: MockWeek, pack_dir: Path) -> None:
     assert violations(week.timetable) == []
     assert sorted(p.name for p in pack_dir.iterdir()) == [
+        "children-list.csv",
         "chronology.csv",
         "index.html",
         "pack.md",
@@ -58,6 +59,10 @@ def test_pack_files_and_timetable_are_sound(week: MockWeek, pack_dir: Path) -> N
         "planned-meetings.csv",
         "timetable.csv",
     ]
+    # the area's list: one row per child on it, recorded facts only, never the hidden state
+    listed = (pack_dir / "children-list.csv").read_text().splitlines()
+    assert len(listed) == 1 + len(week.cohort)
+    assert "hidden" not in listed[0] and "mental_health," not in listed[0]
     rows = (pack_dir / "timetable.csv").read_text().splitlines()
     assert len(rows) == 1 + len(week.timetable.bookings) + week.plan.days + 1
     assert sum(",team_meeting," in r for r in rows) == week.plan.days

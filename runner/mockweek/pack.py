@@ -43,6 +43,7 @@ import jinja2
 import pandas as pd
 
 from jtai_sim.inspection.casebook import fmt_date
+from jtai_sim.inspection.cohort import cohort_table
 from jtai_sim.inspection.criteria import finding_kinds
 from jtai_sim.inspection.model import Criterion, Finding, LetterSection
 from jtai_sim.inspection.partners import PARTNERS, join_words
@@ -676,7 +677,21 @@ def pack_files(week: MockWeek) -> dict[str, str]:
         "people.csv": _csv(people_table(week.plan)),
         "chronology.csv": _chronology_csv(context),
         "planned-meetings.csv": _csv(meetings_table(week.meetings, week.book)),
+        "children-list.csv": _children_list(week),
     }
+
+
+def _children_list(week: MockWeek) -> str:
+    """The theme's list of children as the area would supply it: recorded facts only.
+
+    Children are named by their label (the partnership's own reference for a case
+    list), never by the simulation's hidden state.
+    """
+    frame = cohort_table(week.cohort)
+    frame["child"] = frame["label"]
+    frame = frame.drop(columns=["label"])
+    frame["last_activity"] = frame["last_activity"].map(lambda d: d.isoformat())
+    return _csv(frame)
 
 
 def _chronology_csv(context: dict[str, Any]) -> str:
