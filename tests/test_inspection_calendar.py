@@ -103,3 +103,29 @@ def test_every_date_is_a_working_day_in_order(day: dt.date, on_site_day: int, da
     )
     assert len(ic.on_site) == days
     assert [m.day for m in ic.milestones] == sorted(m.day for m in ic.milestones)
+
+
+def test_a_monday_notification_is_day_0_and_on_site_starts_on_day_10() -> None:
+    """The framework lets some themes notify on the Monday, numbered day 0."""
+    import datetime as dt
+
+    from jtai_sim.calendar import WorkingCalendar
+    from jtai_sim.inspection.timeline import Offsets, inspection_calendar
+
+    cal = WorkingCalendar(dt.date(2026, 1, 1), 800)
+    monday = inspection_calendar(dt.date(2027, 3, 1), cal, Offsets(notification_day=0))
+    tuesday = inspection_calendar(dt.date(2027, 3, 2), cal)
+    assert monday.on_site == tuesday.on_site
+    days = {m.label: m.day for m in monday.milestones}
+    assert days["Notification"] == 0 and days["On site, day 1 of 5"] == 10
+    assert monday.lists_due == dt.date(2027, 3, 3)  # day 2 counts from day 0
+
+
+def test_notification_day_must_be_0_or_1() -> None:
+    import pytest
+
+    from jtai_sim.errors import InputError
+    from jtai_sim.inspection.timeline import Offsets
+
+    with pytest.raises(InputError, match="must be 0 or 1"):
+        Offsets(notification_day=2)

@@ -2,7 +2,9 @@
 
 Days are counted in working days (Monday to Friday less England and Wales bank
 holidays, as the scenario's calendar knows them), with the notification day as
-day 1. With the defaults (:class:`Offsets`):
+day 1, as the JTAI framework numbers it since 2019; a theme that notifies on the
+Monday numbers that day 0 (``notification_day = 0``), and every offset then
+counts from it. With the defaults (:class:`Offsets`):
 
 * day 1: notification; the partnership is asked for its lists of children;
 * day 2: lists of children due;
@@ -50,7 +52,11 @@ def _positive(_: object, a: object, value: int) -> None:
 
 @frozen(kw_only=True)
 class Offsets:
-    """When each step falls, in working days (notification = day 1)."""
+    """When each step falls, in working days (notification = day ``notification_day``)."""
+
+    #: the number the notification day carries: 1 (Tuesday notification) or 0 (brought
+    #: forward to the Monday, as the framework allows for some themes)
+    notification_day: int = 1
 
     #: working day on which the lists of children are due
     lists_due_day: int = field(default=2, validator=_positive)
@@ -72,6 +78,10 @@ class Offsets:
     action_statement_after: int = field(default=70, validator=_positive)
 
     def __attrs_post_init__(self) -> None:
+        if self.notification_day not in (0, 1):
+            raise InputError(
+                f"must be 0 or 1, got {self.notification_day}", key="offsets.notification_day"
+            )
         if self.selection_day < self.lists_due_day:
             raise InputError(
                 f"must be on or after lists_due_day ({self.lists_due_day}), "
@@ -133,7 +143,7 @@ def inspection_calendar(
     check_notification(calendar, notification)
 
     def day(n: int) -> dt.date:
-        return calendar.add_working_days(notification, n - 1)
+        return calendar.add_working_days(notification, n - o.notification_day)
 
     start = day(o.on_site_day)
     if o.on_site_from_week_start:
@@ -152,7 +162,7 @@ def inspection_calendar(
     action = calendar.add_working_days(publication, o.action_statement_after)
 
     def number(d: dt.date) -> int:
-        return calendar.working_day_number(notification, d)
+        return calendar.working_day_number(notification, d) - 1 + o.notification_day
 
     steps: list[tuple[dt.date, str, str]] = [
         (
@@ -164,18 +174,19 @@ def inspection_calendar(
         (
             lists_due,
             "Lists of children due",
-            "The partnership sends the lists of eligible children and the front-door data.",
+            "The partnership sends its lists of children for the theme and its front-door data.",
         ),
         (
             selection,
             "Children chosen",
-            "Inspectors choose the tracked children and the sample; agencies are asked to "
-            "audit them.",
+            "Inspectors name the tracked children; the partnership is asked to audit them "
+            "together, agency by agency.",
         ),
         (
             audits_due,
             "Audits due",
-            "Agencies return their audits of the chosen children and key case documents.",
+            "The partnership returns its multi-agency audits of the tracked children and key "
+            "case documents.",
         ),
     ]
     for i, d in enumerate(on_site):

@@ -145,13 +145,14 @@ class Standing:
 
 @frozen(kw_only=True)
 class Offsets:
-    """The inspection calendar in working days, notification = day 1.
+    """The inspection calendar in working days, notification = day ``notification_day`` (1).
 
     The same keys as :class:`jtai_sim.inspection.timeline.Offsets`, which
     places the dates; see there for how the on-site week is moved to the start
     of a week.
     """
 
+    notification_day: int = 1
     lists_due_day: int = field(default=2, validator=is_at_least_one)
     selection_day: int = field(default=3, validator=is_at_least_one)
     on_site_day: int = field(default=10, validator=is_at_least_one)
@@ -163,6 +164,8 @@ class Offsets:
     action_statement_after: int = field(default=70, validator=is_at_least_one)
 
     def __attrs_post_init__(self) -> None:
+        if self.notification_day not in (0, 1):
+            raise FieldError("notification_day", f"must be 0 or 1, got {self.notification_day!r}")
         if self.selection_day < self.lists_due_day:
             raise FieldError(
                 "selection_day",
