@@ -30,7 +30,7 @@ from jtai_sim.inspection import (
 )
 from jtai_sim.inspection.casebook import months_before
 from jtai_sim.inspection.selection import _MANDATORY, _WANTED
-from jtai_sim.vocabulary import LEGAL_STATUSES
+from jtai_sim.vocabulary import LEGAL_STATUSES, MentalHealth
 
 MH = load_theme("mental-health-2019")
 FRONT = load_theme("front-door")
@@ -139,7 +139,9 @@ def test_children_whose_need_nobody_recorded_are_not_on_the_list(
     listed = {c.child for c in eligible_cohort(book, day, RULES)}
     on_plans = eligible_cohort(book, day, attrs.evolve(RULES, recorded_need=()))
     unrecognised = [
-        c for c in on_plans if not c.need_recorded and c.hidden_mental_health != "no need"
+        c
+        for c in on_plans
+        if not c.need_recorded and c.hidden_mental_health != MentalHealth.NONE.word
     ]
     assert unrecognised, "the scenario should have children whose need nobody recognised"
     assert not {c.child for c in unrecognised} & listed

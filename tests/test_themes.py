@@ -201,3 +201,24 @@ def test_the_youth_justice_frame_is_not_empty_on_the_default_week(
     frames = {p.frame for p in week.selection.sample}
     assert "youth_justice" in frames
     assert not any("Entries to youth justice" in n for n in week.selection.notes)
+
+
+def test_a_sampled_record_can_show_a_need_nobody_recorded(midshire_weeks: dict[str, Any]) -> None:
+    """The list holds recorded needs only; the reading record tells the facilitator which
+    sampled children had a need no agency recorded (the simulation knows, the area cannot)."""
+    from jtai_sim.inspection.cohort import summarise
+    from jtai_sim.vocabulary import MentalHealth
+    from runner.mockweek.pack import pack_context
+
+    week = midshire_weeks["front-door"]
+    rows = {r["anchor"]: r["note"] for r in pack_context(week)["reading"]}
+    seen = summarise(
+        week.book, week.calendar.notification, [p.child for p in week.selection.sample]
+    )
+    missed = {
+        f"sample-{c.child}"
+        for c in seen
+        if not c.need_recorded and c.hidden_mental_health != MentalHealth.NONE.word
+    }
+    assert missed, "Midshire's sample should include a need nobody recognised"
+    assert {a for a, note in rows.items() if "missed identification" in note} == missed

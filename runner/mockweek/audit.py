@@ -158,8 +158,10 @@ def reading_records(
     read: Mapping[int, str],
     findings_by_child: Mapping[int, Sequence[Finding]],
     date_words: Callable[[Pick], str],
+    notes: Mapping[int, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per sampled child: where they came into the sample, when they are read."""
+    """One row per sampled child: where they came into the sample, when they are read,
+    and any note for the facilitator (``notes``)."""
     rows = []
     for n, pick in enumerate(sample, start=1):
         found = findings_by_child.get(pick.child, ())
@@ -175,6 +177,7 @@ def reading_records(
                 "read": read.get(pick.child, ""),
                 "concerns": sum(1 for f in found if not f.strength),
                 "strengths": sum(1 for f in found if f.strength),
+                "note": (notes or {}).get(pick.child, ""),
             }
         )
     return rows

@@ -43,11 +43,12 @@ import jinja2
 import pandas as pd
 
 from jtai_sim.inspection.casebook import fmt_date
-from jtai_sim.inspection.cohort import cohort_table
+from jtai_sim.inspection.cohort import cohort_table, summarise
 from jtai_sim.inspection.criteria import finding_kinds
 from jtai_sim.inspection.model import Criterion, Finding, LetterSection
 from jtai_sim.inspection.partners import PARTNERS, join_words
 from jtai_sim.results.report import environment
+from jtai_sim.vocabulary import MentalHealth
 from runner.mockweek.audit import (
     AUDIT_QUALITY,
     SCALE,
@@ -447,6 +448,24 @@ def _cases(
     return out
 
 
+def _missed_needs(week: MockWeek) -> dict[int, str]:
+    """For a simulated area: sampled children whose mental-health need no record shows.
+
+    The inspection cannot know this (it chooses only from the record); the facilitator
+    can, and it is the missed identification a sampled record may reveal on site.
+    """
+    if week.book.source != "simulation":
+        return {}
+    ids = [p.child for p in week.selection.sample]
+    seen = summarise(week.book, week.calendar.notification, ids)
+    return {
+        c.child: f"Not in the records (simulation only): {c.hidden_mental_health} that no "
+        "agency has recorded, a missed identification to look for"
+        for c in seen
+        if not c.need_recorded and c.hidden_mental_health != MentalHealth.NONE.word
+    }
+
+
 def _reading(
     week: MockWeek,
     labels: dict[int, str],
@@ -465,6 +484,7 @@ def _reading(
     }
     return reading_records(
         week.selection.sample,
+        notes=_missed_needs(week),
         child_labels=labels,
         frame_words=week.theme.frame_label,
         owner_label=lambda p: agency_labels.get(p.owner or "", p.owner or ""),
