@@ -12,6 +12,10 @@ renamed into place only when the block finishes without an error.
   the previous results are still where they were.
 * The folder is checked again just before the rename, in case something
   appeared there while the results were being made.
+* ``force`` never destroys what the user did not ask to lose: given the names
+  a command writes (``owned``), it replaces only a folder holding nothing else,
+  so ``--out`` pointed at a folder of scenarios or notes is refused, whatever
+  ``--force`` says.
 
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as tmp:
@@ -27,15 +31,18 @@ import contextlib
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from jtai_sim.errors import OutputFolderError
 
 
-def check_folder(out: str | Path, *, force: bool = False) -> Path:
-    """Raise :class:`OutputFolderError` unless ``out`` may be written (missing or empty,
-    or any folder with ``force``).
+def check_folder(
+    out: str | Path, *, force: bool = False, owned: Collection[str] | None = None
+) -> Path:
+    """Raise :class:`OutputFolderError` unless ``out`` may be written: missing or empty,
+    or, with ``force``, holding only names in ``owned`` (any folder when ``owned`` is
+    ``None``).
 
     >>> check_folder("no/such/folder/yet")
     PosixPath('no/such/folder/yet')
@@ -56,17 +63,32 @@ def check_folder(out: str | Path, *, force: bool = False) -> Path:
             key="--out",
             file=str(out),
         )
+    if out.is_dir() and force and owned is not None:
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in owned)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (
+                f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+            )
+            raise OutputFolderError(
+                f"holds files jtai-sim did not write ({shown}); --force replaces only a folder "
+                "of its own results, so choose another folder",
+                key="--out",
+                file=str(out),
+            )
     return out
 
 
 @contextlib.contextmanager
-def atomic_folder(out: str | Path, *, force: bool = False) -> Iterator[Path]:
+def atomic_folder(
+    out: str | Path, *, force: bool = False, owned: Collection[str] | None = None
+) -> Iterator[Path]:
     """An empty hidden folder beside ``out`` to fill; it becomes ``out`` when the block ends.
 
-    ``out`` is checked with :func:`check_folder` first. If the block raises,
-    nothing is left behind and an existing ``out`` is untouched.
+    ``out`` is checked with :func:`check_folder` first (``force`` and ``owned`` as
+    there). If the block raises, nothing is left behind and an existing ``out`` is
+    untouched.
     """
-    shown = check_folder(out, force=force)
+    shown = check_folder(out, force=force, owned=owned)
     target = Path(os.path.abspath(shown))
     tmp = target.parent / f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
     created: list[Path] = []
@@ -81,7 +103,7 @@ def atomic_folder(out: str | Path, *, force: bool = False) -> Iterator[Path]:
         ) from None
     try:
         yield tmp
-        check_folder(shown, force=force)  # the folder may have appeared while we worked
+        check_folder(shown, force=force, owned=owned)  # it may have appeared while we worked
         _move_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -26,10 +26,11 @@ def contents(folder: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(folder.iterdir())}
 
 
-def old_folder(tmp_path: Path) -> Path:
+def old_folder(tmp_path: Path, name: str = "old.txt") -> Path:
+    """A folder of earlier results: one file ``name`` holding "previous results"."""
     out = tmp_path / "out"
     out.mkdir()
-    (out / "old.txt").write_text("previous results")
+    (out / name).write_text("previous results")
     return out
 
 
@@ -93,14 +94,14 @@ def test_the_pack_writer_puts_the_previous_pack_back_too(
     monkeypatch.setattr(
         runner.mockweek.pack, "pack_files", lambda week: {"index.html": "new", "a/b.csv": b"x"}
     )
-    out = old_folder(tmp_path)
+    out = old_folder(tmp_path, "timetable.csv")  # an earlier pack's file
     with pytest.raises(OutputFolderError, match="not empty"):
         write_pack(WEEK, out)
     tried = fail_the_final_move(monkeypatch, out)
     with pytest.raises(OSError, match="input/output error"):
         write_pack(WEEK, out, force=True)
     assert tried
-    assert contents(out) == {"old.txt": "previous results"}
+    assert contents(out) == {"timetable.csv": "previous results"}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     monkeypatch.undo()
     monkeypatch.setattr(
@@ -108,7 +109,18 @@ def test_the_pack_writer_puts_the_previous_pack_back_too(
     )
     assert write_pack(WEEK, out, force=True) == [Path("a/b.csv"), Path("index.html")]
     assert (out / "index.html").read_text() == "new" and (out / "a" / "b.csv").read_bytes() == b"x"
-    assert not (out / "old.txt").exists()
+    assert not (out / "timetable.csv").exists()
+
+
+def test_force_refuses_a_folder_with_files_the_writer_does_not_own(tmp_path: Path) -> None:
+    out = old_folder(tmp_path, "notes.txt")
+    with (
+        pytest.raises(OutputFolderError, match=r"did not write \(notes.txt\)"),
+        atomic_folder(out, force=True, owned={"index.html"}),
+    ):
+        raise AssertionError("not reached")  # pragma: no cover
+    assert contents(out) == {"notes.txt": "previous results"}
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
 def test_a_file_in_the_way_is_named(tmp_path: Path) -> None:

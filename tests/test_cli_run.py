@@ -24,6 +24,7 @@ from jtai_sim.scenario.loading import scenario_to_dict
 from runner.cli import cli
 
 SHORT = ["minimal", "--days", "150"]
+MINIMAL_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "minimal.toml"
 FILES = {
     "report.html",
     "run.json",
@@ -172,13 +173,30 @@ def test_an_empty_folder_is_used(tmp_path: Path) -> None:
     assert {p.name for p in out.iterdir()} == FILES
 
 
-def test_force_replaces_the_folder(tmp_path: Path) -> None:
+def test_force_replaces_a_folder_of_its_own_results(tmp_path: Path) -> None:
     out = tmp_path / "old"
-    out.mkdir()
-    (out / "stale.csv").write_text("old")
+    assert invoke("run", *SHORT, "--out", out).exit_code == 0
+    (out / "report.html").write_text("an older report")
     result = invoke("run", *SHORT, "--out", out, "--force")
     assert result.exit_code == 0
     assert {p.name for p in out.iterdir()} == FILES
+    assert (out / "report.html").read_text() != "an older report"
+    assert leftovers(tmp_path) == []
+
+
+def test_force_never_replaces_a_folder_holding_the_users_files(tmp_path: Path) -> None:
+    """--force replaces results it wrote, never a folder of inputs: the scenario survives."""
+    out = tmp_path / "scenarios"
+    out.mkdir()
+    scenario = out / "minimal.toml"
+    scenario.write_text(MINIMAL_FILE.read_text())
+    (out / "report.html").write_text("a report beside it")
+    result = invoke("run", str(scenario), "--days", "30", "--out", out, "--force")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert "did not write (minimal.toml)" in result.stderr
+    assert scenario.read_text() == MINIMAL_FILE.read_text()
+    assert sorted(p.name for p in out.iterdir()) == ["minimal.toml", "report.html"]
     assert leftovers(tmp_path) == []
 
 

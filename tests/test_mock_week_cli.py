@@ -56,9 +56,15 @@ def test_refuses_a_folder_with_something_in_it(tmp_path: Path) -> None:
     line = one_error_line(run(MINIMAL, "--notify", NOTIFY, "--out", str(out)))
     assert "--out: folder exists and is not empty (use --force to replace it)" in line
     assert (out / "keep.txt").read_text() == "mine"
+    # --force replaces only the tool's own results: keep.txt is the user's
+    line = one_error_line(run(MINIMAL, "--notify", NOTIFY, "--out", str(out), "--force"))
+    assert "did not write (keep.txt)" in line
+    assert (out / "keep.txt").read_text() == "mine"
+    (out / "keep.txt").unlink()
+    (out / "index.html").write_text("an older pack")
     result = run(MINIMAL, "--notify", NOTIFY, "--out", str(out), "--force", "-q")
     assert result.exit_code == 0
-    assert not (out / "keep.txt").exists() and (out / "index.html").exists()
+    assert (out / "index.html").read_text() != "an older pack"
     assert [p.name for p in tmp_path.iterdir()] == ["out"], "no temporary folder left behind"
 
 
@@ -267,3 +273,22 @@ def test_absence_file_mistakes(tmp_path: Path, text: str, expected: str) -> None
         )
     )
     assert line.startswith(f"jtai-sim: error: {tmp_path}/{expected}")
+
+
+def test_force_never_replaces_a_folder_holding_the_users_files(tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "settings.toml").write_text("tracked = 6\n")
+    line = one_error_line(run(MINIMAL, "--notify", NOTIFY, "--out", str(out), "--force"))
+    assert "did not write (settings.toml)" in line
+    assert sorted(p.name for p in out.iterdir()) == ["settings.toml"]
+
+
+def test_the_pack_writes_exactly_the_files_force_may_replace(tmp_path: Path) -> None:
+    from runner.mockweek.pipeline import PACK_FILES
+
+    out = tmp_path / "o"
+    assert run(MINIMAL, "--notify", NOTIFY, "--out", str(out), "-q").exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(PACK_FILES)
+    again = run(MINIMAL, "--notify", NOTIFY, "--out", str(out), "--force", "-q")
+    assert again.exit_code == 0

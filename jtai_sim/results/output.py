@@ -93,7 +93,7 @@ def write_run(
     started = time.perf_counter()
     out = Path(out)
     source = source or ScenarioSource.of_scenario(run.scenario)
-    with atomic_folder(out, force=force) as tmp:
+    with atomic_folder(out, force=force, owned=FILES) as tmp:
         wanted = set(FILES) - ({"events.parquet"} if not events else set())
         wanted -= {"events.csv"} if not (events and events_csv) else set()
         files = [name for name in FILES if name in wanted]

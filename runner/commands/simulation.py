@@ -128,7 +128,7 @@ def run(
     """
     from tqdm import tqdm
 
-    from jtai_sim.results.output import check_folder, write_run
+    from jtai_sim.results.output import FILES, check_folder, write_run
     from jtai_sim.results.report import ScenarioSource
     from jtai_sim.scenario.builtin import load_scenario, resolve
     from jtai_sim.simulation.run import simulate
@@ -142,7 +142,7 @@ def run(
         path = resolve(scenario)
         seed = loaded.seed if seed is None else seed
         out = out or str(Path("runs") / f"{path.stem}-seed{seed}")
-        check_folder(out, force=force)
+        check_folder(out, force=force, owned=FILES)
         source = ScenarioSource.of_file(path)
     horizon = length if length is not None else loaded.duration_days
     t_load = time.perf_counter() - started

@@ -223,19 +223,32 @@ def mock_week_from_scenario(
     return week
 
 
+#: The files a pack holds (:func:`runner.mockweek.pack.pack_files` writes exactly these):
+#: ``--force`` replaces a folder only when it holds nothing else.
+PACK_FILES = (
+    "index.html",
+    "pack.md",
+    "timetable.csv",
+    "people.csv",
+    "chronology.csv",
+    "planned-meetings.csv",
+    "children-list.csv",
+)
+
+
 def check_out_dir(out: Path, *, force: bool) -> None:
     """Refuse to write into a folder that holds something, unless ``force``.
 
     The same check as every result folder's (:func:`jtai_sim.atomic.check_folder`).
     """
-    check_folder(out, force=force)
+    check_folder(out, force=force, owned=PACK_FILES)
 
 
 def write_pack(week: MockWeek, out: Path, *, force: bool = False) -> list[Path]:
     """Write the pack into ``out`` atomically; returns the files written (relative)."""
     from runner.mockweek.pack import pack_files
 
-    with atomic_folder(out, force=force) as tmp:
+    with atomic_folder(out, force=force, owned=PACK_FILES) as tmp:
         files = pack_files(week)
         for name, content in files.items():
             path = tmp / name
@@ -248,6 +261,7 @@ def write_pack(week: MockWeek, out: Path, *, force: bool = False) -> list[Path]:
 
 
 __all__ = [
+    "PACK_FILES",
     "MockWeek",
     "MockWeekError",
     "calendar_offsets",
