@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "experiments": {"ground", "scenario", "shared", "results", "simulation", "inspection"},
     "validation": {"ground", "scenario", "shared", "results", "simulation"},
 }
-GROUND = {"errors", "vocabulary", "atomic"}
+GROUND = {"errors", "vocabulary", "atomic", "cells"}
 SHARED = {"calendar", "randomness"}
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from jtai_sim.cells import no_formulas, text_cells
 from jtai_sim.errors import ExperimentError
 
 from .results import Results
@@ -79,7 +80,7 @@ def _target(path: str | Path, suffixes: tuple[str, ...], what: str) -> Path:
 def export_csv(results: Results, path: str | Path) -> Path:
     """Write the summary table as CSV."""
     target = _target(path, (".csv",), "CSV")
-    summary_table(results).to_csv(target, index=False, float_format="%.10g")
+    text_cells(summary_table(results)).to_csv(target, index=False, float_format="%.10g")
     return target
 
 
@@ -108,6 +109,7 @@ def export_excel(results: Results, path: str | Path) -> Path:
             columns=["item", "value"],
         )
         run.to_excel(writer, sheet_name="run", index=False)
+        no_formulas(writer.book)  # names are text, never formulas
     target.write_bytes(_fixed_zip(buffer.getvalue()))
     return target
 

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from jtai_sim.atomic import atomic_folder, check_folder
+from jtai_sim.cells import text_cells
 from jtai_sim.errors import OutputFolderError
 from jtai_sim.results.drawing import partnership_svg
 from jtai_sim.results.report import RunTables, ScenarioSource, render_report
@@ -69,7 +70,7 @@ FILES = (
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format="%.9g", lineterminator="\n")
+    text_cells(frame).to_csv(path, index=False, float_format="%.9g", lineterminator="\n")
 
 
 def write_run(

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from jtai_sim.cells import text_cells
 from jtai_sim.vocabulary import EventKind
 
 if TYPE_CHECKING:
@@ -175,7 +176,7 @@ class EventLog:
 
     def to_csv(self, path: str | Path, calendar: WorkingCalendar | None = None) -> Path:
         """Write the log as CSV."""
-        frame = self.to_pandas(calendar)
+        frame = text_cells(self.to_pandas(calendar))
         path = Path(path)
         frame.to_csv(path, index=False, float_format="%.9g", lineterminator="\n")
         return path

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
+from jtai_sim.cells import text_cells
 from jtai_sim.inspection.casebook import fmt_date
 from jtai_sim.inspection.cohort import cohort_table, summarise
 from jtai_sim.inspection.criteria import finding_kinds
@@ -683,7 +684,7 @@ def timetable_csv(week: MockWeek) -> str:
 
 def _csv(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
+    text_cells(frame).to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
 
 
