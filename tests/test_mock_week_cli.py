@@ -292,3 +292,16 @@ def test_the_pack_writes_exactly_the_files_force_may_replace(tmp_path: Path) -> 
     assert sorted(p.name for p in out.iterdir()) == sorted(PACK_FILES)
     again = run(MINIMAL, "--notify", NOTIFY, "--out", str(out), "--force", "-q")
     assert again.exit_code == 0
+
+
+def test_settings_and_absence_files_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """As some Windows editors save them; scenarios already accept one."""
+    settings = tmp_path / "s.toml"
+    settings.write_bytes(b"\xef\xbb\xbftracked = 5\n")
+    absences = tmp_path / "a.csv"
+    absences.write_bytes(b"\xef\xbb\xbfwho,date\ninspector:CQC 1,2026-02-18\n")
+    out = tmp_path / "o"
+    args = ["--settings", str(settings), "--absences", str(absences), "--out", str(out), "-q"]
+    result = run(MINIMAL, "--notify", NOTIFY, *args)
+    assert result.exit_code == 0, result.output
+    assert "(5 tracked" in result.stdout

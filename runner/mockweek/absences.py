@@ -107,7 +107,7 @@ def parse_absences(stream: TextIO, *, file: str) -> list[AbsenceRow]:
 def read_absences(path: str | Path) -> list[AbsenceRow]:
     """Read an absence CSV file."""
     try:
-        with Path(path).open(encoding="utf-8", newline="") as handle:
+        with Path(path).open(encoding="utf-8-sig", newline="") as handle:  # a BOM is dropped
             return parse_absences(handle, file=str(path))
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"

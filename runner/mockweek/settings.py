@@ -32,7 +32,7 @@ from jtai_sim.errors import FieldError, InputError, SettingsError, ThemeError
 from jtai_sim.inspection.selection import SAMPLE_RANGE, TRACKED_RANGE
 from jtai_sim.inspection.theme import Theme
 from jtai_sim.scenario.converter import CONVERTER, unknown_name
-from jtai_sim.scenario.loading import parse_toml, structure
+from jtai_sim.scenario.loading import parse_toml, read_text, structure
 from jtai_sim.scenario.model import AgencyKind, is_at_least_one, is_non_negative
 from jtai_sim.scenario.toml_lines import locate
 
@@ -450,10 +450,9 @@ def load_settings(
     if path is None:
         return base or default_settings()
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise SettingsError(f"cannot read settings file: {reason}", file=str(path)) from None
+        text = read_text(path)  # the scenario reader: located errors, a BOM dropped
+    except InputError as exc:
+        raise SettingsError(exc.message, file=exc.file, line=exc.line, key=exc.key) from None
     return settings_from_toml(text, file=str(path), base=base)
 
 
