@@ -24,6 +24,19 @@ class UserError(click.ClickException, JtaiError, ValueError):
         click.echo(f"jtai-sim: error: {self.format_message()}", err=True)
 
 
+class OneLineCommand(click.Command):
+    """A command whose option and argument mistakes print one line and exit with 2
+    (click's own usage errors run to three lines)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise UserError(
+                f"{self.name}: {exc.format_message()} (see jtai-sim {self.name} --help)"
+            ) from None
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn library input errors raised inside the block into :class:`UserError`."""

@@ -36,3 +36,25 @@ def test_simulate_refuses_a_bad_length_or_seed() -> None:
         simulate(scenario, days=-5)
     with pytest.raises(ScenarioError, match=r"^seed: must be >= 0, got -1$"):
         simulate(scenario, seed=-1)
+
+
+USAGE = [
+    ["mock-week", "minimal"],  # --notify missing
+    ["mock-week", "minimal", "--notify", "2025-06-03", "--detect", "many"],
+    ["compare", "minimal", "--bogus"],
+    ["sweep"],
+    ["results"],
+    ["warmup", "minimal", "--replications", "x"],
+    ["themes", "extra"],
+    ["run", "minimal", "--yeers", "2"],
+]
+
+
+@pytest.mark.parametrize("argv", USAGE, ids=lambda v: " ".join(v))
+def test_usage_mistakes_are_one_line_on_every_command(argv: list[str]) -> None:
+    """click's own usage errors (a missing option, a bad type) run to three lines; ours, one."""
+    result = CliRunner().invoke(cli, argv)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2, result.output
+    assert len(lines) == 1 and lines[0].startswith(f"jtai-sim: error: {argv[0]}: "), lines
+    assert f"(see jtai-sim {argv[0]} --help)" in lines[0]

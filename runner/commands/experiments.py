@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from runner.errors import user_errors
+from runner.errors import OneLineCommand, user_errors
 
 if TYPE_CHECKING:
     from jtai_sim.experiments import Results
@@ -87,7 +87,7 @@ def _finish(results: Results, out: Path) -> None:
     _print_results(results, out)
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @click.argument("base")
 @click.argument("variants", nargs=-1, metavar="[VARIANT.toml ...]")
 @click.option(
@@ -202,7 +202,7 @@ def compare(
         _finish(results, out)
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @click.argument("experiment_file", metavar="EXPERIMENT.toml")
 @click.option(
     "--out",
@@ -228,7 +228,7 @@ def sweep(experiment_file: str, out: Path | None, jobs: int, dask: str | None, q
         _finish(results, folder)
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option(
     "--csv",
@@ -265,7 +265,7 @@ def results(
             click.echo(f"report: {write_report(loaded, report_file)}")
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @click.argument("scenario")
 @click.option(
     "--agency",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import click
 
 from jtai_sim.errors import InfeasibleTimetable, InputError
-from runner.errors import UserError, user_errors
+from runner.errors import OneLineCommand, UserError, user_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,7 +39,7 @@ def _date(text: str) -> dt.date:
         raise UserError(f"--notify: must be a date (YYYY-MM-DD), got {text!r}") from None
 
 
-@click.command("mock-week")
+@click.command("mock-week", cls=OneLineCommand)
 @click.argument("scenario", required=False)
 @click.option(
     "--cases",
@@ -244,7 +244,7 @@ def _detection_view(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-@click.command("themes")
+@click.command("themes", cls=OneLineCommand)
 def themes_command() -> None:
     """List the shipped inspection themes for mock-week --theme."""
     from jtai_sim.inspection.theme import DEFAULT_THEME, load_theme, theme_names

@@ -18,19 +18,7 @@ from pathlib import Path
 
 import click
 
-from runner.errors import UserError, user_errors
-
-
-class OneLineCommand(click.Command):
-    """A command whose option and argument mistakes print one line and exit with 2."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            raise UserError(
-                f"{self.name}: {exc.format_message()} (see jtai-sim {self.name} --help)"
-            ) from None
+from runner.errors import OneLineCommand, UserError, user_errors
 
 
 @click.command(cls=OneLineCommand)
