@@ -137,3 +137,30 @@ def test_python_api_returns_tables(tmp_path: Path) -> None:
     )
     swept = sweep(path, store=tmp_path / "store")
     pd.testing.assert_frame_equal(swept.reset_index(drop=True), both.reset_index(drop=True))
+
+
+def test_compare_refuses_a_folder_holding_another_experiment(tmp_path: Path) -> None:
+    """One experiment's results are never mixed with, or lost to, another's."""
+    from click.testing import CliRunner
+
+    from jtai_sim.experiments.store import Store
+    from runner.cli import cli
+
+    out = tmp_path / "exp"
+    first = ["compare", "single_desk", "--replications", "2", "--days", "150", "-q"]
+    assert CliRunner().invoke(cli, [*first, "--out", str(out)]).exit_code == 0
+    with Store(out) as store:
+        kept = store.finished_keys()
+    other = ["compare", "minimal", "--replications", "2", "--days", "150", "-q"]
+    result = CliRunner().invoke(cli, [*other, "--out", str(out)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "holds the results of another experiment" in lines[0]
+    with Store(out) as store:
+        assert store.finished_keys() == kept
+    # the same experiment resumes; --replace starts the other one afresh
+    assert CliRunner().invoke(cli, [*first, "--out", str(out)]).exit_code == 0
+    result = CliRunner().invoke(cli, [*other, "--out", str(out), "--replace"])
+    assert result.exit_code == 0, result.output
+    with Store(out) as store:
+        assert store.finished_keys().isdisjoint(kept) and len(store.finished_keys()) == 2

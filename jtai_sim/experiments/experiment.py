@@ -200,13 +200,30 @@ class Experiment:
         dask: str | None = None,
         executor: Executor | None = None,
         progress: bool = False,
+        replace: bool = False,
     ) -> Results:
-        """Run every replication not already in ``store`` and return the results."""
+        """Run every replication not already in ``store`` and return the results.
+
+        A store that holds another experiment (its base scenario differs) is refused,
+        so one experiment's results are never mixed with or lost to another's;
+        ``replace`` clears it and starts afresh. The same experiment, or one with more
+        variants or replications on the same base, resumes.
+        """
         infos = self.resolve()
         with open_executor(jobs=jobs, dask=dask, executor=executor) as ex:
             if store is None:
                 return self._run(infos, None, ex, progress)
             with Store(store) as opened:
+                held = opened.base_hash()
+                if replace:
+                    opened.clear()
+                elif held is not None and held != infos[0].scenario_hash:
+                    raise ExperimentError(
+                        "holds the results of another experiment (its base scenario differs); "
+                        "choose another --out, or pass --replace to start this one afresh",
+                        file=str(store),
+                        key="--out",
+                    )
                 return self._run(infos, opened, ex, progress)
 
     def _run(

@@ -97,6 +97,25 @@ class Store:
 
     # ------------------------------------------------------------------ writing
 
+    def clear(self) -> None:
+        """Remove every experiment, variant, scenario and run (to start a folder afresh)."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in ("waits", "metrics", "runs", "scenarios", "variants", "experiment"):
+                con.execute(f"DELETE FROM {table}")  # table names from this list only
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def base_hash(self) -> str | None:
+        """The scenario hash of the stored experiment's base (``None`` for an empty store)."""
+        row = self.con.execute(
+            "SELECT scenario_hash FROM variants ORDER BY position LIMIT 1"
+        ).fetchone()
+        return None if row is None else str(row[0])
+
     def save_definition(
         self,
         definition: Mapping[str, Any],

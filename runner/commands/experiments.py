@@ -40,6 +40,12 @@ _RUN_OPTIONS = [
         "LocalCluster of --jobs workers. Needs jtai-sim[dask].",
     ),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+    click.option(
+        "--replace",
+        is_flag=True,
+        help="Clear a folder that holds another experiment's results and start afresh "
+        "(without it such a folder is refused; this experiment's own runs are resumed).",
+    ),
 ]
 
 
@@ -160,6 +166,7 @@ def compare(
     jobs: int,
     dask: str | None,
     quiet: bool,
+    replace: bool,
 ) -> None:
     """Compare BASE with variants of it, with common random numbers.
 
@@ -198,7 +205,7 @@ def compare(
             source=base,
         )
         experiment.resolve()
-        results = experiment.run(out, jobs=jobs, dask=dask, progress=not quiet)
+        results = experiment.run(out, jobs=jobs, dask=dask, progress=not quiet, replace=replace)
         _finish(results, out)
 
 
@@ -212,7 +219,14 @@ def compare(
     help="Experiment folder (default: out/<experiment file name>).",
 )
 @_run_options
-def sweep(experiment_file: str, out: Path | None, jobs: int, dask: str | None, quiet: bool) -> None:
+def sweep(
+    experiment_file: str,
+    out: Path | None,
+    jobs: int,
+    dask: str | None,
+    quiet: bool,
+    replace: bool,
+) -> None:
     """Run every variant or grid cell of EXPERIMENT.toml.
 
     Runs already finished in the folder are kept and not redone, so a sweep
@@ -224,7 +238,7 @@ def sweep(experiment_file: str, out: Path | None, jobs: int, dask: str | None, q
     with user_errors():
         experiment = read_experiment(experiment_file)
         folder = out or Path("out") / Path(experiment_file).stem
-        results = experiment.run(folder, jobs=jobs, dask=dask, progress=not quiet)
+        results = experiment.run(folder, jobs=jobs, dask=dask, progress=not quiet, replace=replace)
         _finish(results, folder)
 
 
