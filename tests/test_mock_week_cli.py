@@ -305,3 +305,15 @@ def test_settings_and_absence_files_may_start_with_a_byte_order_mark(tmp_path: P
     result = run(MINIMAL, "--notify", NOTIFY, *args)
     assert result.exit_code == 0, result.output
     assert "(5 tracked" in result.stdout
+
+
+def test_a_team_with_two_lead_inspectors_is_one_located_line(tmp_path: Path) -> None:
+    settings = tmp_path / "team.toml"
+    settings.write_text(
+        '[[team]]\nname = "A"\ninspectorate = "ofsted_social_care"\nlead = true\n'
+        '[[team]]\nname = "B"\ninspectorate = "cqc"\nlead = true\n'
+    )
+    line = one_error_line(
+        run(MINIMAL, "--notify", NOTIFY, "--settings", str(settings), "--out", str(tmp_path / "o"))
+    )
+    assert f"{settings}:8: team[1].lead: only one inspector leads; 'A' is already the lead" in line

@@ -485,6 +485,12 @@ def _check_names(s: InspectionSettings, text: str, file: str | None) -> None:
     if not s.team:
         fail(("team",), "the team needs at least one inspector")
     names = [i.name for i in s.team]
+    leads = [n for n, i in enumerate(s.team) if i.lead]
+    if len(leads) > 1:
+        fail(
+            ("team", leads[1], "lead"),
+            f"only one inspector leads; {s.team[leads[0]].name!r} is already the lead",
+        )
     for n, inspector in enumerate(s.team):
         if inspector.inspectorate not in s.inspectorates:
             fail(
