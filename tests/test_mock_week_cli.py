@@ -317,3 +317,8 @@ def test_a_team_with_two_lead_inspectors_is_one_located_line(tmp_path: Path) -> 
         run(MINIMAL, "--notify", NOTIFY, "--settings", str(settings), "--out", str(tmp_path / "o"))
     )
     assert f"{settings}:8: team[1].lead: only one inspector leads; 'A' is already the lead" in line
+
+
+def test_a_notification_beyond_any_run_names_the_date_not_an_internal_key(tmp_path: Path) -> None:
+    line = one_error_line(run(MINIMAL, "--notify", "9999-12-31", "--out", str(tmp_path / "o")))
+    assert "--notify: 9999-12-31 is more than 100 years after the scenario starts" in line

@@ -110,9 +110,13 @@ def is_at_least_one(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
         raise FieldError(a.name, f"must be >= 1, got {value!r}")
 
 
+#: The longest run a scenario may ask for, in days (100 years).
+MAX_DAYS = 36_525
+
+
 def is_at_most_century(_: Any, a: attrs.Attribute[Any], value: float) -> None:
-    if value > 36_525:
-        raise FieldError(a.name, f"must be at most 36525 (100 years), got {value!r}")
+    if value > MAX_DAYS:
+        raise FieldError(a.name, f"must be at most {MAX_DAYS} (100 years), got {value!r}")
 
 
 def is_age(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:

@@ -40,7 +40,7 @@ from jtai_sim.inspection.selection import select
 from jtai_sim.inspection.theme import Theme, load_theme
 from jtai_sim.inspection.timeline import Offsets as CalendarOffsets
 from jtai_sim.inspection.timeline import check_notification, inspection_calendar
-from jtai_sim.scenario.model import Scenario
+from jtai_sim.scenario.model import MAX_DAYS, Scenario
 from jtai_sim.simulation.run import calendar_for, simulate
 from runner.mockweek.absences import AbsenceRow
 from runner.mockweek.request import PlannedMeeting, planned_meetings
@@ -182,7 +182,14 @@ def simulation_days(scenario: Scenario, notification: dt.date) -> int:
             f"({scenario.start_date.isoformat()}); notify later",
             key="--notify",
         )
-    return (notification - scenario.start_date).days + 1
+    days = (notification - scenario.start_date).days + 1
+    if days > MAX_DAYS:
+        raise MockWeekError(
+            f"{notification.isoformat()} is more than 100 years after the scenario starts "
+            f"({scenario.start_date.isoformat()}), the longest a run may be; notify earlier",
+            key="--notify",
+        )
+    return days
 
 
 def mock_week_from_scenario(
