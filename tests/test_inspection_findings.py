@@ -374,6 +374,7 @@ def test_need_first_recognised_at_youth_justice_names_the_agencies_that_met_the_
         met = {str(a) for a in before["agency"] if kinds[str(a)] != "youth_justice"}
         if met:
             expected[int(row.child)] = met
+    assert expected, "Midshire should have needs first recognised at youth justice"
     assert {
         int(c): set(a) for c, a in zip(late["child"], late["agencies"], strict=True)
     } == expected

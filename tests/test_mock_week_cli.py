@@ -322,3 +322,16 @@ def test_a_team_with_two_lead_inspectors_is_one_located_line(tmp_path: Path) -> 
 def test_a_notification_beyond_any_run_names_the_date_not_an_internal_key(tmp_path: Path) -> None:
     line = one_error_line(run(MINIMAL, "--notify", "9999-12-31", "--out", str(tmp_path / "o")))
     assert "--notify: 9999-12-31 is more than 100 years after the scenario starts" in line
+
+
+def test_a_standing_meeting_after_the_last_on_site_day_is_one_located_line(
+    tmp_path: Path,
+) -> None:
+    settings = tmp_path / "s.toml"
+    settings.write_text(
+        '[[standing]]\ntitle = "MASH screening"\ninspectorates = ["hmicfrs"]\ndays = [2, 7]\n'
+    )
+    line = one_error_line(
+        run(MINIMAL, "--notify", NOTIFY, "--settings", str(settings), "--out", str(tmp_path / "o"))
+    )
+    assert "standing[0].days: on-site days run from 1 to 5, got 7" in line

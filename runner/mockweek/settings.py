@@ -512,6 +512,12 @@ def _check_names(s: InspectionSettings, text: str, file: str | None) -> None:
             if g not in s.inspectorates:
                 fail(("observations", n, "inspectorates"), unknown_name(g, known, "inspectorate"))
     for n, meeting in enumerate(s.standing):
+        late = [d for d in meeting.days if d > s.offsets.on_site_days]
+        if late:
+            fail(
+                ("standing", n, "days"),
+                f"on-site days run from 1 to {s.offsets.on_site_days}, got {late[0]}",
+            )
         for g in meeting.inspectorates:
             if g not in s.inspectorates:
                 fail(("standing", n, "inspectorates"), unknown_name(g, known, "inspectorate"))
