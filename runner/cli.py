@@ -44,7 +44,7 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 )
 def cli() -> None:
     """Simulate a children's services partnership and rehearse a joint targeted
-    area inspection (JTAI) on children's mental health.
+    area inspection (JTAI): the front door by default, or another theme.
 
     \b
     Start with:
@@ -52,6 +52,7 @@ def cli() -> None:
       jtai-sim run midshire --years 2                 simulate and write a report
       jtai-sim graph midshire                         draw the partnership
       jtai-sim mock-week midshire --notify 2025-06-03 rehearse a JTAI week
+      jtai-sim themes                                 list the inspection themes
       jtai-sim compare midshire --set agencies.camhs_community.staff+=3
                                                       what if? with intervals
 
