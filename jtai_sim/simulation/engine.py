@@ -975,8 +975,9 @@ class Engine:
         if journey.token != token:
             return
         child = journey.child
-        child.mh += 1
-        self._log((self.env._now, child.id, desk.index, DETERIORATE, -1, child.mh, 0.0))
+        if child.mh < 2:  # waiting on another list may already have made the child unwell
+            child.mh += 1
+            self._log((self.env._now, child.id, desk.index, DETERIORATE, -1, child.mh, 0.0))
         if child.mh < 2:
             self._at_while(
                 desk.hazard() / self.deteriorate_rate, self._on_deteriorate, journey, desk, token
