@@ -6,7 +6,11 @@ and :func:`atomic_folder` hands out a hidden folder beside it to fill, which is
 renamed into place only when the block finishes without an error.
 
 * A failure (or Ctrl-C) part-way removes the hidden folder, and any parent
-  folders made for it, so nothing half written is left behind.
+  folders made for it, so nothing half written is left behind; a failure the
+  operating system raises (a full disk, say) becomes one
+  :class:`~jtai_sim.errors.OutputFolderError` naming the folder and the reason.
+* A place that cannot be written is refused by :func:`check_folder`, before any
+  work is done.
 * An existing folder (replaced only with ``force``) is moved aside just before
   the rename and removed after it; if the rename fails, it is moved back, so
   the previous results are still where they were.
@@ -31,10 +35,11 @@ import contextlib
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
-from jtai_sim.errors import OutputFolderError
+from jtai_sim.errors import OutputFolderError, os_reason
 
 
 def check_folder(
@@ -57,6 +62,8 @@ def check_folder(
         )
     if out.exists() and not out.is_dir():
         raise OutputFolderError("exists and is not a folder", key="--out", file=str(out))
+    if above.is_dir():
+        _check_writable(above, out)
     if out.is_dir() and not force and any(out.iterdir()):
         raise OutputFolderError(
             "folder exists and is not empty (use --force to replace it)",
@@ -76,6 +83,19 @@ def check_folder(
                 file=str(out),
             )
     return out
+
+
+def _check_writable(folder: Path, out: Path) -> None:
+    """Raise :class:`OutputFolderError` unless a folder can be made in ``folder``, where
+    the first folder of ``out`` will be made: so a read-only place is refused before
+    any work is done, not after it. The probe folder is removed at once."""
+    try:
+        probe = tempfile.mkdtemp(prefix=".jtai-sim-probe-", dir=folder)
+    except OSError as exc:
+        raise OutputFolderError(
+            f"cannot write in {str(folder)!r}: {exc.strerror or exc}", key="--out", file=str(out)
+        ) from None
+    os.rmdir(probe)
 
 
 @contextlib.contextmanager
@@ -105,10 +125,15 @@ def atomic_folder(
         yield tmp
         check_folder(shown, force=force, owned=owned)  # it may have appeared while we worked
         _move_into_place(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         for folder in created:
             _remove_if_empty(folder)
+        if isinstance(exc, OSError):  # a full disk, a lost mount: one located line
+            notes = "".join(f" ({note})" for note in getattr(exc, "__notes__", ()))
+            raise OutputFolderError(
+                f"could not be written: {os_reason(exc)}{notes}", key="--out", file=str(shown)
+            ) from None
         raise
 
 

@@ -22,7 +22,8 @@ catches everything of ours::
     │   ├── SettingsError          mock week: an inspection settings file
     │   ├── ThemeError             mock week: a theme file or theme name
     │   ├── AbsenceError           mock week: an absence CSV
-    │   └── MockWeekError          mock week: a date or cohort the week cannot run on
+    │   ├── MockWeekError          mock week: a date or cohort the week cannot run on
+    │   └── BudgetError            a job too big to start (jtai_sim.budget)
     ├── NotAQueueingNetwork (ValueError)
     │                              a scenario outside what the analytic results cover
     └── InfeasibleTimetable (RuntimeError)
@@ -58,6 +59,7 @@ True
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 from typing import Any
@@ -115,6 +117,27 @@ def one_line(text: str) -> str:
     """
     text = text.replace("\r\n", " ").replace("\n", " ")
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the operating system refused, and what the user can do about it.
+
+    >>> os_reason(OSError(errno.ENOSPC, "No space left on device"))
+    'No space left on device; free some space or write somewhere else'
+    """
+    return f"{exc.strerror or exc}{_OS_HINTS.get(exc.errno or 0, '')}"
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "; free some space or write somewhere else",
+    errno.EDQUOT: "; free some space or write somewhere else",
+    errno.EFBIG: "; the file is larger than this machine allows",
+    errno.EROFS: "; choose a folder you can write to",
+    errno.EACCES: "; choose a file or folder you may use",
+    errno.EPERM: "; choose a file or folder you may use",
+    errno.EMFILE: "; too many open files: raise the limit (ulimit -n) or use fewer --jobs",
+    errno.ENFILE: "; too many open files on this machine: close some, or use fewer --jobs",
+}
 
 
 def key_text(key: str) -> str:
@@ -202,6 +225,10 @@ class MockWeekError(InputError):
     """The mock week cannot be run on what was given (a date, a folder)."""
 
 
+class BudgetError(InputError):
+    """A job is too big to start: its estimated size passes a limit (:mod:`jtai_sim.budget`)."""
+
+
 class NotAQueueingNetwork(JtaiError, ValueError):
     """The scenario is outside what the analytic results cover; ``reasons`` says why."""
 
@@ -220,6 +247,7 @@ class InfeasibleTimetable(JtaiError, RuntimeError):
 
 __all__ = [
     "AbsenceError",
+    "BudgetError",
     "CaseListError",
     "ExperimentError",
     "FieldError",
@@ -237,4 +265,5 @@ __all__ = [
     "dotted",
     "key_text",
     "one_line",
+    "os_reason",
 ]

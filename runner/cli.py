@@ -15,12 +15,16 @@ file, the key and the value, and exits with code 2, leaving nothing half written
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+from typing import NoReturn
 
 import click
 
+from jtai_sim.errors import one_line, os_reason
 from runner.commands import experiments, mock_week, simulation
-from runner.errors import user_errors
+from runner.errors import UserError, user_errors
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -68,7 +72,61 @@ for module in (simulation, experiments, mock_week):
 
 
 def main() -> None:
-    """Entry point of the ``jtai-sim`` script."""
-    with user_errors():
-        cli.main(standalone_mode=True)
-    sys.exit(0)  # pragma: no cover
+    """Entry point of the ``jtai-sim`` script: every failure ends in one line on stderr.
+
+    A user mistake, or a condition of the machine the user can fix (a folder that
+    cannot be written, a full disk, too many open files, too little memory),
+    exits with code 2; an interruption (Ctrl-C, SIGTERM) with 130 or 143, after
+    the command has removed what it had half written; anything else is a fault of
+    ours, said in one line with code 1 (set ``JTAI_SIM_TRACEBACK=1`` to see where).
+    """
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        with user_errors():
+            code = cli.main(standalone_mode=False)
+    except click.ClickException as exc:
+        _fail(usage_line(exc), exc.exit_code)
+    except (KeyboardInterrupt, click.Abort):
+        if _STOPPED_BY:
+            _fail(f"stopped: signal {_STOPPED_BY[0]}", 143)
+        _fail("stopped: interrupted", 130)
+    except OSError as exc:
+        _fail(f"error: {os_error_line(exc)}", 2)
+    except MemoryError:
+        _fail("error: ran out of memory; try a shorter run, fewer --jobs or --replications", 2)
+    except Exception as exc:  # a fault of ours: one line, the traceback on request
+        if os.environ.get("JTAI_SIM_TRACEBACK"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {one_line(str(exc))} (please report it)", 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"jtai-sim: {message}", err=True)
+    sys.exit(code)
+
+
+#: The signal that stopped the command, once one has.
+_STOPPED_BY: list[str] = []
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    """SIGTERM: unwind as Ctrl-C does, so half-written folders and stores are cleaned up."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough
+    _STOPPED_BY.append(signal.Signals(signum).name)
+    raise KeyboardInterrupt
+
+
+def usage_line(exc: click.ClickException) -> str:
+    """One line for a click exception (click's own usage errors run to three)."""
+    if isinstance(exc, UserError):
+        return f"error: {exc.format_message()}"
+    if isinstance(exc, click.UsageError):
+        return f"error: {one_line(exc.format_message())} (see jtai-sim --help)"
+    return f"error: {one_line(exc.format_message())}"
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for what the operating system refused: the file, the reason, what to do."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return one_line(f"{where}{os_reason(exc)}")

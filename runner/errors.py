@@ -49,3 +49,12 @@ def user_errors() -> Iterator[None]:
     except JtaiError as exc:
         click.echo(f"jtai-sim: error: {exc}", err=True)
         sys.exit(1)
+
+
+#: ``--allow-large``: lift the soft limits of :mod:`jtai_sim.budget` (never the hard ones).
+allow_large_option = click.option(
+    "--allow-large",
+    is_flag=True,
+    help="Start a job bigger than the soft limits (estimated events, runs, hours); "
+    "the memory this machine has is still a limit.",
+)

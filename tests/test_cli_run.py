@@ -257,8 +257,12 @@ def test_years_are_julian_years(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--years", "-1"], "--years: must be more than 0, got -1"),
-        (["--days", "0"], "--days: must be more than 0, got 0"),
+        (["--years", "-1"], "--years: must be more than 0 and at most 100, got -1"),
+        (["--days", "0"], "--days: must be more than 0 and at most 36,525, got 0"),
+        (["--days", "inf"], "--days: must be more than 0 and at most 36,525, got inf"),
+        (["--days", "nan"], "--days: must be more than 0 and at most 36,525, got nan"),
+        (["--years", "1e308"], "--years: must be more than 0 and at most 100, got 1e+308"),
+        (["--years", "100", "--days", "10"], "give one or the other"),
         (["--years", "1", "--days", "10"], "give one or the other"),
         (["--seed", "-3"], "--seed"),
         (["--years", "two"], "--years"),

@@ -15,8 +15,8 @@ import pytest
 LIBRARY = Path(__file__).resolve().parent.parent / "jtai_sim"
 
 #: Each stage and the stages it may import. The ground floor (errors, the log's
-#: vocabulary, atomic folders) imports nothing of ours; the calendar and the random
-#: streams read a scenario. Metrics are pure functions of a run record, so results
+#: vocabulary, atomic folders) imports nothing of ours; the calendar, the random
+#: streams and the budget read a scenario. Metrics are pure functions of a run record, so results
 #: need nothing of the engine, and a simulated ``Run`` hands its record to them.
 ALLOWED: dict[str, set[str]] = {
     "ground": set(),
@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "validation": {"ground", "scenario", "shared", "results", "simulation"},
 }
 GROUND = {"errors", "vocabulary", "atomic", "cells"}
-SHARED = {"calendar", "randomness"}
+SHARED = {"calendar", "randomness", "budget"}
 
 
 def stage_of(module: str) -> str | None:

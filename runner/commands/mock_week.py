@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import click
 
 from jtai_sim.errors import InfeasibleTimetable, InputError
-from runner.errors import OneLineCommand, UserError, user_errors
+from runner.errors import OneLineCommand, UserError, allow_large_option, user_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,6 +96,7 @@ def _date(text: str) -> dt.date:
 )
 @click.option("--force", is_flag=True, help="Replace --out if it is not empty.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@allow_large_option
 def mock_week_command(
     scenario: str | None,
     cases: Path | None,
@@ -108,6 +109,7 @@ def mock_week_command(
     detect: int,
     force: bool,
     quiet: bool,
+    allow_large: bool,
 ) -> None:
     """Rehearse a JTAI on SCENARIO (or --cases): choose the children, timetable the
     on-site week and write the facilitator pack (index.html, pack.md,
@@ -150,6 +152,7 @@ def mock_week_command(
                 str(absences) if absences else "absences.csv",
                 detect,
                 say,
+                allow_large,
             )
         except InfeasibleTimetable as exc:
             click.echo("jtai-sim: error: no timetable fits this week:", err=True)
@@ -176,12 +179,14 @@ def _run(
     absences_file: str,
     detect: int,
     progress: Callable[[str], None],
+    allow_large: bool = False,
 ) -> MockWeek:
     import attrs
 
+    from jtai_sim.budget import Job, check
     from jtai_sim.inspection.cases_csv import load_case_list
     from jtai_sim.scenario.builtin import load_scenario
-    from runner.mockweek.pipeline import mock_week, mock_week_from_scenario
+    from runner.mockweek.pipeline import mock_week, mock_week_from_scenario, simulation_days
 
     if cases is not None:
         if detect:
@@ -202,6 +207,8 @@ def _run(
         )
     assert scenario is not None
     loaded = load_scenario(scenario)
+    days = simulation_days(loaded, notification)
+    check(Job(scenario=loaded, days=days, runs=1 + detect), allow_large=allow_large)
     week = mock_week_from_scenario(
         loaded,
         notification,

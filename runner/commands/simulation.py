@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from runner.errors import OneLineCommand, UserError, user_errors
+from runner.errors import OneLineCommand, UserError, allow_large_option, user_errors
 
 
 @click.command(cls=OneLineCommand)
@@ -37,16 +37,18 @@ def validate(scenario: str) -> None:
 
 
 def _length_days(years: float | None, days: float | None) -> float | None:
+    """The run length ``--years`` or ``--days`` asks for, in days, within the scenario's range."""
     from jtai_sim.calendar import DAYS_PER_YEAR
+    from jtai_sim.scenario.model import MAX_DAYS
 
     if years is not None and days is not None:
         raise UserError("--years and --days: give one or the other, not both")
     if years is not None:
-        if not years > 0:
-            raise UserError(f"--years: must be more than 0, got {years:g}")
+        if not 0 < years <= MAX_DAYS / DAYS_PER_YEAR:
+            raise UserError(f"--years: must be more than 0 and at most 100, got {years:g}")
         return years * DAYS_PER_YEAR
-    if days is not None and not days > 0:
-        raise UserError(f"--days: must be more than 0, got {days:g}")
+    if days is not None and not 0 < days <= MAX_DAYS:
+        raise UserError(f"--days: must be more than 0 and at most {MAX_DAYS:,}, got {days:g}")
     return days
 
 
@@ -85,6 +87,7 @@ def _command(
 @click.option("--force", is_flag=True, help="Replace DIR if it already holds files.")
 @click.option("--no-events", is_flag=True, help="Do not write the event log (events.parquet).")
 @click.option("--events-csv", is_flag=True, help="Also write the event log as events.csv.")
+@allow_large_option
 def run(
     scenario: str,
     years: float | None,
@@ -94,6 +97,7 @@ def run(
     force: bool,
     no_events: bool,
     events_csv: bool,
+    allow_large: bool,
 ) -> None:
     """Simulate SCENARIO (a file, or a built-in name) and write a result folder.
 
@@ -116,6 +120,7 @@ def run(
     """
     from tqdm import tqdm
 
+    from jtai_sim.budget import Job, check
     from jtai_sim.results.output import FILES, check_folder, write_run
     from jtai_sim.results.report import ScenarioSource
     from jtai_sim.scenario.builtin import load_scenario, resolve
@@ -132,7 +137,8 @@ def run(
         out = out or str(Path("runs") / f"{path.stem}-seed{seed}")
         check_folder(out, force=force, owned=FILES)
         source = ScenarioSource.of_file(path)
-    horizon = length if length is not None else loaded.duration_days
+        horizon = length if length is not None else loaded.duration_days
+        check(Job(scenario=loaded, days=horizon), allow_large=allow_large)
     t_load = time.perf_counter() - started
     with tqdm(
         total=round(horizon),
@@ -212,6 +218,9 @@ def graph(scenario: str, out: str | None) -> None:
     try:
         partial.write_text(svg, encoding="utf-8")
         partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UserError(f"{target}: --out: cannot write the drawing: {exc.strerror}") from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -1,0 +1,73 @@
+"""The budget: an upper bound on a job's size, and the limits it is held to.
+
+The estimate must stay above what a run really logs (else a job the budget lets
+through could still exhaust the machine) without being so far above it that
+ordinary jobs are refused; the built-in scenarios pin both sides.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import pytest
+from click.testing import CliRunner
+
+from jtai_sim import simulate
+from jtai_sim.budget import SOFT_EVENTS, SOFT_RUNS, Job, check, estimate
+from jtai_sim.errors import BudgetError
+from jtai_sim.scenario.builtin import load_scenario
+from runner.cli import cli
+
+
+@pytest.mark.parametrize(
+    ("name", "days"),
+    [("minimal", 365.0), ("jackson", 365.0), ("single_desk", 365.0), ("midshire", 120.0)],
+)
+def test_the_estimate_is_an_upper_bound_within_four_times(name: str, days: float) -> None:
+    scenario = load_scenario(name)
+    logged = len(simulate(scenario, seed=11, days=days).log)
+    estimated = estimate(Job(scenario=scenario, days=days)).events_per_run
+    assert logged <= estimated <= 4 * logged
+
+
+def test_every_built_in_job_passes_without_the_flag() -> None:
+    for name in ("minimal", "jackson", "single_desk", "midshire"):
+        scenario = load_scenario(name)
+        check(Job(scenario=scenario, days=scenario.duration_days, runs=40, at_once=2))
+
+
+def test_a_century_of_a_big_partnership_needs_the_flag() -> None:
+    big = attrs.evolve(load_scenario("midshire"), children=1_000_000)
+    job = Job(scenario=big, days=36_525.0)
+    with pytest.raises(BudgetError) as refused:
+        check(job, allow_large=True)  # beyond the hard limit: the flag does not help
+    assert "more than" in str(refused.value)
+    shorter = Job(scenario=big, days=5 * 365.25)
+    assert estimate(shorter).events_per_run > SOFT_EVENTS
+    with pytest.raises(BudgetError, match="--allow-large"):
+        check(shorter)
+
+
+def test_runs_beyond_the_soft_limit_need_the_flag() -> None:
+    job = Job(scenario=load_scenario("minimal"), days=30.0, runs=SOFT_RUNS + 1)
+    with pytest.raises(BudgetError, match=f"{SOFT_RUNS + 1:,} runs asked for"):
+        check(job)
+    assert check(job, allow_large=True).runs == SOFT_RUNS + 1
+
+
+def test_growth_cannot_overflow_the_estimate() -> None:
+    demand = {
+        k: attrs.evolve(d, trend_per_year=5.0) for k, d in load_scenario("minimal").demand.items()
+    }
+    fast = attrs.evolve(load_scenario("minimal"), demand=demand)
+    with pytest.raises(BudgetError):
+        check(Job(scenario=fast, days=36_525.0), allow_large=True)
+
+
+def test_run_refuses_before_it_simulates_or_writes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", "midshire", "--years", "100", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "--allow-large" in result.output and "simulated" not in result.output
+    assert not out.exists()
