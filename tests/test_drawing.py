@@ -134,3 +134,18 @@ def test_layout_properties(case: tuple[int, list[tuple[int, int]]]) -> None:
     positions = layout(scenario)
     assert len(set(positions.values())) == n
     assert positions == layout(scenario)
+
+
+def test_control_characters_in_names_still_give_valid_svg() -> None:
+    """A label or name with control characters (an escape sequence, a bell) is written
+    as a visible escape, so the SVG still parses as XML."""
+    text = (ROOT / "scenarios" / "jackson.toml").read_text(encoding="utf-8")
+    spoilt = text.replace('label = "Agency A"', 'label = "a\\u0001b\\u001b[31m"').replace(
+        'name = "Jackson network"', 'name = "J\\u0007x\\u000b"'
+    )
+    assert spoilt.count("\\u00") == 4, "the scenario has the label and the name to spoil"
+    svg = partnership_svg(scenario_from_toml(spoilt))
+    ET.fromstring(svg.encode("utf-8"))  # raises ParseError on a control character
+    assert not any(ord(c) < 32 and c not in "\t\n\r" for c in svg)
+    assert "a\\x01b\\x1b[31m" in svg
+    assert "J\\x07x\\x0b" in svg

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.errors import InputError
 from jtai_sim.inspection import Offsets, inspection_calendar
+from jtai_sim.inspection.timeline import MAX_ON_SITE_DAYS
 
 CAL = WorkingCalendar(dt.date(2017, 1, 1), 365 * 12)
 
@@ -84,7 +85,7 @@ def test_bad_offsets_name_the_offset(kwargs: dict[str, int], key: str) -> None:
 @given(
     day=st.dates(dt.date(2018, 1, 1), dt.date(2027, 12, 1)),
     on_site_day=st.integers(6, 15),
-    days=st.integers(1, 7),
+    days=st.integers(1, MAX_ON_SITE_DAYS),
 )
 def test_every_date_is_a_working_day_in_order(day: dt.date, on_site_day: int, days: int) -> None:
     while not CAL.is_working_date(day):

@@ -36,8 +36,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, get_args
 
@@ -45,7 +49,8 @@ import numpy as np
 import pandas as pd
 
 from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.errors import CaseListError
+from jtai_sim.cells import as_text
+from jtai_sim.errors import CaseListError, InputError
 from jtai_sim.inspection.casebook import KIND_NAMES, SUPPORT_KINDS, standard_clocks
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
 from jtai_sim.scenario.converter import suggest
@@ -102,6 +107,85 @@ _COMPLETE = {c.key: int(c) for c in Completeness} | {str(int(c)): int(c) for c i
 _FLAG = {"0": 0, "1": 1, "no": 0, "yes": 1, "false": 0, "true": 1}
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
+#: The largest case-list file read, in bytes: our own bound. 8 MiB holds about 140,000
+#: event rows (60 bytes each), the records of a few thousand children, more than an
+#: area's list of children in scope for one inspection; a file at the limit is read
+#: (and a mistake in its last row found) in about 7 seconds and 300 MB. A larger
+#: file, or a device such as /dev/zero, is refused before it is read.
+MAX_FILE_BYTES = 8 * 2**20
+#: The longest cell, in characters: our own bound. An id, a name, an ethnicity or a
+#: detail is a few words; a page of text is about 3,000 characters.
+MAX_CELL = 10_000
+#: Years a date may fall in: no child's record is older than 1900, and a date after
+#: 2200 is a typing slip (the working calendar is only built for the years between).
+YEARS = (1900, 2200)
+#: The oldest a child may be at their first event: care leavers are supported to 25.
+MAX_AGE = 25
+
+
+def check_file(path: str | Path, *, limit: int, error: type[InputError], what: str) -> None:
+    """Refuse ``path`` with one ``error`` naming it if it exists but is not a regular file
+    (a device such as /dev/zero, a pipe, a folder) or holds more than ``limit`` bytes;
+    ``what`` names the kind of file. A missing file is left to the reader to report.
+
+    A device or a pipe is refused before it is opened, so it cannot be read for ever
+    or block.
+    """
+    name = str(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror}", file=name) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise error(f"is a folder, not {what}", file=name)
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"is not a regular file ({what} is a UTF-8 text file)", file=name)
+    if info.st_size > limit:
+        raise error(f"is {info.st_size:,} bytes; {what} may be at most {limit:,}", file=name)
+
+
+def read_bounded(path: Path, *, limit: int, error: type[InputError], what: str) -> bytes:
+    """The bytes of the regular file ``path``, refusing anything else or anything larger
+    than ``limit`` bytes with one ``error`` naming the file (:func:`check_file`)."""
+    name = str(path)
+    if not path.exists():
+        raise error("file not found", file=name)
+    check_file(path, limit=limit, error=error, what=what)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror}", file=name) from None
+    if len(data) > limit:  # it grew after the check
+        raise error(f"is more than {limit:,} bytes; {what} may be at most that", file=name)
+    return data
+
+
+@contextmanager
+def _field_limit(size: int) -> Iterator[None]:
+    """Let the csv module read fields of up to ``size`` characters inside the block (its
+    own limit of 131,072 would stop with an exception naming no place); the cells are
+    then checked against :data:`MAX_CELL`, which names the row and column."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, size))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted, cut to its first 40 characters when longer."""
+    return repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
+
+
+def _unquoted(text: str) -> str:
+    """A cell as written: the apostrophe :func:`jtai_sim.cells.as_text` puts before a
+    cell a spreadsheet would run as a formula is dropped, as a spreadsheet drops it."""
+    return text[1:] if text.startswith("'") and as_text(text[1:]) == text else text
+
 
 class _Table:
     """The rows of one CSV file, with the line each starts on."""
@@ -109,19 +193,30 @@ class _Table:
     def __init__(self, path: Path, allowed: tuple[str, ...], required: tuple[str, ...]):
         self.path = path
         self.name = str(path)
-        if not path.is_file():
-            raise CaseListError("file not found", file=self.name)
+        data = read_bounded(
+            path, limit=MAX_FILE_BYTES, error=CaseListError, what="a case-list file"
+        )
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise CaseListError(f"not UTF-8 text ({exc.reason})", file=self.name) from None
-        reader = csv.reader(text.splitlines(keepends=True))
+        del data
+        with _field_limit(len(text) + 1):
+            self._read(text, allowed, required)
+
+    def _read(self, text: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> None:
+        """Read the header and the rows of ``text``."""
+        # lines end only at \n, \r\n or \r (str.splitlines would also split a cell at
+        # a vertical tab, a form feed or U+2028)
+        reader = csv.reader(io.StringIO(text, newline=""))
         try:
             header = next(reader)
         except StopIteration:
             raise CaseListError(
                 "the file is empty (it needs a header line)", file=self.name
             ) from None
+        except csv.Error as exc:
+            raise CaseListError(f"is not a CSV file ({exc})", file=self.name, line=1) from None
         self.columns = [h.strip().lower() for h in header]
         for h in self.columns:
             if h not in allowed:
@@ -138,7 +233,15 @@ class _Table:
                 raise CaseListError(f"missing column {r!r}", file=self.name, line=1)
         self.rows: list[tuple[int, dict[str, str]]] = []
         line = reader.line_num + 1
-        for values in reader:
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise CaseListError(
+                    f"is not valid CSV ({exc})", file=self.name, line=line
+                ) from None
             start, line = line, reader.line_num + 1
             if not any(v.strip() for v in values):
                 continue
@@ -148,9 +251,16 @@ class _Table:
                     file=self.name,
                     line=start,
                 )
-            self.rows.append(
-                (start, {h: v.strip() for h, v in zip(self.columns, values, strict=True)})
-            )
+            row = {h: _unquoted(v.strip()) for h, v in zip(self.columns, values, strict=True)}
+            for h, v in row.items():
+                if len(v) > MAX_CELL:
+                    raise self.error(
+                        start,
+                        h,
+                        f"is {len(v):,} characters long; a cell may hold at most {MAX_CELL:,}, "
+                        f"got {_shown(v)}",
+                    )
+            self.rows.append((start, row))
 
     def error(self, line: int, column: str, message: str) -> CaseListError:
         return CaseListError(message, file=self.name, line=line, key=f"column {column}")
@@ -177,6 +287,13 @@ def _parse_date(text: str) -> dt.datetime | None:
         return dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
     except ValueError:
         return None
+
+
+def _in_years(t: _Table, line: int, column: str, when: dt.datetime, text: str) -> None:
+    """Refuse a date outside :data:`YEARS`."""
+    lo, hi = YEARS
+    if not lo <= when.year <= hi:
+        raise t.error(line, column, f"must fall in the years {lo} to {hi}, got {text!r}")
 
 
 def _bool(t: _Table, line: int, column: str, text: str) -> bool:
@@ -253,6 +370,7 @@ def casebook_from_csv(
     agencies = read_agencies(Path(agencies_csv)) if agencies_csv else _default_agencies()
     kids = _read_children(Path(children_csv))
     events = _read_events(Path(events_csv), kids, agencies, agencies_csv is not None)
+    _check_births(kids, events, Path(children_csv), Path(events_csv))
     used = [
         k
         for k in agencies
@@ -283,6 +401,8 @@ def load_case_list(
     children, events, agencies = (
         folder / n for n in ("children.csv", "events.csv", "agencies.csv")
     )
+    for f in (children, events, agencies):
+        check_file(f, limit=MAX_FILE_BYTES, error=CaseListError, what="a case-list file")
     for f in (children, events):
         if not f.is_file():
             raise CaseListError(
@@ -332,6 +452,7 @@ def _read_children(path: Path) -> pd.DataFrame:
                     "date_of_birth",
                     f"must be a date YYYY-MM-DD, got {row['date_of_birth']!r}",
                 )
+            _in_years(t, line, "date_of_birth", parsed, row["date_of_birth"])
             dob = parsed.date()
         if row.get("age"):
             try:
@@ -393,6 +514,7 @@ def _read_events(
                 "must be a date YYYY-MM-DD or a date and time "
                 f"YYYY-MM-DD HH:MM, got {row['date']!r}",
             )
+        _in_years(t, line, "date", when, row["date"])
         kind = row["kind"].lower()
         if kind not in KIND_NAMES:
             raise t.error(
@@ -420,6 +542,7 @@ def _read_events(
         rows.append((line, when, ref, agency, code, other, detail, value, origin))
     if not rows:
         raise CaseListError("no events listed", file=t.name)
+    _check_order(t, rows)
     frame = pd.DataFrame(
         rows,
         columns=[
@@ -435,6 +558,54 @@ def _read_events(
         ],
     )
     return frame
+
+
+def _check_order(t: _Table, rows: list[tuple[Any, ...]]) -> None:
+    """Refuse an ``end`` row dated before the first ``start`` of that child at that agency."""
+    starts: dict[tuple[str, str], tuple[dt.datetime, int]] = {}
+    for line, when, ref, agency, code, *_ in rows:
+        first = starts.get((ref, agency))
+        if code == int(EventKind.START) and (first is None or when < first[0]):
+            starts[(ref, agency)] = (when, line)
+    for line, when, ref, agency, code, *_ in rows:
+        first = starts.get((ref, agency))
+        if code == int(EventKind.END) and first is not None and when < first[0]:
+            raise t.error(
+                line,
+                "date",
+                f"an end at {agency!r} before the child's first start there "
+                f"(line {first[1]}, {first[0]:%Y-%m-%d}), got {when:%Y-%m-%d}",
+            )
+
+
+def _check_births(
+    kids: pd.DataFrame, events: pd.DataFrame, children_csv: Path, events_csv: Path
+) -> None:
+    """Refuse a date of birth after the child's first event, or one that makes the child
+    older than :data:`MAX_AGE` then; the error names children.csv and the child's row."""
+    first: dict[str, tuple[dt.datetime, int]] = {}
+    for line, when, ref in zip(events["line"], events["when"], events["reference"], strict=True):
+        if ref not in first or when < first[ref][0]:
+            first[ref] = (when, int(line))
+    for ref, born, line in zip(kids["reference"], kids["dob"], kids["line"], strict=True):
+        if born is None or pd.isna(born) or ref not in first:
+            continue
+        when, event_line = first[ref]
+        on = when.date()
+        age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+        where = f"{events_csv.name} line {event_line}, {on.isoformat()}"
+        if born > on:
+            problem = f"is after the child's first event ({where})"
+        elif age > MAX_AGE:
+            problem = f"makes the child {age} at their first event ({where}); at most {MAX_AGE}"
+        else:
+            continue
+        raise CaseListError(
+            f"{problem}, got {born.isoformat()!r}",
+            file=str(children_csv),
+            line=int(line),
+            key="column date_of_birth",
+        )
 
 
 def _detail_value(
@@ -506,6 +677,8 @@ def _detail_value(
         return flag, (1.0 if origin == Origin.RETURN.key else 0.0), origin
     if kind == "review" and not np.isnan(value) and value < 0:
         raise t.error(line, "value", f"is days late (0 if on time), got {vtext!r}")
+    if kind in ("start", "end", "wait") and not np.isnan(value) and value < 0:
+        raise t.error(line, "value", f"must be 0 or more for a {kind} row, got {vtext!r}")
     if kind in ("review", "exit", "wait"):
         return flag, (0.0 if np.isnan(value) else value), ""
     return flag, value, ""  # start, end, child: worked out later when empty
@@ -622,6 +795,21 @@ def _fill_durations(
 # ---------------------------------------------------------------- writing a case list
 
 
+class _TextCells:
+    """A csv writer whose every cell goes through :func:`jtai_sim.cells.as_text`."""
+
+    def __init__(self, handle: Any) -> None:
+        self._writer = csv.writer(handle, lineterminator="\n")
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        """Write one row, each text cell a spreadsheet would evaluate made safe."""
+        self._writer.writerow([as_text(cell) for cell in row])
+
+
+def _writer(handle: Any) -> _TextCells:
+    return _TextCells(handle)
+
+
 def write_case_list(
     book: CaseBook,
     folder: str | Path,
@@ -635,7 +823,9 @@ def write_case_list(
     Writes ``children.csv``, ``events.csv`` and ``agencies.csv`` in the layout
     :func:`load_case_list` reads. Times are written to the second. With
     ``dates_of_birth`` a date of birth consistent with the age on arrival is drawn
-    from ``seed`` in place of the age.
+    from ``seed`` in place of the age. A cell a spreadsheet would run as a formula
+    (a child or an agency called ``=HYPERLINK(...)``) is written as text
+    (:func:`jtai_sim.cells.as_text`); :func:`load_case_list` reads it back as it was.
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -646,12 +836,12 @@ def write_case_list(
     ref = dict(zip(kids["child"], kids["reference"], strict=True))
     rng = np.random.default_rng(seed)
     with (out / "agencies.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
+        w = _writer(fh)
         w.writerow(AGENCY_COLUMNS)
         for a in book.agencies.values():
             w.writerow([a.key, a.kind, a.label, "yes" if a.support else "no"])
     with (out / "children.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
+        w = _writer(fh)
         unused = "age" if dates_of_birth else "date_of_birth"  # one of the two is written
         w.writerow([c for c in CHILD_COLUMNS if c != unused])
         kid_rows: Iterable[Any] = kids.itertuples(index=False)
@@ -685,7 +875,7 @@ def write_case_list(
     start = pd.Timestamp(book.calendar.start_date)
     stamps = start + pd.to_timedelta(np.round(ev["time"].to_numpy() * 86400), unit="s")
     with (out / "events.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
+        w = _writer(fh)
         w.writerow(EVENT_COLUMNS)
         ev_rows: Iterable[Any] = ev.itertuples(index=False)
         for stamp, r in zip(stamps, ev_rows, strict=True):

@@ -43,6 +43,7 @@ jtai_sim.errors.ThemeError: t.toml:5: eligibility.max_age: must be from 0 to 25,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -52,6 +53,7 @@ import attrs
 from attrs import field, frozen
 
 from jtai_sim.errors import FieldError, InputError, ThemeError
+from jtai_sim.inspection.cases_csv import check_file
 from jtai_sim.inspection.model import FINDING_STRENGTH, Criterion
 from jtai_sim.inspection.partners import PARTNERS
 from jtai_sim.scenario.converter import unknown_name
@@ -68,18 +70,35 @@ FrameEvent = Literal["arrive", "start", "exit", "crisis", "identify", "review", 
 FrameOrigin = Literal["crisis", "return", "referral", "new"]
 CamhsSituation = Literal["none", "treated", "waiting", "rejected", "closed"]
 
-_AGE = (0, 25)
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
-def _age(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
-    lo, hi = _AGE
-    if value is not None and not lo <= value <= hi:
-        raise FieldError(a.name, f"must be from {lo} to {hi}, got {value!r}")
+def within(lo: float, hi: float, unit: str = "") -> Validator:
+    """An attrs validator: the value (unless ``None``) lies from ``lo`` to ``hi``.
+
+    NaN and the infinities fall outside every range. The message names the range
+    and the value: ``must be from 1 to 20, got 300``.
+    """
+    words = f"from {lo} to {hi}" + (f" {unit}" if unit else "")
+
+    def check(_: Any, a: attrs.Attribute[Any], value: float | None) -> None:
+        if value is not None and not (lo <= value <= hi):  # False for NaN
+            raise FieldError(a.name, f"must be {words}, got {value!r}")
+
+    check.__name__ = f"within_{lo}_{hi}"
+    return check
 
 
-def _months(_: Any, a: attrs.Attribute[Any], value: int) -> None:
-    if not 1 <= value <= 120:
-        raise FieldError(a.name, f"must be from 1 to 120 months, got {value!r}")
+#: Ages in years: children's services see young people up to 25 (care leavers).
+_age = within(0, 25)
+#: The window of practice looked at: our own bound of ten years, far beyond the
+#: published six months, so a window cannot reach back before any record.
+_months = within(1, 120, "months")
+#: Our own bound on a frame's draws at each turn, or the letter's lists: 20, far
+#: beyond the published letters' seven strengths and eight areas for improvement.
+_twenty = within(1, 20)
+#: Our own bound on a guidance point's number: the guidance lists fewer than 20.
+_point_number = within(1, 100)
 
 
 @frozen(kw_only=True)
@@ -168,12 +187,12 @@ class SampleFrame:
     )
     months: int = field(default=6, validator=_months, metadata=doc("how far back, in months"))
     draws: int = field(
-        default=1, metadata=doc("children the frame draws at each turn (its weight in the sample)")
+        default=1,
+        validator=_twenty,
+        metadata=doc("children the frame draws at each turn (its weight in the sample)"),
     )
 
     def __attrs_post_init__(self) -> None:
-        if not 1 <= self.draws <= 20:
-            raise FieldError("draws", f"must be from 1 to 20, got {self.draws!r}")
         if not (self.events or self.anywhere or self.origins):
             raise FieldError("events", "name at least one kind of event")
 
@@ -182,7 +201,7 @@ class SampleFrame:
 class GuidancePoint:
     """One evaluation point of the guidance, in our own words."""
 
-    number: int = field(metadata=doc("its number in the guidance's list"))
+    number: int = field(validator=_point_number, metadata=doc("its number in the guidance's list"))
     text: str = field(metadata=doc("what it asks, in our own words"))
 
 
@@ -237,14 +256,12 @@ class LetterInfo:
         default=("Ofsted", "Care Quality Commission", "HMICFRS"),
         metadata=doc("the inspectorates that sign the letter"),
     )
-    strengths: int = field(default=7, metadata=doc("most key strengths the letter lists"))
-    improvements: int = field(default=8, metadata=doc("most areas for improvement it lists"))
-
-    def __attrs_post_init__(self) -> None:
-        for name in ("strengths", "improvements"):
-            value = getattr(self, name)
-            if not 1 <= value <= 20:
-                raise FieldError(name, f"must be from 1 to 20, got {value!r}")
+    strengths: int = field(
+        default=7, validator=_twenty, metadata=doc("most key strengths the letter lists")
+    )
+    improvements: int = field(
+        default=8, validator=_twenty, metadata=doc("most areas for improvement it lists")
+    )
 
 
 @frozen(kw_only=True)
@@ -286,6 +303,10 @@ class Theme:
         found = self.frame(key)
         return found.label if found is not None else key
 
+
+#: The largest theme file read, in bytes: our own bound; the shipped themes take
+#: under 20 KB.
+MAX_THEME_BYTES = 2**20
 
 #: Where the shipped themes are.
 THEMES = "data/themes"
@@ -331,6 +352,7 @@ def load_theme(name_or_path: str | Path | None = None) -> Theme:
     if not path.suffix and not path.exists():
         raise ThemeError(unknown_name(name, theme_names(), "theme"), key="--theme")
     try:
+        check_file(path, limit=MAX_THEME_BYTES, error=ThemeError, what="a theme file")
         text = read_text(path)
     except InputError as exc:
         raise ThemeError(exc.message, file=exc.file, line=exc.line, key=exc.key) from None

@@ -36,48 +36,81 @@ from __future__ import annotations
 
 import datetime as dt
 
-from attrs import field, frozen
+from attrs import frozen
 
 from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.errors import InputError
 from jtai_sim.inspection.casebook import fmt_date
 from jtai_sim.inspection.model import InspectionCalendar, Milestone
 
+#: Working days in a year in England (52 weeks less 8 bank holidays, about 253).
+WORKING_DAYS_A_YEAR = 253
 
-def _positive(_: object, a: object, value: int) -> None:
-    if value < 1:
-        name = getattr(a, "name", "offset")
-        raise InputError(f"must be >= 1, got {value}", key=f"offsets.{name}")
+#: The range of each offset, in working days. The on-site fieldwork of a JTAI is one
+#: week, five working days (the framework's published shape: notification on day 1,
+#: fieldwork from day 10 for five days; docs/mock-week.md). The other bounds are our
+#: own, wide enough for any published timeline and small enough that the whole
+#: inspection, from notification to the written statement of action, fits within a
+#: year of working days (40 + 5 + 90 + 100 = 235 < 253), so every date can be placed
+#: and the week stays small enough to timetable:
+#:
+#: * the steps before fieldwork fall within 8 weeks of notification (published: day
+#:   2, 3 and 10);
+#: * the draft letter within 60 working days of the last day on site (published: 15);
+#: * publication within 90 (published: 30; Haringey's took about 33);
+#: * the written statement of action within 100 of publication (published: 70).
+OFFSET_RANGES: dict[str, tuple[int, int]] = {
+    "lists_due_day": (1, 40),
+    "selection_day": (1, 40),
+    "on_site_day": (1, 40),
+    "on_site_days": (1, 5),
+    "audits_due_day": (1, 40),
+    "draft_letter_after": (1, 60),
+    "publication_after": (1, 90),
+    "action_statement_after": (1, 100),
+}
+#: The longest on-site fieldwork, in working days (one week).
+MAX_ON_SITE_DAYS = OFFSET_RANGES["on_site_days"][1]
 
 
 @frozen(kw_only=True)
 class Offsets:
-    """When each step falls, in working days (notification = day ``notification_day``)."""
+    """When each step falls, in working days (notification = day ``notification_day``).
+
+    Each offset must lie in its range of :data:`OFFSET_RANGES`; a mistake raises
+    an :class:`InputError` whose key is ``offsets.NAME``.
+    """
 
     #: the number the notification day carries: 1 (Tuesday notification) or 0 (brought
     #: forward to the Monday, as the framework allows for some themes)
     notification_day: int = 1
 
     #: working day on which the lists of children are due
-    lists_due_day: int = field(default=2, validator=_positive)
+    lists_due_day: int = 2
     #: working day on which inspectors choose the children
-    selection_day: int = field(default=3, validator=_positive)
+    selection_day: int = 3
     #: earliest working day of the on-site week
-    on_site_day: int = field(default=10, validator=_positive)
+    on_site_day: int = 10
     #: working days on site
-    on_site_days: int = field(default=5, validator=_positive)
+    on_site_days: int = 5
     #: move the on-site start to the first working day of a week
     on_site_from_week_start: bool = True
     #: working day on which audits are due (``None``: the last working day before on site)
     audits_due_day: int | None = None
     #: working days from the last day on site to the draft letter
-    draft_letter_after: int = field(default=15, validator=_positive)
+    draft_letter_after: int = 15
     #: working days from the last day on site to publication
-    publication_after: int = field(default=30, validator=_positive)
+    publication_after: int = 30
     #: working days from publication to the written statement of action
-    action_statement_after: int = field(default=70, validator=_positive)
+    action_statement_after: int = 70
 
     def __attrs_post_init__(self) -> None:
+        for name, (lo, hi) in OFFSET_RANGES.items():
+            value = getattr(self, name)
+            if value is not None and not lo <= value <= hi:
+                raise InputError(
+                    f"must be from {lo} to {hi} working days, got {value!r}", key=f"offsets.{name}"
+                )
         if self.notification_day not in (0, 1):
             raise InputError(
                 f"must be 0 or 1, got {self.notification_day}", key="offsets.notification_day"

@@ -10,6 +10,9 @@ than they need to. No random layout is used, so the same scenario always gives
 the same drawing. The layout needs no graph library; the partnership checks in
 :mod:`jtai_sim.scenario.partnership` have already made sure every agency is reachable.
 
+Every label goes through :func:`jtai_sim.results.markup.markup_text`, so a name
+with a control character in it still gives an SVG that XML parsers read.
+
 Arrows are styled by pathway mode: ``refer`` solid, ``parallel`` dashed,
 ``notify`` dotted grey; each is labelled with its probability and the
 conditions it applies to. Entry agencies have a heavy blue border and say what
@@ -34,6 +37,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 
 from jtai_sim.results.charts import PALETTE, figure_svg, new_figure, styled
+from jtai_sim.results.markup import markup_text
 from jtai_sim.scenario.model import Pathway, Scenario
 from jtai_sim.scenario.partnership import entry_agencies
 
@@ -173,7 +177,7 @@ def pathway_text(pathway: Pathway) -> str:
 def agency_text(scenario: Scenario, key: str, entries: set[str]) -> str:
     """What an agency's box says: its name, its capacity, what arrives there."""
     agency = scenario.agencies[key]
-    lines = textwrap.wrap(agency.label or key, 26) or [key]
+    lines = textwrap.wrap(markup_text(agency.label or key), 26) or [markup_text(key)]
     if agency.staff is None:
         lines.append("no waiting list")
     else:
@@ -321,7 +325,7 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
         ncols=4,
         bbox_to_anchor=(0.0, 0.0),
     )
-    title = f"Partnership: {scenario.name}"
+    title = markup_text(f"Partnership: {scenario.name}")
     ax.text(
         0.01,
         0.995,

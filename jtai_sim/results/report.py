@@ -30,6 +30,7 @@ from markupsafe import Markup
 
 from jtai_sim.results import charts, registry
 from jtai_sim.results.drawing import partnership_svg
+from jtai_sim.results.markup import markup_text
 from jtai_sim.scenario.loading import scenario_to_dict
 from jtai_sim.scenario.model import FLOW_STAGES
 
@@ -155,6 +156,7 @@ def environment(templates: Path = TEMPLATES, *, autoescape: bool = True) -> jinj
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=markup_text,  # no control character reaches a page (jtai_sim.results.markup)
     )
     env.filters["share"] = fmt_share
     env.filters["number"] = fmt_number

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
@@ -36,12 +37,16 @@ from typing import TextIO
 from attrs import frozen
 
 from jtai_sim.errors import AbsenceError
+from jtai_sim.inspection.cases_csv import YEARS, read_bounded
 from jtai_sim.randomness import Streams
 from jtai_sim.scenario.converter import suggest
 
 REQUIRED = ("who", "date")
 OPTIONAL = ("until", "note")
 GROUPS = ("everyone", "leaders", "practitioners")
+#: The largest absence CSV read, in bytes: our own bound. A row is about 40 bytes, so
+#: 1 MiB holds some 25,000 absences, far more than the people of one on-site week.
+MAX_FILE_BYTES = 2**20
 
 
 @frozen(kw_only=True)
@@ -105,22 +110,31 @@ def parse_absences(stream: TextIO, *, file: str) -> list[AbsenceRow]:
 
 
 def read_absences(path: str | Path) -> list[AbsenceRow]:
-    """Read an absence CSV file."""
+    """Read an absence CSV file (at most :data:`MAX_FILE_BYTES`; a BOM is dropped)."""
+    data = read_bounded(Path(path), limit=MAX_FILE_BYTES, error=AbsenceError, what="an absence CSV")
     try:
-        with Path(path).open(encoding="utf-8-sig", newline="") as handle:  # a BOM is dropped
-            return parse_absences(handle, file=str(path))
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise AbsenceError(f"cannot read absences: {reason}", file=str(path)) from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise AbsenceError("cannot read absences: not UTF-8 text", file=str(path)) from None
+    try:
+        return parse_absences(io.StringIO(text, newline=""), file=str(path))
+    except csv.Error as exc:
+        raise AbsenceError(f"is not valid CSV ({exc})", file=str(path)) from None
 
 
 def _date(text: str, file: str, line: int, key: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        date = dt.date.fromisoformat(text)
     except ValueError:
         raise AbsenceError(
             f"must be a date (YYYY-MM-DD), got {text!r}", file=file, line=line, key=key
         ) from None
+    lo, hi = YEARS
+    if not lo <= date.year <= hi:
+        raise AbsenceError(
+            f"must fall in the years {lo} to {hi}, got {text!r}", file=file, line=line, key=key
+        )
+    return date
 
 
 def drawn_absences(

@@ -29,14 +29,57 @@ import attrs
 from attrs import field, frozen
 
 from jtai_sim.errors import FieldError, InputError, SettingsError, ThemeError
+from jtai_sim.inspection.cases_csv import check_file
 from jtai_sim.inspection.selection import SAMPLE_RANGE, TRACKED_RANGE
-from jtai_sim.inspection.theme import Theme
+from jtai_sim.inspection.theme import Theme, within
+from jtai_sim.inspection.timeline import MAX_ON_SITE_DAYS
+from jtai_sim.inspection.timeline import Offsets as CalendarOffsets
 from jtai_sim.scenario.converter import CONVERTER, unknown_name
 from jtai_sim.scenario.loading import parse_toml, read_text, structure
-from jtai_sim.scenario.model import AgencyKind, is_at_least_one, is_non_negative
+from jtai_sim.scenario.model import AgencyKind
 from jtai_sim.scenario.toml_lines import locate
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+# Bounds on the sizes of the week. A JTAI team has 7 inspectors since 2022 and had up to
+# 11 in 2017 (docs/mock-week.md, "Default team"); everything else is our own bound, set
+# well beyond any week an inspection team could hold so that the timetable stays a
+# problem CP-SAT solves in seconds and in well under 1 GB.
+
+#: Session start times a day: at least 3 (a conversation, a read and the team meeting);
+#: at most 12, one every 45 minutes through a nine-hour day.
+SLOTS_RANGE = (3, 12)
+#: A session's length: from a quarter of an hour to half a working day.
+_session_minutes = within(15, 240, "minutes")
+#: Sessions a day for one person: at most one in every slot.
+_per_day = within(1, SLOTS_RANGE[1])
+#: Sampled records read in one session: the default is 3; 10 would be six minutes each.
+_reads = within(1, 10)
+#: Sample-read sessions one audit lead takes: at most every slot of the on-site week.
+_audit_sessions = within(1, SLOTS_RANGE[1] * MAX_ON_SITE_DAYS)
+#: Planned meetings observed: the default is 2; 10 is two on each on-site day.
+_observe = within(0, 10)
+#: The age from which a tracked child is invited: children are under 18.
+_child_age = within(0, 18)
+#: The most entries each list or table of the settings may hold.
+LIST_LIMITS: dict[str, int] = {
+    "team": 20,  # 11 in the largest published team (2017)
+    "rooms": 20,
+    "inspectorates": 20,  # four inspectorates take part in a JTAI
+    "roles": 30,
+    "leaders": 30,
+    "focus_groups": 20,
+    "observations": 20,
+    "standing": 20,
+}
+#: The largest settings file read, in bytes: our own bound; the built-in settings
+#: written out in full (scenarios/inspection/default.toml) take about 6 KB.
+MAX_SETTINGS_BYTES = 2**20
+#: CP-SAT takes a random seed that is a 32-bit signed integer.
+_seed = within(0, 2**31 - 1)
+#: The solver's deterministic time limit, in CP-SAT units (about a second each): our own
+#: bound of 600 (ten minutes), 120 times the default of 5.
+MAX_DETERMINISTIC_TIME = 600.0
 
 
 def _rate(_: Any, a: attrs.Attribute[Any], value: float) -> None:
@@ -66,10 +109,10 @@ class Day:
     """The shape of an on-site day: session start times and limits."""
 
     slots: tuple[str, ...] = field(default=("09:00", "10:15", "11:30", "13:30", "14:45", "16:00"))
-    session_minutes: int = field(default=60, validator=is_at_least_one)
+    session_minutes: int = field(default=60, validator=_session_minutes)
     team_meeting: str = "16:00"
-    inspector_limit: int = field(default=4, validator=is_at_least_one)
-    practitioner_limit: int = field(default=2, validator=is_at_least_one)
+    inspector_limit: int = field(default=4, validator=_per_day)
+    practitioner_limit: int = field(default=2, validator=_per_day)
 
     def __attrs_post_init__(self) -> None:
         for slot in self.slots:
@@ -82,8 +125,9 @@ class Day:
                 "team_meeting",
                 f"must be one of the slots {list(self.slots)}, got {self.team_meeting!r}",
             )
-        if len(self.slots) < 3:
-            raise FieldError("slots", f"need at least 3 slots a day, got {len(self.slots)}")
+        lo, hi = SLOTS_RANGE
+        if not lo <= len(self.slots) <= hi:
+            raise FieldError("slots", f"need {lo} to {hi} slots a day, got {len(self.slots)}")
 
 
 @frozen(kw_only=True)
@@ -139,57 +183,47 @@ class Standing:
 
     def __attrs_post_init__(self) -> None:
         for day in self.days:
-            if not 1 <= day <= 20:
-                raise FieldError("days", f"on-site days count from 1, got {day!r}")
+            if not 1 <= day <= MAX_ON_SITE_DAYS:
+                raise FieldError(
+                    "days", f"on-site days run from 1 to {MAX_ON_SITE_DAYS}, got {day!r}"
+                )
 
 
 @frozen(kw_only=True)
 class Offsets:
     """The inspection calendar in working days, notification = day ``notification_day`` (1).
 
-    The same keys as :class:`jtai_sim.inspection.timeline.Offsets`, which
-    places the dates; see there for how the on-site week is moved to the start
-    of a week.
+    The same keys, defaults and rules as :class:`jtai_sim.inspection.timeline.Offsets`,
+    which places the dates and holds the range of each offset (the on-site week is
+    at most five working days); see there for how the on-site week is moved to the
+    start of a week.
     """
 
     notification_day: int = 1
-    lists_due_day: int = field(default=2, validator=is_at_least_one)
-    selection_day: int = field(default=3, validator=is_at_least_one)
-    on_site_day: int = field(default=10, validator=is_at_least_one)
-    on_site_days: int = field(default=5, validator=is_at_least_one)
+    lists_due_day: int = 2
+    selection_day: int = 3
+    on_site_day: int = 10
+    on_site_days: int = 5
     on_site_from_week_start: bool = True
     audits_due_day: int | None = None
-    draft_letter_after: int = field(default=15, validator=is_at_least_one)
-    publication_after: int = field(default=30, validator=is_at_least_one)
-    action_statement_after: int = field(default=70, validator=is_at_least_one)
+    draft_letter_after: int = 15
+    publication_after: int = 30
+    action_statement_after: int = 70
 
     def __attrs_post_init__(self) -> None:
-        if self.notification_day not in (0, 1):
-            raise FieldError("notification_day", f"must be 0 or 1, got {self.notification_day!r}")
-        if self.selection_day < self.lists_due_day:
-            raise FieldError(
-                "selection_day",
-                f"must be on or after lists_due_day "
-                f"({self.lists_due_day}), got {self.selection_day}",
-            )
-        if self.on_site_day <= self.selection_day:
-            raise FieldError(
-                "on_site_day",
-                f"must be after selection_day ({self.selection_day}), got {self.on_site_day}",
-            )
-        if self.audits_due_day is not None and not (
-            self.selection_day < self.audits_due_day < self.on_site_day
-        ):
-            raise FieldError(
-                "audits_due_day",
-                f"must fall between selection_day and on_site_day, got {self.audits_due_day}",
-            )
-        if self.publication_after < self.draft_letter_after:
-            raise FieldError(
-                "publication_after",
-                f"must be at least draft_letter_after "
-                f"({self.draft_letter_after}), got {self.publication_after}",
-            )
+        try:
+            CalendarOffsets(**attrs.asdict(self))
+        except InputError as exc:
+            raise FieldError((exc.key or "").removeprefix("offsets."), exc.message) from None
+
+
+def _solver_time(_: Any, a: attrs.Attribute[Any], value: float) -> None:
+    if not 0 < value <= MAX_DETERMINISTIC_TIME:  # False for NaN
+        raise FieldError(
+            a.name,
+            f"must be more than 0 and at most {MAX_DETERMINISTIC_TIME:g} CP-SAT units "
+            f"(about seconds), got {value!r}",
+        )
 
 
 @frozen(kw_only=True)
@@ -200,8 +234,8 @@ class Solver:
     share of the best possible score (0 insists on a proof of the best).
     """
 
-    random_seed: int = field(default=7, validator=is_non_negative)
-    deterministic_time: float = 5.0
+    random_seed: int = field(default=7, validator=_seed)
+    deterministic_time: float = field(default=5.0, validator=_solver_time)
     relative_gap: float = field(default=0.0, validator=_rate)
 
 
@@ -357,15 +391,15 @@ class InspectionSettings:
     leaders: dict[str, Leader] = field(factory=lambda: dict(DEFAULT_LEADERS))
     focus_groups: tuple[FocusGroup, ...] = field(default=DEFAULT_FOCUS_GROUPS)
     observations: tuple[Observation, ...] = field(default=DEFAULT_OBSERVATIONS)
-    observe: int = field(default=2, validator=is_non_negative)
+    observe: int = field(default=2, validator=_observe)
     standing: tuple[Standing, ...] = ()
-    child_conversation_age: int = field(default=8, validator=is_non_negative)
+    child_conversation_age: int = field(default=8, validator=_child_age)
     family_inspectorates: tuple[str, ...] = ("ofsted_social_care",)
-    reads_per_session: int = field(default=3, validator=is_at_least_one)
-    sessions_per_audit_lead: int = field(default=3, validator=is_at_least_one)
+    reads_per_session: int = field(default=3, validator=_reads)
+    sessions_per_audit_lead: int = field(default=3, validator=_audit_sessions)
     absence_rate: float = field(default=0.1, validator=_rate)
-    tracked: int = field(default=6, validator=is_at_least_one)
-    sample: int = field(default=30, validator=is_non_negative)
+    tracked: int = field(default=6, validator=within(*TRACKED_RANGE))
+    sample: int = field(default=30, validator=within(*SAMPLE_RANGE))
     offsets: Offsets = field(factory=Offsets)
     solver: Solver = field(factory=Solver)
 
@@ -450,6 +484,7 @@ def load_settings(
     if path is None:
         return base or default_settings()
     try:
+        check_file(path, limit=MAX_SETTINGS_BYTES, error=SettingsError, what="a settings file")
         text = read_text(path)  # the scenario reader: located errors, a BOM dropped
     except InputError as exc:
         raise SettingsError(exc.message, file=exc.file, line=exc.line, key=exc.key) from None
@@ -482,6 +517,10 @@ def _check_names(s: InspectionSettings, text: str, file: str | None) -> None:
             message, file=file, line=locate(text, path) if text else None, key=dotted or key
         )
 
+    for key, most in LIST_LIMITS.items():
+        count = len(getattr(s, key))
+        if count > most:
+            fail((key,), f"holds {count} entries; at most {most} are allowed")
     if not s.team:
         fail(("team",), "the team needs at least one inspector")
     names = [i.name for i in s.team]
@@ -524,12 +563,6 @@ def _check_names(s: InspectionSettings, text: str, file: str | None) -> None:
     for g in s.family_inspectorates:
         if g not in s.inspectorates:
             fail(("family_inspectorates",), unknown_name(g, known, "inspectorate"))
-    for key, value, (lo, hi) in (
-        ("tracked", s.tracked, TRACKED_RANGE),
-        ("sample", s.sample, SAMPLE_RANGE),
-    ):
-        if not lo <= value <= hi:
-            fail((key,), f"must be from {lo} to {hi}, got {value}")
     if s.first_role not in s.roles:
         fail(("first_role",), unknown_name(s.first_role, sorted(s.roles), "role"))
     if len(set(s.rooms)) != len(s.rooms):
