@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 
 from click.testing import CliRunner
+from hostile.cases import CASES, MINIMAL, NOTIFY_CASES, SETTINGS
+from hostile.harness import PREFIX
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostile.cases import CASES, MINIMAL, NOTIFY_CASES, SETTINGS
-from hostile.harness import PREFIX
 from runner.cli import cli
 
 # Bytes a mangling may insert: TOML's own punctuation, digits, letters, a newline,
@@ -31,7 +31,11 @@ def mangled(draw: st.DrawFn, text: bytes) -> bytes:
         at = draw(st.integers(0, len(text)))
         span = draw(st.integers(0, 40))
         how = draw(st.sampled_from(["delete", "repeat", "replace", "insert", "truncate"]))
-        junk = draw(st.binary(min_size=1, max_size=8).map(lambda b: bytes(ALPHABET[c % len(ALPHABET)] for c in b)))
+        junk = draw(
+            st.binary(min_size=1, max_size=8).map(
+                lambda b: bytes(ALPHABET[c % len(ALPHABET)] for c in b)
+            )
+        )
         if how == "delete":
             text = text[:at] + text[at + span :]
         elif how == "repeat":
@@ -66,19 +70,34 @@ def _invoke(args: list[str], folder: Path) -> object:
         os.chdir(here)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=mangled(MINIMAL.read_bytes()))
 def test_a_mangled_scenario_is_refused_in_one_line_or_loads(text: bytes, tmp_path: Path) -> None:
     (tmp_path / "s.toml").write_bytes(text)
     _judge(_invoke(["validate", "s.toml"], tmp_path), tmp_path)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=mangled(SETTINGS.read_bytes()))
 def test_mangled_settings_are_refused_in_one_line_or_run(text: bytes, tmp_path: Path) -> None:
     (tmp_path / "set.toml").write_bytes(text)
     out = tmp_path / "mw"
-    args = ["mock-week", "--cases", str(CASES), "--notify", NOTIFY_CASES, "--settings",
-            "set.toml", "--out", str(out), "--force", "-q"]
+    args = [
+        "mock-week",
+        "--cases",
+        str(CASES),
+        "--notify",
+        NOTIFY_CASES,
+        "--settings",
+        "set.toml",
+        "--out",
+        str(out),
+        "--force",
+        "-q",
+    ]
     result = _invoke(args, tmp_path)
     _judge(result, tmp_path)

@@ -10,10 +10,7 @@ properly (exit 2, one line, nothing written) or succeeds (exit 0) within the bou
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
 from hostile.cases import Case, file_cases, key_cases, option_cases
 from hostile.play import check, params
 
@@ -28,20 +25,35 @@ def test_there_are_cases_of_every_sort_and_distinct_ids() -> None:
     for sort in ("scenario ", "theme ", "settings ", "experiment ", "variant "):
         assert any(c.id.startswith(sort) for c in KEYS), sort
     commands = {c.argv[0] for c in OPTIONS}
-    assert commands == {"validate", "run", "graph", "compare", "sweep", "results", "warmup",
-                        "mock-week", "themes"}
+    assert commands == {
+        "validate",
+        "run",
+        "graph",
+        "compare",
+        "sweep",
+        "results",
+        "warmup",
+        "mock-week",
+        "themes",
+    }
 
 
 @pytest.mark.parametrize("case", params(OPTIONS))
-def test_option_value(case: Case, tmp_path: Path) -> None:
-    check(case, tmp_path)
+def test_option_value(
+    case: Case, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    check(case, request, tmp_path_factory)
 
 
 @pytest.mark.parametrize("case", params(KEYS))
-def test_file_key_value(case: Case, tmp_path: Path) -> None:
-    check(case, tmp_path)
+def test_file_key_value(
+    case: Case, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    check(case, request, tmp_path_factory)
 
 
 @pytest.mark.parametrize("case", params(FILES))
-def test_broken_file(case: Case, tmp_path: Path) -> None:
-    check(case, tmp_path)
+def test_broken_file(
+    case: Case, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    check(case, request, tmp_path_factory)

@@ -8,10 +8,7 @@ subprocess timed and measured on its own: refused (exit 2, one line) or finished
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
 from hostile.cases import Case, named_cases
 from hostile.play import check, params, run_subprocess
 
@@ -24,5 +21,7 @@ def test_the_named_cases_have_distinct_ids() -> None:
 
 
 @pytest.mark.parametrize("case", params(NAMED))
-def test_named_case_keeps_the_promise(case: Case, tmp_path: Path) -> None:
-    check(case, tmp_path, run_subprocess)
+def test_named_case_keeps_the_promise(
+    case: Case, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    check(case, request, tmp_path_factory, run_subprocess)

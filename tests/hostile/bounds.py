@@ -7,6 +7,7 @@ the fork server imports it before anything else.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -46,10 +47,8 @@ def _rss_kib(pid: int) -> int:
 
 def _kill_group(pid: int) -> None:
     """Kill the child's whole process group (it leads a session of its own)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def wait_bounded(

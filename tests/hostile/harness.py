@@ -18,6 +18,8 @@ import atexit
 import hashlib
 import json
 import os
+import queue
+import re
 import subprocess
 import sys
 import time
@@ -165,14 +167,22 @@ class ForkServer:
         self._process = None
 
 
-SERVER = ForkServer()
+# Cases run two at a time (the suite's machine has two cores): one server for each.
+WORKERS = 2
+_SERVERS: queue.Queue[ForkServer] = queue.Queue()
+for _ in range(WORKERS):
+    _SERVERS.put(ForkServer())
 
 
 def run_forked(
     argv: Sequence[str], work: Path, timeout: float = TIME_LIMIT_S, stdin: Path | None = None
 ) -> Outcome:
-    """Run the command in a fork of the pre-loaded server with ``work`` as its folder."""
-    return SERVER.run(argv, work, timeout, stdin)
+    """Run the command in a fork of a pre-loaded server with ``work`` as its folder."""
+    server = _SERVERS.get()
+    try:
+        return server.run(argv, work, timeout, stdin)
+    finally:
+        _SERVERS.put(server)
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -196,13 +206,20 @@ def tree_changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
     """What appeared, disappeared or changed between two snapshots."""
     changes = [f"new {p}" for p in sorted(after.keys() - before.keys())]
     changes += [f"removed {p}" for p in sorted(before.keys() - after.keys())]
-    changes += [f"changed {p}" for p in sorted(before.keys() & after.keys()) if before[p] != after[p]]
+    changes += [
+        f"changed {p}" for p in sorted(before.keys() & after.keys()) if before[p] != after[p]
+    ]
     return changes
 
 
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b")
+
+
 def _last_line(text: str) -> str:
+    """The line that says what went wrong: an exception's, else the last one."""
     lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:200] if lines else "(nothing)"
+    named = [line for line in lines if _EXCEPTION.match(line)]
+    return (named or lines or ["(nothing)"])[-1][:200]
 
 
 def judge(
@@ -233,7 +250,9 @@ def judge(
             shown = " | ".join(line[:120] for line in lines[:4])
             problems.append(f"lines: {len(lines)} stderr lines: {shown}")
         else:
-            problems += [f"message: does not name {s!r}: {lines[0]}" for s in says if s not in lines[0]]
+            problems += [
+                f"message: does not name {s!r}: {lines[0]}" for s in says if s not in lines[0]
+            ]
         changes = tree_changes(before, after)
         if changes:
             problems.append(f"files: left behind after refusal: {', '.join(changes[:5])}")

@@ -12,6 +12,7 @@ does, and an exception that escapes is printed as the interpreter would print it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -21,14 +22,14 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bounds import wait_bounded  # noqa: E402
+from bounds import wait_bounded
 
 # What the commands import inside themselves, loaded once here so a fork need not.
-import jtai_sim.experiments  # noqa: E402, F401
-import jtai_sim.inspection.cases_csv  # noqa: E402, F401
-import jtai_sim.results.output  # noqa: E402, F401
-import runner.cli  # noqa: E402
-import runner.mockweek.pipeline  # noqa: E402, F401
+import jtai_sim.experiments
+import jtai_sim.inspection.cases_csv
+import jtai_sim.results.output  # noqa: F401
+import runner.cli
+import runner.mockweek.pipeline
 
 
 def _exit_code(exc: SystemExit) -> int:
@@ -69,10 +70,8 @@ def _child(request: dict[str, Any]) -> None:
             code = 1
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):
                 stream.flush()
-            except Exception:
-                pass
         os._exit(code)
 
 
