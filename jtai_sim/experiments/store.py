@@ -68,6 +68,8 @@ CREATE TABLE IF NOT EXISTS metrics (run_key VARCHAR, metric VARCHAR, value DOUBL
 CREATE TABLE IF NOT EXISTS waits (run_key VARCHAR, agency VARCHAR, quantile DOUBLE, days DOUBLE);
 """
 
+_TABLES = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+
 #: Each table's columns, as :data:`_SCHEMA` makes them (checked when a store is opened).
 _COLUMNS = {
     table: tuple(
@@ -94,7 +96,10 @@ class Store:
         except (duckdb.Error, OSError) as exc:
             raise self._failure("cannot open the result store", exc) from None
         try:
-            if create:
+            tables = {r[0] for r in self.con.execute(_TABLES).fetchall()}
+            if tables and not set(_COLUMNS) <= tables:  # a database of something else
+                raise duckdb.CatalogException("other tables")
+            if create and not tables:
                 self.con.execute(_SCHEMA)
             for table, columns in _COLUMNS.items():  # table and column names from _SCHEMA
                 self.con.execute(f"SELECT {', '.join(columns)} FROM {table} LIMIT 0")
