@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from jtai_sim import load_scenario
@@ -164,3 +165,28 @@ def test_compare_refuses_a_folder_holding_another_experiment(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     with Store(out) as store:
         assert store.finished_keys().isdisjoint(kept) and len(store.finished_keys()) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["compare", "minimal", "--jobs", "x"],
+            "compare: Invalid value for '--jobs' / '-j': 'x' is not a valid integer. "
+            "(see jtai-sim compare --help)",
+        ),
+        (["sweep", "--nope"], "sweep: No such option '--nope'. (see jtai-sim sweep --help)"),
+        (["results"], "results: Missing argument 'FOLDER'. (see jtai-sim results --help)"),
+        (
+            ["warmup", "minimal", "--seed", "-1"],
+            "warmup: Invalid value for '--seed': must be from 0 to 2^63-1 (9223372036854775807), "
+            "the largest seed the result store holds, got -1 (see jtai-sim warmup --help)",
+        ),
+    ],
+)
+def test_usage_errors_of_the_experiment_commands_are_one_line(
+    args: list[str], message: str
+) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [f"jtai-sim: error: {message}"]

@@ -261,3 +261,182 @@ def test_bad_overrides_are_one_line_and_leave_the_store_untouched(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], lines
     assert (digest(store), store.stat().st_mtime_ns) == before
+
+
+def refused(args: list[str]) -> str:
+    """The one error line of a command refused with exit code 2, with no traceback."""
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0]
+
+
+SEED_BOUND = "must be from 0 to 2^63-1 (9223372036854775807), the largest seed the result store"
+
+
+@pytest.mark.parametrize("seed", [str(2**63), str(2**70), "-1"])
+def test_a_seed_the_store_cannot_hold_is_refused_before_the_store_opens(
+    tmp_path: Path, finished_store: Path, seed: str
+) -> None:
+    fresh = tmp_path / "fresh"
+    line = refused(["compare", "minimal", "-r", "2", "-q", "--seed", seed, "--out", str(fresh)])
+    assert line.startswith(f"jtai-sim: error: compare: Invalid value for '--seed': {SEED_BOUND}")
+    assert f"got {seed}" in line
+    assert not fresh.exists()
+    out = tmp_path / "out"
+    shutil.copytree(finished_store, out)
+    before = digest(out / "results.duckdb")
+    refused(["compare", "minimal", "-r", "2", "-q", "--seed", seed, "--out", str(out)])
+    assert digest(out / "results.duckdb") == before
+    assert refused(["warmup", "minimal", "--seed", seed]).startswith(
+        f"jtai-sim: error: warmup: Invalid value for '--seed': {SEED_BOUND}"
+    )
+
+
+def test_the_largest_seed_the_store_holds_runs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["compare", "minimal", "-r", "2", "--days", "100", "-q", "--seed", str(2**63 - 1)]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert results_from_store(out).settings["seed"] == 2**63 - 1
+
+
+def test_a_seed_too_big_in_an_experiment_file_is_located(tmp_path: Path) -> None:
+    bad = tmp_path / "big.toml"
+    bad.write_text(f'scenario = "minimal"\nreplications = 2\nseed = {2**63}\n')
+    out = tmp_path / "out"
+    line = refused(["sweep", str(bad), "--out", str(out), "-q"])
+    assert line == f"jtai-sim: error: {bad}:3: seed: {SEED_BOUND} holds, got {2**63}"
+    assert not out.exists()
+
+
+def test_two_grid_factors_on_one_key_are_refused_naming_both(tmp_path: Path) -> None:
+    bad = tmp_path / "grid.toml"
+    bad.write_text(
+        'scenario = "minimal"\nreplications = 2\n'
+        '[factors."agencies.camhs.staff"]\nadd = [0, 3]\n'
+        '[factors."agencies.*.staff"]\nadd = [0, 1]\n'
+    )
+    out = tmp_path / "out"
+    line = refused(["sweep", str(bad), "--out", str(out), "-q"])
+    assert line == (
+        f'jtai-sim: error: {bad}:5: factors."agencies.*.staff": factors '
+        "'agencies.camhs.staff' and 'agencies.*.staff' both change agencies.camhs.staff; "
+        "make them one factor"
+    )
+    assert not out.exists()
+
+
+def test_a_factor_on_a_table_and_one_on_a_key_inside_it_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "grid.toml"
+    bad.write_text(
+        'scenario = "minimal"\nreplications = 2\n'
+        '[factors."agencies.camhs.service.mean_days"]\nscale = [1.0, 1.2]\n'
+        '[factors."agencies.camhs.service"]\nset = [{ mean_days = 3.0 }]\n'
+    )
+    line = refused(["sweep", str(bad), "--out", str(tmp_path / "out"), "-q"])
+    assert "both change agencies.camhs.service;" in line
+
+
+@pytest.mark.parametrize("command", ["results", "compare"])
+def test_a_store_of_garbage_bytes_is_one_line_naming_the_file(tmp_path: Path, command: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    garbage = os.urandom(4096)
+    (out / "results.duckdb").write_bytes(garbage)
+    args = (
+        ["results", str(out)]
+        if command == "results"
+        else ["compare", "minimal", "-r", "2", "--days", "100", "-q", "--out", str(out)]
+    )
+    line = refused(args)
+    assert line.startswith(f"jtai-sim: error: {out / 'results.duckdb'}: cannot open the result")
+    assert (out / "results.duckdb").read_bytes() == garbage
+    assert sorted(p.name for p in out.iterdir()) == ["results.duckdb"]
+
+
+@pytest.mark.parametrize("command", ["results", "compare"])
+def test_a_duckdb_file_of_other_tables_is_not_taken_for_a_store(
+    tmp_path: Path, command: str
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with duckdb.connect(str(out / "results.duckdb")) as con:
+        con.execute("CREATE TABLE runs (x INTEGER)")
+    before = digest(out / "results.duckdb")
+    args = (
+        ["results", str(out)]
+        if command == "results"
+        else ["compare", "minimal", "-r", "2", "--days", "100", "-q", "--out", str(out)]
+    )
+    assert refused(args) == (
+        f"jtai-sim: error: {out / 'results.duckdb'}: is a DuckDB database but not a jtai-sim "
+        "result store (its tables differ); choose another folder"
+    )
+    assert digest(out / "results.duckdb") == before
+
+
+def test_a_store_locked_by_another_process_is_one_line(
+    tmp_path: Path, finished_store: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(finished_store, out)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys, time; c = duckdb.connect({str(out / 'results.duckdb')!r}); "
+            "print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        for args in (
+            ["results", str(out)],
+            ["compare", "minimal", "-r", "2", "--days", "150", "-q", "--out", str(out)],
+        ):
+            assert refused(args) == (
+                f"jtai-sim: error: {out / 'results.duckdb'}: cannot open the result store: "
+                "in use by another jtai-sim process"
+            )
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_an_event_log_that_cannot_be_written_is_one_line_and_rolls_nothing_in(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "events").write_text("a file where the events folder goes")
+    args = ["compare", "minimal", "-r", "2", "--days", "100", "-q", "--keep-events"]
+    line = refused([*args, "--out", str(out)])
+    assert line == f"jtai-sim: error: {out / 'events'}: cannot write an event log: File exists"
+    assert table(out, "SELECT count(*) AS n FROM runs")["n"].iloc[0] == 0
+    assert table(out, "SELECT count(*) AS n FROM metrics")["n"].iloc[0] == 0
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes to a read-only folder"
+)
+def test_a_read_only_store_folder_is_one_line_and_left_as_it_was(
+    tmp_path: Path, finished_store: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(finished_store, out)
+    before = digest(out / "results.duckdb")
+    (out / "results.duckdb").chmod(0o444)
+    out.chmod(0o555)
+    try:
+        args = ["compare", "minimal", "--set", "agencies.camhs.staff+=1", "-r", "2"]
+        line = refused([*args, "--days", "150", "-q", "--out", str(out)])
+        assert line.startswith(f"jtai-sim: error: {out}")
+        assert "result store" in line
+    finally:
+        out.chmod(0o755)
+        (out / "results.duckdb").chmod(0o644)
+    assert digest(out / "results.duckdb") == before

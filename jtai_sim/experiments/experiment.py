@@ -47,8 +47,25 @@ from .executors import open_executor, run_all
 from .naming import check_metrics
 from .replicate import QUANTILES, ReplicationResult, ReplicationTask, run_key, run_replication
 from .results import Results, VariantInfo
-from .store import Store
+from .store import MAX_SEED, Store
 from .variants import BASE, Variant, scenario_hash, scenario_json
+
+
+def check_seed(seed: int, key: str = "seed") -> int:
+    """``seed`` if the result store can hold it (0 to :data:`MAX_SEED`, 2^63-1), else an error.
+
+    >>> check_seed(2**63)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    jtai_sim.errors.ExperimentError: seed: must be from 0 to 2^63-1 ..., got 9223372036854775808
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ExperimentError(
+            f"must be from 0 to 2^63-1 ({MAX_SEED}), the largest seed the result store "
+            f"holds, got {seed!r}",
+            key=key,
+        )
+    return seed
 
 
 def _variants(values: Iterable[Variant]) -> tuple[Variant, ...]:
@@ -96,8 +113,14 @@ class Experiment:
             raise ExperimentError(
                 f"must be >= 2 (an interval needs two), got {self.replications}", key="replications"
             )
-        if self.seed is not None and self.seed < 0:
-            raise ExperimentError(f"must be >= 0, got {self.seed}", key="seed")
+        if self.seed is not None:
+            check_seed(self.seed)
+        else:
+            try:
+                check_seed(self.base.seed)
+            except ExperimentError as exc:
+                message = f"the base scenario's seed {exc.message}"
+                raise ExperimentError(message, key="seed") from None
         if self.precision is not None:
             if not 0 < self.precision < 1:
                 raise ExperimentError(
@@ -210,7 +233,8 @@ class Experiment:
         variants or replications on the same base, resumes.
         """
         infos = self.resolve()
-        with open_executor(jobs=jobs, dask=dask, executor=executor) as ex:
+        runs = len(infos) * self.replications  # the first round: no more workers than that
+        with open_executor(jobs=jobs, dask=dask, executor=executor, runs=runs) as ex:
             if store is None:
                 return self._run(infos, None, ex, progress)
             with Store(store) as opened:
@@ -380,4 +404,4 @@ def results_from_store(folder: str | Path) -> Results:
     return _assemble(infos, collected, seed, version, target, settings)
 
 
-__all__ = ["Experiment", "load_runs", "results_from_store"]
+__all__ = ["Experiment", "check_seed", "load_runs", "results_from_store"]

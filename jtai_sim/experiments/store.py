@@ -19,6 +19,11 @@ version never mixes with old results. One process writes at a time (DuckDB
 holds a lock on the file; a second writer is told so in one line). DuckDB is
 imported when a store is first opened.
 
+Whatever stops the store being used (a file that is not a DuckDB database, or
+is one of other tables; a folder that cannot be written; the file locked by
+another process; a full disk) is one :class:`~jtai_sim.errors.ExperimentError`
+naming the file, and a run being written when it happens is rolled back.
+
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as folder, Store(folder) as store:
 ...     store.finished_keys()
@@ -29,7 +34,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -41,6 +48,11 @@ from jtai_sim.errors import ExperimentError
 from .replicate import QUANTILES, ReplicationResult
 
 FILE = "results.duckdb"
+
+#: The largest root seed a store holds: its ``seed`` column is a DuckDB BIGINT
+#: (signed 64-bit). Every seed that enters an experiment (``--seed``, the ``seed``
+#: of an experiment file, the base scenario's) is checked against it first.
+MAX_SEED = 2**63 - 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiment (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -56,6 +68,16 @@ CREATE TABLE IF NOT EXISTS metrics (run_key VARCHAR, metric VARCHAR, value DOUBL
 CREATE TABLE IF NOT EXISTS waits (run_key VARCHAR, agency VARCHAR, quantile DOUBLE, days DOUBLE);
 """
 
+_TABLES = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+
+#: Each table's columns, as :data:`_SCHEMA` makes them (checked when a store is opened).
+_COLUMNS = {
+    table: tuple(
+        part.split()[0] for part in body.split(",") if part.split()[0].upper() != "PRIMARY"
+    )
+    for table, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \(([^;]*)\);", _SCHEMA)
+}
+
 
 class Store:
     """An experiment folder's result store (a context manager; closes the file on exit)."""
@@ -65,20 +87,59 @@ class Store:
         self.path = self.folder / FILE
         if not create and not self.path.exists():
             raise ExperimentError("no results here (expected results.duckdb)", file=str(folder))
-        if create:
-            self.folder.mkdir(parents=True, exist_ok=True)
         import duckdb
 
         try:
+            if create:
+                self.folder.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(str(self.path), read_only=not create)
-        except duckdb.IOException as exc:
-            text = str(exc).split("\n")[0]
-            reason = "in use by another jtai-sim process" if "lock" in text.lower() else text
-            raise ExperimentError(
-                f"cannot open the result store: {reason}", file=str(self.path)
-            ) from None
-        if create:
-            self.con.execute(_SCHEMA)
+        except (duckdb.Error, OSError) as exc:
+            raise self._failure("cannot open the result store", exc) from None
+        try:
+            tables = {r[0] for r in self.con.execute(_TABLES).fetchall()}
+            if tables and not set(_COLUMNS) <= tables:  # a database of something else
+                raise duckdb.CatalogException("other tables")
+            if create and not tables:
+                self.con.execute(_SCHEMA)
+            for table, columns in _COLUMNS.items():  # table and column names from _SCHEMA
+                self.con.execute(f"SELECT {', '.join(columns)} FROM {table} LIMIT 0")
+        except duckdb.Error as exc:
+            self.con.close()
+            if isinstance(exc, duckdb.CatalogException | duckdb.BinderException):
+                raise ExperimentError(
+                    "is a DuckDB database but not a jtai-sim result store (its tables differ); "
+                    "choose another folder",
+                    file=str(self.path),
+                ) from None
+            raise self._failure("cannot open the result store", exc) from None
+
+    def _failure(self, doing: str, exc: BaseException, file: Path | None = None) -> ExperimentError:
+        """One line naming the file (the store's unless ``file``) for a failure of DuckDB
+        or of the file system."""
+        text = str(exc).split("\n")[0] or type(exc).__name__
+        if isinstance(exc, OSError) and exc.strerror:
+            text = exc.strerror
+        reason = "in use by another jtai-sim process" if "lock" in text.lower() else text
+        return ExperimentError(f"{doing}: {reason}", file=str(file or self.path))
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[Any]:
+        """A transaction on the store: committed at the end, rolled back on any error; a
+        failure of DuckDB or of the file system becomes one line naming the file."""
+        import duckdb
+
+        con = self.con
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                with suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+        except (duckdb.IOException, duckdb.PermissionException, OSError) as exc:
+            raise self._failure(doing, exc) from None
 
     def __enter__(self) -> Store:
         return self
@@ -99,15 +160,9 @@ class Store:
 
     def clear(self) -> None:
         """Remove every experiment, variant, scenario and run (to start a folder afresh)."""
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction("cannot clear the result store") as con:
             for table in ("waits", "metrics", "runs", "scenarios", "variants", "experiment"):
                 con.execute(f"DELETE FROM {table}")  # table names from this list only
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
     def base_hash(self) -> str | None:
         """The scenario hash of the stored experiment's base (``None`` for an empty store)."""
@@ -123,9 +178,7 @@ class Store:
         scenarios: Mapping[str, str],
     ) -> None:
         """Record the experiment, its variants ``(name, label, hash, overrides)`` and scenarios."""
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction("cannot write to the result store") as con:
             con.execute("DELETE FROM experiment")
             for key, value in definition.items():
                 con.execute("INSERT INTO experiment VALUES (?, ?)", [key, json.dumps(value)])
@@ -141,27 +194,25 @@ class Store:
                     "(SELECT 1 FROM scenarios WHERE scenario_hash = ?)",
                     [digest, text, digest],
                 )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
     def set_meta(self, key: str, value: Any) -> None:
         """Set one entry of the experiment definition."""
-        self.con.execute(
-            "INSERT OR REPLACE INTO experiment VALUES (?, ?)", [key, json.dumps(value)]
-        )
+        with self._transaction("cannot write to the result store") as con:
+            con.execute("INSERT OR REPLACE INTO experiment VALUES (?, ?)", [key, json.dumps(value)])
 
     def save_run(self, result: ReplicationResult) -> None:
         """Write one finished replication in a single transaction, its ``runs`` row last."""
         events_file = None
         if result.event_log is not None:
-            folder = self.folder / "events"
-            folder.mkdir(exist_ok=True)
             events_file = f"events/{result.run_key}.parquet"
-            partial = self.folder / f"{events_file}.partial"
-            partial.write_bytes(result.event_log)
-            os.replace(partial, self.folder / events_file)
+            try:
+                (self.folder / "events").mkdir(exist_ok=True)
+                partial = self.folder / f"{events_file}.partial"
+                partial.write_bytes(result.event_log)
+                os.replace(partial, self.folder / events_file)
+            except OSError as exc:
+                where = Path(exc.filename) if exc.filename else self.folder / "events"
+                raise self._failure("cannot write an event log", exc, where) from None
         metrics = pd.DataFrame(
             {
                 "run_key": result.run_key,
@@ -174,9 +225,7 @@ class Store:
         ]
         waits = pd.DataFrame(rows, columns=["agency", "quantile", "days"])
         waits.insert(0, "run_key", result.run_key)
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction("cannot write to the result store") as con:
             con.execute("DELETE FROM metrics WHERE run_key = ?", [result.run_key])
             con.execute("DELETE FROM waits WHERE run_key = ?", [result.run_key])
             con.execute("DELETE FROM runs WHERE run_key = ?", [result.run_key])
@@ -200,10 +249,6 @@ class Store:
                     result.seconds,
                 ],
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
     # ------------------------------------------------------------------ reading
 
@@ -271,4 +316,4 @@ class Store:
             self.con.unregister("wanted_keys")
 
 
-__all__ = ["FILE", "Store"]
+__all__ = ["FILE", "MAX_SEED", "Store"]

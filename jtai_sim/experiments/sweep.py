@@ -52,7 +52,16 @@ from jtai_sim.scenario.model import Scenario
 from jtai_sim.scenario.toml_lines import line_index
 
 from .experiment import Experiment
-from .variants import Op, Origin, Override, Variant, split_path, variant_from_dict
+from .variants import (
+    Op,
+    Origin,
+    Override,
+    Variant,
+    overlap,
+    split_path,
+    touched_keys,
+    variant_from_dict,
+)
 
 _TYPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "name": (str, "text"),
@@ -159,7 +168,7 @@ def read_experiment_text(
         variants.append(
             variant_from_dict(spec, name=name, file=file, text=text, prefix=f"variants.{name}.")
         )
-    variants += _grid(reader, data.get("factors", {}))
+    variants += _grid(reader, data.get("factors", {}), base)
     experiment = Experiment(
         base,
         tuple(variants),
@@ -207,7 +216,8 @@ def _load_base(reader: _Reader, name: str, folder: Path | None) -> Scenario:
         ) from None
 
 
-def _grid(reader: _Reader, factors: Mapping[str, Any]) -> list[Variant]:
+def _grid(reader: _Reader, factors: Mapping[str, Any], base: Scenario) -> list[Variant]:
+    """Every combination of the factors' levels, one variant per cell."""
     if not factors:
         return []
     axes: list[list[tuple[str, Override]]] = []
@@ -230,11 +240,33 @@ def _grid(reader: _Reader, factors: Mapping[str, Any]) -> list[Variant]:
                 raise origin.error(f"{op} levels must be numbers, got {level!r}")
             axis.append((f"{short}{_SIGN[op]}{_level(level)}", Override(path, op, level, origin)))
         axes.append(axis)
+    _check_distinct(reader, [axis[0][1] for axis in axes], base)
     variants = []
     for cell in itertools.product(*axes):
         name = ",".join(n for n, _ in cell)
         variants.append(Variant(name, tuple(o for _, o in cell)))
     return variants
+
+
+def _check_distinct(reader: _Reader, firsts: list[Override], base: Scenario) -> None:
+    """Refuse two factors that change one scenario key (``agencies.camhs.staff`` and
+    ``agencies.*.staff``): their cells would collapse into the same scenario, or
+    one factor would silently undo the other."""
+    seen: list[tuple[str, str]] = []  # (concrete key, factor)
+    for override in firsts:
+        for key in touched_keys(override, base):
+            for other_key, other in seen:
+                if other != override.path and overlap(key, other_key):
+                    shared = key if len(key) <= len(other_key) else other_key
+                    line = reader.lines.get(("factors", override.path))
+                    raise ExperimentError(
+                        f"factors {other!r} and {override.path!r} both change {shared}; "
+                        "make them one factor",
+                        file=reader.file,
+                        line=line,
+                        key=f"factors.{_quote(override.path)}",
+                    )
+            seen.append((key, override.path))
 
 
 def _level(value: Any) -> str:

@@ -293,6 +293,33 @@ class _Applier:
         return copy.deepcopy(value)
 
 
+def touched_keys(override: Override, base: Scenario) -> list[str]:
+    """The concrete scenario keys ``override`` changes in ``base`` (a ``*`` or a pathway
+    name stands for several), in the spelling of :func:`jtai_sim.errors.dotted`.
+
+    >>> from jtai_sim import load_scenario
+    >>> base = load_scenario("scenarios/minimal.toml")
+    >>> touched_keys(parse_set("agencies.*.staff+=1"), base)[:2]
+    ['agencies.school.staff', 'agencies.police.staff']
+    """
+    applier = _Applier(attrs.evolve(override, op="set"))  # where, whatever the value
+    applier.apply(scenario_to_dict(base))
+    return applier.touched
+
+
+def overlap(first: str, second: str) -> bool:
+    """Whether two concrete keys are the same value, or one holds the other.
+
+    >>> overlap("agencies.camhs", "agencies.camhs.staff"), overlap("a.b", "a.bc")
+    (True, False)
+    """
+    return (
+        first == second
+        or second.startswith((first + ".", first + "["))
+        or (first.startswith((second + ".", second + "[")))
+    )
+
+
 def _join(where: str, key: str) -> str:
     key_text = key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else f'"{key}"'
     return f"{where}.{key_text}" if where else key_text
@@ -359,11 +386,7 @@ class Variant:
         key = exc.key or ""
         for applier in reversed(appliers):
             for path in applier.touched:
-                if (
-                    key == path
-                    or key.startswith((path + ".", path + "["))
-                    or path.startswith((key + ".", key + "["))
-                ):
+                if overlap(path, key):
                     extra = "" if key == path else f"{key}: "
                     return applier.ov.origin.error(f"{extra}{exc.message}")
         where = f"{key}: " if key else ""
@@ -559,5 +582,6 @@ __all__ = [
     "scenario_hash",
     "scenario_json",
     "split_path",
+    "touched_keys",
     "variant_from_dict",
 ]

@@ -161,7 +161,7 @@ def suggest_warmup(
         raise ExperimentError(f"must be > 0, got {bin_days}", key="--bin-days")
     root = scenario.seed if seed is None else seed
     tasks = [_Task(scenario, root, r, queues, bin_days) for r in range(replications)]
-    with open_executor(jobs=jobs, executor=executor) as ex:
+    with open_executor(jobs=jobs, executor=executor, runs=len(tasks)) as ex:
         done = {t.replication: s for t, s in run_all(binned_waits, tasks, ex)}
     if agency is None:  # the queue with the longest waits
         agency = max(

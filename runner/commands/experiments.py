@@ -23,21 +23,38 @@ from runner.errors import OneLineCommand, user_errors
 if TYPE_CHECKING:
     from jtai_sim.experiments import Results
 
+#: The rule of :func:`jtai_sim.experiments.executors.check_jobs`, for --help.
+_JOBS_HELP = (
+    "Local worker processes to run replications on: at most 4 per processor of this "
+    "machine, and never more are started than there are runs."
+)
+
+
+def _seed(_ctx: click.Context, _param: click.Parameter, value: int | None) -> int | None:
+    """``--seed``: refused while the options are read unless the result store can hold it."""
+    if value is None:
+        return None
+    from jtai_sim.errors import ExperimentError
+    from jtai_sim.experiments.experiment import check_seed
+
+    try:
+        return check_seed(value)
+    except ExperimentError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
+_JOBS = click.option("--jobs", "-j", type=int, default=1, show_default=True, help=_JOBS_HELP)
+_SEED_HELP = "Root seed, from 0 to 2^63-1 (default: the scenario's)."
+
 _RUN_OPTIONS = [
-    click.option(
-        "--jobs",
-        "-j",
-        type=int,
-        default=1,
-        show_default=True,
-        help="Local worker processes to run replications on.",
-    ),
+    _JOBS,
     click.option(
         "--dask",
         metavar="ADDRESS",
         default=None,
         help="Run on a Dask scheduler (tcp://host:8786), or 'local' for a "
-        "LocalCluster of --jobs workers. Needs jtai-sim[dask].",
+        "LocalCluster of --jobs workers, or 'local:N' for one of N (N from 1 to the "
+        "bound of --jobs). Needs jtai-sim[dask].",
     ),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
     click.option(
@@ -113,7 +130,7 @@ def _finish(results: Results, out: Path) -> None:
     show_default=True,
     help="Replications per variant (the starting number with --precision).",
 )
-@click.option("--seed", type=int, default=None, help="Root seed (default: the scenario's).")
+@click.option("--seed", type=int, default=None, callback=_seed, help=_SEED_HELP)
 @click.option("--days", type=float, default=None, help="Run length in days.")
 @click.option(
     "--warmup",
@@ -182,9 +199,10 @@ def compare(
       jtai-sim compare minimal --set agencies.camhs.staff+=3 -r 20 -j 2
     """
     from jtai_sim.experiments import Experiment, Variant, load_variant, parse_set
+    from jtai_sim.experiments.executors import exit_on_sigterm
     from jtai_sim.scenario.builtin import load_scenario
 
-    with user_errors():
+    with user_errors(), exit_on_sigterm():
         scenario = load_scenario(base)
         chosen: list[Variant] = [load_variant(v) for v in variants]
         if sets:
@@ -234,8 +252,9 @@ def sweep(
     for the file format, and scenarios/experiments/ for examples.
     """
     from jtai_sim.experiments import read_experiment
+    from jtai_sim.experiments.executors import exit_on_sigterm
 
-    with user_errors():
+    with user_errors(), exit_on_sigterm():
         experiment = read_experiment(experiment_file)
         folder = out or Path("out") / Path(experiment_file).stem
         results = experiment.run(folder, jobs=jobs, dask=dask, progress=not quiet, replace=replace)
@@ -287,7 +306,7 @@ def results(
     help="Agency whose waits to watch (default: the queue with the longest waits).",
 )
 @click.option("--replications", "-r", type=int, default=5, show_default=True)
-@click.option("--seed", type=int, default=None)
+@click.option("--seed", type=int, default=None, callback=_seed, help=_SEED_HELP)
 @click.option("--days", type=float, default=None, help="Run length in days.")
 @click.option(
     "--bin-days",
@@ -304,7 +323,7 @@ def results(
     show_default=True,
     help="Welch's plot (SVG).",
 )
-@click.option("--jobs", "-j", type=int, default=1, show_default=True)
+@_JOBS
 def warmup(
     scenario: str,
     agency: str | None,
@@ -317,9 +336,10 @@ def warmup(
 ) -> None:
     """Suggest a warm-up for SCENARIO by MSER-5, and draw Welch's plot."""
     from jtai_sim.experiments import suggest_warmup
+    from jtai_sim.experiments.executors import exit_on_sigterm
     from jtai_sim.scenario.builtin import load_scenario
 
-    with user_errors():
+    with user_errors(), exit_on_sigterm():
         loaded = load_scenario(scenario)
         suggestion = suggest_warmup(
             loaded,
