@@ -24,7 +24,7 @@ import click
 
 from jtai_sim.errors import one_line, os_reason
 from runner.commands import experiments, mock_week, simulation
-from runner.errors import UserError, user_errors
+from runner.errors import UserError, stopped_line, user_errors
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -86,10 +86,12 @@ def main() -> None:
             code = cli.main(standalone_mode=False)
     except click.ClickException as exc:
         _fail(usage_line(exc), exc.exit_code)
-    except (KeyboardInterrupt, click.Abort):
+    except click.Abort as exc:  # Ctrl-C: click has already closed the terminal's ^C line
+        _stop("by Ctrl-C", exc.__cause__, 130)
+    except SystemExit as exc:
         if _STOPPED_BY:
-            _fail(f"stopped: signal {_STOPPED_BY[0]}", 143)
-        _fail("stopped: interrupted", 130)
+            _stop(f"by {_STOPPED_BY[0]}", exc, 143)
+        raise
     except OSError as exc:
         _fail(f"error: {os_error_line(exc)}", 2)
     except MemoryError:
@@ -106,15 +108,21 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _stop(how: str, exc: BaseException | None, code: int) -> NoReturn:
+    click.echo(stopped_line(how, exc), err=True)
+    sys.exit(code)
+
+
 #: The signal that stopped the command, once one has.
 _STOPPED_BY: list[str] = []
 
 
 def _terminated(signum: int, _frame: object) -> None:
-    """SIGTERM: unwind as Ctrl-C does, so half-written folders and stores are cleaned up."""
+    """SIGTERM: unwind, so half-written folders and stores are cleaned up (a ``SystemExit``,
+    which no ``except Exception`` stops and click lets by)."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough
     _STOPPED_BY.append(signal.Signals(signum).name)
-    raise KeyboardInterrupt
+    raise SystemExit(128 + signum)
 
 
 def usage_line(exc: click.ClickException) -> str:

@@ -58,3 +58,23 @@ allow_large_option = click.option(
     help="Start a job bigger than the soft limits (estimated events, runs, hours); "
     "the memory this machine has is still a limit.",
 )
+
+
+@contextmanager
+def noted_when_stopped(note: str) -> Iterator[None]:
+    """If the block is stopped part-way (Ctrl-C, SIGTERM), end the stop's line with ``note``."""
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit) as exc:
+        exc.add_note(note)
+        raise
+
+
+def stopped_line(how: str, exc: BaseException | None = None) -> str:
+    """The one line said when a command is stopped part-way: ``how``, then any note.
+
+    >>> stopped_line("by SIGTERM")
+    'jtai-sim: stopped by SIGTERM'
+    """
+    notes = getattr(exc, "__notes__", []) if exc is not None else []
+    return "; ".join([f"jtai-sim: stopped {how}", *notes])

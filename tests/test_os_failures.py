@@ -122,5 +122,5 @@ def test_sigterm_part_way_leaves_nothing_half_written(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 143, err
     assert b"Traceback" not in err
-    assert err.decode().strip().splitlines()[-1] == "jtai-sim: stopped: signal SIGTERM"
+    assert err.decode().strip().splitlines()[-1] == "jtai-sim: stopped by SIGTERM"
     assert tree(tmp_path) == set()

@@ -24,8 +24,9 @@ A local worker never outlives the process that started it, however that one
 ends (an error, Ctrl-C, ``kill -TERM`` or ``kill -KILL``): on Linux the kernel
 sends the worker SIGKILL when its parent dies (``PR_SET_PDEATHSIG``), and on
 every system a watchdog thread in the worker ends it within half a second of
-seeing that its parent is gone. :func:`exit_on_sigterm` lets a command treat
-SIGTERM like an error, so the result store is closed with no run half written.
+seeing that its parent is gone. The command line
+turns SIGTERM into an interruption (``runner.cli.main``), so the result store is
+closed with no run half written.
 
 >>> def square(x: int) -> int:
 ...     return x * x
@@ -54,7 +55,6 @@ from concurrent.futures import (
     as_completed,
 )
 from contextlib import contextmanager
-from types import FrameType
 from typing import Any, TypeVar
 
 from tqdm import tqdm
@@ -192,33 +192,6 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
     for process in list(processes.values()):
         process.kill()
-
-
-@contextmanager
-def exit_on_sigterm() -> Iterator[None]:
-    """Inside the block, SIGTERM raises ``SystemExit(143)`` instead of ending the process
-    on the spot, so ``with`` blocks unwind: the result store rolls back a run half
-    written and closes, and local workers are stopped. Only the main thread can
-    catch signals; elsewhere the block runs unchanged.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
-        print(
-            "jtai-sim: stopped by SIGTERM; the finished runs are kept, "
-            "and the same command resumes",
-            file=sys.stderr,
-        )
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 #: ``local`` or ``local:N``, the forms of a LocalCluster address.
@@ -366,7 +339,6 @@ __all__ = [
     "JOBS_PER_CPU",
     "check_jobs",
     "dask_workers",
-    "exit_on_sigterm",
     "max_jobs",
     "open_executor",
     "run_all",

@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from runner.errors import OneLineCommand, user_errors
+from runner.errors import OneLineCommand, noted_when_stopped, user_errors
+
+#: Said when compare or sweep is stopped part-way (Ctrl-C or SIGTERM).
+RESUMES = "the finished runs are kept, and the same command resumes"
 
 if TYPE_CHECKING:
     from jtai_sim.experiments import Results
@@ -199,10 +202,9 @@ def compare(
       jtai-sim compare minimal --set agencies.camhs.staff+=3 -r 20 -j 2
     """
     from jtai_sim.experiments import Experiment, Variant, load_variant, parse_set
-    from jtai_sim.experiments.executors import exit_on_sigterm
     from jtai_sim.scenario.builtin import load_scenario
 
-    with user_errors(), exit_on_sigterm():
+    with user_errors(), noted_when_stopped(RESUMES):
         scenario = load_scenario(base)
         chosen: list[Variant] = [load_variant(v) for v in variants]
         if sets:
@@ -252,9 +254,8 @@ def sweep(
     for the file format, and scenarios/experiments/ for examples.
     """
     from jtai_sim.experiments import read_experiment
-    from jtai_sim.experiments.executors import exit_on_sigterm
 
-    with user_errors(), exit_on_sigterm():
+    with user_errors(), noted_when_stopped(RESUMES):
         experiment = read_experiment(experiment_file)
         folder = out or Path("out") / Path(experiment_file).stem
         results = experiment.run(folder, jobs=jobs, dask=dask, progress=not quiet, replace=replace)
@@ -336,10 +337,9 @@ def warmup(
 ) -> None:
     """Suggest a warm-up for SCENARIO by MSER-5, and draw Welch's plot."""
     from jtai_sim.experiments import suggest_warmup
-    from jtai_sim.experiments.executors import exit_on_sigterm
     from jtai_sim.scenario.builtin import load_scenario
 
-    with user_errors(), exit_on_sigterm():
+    with user_errors():
         loaded = load_scenario(scenario)
         suggestion = suggest_warmup(
             loaded,
