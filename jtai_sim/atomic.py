@@ -3,7 +3,9 @@
 Owns the one way jtai-sim writes a folder of results (a run's result folder, a
 mock week's pack): :func:`check_folder` says whether a folder may be written,
 and :func:`atomic_folder` hands out a hidden folder beside it to fill, which is
-renamed into place only when the block finishes without an error.
+renamed into place only when the block finishes without an error. A single file
+(a drawing, a report, an export) is written the same way by :func:`write_file`,
+checked beforehand by :func:`check_file`.
 
 * A failure (or Ctrl-C) part-way removes the hidden folder, and any parent
   folders made for it, so nothing half written is left behind; a failure the
@@ -178,4 +180,61 @@ def _move_into_place(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["atomic_folder", "check_folder"]
+def check_file(path: str | Path, *, key: str = "--out", make_parents: bool = False) -> Path:
+    """Raise :class:`OutputFolderError` unless the file ``path`` may be written: not a
+    folder, in a folder that exists (or, with ``make_parents``, can be made) and
+    can be written. Called before the work, so a bad place is refused at once.
+
+    >>> check_file("drawing.svg")
+    PosixPath('drawing.svg')
+    """
+    target = Path(path)
+    if not target.name or target.is_dir():
+        raise OutputFolderError("is a folder; give a file name", key=key, file=str(path))
+    above = target.parent
+    if not make_parents and not above.exists():
+        raise OutputFolderError(
+            f"folder {str(target.parent)!r} does not exist", key=key, file=str(path)
+        )
+    while not above.exists() and above.parent != above:
+        above = above.parent
+    if not above.is_dir():
+        raise OutputFolderError(
+            f"cannot create the file: {str(above)!r} is a file", key=key, file=str(path)
+        )
+    _check_writable(above, target)
+    return target
+
+
+def write_file(
+    path: str | Path, content: str | bytes, *, key: str = "--out", make_parents: bool = False
+) -> Path:
+    """Write ``content`` to ``path`` all at once or not at all (checked as
+    :func:`check_file` does): a hidden file beside it is written, then renamed over it.
+
+    A failure leaves neither a partial file nor folders made for it, and one the
+    operating system raises is an :class:`OutputFolderError` naming the file.
+    """
+    target = check_file(path, key=key, make_parents=make_parents)
+    created: list[Path] = []
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        created = _make_parents(target.parent) if make_parents else []
+        if isinstance(content, bytes):
+            partial.write_bytes(content)
+        else:
+            partial.write_text(content, encoding="utf-8", newline="")
+        partial.replace(target)
+    except BaseException as exc:
+        partial.unlink(missing_ok=True)
+        for folder in created:
+            _remove_if_empty(folder)
+        if isinstance(exc, OSError):
+            raise OutputFolderError(
+                f"could not be written: {os_reason(exc)}", key=key, file=str(path)
+            ) from None
+        raise
+    return target
+
+
+__all__ = ["atomic_folder", "check_file", "check_folder", "write_file"]

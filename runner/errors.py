@@ -51,15 +51,6 @@ def user_errors() -> Iterator[None]:
         sys.exit(1)
 
 
-#: ``--allow-large``: lift the soft limits of :mod:`jtai_sim.budget` (never the hard ones).
-allow_large_option = click.option(
-    "--allow-large",
-    is_flag=True,
-    help="Start a job bigger than the soft limits (estimated events, runs, hours); "
-    "the memory this machine has is still a limit.",
-)
-
-
 @contextmanager
 def noted_when_stopped(note: str) -> Iterator[None]:
     """If the block is stopped part-way (Ctrl-C, SIGTERM), end the stop's line with ``note``."""

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from jtai_sim import simulate
 from jtai_sim.budget import SOFT_EVENTS, SOFT_RUNS, Job, check, estimate
 from jtai_sim.errors import BudgetError
+from jtai_sim.experiments import Variant
 from jtai_sim.scenario.builtin import load_scenario
 from runner.cli import cli
 
@@ -71,3 +72,38 @@ def test_run_refuses_before_it_simulates_or_writes(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--allow-large" in result.output and "simulated" not in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "minimal", "--set", "agencies.camhs.staff+=1", "-r", "100000000000"],
+        ["warmup", "minimal", "-r", "100000000000"],
+        ["mock-week", "minimal", "--notify", "2025-06-03", "--detect", "100000"],
+    ],
+    ids=["compare", "warmup", "mock-week"],
+)
+def test_every_command_that_replicates_refuses_before_it_starts(
+    tmp_path: Path, args: list[str]
+) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "runs asked for, more than 2,000; give --allow-large" in result.output
+    assert not out.exists()
+
+
+def test_an_experiment_counts_the_replications_a_precision_target_may_add() -> None:
+    from jtai_sim.experiments import Experiment, parse_set
+
+    scenario = load_scenario("minimal")
+    variant = Variant("more", (parse_set("agencies.camhs.staff+=1"),))
+    experiment = Experiment(
+        scenario,
+        (variant,),
+        replications=5,
+        precision=0.05,
+        max_replications=40,
+        metrics=("wait.camhs.mean_days",),
+    )
+    assert experiment.budget(experiment.resolve()).runs == 2 * 40

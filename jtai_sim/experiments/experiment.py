@@ -37,6 +37,7 @@ from typing import Any
 
 import attrs
 
+from jtai_sim.budget import Estimate, Job, check, estimate
 from jtai_sim.errors import ExperimentError, ScenarioError
 from jtai_sim.scenario.loading import structure
 from jtai_sim.scenario.model import Scenario
@@ -197,6 +198,18 @@ class Experiment:
         check_metrics(self.metrics, base, origin="metrics")
         return infos
 
+    def budget(
+        self, infos: list[VariantInfo], *, at_once: int = 1, allow_large: bool = False
+    ) -> Estimate:
+        """The estimated size of running ``infos``, refused past the budget's limits."""
+        largest = max(
+            (Job(scenario=i.scenario, days=i.scenario.duration_days) for i in infos),
+            key=lambda job: estimate(job).events_per_run,
+        )
+        replications = self.max_replications if self.precision else self.replications
+        job = attrs.evolve(largest, runs=len(infos) * replications, at_once=at_once)
+        return check(job, allow_large=allow_large)
+
     def settings(self, replications: int) -> dict[str, Any]:
         """What was run, for the store and the report."""
         base = self.run_base()
@@ -224,8 +237,13 @@ class Experiment:
         executor: Executor | None = None,
         progress: bool = False,
         replace: bool = False,
+        allow_large: bool = False,
     ) -> Results:
         """Run every replication not already in ``store`` and return the results.
+
+        The job is held to the limits of :mod:`jtai_sim.budget` before anything runs
+        (``allow_large`` lifts the soft ones), counting every replication a precision
+        target may add and the largest variant for all of them.
 
         A store that holds another experiment (its base scenario differs) is refused,
         so one experiment's results are never mixed with or lost to another's;
@@ -233,6 +251,7 @@ class Experiment:
         variants or replications on the same base, resumes.
         """
         infos = self.resolve()
+        self.budget(infos, at_once=jobs, allow_large=allow_large)
         runs = len(infos) * self.replications  # the first round: no more workers than that
         with open_executor(jobs=jobs, dask=dask, executor=executor, runs=runs) as ex:
             if store is None:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from jtai_sim.atomic import write_file
 from jtai_sim.cells import no_formulas, text_cells
 from jtai_sim.errors import ExperimentError
 
@@ -72,16 +73,14 @@ def _target(path: str | Path, suffixes: tuple[str, ...], what: str) -> Path:
         raise ExperimentError(
             f"expected a {what} file name ending {' or '.join(suffixes)}", file=str(path)
         )
-    if target.parent and not target.parent.exists():
-        raise ExperimentError("its folder does not exist", file=str(path))
     return target
 
 
 def export_csv(results: Results, path: str | Path) -> Path:
     """Write the summary table as CSV."""
     target = _target(path, (".csv",), "CSV")
-    text_cells(summary_table(results)).to_csv(target, index=False, float_format="%.10g")
-    return target
+    text = text_cells(summary_table(results)).to_csv(index=False, float_format="%.10g")
+    return write_file(target, text, key="--csv")
 
 
 def export_excel(results: Results, path: str | Path) -> Path:
@@ -110,8 +109,7 @@ def export_excel(results: Results, path: str | Path) -> Path:
         )
         run.to_excel(writer, sheet_name="run", index=False)
         no_formulas(writer.book)  # names are text, never formulas
-    target.write_bytes(_fixed_zip(buffer.getvalue()))
-    return target
+    return write_file(target, _fixed_zip(buffer.getvalue()), key="--excel")
 
 
 def _fixed_zip(data: bytes) -> bytes:

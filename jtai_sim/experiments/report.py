@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from jtai_sim.atomic import write_file
+
 from .naming import describe, format_value, split
 from .results import Results
 
@@ -368,11 +370,7 @@ def write_report(results: Results, path: str | Path) -> Path:
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         target = target / "report.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.write_text(render_report(results), encoding="utf-8")
-    partial.replace(target)
-    return target
+    return write_file(target, render_report(results), key="--report", make_parents=True)
 
 
 __all__ = ["STRESS_DES", "render_report", "report_context", "write_report"]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from runner.errors import OneLineCommand, noted_when_stopped, user_errors
+from runner.options import allow_large_option, run_length
 
 #: Said when compare or sweep is stopped part-way (Ctrl-C or SIGTERM).
 RESUMES = "the finished runs are kept, and the same command resumes"
@@ -66,6 +67,7 @@ _RUN_OPTIONS = [
         help="Clear a folder that holds another experiment's results and start afresh "
         "(without it such a folder is refused; this experiment's own runs are resumed).",
     ),
+    allow_large_option,
 ]
 
 
@@ -187,6 +189,7 @@ def compare(
     dask: str | None,
     quiet: bool,
     replace: bool,
+    allow_large: bool,
 ) -> None:
     """Compare BASE with variants of it, with common random numbers.
 
@@ -225,7 +228,14 @@ def compare(
             source=base,
         )
         experiment.resolve()
-        results = experiment.run(out, jobs=jobs, dask=dask, progress=not quiet, replace=replace)
+        results = experiment.run(
+            out,
+            jobs=jobs,
+            dask=dask,
+            progress=not quiet,
+            replace=replace,
+            allow_large=allow_large,
+        )
         _finish(results, out)
 
 
@@ -246,6 +256,7 @@ def sweep(
     dask: str | None,
     quiet: bool,
     replace: bool,
+    allow_large: bool,
 ) -> None:
     """Run every variant or grid cell of EXPERIMENT.toml.
 
@@ -258,7 +269,14 @@ def sweep(
     with user_errors(), noted_when_stopped(RESUMES):
         experiment = read_experiment(experiment_file)
         folder = out or Path("out") / Path(experiment_file).stem
-        results = experiment.run(folder, jobs=jobs, dask=dask, progress=not quiet, replace=replace)
+        results = experiment.run(
+            folder,
+            jobs=jobs,
+            dask=dask,
+            progress=not quiet,
+            replace=replace,
+            allow_large=allow_large,
+        )
         _finish(results, folder)
 
 
@@ -325,6 +343,7 @@ def results(
     help="Welch's plot (SVG).",
 )
 @_JOBS
+@allow_large_option
 def warmup(
     scenario: str,
     agency: str | None,
@@ -334,13 +353,22 @@ def warmup(
     bin_days: float,
     out: Path,
     jobs: int,
+    allow_large: bool,
 ) -> None:
     """Suggest a warm-up for SCENARIO by MSER-5, and draw Welch's plot."""
+    from jtai_sim.atomic import check_file, write_file
+    from jtai_sim.budget import Job, check
     from jtai_sim.experiments import suggest_warmup
     from jtai_sim.scenario.builtin import load_scenario
 
     with user_errors():
         loaded = load_scenario(scenario)
+        check_file(out, make_parents=True)
+        length = run_length(None, days) or loaded.duration_days
+        check(
+            Job(scenario=loaded, days=length, runs=replications, at_once=jobs),
+            allow_large=allow_large,
+        )
         suggestion = suggest_warmup(
             loaded,
             agency=agency,
@@ -350,8 +378,7 @@ def warmup(
             bin_days=bin_days,
             jobs=jobs,
         )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(suggestion.svg(), encoding="utf-8")
+        write_file(out, suggestion.svg(), make_parents=True)
     click.echo(
         f"suggested warm-up: {suggestion.warmup_days:g} days (MSER-5 on {bin_days:g}-day "
         "mean waits "

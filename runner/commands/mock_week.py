@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 import click
 
 from jtai_sim.errors import InfeasibleTimetable, InputError
-from runner.errors import OneLineCommand, UserError, allow_large_option, user_errors
+from runner.errors import OneLineCommand, UserError, user_errors
+from runner.options import allow_large_option
 
 if TYPE_CHECKING:
     import pandas as pd

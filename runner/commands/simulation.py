@@ -18,7 +18,8 @@ from pathlib import Path
 
 import click
 
-from runner.errors import OneLineCommand, UserError, allow_large_option, user_errors
+from runner.errors import OneLineCommand, UserError, user_errors
+from runner.options import allow_large_option, run_length
 
 
 @click.command(cls=OneLineCommand)
@@ -34,22 +35,6 @@ def validate(scenario: str) -> None:
         f"{len(loaded.pathways)} pathways, {len(loaded.demand)} demand streams, "
         f"{len(loaded.clocks)} clocks"
     )
-
-
-def _length_days(years: float | None, days: float | None) -> float | None:
-    """The run length ``--years`` or ``--days`` asks for, in days, within the scenario's range."""
-    from jtai_sim.calendar import DAYS_PER_YEAR
-    from jtai_sim.scenario.model import MAX_DAYS
-
-    if years is not None and days is not None:
-        raise UserError("--years and --days: give one or the other, not both")
-    if years is not None:
-        if not 0 < years <= MAX_DAYS / DAYS_PER_YEAR:
-            raise UserError(f"--years: must be more than 0 and at most 100, got {years:g}")
-        return years * DAYS_PER_YEAR
-    if days is not None and not 0 < days <= MAX_DAYS:
-        raise UserError(f"--days: must be more than 0 and at most {MAX_DAYS:,}, got {days:g}")
-    return days
 
 
 def _command(
@@ -127,7 +112,7 @@ def run(
     from jtai_sim.simulation.run import simulate
 
     started = time.perf_counter()
-    length = _length_days(years, days)
+    length = run_length(years, days)
     if no_events and events_csv:
         raise UserError("--events-csv and --no-events: give one or the other, not both")
     with user_errors():
@@ -200,6 +185,7 @@ def graph(scenario: str, out: str | None) -> None:
     notify) labelled with their probability and conditions. The layout is
     fixed: the same scenario always gives the same drawing.
     """
+    from jtai_sim.atomic import write_file
     from jtai_sim.results.drawing import partnership_svg
     from jtai_sim.scenario.builtin import load_scenario, resolve
 
@@ -209,21 +195,8 @@ def graph(scenario: str, out: str | None) -> None:
     if out == "-":
         click.echo(svg, nl=False)
         return
-    target = Path(out or f"{resolve(scenario).stem}-partnership.svg")
-    if target.is_dir():
-        raise UserError(f"{target}: --out: is a folder; give a file name ending in .svg")
-    if not target.parent.is_dir():
-        raise UserError(f"{target}: --out: folder {str(target.parent)!r} does not exist")
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        partial.write_text(svg, encoding="utf-8")
-        partial.replace(target)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise UserError(f"{target}: --out: cannot write the drawing: {exc.strerror}") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with user_errors():
+        target = write_file(out or f"{resolve(scenario).stem}-partnership.svg", svg)
     click.echo(f"wrote {target} ({len(loaded.agencies)} agencies, {len(loaded.pathways)} pathways)")
 
 
