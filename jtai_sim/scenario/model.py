@@ -142,9 +142,12 @@ class Range:
                 raise FieldError(a.name, f"{self.refusal(item)}, got {item!r}")
 
     def holds(self, value: Any) -> bool:
-        """Whether ``value`` is in the range (``nan`` never is)."""
-        above = value > self.low if self.low_open else value >= self.low
-        return bool(above and value <= self.high)
+        """Whether ``value`` is in the range (``nan`` never is, nor a value of another kind)."""
+        try:
+            above = value > self.low if self.low_open else value >= self.low
+            return bool(above and value <= self.high)
+        except TypeError:  # a number for a date, or a date for a number (built in Python)
+            return False
 
     @property
     def is_probability(self) -> bool:
