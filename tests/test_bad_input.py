@@ -522,6 +522,30 @@ CASES = [
         "must be >= 1 (reviews are at least a day apart), got 1e-300",
     ),
     Case(
+        "sd-days-for-a-kind-that-has-none",
+        edit(
+            'kind = "exponential", mean_days = 1.0',
+            'kind = "exponential", mean_days = 1.0, sd_days = 3.0',
+        ),
+        19,
+        "agencies.desk.service.sd_days",
+        "is read only for kind lognormal or gamma, not exponential: leave it out or change kind, "
+        "got 3.0",
+    ),
+    Case(
+        "school-terms-outside-the-run",
+        chain(
+            edit(
+                "bank_holidays = true\n",
+                "bank_holidays = true\nterms = [{ start = 2019-09-01, end = 2019-12-20 }]\n",
+            ),
+            edit('agency = "desk"\n', 'agency = "desk"\nseasonality = "school_terms"\n'),
+        ),
+        10,
+        "calendar.terms",
+        "no term falls within the run (2025-04-01 to 2025-07-09)",
+    ),
+    Case(
         "triangular-mode-outside-its-bounds",
         edit(
             'kind = "exponential", mean_days = 1.0',

@@ -279,6 +279,14 @@ MIN_CV = 0.001
 MAX_CV = 100.0
 
 
+#: The keys of a distribution only some kinds read.
+_DISTRIBUTION_KEYS: dict[str, tuple[str, ...]] = {
+    "sd_days": ("lognormal", "gamma"),
+    "min_days": ("uniform", "triangular"),
+    "max_days": ("uniform", "triangular"),
+}
+
+
 @frozen(kw_only=True)
 class Distribution:
     """A duration drawn afresh for each child: ``kind`` and its parameters in days."""
@@ -307,10 +315,22 @@ class Distribution:
     )
 
     def __attrs_post_init__(self) -> None:
+        self._check_unused()
         if self.kind in ("lognormal", "gamma"):
             self._check_spread()
         if self.kind in ("uniform", "triangular"):
             self._check_bounds()
+
+    def _check_unused(self) -> None:
+        """A key this kind does not read is a mistake, not a setting to ignore silently."""
+        for name, kinds in _DISTRIBUTION_KEYS.items():
+            value = getattr(self, name)
+            if value is not None and self.kind not in kinds:
+                raise FieldError(
+                    name,
+                    f"is read only for kind {' or '.join(kinds)}, not {self.kind}: leave it out "
+                    f"or change kind, got {value!r}",
+                )
 
     def _check_spread(self) -> None:
         """A lognormal or gamma needs a mean and a spread the draws stay finite with."""

@@ -4,9 +4,10 @@ Owns networkx and the checks that need the whole partnership: every name refers
 to an agency that exists (and no table is named with empty text), outgoing
 referral chances never add up to more than one for any child, every agency can
 be reached by some child, no group of agencies traps children with no way out,
-and the keys whose bounds depend on other tables hold (a stream's growth over
-the run, the children open at an agency on day 0). The checks need no graph library, so
-checking a scenario does not load networkx; the graph is built when first asked for.
+the keys whose bounds depend on other tables hold (a stream's growth over the
+run, the children open at an agency on day 0), and term-time demand meets a term.
+The checks need no graph library, so checking a scenario does not load networkx;
+the graph is built when first asked for.
 
 >>> from jtai_sim.scenario.loading import scenario_from_toml
 >>> s = scenario_from_toml('''
@@ -29,7 +30,9 @@ checking a scenario does not load networkx; the graph is built when first asked 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import math
 from collections.abc import Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -56,6 +59,7 @@ class Partnership:
         self.scenario = scenario
         check_names(scenario)
         check_sizes(scenario)
+        check_terms(scenario)
         check_cases(scenario)
         check_probabilities(scenario)
         check_reachable(scenario)
@@ -193,6 +197,27 @@ def check_sizes(scenario: Scenario) -> None:
                     f"is more than the {scenario.children:,} children in the area "
                     f"(children), got {count}",
                 )
+
+
+def check_terms(scenario: Scenario) -> None:
+    """School terms given for a scenario with term-time demand must meet the run.
+
+    Otherwise every day of the run is a holiday and ``term_factor`` is silently never used.
+    """
+    terms = scenario.calendar.terms
+    seasonal = [k for k, d in scenario.demand.items() if d.seasonality == "school_terms"]
+    if terms is None or not seasonal:
+        return
+    first = scenario.start_date
+    last = first + dt.timedelta(days=math.ceil(scenario.duration_days) - 1)
+    if not any(t.start <= last and t.end >= first for t in terms):
+        raise PartnershipError(
+            ("calendar", "terms"),
+            f"no term falls within the run ({first} to {last}), so demand "
+            f'{toml_value(seasonal[0])} (seasonality = "school_terms") would never see a '
+            f"school day; give the terms of the years the run covers, got {len(terms)} "
+            f"term(s) from {min(t.start for t in terms)} to {max(t.end for t in terms)}",
+        )
 
 
 def conditions_of(pathways: list[Pathway]) -> list[str]:
