@@ -543,7 +543,7 @@ CASES = [
         ),
         10,
         "calendar.terms",
-        "no term falls within the run (2025-04-01 to 2025-07-09)",
+        "no term falls within a year of the run (2025-04-01 to 2025-07-09)",
     ),
     Case(
         "triangular-mode-outside-its-bounds",

@@ -376,3 +376,19 @@ def test_the_growth_of_demand_over_the_run_is_bounded_not_the_trend_alone() -> N
     data["duration_days"] = 365.25 * 4  # 16 times: refused
     with pytest.raises(ScenarioError, match=r"grows the rate 16 times over duration_days = 1461"):
         load_text(dump(data), "long.toml")
+
+
+@pytest.mark.parametrize("start", [dt.date(1900, 1, 1), dt.date(2200, 12, 31)], ids=str)
+def test_runs_starting_at_either_end_of_the_date_range_simulate(start: dt.date) -> None:
+    data = copy.deepcopy(BASE)
+    data["start_date"] = start
+    del data["calendar"]["terms"]  # the default terms, built for the years around the run
+    data["demand"]["walk_in"]["seasonality"] = "none"
+    run = simulate(load_text(dump(data), "dates.toml"), days=30)
+    assert len(run.events) > 0
+    assert run.calendar.start_date == start
+
+
+def test_a_short_run_inside_a_school_holiday_is_not_refused() -> None:
+    run = simulate(load_text(dump(BASE), "easter.toml"), days=5)  # 1 to 5 April 2025
+    assert run.calendar.start_date == dt.date(2025, 4, 1)

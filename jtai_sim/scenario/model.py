@@ -211,23 +211,23 @@ PER_YEAR = in_range(0, MAX_PER_YEAR, why="once a day on average")
 REVIEW_DAYS = in_range(
     1, MAX_DAYS, why="100 years, the longest run", why_low="reviews are at least a day apart"
 )
-#: Dates: our bound, so that a run of up to 100 years (and the calendar around it) stays
-#: within the years the bank-holiday and school-term calendars can be worked out for.
+#: The first day of a run: our bound, so that a run of up to 100 years (and the calendar
+#: the engine builds around it, a few years either side) stays within the years the
+#: bank-holiday and school-term calendars can be worked out for and dates can hold.
 DATE = in_range(
     dt.date(1900, 1, 1),
     dt.date(2200, 12, 31),
     why="so a run of 100 years stays within the calendar",
     why_low="the calendar starts in 1900",
 )
-
-
 #: Each number of a list or table of shares (mental-health states, ethnic groups).
 PROBABILITIES = in_range(0, 1, each=True)
 CHILDREN = in_range(
     1, MAX_CHILDREN, why="over six times the children of the largest local authority"
 )
 #: Children open at one agency on day 0: one child is on one list once, so never more
-#: than the children of the largest area (and the loader checks the scenario's own).
+#: than the children of the largest area (the loader also checks them against the
+#: scenario's own ``children``).
 BACKLOG = in_range(0, MAX_CHILDREN, why="the most children a scenario can have")
 #: Staff of one service: our bound, three times the whole children's social worker
 #: workforce of England (about 33,000 full-time equivalents, DfE children's social work
@@ -889,8 +889,10 @@ FLOW_STAGES: tuple[str, ...] = tuple(f.name for f in attrs.fields(Flow))
 class Term:
     """One school term (or half term), inclusive dates."""
 
-    start: dt.date = field(validator=DATE, metadata=doc("first day"))
-    end: dt.date = field(validator=DATE, metadata=doc("last day"))
+    # no range: the default terms are built for the years either side of any run, and a
+    # term's dates are only compared with the run's (a term far off simply never applies)
+    start: dt.date = field(metadata=doc("first day"))
+    end: dt.date = field(metadata=doc("last day"))
 
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:

@@ -200,9 +200,11 @@ def check_sizes(scenario: Scenario) -> None:
 
 
 def check_terms(scenario: Scenario) -> None:
-    """School terms given for a scenario with term-time demand must meet the run.
+    """School terms given for a scenario with term-time demand must be near the run.
 
-    Otherwise every day of the run is a holiday and ``term_factor`` is silently never used.
+    Terms all more than a year from the run (given for other years) would make every
+    day a holiday, and ``term_factor`` would silently never apply; a short run that
+    falls within one holiday is fine.
     """
     terms = scenario.calendar.terms
     seasonal = [k for k, d in scenario.demand.items() if d.seasonality == "school_terms"]
@@ -210,10 +212,11 @@ def check_terms(scenario: Scenario) -> None:
         return
     first = scenario.start_date
     last = first + dt.timedelta(days=math.ceil(scenario.duration_days) - 1)
-    if not any(t.start <= last and t.end >= first for t in terms):
+    year = dt.timedelta(days=366)
+    if not any(t.start <= last + year and t.end >= first - year for t in terms):
         raise PartnershipError(
             ("calendar", "terms"),
-            f"no term falls within the run ({first} to {last}), so demand "
+            f"no term falls within a year of the run ({first} to {last}), so demand "
             f'{toml_value(seasonal[0])} (seasonality = "school_terms") would never see a '
             f"school day; give the terms of the years the run covers, got {len(terms)} "
             f"term(s) from {min(t.start for t in terms)} to {max(t.end for t in terms)}",
