@@ -188,6 +188,9 @@ def in_range(
     return Range(low, high, low_open=low_open, why=why, why_low=why_low, each=each)
 
 
+DAYS_PER_YEAR = 365.25
+"""Days in a clock year (the mean calendar year); rates "per year" use it."""
+
 #: The longest run a scenario may ask for, in days (100 years): our own bound, which
 #: also bounds every duration, delay and interval (nothing can take longer than a run).
 MAX_DAYS = 36_525

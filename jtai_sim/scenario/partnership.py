@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 from jtai_sim.errors import PartnershipError as PartnershipError  # raised by the checks here
 from jtai_sim.scenario.converter import suggest, toml_value
-from jtai_sim.scenario.model import FLOW_STAGES, MAX_GROWTH, Pathway, Scenario
+from jtai_sim.scenario.model import DAYS_PER_YEAR, FLOW_STAGES, MAX_GROWTH, Pathway, Scenario
 from jtai_sim.scenario.toml_lines import PathPart
 
 if TYPE_CHECKING:
@@ -165,8 +165,6 @@ def growth(scenario: Scenario, trend_per_year: float) -> float:
     >>> scenario.duration_days, round(growth(scenario, 0.05), 3)  # a year at 5%
     (365.0, 1.05)
     """
-    from jtai_sim.calendar import DAYS_PER_YEAR  # the engine's year; numpy only when needed
-
     return float((1 + trend_per_year) ** (scenario.duration_days / DAYS_PER_YEAR))
 
 
