@@ -33,12 +33,10 @@ import holidays
 import numpy as np
 from dateutil.easter import easter
 
+from jtai_sim.scenario.model import DAYS_PER_YEAR as DAYS_PER_YEAR  # the scenario's year
 from jtai_sim.scenario.model import Term
 
 _MARGIN_DAYS = 3 * 365
-
-DAYS_PER_YEAR = 365.25
-"""Days in a clock year (the mean calendar year); rates "per year" use it."""
 
 
 def default_terms(first_year: int, last_year: int) -> list[Term]:

@@ -10,7 +10,9 @@ valid scenarios at random and checks the loader never raises anything but
 
 from __future__ import annotations
 
+import os
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from hypothesis import strategies as st
 
 from jtai_sim import Scenario, ScenarioError, load_scenario
 from jtai_sim.scenario.builtin import load_text
+from jtai_sim.scenario.loading import MAX_FILE_BYTES
 from runner.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -468,6 +471,170 @@ CASES = [
         "demand.walk_in.profile.mental_health_by_age[0].mental_health",
         "sum to 1, got 1.1",
     ),
+    # ranges that keep the model finite (jtai_sim/scenario/model.py says where each comes from)
+    Case(
+        "children-beyond-any-area",
+        edit("children = 10000", "children = 3000000"),
+        3,
+        "children",
+        "at most 2,000,000 (over six times the children of the largest local authority), "
+        "got 3000000",
+    ),
+    Case(
+        "sd-days-inf",
+        edit("sd_days = 5.0 }", "sd_days = inf }"),
+        26,
+        "agencies.camhs.service.sd_days",
+        "must be at most 36,525 (100 years, the longest run), got inf",
+    ),
+    Case(
+        "sd-days-1e308",
+        edit("sd_days = 5.0 }", "sd_days = 1e308 }"),
+        26,
+        "agencies.camhs.service.sd_days",
+        "got 1e+308",
+    ),
+    Case(
+        "sd-days-spread-too-wide",
+        edit("sd_days = 5.0 }", "sd_days = 5000.0 }"),
+        26,
+        "agencies.camhs.service.sd_days",
+        "must be from 0.001 to 100 times mean_days (20) for a gamma",
+    ),
+    Case(
+        "uniform-max-days-inf",
+        edit(
+            'kind = "exponential", mean_days = 1.0',
+            'kind = "uniform", min_days = 0.0, max_days = inf',
+        ),
+        19,
+        "agencies.desk.service.max_days",
+        "got inf",
+    ),
+    Case(
+        "review-interval-1e-300",
+        edit(
+            "support = true\n",
+            "support = true\nreviews = { first_after_days = 28.0, then_every_days = 1e-300 }\n",
+        ),
+        26,
+        "agencies.camhs.reviews.then_every_days",
+        "must be >= 1 (reviews are at least a day apart), got 1e-300",
+    ),
+    Case(
+        "sd-days-for-a-kind-that-has-none",
+        edit(
+            'kind = "exponential", mean_days = 1.0',
+            'kind = "exponential", mean_days = 1.0, sd_days = 3.0',
+        ),
+        19,
+        "agencies.desk.service.sd_days",
+        "is read only for kind lognormal or gamma, not exponential: leave it out or change kind, "
+        "got 3.0",
+    ),
+    Case(
+        "school-terms-outside-the-run",
+        chain(
+            edit(
+                "bank_holidays = true\n",
+                "bank_holidays = true\nterms = [{ start = 2019-09-01, end = 2019-12-20 }]\n",
+            ),
+            edit('agency = "desk"\n', 'agency = "desk"\nseasonality = "school_terms"\n'),
+        ),
+        10,
+        "calendar.terms",
+        "no term falls within a year of the run (2025-04-01 to 2025-07-09)",
+    ),
+    Case(
+        "triangular-mode-outside-its-bounds",
+        edit(
+            'kind = "exponential", mean_days = 1.0',
+            'kind = "triangular", mean_days = 9.0, min_days = 1.0, max_days = 5.0',
+        ),
+        19,
+        "agencies.desk.service.mean_days",
+        "must be from min_days (1) to max_days (5), got 9.0",
+    ),
+    Case(
+        "agency-named-with-empty-text",
+        append('[agencies.""]\nstaff = 1\n'),
+        57,
+        'agencies.""',
+        "needs a name",
+    ),
+    Case(
+        "start-date-in-year-1",
+        edit("2025-04-01", "0001-04-01"),
+        6,
+        "start_date",
+        "must be >= 1900-01-01 (the calendar starts in 1900), got 0001-04-01",
+    ),
+    Case(
+        "start-date-in-year-9999",
+        edit("2025-04-01", "9999-12-31"),
+        6,
+        "start_date",
+        "must be at most 2200-12-31",
+    ),
+    Case(
+        "rate-beyond-100-a-year-per-child",
+        edit("365.0", "2000000.0"),
+        13,
+        "demand.walk_in.rate_per_10k_per_year",
+        "at most 1,000,000 (100 a year for every child, from one stream), got 2000000.0",
+    ),
+    Case(
+        "trend-beyond-a-doubling",
+        edit('agency = "desk"\n', 'agency = "desk"\ntrend_per_year = 5.0\n'),
+        13,
+        "demand.walk_in.trend_per_year",
+        "must be at most 1 (a doubling in a year), got 5.0",
+    ),
+    Case(
+        "trend-multiplying-demand-over-the-run",
+        chain(
+            edit("duration_days = 100.0", "duration_days = 3650.0"),
+            edit('agency = "desk"\n', 'agency = "desk"\ntrend_per_year = 0.9\n'),
+        ),
+        13,
+        "demand.walk_in.trend_per_year",
+        "more than the 10 times allowed",
+    ),
+    Case(
+        "backlog-more-than-the-children",
+        append("[agencies.waiting_list]\nstaff = 1\nbacklog = { waiting = 20000 }\n"),
+        59,
+        "agencies.waiting_list.backlog.waiting",
+        "more than the 10,000 children in the area (children), got 20000",
+    ),
+    Case(
+        "clock-beyond-100-years",
+        edit("limit = 4.0", "limit = 6000.0"),
+        45,
+        "clocks.four_weeks.limit",
+        "must be at most 5,217 weeks (100 years), got 6000.0",
+    ),
+    Case(
+        "staff-beyond-any-service",
+        edit("staff = 2", "staff = 1000000"),
+        17,
+        "agencies.desk.staff",
+        "got 1000000",
+    ),
+    Case(
+        "ethnicity-shares-not-one",
+        edit("at_risk = 0.3 }", "at_risk = 0.3, ethnicity = { White = 0.5 } }"),
+        14,
+        "demand.walk_in.profile.ethnicity",
+        "sum to 1, got 0.5",
+    ),
+    Case(
+        "seed-beyond-15-digits",
+        edit('name = "Bad input"\n', 'name = "Bad input"\nseed = 10000000000000000\n'),
+        3,
+        "seed",
+        "got 10000000000000000",
+    ),
     Case(
         "backlog-returns-to-unknown",
         append('[agencies.waiting_list]\nstaff = 1\nbacklog = { returns_to = "nowhere" }\n'),
@@ -577,6 +744,68 @@ def test_non_utf8_bytes_name_their_line(tmp_path: Path) -> None:
         load_scenario(path)
     assert str(caught.value) == (f"{path}:2: not UTF-8 text (save the file as UTF-8), got byte e9")
     assert cli_error(["validate", str(path)]) == str(caught.value)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_device_is_refused_without_being_read() -> None:
+    started = time.monotonic()
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("/dev/zero")
+    assert str(caught.value) == (
+        "/dev/zero: is a character device, not a file: give the path of a TOML file saved on disk"
+    )
+    assert cli_error(["validate", "/dev/zero"]) == str(caught.value)
+    assert time.monotonic() - started < 15
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ScenarioError, match=r"pipe\.toml: is a pipe \(FIFO\), not a file"):
+        load_scenario(fifo)
+    assert cli_error(["validate", str(fifo)]).startswith(f"{fifo}: is a pipe (FIFO)")
+
+
+def test_a_file_past_the_limit_is_refused_by_its_size(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.toml"
+    with huge.open("wb") as handle:
+        handle.truncate(11 * 2**30)  # 11 GiB of nothing, stored sparse: never read
+    message = (
+        f"{huge}: is larger than the 524,288 bytes (512 KiB) jtai-sim reads from one file, "
+        f"got {11 * 2**30:,} bytes"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(huge)
+    assert str(caught.value) == message
+    assert cli_error(["validate", str(huge)]) == message
+
+
+def test_a_file_at_the_limit_is_read(tmp_path: Path) -> None:
+    text = GOOD + "#" * (MAX_FILE_BYTES - len(GOOD.encode()) - 1) + "\n"
+    path = tmp_path / "padded.toml"
+    path.write_text(text, encoding="utf-8")
+    assert path.stat().st_size == MAX_FILE_BYTES
+    assert load_scenario(path).name == "Bad input"
+    path.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"got 524,289 bytes$"):
+        load_scenario(path)
+
+
+def test_a_mistake_in_every_table_of_a_file_at_the_limit_is_found_in_time(tmp_path: Path) -> None:
+    lines = ['name = "Many"', "[demand.d]", 'agency = "a0"', "rate_per_10k_per_year = 1.0"]
+    size, n = sum(len(line) + 1 for line in lines), 0
+    while size < MAX_FILE_BYTES - 100:
+        block = f"[agencies.a{n}]\nstaff = 0"
+        lines.append(block)
+        size += len(block) + 1
+        n += 1
+    path = tmp_path / "many.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(ScenarioError, match=r"many\.toml:6: agencies\.a0\.staff: must be >= 1"):
+        load_scenario(path)
+    assert time.monotonic() - started < 15
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:

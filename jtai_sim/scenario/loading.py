@@ -27,7 +27,9 @@ got "weekdays"
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,7 @@ from jtai_sim.scenario.model import Scenario
 from jtai_sim.scenario.toml_lines import (
     HEADER,
     Path_,
+    line_index,
     locate,
     opened_at,
     split_key,
@@ -99,8 +102,10 @@ def located_error(
 ) -> ScenarioError:
     """The ScenarioError for the problem nearest the top of the file."""
 
+    index = line_index(text) if text else {}  # once: a file can hold thousands of mistakes
+
     def order(problem: Problem) -> tuple[int, int]:
-        at = locate(text, problem.path) if text else None
+        at = locate(text, problem.path, index) if text else None
         # on one line, a misspelt key explains a required one that seems missing
         rank = (
             0
@@ -118,7 +123,7 @@ def located_error(
     return ScenarioError(
         message,
         file=file,
-        line=locate(text, problem.path) if text else None,
+        line=locate(text, problem.path, index) if text else None,
         key=dotted(problem.path) or None,
     )
 
@@ -239,22 +244,75 @@ def _drop_none(value: Any) -> Any:
 # ---------------------------------------------------------------- files
 
 
-def read_text(path: str | Path) -> str:
-    """Read a scenario file, reporting a missing or unreadable file as a ScenarioError.
+#: The largest file jtai-sim reads as a scenario (or an experiment, theme or settings
+#: file): 512 KiB, our bound, about 16 times the largest built-in one
+#: (scenarios/midshire.toml, 33 KB: 22 agencies, 58 pathways), so that a
+#: file named by mistake (a log, a data dump, /dev/zero) is refused at once instead of
+#: read whole, and a file that size holding a mistake in every table (some 18,000 of
+#: them) is still parsed, checked and located in a few seconds.
+MAX_FILE_BYTES = 512 * 1024
 
-    A byte-order mark at the start (as some Windows editors write) is dropped.
+_KINDS = {
+    stat.S_ISCHR: "a character device",
+    stat.S_ISBLK: "a block device",
+    stat.S_ISFIFO: "a pipe (FIFO)",
+    stat.S_ISSOCK: "a socket",
+}
+
+
+def _not_a_file(mode: int) -> str:
+    """What a path that is not a regular file or a folder is, in words."""
+    kind = next((name for test, name in _KINDS.items() if test(mode)), "not a regular file")
+    return f"is {kind}, not a file: give the path of a TOML file saved on disk"
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"is larger than the {MAX_FILE_BYTES:,} bytes (512 KiB) jtai-sim reads from one file, "
+        f"got {size:,} bytes"
+    )
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of the regular file ``path``, at most ``MAX_FILE_BYTES`` of them.
+
+    Devices, pipes and sockets are refused before they are opened (opening a pipe
+    would wait for a writer), and a file is read no further than one byte past the
+    limit, so even one that grows while it is read cannot be read whole.
     """
-    path = Path(path)
     try:
-        data = path.read_bytes()
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise ScenarioError(_folder_message(path), file=str(path))
+        if not stat.S_ISREG(mode):
+            raise ScenarioError(_not_a_file(mode), file=str(path))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            opened = os.fstat(handle.fileno())
+            if not stat.S_ISREG(opened.st_mode):  # replaced since it was looked at
+                raise ScenarioError(_not_a_file(opened.st_mode), file=str(path))
+            if opened.st_size > MAX_FILE_BYTES:
+                raise ScenarioError(_too_large(opened.st_size), file=str(path))
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(f"no such file{_nearby(path)}", file=str(path)) from None
     except IsADirectoryError:
         raise ScenarioError(_folder_message(path), file=str(path)) from None
     except OSError as exc:
-        if path.is_dir():
-            raise ScenarioError(_folder_message(path), file=str(path)) from None
         raise ScenarioError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(_too_large(len(data)), file=str(path))
+    return data
+
+
+def read_text(path: str | Path) -> str:
+    """Read a scenario file, reporting a missing, unreadable or oversized file as a ScenarioError.
+
+    A byte-order mark at the start (as some Windows editors write) is dropped.
+    Every input file of jtai-sim in TOML is read here (see ``MAX_FILE_BYTES``).
+    """
+    path = Path(path)
+    data = read_bytes(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -285,8 +343,10 @@ def _nearby(path: Path) -> str:
 
 
 __all__ = [
+    "MAX_FILE_BYTES",
     "located_error",
     "parse_toml",
+    "read_bytes",
     "read_text",
     "scenario_from_toml",
     "scenario_to_dict",

@@ -90,38 +90,204 @@ def doc(text: str, **extra: Any) -> dict[str, Any]:
     return {"doc": text, **extra}
 
 
-def is_probability(_: Any, a: attrs.Attribute[Any], value: float) -> None:
-    if not (0.0 <= value <= 1.0) or math.isnan(value):
-        raise FieldError(a.name, f"must be a probability between 0 and 1, got {value!r}")
+Bound = float | dt.date
 
 
-def is_positive(_: Any, a: attrs.Attribute[Any], value: float) -> None:
-    if not value > 0 or math.isinf(value):
-        raise FieldError(a.name, f"must be > 0, got {value!r}")
+def bound_text(value: Bound) -> str:
+    """A bound as people read it: ``36,525``, ``0.5``, ``1900-01-01``.
+
+    >>> bound_text(36525), bound_text(0.001), bound_text(dt.date(1900, 1, 1))
+    ('36,525', '0.001', '1900-01-01')
+    """
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
+@frozen
+class Range:
+    """The values a key may take, as an attrs validator that remembers its bounds.
+
+    The one way a scenario key is given a range: the validator refuses anything
+    outside it (``nan`` and ``inf`` included, as every bound is finite), and
+    :mod:`jtai_sim.scenario.schema` reads the same bounds into the JSON Schema
+    (``minimum``, ``maximum``, ``exclusiveMinimum``) and the key reference. ``why``
+    says where the upper bound comes from, ``why_low`` the lower one when it is
+    not plain; ``each`` checks every number of a list or table of numbers.
+
+    >>> r = in_range(1, 100_000, why="no service is larger")
+    >>> r.holds(1), r.holds(0), r.holds(math.nan), r.holds(math.inf)
+    (True, False, False, False)
+    >>> r.refusal(200_000)
+    'must be at most 100,000 (no service is larger)'
+    """
+
+    low: Bound
+    high: Bound
+    low_open: bool = False
+    why: str = ""
+    why_low: str = ""
+    each: bool = False
+
+    def __call__(self, _: Any, a: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:  # an optional key left out
+            return
+        values = value if self.each else (value,)
+        if self.each and isinstance(value, dict):
+            values = value.values()
+        for item in values:
+            if not self.holds(item):
+                raise FieldError(a.name, f"{self.refusal(item)}, got {item!r}")
+
+    def holds(self, value: Any) -> bool:
+        """Whether ``value`` is in the range (``nan`` never is, nor a value of another kind)."""
+        try:
+            above = value > self.low if self.low_open else value >= self.low
+            return bool(above and value <= self.high)
+        except TypeError:  # a number for a date, or a date for a number (built in Python)
+            return False
+
+    @property
+    def is_probability(self) -> bool:
+        """Whether this is the range 0 to 1 of a probability or share."""
+        return (self.low, self.high, self.low_open) == (0, 1, False)
+
+    def text(self) -> str:
+        """The range as the key reference shows it: ``0 to 1``, ``> 0 to 36,525``."""
+        low = f"> {bound_text(self.low)}" if self.low_open else bound_text(self.low)
+        return f"{low} to {bound_text(self.high)}"
+
+    def refusal(self, value: Any) -> str:
+        """What the message says of ``value``, which is outside the range."""
+        if self.is_probability:
+            return "must be a probability between 0 and 1"
+        low, high = bound_text(self.low), bound_text(self.high)
+        why_low = f" ({self.why_low})" if self.why_low else ""
+        why = f" ({self.why})" if self.why else ""
+        if isinstance(value, float) and math.isnan(value):
+            return f"must be a number from {low} to {high}"
+        if self.low_open and not value > self.low:
+            return f"must be > {low}{why_low}"
+        if not self.low_open and not value >= self.low:
+            return f"must be >= {low}{why_low}"
+        return f"must be at most {high}{why}"
+
+
+def in_range(
+    low: Bound,
+    high: Bound,
+    *,
+    low_open: bool = False,
+    why: str = "",
+    why_low: str = "",
+    each: bool = False,
+) -> Range:
+    """The validator of a key whose values run from ``low`` to ``high`` (see :class:`Range`)."""
+    return Range(low, high, low_open=low_open, why=why, why_low=why_low, each=each)
+
+
+DAYS_PER_YEAR = 365.25
+"""Days in a clock year (the mean calendar year); rates "per year" use it."""
+
+#: The longest run a scenario may ask for, in days (100 years): our own bound, which
+#: also bounds every duration, delay and interval (nothing can take longer than a run).
+MAX_DAYS = 36_525
+
+#: At most 2,000,000 children in an area: our bound, over six times the largest English
+#: local authorities' child populations (Kent and Birmingham, about 300,000 each under
+#: 18, ONS mid-year estimates), so a whole region fits, while England's 12 million do not
+#: have to be simulated one by one.
+MAX_CHILDREN = 2_000_000
+
+#: Rates per year of something happening to one waiting child: at most once a day.
+MAX_PER_YEAR = 365.0
+
+PROBABILITY = in_range(0, 1)
+AGE = in_range(0, 25, why="care leavers are supported to 25 (Children and Social Work Act 2017)")
+DAYS = in_range(0, MAX_DAYS, why="100 years, the longest run")
+POSITIVE_DAYS = in_range(0, MAX_DAYS, low_open=True, why="100 years, the longest run")
+PER_YEAR = in_range(0, MAX_PER_YEAR, why="once a day on average")
+#: Review intervals: Working Together 2023 and the Care Planning Regulations 2010 hold
+#: reviews weeks or months apart; under a day is a mistake, not a schedule.
+REVIEW_DAYS = in_range(
+    1, MAX_DAYS, why="100 years, the longest run", why_low="reviews are at least a day apart"
+)
+#: The first day of a run: our bound, so that a run of up to 100 years (and the calendar
+#: the engine builds around it, a few years either side) stays within the years the
+#: bank-holiday and school-term calendars can be worked out for and dates can hold.
+DATE = in_range(
+    dt.date(1900, 1, 1),
+    dt.date(2200, 12, 31),
+    why="so a run of 100 years stays within the calendar",
+    why_low="the calendar starts in 1900",
+)
+#: Each number of a list or table of shares (mental-health states, ethnic groups).
+PROBABILITIES = in_range(0, 1, each=True)
+CHILDREN = in_range(
+    1, MAX_CHILDREN, why="over six times the children of the largest local authority"
+)
+#: Children open at one agency on day 0: one child is on one list once, so never more
+#: than the children of the largest area (the loader also checks them against the
+#: scenario's own ``children``).
+BACKLOG = in_range(0, MAX_CHILDREN, why="the most children a scenario can have")
+#: Staff of one service: our bound, three times the whole children's social worker
+#: workforce of England (about 33,000 full-time equivalents, DfE children's social work
+#: workforce 2024), which no single service of one area comes near.
+STAFF = in_range(1, 100_000, why="three times all of England's children's social workers")
+#: Children one member of staff works with at once: social workers hold about 16 (DfE
+#: workforce), CAMHS clinicians some tens; our bound of 1,000 is far beyond direct work.
+CASELOAD = in_range(1, 1_000, why="far more than one person can work with at once")
+#: Arrivals per 10,000 children per year: our bound of 1,000,000 is 100 arrivals a year
+#: for every child from one stream (England's referrals to social care are about 500 per
+#: 10,000 children a year, DfE children in need census).
+RATE_PER_10K = in_range(0, 1_000_000, why="100 a year for every child, from one stream")
+#: Multipliers of a stream's rate on some days: our bound, ten times the usual rate
+#: (term, holiday and weekend rates of referral differ by far less).
+FACTOR = in_range(0, 10, why="ten times the stream's usual rate")
+#: Growth of a stream's rate per year (``0.05`` is 5% a year, compounded): at least a
+#: halving and at most a doubling in a year, our bound; the loader also caps the growth
+#: over the whole run (see ``MAX_GROWTH``).
+TREND = in_range(-0.5, 1.0, why="a doubling in a year", why_low="a halving in a year")
+#: How many times its starting rate a stream may reach by the end of the run: our bound.
+#: Arrivals are drawn at the peak rate and thinned, so the work grows with the peak.
+MAX_GROWTH = 10.0
+#: A clock's limit in its unit: at most the hours of 100 years (the loader also checks
+#: the limit in its own unit against 100 years).
+CLOCK_LIMIT = in_range(0, MAX_DAYS * 24, low_open=True, why="the hours in 100 years")
+#: The root seed: our bound, the largest whole number with 15 digits, which the result
+#: files (JSON numbers, spreadsheet cells of 15 significant digits) record exactly.
+SEED = in_range(0, 10**15 - 1, why="15 digits, which result files record exactly")
 
 
 def is_non_negative(_: Any, a: attrs.Attribute[Any], value: float) -> None:
+    """Refuse a negative (or infinite) number: for settings outside the scenario."""
     if not value >= 0 or math.isinf(value):
         raise FieldError(a.name, f"must be >= 0, got {value!r}")
 
 
 def is_at_least_one(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
+    """Refuse a whole number below 1: for settings outside the scenario."""
     if value is not None and value < 1:
         raise FieldError(a.name, f"must be >= 1, got {value!r}")
 
 
-#: The longest run a scenario may ask for, in days (100 years).
-MAX_DAYS = 36_525
+#: The spread a lognormal or gamma duration may have, as its coefficient of variation
+#: (``sd_days / mean_days``): our bounds. Below 0.001 the spread is nil in days (write
+#: ``kind = "fixed"``) and a gamma's shape (``1 / cv**2``) runs into the millions; above
+#: 100 almost every child takes no time and a rare few a lifetime, with a gamma's shape
+#: below 0.0001, where draws underflow to zero.
+MIN_CV = 0.001
+MAX_CV = 100.0
 
 
-def is_at_most_century(_: Any, a: attrs.Attribute[Any], value: float) -> None:
-    if value > MAX_DAYS:
-        raise FieldError(a.name, f"must be at most {MAX_DAYS} (100 years), got {value!r}")
-
-
-def is_age(_: Any, a: attrs.Attribute[Any], value: int | None) -> None:
-    if value is not None and not 0 <= value <= 25:
-        raise FieldError(a.name, f"must be an age from 0 to 25, got {value!r}")
+#: The keys of a distribution only some kinds read.
+_DISTRIBUTION_KEYS: dict[str, tuple[str, ...]] = {
+    "sd_days": ("lognormal", "gamma"),
+    "min_days": ("uniform", "triangular"),
+    "max_days": ("uniform", "triangular"),
+}
 
 
 @frozen(kw_only=True)
@@ -134,36 +300,71 @@ class Distribution:
     )
     mean_days: float = field(
         default=1.0,
-        validator=is_non_negative,
+        validator=DAYS,
         metadata=doc(
             "mean duration (fixed: the duration; triangular: the most likely value)", unit="days"
         ),
     )
     sd_days: float | None = field(
         default=None,
+        validator=POSITIVE_DAYS,
         metadata=doc("standard deviation (lognormal, gamma)", unit="days"),
     )
     min_days: float | None = field(
-        default=None, metadata=doc("lower bound (uniform, triangular)", unit="days")
+        default=None, validator=DAYS, metadata=doc("lower bound (uniform, triangular)", unit="days")
     )
     max_days: float | None = field(
-        default=None, metadata=doc("upper bound (uniform, triangular)", unit="days")
+        default=None, validator=DAYS, metadata=doc("upper bound (uniform, triangular)", unit="days")
     )
 
     def __attrs_post_init__(self) -> None:
+        self._check_unused()
         if self.kind in ("lognormal", "gamma"):
-            if self.sd_days is None or not self.sd_days > 0:
-                raise FieldError("sd_days", f"{self.kind} needs sd_days > 0, got {self.sd_days!r}")
-            if not self.mean_days > 0:
-                raise FieldError(
-                    "mean_days", f"{self.kind} needs mean_days > 0, got {self.mean_days!r}"
-                )
+            self._check_spread()
         if self.kind in ("uniform", "triangular"):
-            lo, hi = self.min_days, self.max_days
-            if lo is None or hi is None or not 0 <= lo <= hi:
+            self._check_bounds()
+
+    def _check_unused(self) -> None:
+        """A key this kind does not read is a mistake, not a setting to ignore silently."""
+        for name, kinds in _DISTRIBUTION_KEYS.items():
+            value = getattr(self, name)
+            if value is not None and self.kind not in kinds:
                 raise FieldError(
-                    "min_days", f"{self.kind} needs 0 <= min_days <= max_days, got {lo!r}, {hi!r}"
+                    name,
+                    f"is read only for kind {' or '.join(kinds)}, not {self.kind}: leave it out "
+                    f"or change kind, got {value!r}",
                 )
+
+    def _check_spread(self) -> None:
+        """A lognormal or gamma needs a mean and a spread the draws stay finite with."""
+        if self.sd_days is None:
+            raise FieldError("sd_days", f"{self.kind} needs sd_days > 0, got None")
+        if not self.mean_days > 0:
+            raise FieldError(
+                "mean_days", f"{self.kind} needs mean_days > 0, got {self.mean_days!r}"
+            )
+        cv = self.sd_days / self.mean_days
+        if not MIN_CV <= cv <= MAX_CV:
+            raise FieldError(
+                "sd_days",
+                f"must be from {MIN_CV:g} to {MAX_CV:g} times mean_days "
+                f'({self.mean_days:g}) for a {self.kind} (use kind = "fixed" for no spread), '
+                f"got {self.sd_days!r}",
+            )
+
+    def _check_bounds(self) -> None:
+        """A uniform or triangular needs min_days <= max_days, and a mode between them."""
+        lo, hi = self.min_days, self.max_days
+        if lo is None or hi is None or not lo <= hi:
+            raise FieldError(
+                "min_days", f"{self.kind} needs 0 <= min_days <= max_days, got {lo!r}, {hi!r}"
+            )
+        if self.kind == "triangular" and not lo <= self.mean_days <= hi:
+            raise FieldError(
+                "mean_days",
+                f"is the most likely value of a triangular and must be from min_days ({lo:g}) "
+                f"to max_days ({hi:g}), got {self.mean_days!r}",
+            )
 
     @property
     def mean(self) -> float:
@@ -181,22 +382,23 @@ class Reviews:
     """Reviews held while a child is on a plan or looked after."""
 
     first_after_days: float = field(
-        validator=is_positive, metadata=doc("first review due this long after the plan starts")
+        validator=REVIEW_DAYS, metadata=doc("first review due this long after the plan starts")
     )
     second_after_days: float | None = field(
         default=None,
+        validator=REVIEW_DAYS,
         metadata=doc("second review due this long after the first (default: then_every_days)"),
     )
     then_every_days: float = field(
-        validator=is_positive, metadata=doc("later reviews due at this interval")
+        validator=REVIEW_DAYS, metadata=doc("later reviews due at this interval")
     )
     on_time_probability: float = field(
         default=0.9,
-        validator=is_probability,
+        validator=PROBABILITY,
         metadata=doc("chance a review is held by its due date"),
     )
     late_mean_days: float = field(
-        default=14.0, validator=is_non_negative, metadata=doc("mean lateness of a late review")
+        default=14.0, validator=DAYS, metadata=doc("mean lateness of a late review")
     )
 
 
@@ -221,10 +423,11 @@ class Backlog:
     """
 
     waiting: int = field(
-        default=0, validator=is_non_negative, metadata=doc("children on the list on day 0")
+        default=0, validator=BACKLOG, metadata=doc("children on the list on day 0")
     )
     in_service: int | None = field(
         default=None,
+        validator=BACKLOG,
         metadata=doc(
             "children already part-way through service on day 0 (default: every place filled)"
         ),
@@ -237,10 +440,6 @@ class Backlog:
         ),
     )
 
-    def __attrs_post_init__(self) -> None:
-        if self.in_service is not None and self.in_service < 0:
-            raise FieldError("in_service", f"must be >= 0, got {self.in_service}")
-
 
 @frozen(kw_only=True)
 class Agency:
@@ -250,12 +449,12 @@ class Agency:
     label: str = field(default="", metadata=doc("name shown in reports"))
     staff: int | None = field(
         default=None,
-        validator=is_at_least_one,
+        validator=STAFF,
         metadata=doc("staff who serve children; leave out for no queue (unlimited)"),
     )
     caseload: int = field(
         default=1,
-        validator=is_at_least_one,
+        validator=CASELOAD,
         metadata=doc("children one member of staff works with at once"),
     )
     working: Working = field(
@@ -283,17 +482,17 @@ class Agency:
     )
     leave_list_per_year: float = field(
         default=0.0,
-        validator=is_non_negative,
+        validator=PER_YEAR,
         metadata=doc("rate at which a waiting child is taken off the list unseen (closed)"),
     )
     identifies_mental_health: float = field(
         default=0.0,
-        validator=is_probability,
+        validator=PROBABILITY,
         metadata=doc("chance this agency recognises an unrecognised mental-health need"),
     )
     improves_mental_health: float = field(
         default=0.0,
-        validator=is_probability,
+        validator=PROBABILITY,
         metadata=doc("chance a child's mental health improves by one step at the end of service"),
     )
     reviews: Reviews | None = field(default=None, metadata=doc("reviews held during service"))
@@ -314,21 +513,19 @@ class Agency:
 class Information:
     """How the information on a hand-off travels."""
 
-    complete: float = field(validator=is_probability, metadata=doc("chance it arrives complete"))
+    complete: float = field(validator=PROBABILITY, metadata=doc("chance it arrives complete"))
     partial: float = field(
-        default=0.0, validator=is_probability, metadata=doc("chance it arrives partial")
+        default=0.0, validator=PROBABILITY, metadata=doc("chance it arrives partial")
     )
-    lost: float = field(
-        default=0.0, validator=is_probability, metadata=doc("chance it never arrives")
-    )
+    lost: float = field(default=0.0, validator=PROBABILITY, metadata=doc("chance it never arrives"))
     delay_mean_days: float = field(
         default=0.0,
-        validator=is_non_negative,
+        validator=DAYS,
         metadata=doc("mean delay before it arrives (exponential)", unit="days"),
     )
     due_within_days: float = field(
         default=1.0,
-        validator=is_non_negative,
+        validator=DAYS,
         metadata=doc("arriving later than this counts as late", unit="days"),
     )
 
@@ -345,7 +542,7 @@ class Pathway:
     source: str = field(metadata=doc("agency the child leaves"))
     to: str = field(metadata=doc("agency the child is referred or notified to"))
     probability: float = field(
-        validator=is_probability,
+        validator=PROBABILITY,
         metadata=doc("chance an eligible child takes this pathway at the end of service"),
     )
     mode: Mode = field(
@@ -367,8 +564,8 @@ class Pathway:
     unless: tuple[Flag, ...] = field(
         default=(), converter=tuple, metadata=doc("applies only if none of these hold")
     )
-    min_age: int | None = field(default=None, validator=is_age, metadata=doc("youngest age"))
-    max_age: int | None = field(default=None, validator=is_age, metadata=doc("oldest age"))
+    min_age: int | None = field(default=None, validator=AGE, metadata=doc("youngest age"))
+    max_age: int | None = field(default=None, validator=AGE, metadata=doc("oldest age"))
     delay: Distribution | None = field(
         default=None, metadata=doc("time between leaving and arriving (default none)")
     )
@@ -377,7 +574,7 @@ class Pathway:
     )
     recognise_need: float = field(
         default=0.0,
-        validator=is_probability,
+        validator=PROBABILITY,
         metadata=doc(
             "chance that complete, timely information lets the receiver recognise an "
             "unrecognised mental-health need (half that if partial or late; none if lost)"
@@ -385,7 +582,7 @@ class Pathway:
     )
     urgent: float = field(
         default=0.0,
-        validator=is_probability,
+        validator=PROBABILITY,
         metadata=doc(
             "chance the referral is marked urgent, putting the child ahead of routine "
             "children on the receiver's list (flag `urgent_referral`); lost information "
@@ -425,7 +622,7 @@ DEFAULT_ETHNICITY: dict[str, float] = {
 
 
 def _check_shares(name: str, shares: tuple[float, ...]) -> None:
-    if len(shares) != 3 or any(not 0 <= p <= 1 for p in shares):
+    if len(shares) != 3:  # each share is in range by the field's validator
         raise FieldError(name, f"must be three probabilities, got {shares!r}")
     if abs(sum(shares) - 1.0) > 1e-9:
         raise FieldError(name, f"shares must sum to 1, got {sum(shares):g}")
@@ -435,10 +632,11 @@ def _check_shares(name: str, shares: tuple[float, ...]) -> None:
 class AgeBand:
     """Mental-health shares for the children of one band of ages."""
 
-    min_age: int = field(validator=is_age, metadata=doc("youngest age in the band"))
-    max_age: int = field(validator=is_age, metadata=doc("oldest age in the band"))
+    min_age: int = field(validator=AGE, metadata=doc("youngest age in the band"))
+    max_age: int = field(validator=AGE, metadata=doc("oldest age in the band"))
     mental_health: tuple[float, float, float] = field(
         converter=tuple,
+        validator=PROBABILITIES,
         metadata=doc("shares with no need, early signs, and mental ill health at these ages"),
     )
 
@@ -456,11 +654,12 @@ def _bands(value: Iterable[AgeBand]) -> tuple[AgeBand, ...]:
 class ChildProfile:
     """Who the children arriving through one demand stream are."""
 
-    min_age: int = field(default=0, validator=is_age, metadata=doc("youngest age on arrival"))
-    max_age: int = field(default=17, validator=is_age, metadata=doc("oldest age on arrival"))
+    min_age: int = field(default=0, validator=AGE, metadata=doc("youngest age on arrival"))
+    max_age: int = field(default=17, validator=AGE, metadata=doc("oldest age on arrival"))
     mental_health: tuple[float, float, float] = field(
         default=(0.8, 0.15, 0.05),
         converter=tuple,
+        validator=PROBABILITIES,
         metadata=doc(
             "shares with no need, early signs, and mental ill health (at ages no band covers)"
         ),
@@ -475,34 +674,33 @@ class ChildProfile:
     )
     mental_health_identified: float = field(
         default=0.5,
-        validator=is_probability,
+        validator=PROBABILITY,
         metadata=doc("chance an existing mental-health need is already recognised"),
     )
     at_risk: float = field(
-        default=0.0, validator=is_probability, metadata=doc("share at risk of abuse or neglect")
+        default=0.0, validator=PROBABILITY, metadata=doc("share at risk of abuse or neglect")
     )
     exploitation: float = field(
-        default=0.0, validator=is_probability, metadata=doc("share at risk of exploitation")
+        default=0.0, validator=PROBABILITY, metadata=doc("share at risk of exploitation")
     )
     missing: float = field(
-        default=0.0, validator=is_probability, metadata=doc("share with missing episodes")
+        default=0.0, validator=PROBABILITY, metadata=doc("share with missing episodes")
     )
     send: float = field(
         default=0.15,
-        validator=is_probability,
+        validator=PROBABILITY,
         metadata=doc("share with SEND or neurodevelopmental needs"),
     )
-    disability: float = field(
-        default=0.05, validator=is_probability, metadata=doc("share disabled")
-    )
+    disability: float = field(default=0.05, validator=PROBABILITY, metadata=doc("share disabled"))
     deprived: float = field(
         default=0.2,
-        validator=is_probability,
+        validator=PROBABILITY,
         metadata=doc("share living in the most deprived areas"),
     )
-    female: float = field(default=0.5, validator=is_probability, metadata=doc("share female"))
+    female: float = field(default=0.5, validator=PROBABILITY, metadata=doc("share female"))
     ethnicity: dict[str, float] = field(
         factory=lambda: dict(DEFAULT_ETHNICITY),
+        validator=PROBABILITIES,
         metadata=doc("shares of each ethnic group (summing to 1)"),
     )
 
@@ -520,6 +718,12 @@ class ChildProfile:
                         f"{seen[age]} at age {age}",
                     )
                 seen[age] = i
+        if not self.ethnicity:
+            raise FieldError("ethnicity", "needs at least one ethnic group, got {}")
+        if abs(sum(self.ethnicity.values()) - 1.0) > 1e-6:
+            raise FieldError(
+                "ethnicity", f"shares must sum to 1, got {sum(self.ethnicity.values()):g}"
+            )
 
     def mental_health_at(self, age: int) -> tuple[float, float, float]:
         """The mental-health shares for children of ``age``.
@@ -533,12 +737,6 @@ class ChildProfile:
             if band.min_age <= age <= band.max_age:
                 return band.mental_health
         return self.mental_health
-        if not self.ethnicity or any(not 0 <= v <= 1 for v in self.ethnicity.values()):
-            raise FieldError("ethnicity", f"must be shares between 0 and 1, got {self.ethnicity!r}")
-        if abs(sum(self.ethnicity.values()) - 1.0) > 1e-6:
-            raise FieldError(
-                "ethnicity", f"shares must sum to 1, got {sum(self.ethnicity.values()):g}"
-            )
 
 
 @frozen(kw_only=True)
@@ -547,31 +745,27 @@ class Demand:
 
     agency: str = field(metadata=doc("agency where these children first come to notice"))
     rate_per_10k_per_year: float = field(
-        validator=is_non_negative, metadata=doc("arrivals per 10,000 children per year")
+        validator=RATE_PER_10K, metadata=doc("arrivals per 10,000 children per year")
     )
     seasonality: Seasonality = field(
         default="none", metadata=doc("none, or school_terms (rate follows the school calendar)")
     )
     term_factor: float = field(
-        default=1.0, validator=is_non_negative, metadata=doc("rate multiplier on school days")
+        default=1.0, validator=FACTOR, metadata=doc("rate multiplier on school days")
     )
     holiday_factor: float = field(
-        default=1.0, validator=is_non_negative, metadata=doc("multiplier in school holidays")
+        default=1.0, validator=FACTOR, metadata=doc("multiplier in school holidays")
     )
     weekend_factor: float = field(
         default=1.0,
-        validator=is_non_negative,
+        validator=FACTOR,
         metadata=doc("multiplier on weekends and bank holidays"),
     )
     trend_per_year: float = field(
-        default=0.0, metadata=doc("growth in the rate per year (0.05 = 5% a year)")
+        default=0.0, validator=TREND, metadata=doc("growth in the rate per year (0.05 = 5% a year)")
     )
     crisis: bool = field(default=False, metadata=doc("these children arrive in crisis"))
     profile: ChildProfile = field(factory=ChildProfile, metadata=doc("who the children are"))
-
-    def __attrs_post_init__(self) -> None:
-        if self.trend_per_year <= -1:
-            raise FieldError("trend_per_year", f"must be > -1, got {self.trend_per_year!r}")
 
 
 @frozen(kw_only=True)
@@ -581,19 +775,20 @@ class ReReferral:
     probability: tuple[float, float, float] = field(
         default=(0.0, 0.0, 0.0),
         converter=tuple,
+        validator=PROBABILITIES,
         metadata=doc("chance of coming back, by mental-health state (none, early signs, ill)"),
     )
     at_risk_probability: float = field(
         default=0.0,
-        validator=is_probability,
+        validator=PROBABILITY,
         metadata=doc("chance a child at risk of harm comes back after closure"),
     )
     mean_delay_days: float = field(
-        default=120.0, validator=is_positive, metadata=doc("mean time until they come back")
+        default=120.0, validator=POSITIVE_DAYS, metadata=doc("mean time until they come back")
     )
 
     def __attrs_post_init__(self) -> None:
-        if len(self.probability) != 3 or any(not 0 <= p <= 1 for p in self.probability):
+        if len(self.probability) != 3:  # each is in range by the field's validator
             raise FieldError(
                 "probability", f"must be three probabilities, got {self.probability!r}"
             )
@@ -605,12 +800,12 @@ class MentalHealth:
 
     deterioration_per_year_waiting: float = field(
         default=0.0,
-        validator=is_non_negative,
+        validator=PER_YEAR,
         metadata=doc("rate of worsening by one step while waiting without support"),
     )
     crisis_per_year_waiting: float = field(
         default=0.0,
-        validator=is_non_negative,
+        validator=PER_YEAR,
         metadata=doc("rate of crisis while waiting, for children living with mental ill health"),
     )
     crisis_agency: str | None = field(
@@ -640,6 +835,16 @@ class ClockPoint:
     )
 
 
+#: The longest limit of a clock in each unit: 100 years (``MAX_DAYS``), a working day
+#: being 5 days in 7.
+CLOCK_UNIT_MAX: dict[str, int] = {
+    "days": MAX_DAYS,
+    "working_days": MAX_DAYS * 5 // 7,
+    "hours": MAX_DAYS * 24,
+    "weeks": MAX_DAYS // 7,
+}
+
+
 @frozen(kw_only=True)
 class Clock:
     """A statutory or NHS timescale measured on every child it applies to."""
@@ -647,11 +852,20 @@ class Clock:
     label: str = field(metadata=doc("what the clock measures"))
     start: ClockPoint = field(metadata=doc("when the clock starts"))
     stop: ClockPoint = field(metadata=doc("when it stops (the first such event after the start)"))
-    limit: float = field(validator=is_positive, metadata=doc("the timescale"))
+    limit: float = field(validator=CLOCK_LIMIT, metadata=doc("the timescale"))
     unit: ClockUnit = field(
         default="working_days", metadata=doc("working_days, days, hours or weeks")
     )
     source: str = field(default="", metadata=doc("where the timescale comes from"))
+
+    def __attrs_post_init__(self) -> None:
+        most = CLOCK_UNIT_MAX[self.unit]
+        if self.limit > most:
+            raise FieldError(
+                "limit",
+                f"must be at most {most:,} {self.unit.replace('_', ' ')} (100 years), "
+                f"got {self.limit!r}",
+            )
 
 
 @frozen(kw_only=True)
@@ -678,6 +892,8 @@ FLOW_STAGES: tuple[str, ...] = tuple(f.name for f in attrs.fields(Flow))
 class Term:
     """One school term (or half term), inclusive dates."""
 
+    # no range: the default terms are built for the years either side of any run, and a
+    # term's dates are only compared with the run's (a term far off simply never applies)
     start: dt.date = field(metadata=doc("first day"))
     end: dt.date = field(metadata=doc("last day"))
 
@@ -707,24 +923,24 @@ class Scenario:
     name: str = field(metadata=doc("name of the partnership"))
     description: str = field(default="", metadata=doc("what the scenario is for"))
     start_date: dt.date = field(
-        default=dt.date(2025, 4, 1), metadata=doc("date of day 0 of the simulation")
+        default=dt.date(2025, 4, 1), validator=DATE, metadata=doc("date of day 0 of the simulation")
     )
     children: int = field(
         default=10_000,
-        validator=is_at_least_one,
+        validator=CHILDREN,
         metadata=doc("children (0 to 17) living in the area"),
     )
     duration_days: float = field(
         default=730.0,
-        validator=[is_positive, is_at_most_century],
-        metadata=doc("simulated time (at most 36,525 days)", unit="days"),
+        validator=POSITIVE_DAYS,
+        metadata=doc("simulated time", unit="days"),
     )
     warmup_days: float = field(
         default=0.0,
-        validator=is_non_negative,
+        validator=DAYS,
         metadata=doc("start-up period left out of statistics"),
     )
-    seed: int = field(default=1, validator=is_non_negative, metadata=doc("root random seed"))
+    seed: int = field(default=1, validator=SEED, metadata=doc("root random seed"))
     calendar: CalendarSettings = field(factory=CalendarSettings, metadata=doc("calendar"))
     demand: dict[str, Demand] = field(factory=dict, metadata=doc("streams of children"))
     agencies: dict[str, Agency] = field(factory=dict, metadata=doc("the agencies"))

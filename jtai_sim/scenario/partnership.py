@@ -1,10 +1,13 @@
 """The partnership as a graph: agencies are nodes, pathways are edges.
 
 Owns networkx and the checks that need the whole partnership: every name refers
-to an agency that exists, outgoing referral chances never add up to more than
-one for any child, every agency can be reached by some child, and no group of
-agencies traps children with no way out. The checks need no graph library, so
-checking a scenario does not load networkx; the graph is built when first asked for.
+to an agency that exists (and no table is named with empty text), outgoing
+referral chances never add up to more than one for any child, every agency can
+be reached by some child, no group of agencies traps children with no way out,
+the keys whose bounds depend on other tables hold (a stream's growth over the
+run, the children open at an agency on day 0), and term-time demand meets a term.
+The checks need no graph library, so checking a scenario does not load networkx;
+the graph is built when first asked for.
 
 >>> from jtai_sim.scenario.loading import scenario_from_toml
 >>> s = scenario_from_toml('''
@@ -27,14 +30,16 @@ checking a scenario does not load networkx; the graph is built when first asked 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import math
 from collections.abc import Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from jtai_sim.errors import PartnershipError as PartnershipError  # raised by the checks here
 from jtai_sim.scenario.converter import suggest, toml_value
-from jtai_sim.scenario.model import FLOW_STAGES, Pathway, Scenario
+from jtai_sim.scenario.model import DAYS_PER_YEAR, FLOW_STAGES, MAX_GROWTH, Pathway, Scenario
 from jtai_sim.scenario.toml_lines import PathPart
 
 if TYPE_CHECKING:
@@ -53,6 +58,9 @@ class Partnership:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         check_names(scenario)
+        check_sizes(scenario)
+        check_terms(scenario)
+        check_cases(scenario)
         check_probabilities(scenario)
         check_reachable(scenario)
         check_way_out(scenario)
@@ -93,8 +101,21 @@ def _unknown(path: tuple[PathPart, ...], name: str, scenario: Scenario) -> Partn
     return PartnershipError(path, f"unknown agency ({hint}), got {toml_value(name)}")
 
 
+def check_table_names(scenario: Scenario) -> None:
+    """Agencies, demand streams and clocks must be named: reports and logs show the name."""
+    for table in ("agencies", "demand", "clocks"):
+        for key in getattr(scenario, table):
+            if not key.strip():
+                raise PartnershipError(
+                    (table, key),
+                    f"needs a name: write [{table}.NAME] with NAME a word such as "
+                    f"{'camhs' if table == 'agencies' else 'walk_in'}, got {toml_value(key)}",
+                )
+
+
 def check_names(scenario: Scenario) -> None:
-    """Every agency named anywhere must exist."""
+    """Every table is named, and every agency named anywhere must exist."""
+    check_table_names(scenario)
     agencies = scenario.agencies
     if not agencies:
         raise PartnershipError(
@@ -134,6 +155,70 @@ def check_names(scenario: Scenario) -> None:
         for j, name in enumerate(getattr(scenario.flow, stage)):
             if name not in agencies:
                 raise _unknown(("flow", stage, j), name, scenario)
+
+
+def growth(scenario: Scenario, trend_per_year: float) -> float:
+    """How many times its starting rate a stream with ``trend_per_year`` reaches by the end.
+
+    >>> from jtai_sim.scenario.builtin import load_scenario
+    >>> scenario = load_scenario("minimal")
+    >>> scenario.duration_days, round(growth(scenario, 0.05), 3)  # a year at 5%
+    (365.0, 1.05)
+    """
+    return float((1 + trend_per_year) ** (scenario.duration_days / DAYS_PER_YEAR))
+
+
+def check_sizes(scenario: Scenario) -> None:
+    """Bounds of one key that depend on another table.
+
+    A stream's rate may grow at most ``MAX_GROWTH`` times over the run (arrivals are
+    drawn at the peak rate and thinned, so a runaway trend is a runaway run), and an
+    agency cannot have more children open on day 0 than the area has children.
+    """
+    for key, demand in scenario.demand.items():
+        if demand.trend_per_year > 0 and growth(scenario, demand.trend_per_year) > MAX_GROWTH:
+            raise PartnershipError(
+                ("demand", key, "trend_per_year"),
+                f"grows the rate {growth(scenario, demand.trend_per_year):.3g} times over "
+                f"duration_days = {scenario.duration_days:g}, more than the {MAX_GROWTH:g} times "
+                f"allowed; lower it or shorten the run, got {toml_value(demand.trend_per_year)}",
+            )
+    for key, agency in scenario.agencies.items():
+        backlog = agency.backlog
+        if backlog is None:
+            continue
+        for name in ("waiting", "in_service"):
+            count = getattr(backlog, name)
+            if count is not None and count > scenario.children:
+                raise PartnershipError(
+                    ("agencies", key, "backlog", name),
+                    f"is more than the {scenario.children:,} children in the area "
+                    f"(children), got {count}",
+                )
+
+
+def check_terms(scenario: Scenario) -> None:
+    """School terms given for a scenario with term-time demand must be near the run.
+
+    Terms all more than a year from the run (given for other years) would make every
+    day a holiday, and ``term_factor`` would silently never apply; a short run that
+    falls within one holiday is fine.
+    """
+    terms = scenario.calendar.terms
+    seasonal = [k for k, d in scenario.demand.items() if d.seasonality == "school_terms"]
+    if terms is None or not seasonal:
+        return
+    first = scenario.start_date
+    last = first + dt.timedelta(days=math.ceil(scenario.duration_days) - 1)
+    year = dt.timedelta(days=366)
+    if not any(t.start <= last + year and t.end >= first - year for t in terms):
+        raise PartnershipError(
+            ("calendar", "terms"),
+            f"no term falls within a year of the run ({first} to {last}), so demand "
+            f'{toml_value(seasonal[0])} (seasonality = "school_terms") would never see a '
+            f"school day; give the terms of the years the run covers, got {len(terms)} "
+            f"term(s) from {min(t.start for t in terms)} to {max(t.end for t in terms)}",
+        )
 
 
 def conditions_of(pathways: list[Pathway]) -> list[str]:
@@ -220,6 +305,60 @@ def _who(flags: frozenset[str], age: int, pathways: list[Pathway]) -> str:
     parts = [*sorted(flags), *(f"not {n}" for n in conditions_of(pathways) if n not in flags)]
     conditions = f" who are {', '.join(parts)}" if parts else ""
     return f"children{ages}{conditions}" if ages or conditions else "every child"
+
+
+#: The kinds of child (conditions and age bands) the referral checks go through for the
+#: pathways out of one agency, and the (kind, pathway) pairs for the whole partnership:
+#: our bounds, so the checks take seconds at most. The built-in scenarios need at most 16
+#: kinds out of one agency (midshire.toml's schools: 4 conditions, one age band).
+MAX_CASES = 4_096
+MAX_CASE_WORK = 1_000_000
+
+
+def _refer_out(scenario: Scenario, key: str) -> list[tuple[int, Pathway]]:
+    """The referral pathways out of agency ``key``, with their positions."""
+    return [
+        (i, p) for i, p in enumerate(scenario.pathways) if p.source == key and p.mode == "refer"
+    ]
+
+
+def check_cases(scenario: Scenario) -> None:
+    """The referral checks below must have a bounded number of kinds of child to go through.
+
+    Each condition a pathway out of an agency tests doubles the kinds of child the
+    checks tell apart, and each age limit adds a band; past ``MAX_CASES`` kinds out of
+    one agency (or ``MAX_CASE_WORK`` in all) the scenario is refused, located at the
+    first pathway of that agency that tests a condition or an age.
+    """
+    work = 0
+    for key in scenario.agencies:
+        outgoing = _refer_out(scenario, key)
+        if len(outgoing) < 2:
+            continue
+        refer = [p for _, p in outgoing]
+        conditions, bands = len(conditions_of(refer)), len(_ages(refer))
+        cases = 2**conditions * bands
+        work += cases * len(refer)
+        if cases > MAX_CASES or work > MAX_CASE_WORK:
+            first = next(
+                (
+                    i
+                    for i, p in outgoing
+                    if p.when or p.unless or (p.min_age, p.max_age) != (None, None)
+                ),
+                outgoing[0][0],
+            )
+            bound = (
+                f"more than the {MAX_CASES:,} the referral checks go through for one agency"
+                if cases > MAX_CASES
+                else f"taking the partnership past the {MAX_CASE_WORK:,} checks allowed in all"
+            )
+            raise PartnershipError(
+                ("pathways", first),
+                f"the referrals out of {toml_value(key)} tell apart {cases:,} kinds of child "
+                f"({conditions} conditions in when and unless, {bands} age bands), {bound}; "
+                "test fewer conditions or ages on the pathways out of one agency",
+            )
 
 
 def check_probabilities(scenario: Scenario) -> None:

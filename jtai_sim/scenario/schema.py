@@ -15,11 +15,14 @@ rewrites both, and ``python -m jtai_sim.scenario.schema --check`` exits 1 when e
 stale (the test suite runs the same check).
 
 Decisions: every table has ``additionalProperties: false`` because unknown keys
-are errors; a key with a default is optional; ranges enforced by the classes'
-validators become ``minimum``/``maximum``; units not given in the metadata are
-read from the key's name (``*_days`` is days, ``*_per_year`` is per year).
-Rules between keys that a schema cannot say (shares summing to 1, probabilities
-out of one agency) are checked by the loader only.
+are errors; a key with a default is optional; the range of every number (a
+:class:`~jtai_sim.scenario.model.Range` validator) becomes ``minimum`` or
+``exclusiveMinimum`` and ``maximum``, with the reason for its bounds in the
+description (a date's range is in the description only: JSON has no dates);
+units not given in the metadata are read from the key's name (``*_days`` is
+days, ``*_per_year`` is per year). Rules between keys that a schema cannot say
+(shares summing to 1, probabilities out of one agency, a triangular's mode
+between its bounds) are checked by the loader only.
 
 >>> schema = json_schema()
 >>> schema["properties"]["agencies"]["additionalProperties"]
@@ -94,14 +97,6 @@ CONDITIONS: dict[str, str] = {
     "(the pathway's `urgent`)",
 }
 
-_VALIDATOR_RANGES: dict[str, dict[str, float]] = {
-    "is_probability": {"minimum": 0, "maximum": 1},
-    "is_positive": {"exclusiveMinimum": 0},
-    "is_non_negative": {"minimum": 0},
-    "is_at_least_one": {"minimum": 1},
-    "is_age": {"minimum": 0, "maximum": 25},
-}
-
 #: Rules a type hint cannot carry, added to the class's schema.
 _EXTRA: dict[type, dict[str, Any]] = {
     model.Distribution: {
@@ -137,8 +132,13 @@ class Key:
     doc: str
     unit: str
     default: Any  # attrs.NOTHING when the key is required
-    ranges: dict[str, float]
+    range: model.Range | None
     single_or_list: bool
+
+    @property
+    def ranges(self) -> dict[str, float]:
+        """The JSON Schema bounds of one value of this key (none for a date: JSON has none)."""
+        return {} if self.range is None else range_schema(self.range)
 
     @property
     def required(self) -> bool:
@@ -150,15 +150,44 @@ def _hints(cl: type) -> dict[str, Any]:
     return typing.get_type_hints(cl, vars(sys.modules[cl.__module__]))
 
 
-def _validator_names(validator: Any) -> Iterator[str]:
+def _validators(validator: Any) -> Iterator[Any]:
+    """Each validator of a field (attrs joins a list of them into one)."""
     if validator is None:
         return
     inner = getattr(validator, "_validators", None)
     if inner is not None:
         for v in inner:
-            yield from _validator_names(v)
+            yield from _validators(v)
     else:
-        yield getattr(validator, "__name__", "")
+        yield validator
+
+
+def range_of(cl: type, attribute: str) -> model.Range | None:
+    """The :class:`~jtai_sim.scenario.model.Range` of a field, if it has one.
+
+    >>> range_of(model.Agency, "staff").text()
+    '1 to 100,000'
+    """
+    field = attrs.fields_dict(cl)[attribute]
+    found = [v for v in _validators(field.validator) if isinstance(v, model.Range)]
+    return found[0] if found else None
+
+
+def _json_number(value: float) -> float:
+    """A bound as JSON writes it: ``1`` rather than ``1.0`` for a whole number."""
+    return int(value) if float(value).is_integer() else value
+
+
+def range_schema(bounds: model.Range) -> dict[str, float]:
+    """``minimum``/``exclusiveMinimum`` and ``maximum`` of a numeric range (``{}`` for dates).
+
+    >>> range_schema(model.POSITIVE_DAYS)
+    {'exclusiveMinimum': 0, 'maximum': 36525}
+    """
+    if isinstance(bounds.low, dt.date) or isinstance(bounds.high, dt.date):
+        return {}
+    low = "exclusiveMinimum" if bounds.low_open else "minimum"
+    return {low: _json_number(bounds.low), "maximum": _json_number(bounds.high)}
 
 
 def _unit(name: str, given: str | None) -> str:
@@ -178,9 +207,6 @@ def keys_of(cl: type) -> list[Key]:
     hints = _hints(cl)
     out = []
     for f in attrs.fields(cl):
-        ranges: dict[str, float] = {}
-        for name in _validator_names(f.validator):
-            ranges.update(_VALIDATOR_RANGES.get(name, {}))
         default = f.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             default = default.factory()
@@ -191,7 +217,7 @@ def keys_of(cl: type) -> list[Key]:
                 doc=str(f.metadata.get("doc", "")),
                 unit=_unit(f.name, f.metadata.get("unit")),
                 default=default,
-                ranges=ranges,
+                range=range_of(cl, f.name),
                 single_or_list=(cl, f.name) in SINGLE_OR_LIST,
             )
         )
@@ -314,9 +340,42 @@ def _description(key: Key) -> str:
         text += "."
     if key.unit:
         text += f" Unit: {key.unit}."
+    if key.range is not None:
+        reason = _range_reason(key)
+        text += f" Range: {_range_text(key)}{f' ({reason})' if reason else ''}."
     if not key.required and not attrs.has(type(key.default)):
         text += f" Default: {_default_text(key.default)}."
     return text.strip()
+
+
+def _add_range(prop: dict[str, Any], key: Key) -> None:
+    """Put the key's bounds on its value, or on each item of a list or table of numbers."""
+    if key.range is not None and key.range.each:
+        inner = "items" if prop.get("type") == "array" else "additionalProperties"
+        prop[inner] = {**prop[inner], **key.ranges}
+    elif key.ranges:
+        if "$ref" in prop:
+            prop["allOf"] = [{"$ref": prop.pop("$ref")}]
+        prop.update(key.ranges)
+
+
+def _range_text(key: Key) -> str:
+    """The allowed range in words: ``1 to 100,000``, ``each 0 to 1`` (empty if none)."""
+    if key.range is None:
+        return ""
+    return ("each " if key.range.each else "") + key.range.text()
+
+
+def _range_reason(key: Key) -> str:
+    """Where the key's bounds come from, when the model says (empty if it does not)."""
+    bounds = key.range
+    if bounds is None:
+        return ""
+    low, high = model.bound_text(bounds.low), model.bound_text(bounds.high)
+    parts = [f"at least {low}: {bounds.why_low}"] if bounds.why_low else []
+    if bounds.why:
+        parts.append(f"at most {high}: {bounds.why}")
+    return "; ".join(parts)
 
 
 def _class_schema(cl: type, named: dict[Any, str]) -> dict[str, Any]:
@@ -326,9 +385,7 @@ def _class_schema(cl: type, named: dict[Any, str]) -> dict[str, Any]:
         prop = _type_schema(key.hint, named)
         if key.single_or_list:
             prop = {"anyOf": [{"type": "string"}, {**prop, "minItems": 1}]}
-        if "$ref" in prop:
-            prop = {"allOf": [prop]} if key.ranges else prop
-        prop.update(key.ranges)
+        _add_range(prop, key)
         prop["description"] = _description(key)
         default = _json_default(key.default)
         if default is not None and not key.required:
@@ -403,7 +460,7 @@ def file_reference(root: type, top_title: str, modules: tuple[ModuleType, ...]) 
             )
             out.append(
                 f"| `{key.name}` | {_cell(_type_text(key, named))} | {_cell(key.unit)} | "
-                f"{_cell(default)} | {_cell(key.doc)} |"
+                f"{_cell(default)} | {_cell(_meaning(key))} |"
             )
     return out
 
@@ -476,16 +533,15 @@ def _type_text(key: Key, named: dict[Any, str]) -> str:
     text = _hint_text(hint, named)
     if key.single_or_list:
         text = "text, or " + text
-    bounds = key.ranges
-    if bounds == {"minimum": 0, "maximum": 1}:
-        text += ", 0 to 1"
-    elif "minimum" in bounds and "maximum" in bounds:
-        text += f", {bounds['minimum']:g} to {bounds['maximum']:g}"
-    elif "minimum" in bounds:
-        text += f", ≥ {bounds['minimum']:g}"
-    elif "exclusiveMinimum" in bounds:
-        text += f", > {bounds['exclusiveMinimum']:g}"
+    if key.range is not None:
+        text += f", {_range_text(key)}"
     return text
+
+
+def _meaning(key: Key) -> str:
+    """The meaning column: the key's documentation, and why its range is what it is."""
+    reason = _range_reason(key)
+    return f"{key.doc} ({reason})" if reason else key.doc
 
 
 def _hint_text(hint: Any, named: dict[Any, str]) -> str:

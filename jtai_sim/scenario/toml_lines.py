@@ -232,13 +232,14 @@ def line_index(text: str) -> dict[Path_, int]:
         return _rough_index(text)
 
 
-def locate(text: str, path: Path_) -> int | None:
+def locate(text: str, path: Path_, index: dict[Path_, int] | None = None) -> int | None:
     """The line of the deepest part of ``path`` that appears in ``text``.
 
     A key that is not in the file at all (a required key left out) is placed at
-    its table, or at line 1 when even the top-level key is missing.
+    its table, or at line 1 when even the top-level key is missing. ``index``,
+    when given, is ``line_index(text)`` worked out once for many paths.
     """
-    index = line_index(text)
+    index = line_index(text) if index is None else index
     for end in range(len(path), 0, -1):
         if path[:end] in index:
             return index[path[:end]]
