@@ -29,3 +29,17 @@ def run_length(years: float | None, days: float | None) -> float | None:
     if days is not None and not 0 < days <= MAX_DAYS:
         raise UserError(f"--days: must be more than 0 and at most {MAX_DAYS:,}, got {days:g}")
     return days
+
+
+def check_seed_option(
+    _ctx: click.Context, _param: click.Parameter, value: int | None
+) -> int | None:
+    """``--seed``: refused as the options are read unless a scenario could have it as its
+    ``seed`` (0 to 15 digits: the one rule, :data:`jtai_sim.scenario.model.SEED`)."""
+    if value is None:
+        return None
+    from jtai_sim.scenario.model import SEED
+
+    if not SEED.holds(value):
+        raise click.BadParameter(f"{SEED.refusal(value)}, got {value}")
+    return value

@@ -752,7 +752,7 @@ def test_a_device_is_refused_without_being_read() -> None:
     with pytest.raises(ScenarioError) as caught:
         load_scenario("/dev/zero")
     assert str(caught.value) == (
-        "/dev/zero: is a character device, not a file: give the path of a TOML file saved on disk"
+        "/dev/zero: is a character device, not a file: give the path of a scenario file saved on disk"
     )
     assert cli_error(["validate", "/dev/zero"]) == str(caught.value)
     assert time.monotonic() - started < 15
@@ -772,7 +772,7 @@ def test_a_file_past_the_limit_is_refused_by_its_size(tmp_path: Path) -> None:
     with huge.open("wb") as handle:
         handle.truncate(11 * 2**30)  # 11 GiB of nothing, stored sparse: never read
     message = (
-        f"{huge}: is larger than the 524,288 bytes (512 KiB) jtai-sim reads from one file, "
+        f"{huge}: is larger than the 524,288 bytes jtai-sim reads from a scenario file, "
         f"got {11 * 2**30:,} bytes"
     )
     with pytest.raises(ScenarioError) as caught:

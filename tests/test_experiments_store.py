@@ -272,10 +272,11 @@ def refused(args: list[str]) -> str:
     return lines[0]
 
 
-SEED_BOUND = "must be from 0 to 2^63-1 (9223372036854775807), the largest seed the result store"
+LARGEST_SEED = 10**15 - 1
+SEED_BOUND = "must be at most 999,999,999,999,999 (15 digits, which result files record exactly)"
 
 
-@pytest.mark.parametrize("seed", [str(2**63), str(2**70), "-1"])
+@pytest.mark.parametrize("seed", [str(LARGEST_SEED + 1), str(2**63), str(2**70)])
 def test_a_seed_the_store_cannot_hold_is_refused_before_the_store_opens(
     tmp_path: Path, finished_store: Path, seed: str
 ) -> None:
@@ -294,12 +295,17 @@ def test_a_seed_the_store_cannot_hold_is_refused_before_the_store_opens(
     )
 
 
-def test_the_largest_seed_the_store_holds_runs(tmp_path: Path) -> None:
+def test_a_negative_seed_is_refused(tmp_path: Path) -> None:
+    line = refused(["compare", "minimal", "-q", "--seed", "-1", "--out", str(tmp_path / "o")])
+    assert line.startswith("jtai-sim: error: compare: Invalid value for '--seed': must be >= 0")
+
+
+def test_the_largest_seed_runs(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    args = ["compare", "minimal", "-r", "2", "--days", "100", "-q", "--seed", str(2**63 - 1)]
+    args = ["compare", "minimal", "-r", "2", "--days", "100", "-q", "--seed", str(LARGEST_SEED)]
     result = CliRunner().invoke(cli, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert results_from_store(out).settings["seed"] == 2**63 - 1
+    assert results_from_store(out).settings["seed"] == LARGEST_SEED
 
 
 def test_a_seed_too_big_in_an_experiment_file_is_located(tmp_path: Path) -> None:
@@ -307,7 +313,7 @@ def test_a_seed_too_big_in_an_experiment_file_is_located(tmp_path: Path) -> None
     bad.write_text(f'scenario = "minimal"\nreplications = 2\nseed = {2**63}\n')
     out = tmp_path / "out"
     line = refused(["sweep", str(bad), "--out", str(out), "-q"])
-    assert line == f"jtai-sim: error: {bad}:3: seed: {SEED_BOUND} holds, got {2**63}"
+    assert line == f"jtai-sim: error: {bad}:3: seed: {SEED_BOUND}, got {2**63}"
     assert not out.exists()
 
 

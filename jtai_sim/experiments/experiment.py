@@ -40,7 +40,7 @@ import attrs
 from jtai_sim.budget import Estimate, Job, check, estimate
 from jtai_sim.errors import ExperimentError, ScenarioError
 from jtai_sim.scenario.loading import structure
-from jtai_sim.scenario.model import Scenario
+from jtai_sim.scenario.model import SEED, Scenario
 from jtai_sim.simulation.run import package_version
 
 from . import stats
@@ -48,24 +48,21 @@ from .executors import open_executor, run_all
 from .naming import check_metrics
 from .replicate import QUANTILES, ReplicationResult, ReplicationTask, run_key, run_replication
 from .results import Results, VariantInfo
-from .store import MAX_SEED, Store
+from .store import Store
 from .variants import BASE, Variant, scenario_hash, scenario_json
 
 
 def check_seed(seed: int, key: str = "seed") -> int:
-    """``seed`` if the result store can hold it (0 to :data:`MAX_SEED`, 2^63-1), else an error.
+    """``seed`` if it is a root seed a scenario may have (:data:`~jtai_sim.scenario.model.SEED`:
+    0 to 15 digits, which every result file records exactly), else an error.
 
     >>> check_seed(2**63)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    jtai_sim.errors.ExperimentError: seed: must be from 0 to 2^63-1 ..., got 9223372036854775808
+    jtai_sim.errors.ExperimentError: seed: must be at most 999,999,999,999,999 (...), got 92...
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise ExperimentError(
-            f"must be from 0 to 2^63-1 ({MAX_SEED}), the largest seed the result store "
-            f"holds, got {seed!r}",
-            key=key,
-        )
+    if isinstance(seed, bool) or not isinstance(seed, int) or not SEED.holds(seed):
+        raise ExperimentError(f"{SEED.refusal(seed)}, got {seed!r}", key=key)
     return seed
 
 
@@ -114,14 +111,8 @@ class Experiment:
             raise ExperimentError(
                 f"must be >= 2 (an interval needs two), got {self.replications}", key="replications"
             )
-        if self.seed is not None:
+        if self.seed is not None:  # the base scenario's own seed was checked as it loaded
             check_seed(self.seed)
-        else:
-            try:
-                check_seed(self.base.seed)
-            except ExperimentError as exc:
-                message = f"the base scenario's seed {exc.message}"
-                raise ExperimentError(message, key="seed") from None
         if self.precision is not None:
             if not 0 < self.precision < 1:
                 raise ExperimentError(

@@ -49,10 +49,6 @@ from .replicate import QUANTILES, ReplicationResult
 
 FILE = "results.duckdb"
 
-#: The largest root seed a store holds: its ``seed`` column is a DuckDB BIGINT
-#: (signed 64-bit). Every seed that enters an experiment (``--seed``, the ``seed``
-#: of an experiment file, the base scenario's) is checked against it first.
-MAX_SEED = 2**63 - 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiment (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -316,4 +312,4 @@ class Store:
             self.con.unregister("wanted_keys")
 
 
-__all__ = ["FILE", "MAX_SEED", "Store"]
+__all__ = ["FILE", "Store"]

@@ -144,7 +144,7 @@ def _quote(key: str | int) -> str:
 def read_experiment(path: str | Path) -> Experiment:
     """Read and fully check an experiment file (including every variant and grid cell)."""
     try:
-        text = read_text(path)
+        text = read_text(path, what="an experiment file")
     except ScenarioError as exc:
         raise ExperimentError(exc.message, file=exc.file) from None
     return read_experiment_text(text, file=str(path), folder=Path(path).parent)

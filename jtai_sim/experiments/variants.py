@@ -537,7 +537,7 @@ def load_variant(path: str | Path) -> Variant:
 
 def _read(path: str | Path) -> str:
     try:
-        return read_text(path)
+        return read_text(path, what="a variant file")
     except ScenarioError as exc:
         raise ExperimentError(exc.message, file=exc.file) from None
 

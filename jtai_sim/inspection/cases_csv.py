@@ -37,9 +37,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,10 +48,11 @@ import pandas as pd
 
 from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.cells import as_text
-from jtai_sim.errors import CaseListError, InputError
+from jtai_sim.errors import CaseListError
 from jtai_sim.inspection.casebook import KIND_NAMES, SUPPORT_KINDS, standard_clocks
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
 from jtai_sim.scenario.converter import suggest
+from jtai_sim.scenario.loading import read_bytes
 from jtai_sim.scenario.model import AgencyKind, Clock
 from jtai_sim.vocabulary import (
     CHILD_FLAGS,
@@ -123,46 +122,6 @@ YEARS = (1900, 2200)
 MAX_AGE = 25
 
 
-def check_file(path: str | Path, *, limit: int, error: type[InputError], what: str) -> None:
-    """Refuse ``path`` with one ``error`` naming it if it exists but is not a regular file
-    (a device such as /dev/zero, a pipe, a folder) or holds more than ``limit`` bytes;
-    ``what`` names the kind of file. A missing file is left to the reader to report.
-
-    A device or a pipe is refused before it is opened, so it cannot be read for ever
-    or block.
-    """
-    name = str(path)
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise error(f"cannot read: {exc.strerror}", file=name) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise error(f"is a folder, not {what}", file=name)
-    if not stat.S_ISREG(info.st_mode):
-        raise error(f"is not a regular file ({what} is a UTF-8 text file)", file=name)
-    if info.st_size > limit:
-        raise error(f"is {info.st_size:,} bytes; {what} may be at most {limit:,}", file=name)
-
-
-def read_bounded(path: Path, *, limit: int, error: type[InputError], what: str) -> bytes:
-    """The bytes of the regular file ``path``, refusing anything else or anything larger
-    than ``limit`` bytes with one ``error`` naming the file (:func:`check_file`)."""
-    name = str(path)
-    if not path.exists():
-        raise error("file not found", file=name)
-    check_file(path, limit=limit, error=error, what=what)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise error(f"cannot read: {exc.strerror}", file=name) from None
-    if len(data) > limit:  # it grew after the check
-        raise error(f"is more than {limit:,} bytes; {what} may be at most that", file=name)
-    return data
-
-
 @contextmanager
 def _field_limit(size: int) -> Iterator[None]:
     """Let the csv module read fields of up to ``size`` characters inside the block (its
@@ -193,9 +152,7 @@ class _Table:
     def __init__(self, path: Path, allowed: tuple[str, ...], required: tuple[str, ...]):
         self.path = path
         self.name = str(path)
-        data = read_bounded(
-            path, limit=MAX_FILE_BYTES, error=CaseListError, what="a case-list file"
-        )
+        data = read_bytes(path, limit=MAX_FILE_BYTES, error=CaseListError, what="a case-list CSV")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -401,10 +358,8 @@ def load_case_list(
     children, events, agencies = (
         folder / n for n in ("children.csv", "events.csv", "agencies.csv")
     )
-    for f in (children, events, agencies):
-        check_file(f, limit=MAX_FILE_BYTES, error=CaseListError, what="a case-list file")
     for f in (children, events):
-        if not f.is_file():
+        if not f.exists():  # anything there that is not a file is refused as it is read
             raise CaseListError(
                 f"no {f.name} (a case list folder holds children.csv, events.csv and "
                 "optionally agencies.csv)",
@@ -413,7 +368,7 @@ def load_case_list(
     return casebook_from_csv(
         children,
         events,
-        agencies if agencies.is_file() else None,
+        agencies if agencies.exists() else None,
         clocks=clocks,
         default_due_days=default_due_days,
         name=name or folder.name,

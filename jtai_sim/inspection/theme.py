@@ -53,7 +53,6 @@ import attrs
 from attrs import field, frozen
 
 from jtai_sim.errors import FieldError, InputError, ThemeError
-from jtai_sim.inspection.cases_csv import check_file
 from jtai_sim.inspection.model import FINDING_STRENGTH, Criterion
 from jtai_sim.inspection.partners import PARTNERS
 from jtai_sim.scenario.converter import unknown_name
@@ -304,10 +303,6 @@ class Theme:
         return found.label if found is not None else key
 
 
-#: The largest theme file read, in bytes: our own bound; the shipped themes take
-#: under 20 KB.
-MAX_THEME_BYTES = 2**20
-
 #: Where the shipped themes are.
 THEMES = "data/themes"
 DEFAULT_THEME = "front-door"
@@ -352,8 +347,7 @@ def load_theme(name_or_path: str | Path | None = None) -> Theme:
     if not path.suffix and not path.exists():
         raise ThemeError(unknown_name(name, theme_names(), "theme"), key="--theme")
     try:
-        check_file(path, limit=MAX_THEME_BYTES, error=ThemeError, what="a theme file")
-        text = read_text(path)
+        text = read_text(path, what="a theme file")
     except InputError as exc:
         raise ThemeError(exc.message, file=exc.file, line=exc.line, key=exc.key) from None
     return theme_from_toml(text, file=str(path), key=path.stem)

@@ -260,59 +260,66 @@ _KINDS = {
 }
 
 
-def _not_a_file(mode: int) -> str:
+def _not_a_file(mode: int, what: str) -> str:
     """What a path that is not a regular file or a folder is, in words."""
     kind = next((name for test, name in _KINDS.items() if test(mode)), "not a regular file")
-    return f"is {kind}, not a file: give the path of a TOML file saved on disk"
+    return f"is {kind}, not a file: give the path of {what} saved on disk"
 
 
-def _too_large(size: int) -> str:
-    return (
-        f"is larger than the {MAX_FILE_BYTES:,} bytes (512 KiB) jtai-sim reads from one file, "
-        f"got {size:,} bytes"
-    )
+def _too_large(size: int, limit: int, what: str) -> str:
+    return f"is larger than the {limit:,} bytes jtai-sim reads from {what}, got {size:,} bytes"
 
 
-def read_bytes(path: Path) -> bytes:
-    """The bytes of the regular file ``path``, at most ``MAX_FILE_BYTES`` of them.
+def read_bytes(
+    path: Path,
+    *,
+    limit: int = MAX_FILE_BYTES,
+    error: type[InputError] = ScenarioError,
+    what: str = "a TOML file",
+) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them: the one way
+    jtai-sim reads an input file (scenarios, experiments, settings, themes, case lists,
+    absences). Anything else is one ``error`` naming the file; ``what`` says what
+    kind of file was wanted.
 
     Devices, pipes and sockets are refused before they are opened (opening a pipe
     would wait for a writer), and a file is read no further than one byte past the
     limit, so even one that grows while it is read cannot be read whole.
     """
+    name = str(path)
     try:
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):
-            raise ScenarioError(_folder_message(path), file=str(path))
+            raise error(_folder_message(path, what), file=name)
         if not stat.S_ISREG(mode):
-            raise ScenarioError(_not_a_file(mode), file=str(path))
+            raise error(_not_a_file(mode, what), file=name)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         with os.fdopen(fd, "rb") as handle:
             opened = os.fstat(handle.fileno())
             if not stat.S_ISREG(opened.st_mode):  # replaced since it was looked at
-                raise ScenarioError(_not_a_file(opened.st_mode), file=str(path))
-            if opened.st_size > MAX_FILE_BYTES:
-                raise ScenarioError(_too_large(opened.st_size), file=str(path))
-            data = handle.read(MAX_FILE_BYTES + 1)
+                raise error(_not_a_file(opened.st_mode, what), file=name)
+            if opened.st_size > limit:
+                raise error(_too_large(opened.st_size, limit, what), file=name)
+            data = handle.read(limit + 1)
     except FileNotFoundError:
-        raise ScenarioError(f"no such file{_nearby(path)}", file=str(path)) from None
+        raise error(f"no such file{_nearby(path)}", file=name) from None
     except IsADirectoryError:
-        raise ScenarioError(_folder_message(path), file=str(path)) from None
+        raise error(_folder_message(path, what), file=name) from None
     except OSError as exc:
-        raise ScenarioError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError(_too_large(len(data)), file=str(path))
+        raise error(f"cannot read: {exc.strerror}", file=name) from None
+    if len(data) > limit:
+        raise error(_too_large(len(data), limit, what), file=name)
     return data
 
 
-def read_text(path: str | Path) -> str:
+def read_text(path: str | Path, *, what: str = "a scenario file") -> str:
     """Read a scenario file, reporting a missing, unreadable or oversized file as a ScenarioError.
 
     A byte-order mark at the start (as some Windows editors write) is dropped.
     Every input file of jtai-sim in TOML is read here (see ``MAX_FILE_BYTES``).
     """
     path = Path(path)
-    data = read_bytes(path)
+    data = read_bytes(path, what=what)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -326,10 +333,10 @@ def read_text(path: str | Path) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _folder_message(path: Path) -> str:
+def _folder_message(path: Path, what: str = "a scenario file") -> str:
     inside = sorted(p.name for p in path.glob("*.toml"))[:5]
     hint = f" (it holds {', '.join(inside)})" if inside else ""
-    return f"is a folder, not a scenario file{hint}"
+    return f"is a folder, not {what}{hint}"
 
 
 def _nearby(path: Path) -> str:

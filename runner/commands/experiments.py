@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from runner.errors import OneLineCommand, noted_when_stopped, user_errors
-from runner.options import allow_large_option, run_length
+from runner.options import allow_large_option, check_seed_option, run_length
 
 #: Said when compare or sweep is stopped part-way (Ctrl-C or SIGTERM).
 RESUMES = "the finished runs are kept, and the same command resumes"
@@ -34,21 +34,8 @@ _JOBS_HELP = (
 )
 
 
-def _seed(_ctx: click.Context, _param: click.Parameter, value: int | None) -> int | None:
-    """``--seed``: refused while the options are read unless the result store can hold it."""
-    if value is None:
-        return None
-    from jtai_sim.errors import ExperimentError
-    from jtai_sim.experiments.experiment import check_seed
-
-    try:
-        return check_seed(value)
-    except ExperimentError as exc:
-        raise click.BadParameter(exc.message) from None
-
-
 _JOBS = click.option("--jobs", "-j", type=int, default=1, show_default=True, help=_JOBS_HELP)
-_SEED_HELP = "Root seed, from 0 to 2^63-1 (default: the scenario's)."
+_SEED_HELP = "Root seed, 0 to 15 digits (default: the scenario's)."
 
 _RUN_OPTIONS = [
     _JOBS,
@@ -135,7 +122,7 @@ def _finish(results: Results, out: Path) -> None:
     show_default=True,
     help="Replications per variant (the starting number with --precision).",
 )
-@click.option("--seed", type=int, default=None, callback=_seed, help=_SEED_HELP)
+@click.option("--seed", type=int, default=None, callback=check_seed_option, help=_SEED_HELP)
 @click.option("--days", type=float, default=None, help="Run length in days.")
 @click.option(
     "--warmup",
@@ -325,7 +312,7 @@ def results(
     help="Agency whose waits to watch (default: the queue with the longest waits).",
 )
 @click.option("--replications", "-r", type=int, default=5, show_default=True)
-@click.option("--seed", type=int, default=None, callback=_seed, help=_SEED_HELP)
+@click.option("--seed", type=int, default=None, callback=check_seed_option, help=_SEED_HELP)
 @click.option("--days", type=float, default=None, help="Run length in days.")
 @click.option(
     "--bin-days",

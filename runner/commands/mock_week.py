@@ -22,7 +22,7 @@ import click
 
 from jtai_sim.errors import InfeasibleTimetable, InputError
 from runner.errors import OneLineCommand, UserError, user_errors
-from runner.options import allow_large_option
+from runner.options import allow_large_option, check_seed_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,6 +59,7 @@ def _date(text: str) -> dt.date:
     "--seed",
     type=int,
     default=None,
+    callback=check_seed_option,
     help="Seed for the simulation, the selection and drawn absences "
     "(default: the scenario's, or 1 for a case list).",
 )

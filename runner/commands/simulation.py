@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from runner.errors import OneLineCommand, UserError, user_errors
-from runner.options import allow_large_option, run_length
+from runner.options import allow_large_option, check_seed_option, run_length
 
 
 @click.command(cls=OneLineCommand)
@@ -61,7 +61,11 @@ def _command(
 @click.option("--years", type=float, metavar="N", help="Simulate N years (365.25 days each).")
 @click.option("--days", type=float, metavar="N", help="Simulate N days.  [default: the scenario's]")
 @click.option(
-    "--seed", type=click.IntRange(min=0), metavar="S", help="Root seed.  [default: the scenario's]"
+    "--seed",
+    type=int,
+    callback=check_seed_option,
+    metavar="S",
+    help="Root seed, 0 to 15 digits.  [default: the scenario's]",
 )
 @click.option(
     "--out",

@@ -37,9 +37,10 @@ from typing import TextIO
 from attrs import frozen
 
 from jtai_sim.errors import AbsenceError
-from jtai_sim.inspection.cases_csv import YEARS, read_bounded
+from jtai_sim.inspection.cases_csv import YEARS
 from jtai_sim.randomness import Streams
 from jtai_sim.scenario.converter import suggest
+from jtai_sim.scenario.loading import read_bytes
 
 REQUIRED = ("who", "date")
 OPTIONAL = ("until", "note")
@@ -111,7 +112,7 @@ def parse_absences(stream: TextIO, *, file: str) -> list[AbsenceRow]:
 
 def read_absences(path: str | Path) -> list[AbsenceRow]:
     """Read an absence CSV file (at most :data:`MAX_FILE_BYTES`; a BOM is dropped)."""
-    data = read_bounded(Path(path), limit=MAX_FILE_BYTES, error=AbsenceError, what="an absence CSV")
+    data = read_bytes(Path(path), limit=MAX_FILE_BYTES, error=AbsenceError, what="an absence CSV")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

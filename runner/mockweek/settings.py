@@ -29,7 +29,6 @@ import attrs
 from attrs import field, frozen
 
 from jtai_sim.errors import FieldError, InputError, SettingsError, ThemeError
-from jtai_sim.inspection.cases_csv import check_file
 from jtai_sim.inspection.selection import SAMPLE_RANGE, TRACKED_RANGE
 from jtai_sim.inspection.theme import Theme, within
 from jtai_sim.inspection.timeline import MAX_ON_SITE_DAYS
@@ -72,9 +71,6 @@ LIST_LIMITS: dict[str, int] = {
     "observations": 20,
     "standing": 20,
 }
-#: The largest settings file read, in bytes: our own bound; the built-in settings
-#: written out in full (scenarios/inspection/default.toml) take about 6 KB.
-MAX_SETTINGS_BYTES = 2**20
 #: CP-SAT takes a random seed that is a 32-bit signed integer.
 _seed = within(0, 2**31 - 1)
 #: The solver's deterministic time limit, in CP-SAT units (about a second each): our own
@@ -484,8 +480,8 @@ def load_settings(
     if path is None:
         return base or default_settings()
     try:
-        check_file(path, limit=MAX_SETTINGS_BYTES, error=SettingsError, what="a settings file")
-        text = read_text(path)  # the scenario reader: located errors, a BOM dropped
+        # the scenario reader: located errors, a BOM dropped
+        text = read_text(path, what="a settings file")
     except InputError as exc:
         raise SettingsError(exc.message, file=exc.file, line=exc.line, key=exc.key) from None
     return settings_from_toml(text, file=str(path), base=base)
