@@ -752,7 +752,8 @@ def test_a_device_is_refused_without_being_read() -> None:
     with pytest.raises(ScenarioError) as caught:
         load_scenario("/dev/zero")
     assert str(caught.value) == (
-        "/dev/zero: is a character device, not a file: give the path of a scenario file saved on disk"
+        "/dev/zero: is a character device, not a file: "
+        "give the path of a scenario file saved on disk"
     )
     assert cli_error(["validate", "/dev/zero"]) == str(caught.value)
     assert time.monotonic() - started < 15
