@@ -209,3 +209,8 @@ def test_example_variant_files_apply_to_midshire(path: Path) -> None:
     variant = load_variant(path)
     assert variant.label
     variant.apply(load_scenario(midshire))
+
+
+def test_a_negative_position_is_refused_not_counted_from_the_end() -> None:
+    with pytest.raises(ExperimentError, match=r"positions count from 0, so there is no \[-1\]"):
+        Variant("v", (parse_set("pathways[-1].probability=0.5"),)).apply(load_scenario("minimal"))

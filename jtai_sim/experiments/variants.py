@@ -229,9 +229,14 @@ class _Applier:
 
     def _positions(self, items: list[Any], part: Any, where: str) -> list[int]:
         if isinstance(part, int):
-            if not -len(items) <= part < len(items):
+            if part < 0:  # positions count from 0, as the scenario's errors name them
+                raise self.fail(
+                    f"positions count from 0, so there is no [{part}]; "
+                    f"name the entry as [from -> to] or give its position"
+                )
+            if part >= len(items):
                 raise self.fail(f"{where} has {len(items)} entries, there is no [{part}]")
-            return [part % len(items)]
+            return [part]
         if part == "*":
             return list(range(len(items)))
         if isinstance(part, tuple):
