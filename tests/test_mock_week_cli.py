@@ -217,7 +217,11 @@ def test_detection_table_in_the_pack(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("tracked = 20\n", "s.toml:1: tracked: must be from 1 to 12, got 20"),
+        (
+            "tracked = 20\n",
+            "s.toml:1: tracked: must be at most 12 (our bound: more than a team can track "
+            + "in a week), got 20",
+        ),
         ("absence_rate = 1.5\n", "s.toml:1: absence_rate: must be a share between 0 and 1"),
         ("trackd = 6\n", "s.toml:1: trackd: unknown key (did you mean 'tracked'?)"),
         ('[day]\nslots = ["9am"]\n', "s.toml:2: day.slots: times must look like 09:30"),

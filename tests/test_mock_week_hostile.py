@@ -161,13 +161,16 @@ def test_a_theme_value_out_of_range_is_one_line(tmp_path: Path) -> None:
     theme.write_text(text.replace("draws = ", "draws = 1000 # was ", 1), encoding="utf-8")
     assert theme.read_text("utf-8") != text, "the theme has a draws key to change"
     line = refused(tmp_path / "out", MINIMAL, "--notify", NOTIFY, "--theme", str(theme))
-    assert "draws: must be from 1 to 20, got 1000" in line
+    assert "draws: must be at most 20 (beyond any published letter's lists), got 1000" in line
     week = tmp_path / "w.toml"
     spoilt = text.replace("[week]\ntracked = 6\nsample = 40\n", "[week]\nsample = 100000\n")
     assert spoilt != text, "the theme's [week] sets the sample"
     week.write_text(spoilt, encoding="utf-8")
     line = refused(tmp_path / "out", MINIMAL, "--notify", NOTIFY, "--theme", str(week))
-    assert "week.sample: must be from 0 to 200, got 100000" in line
+    assert (
+        "week.sample: must be at most 200 (our bound: more records than a team can read), "
+        + "got 100000"
+    ) in line
 
 
 # ---------------------------------------------------------------- absence files

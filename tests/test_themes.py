@@ -83,7 +83,7 @@ BROKEN = [
         '[theme]\ntitle = "T"\nshort = "t"\n[eligibility]\nmax_age = 300\n',
         5,
         "eligibility.max_age",
-        "must be from 0 to 25, got 300",
+        "must be at most 25 (care leavers are supported to 25), got 300",
     ),
     (
         '[theme]\ntitle = "T"\nshort = "t"\n[criteria.a]\ntitle = "A"\ndescription = "d"\n'

@@ -35,15 +35,14 @@ fails when they are stale.
 >>> theme.short, theme.eligibility.through[:2]
 ('front door', ('front_door', 'referral'))
 >>> theme_from_toml('[theme]\\ntitle = "T"\\nshort = "t"\\n[eligibility]\\nmax_age = 300\\n',
-...     file="t.toml")
+...     file="t.toml")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-jtai_sim.errors.ThemeError: t.toml:5: eligibility.max_age: must be from 0 to 25, got 300
+jtai_sim.errors.ThemeError: t.toml:5: eligibility.max_age: must be at most 25 (...), got 300
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -57,7 +56,7 @@ from jtai_sim.inspection.model import FINDING_STRENGTH, Criterion
 from jtai_sim.inspection.partners import PARTNERS
 from jtai_sim.scenario.converter import unknown_name
 from jtai_sim.scenario.loading import parse_toml, read_text, structure
-from jtai_sim.scenario.model import AgencyKind, doc
+from jtai_sim.scenario.model import AgencyKind, doc, in_range
 from jtai_sim.scenario.toml_lines import locate
 from jtai_sim.vocabulary import LegalStatus
 
@@ -69,35 +68,17 @@ FrameEvent = Literal["arrive", "start", "exit", "crisis", "identify", "review", 
 FrameOrigin = Literal["crisis", "return", "referral", "new"]
 CamhsSituation = Literal["none", "treated", "waiting", "rejected", "closed"]
 
-Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
-
-
-def within(lo: float, hi: float, unit: str = "") -> Validator:
-    """An attrs validator: the value (unless ``None``) lies from ``lo`` to ``hi``.
-
-    NaN and the infinities fall outside every range. The message names the range
-    and the value: ``must be from 1 to 20, got 300``.
-    """
-    words = f"from {lo} to {hi}" + (f" {unit}" if unit else "")
-
-    def check(_: Any, a: attrs.Attribute[Any], value: float | None) -> None:
-        if value is not None and not (lo <= value <= hi):  # False for NaN
-            raise FieldError(a.name, f"must be {words}, got {value!r}")
-
-    check.__name__ = f"within_{lo}_{hi}"
-    return check
-
 
 #: Ages in years: children's services see young people up to 25 (care leavers).
-_age = within(0, 25)
+_age = in_range(0, 25, why="care leavers are supported to 25")
 #: The window of practice looked at: our own bound of ten years, far beyond the
 #: published six months, so a window cannot reach back before any record.
-_months = within(1, 120, "months")
+_months = in_range(1, 120, why="ten years, in months")
 #: Our own bound on a frame's draws at each turn, or the letter's lists: 20, far
 #: beyond the published letters' seven strengths and eight areas for improvement.
-_twenty = within(1, 20)
+_twenty = in_range(1, 20, why="beyond any published letter's lists")
 #: Our own bound on a guidance point's number: the guidance lists fewer than 20.
-_point_number = within(1, 100)
+_point_number = in_range(1, 100, why="the guidance lists fewer than 20")
 
 
 @frozen(kw_only=True)

@@ -30,12 +30,12 @@ from attrs import field, frozen
 
 from jtai_sim.errors import FieldError, InputError, SettingsError, ThemeError
 from jtai_sim.inspection.selection import SAMPLE_RANGE, TRACKED_RANGE
-from jtai_sim.inspection.theme import Theme, within
+from jtai_sim.inspection.theme import Theme
 from jtai_sim.inspection.timeline import MAX_ON_SITE_DAYS
 from jtai_sim.inspection.timeline import Offsets as CalendarOffsets
 from jtai_sim.scenario.converter import CONVERTER, unknown_name
 from jtai_sim.scenario.loading import parse_toml, read_text, structure
-from jtai_sim.scenario.model import AgencyKind
+from jtai_sim.scenario.model import AgencyKind, in_range
 from jtai_sim.scenario.toml_lines import locate
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -49,17 +49,22 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 #: at most 12, one every 45 minutes through a nine-hour day.
 SLOTS_RANGE = (3, 12)
 #: A session's length: from a quarter of an hour to half a working day.
-_session_minutes = within(15, 240, "minutes")
+_session_minutes = in_range(15, 240, why="half a working day, in minutes")
 #: Sessions a day for one person: at most one in every slot.
-_per_day = within(1, SLOTS_RANGE[1])
+_per_day = in_range(1, SLOTS_RANGE[1], why="one in every slot of the day")
 #: Sampled records read in one session: the default is 3; 10 would be six minutes each.
-_reads = within(1, 10)
+_reads = in_range(1, 10, why="six minutes a record")
 #: Sample-read sessions one audit lead takes: at most every slot of the on-site week.
-_audit_sessions = within(1, SLOTS_RANGE[1] * MAX_ON_SITE_DAYS)
+_audit_sessions = in_range(
+    1, SLOTS_RANGE[1] * MAX_ON_SITE_DAYS, why="every slot of the on-site week"
+)
 #: Planned meetings observed: the default is 2; 10 is two on each on-site day.
-_observe = within(0, 10)
+_observe = in_range(0, 10, why="two on each on-site day")
+#: Tracked children and sampled records: our bounds (the theme's defaults are 6 and 40).
+_tracked = in_range(*TRACKED_RANGE, why="our bound: more than a team can track in a week")
+_sample = in_range(*SAMPLE_RANGE, why="our bound: more records than a team can read")
 #: The age from which a tracked child is invited: children are under 18.
-_child_age = within(0, 18)
+_child_age = in_range(0, 18, why="children are under 18")
 #: The most entries each list or table of the settings may hold.
 LIST_LIMITS: dict[str, int] = {
     "team": 20,  # 11 in the largest published team (2017)
@@ -72,7 +77,7 @@ LIST_LIMITS: dict[str, int] = {
     "standing": 20,
 }
 #: CP-SAT takes a random seed that is a 32-bit signed integer.
-_seed = within(0, 2**31 - 1)
+_seed = in_range(0, 2**31 - 1, why="the 32-bit seeds CP-SAT takes")
 #: The solver's deterministic time limit, in CP-SAT units (about a second each): our own
 #: bound of 600 (ten minutes), 120 times the default of 5.
 MAX_DETERMINISTIC_TIME = 600.0
@@ -394,8 +399,14 @@ class InspectionSettings:
     reads_per_session: int = field(default=3, validator=_reads)
     sessions_per_audit_lead: int = field(default=3, validator=_audit_sessions)
     absence_rate: float = field(default=0.1, validator=_rate)
-    tracked: int = field(default=6, validator=within(*TRACKED_RANGE))
-    sample: int = field(default=30, validator=within(*SAMPLE_RANGE))
+    tracked: int = field(
+        default=6,
+        validator=in_range(*TRACKED_RANGE, why="our bound: more than a team can track in a week"),
+    )
+    sample: int = field(
+        default=30,
+        validator=in_range(*SAMPLE_RANGE, why="our bound: more records than a team can read"),
+    )
     offsets: Offsets = field(factory=Offsets)
     solver: Solver = field(factory=Solver)
 
