@@ -226,6 +226,16 @@ def _gigabytes(value: float) -> str:
     return f"{value / 1e9:,.1f} GB"
 
 
+def check_runs(runs: int, *, allow_large: bool = False, file: str | None = None) -> None:
+    """:class:`BudgetError` if ``runs`` passes the soft limit on runs (unless ``allow_large``):
+    the count alone, for a caller that would otherwise build every run's scenario first."""
+    if runs > SOFT_RUNS and not allow_large:
+        raise BudgetError(
+            f"{runs:,} runs asked for, more than {SOFT_RUNS:,}; give {FLAG} to run them",
+            file=file,
+        )
+
+
 def check(job: Job, *, allow_large: bool = False) -> Estimate:
     """The estimate of ``job``, or :class:`BudgetError` if it cannot or should not start.
 
@@ -251,10 +261,7 @@ def check(job: Job, *, allow_large: bool = False) -> Estimate:
             f"one run could log up to about {_size(found.events_per_run)} events, more than "
             f"{_size(SOFT_EVENTS)}; give {FLAG} to run it anyway"
         )
-    if found.runs > SOFT_RUNS:
-        raise BudgetError(
-            f"{found.runs:,} runs asked for, more than {SOFT_RUNS:,}; give {FLAG} to run them"
-        )
+    check_runs(found.runs)
     if found.hours > SOFT_HOURS:
         raise BudgetError(
             f"about {found.hours:,.1f} hours of simulation estimated ({_size(found.events)} "
@@ -263,4 +270,13 @@ def check(job: Job, *, allow_large: bool = False) -> Estimate:
     return found
 
 
-__all__ = ["FLAG", "BudgetError", "Estimate", "Job", "available_memory", "check", "estimate"]
+__all__ = [
+    "FLAG",
+    "BudgetError",
+    "Estimate",
+    "Job",
+    "available_memory",
+    "check",
+    "check_runs",
+    "estimate",
+]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
@@ -128,14 +129,14 @@ class Experiment:
                     f"must be >= replications ({self.replications}), got {self.max_replications}",
                     key="max_replications",
                 )
-        names = [v.name for v in self.variants]
+        names = Counter(v.name for v in self.variants)
         for name in names:
             if name == BASE:
                 raise ExperimentError(
                     f"{BASE!r} is the unchanged scenario; choose another name",
                     key=f"variant {name}",
                 )
-            if names.count(name) > 1:
+            if names[name] > 1:
                 raise ExperimentError("two variants have this name", key=f"variant {name}")
 
     def run_base(self) -> Scenario:
@@ -197,9 +198,14 @@ class Experiment:
             (Job(scenario=i.scenario, days=i.scenario.duration_days) for i in infos),
             key=lambda job: estimate(job).events_per_run,
         )
-        replications = self.max_replications if self.precision else self.replications
-        job = attrs.evolve(largest, runs=len(infos) * replications, at_once=at_once)
+        job = attrs.evolve(largest, runs=self.planned_runs, at_once=at_once)
         return check(job, allow_large=allow_large)
+
+    @property
+    def planned_runs(self) -> int:
+        """Runs of every variant (the base included) a precision target may go up to."""
+        replications = self.max_replications if self.precision else self.replications
+        return (len(self.variants) + 1) * replications
 
     def settings(self, replications: int) -> dict[str, Any]:
         """What was run, for the store and the report."""

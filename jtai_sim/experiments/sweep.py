@@ -44,6 +44,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from jtai_sim.budget import check_runs
 from jtai_sim.errors import ExperimentError, ScenarioError
 from jtai_sim.scenario.builtin import load_scenario, resolve
 from jtai_sim.scenario.converter import suggest
@@ -141,17 +142,27 @@ def _quote(key: str | int) -> str:
     return text if all(c.isalnum() or c in "_-" for c in text) else f'"{text}"'
 
 
-def read_experiment(path: str | Path) -> Experiment:
-    """Read and fully check an experiment file (including every variant and grid cell)."""
+def read_experiment(path: str | Path, *, allow_large: bool = False) -> Experiment:
+    """Read and fully check an experiment file (including every variant and grid cell).
+
+    Before the cells are checked, their number of runs is held to the budget's soft
+    limit (:func:`jtai_sim.budget.check_runs`; ``allow_large`` lifts it).
+    """
     try:
         text = read_text(path, what="an experiment file")
     except ScenarioError as exc:
         raise ExperimentError(exc.message, file=exc.file) from None
-    return read_experiment_text(text, file=str(path), folder=Path(path).parent)
+    return read_experiment_text(
+        text, file=str(path), folder=Path(path).parent, allow_large=allow_large
+    )
 
 
 def read_experiment_text(
-    text: str, *, file: str = "<experiment>", folder: Path | None = None
+    text: str,
+    *,
+    file: str = "<experiment>",
+    folder: Path | None = None,
+    allow_large: bool = False,
 ) -> Experiment:
     """Read an experiment from TOML text; relative scenario paths are under ``folder``."""
     try:
@@ -184,6 +195,7 @@ def read_experiment_text(
         keep_events=bool(data.get("keep_events", False)),
         source=str(data["scenario"]),
     )
+    check_runs(experiment.planned_runs, allow_large=allow_large, file=file)
     try:
         experiment.resolve()
     except ExperimentError as exc:

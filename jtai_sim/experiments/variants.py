@@ -334,6 +334,26 @@ def _overrides(values: Iterable[Override]) -> tuple[Override, ...]:
     return tuple(values)
 
 
+#: The longest a variant's name, label and description may be, in characters: our
+#: bounds, far past any real one (a grid cell's name, made of its levels, grows by
+#: about 25 characters a factor), so that a mistaken paste cannot stall the report.
+TEXT_LIMITS = {"name": 1_000, "label": 1_000, "description": 5_000}
+
+
+def text_too_long(key: str, value: str) -> str | None:
+    """Why ``value`` is too long for the variant's ``key``, or ``None``.
+
+    >>> text_too_long("label", "x" * 1001)
+    'is 1,001 characters long; a label may have at most 1,000'
+    """
+    most = TEXT_LIMITS[key]
+    return (
+        f"is {len(value):,} characters long; a {key} may have at most {most:,}"
+        if len(value) > most
+        else None
+    )
+
+
 @attrs.frozen
 class Variant:
     """A named set of overrides of a base scenario."""
@@ -342,6 +362,12 @@ class Variant:
     overrides: tuple[Override, ...] = attrs.field(default=(), converter=_overrides)
     label: str = ""
     description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        for key in TEXT_LIMITS:
+            problem = text_too_long(key, getattr(self, key))
+            if problem:
+                raise ExperimentError(problem, key=key)
 
     @property
     def title(self) -> str:
@@ -505,6 +531,11 @@ def variant_from_dict(
                 file=file,
                 line=lines.get((*base_keys, key)),
                 key=f"{prefix}{key}",
+            )
+        problem = text_too_long(key, data.get(key, ""))
+        if problem:
+            raise ExperimentError(
+                problem, file=file, line=lines.get((*base_keys, key)), key=f"{prefix}{key}"
             )
     overrides: list[Override] = []
     for op in ("set", "add", "scale"):

@@ -163,6 +163,13 @@ _TOML_WORDING = {
 }
 
 
+#: The most parts a dotted key may have: our bound, far past the deepest key of any
+#: jtai-sim file (``agencies.camhs.backlog.profile.mental_health``, five parts).
+MAX_KEY_PARTS = 32
+_PART = r"(?:[A-Za-z0-9_-]+|\"[^\"\n]*\"|'[^'\n]*')"
+_LONG_KEY = re.compile(rf"(?:{_PART}[ \t]*\.[ \t]*){{{MAX_KEY_PARTS},}}{_PART}")
+
+
 def parse_toml(text: str, *, file: str | None = None) -> dict[str, Any]:
     """Parse TOML, turning a syntax error into a ScenarioError with its line, key and text.
 
@@ -172,6 +179,15 @@ def parse_toml(text: str, *, file: str | None = None) -> dict[str, Any]:
     jtai_sim.errors.ScenarioError: s.toml:3: agencies.a.label: TOML syntax error: \
 not a TOML value (text needs "quotes"), got Schools
     """
+    too_long = _LONG_KEY.search(text)
+    if too_long:  # tomllib takes memory growing with the square of a key's parts
+        parts = too_long.group(0).count(".") + 1
+        raise ScenarioError(
+            f"TOML syntax error: a key of {parts:,} dotted parts; keys have at most "
+            f"{MAX_KEY_PARTS}",
+            file=file,
+            line=text.count("\n", 0, too_long.start()) + 1,
+        )
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -12,6 +12,7 @@ starts quickly.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -191,15 +192,26 @@ def compare(
     \b
       jtai-sim compare minimal --set agencies.camhs.staff+=3 -r 20 -j 2
     """
+    from jtai_sim.errors import ExperimentError
     from jtai_sim.experiments import Experiment, Variant, load_variant, parse_set
+    from jtai_sim.experiments.variants import TEXT_LIMITS, text_too_long
     from jtai_sim.scenario.builtin import load_scenario
 
     with user_errors(), noted_when_stopped(RESUMES):
         scenario = load_scenario(base)
         chosen: list[Variant] = [load_variant(v) for v in variants]
+        too_long = text_too_long("label", label)
+        if too_long:
+            raise ExperimentError(too_long, key="--label")
         if sets:
             overrides = tuple(parse_set(s) for s in sets)
-            chosen.append(Variant("set", overrides, label=label or "; ".join(sets)))
+            chosen.append(
+                Variant(
+                    "set",
+                    overrides,
+                    label=label or textwrap.shorten("; ".join(sets), TEXT_LIMITS["label"]),
+                )
+            )
         experiment = Experiment(
             scenario,
             tuple(chosen),
@@ -254,7 +266,7 @@ def sweep(
     from jtai_sim.experiments import read_experiment
 
     with user_errors(), noted_when_stopped(RESUMES):
-        experiment = read_experiment(experiment_file)
+        experiment = read_experiment(experiment_file, allow_large=allow_large)
         folder = out or Path("out") / Path(experiment_file).stem
         results = experiment.run(
             folder,

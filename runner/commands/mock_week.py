@@ -13,7 +13,6 @@ are imported when the command runs, so ``--help`` starts quickly.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -157,10 +156,7 @@ def mock_week_command(
                 allow_large,
             )
         except InfeasibleTimetable as exc:
-            click.echo("jtai-sim: error: no timetable fits this week:", err=True)
-            for reason in exc.reasons:
-                click.echo(f"  - {reason}", err=True)
-            sys.exit(2)
+            raise UserError(f"no timetable fits this week: {'; '.join(exc.reasons)}") from None
         files = write_pack(week, out, force=force)
     t = week.timetable
     click.echo(
