@@ -109,8 +109,9 @@ def test_workers_of_compare_end_within_5_s_of_a_sigkill(tmp_path: Path) -> None:
     assert_all_end(workers)
 
 
-def test_sweep_ends_cleanly_on_sigterm_and_its_workers_with_it(tmp_path: Path) -> None:
-    experiment = tmp_path / "long.toml"
+def long_sweep(folder: Path) -> Path:
+    """An experiment file whose sweep runs long enough to be stopped part-way."""
+    experiment = folder / "long.toml"
     experiment.write_text(
         textwrap.dedent(
             """
@@ -122,6 +123,23 @@ def test_sweep_ends_cleanly_on_sigterm_and_its_workers_with_it(tmp_path: Path) -
             """
         )
     )
+    return experiment
+
+
+def test_workers_of_sweep_end_within_5_s_of_a_sigkill(tmp_path: Path) -> None:
+    proc = start(["sweep", str(long_sweep(tmp_path)), "--out", str(tmp_path / "out"), "-j", "2"])
+    try:
+        workers = wait_for_workers(proc)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert len(workers) >= 2
+    assert_all_end(workers)
+
+
+def test_sweep_ends_cleanly_on_sigterm_and_its_workers_with_it(tmp_path: Path) -> None:
+    experiment = long_sweep(tmp_path)
     out = tmp_path / "out"
     proc = start(["sweep", str(experiment), "--out", str(out), "--jobs", "2", "-q"])
     try:
