@@ -97,18 +97,6 @@ def assert_all_end(workers: set[int], within: float = 5.0) -> None:
     raise AssertionError(f"workers {left} outlived their parent by {within} s")
 
 
-def test_workers_of_compare_end_within_5_s_of_a_sigkill(tmp_path: Path) -> None:
-    proc = start([*LONG_COMPARE, "--out", str(tmp_path / "out")])
-    try:
-        workers = wait_for_workers(proc)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
-    assert len(workers) >= 2
-    assert_all_end(workers)
-
-
 def long_sweep(folder: Path) -> Path:
     """An experiment file whose sweep runs long enough to be stopped part-way."""
     experiment = folder / "long.toml"
@@ -126,8 +114,10 @@ def long_sweep(folder: Path) -> Path:
     return experiment
 
 
-def test_workers_of_sweep_end_within_5_s_of_a_sigkill(tmp_path: Path) -> None:
-    proc = start(["sweep", str(long_sweep(tmp_path)), "--out", str(tmp_path / "out"), "-j", "2"])
+@pytest.mark.parametrize("command", ["compare", "sweep"])
+def test_workers_end_within_5_s_of_a_sigkill(tmp_path: Path, command: str) -> None:
+    args = LONG_COMPARE if command == "compare" else ["sweep", str(long_sweep(tmp_path)), "-j", "2"]
+    proc = start([*args, "--out", str(tmp_path / "out")])
     try:
         workers = wait_for_workers(proc)
         os.kill(proc.pid, signal.SIGKILL)
