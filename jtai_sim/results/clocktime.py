@@ -134,7 +134,7 @@ class LogColumns:
     def of_records(cls, rec: np.ndarray, kinds: list[int] | None = None) -> LogColumns:
         """The columns of a run's packed log records (ids are row positions), only the
         rows of ``kinds`` if given."""
-        ids = np.arange(len(rec)) if kinds is None else np.flatnonzero(np.isin(rec["kind"], kinds))
+        ids = np.arange(len(rec)) if kinds is None else np.flatnonzero(_member(rec["kind"], kinds))
         sub = rec if kinds is None else rec[ids]
         initial = (sub["kind"] == int(EventKind.ARRIVE)) & (sub["other"] == int(Origin.INITIAL))
         return cls(
@@ -312,13 +312,16 @@ def still_with(
         | ((log.kind == int(EventKind.EXIT)) & np.isin(log.value, _UNSEEN))
     )
     sel = arrive | depart
-    return _sum_before(
-        np.asarray(log.child[sel], dtype=np.int64),
-        log.time[sel],
-        np.where(arrive[sel], 1, -1),
-        np.asarray(probe_child, dtype=np.int64),
-        np.asarray(probe_time, dtype=np.float64),
-    ) > 0
+    return (
+        _sum_before(
+            np.asarray(log.child[sel], dtype=np.int64),
+            log.time[sel],
+            np.where(arrive[sel], 1, -1),
+            np.asarray(probe_child, dtype=np.int64),
+            np.asarray(probe_time, dtype=np.float64),
+        )
+        > 0
+    )
 
 
 def _sum_before(
