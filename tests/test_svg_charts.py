@@ -108,6 +108,9 @@ def test_axes_helpers() -> None:
     assert charts.count_ticks(9.0) == [0, 2, 4, 6, 8]
     ticks = charts.date_ticks(dt.date(2020, 1, 1), dt.date(2030, 1, 1))
     assert 4 <= len(ticks) <= 9 and all(t == str(d.year) for d, t in ticks)
+    weeks = charts.date_ticks(dt.date(2024, 4, 10), dt.date(2024, 5, 20))  # under 3 months
+    assert [d.weekday() for d, _ in weeks] == [dt.date(2024, 4, 10).weekday()] * len(weeks)
+    assert len(weeks) >= 3 and weeks[0][1] == "10 Apr 2024"
     ax = charts.Axes(left=10, top=0, right=110, bottom=50, low=0, high=1, rows=2)
     assert (ax.x(0.5), ax.row(0), ax.row(1), ax.y(1.0)) == (60.0, 12.5, 37.5, 0.0)
 

@@ -427,16 +427,27 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def date_ticks(start: dt.date, end: dt.date, most: int = 9) -> list[tuple[dt.date, str]]:
     """First days of months from ``start`` to ``end``, a round number of months apart:
-    January (and the first tick) named with its year, the others by month.
+    January (and the first tick) named with its year, the others by month. A span with
+    fewer than three month starts is ticked by weeks from ``start`` instead.
 
     >>> [t for _, t in date_ticks(dt.date(2024, 4, 1), dt.date(2026, 3, 30))]
     ['Apr 2024', 'Jul', 'Oct', '2025', 'Apr', 'Jul', 'Oct', '2026']
+    >>> [t for _, t in date_ticks(dt.date(2024, 4, 10), dt.date(2024, 4, 30))]
+    ['10 Apr 2024', '17 Apr', '24 Apr']
     """
     for step in (1, 2, 3, 4, 6, 12, 24, 60, 120, 240, 600):
         first = start.year * 12 + start.month - 1 + (start.day > 1)
         months = [m for m in range(first, end.year * 12 + end.month) if m % step == 0]
         if len(months) <= most:
             break
+    if len(months) < 3:
+        days = (end - start).days
+        weeks = next(w for w in (1, 2, 4, 8) if days // (7 * w) + 1 <= most or w == 8)
+        dates = [start + dt.timedelta(days=d) for d in range(0, days + 1, 7 * weeks)]
+        return [
+            (d, f"{d.day} {_MONTHS[d.month - 1]}" + (f" {d.year}" if i == 0 else ""))
+            for i, d in enumerate(dates)
+        ]
     ticks = []
     for i, m in enumerate(months):
         day = dt.date(m // 12, m % 12 + 1, 1)
@@ -493,7 +504,7 @@ def arrivals_chart(run: Run, agencies: Sequence[str], *, prefix: str = "arrivals
     canvas.line(ax.left, ax.bottom, ax.right, ax.bottom, stroke=AXIS, width=0.8)
     canvas.line(ax.left, ax.top, ax.left, ax.bottom, stroke=AXIS, width=0.8)
     end = start + dt.timedelta(days=last)
-    for day, text in date_ticks(start - dt.timedelta(days=pad), end + dt.timedelta(days=pad)):
+    for day, text in date_ticks(start, end):
         x = ax.x(float((day - start).days))
         canvas.line(x, ax.bottom, x, ax.bottom + 3.5, stroke=AXIS, width=0.8)
         canvas.text(x, ax.bottom + 13.0, text, size=_FONT, anchor="middle")
