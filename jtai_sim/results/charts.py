@@ -1,12 +1,15 @@
-"""Charts for the run report: matplotlib figures rendered to SVG text for inlining.
+"""Charts for the run report, written as SVG text for inlining.
 
-Owns the one style every jtai-sim chart is drawn in, the run report's, the
-partnership drawing's and the comparison report's alike (:data:`PALETTE`,
-:func:`svg_style`, :func:`figure_svg`): the object API, a fixed
-``svg.hashsalt``, no date in the metadata, text kept as ``<text>`` so it is
-searchable and escaped, and every id prefixed so several charts can share a
-page. It also owns the four run-report charts: waits per agency, clock met
-shares, hand-off completeness and weekly arrivals.
+Owns the four run-report charts (waits per agency, clock met shares, hand-off
+completeness and weekly arrivals) and the palette every jtai-sim picture is
+drawn in (:data:`PALETTE`). The charts are written straight from the numbers
+with :mod:`jtai_sim.results.svg` (no plotting library, so writing a run stays
+cheaper than simulating it): each has its title drawn and as its accessible
+name, labelled axes, and text kept as ``<text>``; the only id (the clip of the
+arrivals lines) carries the chart's ``prefix``, so charts can share a page.
+The matplotlib style of the experiment charts lives in
+:mod:`jtai_sim.results.mplstyle` (also reachable here as ``figure_svg``,
+``svg_style``, ``new_figure`` and ``styled``, imported only when asked for).
 
 The summary numbers shown in charts come from :mod:`jtai_sim.results.metrics` tables
 passed in by the caller. Two charts need more than a summary, namely the spread
@@ -26,45 +29,27 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import io
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
+import math
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
-import matplotlib.dates as mdates
+import attrs
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
+from jtai_sim.results.svg import Canvas, num, text_width
 from jtai_sim.scenario.model import FLOW_STAGES
 from jtai_sim.vocabulary import EventKind
 
 if TYPE_CHECKING:
+    from jtai_sim.results.mplstyle import figure_svg, new_figure, styled, svg_style
     from jtai_sim.simulation.run import Run
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 #: Colour-blind-safe palette (Okabe and Ito), yellow last: it is the faintest on white.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 COMPLETE, PARTIAL, LOST = "#009E73", "#E69F00", "#D55E00"
-
-_RC: dict[str, Any] = {
-    "svg.hashsalt": "jtai-sim",
-    "svg.fonttype": "none",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
-    "font.size": 9.0,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.titlesize": 10.0,
-    "axes.titleweight": "bold",
-    "path.simplify": True,
-}
+GRID, AXIS, MUTED = "#dddddd", "#000000", "#555555"
 
 #: Tick marks for wait axes: meaningful spans of time, in days (the fine ones only
 #: on short axes, so labels never collide on the log scale).
@@ -80,69 +65,22 @@ _DAY_TICKS = (
 )
 _FINE_TICKS = ((2.0, "2 days", 7.0), (14.0, "2 weeks", 28.0))
 
+_WIDTH = 504.0  # 7 inches, in points
+_FONT, _TITLE, _SMALL = 9.0, 10.0, 8.0  # labels and ticks, titles, notes on bars
+_SHARE_TICKS = tuple((v / 5, f"{v * 20}%") for v in range(6))
+#: matplotlib's symlog with ``linthresh=1, linscale=0.6``: linear to 1 day, then log10.
+_LINSCALE = 0.6 / (1 - 1 / 10)
 
-@contextmanager
-def svg_style() -> Iterator[None]:
-    """The matplotlib settings every jtai-sim SVG is drawn with."""
-    with mpl.rc_context(cast(Any, _RC)):
-        yield
-
-
-def styled(function: Callable[P, R]) -> Callable[P, R]:
-    """Run ``function`` (which builds and renders a figure) inside :func:`svg_style`."""
-
-    @functools.wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with svg_style():
-            return function(*args, **kwargs)
-
-    return wrapper
+_MPL_NAMES = ("figure_svg", "new_figure", "styled", "svg_style")
 
 
-_ID = re.compile(r'\bid="([^"]+)"')
-#: Where an SVG names an id: its definition and the two ways to refer to it.
-_REFERENCE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)([")])')
+def __getattr__(name: str) -> Any:
+    """The matplotlib style, imported (with matplotlib) only when someone asks for it."""
+    if name in _MPL_NAMES:
+        from jtai_sim.results import mplstyle
 
-
-def figure_svg(
-    fig: Figure, *, prefix: str, title: str = "", standalone: bool = False, tight: bool = False
-) -> str:
-    """``fig`` as SVG text with every id prefixed by ``prefix`` (unique within a page).
-
-    Without ``standalone`` the XML declaration and doctype are dropped so the
-    text can be placed inside HTML; ``title`` becomes the accessible name.
-    ``tight`` crops the figure to what is drawn (for figures without a layout).
-    """
-    buffer = io.StringIO()
-    with svg_style():
-        fig.savefig(
-            buffer, format="svg", metadata={"Date": None}, bbox_inches="tight" if tight else None
-        )
-    text = buffer.getvalue()
-    text = text[text.index("<svg") :]
-    text = re.sub(r"<metadata>.*?</metadata>\n?", "", text, flags=re.S)
-    ids = set(_ID.findall(text))
-
-    def prefixed(m: re.Match[str]) -> str:
-        return f"{m[1]}{prefix}-{m[2]}{m[3]}" if m[2] in ids else m[0]
-
-    text = _REFERENCE.sub(prefixed, text)
-    label = f' role="img" aria-label="{_attr(title)}"' if title else ""
-    text = text.replace("<svg ", f'<svg class="chart"{label} ', 1)
-    if standalone:
-        text = '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + text
-    return text
-
-
-def _attr(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
-
-
-def new_figure(width_in: float, height_in: float) -> Figure:
-    """A figure (object API, no pyplot state); build it inside :func:`svg_style`."""
-    return Figure(figsize=(width_in, height_in), layout="constrained")
+        return getattr(mplstyle, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def agency_label(run: Run, key: str) -> str:
@@ -186,22 +124,148 @@ def weekly_arrivals(run: Run, agencies: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
+# -- axes -------------------------------------------------------------------------------
+
+
+def symlog(days: float) -> float:
+    """Where ``days`` sits on a wait axis: linear up to one day, logarithmic beyond.
+
+    >>> symlog(0.0), round(symlog(1.0), 3), round(symlog(10.0), 3)
+    (0.0, 0.667, 1.667)
+    """
+    return days * _LINSCALE if days <= 1.0 else _LINSCALE + math.log10(days)
+
+
+def _linear(value: float) -> float:
+    return value
+
+
+@attrs.frozen
+class Axes:
+    """A plotting area of a canvas: data ``low`` to ``high`` across (through ``scale``),
+    ``rows`` bands (or ``y_low`` to ``y_high``) down; all in points."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    low: float
+    high: float
+    scale: Callable[[float], float] = _linear
+    rows: int = 1
+    y_low: float = 0.0
+    y_high: float = 1.0
+
+    def x(self, value: float) -> float:
+        """Across, in points, of a data value."""
+        a, b = self.scale(self.low), self.scale(self.high)
+        return self.left + (self.scale(value) - a) / ((b - a) or 1.0) * (self.right - self.left)
+
+    def y(self, value: float) -> float:
+        """Down, in points, of a value on the vertical axis."""
+        span = (self.y_high - self.y_low) or 1.0
+        return self.bottom - (value - self.y_low) / span * (self.bottom - self.top)
+
+    @property
+    def band(self) -> float:
+        """Height of one row."""
+        return (self.bottom - self.top) / max(self.rows, 1)
+
+    def row(self, i: int) -> float:
+        """Middle of row ``i`` (0 at the top)."""
+        return self.top + (i + 0.5) * self.band
+
+
+def _x_axis(canvas: Canvas, ax: Axes, ticks: Sequence[tuple[float, str]], label: str) -> None:
+    """Grid lines, the bottom and left spines, tick marks and labels, the axis title."""
+    for value, _ in ticks:
+        canvas.line(ax.x(value), ax.top, ax.x(value), ax.bottom, stroke=GRID, width=0.6)
+    canvas.line(ax.left, ax.bottom, ax.right, ax.bottom, stroke=AXIS, width=0.8)
+    canvas.line(ax.left, ax.top, ax.left, ax.bottom, stroke=AXIS, width=0.8)
+    for value, text in ticks:
+        x = ax.x(value)
+        canvas.line(x, ax.bottom, x, ax.bottom + 3.5, stroke=AXIS, width=0.8)
+        canvas.text(x, ax.bottom + 13.0, text, size=_FONT, anchor="middle")
+    canvas.text((ax.left + ax.right) / 2, ax.bottom + 27.0, label, size=_FONT, anchor="middle")
+
+
+def _row_labels(canvas: Canvas, ax: Axes, labels: Sequence[Sequence[str]]) -> None:
+    """Category labels, right-aligned left of the axes, one (or a few lines) a row."""
+    for i, lines in enumerate(labels):
+        y = ax.row(i)
+        canvas.line(ax.left - 3.5, y, ax.left, y, stroke=AXIS, width=0.8)
+        canvas.lines(ax.left - 6.0, y, lines, size=_FONT, anchor="end")
+
+
+def _row_axes(
+    labels: Sequence[Sequence[str]],
+    height: float,
+    *,
+    top: float,
+    low: float,
+    high: float,
+    **kw: Any,
+) -> Axes:
+    widest = max((text_width(t, _FONT) for lines in labels for t in lines), default=0.0)
+    return Axes(
+        left=min(widest + 12.0, _WIDTH * 0.6),
+        top=top,
+        right=_WIDTH - 14.0,
+        bottom=height - 36.0,
+        low=low,
+        high=high,
+        rows=len(labels),
+        **kw,
+    )
+
+
+def _title(canvas: Canvas, ax: Axes, text: str, y: float = 15.0) -> None:
+    canvas.text((ax.left + ax.right) / 2, y, text, size=_TITLE, anchor="middle", bold=True)
+
+
+def _swatches(
+    canvas: Canvas, entries: Sequence[tuple[str, str, str]], x: float, y: float, size: float
+) -> None:
+    """A legend row centred on ``x``: (kind ``box`` or ``line``, colour, name) each."""
+    widths = [22.0 + text_width(name, size) for _, _, name in entries]
+    at = x - (sum(widths) + 10.0 * (len(entries) - 1)) / 2
+    for (kind, colour, name), width in zip(entries, widths, strict=True):
+        if kind == "box":
+            canvas.rect(at, y - size * 0.7, 14.0, size * 0.7, fill=colour)
+        else:
+            canvas.line(at, y - size * 0.35, at + 14.0, y - size * 0.35, stroke=colour, width=1.4)
+        canvas.text(at + 18.0, y, name, size=size)
+        at += width + 10.0
+
+
+def _height(rows: int, base_in: float, per_row_in: float) -> float:
+    return (base_in + per_row_in * max(rows, 1)) * 72.0
+
+
+def _empty(message: str, height: float) -> str:
+    canvas = Canvas(_WIDTH, height, title=message)
+    canvas.text(_WIDTH / 2, height / 2 + 3.0, message, size=_FONT, anchor="middle")
+    return canvas.svg()
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width) or [text]
+
+
 # -- the charts -------------------------------------------------------------------------
 
 
-def _day_axis(ax: Any, high: float) -> None:
-    ax.set_xscale("symlog", linthresh=1.0, linscale=0.6)
+def day_ticks(high: float) -> list[tuple[float, str]]:
+    """Ticks of a wait axis reaching at least ``high`` days.
+
+    >>> [t for _, t in day_ticks(20.0)]
+    ['0', '1 day', '1 week', '2 weeks', '4 weeks']
+    """
     end = next((v for v, _ in _DAY_TICKS if v >= max(high, 1.0)), _DAY_TICKS[-1][0])
     fine = [(v, t) for v, t, upto in _FINE_TICKS if end <= upto]
-    ticks = sorted([(v, t) for v, t in _DAY_TICKS if v <= end] + fine)
-    ax.set_xticks([v for v, _ in ticks], [t for _, t in ticks])
-    ax.set_xlim(0.0, max(end, high) * 1.05)
-    ax.minorticks_off()
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
+    return sorted([(v, t) for v, t in _DAY_TICKS if v <= end] + fine)
 
 
-@styled
 def waits_chart(run: Run, waits: pd.DataFrame, *, prefix: str = "waits") -> str:
     """Boxes of waits per agency where some child waited: quartiles, whiskers at the
     10th and 90th percentiles, a dot at the mean (from ``waits``)."""
@@ -211,114 +275,113 @@ def waits_chart(run: Run, waits: pd.DataFrame, *, prefix: str = "waits") -> str:
         for r in waits.to_dict("records")
         if r["children"] > 0 and float(r.get("mean_days", 0.0)) > 0
     ]
-    fig = new_figure(7.0, 0.9 + 0.42 * max(len(rows), 1))
-    ax = fig.add_subplot()
+    height = _height(len(rows), 0.9, 0.42)
     if not rows:
-        return _empty(fig, ax, "No child waited for any agency.", prefix)
+        return _empty("No child waited for any agency.", height)
+    title = "Waits per agency"
     stats = []
-    for r in reversed(rows):
-        w = samples[str(r["agency"])]
-        q10, q25, q50, q75, q90 = np.quantile(w, [0.1, 0.25, 0.5, 0.75, 0.9])
-        stats.append(
-            {
-                "label": agency_label(run, str(r["agency"])),
-                "whislo": q10,
-                "q1": q25,
-                "med": q50,
-                "q3": q75,
-                "whishi": q90,
-                "mean": float(r["mean_days"]),
-                "fliers": [],
-            }
-        )
-    ax.bxp(
-        stats,
-        orientation="horizontal",
-        showmeans=True,
-        showfliers=False,
-        widths=0.55,
-        patch_artist=True,
-        boxprops={"facecolor": "#cfe3f3", "edgecolor": PALETTE[0]},
-        medianprops={"color": PALETTE[0], "linewidth": 2},
-        meanprops={
-            "marker": "o",
-            "markerfacecolor": PALETTE[3],
-            "markeredgecolor": "white",
-            "markersize": 5,
-        },
+    for r in rows:
+        q = np.quantile(samples[str(r["agency"])], [0.1, 0.25, 0.5, 0.75, 0.9])
+        stats.append((agency_label(run, str(r["agency"])), [float(v) for v in q], r["mean_days"]))
+    high = max(s[1][4] for s in stats)
+    ticks = day_ticks(high)
+    labels = [[label] for label, _, _ in stats]
+    ax = _row_axes(labels, height, top=26.0, low=0.0, high=max(ticks[-1][0], high) * 1.05)
+    ax = attrs.evolve(ax, scale=symlog)
+    canvas = Canvas(_WIDTH, height, title=title)
+    _x_axis(
+        canvas, ax, ticks, "wait from referral to start of service (days, log scale beyond 1 day)"
     )
-    _day_axis(ax, max(s["whishi"] for s in stats) if stats else 1.0)
-    ax.set_xlabel("wait from referral to start of service (days, log scale beyond 1 day)")
-    ax.set_title("Waits per agency")
-    return figure_svg(fig, prefix=prefix, title="Waits per agency")
+    half = ax.band * 0.55 / 2
+    for i, (_, (q10, q25, q50, q75, q90), mean) in enumerate(stats):
+        y = ax.row(i)
+        canvas.line(ax.x(q10), y, ax.x(q25), y, stroke=PALETTE[0], width=1.0)
+        canvas.line(ax.x(q75), y, ax.x(q90), y, stroke=PALETTE[0], width=1.0)
+        for q in (q10, q90):
+            canvas.line(ax.x(q), y - half / 2, ax.x(q), y + half / 2, stroke=PALETTE[0])
+        canvas.rect(
+            ax.x(q25),
+            y - half,
+            ax.x(q75) - ax.x(q25),
+            2 * half,
+            fill="#cfe3f3",
+            style=f"stroke:{PALETTE[0]};stroke-width:1",
+        )
+        canvas.line(ax.x(q50), y - half, ax.x(q50), y + half, stroke=PALETTE[0], width=2.0)
+        canvas.circle(ax.x(float(mean)), y, 2.8, fill=PALETTE[3], stroke="#ffffff")
+    _row_labels(canvas, ax, labels)
+    _title(canvas, ax, title)
+    return canvas.svg()
 
 
-@styled
+def _share_colour(share: float) -> str:
+    return PALETTE[2] if share >= 0.9 else PALETTE[1] if share >= 0.7 else PALETTE[3]
+
+
 def clocks_chart(clocks: pd.DataFrame, *, prefix: str = "clocks") -> str:
     """Bars of the share of each clock met, annotated with met of decided."""
     rows = [r for r in clocks.to_dict("records") if r["met"] + r["breached"] > 0]
-    fig = new_figure(7.0, 0.9 + 0.42 * max(len(rows), 1))
-    ax = fig.add_subplot()
+    height = _height(len(rows), 0.9, 0.42)
     if not rows:
-        return _empty(fig, ax, "No clock was met or breached in the window.", prefix)
-    rows.reverse()
-    y = np.arange(len(rows))
-    shares = np.array([float(r["met_share"]) for r in rows])
-    colours = [PALETTE[2] if s >= 0.9 else PALETTE[1] if s >= 0.7 else PALETTE[3] for s in shares]
-    ax.barh(y, shares, color=colours, height=0.6)
-    for yi, r in zip(y, rows, strict=True):
+        return _empty("No clock was met or breached in the window.", height)
+    title = "Statutory and NHS clocks met"
+    labels = [_wrap(str(r["label"]), 48) for r in rows]
+    ax = _row_axes(labels, height, top=26.0, low=0.0, high=1.0)
+    canvas = Canvas(_WIDTH, height, title=title)
+    _x_axis(canvas, ax, _SHARE_TICKS, "share met (of clocks met or breached)")
+    for i, r in enumerate(rows):
+        y, share = ax.row(i), float(r["met_share"])
         decided = int(r["met"]) + int(r["breached"])
-        share = float(r["met_share"])
+        canvas.rect(ax.x(0), y - 0.3 * ax.band, ax.x(share) - ax.x(0), 0.6 * ax.band,
+                    fill=_share_colour(share))  # fmt: skip
         inside = share > 0.35
-        ax.text(
-            0.01 if inside else share + 0.01,
-            float(yi),
+        canvas.text(
+            ax.x(0.01 if inside else share + 0.01),
+            y + 0.35 * _SMALL,
             f"{share:.0%}  ({int(r['met']):,} of {decided:,})",
-            va="center",
-            ha="left",
-            fontsize=8,
-            color="white" if inside else "black",
+            size=_SMALL,
+            fill="#ffffff" if inside else "#000000",
         )
-    ax.set_yticks(y, [_wrap(str(r["label"]), 48) for r in rows])
-    ax.set_xlim(0, 1)
-    ax.set_xticks(np.linspace(0, 1, 6), [f"{v:.0%}" for v in np.linspace(0, 1, 6)])
-    ax.axvline(1.0, color="#999999", linewidth=0.6)
-    ax.set_xlabel("share met (of clocks met or breached)")
-    ax.set_title("Statutory and NHS clocks met")
-    return figure_svg(fig, prefix=prefix, title="Statutory and NHS clocks met")
+    canvas.line(ax.x(1.0), ax.top, ax.x(1.0), ax.bottom, stroke="#999999", width=0.6)
+    _row_labels(canvas, ax, labels)
+    _title(canvas, ax, title)
+    return canvas.svg()
 
 
-@styled
 def handoffs_chart(run: Run, handoffs: pd.DataFrame, *, prefix: str = "handoffs") -> str:
     """Stacked bars per pathway: complete, partial and lost information shares."""
     rows = handoffs.to_dict("records")
-    fig = new_figure(7.0, 1.2 + 0.38 * max(len(rows), 1))
-    ax = fig.add_subplot()
+    height = _height(len(rows), 1.2, 0.38)
     if not rows:
-        return _empty(fig, ax, "No information-sharing was recorded on any pathway.", prefix)
-    rows.reverse()
-    y = np.arange(len(rows))
-    left = np.zeros(len(rows))
-    for column, colour, name in (
+        return _empty("No information-sharing was recorded on any pathway.", height)
+    title = "How information arrived, per pathway"
+    labels = [
+        _wrap(
+            f"{agency_label(run, str(r['source']))} → {agency_label(run, str(r['to']))}"
+            f"  ({_mode(r)}n={int(r['handoffs']):,})",
+            56,
+        )
+        for r in rows
+    ]
+    ax = _row_axes(labels, height, top=44.0, low=0.0, high=1.0)
+    canvas = Canvas(_WIDTH, height, title=title)
+    _x_axis(canvas, ax, _SHARE_TICKS, "share of hand-offs and notifications")
+    parts = (
         ("complete_share", COMPLETE, "complete"),
         ("partial_share", PARTIAL, "partial"),
         ("lost_share", LOST, "lost"),
-    ):
-        values = np.array([float(r[column]) for r in rows])
-        ax.barh(y, values, left=left, color=colour, height=0.6, label=name)
-        left += values
-    labels = [
-        f"{agency_label(run, str(r['source']))} → {agency_label(run, str(r['to']))}"
-        f"  ({_mode(r)}n={int(r['handoffs']):,})"
-        for r in rows
-    ]
-    ax.set_yticks(y, [_wrap(t, 56) for t in labels])
-    ax.set_xlim(0, 1)
-    ax.set_xticks(np.linspace(0, 1, 6), [f"{v:.0%}" for v in np.linspace(0, 1, 6)])
-    ax.set_xlabel("share of hand-offs and notifications")
-    ax.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, title=None)
-    ax.set_title("How information arrived, per pathway", pad=22)
-    return figure_svg(fig, prefix=prefix, title="How information arrived, per pathway")
+    )
+    for i, r in enumerate(rows):
+        y, left = ax.row(i), 0.0
+        for column, colour, _ in parts:
+            value = float(r[column])
+            canvas.rect(ax.x(left), y - 0.3 * ax.band, ax.x(left + value) - ax.x(left),
+                        0.6 * ax.band, fill=colour)  # fmt: skip
+            left += value
+    _row_labels(canvas, ax, labels)
+    _swatches(canvas, [("box", c, n) for _, c, n in parts], (ax.left + ax.right) / 2, 36.0, _FONT)
+    _title(canvas, ax, title)
+    return canvas.svg()
 
 
 def _mode(row: Mapping[Any, Any]) -> str:
@@ -344,73 +407,132 @@ def main_agencies(run: Run, limit: int = 6) -> list[str]:
     return [run.agency_ids[i] for i in order if counts[i] > 0][:limit]
 
 
-@styled
+def count_ticks(top: float, most: int = 6) -> list[int]:
+    """Whole-number ticks from 0 to at most ``top``, a round step apart, at most ``most``.
+
+    >>> count_ticks(37.0), count_ticks(2.3), count_ticks(1200.0)
+    ([0, 10, 20, 30], [0, 1, 2], [0, 200, 400, 600, 800, 1000, 1200])
+    """
+    step = 1
+    for power in range(12):
+        for base in (1, 2, 5):
+            step = base * 10**power
+            if top / step <= most:
+                return list(range(0, int(top) + 1, step))
+    return [0, step]
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_ticks(start: dt.date, end: dt.date, most: int = 9) -> list[tuple[dt.date, str]]:
+    """First days of months from ``start`` to ``end``, a round number of months apart:
+    January (and the first tick) named with its year, the others by month. A span with
+    fewer than three month starts is ticked by weeks from ``start`` instead.
+
+    >>> [t for _, t in date_ticks(dt.date(2024, 4, 1), dt.date(2026, 3, 30))]
+    ['Apr 2024', 'Jul', 'Oct', '2025', 'Apr', 'Jul', 'Oct', '2026']
+    >>> [t for _, t in date_ticks(dt.date(2024, 4, 10), dt.date(2024, 4, 30))]
+    ['10 Apr 2024', '17 Apr', '24 Apr']
+    """
+    for step in (1, 2, 3, 4, 6, 12, 24, 60, 120, 240, 600):
+        first = start.year * 12 + start.month - 1 + (start.day > 1)
+        months = [m for m in range(first, end.year * 12 + end.month) if m % step == 0]
+        if len(months) <= most:
+            break
+    if len(months) < 3:
+        days = (end - start).days
+        weeks = next(w for w in (1, 2, 4, 8) if days // (7 * w) + 1 <= most or w == 8)
+        dates = [start + dt.timedelta(days=d) for d in range(0, days + 1, 7 * weeks)]
+        return [
+            (d, f"{d.day} {_MONTHS[d.month - 1]}" + (f" {d.year}" if i == 0 else ""))
+            for i, d in enumerate(dates)
+        ]
+    ticks = []
+    for i, m in enumerate(months):
+        day = dt.date(m // 12, m % 12 + 1, 1)
+        if day.month == 1:
+            text = str(day.year)
+        else:
+            text = f"{_MONTHS[day.month - 1]} {day.year}" if i == 0 else _MONTHS[day.month - 1]
+        ticks.append((day, text))
+    return ticks
+
+
 def arrivals_chart(run: Run, agencies: Sequence[str], *, prefix: str = "arrivals") -> str:
     """Lines of referrals arriving per week at ``agencies``; warm-up shaded."""
     weekly = weekly_arrivals(run, agencies)
-    fig = new_figure(7.0, 3.6)
-    ax = fig.add_subplot()
+    height = 3.6 * 72.0
     if weekly.empty or not agencies:
-        return _empty(fig, ax, "The run is shorter than one week.", prefix)
-    x = np.array([np.datetime64(d) for d in weekly["week_start"]])
-    for i, key in enumerate(agencies):
-        ax.plot(
-            x,
-            weekly[key].to_numpy(),
-            color=PALETTE[i % len(PALETTE)],
-            linewidth=1.4,
-            label=agency_label(run, key),
-        )
-    if run.warmup_days > 0:
-        end = run.scenario.start_date + dt.timedelta(days=run.warmup_days)
-        ax.axvspan(
-            cast(float, x[0]),  # dates: matplotlib converts them
-            cast(float, np.datetime64(end)),
-            color="#eeeeee",
-            zorder=0,
-            label="warm-up (not counted)",
-        )
-    # scale to the weeks after warm-up, so a start-up surge does not flatten the rest
+        return _empty("The run is shorter than one week.", height)
+    title = "Weekly arrivals at the main agencies"
+    start = run.scenario.start_date
     counts = weekly[list(agencies)].to_numpy()
+    # scale to the weeks after warm-up, so a start-up surge does not flatten the rest
     settled = (
         counts[int(run.warmup_days // 7) + 1 :] if len(counts) > run.warmup_days / 7 + 1 else counts
     )
     top = max(float(settled.max()) * 1.15 if settled.size else 0.0, 1.0)
-    ax.set_ylim(0, top)
+    y_ticks = count_ticks(top)
+    names = [agency_label(run, key) for key in agencies]
+    entries = [("line", PALETTE[i % len(PALETTE)], n) for i, n in enumerate(names)]
+    if run.warmup_days > 0:
+        entries.append(("box", "#eeeeee", "warm-up (not counted)"))
+    legend_rows = [entries[i : i + 3] for i in range(0, len(entries), 3)]
+    last = 7.0 * (len(weekly) - 1)
+    pad = max(last, 7.0) * 0.03
+    widest = max(text_width(f"{t:,}", _FONT) for t in y_ticks)
+    ax = Axes(
+        left=widest + 30.0,
+        top=26.0,
+        right=_WIDTH - 14.0,
+        bottom=height - 24.0 - 12.0 * len(legend_rows),
+        low=-pad,
+        high=last + pad,
+        y_low=0.0,
+        y_high=top,
+    )
+    canvas = Canvas(_WIDTH, height, title=title)
+    if run.warmup_days > 0:
+        x0, x1 = ax.x(0.0), min(ax.x(run.warmup_days), ax.right)
+        canvas.rect(x0, ax.top, x1 - x0, ax.bottom - ax.top, fill="#eeeeee")
+    for value in y_ticks:
+        y = ax.y(value)
+        canvas.line(ax.left, y, ax.right, y, stroke=GRID, width=0.6)
+        canvas.line(ax.left - 3.5, y, ax.left, y, stroke=AXIS, width=0.8)
+        canvas.text(ax.left - 6.0, y + 3.0, f"{value:,}", size=_FONT, anchor="end")
+    canvas.line(ax.left, ax.bottom, ax.right, ax.bottom, stroke=AXIS, width=0.8)
+    canvas.line(ax.left, ax.top, ax.left, ax.bottom, stroke=AXIS, width=0.8)
+    end = start + dt.timedelta(days=last)
+    for day, text in date_ticks(start, end):
+        x = ax.x(float((day - start).days))
+        canvas.line(x, ax.bottom, x, ax.bottom + 3.5, stroke=AXIS, width=0.8)
+        canvas.text(x, ax.bottom + 13.0, text, size=_FONT, anchor="middle")
+    middle = (ax.top + ax.bottom) / 2
+    canvas.text(ax.left - widest - 16.0, middle, "referrals arriving per week", size=_FONT,
+                anchor="middle", rotate=-90.0)  # fmt: skip
+    clip = f"{prefix}-axes"
+    xs = [ax.x(7.0 * w) for w in range(len(weekly))]
+    for i in range(len(agencies)):
+        line = [(x, ax.y(float(c))) for x, c in zip(xs, counts[:, i], strict=True)]
+        canvas.polyline(line, stroke=PALETTE[i % len(PALETTE)], width=1.4, clip=clip)
     peak = float(counts.max())
     if peak > top:
         at = int(np.argmax(counts.max(axis=1)))
         who = agency_label(run, agencies[int(np.argmax(counts[at]))])
-        ax.annotate(
+        canvas.text(
+            ax.left + 0.01 * (ax.right - ax.left),
+            ax.top + 9.0,
             f"off the scale: {int(peak):,} at {who} in the week of {weekly['week_start'][at]}",
-            xy=(0.01, 0.97),
-            xycoords="axes fraction",
-            ha="left",
-            va="top",
-            fontsize=7.5,
-            color="#555555",
+            size=7.5,
+            fill=MUTED,
         )
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)  # type: ignore[no-untyped-call]
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-    ax.set_ylabel("referrals arriving per week")
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    ax.legend(fontsize=7.5, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3)
-    ax.set_title("Weekly arrivals at the main agencies")
-    return figure_svg(fig, prefix=prefix, title="Weekly arrivals at the main agencies")
-
-
-def _empty(fig: Figure, ax: Any, message: str, prefix: str) -> str:
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
-    return figure_svg(fig, prefix=prefix, title=message)
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width)) or text
+    for n, entries_row in enumerate(legend_rows):
+        _swatches(canvas, entries_row, (ax.left + ax.right) / 2, ax.bottom + 30.0 + 12.0 * n, 7.5)
+    _title(canvas, ax, title)
+    box = f'x="{num(ax.left)}" y="{num(ax.top)}" width="{num(ax.right - ax.left)}"'
+    defs = f'<clipPath id="{clip}"><rect {box} height="{num(ax.bottom - ax.top)}"/></clipPath>'
+    return canvas.svg(defs=defs)
 
 
 def all_charts(run: Run, tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
@@ -425,14 +547,20 @@ def all_charts(run: Run, tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
 
 __all__ = [
     "PALETTE",
+    "Axes",
     "all_charts",
     "arrivals_chart",
     "clocks_chart",
+    "count_ticks",
+    "date_ticks",
+    "day_ticks",
     "figure_svg",
     "handoffs_chart",
     "main_agencies",
     "new_figure",
+    "styled",
     "svg_style",
+    "symlog",
     "wait_samples",
     "waits_chart",
     "weekly_arrivals",

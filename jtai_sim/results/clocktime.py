@@ -134,7 +134,7 @@ class LogColumns:
     def of_records(cls, rec: np.ndarray, kinds: list[int] | None = None) -> LogColumns:
         """The columns of a run's packed log records (ids are row positions), only the
         rows of ``kinds`` if given."""
-        ids = np.arange(len(rec)) if kinds is None else np.flatnonzero(np.isin(rec["kind"], kinds))
+        ids = np.arange(len(rec)) if kinds is None else np.flatnonzero(_member(rec["kind"], kinds))
         sub = rec if kinds is None else rec[ids]
         initial = (sub["kind"] == int(EventKind.ARRIVE)) & (sub["other"] == int(Origin.INITIAL))
         return cls(
@@ -312,31 +312,50 @@ def still_with(
         | ((log.kind == int(EventKind.EXIT)) & np.isin(log.value, _UNSEEN))
     )
     sel = arrive | depart
-    steps = pd.DataFrame(
-        {
-            "child": np.asarray(log.child[sel], dtype=np.int64),
-            "time": log.time[sel],
-            "step": np.where(arrive[sel], 1, -1),
-        }
-    ).sort_values(["child", "time"], kind="stable")
-    steps["count"] = steps.groupby("child")["step"].cumsum()
-    probe = pd.DataFrame(
-        {
-            "child": np.asarray(probe_child, dtype=np.int64),
-            "bound": np.asarray(probe_time, dtype=np.float64),
-            "order": np.arange(len(probe_child)),
-        }
-    ).sort_values("bound", kind="stable")
-    found = pd.merge_asof(
-        probe,
-        steps.sort_values("time", kind="stable")[["child", "time", "count"]],
-        left_on="bound",
-        right_on="time",
-        by="child",
-        direction="backward",
-        allow_exact_matches=False,
-    ).sort_values("order")
-    return np.asarray(found["count"].fillna(0).to_numpy() > 0)
+    return (
+        _sum_before(
+            np.asarray(log.child[sel], dtype=np.int64),
+            log.time[sel],
+            np.where(arrive[sel], 1, -1),
+            np.asarray(probe_child, dtype=np.int64),
+            np.asarray(probe_time, dtype=np.float64),
+        )
+        > 0
+    )
+
+
+def _sum_before(
+    child: np.ndarray,
+    time: np.ndarray,
+    step: np.ndarray,
+    probe_child: np.ndarray,
+    probe_time: np.ndarray,
+) -> np.ndarray:
+    """For each probe, the sum of ``step`` over that child's rows strictly before its time.
+
+    Rows and probes are sorted together by child, then time, a probe before a row at
+    the same time (so a row at the probe's very moment does not count); the running
+    sum of steps at a probe, less the sum before its child's first entry, is the
+    answer. Exact (no keys made of floats), and no table is built.
+
+    >>> _sum_before(np.array([1, 1, 2]), np.array([0.0, 2.0, 1.0]), np.array([1, -1, 1]),
+    ...             np.array([1, 1, 1, 2, 3]), np.array([0.0, 1.0, 2.5, 9.0, 1.0])).tolist()
+    [0, 1, 0, 1, 0]
+    """
+    n = len(child)
+    kids = np.concatenate([child, probe_child])
+    times = np.concatenate([np.asarray(time, dtype=np.float64), probe_time])
+    is_row = np.concatenate([np.ones(n, dtype=np.int8), np.zeros(len(probe_child), dtype=np.int8)])
+    order = np.lexsort((is_row, times, kids))
+    steps = np.concatenate([np.asarray(step, dtype=np.int64), np.zeros(len(probe_child), np.int64)])
+    running = np.cumsum(steps[order])
+    sorted_kids = kids[order]
+    where = np.empty(len(order), dtype=np.int64)
+    where[order] = np.arange(len(order))
+    at = where[n:]
+    first = np.searchsorted(sorted_kids, probe_child, side="left")
+    before = np.where(first > 0, running[np.maximum(first - 1, 0)], 0)
+    return np.asarray(running[at] - before)
 
 
 def handoff_due(pathways: Iterable[Pathway]) -> dict[tuple[str, str, str], float]:

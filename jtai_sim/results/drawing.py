@@ -9,6 +9,8 @@ barycentre rule (ties in file order), which keeps arrows from crossing more
 than they need to. No random layout is used, so the same scenario always gives
 the same drawing. The layout needs no graph library; the partnership checks in
 :mod:`jtai_sim.scenario.partnership` have already made sure every agency is reachable.
+The picture is written as SVG directly (:mod:`jtai_sim.results.svg`): boxes sized
+from the width of their text, arrows as quadratic curves cut at the boxes' edges.
 
 Every label goes through :func:`jtai_sim.results.markup.markup_text`, so a name
 with a control character in it still gives an SVG that XML parsers read.
@@ -32,12 +34,11 @@ from __future__ import annotations
 import math
 import textwrap
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 
-from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
-
-from jtai_sim.results.charts import PALETTE, figure_svg, new_figure, styled
+from jtai_sim.results.charts import PALETTE
 from jtai_sim.results.markup import markup_text
+from jtai_sim.results.svg import Canvas, num, points, text_width
 from jtai_sim.scenario.model import Pathway, Scenario
 from jtai_sim.scenario.partnership import entry_agencies
 
@@ -48,10 +49,16 @@ _LEGEND_IN = 0.45
 _TITLE_IN = 0.35
 _BOW_IN = 0.6  # room left of the first column for arrows within a column
 
-_MODE_STYLE: dict[str, dict[str, object]] = {
-    "refer": {"linestyle": "-", "color": "#333333", "linewidth": 1.1},
-    "parallel": {"linestyle": (0, (5, 3)), "color": PALETTE[0], "linewidth": 1.1},
-    "notify": {"linestyle": (0, (1.5, 2)), "color": "#777777", "linewidth": 1.1},
+#: Text and boxes: agency boxes at 7.5 pt, arrow labels at 6.2 pt (sizes in points).
+_BOX_FONT, _BOX_PAD, _SPACING = 7.5, 3.4, 1.25
+_LABEL_FONT, _LABEL_PAD, _LABEL_SPACING = 6.2, 1.0, 1.15
+_HEAD_LENGTH, _HEAD_WIDTH, _SHRINK = 5.0, 3.0, 1.5
+
+#: Arrows by pathway mode: colour and dashes (none for a referral).
+_MODE_STYLE: dict[str, dict[str, str]] = {
+    "refer": {"colour": "#333333", "dash": ""},
+    "parallel": {"colour": PALETTE[0], "dash": ";stroke-dasharray:5.5,3.3"},
+    "notify": {"colour": "#777777", "dash": ";stroke-dasharray:1.65,2.2"},
 }
 
 
@@ -192,9 +199,85 @@ def agency_text(scenario: Scenario, key: str, entries: set[str]) -> str:
     return "\n".join(lines)
 
 
-@styled
+def _box(lines: list[str], size: float, pad: float, spacing: float) -> tuple[float, float]:
+    """Half width and half height (points) of a rounded box around ``lines``."""
+    wide = max(text_width(line, size) for line in lines)
+    return wide / 2 + pad, size * spacing * len(lines) / 2 + pad
+
+
+def _leave(
+    curve: Callable[[float], tuple[float, float]],
+    box: tuple[float, float, float, float],
+    *,
+    start: bool,
+) -> float:
+    """Where (0 to 1) ``curve`` crosses the edge of ``box`` (centre x, y, half w, h),
+    found by bisection from the end inside it (the start, or else the end)."""
+
+    def inside(t: float) -> bool:
+        x, y = curve(t)
+        return abs(x - box[0]) <= box[2] and abs(y - box[1]) <= box[3]
+
+    low, high = (0.0, 1.0) if start else (1.0, 0.0)
+    if not inside(low) or inside(high):
+        return low
+    for _ in range(30):
+        mid = (low + high) / 2
+        if inside(mid):
+            low = mid
+        else:
+            high = mid
+    return high
+
+
+def _arrow(
+    canvas: Canvas,
+    ends: tuple[tuple[float, float], tuple[float, float]],
+    rad: float,
+    boxes: tuple[tuple[float, float, float, float], tuple[float, float, float, float]],
+    style: Mapping[str, str],
+) -> tuple[float, float]:
+    """A curved arrow from box to box (matplotlib's ``arc3``: a quadratic curve whose
+    control point is ``rad`` times the chord off its middle); returns the curve's middle."""
+    (x0, y0), (x2, y2) = ends
+    # arc3's offset rad * (dy, -dx) is taken with y up; here y grows downwards
+    cx, cy = (x0 + x2) / 2 - rad * (y2 - y0), (y0 + y2) / 2 + rad * (x2 - x0)
+
+    def at(t: float) -> tuple[float, float]:
+        u = 1 - t
+        return u * u * x0 + 2 * u * t * cx + t * t * x2, u * u * y0 + 2 * u * t * cy + t * t * y2
+
+    grow = _SHRINK
+    a = (boxes[0][0], boxes[0][1], boxes[0][2] + grow, boxes[0][3] + grow)
+    b = (boxes[1][0], boxes[1][1], boxes[1][2] + grow, boxes[1][3] + grow)
+    t0, t1 = _leave(at, a, start=True), _leave(at, b, start=False)
+    (sx, sy), (ex, ey) = at(t0), at(t1)
+    # the control point of the part of the curve from t0 to t1
+    k = t1 - t0
+    qx = sx + k * ((1 - t0) * (cx - x0) + t0 * (x2 - cx))
+    qy = sy + k * ((1 - t0) * (cy - y0) + t0 * (y2 - cy))
+    dx, dy = ex - qx, ey - qy
+    norm = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / norm, dy / norm
+    bx, by = ex - _HEAD_LENGTH * ux, ey - _HEAD_LENGTH * uy
+    canvas.path(
+        f"M {num(sx)} {num(sy)} Q {num(qx)} {num(qy)} {num(bx)} {num(by)}",
+        style=f"fill:none;stroke:{style['colour']};stroke-width:1.1{style['dash']}",
+    )
+    head = [
+        (ex, ey),
+        (bx - _HEAD_WIDTH * uy, by + _HEAD_WIDTH * ux),
+        (bx + _HEAD_WIDTH * uy, by - _HEAD_WIDTH * ux),
+    ]
+    canvas.add(f'<polygon points="{points(head)}" fill="{style["colour"]}"/>')
+    return at(0.5)
+
+
 def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str = "p") -> str:
-    """The partnership drawn as SVG (a full document unless ``standalone`` is false)."""
+    """The partnership drawn as SVG (a full document unless ``standalone`` is false).
+
+    ``prefix`` would name the drawing's ids; it has none, so pages may hold several.
+    """
     positions = layout(scenario)
     entries = entry_agencies(scenario)
     xs = [x for x, _ in positions.values()]
@@ -203,34 +286,17 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
     left, right = min(xs) - COLUMN_IN / 2 - _BOW_IN, max(xs) + COLUMN_IN / 2
     bottom, top = min(ys) - ROW_IN / 2 - _LEGEND_IN, max(ys) + ROW_IN / 2 + _TITLE_IN
     right = max(right, left + 6.0)
-    fig = new_figure(right - left, top - bottom)
-    fig.set_layout_engine("none")
-    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
-    ax.set_xlim(left, right)
-    ax.set_ylim(bottom, top)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    boxes = {}
-    for key, (x, y) in positions.items():
-        entry = key in entries
-        text = ax.text(
-            x,
-            y,
-            agency_text(scenario, key, entries),
-            ha="center",
-            va="center",
-            fontsize=7.5,
-            zorder=5,
-            linespacing=1.25,
-            bbox={
-                "boxstyle": "round,pad=0.45",
-                "facecolor": "#e8f1fa" if entry else "#f7f7f7",
-                "edgecolor": PALETTE[0] if entry else "#555555",
-                "linewidth": 2.2 if entry else 0.9,
-            },
-        )
-        boxes[key] = text
-    fig.draw_without_rendering()  # size the boxes so arrows can stop at their edges
+
+    def point(x: float, y: float) -> tuple[float, float]:
+        return (x - left) * 72.0, (top - y) * 72.0
+
+    title = f"Partnership: {scenario.name}"
+    canvas = Canvas((right - left) * 72.0, (top - bottom) * 72.0, title=title)
+    texts = {key: agency_text(scenario, key, entries).splitlines() for key in positions}
+    boxes = {
+        key: (*point(*positions[key]), *_box(texts[key], _BOX_FONT, _BOX_PAD, _SPACING))
+        for key in positions
+    }
     column = layers(scenario)
     groups: dict[tuple[str, str, str], list[Pathway]] = defaultdict(list)
     for p in scenario.pathways:
@@ -239,6 +305,7 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
     for source, to, _mode in groups:
         pairs[frozenset((source, to))] += 1
     seen: dict[frozenset[str], int] = defaultdict(int)
+    labels: list[tuple[float, float, list[str], str]] = []
     for (source, to, mode), pathways in groups.items():
         pair = frozenset((source, to))
         n = seen[pair]
@@ -264,79 +331,51 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
             up = (y0 + y1) / 2 >= middle
             rad = -rad if (x1 >= x0) == up else rad
         style = _MODE_STYLE[mode]
-        arrow = FancyArrowPatch(
-            (x0, y0),
-            (x1, y1),
-            arrowstyle="-|>,head_length=5,head_width=3",
-            connectionstyle=f"arc3,rad={rad}",
-            patchA=boxes[source].get_bbox_patch(),
-            patchB=boxes[to].get_bbox_patch(),
-            shrinkA=1.5,
-            shrinkB=1.5,
-            zorder=2,
-            mutation_scale=1.0,
-            **style,  # type: ignore[arg-type]
+        mx, my = _arrow(
+            canvas,
+            (point(x0, y0), point(x1, y1)),
+            rad,
+            (boxes[source], boxes[to]),
+            style,
         )
-        ax.add_patch(arrow)
-        # label at the middle of the arc (arc3's control point is mid + rad * (dy, -dx))
-        mx = (x0 + x1) / 2 + 0.5 * rad * (y1 - y0)
-        my = (y0 + y1) / 2 - 0.5 * rad * (x1 - x0)
-        label = "\n".join(pathway_text(p) for p in pathways)
+        lines = [pathway_text(p) for p in pathways]
         if mode != "refer":
-            label = f"{mode}: {label}"
-        ax.text(
-            mx,
-            my,
-            label,
-            ha="center",
-            va="center",
-            fontsize=6.2,
-            zorder=4,
-            color=str(style["color"]),
-            linespacing=1.15,
-            bbox={
-                "boxstyle": "round,pad=0.15",
-                "facecolor": "white",
-                "edgecolor": "none",
-                "alpha": 0.85,
-            },
+            lines[0] = f"{mode}: {lines[0]}"
+        labels.append((mx, my, lines, style["colour"]))
+    for mx, my, lines, colour in labels:
+        w, h = _box(lines, _LABEL_FONT, _LABEL_PAD, _LABEL_SPACING)
+        canvas.rect(mx - w, my - h, 2 * w, 2 * h, fill="#ffffff", rx=2.0,
+                    style="fill-opacity:0.85")  # fmt: skip
+        canvas.lines(mx, my, lines, size=_LABEL_FONT, spacing=_LABEL_SPACING, anchor="middle",
+                     fill=colour)  # fmt: skip
+    for key, (x, y, w, h) in boxes.items():
+        entry = key in entries
+        edge, width = (PALETTE[0], 2.2) if entry else ("#555555", 0.9)
+        canvas.rect(x - w, y - h, 2 * w, 2 * h, fill="#e8f1fa" if entry else "#f7f7f7",
+                    rx=_BOX_PAD, style=f"stroke:{edge};stroke-width:{width}")  # fmt: skip
+        canvas.lines(x, y, texts[key], size=_BOX_FONT, spacing=_SPACING, anchor="middle")
+    _legend(canvas)
+    canvas.text(0.01 * canvas.width, 14.0, title, size=10.0, bold=True)
+    return canvas.svg(standalone=standalone)
+
+
+def _legend(canvas: Canvas) -> None:
+    """What the arrows and the heavy border mean, along the bottom."""
+    x, y = 8.0, canvas.height - 10.0
+    for mode, name in (
+        ("refer", "refer (child moves on)"),
+        ("parallel", "parallel (also referred)"),
+        ("notify", "notify (information only)"),
+    ):
+        style = _MODE_STYLE[mode]
+        canvas.path(
+            f"M {num(x)} {num(y - 2.5)} H {num(x + 20.0)}",
+            style=f"fill:none;stroke:{style['colour']};stroke-width:1.1{style['dash']}",
         )
-    handles = [
-        Line2D([], [], **_MODE_STYLE["refer"], label="refer (child moves on)"),  # type: ignore[arg-type]
-        Line2D([], [], **_MODE_STYLE["parallel"], label="parallel (also referred)"),  # type: ignore[arg-type]
-        Line2D([], [], **_MODE_STYLE["notify"], label="notify (information only)"),  # type: ignore[arg-type]
-        Line2D(
-            [],
-            [],
-            marker="s",
-            linestyle="none",
-            markersize=9,
-            markerfacecolor="#e8f1fa",
-            markeredgecolor=PALETTE[0],
-            markeredgewidth=2,
-            label="entry agency",
-        ),
-    ]
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        fontsize=7,
-        frameon=False,
-        ncols=4,
-        bbox_to_anchor=(0.0, 0.0),
-    )
-    title = markup_text(f"Partnership: {scenario.name}")
-    ax.text(
-        0.01,
-        0.995,
-        title,
-        transform=ax.transAxes,
-        ha="left",
-        va="top",
-        fontsize=10,
-        fontweight="bold",
-    )
-    return figure_svg(fig, prefix=prefix, title=title, standalone=standalone)
+        canvas.text(x + 25.0, y, name, size=7.0)
+        x += 40.0 + text_width(name, 7.0)
+    canvas.rect(x, y - 7.0, 7.0, 7.0, fill="#e8f1fa", style=f"stroke:{PALETTE[0]};stroke-width:2")
+    canvas.text(x + 12.0, y, "entry agency", size=7.0)
 
 
 __all__ = [

@@ -328,16 +328,21 @@ def mental_health(record: RunRecord) -> pd.DataFrame:
     waiting on its list."""
     years = record.window_days / DAYS_PER_YEAR
     rec = record.log
-    rec = rec[rec["time"] >= record.warmup_days]
+    agency, kind = rec["agency"], rec["kind"]
+    counted = (rec["time"] >= record.warmup_days) & (agency >= 0)
     kinds = {
         "identifications": _K.IDENTIFY,
         "deteriorations": _K.DETERIORATE,
         "crises": _K.CRISIS,
     }
+    size = len(record.agency_ids)
+    tally = {
+        name: np.bincount(agency[counted & (kind == int(k))], minlength=size)
+        for name, k in kinds.items()
+    }
     out = []
     for index, key in enumerate(record.agency_ids):
-        here = rec[rec["agency"] == index]
-        counts = {name: int((here["kind"] == int(kind)).sum()) for name, kind in kinds.items()}
+        counts = {name: int(tally[name][index]) for name in kinds}
         if any(counts.values()) or record.scenario.agencies[key].deterioration_while_waiting:
             row: dict[str, object] = {"agency": key, **counts}
             row |= {f"{name}_per_year": n / years for name, n in counts.items()}
@@ -349,15 +354,17 @@ def mental_health(record: RunRecord) -> pd.DataFrame:
 def utilisation(record: RunRecord) -> pd.DataFrame:
     """Share of caseload places in use over the window (working time for office agencies)."""
     rec = record.log
-    rec = rec[np.isin(rec["kind"], [int(_K.START), int(_K.END)])]
+    service = (rec["kind"] == int(_K.START)) | (rec["kind"] == int(_K.END))
+    time_of, agency_of = rec["time"][service], rec["agency"][service]
+    ended = rec["kind"][service] == int(_K.END)
     out = []
     for index, key in enumerate(record.agency_ids):
         spec = record.scenario.agencies[key]
         if spec.servers is None:
             continue
-        here = rec[rec["agency"] == index]
-        times = here["time"].astype(np.float64)
-        end = here["kind"] == int(_K.END)
+        here = agency_of == index
+        times = time_of[here].astype(np.float64)
+        end = ended[here]
         # places in use = services started - services ended; integrate over the window
         starts_t = times[~end]
         ends_t = times[end]

@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -307,7 +308,14 @@ def render_report(
         "partnership": Markup(drawing[drawing.index("<svg") :]),
         "files": list(files),
     }
-    return environment().get_template("run_report.html.j2").render(context)
+    return _run_template().render(context)
+
+
+@functools.cache
+def _run_template() -> jinja2.Template:
+    """The run report's template, compiled once a process (compiling it costs more than
+    rendering it)."""
+    return environment().get_template("run_report.html.j2")
 
 
 __all__ = [
