@@ -12,9 +12,9 @@ from runner.cli import cli
 
 MISTAKES = [
     (["run", "minimal", "--days", "-2"], "--days"),
-    (["warmup", "minimal", "--days", "-5"], "days: must be > 0"),
-    (["compare", "minimal", "--days", "-5"], "days: must be > 0"),
-    (["mock-week", "minimal", "--notify", "2025-06-03", "--seed", "-3"], "seed: must be >= 0"),
+    (["warmup", "minimal", "--days", "-5"], "--days: must be more than 0 and at most 36,525"),
+    (["compare", "minimal", "--days", "-5"], "--days: must be more than 0 and at most 36,525"),
+    (["mock-week", "minimal", "--notify", "2025-06-03", "--seed", "-3"], "'--seed': must be >= 0"),
     (["compare", "minimal", "--set", "agencies.camhs.staf=3"], "did you mean 'staff'?"),
 ]
 

@@ -131,10 +131,10 @@ def test_soft_preferences_are_met_when_the_week_is_easy(book: CaseBook, cohort: 
 def test_too_few_inspectors_and_everyone_away_on_wednesday(
     book: CaseBook, cohort: list[Any]
 ) -> None:
-    team = "".join(
+    team = '[[team]]\nname = "Ofsted 1"\ninspectorate = "ofsted_social_care"\nlead = true\n'
+    team += "".join(
         f'[[team]]\nname = "{name}"\ninspectorate = "{g}"\n'
         for name, g in (
-            ("Ofsted 1", "ofsted_social_care"),
             ("CQC 1", "cqc"),
             ("Police 1", "hmicfrs"),
             ("Schools 1", "ofsted_schools"),

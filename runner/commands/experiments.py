@@ -218,7 +218,7 @@ def compare(
             name=scenario.name,
             replications=replications,
             seed=seed,
-            days=days,
+            days=run_length(None, days),
             warmup_days=warmup_days,
             metrics=metrics,
             precision=precision,
