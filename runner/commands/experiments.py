@@ -26,7 +26,7 @@ from runner.options import allow_large_option, check_seed_option, run_length
 RESUMES = "the finished runs are kept, and the same command resumes"
 
 if TYPE_CHECKING:
-    from jtai_sim.experiments import Results
+    from jtai_sim.experiments import Experiment, Results
 
 #: The rule of :func:`jtai_sim.experiments.executors.check_jobs`, for --help.
 _JOBS_HELP = (
@@ -93,6 +93,17 @@ def _print_results(results: Results, out: Path | None) -> None:
             click.echo(f"- {s}")
     if out is not None:
         click.echo(f"\nresults: {out / FILE}\nreport:  {out / 'report.html'}")
+
+
+def _run_and_finish(
+    experiment: Experiment, out: Path, how: tuple[int, str | None, bool, bool, bool]
+) -> None:
+    """Run ``experiment`` into ``out`` as the shared run options say, then write its files."""
+    jobs, dask, quiet, replace, allow_large = how
+    results = experiment.run(
+        out, jobs=jobs, dask=dask, progress=not quiet, replace=replace, allow_large=allow_large
+    )
+    _finish(results, out)
 
 
 def _finish(results: Results, out: Path) -> None:
@@ -226,16 +237,7 @@ def compare(
             keep_events=keep_events,
             source=base,
         )
-        experiment.resolve()
-        results = experiment.run(
-            out,
-            jobs=jobs,
-            dask=dask,
-            progress=not quiet,
-            replace=replace,
-            allow_large=allow_large,
-        )
-        _finish(results, out)
+        _run_and_finish(experiment, out, (jobs, dask, quiet, replace, allow_large))
 
 
 @click.command(cls=OneLineCommand)
@@ -268,15 +270,7 @@ def sweep(
     with user_errors(), noted_when_stopped(RESUMES):
         experiment = read_experiment(experiment_file, allow_large=allow_large)
         folder = out or Path("out") / Path(experiment_file).stem
-        results = experiment.run(
-            folder,
-            jobs=jobs,
-            dask=dask,
-            progress=not quiet,
-            replace=replace,
-            allow_large=allow_large,
-        )
-        _finish(results, folder)
+        _run_and_finish(experiment, folder, (jobs, dask, quiet, replace, allow_large))
 
 
 @click.command(cls=OneLineCommand)
