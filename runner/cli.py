@@ -24,7 +24,7 @@ import click
 
 from jtai_sim.errors import one_line, os_reason
 from runner.commands import experiments, mock_week, simulation
-from runner.errors import UserError, stopped_line, user_errors
+from runner.errors import UserError, stop_on, stopped_by, stopped_line, user_errors
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -80,49 +80,39 @@ def main() -> None:
     the command has removed what it had half written; anything else is a fault of
     ours, said in one line with code 1 (set ``JTAI_SIM_TRACEBACK=1`` to see where).
     """
-    signal.signal(signal.SIGTERM, _terminated)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop_on)
     try:
         with user_errors():
             code = cli.main(standalone_mode=False)
-    except click.ClickException as exc:
-        _fail(usage_line(exc), exc.exit_code)
-    except click.Abort as exc:  # Ctrl-C: click has already closed the terminal's ^C line
-        _stop("by Ctrl-C", exc.__cause__, 130)
-    except SystemExit as exc:
-        if _STOPPED_BY:
-            _stop(f"by {_STOPPED_BY[0]}", exc, 143)
-        raise
-    except OSError as exc:
-        _fail(f"error: {os_error_line(exc)}", 2)
-    except MemoryError:
-        _fail("error: ran out of memory; try a shorter run, fewer --jobs or --replications", 2)
-    except Exception as exc:  # a fault of ours: one line, the traceback on request
-        if os.environ.get("JTAI_SIM_TRACEBACK"):
-            raise
-        _fail(f"internal error: {type(exc).__name__}: {one_line(str(exc))} (please report it)", 1)
+    except BaseException as exc:
+        _end(exc)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _end(exc: BaseException) -> NoReturn:
+    """Say in one line how the command ended on ``exc``, and exit with its code."""
+    stop = stopped_by()
+    if stop is not None:  # whatever was raised while the command unwound from the stop
+        click.echo(stopped_line(stop, exc), err=True)
+        sys.exit(128 + stop)
+    if isinstance(exc, SystemExit):
+        raise exc
+    if isinstance(exc, click.ClickException):
+        _fail(usage_line(exc), exc.exit_code)
+    if isinstance(exc, OSError):
+        _fail(f"error: {os_error_line(exc)}", 2)
+    if isinstance(exc, MemoryError):
+        _fail("error: ran out of memory; try a shorter run, fewer --jobs or --replications", 2)
+    if isinstance(exc, Exception) and not os.environ.get("JTAI_SIM_TRACEBACK"):
+        # a fault of ours: one line, the traceback on request
+        _fail(f"internal error: {type(exc).__name__}: {one_line(str(exc))} (please report it)", 1)
+    raise exc
 
 
 def _fail(message: str, code: int) -> NoReturn:
     click.echo(f"jtai-sim: {message}", err=True)
     sys.exit(code)
-
-
-def _stop(how: str, exc: BaseException | None, code: int) -> NoReturn:
-    click.echo(stopped_line(how, exc), err=True)
-    sys.exit(code)
-
-
-#: The signal that stopped the command, once one has.
-_STOPPED_BY: list[str] = []
-
-
-def _terminated(signum: int, _frame: object) -> None:
-    """SIGTERM: unwind, so half-written folders and stores are cleaned up (a ``SystemExit``,
-    which no ``except Exception`` stops and click lets by)."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough
-    _STOPPED_BY.append(signal.Signals(signum).name)
-    raise SystemExit(128 + signum)
 
 
 def usage_line(exc: click.ClickException) -> str:

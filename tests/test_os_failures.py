@@ -124,3 +124,24 @@ def test_sigterm_part_way_leaves_nothing_half_written(tmp_path: Path) -> None:
     assert b"Traceback" not in err
     assert err.decode().strip().splitlines()[-1] == "jtai-sim: stopped by SIGTERM"
     assert tree(tmp_path) == set()
+
+
+def test_an_error_raised_while_a_stop_unwinds_is_reported_as_the_stop(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DuckDB turns a signal that arrives mid-query into its own error ("Query
+    interrupted"); the command was still stopped, and says so with the note it set."""
+    import runner.errors
+    from runner.cli import _end
+
+    monkeypatch.setattr(runner.errors, "_STOPPED_BY", [signal.SIGTERM])
+    with (
+        pytest.raises(RuntimeError) as raised,
+        runner.errors.noted_when_stopped("the finished runs are kept"),
+    ):
+        raise RuntimeError("Query interrupted")
+    with pytest.raises(SystemExit) as ended:
+        _end(raised.value)
+    assert ended.value.code == 143
+    line = capsys.readouterr().err.strip()
+    assert line == "jtai-sim: stopped by SIGTERM; the finished runs are kept"

@@ -139,7 +139,7 @@ def test_sweep_ends_cleanly_on_sigterm_and_its_workers_with_it(tmp_path: Path) -
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 128 + signal.SIGTERM
+    assert proc.returncode == 128 + signal.SIGTERM, stderr.decode()
     lines = stderr.decode().strip().splitlines()
     assert lines == [
         "jtai-sim: stopped by SIGTERM; the finished runs are kept, and the same command resumes"
