@@ -29,7 +29,7 @@ refuses whatever flags are given. A **soft** limit (more than
 :data:`SOFT_EVENTS` estimated rows in one run, :data:`SOFT_RUNS` runs, or
 :data:`SOFT_HOURS` hours of work) refuses unless the command is given
 ``--allow-large``. The limits are our own: the soft ones sit well above the
-built-in jobs (``midshire`` for ten years is about 12 million estimated rows;
+built-in jobs (``midshire`` for ten years is about 9.6 million estimated rows;
 its default comparison 40 runs).
 
 >>> from jtai_sim.scenario.builtin import load_scenario
@@ -49,20 +49,19 @@ from pathlib import Path
 import numpy as np
 from attrs import frozen
 
-from jtai_sim.calendar import DAYS_PER_YEAR
 from jtai_sim.errors import BudgetError
-from jtai_sim.scenario.model import Demand, Scenario
+from jtai_sim.scenario.model import DAYS_PER_YEAR, Demand, Scenario
 
 #: Logged rows a visit makes, on average, at most (measured: 1.9 to 5.7 on the built-ins).
 EVENTS_PER_VISIT = 6.0
 #: Bytes a run holds at its peak for each estimated row, log, children, metrics and
 #: files together (measured: ``run midshire --years 10`` peaked at 627 MB for 3.7
-#: million rows logged, 11.8 million estimated: 53 bytes an estimated row).
+#: million rows logged, 9.6 million estimated: 65 bytes an estimated row).
 BYTES_PER_EVENT = 150.0
 #: Bytes a process holds before it simulates anything (measured: about 160 MB).
 BYTES_PER_PROCESS = 200e6
-#: Estimated rows a second one process simulates (measured on ``midshire``: about
-#: 0.9 million; a third of it, for slower machines and smaller partnerships).
+#: Estimated rows a second one process simulates (measured on ``midshire`` for ten
+#: years: about 0.7 million; under half of it, for slower machines and smaller areas).
 EVENTS_PER_SECOND = 300_000.0
 #: Soft limits: beyond these a command asks for ``--allow-large``.
 SOFT_EVENTS = 50_000_000

@@ -17,8 +17,7 @@ allow_large_option = click.option(
 
 def run_length(years: float | None, days: float | None) -> float | None:
     """The run length ``--years`` or ``--days`` asks for, in days, within the scenario's range."""
-    from jtai_sim.calendar import DAYS_PER_YEAR
-    from jtai_sim.scenario.model import MAX_DAYS
+    from jtai_sim.scenario.model import DAYS_PER_YEAR, MAX_DAYS
 
     if years is not None and days is not None:
         raise UserError("--years and --days: give one or the other, not both")

@@ -574,7 +574,8 @@ def _check_names(s: InspectionSettings, text: str, file: str | None) -> None:
         fail(("first_role",), unknown_name(s.first_role, sorted(s.roles), "role"))
     if len(set(s.rooms)) != len(s.rooms):
         fail(("rooms",), f"room names must be distinct, got {list(s.rooms)}")
-    if not leads:  # the lead inspector chairs the week and its meetings
+    if not leads:  # one Ofsted social care inspector leads a JTAI team (domain.md: the
+        # post-2022 team as Wakefield SCP describes it); the lead chairs its meetings
         fail(("team",), "no inspector leads: mark one of them with lead = true")
 
 
