@@ -180,3 +180,74 @@ def test_bad_household_keys_are_refused(entry: str, message: str) -> None:
     text = family_scenario().replace("family_referral = 1.0\nsiblings = [0.0, 0.0, 1.0]", entry)
     with pytest.raises(ScenarioError, match=message):
         scenario_from_toml(text)
+
+
+ADULT = """
+name = "Adult services"
+duration_days = 300.0
+children = 10000
+seed = 11
+
+[demand.parents]
+agency = "adult_mental_health"
+rate_per_10k_per_year = 100.0
+profile = { parental_mental_health = 1.0 }
+
+[agencies.adult_mental_health]
+kind = "adult_mental_health"
+service = { mean_days = 5.0 }
+
+[agencies.front_door]
+kind = "front_door"
+service = { mean_days = 0.5 }
+
+[[pathways]]
+from = "adult_mental_health"
+to = "front_door"
+probability = 1.0
+information = { complete = COMPLETE, partial = 0.0, lost = LOST }
+"""
+
+
+def household_kinds(complete: float) -> Counter[str]:
+    from jtai_sim.inspection.casebook import casebook_from_run
+    from jtai_sim.inspection.findings import all_hits
+
+    text = ADULT.replace("COMPLETE", str(complete)).replace("LOST", str(1.0 - complete))
+    run = simulate(scenario_from_toml(text))
+    book = casebook_from_run(run)
+    hits = all_hits(book, book.calendar.date_of(299.0))
+    return Counter(k for k in hits["kind"] if str(k).startswith("household"))
+
+
+def test_adult_service_information_reaching_social_care_is_a_strength() -> None:
+    shared, lost = household_kinds(1.0), household_kinds(0.0)
+    assert shared["household_needs_known"] > 0 and not shared["household_needs_unshared"]
+    assert lost["household_needs_unshared"] > 0 and not lost["household_needs_known"]
+
+
+def test_midshire_gives_the_parents_and_carers_criterion_evidence() -> None:
+    import datetime as dt
+
+    from jtai_sim import load_scenario
+    from jtai_sim.inspection.casebook import casebook_from_run
+    from jtai_sim.inspection.findings import findings_for
+    from jtai_sim.inspection.theme import load_theme
+
+    run = simulate(load_scenario("midshire"), days=430.0)
+    book = casebook_from_run(run)
+    children = run.children
+    assert (children.groupby("household").size() > 1).any()  # families came to notice
+    theme = load_theme("mental-health-2019")
+    adult = {"adult_mental_health", "substance_misuse", "probation", "maternity"}
+    seen = children.loc[children["stream"].astype(str).str.startswith(tuple(adult)), "child"]
+    found = findings_for(book, seen.tolist(), dt.date(2025, 6, 3), theme=theme)
+    kinds = Counter(f.kind for f in found if "parents_carers" in f.criteria)
+    assert kinds["household_needs_known"] > 0 and kinds["household_needs_unshared"] > 0
+    # Operation Encompass: schools told of domestic abuse incidents
+    police, school = run.agency_ids.index("police"), run.agency_ids.index("school")
+    rec = run.log.records()
+    to_school = (rec["kind"] == int(K.NOTIFY)) & (rec["agency"] == police)
+    told = set(rec[to_school & (rec["other"] == school)]["child"].tolist())
+    abused = set(children.loc[children["domestic_abuse"], "child"].tolist())
+    assert len(told & abused) > 100
