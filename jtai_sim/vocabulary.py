@@ -13,7 +13,8 @@ of each code lives here once:
 * :data:`LEGAL_STATUSES` – the legal statuses, whose position is their code;
 * pathway modes and their arrows (:func:`pathway_name`), and the log kind each
   mode writes;
-* the child register's columns (:data:`CHILD_COLUMNS`, :data:`CHILD_FLAGS`).
+* the child register's columns (:data:`CHILD_COLUMNS`, :data:`CHILD_FLAGS`,
+  :data:`HOUSEHOLD_FLAGS`).
 
 Each enum carries a ``key`` (the lower-case spelling files use) and a ``word``
 (what a report or chronology says).
@@ -205,14 +206,26 @@ CHILD_FLAGS: tuple[str, ...] = (
     "deprived",
     "female",
 )
+#: Yes/no columns of the child register for the household factors: what a child shares
+#: with the brothers and sisters who come to notice with them (also pathway conditions).
+HOUSEHOLD_FLAGS: tuple[str, ...] = (
+    "parental_mental_health",
+    "domestic_abuse",
+    "parental_substance_misuse",
+    "sexual_abuse_in_family",
+)
 #: Columns of the child register, in this order (as ``Run.children`` gives them).
+#: ``household`` is the id of the first child of the household to come to notice (the
+#: child's own id for a child who came alone).
 CHILD_COLUMNS: tuple[str, ...] = (
     "child",
     "stream",
     "arrived",
+    "household",
     "age",
     "mental_health",
     *CHILD_FLAGS,
+    *HOUSEHOLD_FLAGS,
     "ethnicity",
 )
 

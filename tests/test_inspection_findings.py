@@ -50,6 +50,8 @@ CITES = {
     "worse_while_waiting": {"arrive", "deteriorate"},
     "identified_at_youth_justice": {"identify", "arrive"},
     "identified_early": {"identify"},
+    "household_needs_known": {"arrive", "handoff", "notify", "fork"},
+    "household_needs_unshared": {"arrive", "handoff", "notify", "fork", "exit"},
 }
 CLOCK_KINDS = {
     "help_within_standard",

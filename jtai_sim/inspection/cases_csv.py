@@ -56,6 +56,7 @@ from jtai_sim.scenario.loading import read_bytes
 from jtai_sim.scenario.model import AgencyKind, Clock
 from jtai_sim.vocabulary import (
     CHILD_FLAGS,
+    HOUSEHOLD_FLAGS,
     LEGAL_STATUSES,
     ORIGIN_KEYS,
     STATUS_CODE,
@@ -68,6 +69,10 @@ from jtai_sim.vocabulary import (
 AGENCY_KINDS: tuple[str, ...] = get_args(AgencyKind)
 #: the child register's yes/no columns; sex is a column of its own in a case list
 YES_NO_COLUMNS = tuple(flag for flag in CHILD_FLAGS if flag != "female")
+#: a case list's columns for the child's household: ``household`` names it (children
+#: with the same one are brothers and sisters; empty, a household of their own) and the
+#: household factors are yes/no columns
+HOUSEHOLD_COLUMNS = ("household", *HOUSEHOLD_FLAGS)
 CHILD_COLUMNS = (
     "child",
     "name",
@@ -77,6 +82,7 @@ CHILD_COLUMNS = (
     *YES_NO_COLUMNS,
     "sex",
     "ethnicity",
+    *HOUSEHOLD_COLUMNS,
 )
 EVENT_COLUMNS = ("child", "date", "agency", "kind", "other", "detail", "value", "origin")
 AGENCY_COLUMNS = ("agency", "kind", "label", "support")
@@ -422,7 +428,7 @@ def _read_children(path: Path) -> pd.DataFrame:
         sex = row.get("sex", "").lower()
         if sex not in ("", "female", "f", "girl", "male", "m", "boy", "other", "unknown"):
             raise t.error(line, "sex", f"must be female, male or other, got {row['sex']!r}")
-        flags = {c: _bool(t, line, c, row.get(c, "")) for c in YES_NO_COLUMNS}
+        flags = {c: _bool(t, line, c, row.get(c, "")) for c in (*YES_NO_COLUMNS, *HOUSEHOLD_FLAGS)}
         rows.append(
             {
                 "reference": ref,
@@ -434,6 +440,7 @@ def _read_children(path: Path) -> pd.DataFrame:
                 **flags,
                 "female": sex in ("female", "f", "girl"),
                 "ethnicity": row.get("ethnicity") or "Not recorded",
+                "household_ref": row.get("household") or ref,
             }
         )
     if not rows:
@@ -681,6 +688,15 @@ def _assemble(
     events.index = pd.RangeIndex(len(events), name="event_id")
     arrived = pd.Series(time).groupby(child).min()
     kid_ids = np.arange(1, len(kids) + 1)
+    # a household's id is the id of its first child listed (as a run's register has it)
+    first_of: dict[str, int] = {}
+    household = np.array(
+        [
+            first_of.setdefault(h, int(i))
+            for h, i in zip(kids["household_ref"], kid_ids, strict=True)
+        ],
+        dtype=np.int64,
+    )
     arrived_t = arrived.reindex(kid_ids).fillna(0.0).to_numpy(np.float64)
     arrived_date = calendar.dates_of(arrived_t)
     dob = pd.to_datetime(kids["dob"]).astype("datetime64[s]")
@@ -694,6 +710,7 @@ def _assemble(
             "child": kid_ids,
             "stream": pd.Categorical(["case list"] * len(kids)),
             "arrived": arrived_t,
+            "household": household,
             "age": np.maximum(age, 0).astype(np.int64),
             "mental_health": kids["mental_health"].to_numpy(np.int64),
             "identified": kids["identified"].to_numpy(bool),
@@ -704,6 +721,7 @@ def _assemble(
             "disability": kids["disability"].to_numpy(bool),
             "deprived": kids["deprived"].to_numpy(bool),
             "female": kids["female"].to_numpy(bool),
+            **{f: kids[f].to_numpy(bool) for f in HOUSEHOLD_FLAGS},
             "ethnicity": kids["ethnicity"].to_numpy(object),
             "arrived_date": arrived_date.astype("datetime64[s]"),
             "reference": kids["reference"].to_numpy(object),
@@ -789,6 +807,14 @@ def write_case_list(
         kids = kids[kids["child"].isin(children)]
     ev = book.events[book.events["child"].isin(kids["child"])]
     ref = dict(zip(kids["child"], kids["reference"], strict=True))
+    # a household of more than one child is named by its first child's reference
+    everyone = book.children
+    homes = everyone["household"] if "household" in everyone else everyone["child"]
+    shared = homes.value_counts()
+    all_refs = dict(zip(everyone["child"], everyone["reference"], strict=True))
+    household_ref = {
+        int(h): f"household of {all_refs.get(h, h)}" for h in shared.index[shared.to_numpy() > 1]
+    }
     rng = np.random.default_rng(seed)
     with (out / "agencies.csv").open("w", newline="", encoding="utf-8") as fh:
         w = _writer(fh)
@@ -825,6 +851,8 @@ def write_case_list(
                     yes[bool(r.deprived)],
                     "female" if r.female else "male",
                     r.ethnicity,
+                    household_ref.get(int(getattr(r, "household", r.child)), ""),
+                    *(yes[bool(getattr(r, f, False))] for f in HOUSEHOLD_FLAGS),
                 ]
             )
     start = pd.Timestamp(book.calendar.start_date)

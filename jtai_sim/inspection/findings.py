@@ -32,6 +32,15 @@ kind                        shown by (the rows a finding cites)
 ``identified_at_youth_...`` an ``identify`` row at a youth justice service
 ``identified_early``        (strength) an ``identify`` row at a school, GP,
                             early help, MHST or the front door
+``household_needs_known``   (strength) a child whose household has an adult
+                            factor: an ``arrive`` at an adult service and its
+                            information reaching children's social care
+                            complete and in time (the ``handoff``, ``fork`` or
+                            ``notify`` row)
+``household_needs_unshared`` the same, but the information to children's
+                            social care was lost or late, or the adult service
+                            closed the case (``exit``) without sending any
+                            while the child was known to children's social care
 ==========================  =====================================================
 
 Clocks and late hand-offs follow the one rule of :mod:`jtai_sim.results.clocktime`,
@@ -485,6 +494,126 @@ def identify_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else _empty()
 
 
+#: Agency kinds of adult services: their cases are the child's parents or carers.
+ADULT_KINDS = (
+    "adult_mental_health",
+    "substance_misuse",
+    "domestic_abuse_service",
+    "probation",
+    "maternity",
+)
+#: The household factors a case book's children table may carry.
+_HOUSEHOLD_FLAGS = (
+    "parental_mental_health",
+    "domestic_abuse",
+    "parental_substance_misuse",
+    "sexual_abuse_in_family",
+)
+
+
+def household_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Adult services that knew of a household's needs, and whether children's social
+    care heard.
+
+    For each child whose household has an adult factor (a case list without the factor
+    columns counts every child an adult service saw) and each adult service that took
+    the household on (an ``arrive`` there): its information to children's social care
+    arrived complete and in time (``household_needs_known``), or was lost or late, or
+    the adult service closed the case without sending any while the child was known to
+    children's social care (``household_needs_unshared``). The first such hand-off
+    after the arrival decides; the lateness rule is the clocks' one
+    (:func:`jtai_sim.results.clocktime.is_late`).
+    """
+    adult = codes_of_kind(book, ADULT_KINDS)
+    if not adult:
+        return _empty()
+    kinds = kind_codes(ev)
+    agency = agency_codes(ev)
+    arrivals = (kinds == int(_K.ARRIVE)) & np.isin(agency, adult)
+    if not arrivals.any():
+        return _empty()
+    flags = [f for f in _HOUSEHOLD_FLAGS if f in book.children.columns]
+    if flags:
+        factor = book.children[flags].astype(bool).any(axis=1).to_numpy()
+        with_factor = set(book.children["child"].to_numpy(np.int64)[factor].tolist())
+        arrivals &= np.isin(ev["child"].to_numpy(np.int64), list(with_factor))
+        if not arrivals.any():
+            return _empty()
+    keys = agency_keys(book)
+    csc = codes_of_kind(book, _CSC_KINDS)
+    other = agency_codes(ev, "other")
+    sent = np.isin(kinds, list(MODE_OF_KIND)) & np.isin(agency, adult) & np.isin(other, csc)
+    known = (kinds == int(_K.ARRIVE)) & np.isin(agency, csc)
+    closed = (kinds == int(_K.EXIT)) & np.isin(agency, adult)
+    child = ev["child"].to_numpy(np.int64)
+    time = ev["time"].to_numpy(np.float64)
+    ids = ev.index.to_numpy(np.int64)
+    detail = ev["detail"].to_numpy(np.int64)
+    value = ev["value"].to_numpy(np.float64)
+    by_child: dict[int, list[int]] = {}
+    for i in np.flatnonzero(arrivals | sent | known | closed).tolist():
+        by_child.setdefault(int(child[i]), []).append(i)
+    out: dict[str, list[Any]] = {c: [] for c in ("child", "kind", "key", "subject", "time")}
+    out |= {"ids": [], "agencies": [], "x": [], "y": [], "t2": []}
+    for c, rows in by_child.items():
+        for i in rows:
+            if not arrivals[i]:
+                continue
+            here = int(agency[i])
+            # this episode at the adult service: its rows up to the next arrival there
+            after = []
+            for j in rows:
+                if j <= i or int(agency[j]) != here:
+                    continue
+                if arrivals[j] and child[j] == c:
+                    break
+                after.append(j)
+            handoff = next((j for j in after if sent[j]), None)
+            if handoff is not None:
+                to = keys[int(other[handoff])]
+                due = book.handoff_due_days.get(
+                    (keys[here], MODE_OF_KIND[int(kinds[handoff])], to), book.default_due_days
+                )
+                late = bool(
+                    clocktime.is_late(
+                        np.array([detail[handoff]]),
+                        np.array([value[handoff]]),
+                        np.array([due], dtype=np.float64),
+                    )[0]
+                )
+                if detail[handoff] == _COMPLETE and not late:
+                    kind = "household_needs_known"
+                elif detail[handoff] == _LOST or late:
+                    kind = "household_needs_unshared"
+                else:
+                    continue  # partial: the hand-off findings say so
+                cited, end, x, y = (int(ids[i]), int(ids[handoff])), handoff, value[handoff], due
+                names: tuple[str, ...] = (keys[here], to)
+            else:
+                exit_row = next((j for j in after if closed[j]), None)
+                was_known = any(known[j] and time[j] <= time[i] for j in rows) or any(
+                    known[j] for j in rows if exit_row is not None and time[j] <= time[exit_row]
+                )
+                if exit_row is None or not was_known:
+                    continue
+                kind = "household_needs_unshared"
+                cited, end, x, y = (int(ids[i]), int(ids[exit_row])), exit_row, np.nan, np.nan
+                names = (keys[here],)
+            out["child"].append(c)
+            out["kind"].append(kind)
+            out["key"].append(keys[here])
+            out["subject"].append(book.agency_label(keys[here]))
+            out["time"].append(float(time[end]))
+            out["ids"].append(cited)
+            out["agencies"].append(names)
+            out["x"].append(float(x))
+            out["y"].append(float(y))
+            out["t2"].append(float(time[i]))
+    if not out["child"]:
+        return _empty()
+    return _hits(**out)
+
+
 def all_hits(
     book: CaseBook,
     notification: dt.date,
@@ -503,6 +632,7 @@ def all_hits(
         waiting_hits(book, ev),
         review_hits(book, ev),
         identify_hits(book, ev),
+        household_hits(book, ev),
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -682,6 +812,27 @@ def evidence(book: CaseBook, h: Any) -> str:
         )
     if kind == "identified_early":
         return f"Mental-health need recognised by {agencies[0]} on {when}."
+    if kind == "household_needs_known":
+        return (
+            f"The household was known to {agencies[0]} from {since}; what it knew reached "
+            f"{agencies[1]} complete and in time on {when}."
+        )
+    if kind == "household_needs_unshared":
+        if len(agencies) == 1:
+            return (
+                f"The household was known to {agencies[0]} from {since}; it closed the case on "
+                f"{when} without telling children's social care, who knew the child."
+            )
+        if y == y and x > y:  # late (y is nan only for a case closed unshared)
+            return (
+                f"The household was known to {agencies[0]} from {since}; what it sent "
+                f"{agencies[1]} on {when} arrived after {duration_text(x, beyond=y)}, against "
+                f"{duration_text(y, exact=True)} allowed."
+            )
+        return (
+            f"The household was known to {agencies[0]} from {since}; what it sent "
+            f"{agencies[1]} on {when} never arrived."
+        )
     return f"{subject} on {when}."  # pragma: no cover - every kind is handled above
 
 

@@ -244,6 +244,8 @@ FINDING_STRENGTH: dict[str, bool] = {
     "worse_while_waiting": False,
     "identified_at_youth_justice": False,
     "identified_early": True,
+    "household_needs_known": True,
+    "household_needs_unshared": False,
 }
 
 

@@ -26,7 +26,9 @@ from typing import Literal
 
 from attrs import frozen
 
-PartnerKey = Literal["social_care", "health", "police", "youth_justice", "schools", "voluntary"]
+PartnerKey = Literal[
+    "social_care", "health", "police", "youth_justice", "schools", "probation", "voluntary"
+]
 
 
 @frozen(kw_only=True)
@@ -61,6 +63,7 @@ PARTNERS: dict[str, Partner] = {
         Partner(key="police", heading="The police", title="the police", plural=True),
         Partner(key="youth_justice", heading="Youth justice", title="the youth justice service"),
         Partner(key="schools", heading="Schools and education", title="schools", plural=True),
+        Partner(key="probation", heading="Probation", title="the probation service"),
         Partner(
             key="voluntary",
             heading="The voluntary sector",
@@ -96,9 +99,18 @@ _KINDS: dict[str, PartnerKey] = {
             "crisis_team",
             "inpatient",
             "mhst",
+            # adult services the NHS runs or commissions: adult mental health, drug and
+            # alcohol treatment (commissioned from the public health grant), maternity
+            "adult_mental_health",
+            "substance_misuse",
+            "maternity",
         ),
         "health",
     ),
+    "probation": "probation",
+    # domestic abuse support (refuges, outreach, IDVAs) is mostly commissioned from the
+    # voluntary sector under Part 4 of the Domestic Abuse Act 2021
+    "domestic_abuse_service": "voluntary",
     "police": "police",
     "youth_justice": "youth_justice",
     "school": "schools",

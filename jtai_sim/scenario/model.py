@@ -28,7 +28,7 @@ import attrs
 from attrs import field, frozen
 
 from jtai_sim.errors import FieldError as FieldError  # raised by the validators below
-from jtai_sim.vocabulary import LegalStatus, Mode, pathway_name
+from jtai_sim.vocabulary import HOUSEHOLD_FLAGS, LegalStatus, Mode, pathway_name
 
 #: Conditions a pathway or priority rule can test on the child or the hand-off.
 Flag = Literal[
@@ -50,6 +50,12 @@ Flag = Literal[
     "information_lost",
     "re_referral",
     "urgent_referral",
+    # household factors (shared by the siblings of one household): the commonest factors
+    # at the end of children in need assessments (DfE CIN census, assessment factors)
+    "parental_mental_health",
+    "domestic_abuse",
+    "parental_substance_misuse",
+    "sexual_abuse_in_family",
 ]
 FLAGS: tuple[str, ...] = Flag.__args__  # type: ignore[attr-defined]
 
@@ -76,8 +82,17 @@ AgencyKind = Literal[
     "mhst",
     "youth_justice",
     "voluntary",
+    # adult services: their cases are the child's parents or carers, followed on the
+    # child's record (a journey of the child's household at the adult service)
+    "adult_mental_health",
+    "substance_misuse",
+    "domestic_abuse_service",
+    "probation",
+    "maternity",
     "generic",
 ]
+#: The household factors of :data:`Flag` (named once, in the vocabulary), in bit order.
+HOUSEHOLD_FACTORS: tuple[str, ...] = HOUSEHOLD_FLAGS
 Working = Literal["always", "office"]
 ClockEvent = Literal["arrive", "start", "end"]
 ClockUnit = Literal["working_days", "days", "hours", "weeks"]
@@ -200,6 +215,11 @@ MAX_DAYS = 36_525
 #: 18, ONS mid-year estimates), so a whole region fits, while England's 12 million do not
 #: have to be simulated one by one.
 MAX_CHILDREN = 2_000_000
+
+#: The most brothers and sisters who come to notice with a child: our bound. Families of
+#: nine or more children are very rare (ONS families and households: about 1% of families
+#: with dependent children have four or more).
+MAX_SIBLINGS = 8
 
 #: Rates per year of something happening to one waiting child: at most once a day.
 MAX_PER_YEAR = 365.0
@@ -502,6 +522,15 @@ class Agency:
     exit_outcome: str = field(
         default="closed", metadata=doc("what leaving the partnership from here is called")
     )
+    per_family: bool = field(
+        default=False,
+        metadata=doc(
+            "brothers and sisters who arrive together are dealt with as one family: one "
+            "caseload place, one service time and one decision (a front door, a referral "
+            "decision, a strategy discussion, a family assessment); at an agency without it "
+            "each child goes on alone"
+        ),
+    )
 
     @property
     def servers(self) -> int | None:
@@ -698,6 +727,43 @@ class ChildProfile:
         metadata=doc("share living in the most deprived areas"),
     )
     female: float = field(default=0.5, validator=PROBABILITY, metadata=doc("share female"))
+    parental_mental_health: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc("share whose household has a parent or carer with mental ill health"),
+    )
+    domestic_abuse: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc("share whose household has domestic abuse"),
+    )
+    parental_substance_misuse: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc("share whose household has a parent or carer misusing drugs or alcohol"),
+    )
+    sexual_abuse_in_family: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc("share whose household has child sexual abuse in the family environment"),
+    )
+    family_referral: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc(
+            "share of these referrals that concern the whole family: the child's brothers "
+            "and sisters (see `siblings`) come to notice with them"
+        ),
+    )
+    siblings: tuple[float, ...] = field(
+        default=(1.0,),
+        converter=tuple,
+        validator=PROBABILITIES,
+        metadata=doc(
+            "chances of 0, 1, 2, ... brothers or sisters coming to notice with a child whose "
+            "referral concerns the family (summing to 1; at most 8 siblings)"
+        ),
+    )
     ethnicity: dict[str, float] = field(
         factory=lambda: dict(DEFAULT_ETHNICITY),
         validator=PROBABILITIES,
@@ -708,6 +774,14 @@ class ChildProfile:
         if self.min_age > self.max_age:
             raise FieldError("min_age", f"must not be above max_age ({self.max_age})")
         _check_shares("mental_health", self.mental_health)
+        if not 1 <= len(self.siblings) <= MAX_SIBLINGS + 1:
+            raise FieldError(
+                "siblings",
+                f"must give the chances of 0 to at most {MAX_SIBLINGS} siblings "
+                f"(1 to {MAX_SIBLINGS + 1} numbers), got {len(self.siblings)} numbers",
+            )
+        if abs(sum(self.siblings) - 1.0) > 1e-9:
+            raise FieldError("siblings", f"shares must sum to 1, got {sum(self.siblings):g}")
         seen: dict[int, int] = {}
         for i, band in enumerate(self.mental_health_by_age):
             for age in range(band.min_age, band.max_age + 1):
@@ -724,6 +798,15 @@ class ChildProfile:
             raise FieldError(
                 "ethnicity", f"shares must sum to 1, got {sum(self.ethnicity.values()):g}"
             )
+
+    @property
+    def households(self) -> bool:
+        """Whether this profile draws households: any household factor or family referral.
+
+        Without them no household draw is made, so scenarios without these keys give the
+        results they gave before households existed.
+        """
+        return self.family_referral > 0 or any(getattr(self, f) > 0 for f in HOUSEHOLD_FACTORS)
 
     def mental_health_at(self, age: int) -> tuple[float, float, float]:
         """The mental-health shares for children of ``age``.

@@ -95,6 +95,14 @@ CONDITIONS: dict[str, str] = {
     "and came back (`mental_health.re_referral`)",
     "urgent_referral": "the referral that brought the child here was marked urgent "
     "(the pathway's `urgent`)",
+    "parental_mental_health": "a parent or carer in the child's household has mental ill "
+    "health (profile `parental_mental_health`; shared by brothers and sisters)",
+    "domestic_abuse": "there is domestic abuse in the child's household (profile "
+    "`domestic_abuse`; shared by brothers and sisters)",
+    "parental_substance_misuse": "a parent or carer in the child's household misuses drugs or "
+    "alcohol (profile `parental_substance_misuse`; shared by brothers and sisters)",
+    "sexual_abuse_in_family": "there is child sexual abuse in the family environment (profile "
+    "`sexual_abuse_in_family`; shared by brothers and sisters)",
 }
 
 #: Rules a type hint cannot carry, added to the class's schema.

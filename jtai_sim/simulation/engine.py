@@ -70,6 +70,7 @@ from jtai_sim.simulation.eventlog import EventLog
 from jtai_sim.vocabulary import (
     CHILD_COLUMNS,
     CHILD_FLAGS,
+    HOUSEHOLD_FLAGS,
     LEGAL_STATUSES,
     SOCIAL_CARE_STATUSES,
     STATUS_CODE,
@@ -89,6 +90,10 @@ _MH_IDENTIFIED = BIT["mental_health_identified"]
 _MH_ILL = BIT["mental_ill_health"]
 _IN_CRISIS = BIT["in_crisis"]
 _RE_REFERRAL = BIT["re_referral"]
+#: the household factors' bits, which lie together: ``(fixed >> _HOUSEHOLD_SHIFT) & 15``
+#: is a child's household code as the register keeps it
+_HOUSEHOLD_SHIFT = FLAGS.index(HOUSEHOLD_FLAGS[0])
+assert FLAGS[_HOUSEHOLD_SHIFT : _HOUSEHOLD_SHIFT + len(HOUSEHOLD_FLAGS)] == HOUSEHOLD_FLAGS
 _STATUS_BITS = {
     status: (
         BIT["known_to_social_care"]
@@ -206,6 +211,7 @@ class Journey:
         "at",
         "child",
         "crisis",
+        "family",
         "info",
         "origin",
         "rereferral",
@@ -223,6 +229,9 @@ class Journey:
         self.arrived = 0.0
         self.token = 0  # non-zero while waiting or in service; changes at each step
         self.at = -1  # the desk whose list it joined last
+        #: the brothers and sisters travelling with the child as one family (see
+        #: ``Engine.arrive``), or None: every child but those of a family referral
+        self.family: list[Child] | None = None
 
     def mask(self) -> int:
         """Child conditions plus those of this journey."""
@@ -328,6 +337,7 @@ class Desk:
         self.conditional = False
         self.needs_mask = self.priority
         self.legal_status = spec.legal_status
+        self.per_family = spec.per_family
 
     def compile_routes(self) -> None:
         self.conditional = any(r.conditional for r in self.refer)
@@ -621,9 +631,16 @@ class Engine:
             in_service = desk.servers or 0
         if desk.servers is not None:
             in_service = min(in_service, desk.servers)
+        draws = (
+            HouseholdDraws(self.streams, f"backlog:{desk.key}", backlog.profile, siblings=False)
+            if backlog.profile.households
+            else None
+        )
         for i in range(in_service + backlog.waiting):
-            child = self.new_child(profiles.next(), -1, source)
-            journey = Journey(child, back)
+            if draws is None:
+                journey = Journey(self.new_child(profiles.next(), -1, source), back)
+            else:  # their household factors (brothers and sisters are not followed here)
+                journey = self.new_household(draws, profiles, -1, source, back)
             carried = None
             if i < in_service:
                 length = episode()
@@ -645,6 +662,36 @@ class Engine:
         self._register_arrived(now)
         return child
 
+    def new_household(
+        self,
+        draws: HouseholdDraws,
+        profiles: ChildProfiles,
+        stream: int,
+        source: int,
+        home: int,
+    ) -> Journey:
+        """A child of a profile that has households, as a journey starting at desk
+        ``home``: their household factors drawn, and for a referral that concerns the
+        family their brothers and sisters created with them (same stream, same moment,
+        their own age and mental health, the household's factors) to travel with them."""
+        factors = draws.factors()
+        age, mh, identified, fixed = profiles.next()
+        child = self.new_child((age, mh, identified, fixed | factors), stream, source)
+        code = factors >> _HOUSEHOLD_SHIFT
+        register = self.children.households
+        register[child.id] = (child.id, code)
+        journey = Journey(child, home)
+        siblings = draws.siblings()
+        if siblings:
+            family = []
+            for _ in range(siblings):
+                age, mh, identified, fixed = profiles.next()
+                sibling = self.new_child((age, mh, identified, fixed | factors), stream, source)
+                register[sibling.id] = (child.id, code)
+                family.append(sibling)
+            journey.family = family
+        return journey
+
     # -- the life of a journey at a desk ----------------------------------------
     def arrive(
         self,
@@ -653,6 +700,10 @@ class Engine:
         source: int,
         carried: tuple[float, float] | None = None,
     ) -> None:
+        family = journey.family
+        if family is not None and not desk.per_family:
+            self._split(journey, family, desk, source)
+            return
         now = self.env._now
         child = journey.child
         child.open += 1
@@ -666,6 +717,14 @@ class Engine:
             child.status = status
             child.status_owner = journey
             log((now, child.id, desk.index, STATUS, -1, STATUS_CODE[status], 0.0))
+        if family is not None:
+            for sibling in family:
+                sibling.open += 1
+                log((now, sibling.id, desk.index, ARRIVE, source, urgent, 0.0))
+                if status is not None and sibling.status != status:
+                    sibling.status = status
+                    sibling.status_owner = journey
+                    log((now, sibling.id, desk.index, STATUS, -1, STATUS_CODE[status], 0.0))
         servers = desk.servers
         if servers is None or desk.busy < servers:
             self.start(journey, desk, carried)
@@ -673,6 +732,9 @@ class Engine:
         self._seq += 1
         journey.token = self._seq
         log((now, child.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
+        if family is not None:
+            for sibling in family:
+                log((now, sibling.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
         desk.waiting += 1
         if self.journeys_overlap:
             journey.at = desk.index
@@ -741,9 +803,18 @@ class Engine:
         self._log((begin, child.id, desk.index, START, -1, journey.urgent, begin - journey.arrived))
         if desk.support:
             child.supported = 1
+        family = journey.family
+        if family is not None:
+            waited = begin - journey.arrived
+            for sibling in family:
+                self._log((begin, sibling.id, desk.index, START, -1, journey.urgent, waited))
+                if desk.support:
+                    sibling.supported = 1
         if gone < 0:
             if desk.on_start:
                 self._side_routes(journey, desk, desk.on_start)
+                if family is not None:
+                    self._family_side_routes(journey, family, desk, desk.on_start)
             if desk.reviews is not None:
                 self._at_while(
                     desk.reviews.first_after_days, self._on_review_due, journey, desk, token
@@ -811,7 +882,58 @@ class Engine:
             self._log((now, child.id, desk.index, IMPROVE, -1, child.mh, 0.0))
         child.open -= 1
         journey.token = 0
+        if journey.family is not None:
+            self._family_finish(journey.family, desk, now - begin)
         self.route(journey, desk)
+
+    # -- families ------------------------------------------------------------------
+    def _split(self, journey: Journey, family: list[Child], desk: Desk, source: int) -> None:
+        """A family reaching an agency that is not per-family: each child goes on alone.
+
+        The child whose referral it is keeps the journey; each brother or sister takes a
+        journey of their own from here (with what the hand-off told, and the legal status
+        the family's journey gave them), arriving at ``desk`` at the same moment.
+        """
+        journey.family = None
+        self.arrive(journey, desk, source)
+        for sibling in family:
+            own = Journey(sibling, journey.origin)
+            own.info = journey.info
+            own.crisis = journey.crisis
+            if sibling.status_owner is journey:
+                sibling.status_owner = own
+            self.arrive(own, desk, source)
+
+    def _family_finish(self, family: list[Child], desk: Desk, length: float) -> None:
+        """The family's service ends: each brother or sister's record shows it, and the
+        agency may recognise each one's own mental-health need."""
+        now = self.env._now
+        log = self._log
+        for sibling in family:
+            log((now, sibling.id, desk.index, END, -1, 0, length))
+            if (
+                desk.identifies
+                and sibling.mh
+                and not sibling.identified
+                and desk.outcome_u() < desk.identifies
+            ):
+                sibling.identified = True
+                log((now, sibling.id, desk.index, IDENTIFY, -1, sibling.mh, 0.0))
+            if desk.improves and sibling.mh and desk.outcome_u() < desk.improves:
+                sibling.mh -= 1
+                log((now, sibling.id, desk.index, IMPROVE, -1, sibling.mh, 0.0))
+            sibling.open -= 1
+
+    def _family_side_routes(
+        self, journey: Journey, family: list[Child], desk: Desk, routes: list[_Route]
+    ) -> None:
+        """Notifications and parallel referrals for each brother or sister, on their own
+        conditions (each has their own school, GP and mental health)."""
+        for sibling in family:
+            member = Journey(sibling, journey.origin)
+            member.info = journey.info
+            member.crisis = journey.crisis
+            self._side_routes(member, desk, routes)
 
     # -- routing -------------------------------------------------------------------
     def _side_routes(self, journey: Journey, desk: Desk, routes: list[_Route]) -> None:
@@ -832,6 +954,8 @@ class Engine:
         mask = journey.mask() if desk.conditional else 0
         if desk.side:
             self._side_routes(journey, desk, desk.side)
+            if journey.family is not None:
+                self._family_side_routes(journey, journey.family, desk, desk.side)
         u = desk.route_u()
         chosen: _Route | None = None
         if desk.conditional:
@@ -872,9 +996,15 @@ class Engine:
                 if delay > info.due_within_days:
                     bits = BIT["information_partial"]
             self._log((now, child.id, desk.index, kind, route.to, int(completeness), delay))
+            row = (int(completeness), delay)
         else:
             bits = 0
             self._log((now, child.id, desk.index, kind, route.to, NOT_RECORDED, 0.0))
+            row = (NOT_RECORDED, 0.0)
+        family = journey.family if kind == HANDOFF else None
+        if family is not None:  # one referral of the family: each child's record shows it
+            for sibling in family:
+                self._log((now, sibling.id, desk.index, kind, route.to, *row))
         if route.recognise and child.mh and not child.identified:
             self._recognise(journey, route, bits)
         if kind == NOTIFY:
@@ -885,6 +1015,9 @@ class Engine:
         target = route.target
         if route.delay is not None:
             child.open += 1  # in transit
+            if family is not None:
+                for sibling in family:
+                    sibling.open += 1
             self._at(route.delay(), self._on_deliver, journey, target, desk.index)
         else:
             self.arrive(journey, target, desk.index)
@@ -902,26 +1035,30 @@ class Engine:
     def _deliver(self, timer: _Timer) -> None:
         journey = timer.journey
         journey.child.open -= 1
+        if journey.family is not None:
+            for sibling in journey.family:
+                sibling.open -= 1
         self.arrive(journey, timer.desk, int(timer.value))
 
     def leave(self, journey: Journey, desk: Desk, taken_off: float = 0.0) -> None:
         now = self.env._now
-        child = journey.child
-        self._log((now, child.id, desk.index, EXIT, -1, child.supported, taken_off))
-        if child.status_owner is journey:
-            child.status = "none"
-            child.status_owner = None
-            self._log((now, child.id, desk.index, STATUS, -1, 0, 0.0))
-        if child.open == 0 and not child.supported and self._comes_back:
-            rr = self._re_referral
-            p = rr.probability[child.mh]
-            if child.fixed & _AT_RISK:
-                p = max(p, rr.at_risk_probability)
-            if p > 0 and desk.outcome_u() < p:
-                back = Journey(child, journey.origin)
-                back.rereferral = True
-                child.open += 1  # away, but coming back
-                self._at(desk.return_delay() * rr.mean_delay_days, self._on_return, back)
+        members = (journey.child,) if journey.family is None else (journey.child, *journey.family)
+        for child in members:
+            self._log((now, child.id, desk.index, EXIT, -1, child.supported, taken_off))
+            if child.status_owner is journey:
+                child.status = "none"
+                child.status_owner = None
+                self._log((now, child.id, desk.index, STATUS, -1, 0, 0.0))
+            if child.open == 0 and not child.supported and self._comes_back:
+                rr = self._re_referral
+                p = rr.probability[child.mh]
+                if child.fixed & _AT_RISK:
+                    p = max(p, rr.at_risk_probability)
+                if p > 0 and desk.outcome_u() < p:
+                    back = Journey(child, journey.origin)  # each child comes back alone
+                    back.rereferral = True
+                    child.open += 1  # away, but coming back
+                    self._at(desk.return_delay() * rr.mean_delay_days, self._on_return, back)
 
     def _return(self, timer: _Timer) -> None:
         journey = timer.journey
@@ -939,6 +1076,9 @@ class Engine:
         desk.waiting -= 1
         child = journey.child
         child.open -= 1
+        if journey.family is not None:
+            for sibling in journey.family:
+                sibling.open -= 1
         waits = child.waits
         if waits is not None and journey in waits:
             waits.remove(journey)
@@ -1020,6 +1160,8 @@ class Engine:
             self._log(
                 (self.env._now, journey.child.id, timer.desk.index, REVIEW, -1, 0, timer.value)
             )
+            for sibling in journey.family or ():
+                self._log((self.env._now, sibling.id, timer.desk.index, REVIEW, -1, 0, timer.value))
 
 
 class DemandStream:
@@ -1045,6 +1187,11 @@ class DemandStream:
         self.peak = self._peak() if self.modulated else 1.0
         self.peak_rate = self.rate * self.peak
         self.crisis = demand.crisis
+        self.households = (
+            HouseholdDraws(engine.streams, key, demand.profile)
+            if demand.profile.households
+            else None
+        )
         self._on_arrival = (self._arrival,)
 
     def factor(self, t: float) -> float:
@@ -1083,10 +1230,54 @@ class DemandStream:
             self._schedule()
             return
         engine._at(self.gap() / self.peak_rate, self._on_arrival)  # the next one
-        child = engine.new_child(self.profiles.next(), self.index, self.source)
-        journey = Journey(child, self.desk.index)
+        if self.households is None:
+            child = engine.new_child(self.profiles.next(), self.index, self.source)
+            journey = Journey(child, self.desk.index)
+        else:
+            journey = engine.new_household(
+                self.households, self.profiles, self.index, self.source, self.desk.index
+            )
         journey.crisis = self.crisis
         engine.arrive(journey, self.desk, FROM_DEMAND)
+
+
+class HouseholdDraws:
+    """A demand stream's (or backlog's) household draws: each child's household factors
+    and, for a referral that concerns the whole family, how many brothers and sisters
+    come to notice with them.
+
+    Only profiles with household keys have one (``ChildProfile.households``), and it
+    draws from streams of its own, so a scenario without them draws what it drew before.
+    """
+
+    def __init__(
+        self, streams: Streams, key: str, profile: ChildProfile, *, siblings: bool = True
+    ) -> None:
+        self.u = streams.uniform("households", key)
+        self.shares = [
+            (BIT[name], getattr(profile, name))
+            for name in HOUSEHOLD_FLAGS
+            if getattr(profile, name) > 0
+        ]
+        self.family = profile.family_referral if siblings else 0.0
+        self.cumulative = np.cumsum(profile.siblings)[:-1].tolist()
+
+    def factors(self) -> int:
+        """The bits of the next household's factors (one draw for each factor in use)."""
+        bits = 0
+        u = self.u
+        for bit, share in self.shares:
+            if u() < share:
+                bits |= bit
+        return bits
+
+    def siblings(self) -> int:
+        """How many brothers and sisters come to notice with the next child (0 unless the
+        referral concerns the family)."""
+        if not self.family or self.u() >= self.family:
+            return 0
+        u = self.u()
+        return sum(1 for edge in self.cumulative if u >= edge)
 
 
 class ChildProfiles:
@@ -1183,6 +1374,9 @@ class ChildRegister:
         self.ids = array("i")
         self.sources = array("h")
         self.arrived = array("d")
+        #: ``child: (household, factors code)`` for the children of profiles with
+        #: households; every other child is a household of their own with no factors
+        self.households: dict[int, tuple[int, int]] = {}
         self._streams: list[str] = []
         # each source's profile blocks (the list ChildProfiles keeps adding to) and the
         # names of its ethnic groups; not the ChildProfiles, which holds a block of tuples
@@ -1213,15 +1407,26 @@ class ChildRegister:
             drawn = np.concatenate(blocks)[: int(mine.sum())] if blocks else profile[:0]
             profile[mine] = drawn
             ethnicity[mine] = np.asarray(groups, dtype=object)[drawn["ethnicity"]]
+        ids = np.array(self.ids, dtype=np.int64)
+        household = ids.copy()
+        factor_codes = np.zeros(len(ids), dtype=np.int64)
+        if self.households:
+            position = {int(child): i for i, child in enumerate(ids.tolist())}
+            for child, (home, factors) in self.households.items():
+                household[position[child]] = home
+                factor_codes[position[child]] = factors
         columns: dict[str, np.ndarray] = {
-            "child": np.array(self.ids, dtype=np.int64),
+            "child": ids,
             "stream": np.asarray(self._streams, dtype=object)[source],
             "arrived": np.array(self.arrived, dtype=np.float64),
+            "household": household,
             "age": profile["age"].astype(np.int64),
             "mental_health": profile["mental_health"].astype(np.int64),
         }
         for flag in CHILD_FLAGS:
             columns[flag] = profile[flag]
+        for i, flag in enumerate(HOUSEHOLD_FLAGS):
+            columns[flag] = ((factor_codes >> i) & 1).astype(bool)
         columns["ethnicity"] = ethnicity
         assert tuple(columns) == CHILD_COLUMNS
         return columns

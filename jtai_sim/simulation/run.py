@@ -29,7 +29,7 @@ from jtai_sim.scenario.model import FieldError, Scenario
 from jtai_sim.scenario.partnership import Partnership
 from jtai_sim.simulation.engine import ChildRegister, Engine
 from jtai_sim.simulation.eventlog import EventLog
-from jtai_sim.vocabulary import CHILD_COLUMNS, CHILD_FLAGS
+from jtai_sim.vocabulary import CHILD_COLUMNS, CHILD_FLAGS, HOUSEHOLD_FLAGS
 
 
 def package_version() -> str:
@@ -86,7 +86,7 @@ class Run(RunWindow):
         """One row per child: who they are when they first came to notice."""
         frame = pd.DataFrame(self._children.columns(), columns=list(CHILD_COLUMNS))
         frame["stream"] = frame["stream"].astype("category")
-        for col in CHILD_FLAGS:
+        for col in (*CHILD_FLAGS, *HOUSEHOLD_FLAGS):
             frame[col] = frame[col].astype(bool)
         frame["arrived_date"] = self.calendar.dates_of(frame["arrived"].to_numpy())
         return frame
