@@ -27,8 +27,8 @@ def shipped_text(name: str) -> str:
     return SHIPPED.joinpath(f"{name}.toml").read_text("utf-8")
 
 
-def test_the_front_door_is_the_default_and_both_themes_are_shipped() -> None:
-    assert theme_names() == ["front-door", "mental-health-2019"]
+def test_the_front_door_is_the_default_and_the_three_themes_are_shipped() -> None:
+    assert theme_names() == ["front-door", "csa-family-2025", "mental-health-2019"]
     assert load_theme().key == "front-door"
     front = load_theme("front-door")
     # the current front-door JTAI: Ofsted, CQC and HMICFRS; HMI Probation takes no part
@@ -48,7 +48,7 @@ def test_every_2019_evaluation_point_maps_to_a_criterion() -> None:
     assert all(covered.values()), {n: c for n, c in covered.items() if not c}
 
 
-@pytest.mark.parametrize("name", ["front-door", "mental-health-2019"])
+@pytest.mark.parametrize("name", ["front-door", "csa-family-2025", "mental-health-2019"])
 def test_every_criterion_says_where_its_evidence_comes_from(name: str) -> None:
     theme = load_theme(name)
     for key, c in theme.criteria.items():
@@ -69,7 +69,7 @@ def test_generated_schema_and_reference_are_up_to_date() -> None:
     assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text()
 
 
-@pytest.mark.parametrize("name", ["front-door", "mental-health-2019"])
+@pytest.mark.parametrize("name", ["front-door", "csa-family-2025", "mental-health-2019"])
 def test_shipped_themes_fit_the_schema(name: str) -> None:
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
@@ -142,6 +142,7 @@ def test_themes_lists_the_shipped_themes() -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("front-door (default): ")
     assert "mental-health-2019: " in result.stdout
+    assert "csa-family-2025: " in result.stdout
 
 
 def test_the_mental_health_theme_runs_end_to_end(tmp_path: Path) -> None:
@@ -181,7 +182,7 @@ def midshire_weeks() -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("name", ["front-door", "mental-health-2019"])
+@pytest.mark.parametrize("name", ["front-door", "csa-family-2025", "mental-health-2019"])
 def test_every_inspector_has_a_week_of_work(midshire_weeks: dict[str, Any], name: str) -> None:
     week = midshire_weeks[name]
     # sessions of work: not the daily team meetings or the feedback

@@ -9,7 +9,10 @@ before the notification date, they meet the theme's :class:`Eligibility`:
 * any need the theme requires has been *recorded*: a mental-health need counts
   as recorded once an agency has recognised it (an ``identify`` event), the
   referral that brought the child to notice named it, or the child was referred
-  for mental-health help or presented in crisis;
+  for mental-health help or presented in crisis; a concern of sexual abuse in the
+  family environment counts once a strategy discussion, an initial child protection
+  conference, an achieving-best-evidence interview or a child protection medical was
+  held for a child whose household it concerns (the records that respond to it);
 * they came to one of the theme's kinds of agency in the window (for the front
   door: a contact or referral), when the theme names any;
 * something happened in their records in the window (six months by default).
@@ -23,9 +26,10 @@ missed.
 
 Recorded risk (``risks``) is what the records show: a strategy discussion and
 section 47 enquiry, an initial child protection conference, a child protection
-plan or being looked after at any point, and exploitation or missing episodes
+plan or being looked after at any point, exploitation or missing episodes
 once the police, youth justice or the voluntary sector's exploitation service
-knows the child (the agencies that record them). A child with none of these is
+knows the child (the agencies that record them), and a concern of sexual abuse in
+the family once it is recorded (as above). A child with none of these is
 "not identified as at risk", which the selection needs as well as children who
 are.
 
@@ -154,6 +158,23 @@ def recorded_need(book: CaseBook, ev: pd.DataFrame) -> pd.Series:
     return sel.groupby("child", sort=True)["agency"].first()
 
 
+#: Agency kinds whose records hold a concern of sexual abuse in the family environment:
+#: the strategy discussion and enquiry, the conference, the police's interview to achieve
+#: best evidence and the paediatric child protection medical.
+_ABUSE_RECORDERS = ("strategy", "conference", "abe_interview", "cp_medical")
+
+
+def recorded_abuse(book: CaseBook, ev: pd.DataFrame) -> set[int]:
+    """Children whose records show a concern of sexual abuse in the family (see the module)."""
+    kids = book.children
+    if "sexual_abuse_in_family" not in kids:
+        return set()
+    concerned = kids.loc[kids["sexual_abuse_in_family"].astype(bool), "child"].to_numpy()
+    arrive = kind_codes(ev) == int(_K.ARRIVE)
+    seen = arrive & np.isin(agency_codes(ev), codes_of_kind(book, _ABUSE_RECORDERS))
+    return set(np.intersect1d(ev["child"].to_numpy()[seen], concerned).tolist())
+
+
 def recorded_risks(book: CaseBook, ev: pd.DataFrame) -> dict[int, tuple[str, ...]]:
     """Per child, the signs of risk their records show, in words (see the module)."""
     kinds = kind_codes(ev)
@@ -186,6 +207,7 @@ def recorded_risks(book: CaseBook, ev: pd.DataFrame) -> dict[int, tuple[str, ...
     ):
         flagged = kids.loc[kids[flag].astype(bool), "child"].to_numpy()
         add([c for c in flagged.tolist() if c in by], words)
+    add(recorded_abuse(book, ev), "a concern of sexual abuse in the family")
     return {c: tuple(w) for c, w in found.items()}
 
 
@@ -215,6 +237,8 @@ def eligible_cohort(
     keep &= set(ages.index[(ages >= rules.min_age) & (ages <= rules.max_age)].tolist())
     if "mental_health" in rules.recorded_need:
         keep &= set(recorded_need(book, ev).index.tolist())
+    if "sexual_abuse_in_family" in rules.recorded_need:
+        keep &= recorded_abuse(book, ev)
     if rules.through:
         at = (kinds == int(_K.ARRIVE)) & np.isin(
             agency_codes(ev), codes_of_kind(book, rules.through)

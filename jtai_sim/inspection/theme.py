@@ -25,11 +25,12 @@ so a new theme needs no code:
 
 The shipped themes are in ``jtai_sim/data/themes``: ``front-door`` (the default:
 the multi-agency response to the identification of initial need and risk,
-guidance updated April 2024) and ``mental-health-2019`` (the 2019 deep dive on
-children's mental health). ``python -m jtai_sim.inspection.theme_docs`` writes the
-theme file reference (``docs/themes.md``) and JSON Schema
-(``scenarios/inspection/theme.schema.json``) from the classes below; ``--check``
-fails when they are stale.
+guidance updated April 2024), ``csa-family-2025`` (the current thematic: child
+sexual abuse in the family environment, guidance September 2025) and
+``mental-health-2019`` (the 2019 deep dive on children's mental health).
+``python -m jtai_sim.inspection.theme_docs`` writes the theme file reference
+(``docs/themes.md``) and JSON Schema (``scenarios/inspection/theme.schema.json``)
+from the classes below; ``--check`` fails when they are stale.
 
 >>> theme = load_theme("front-door")
 >>> theme.short, theme.eligibility.through[:2]
@@ -60,8 +61,10 @@ from jtai_sim.scenario.model import AgencyKind, doc, in_range
 from jtai_sim.scenario.toml_lines import locate
 from jtai_sim.vocabulary import LegalStatus
 
-#: Needs a record can show: a mental-health need recognised by an agency.
-Need = Literal["mental_health"]
+#: Needs a record can show: a mental-health need recognised by an agency, or a concern of
+#: sexual abuse in the family environment recorded by the agencies that respond to it
+#: (see :func:`jtai_sim.inspection.cohort.recorded_abuse`).
+Need = Literal["mental_health", "sexual_abuse_in_family"]
 #: Event kinds a sample frame can be drawn from.
 FrameEvent = Literal["arrive", "start", "exit", "crisis", "identify", "review", "status"]
 #: Where a sampled record came from, for frames that take arrivals of one origin anywhere.
@@ -112,7 +115,8 @@ class Eligibility:
         metadata=doc("legal statuses at notification (none: no social-care status)"),
     )
     recorded_need: tuple[Need, ...] = field(
-        default=(), metadata=doc("needs an agency must have recorded (mental_health)")
+        default=(),
+        metadata=doc("needs an agency must have recorded (mental_health, sexual_abuse_in_family)"),
     )
     through: tuple[AgencyKind, ...] = field(
         default=(),
@@ -293,7 +297,7 @@ def theme_names() -> list[str]:
     """The names of the shipped themes, the default first.
 
     >>> theme_names()
-    ['front-door', 'mental-health-2019']
+    ['front-door', 'csa-family-2025', 'mental-health-2019']
     """
     folder = resources.files("jtai_sim").joinpath(THEMES)
     names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))

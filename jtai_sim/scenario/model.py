@@ -89,6 +89,10 @@ AgencyKind = Literal[
     "domestic_abuse_service",
     "probation",
     "maternity",
+    # the response to a concern of sexual abuse: the police's interview to achieve best
+    # evidence and the paediatric child protection medical
+    "abe_interview",
+    "cp_medical",
     "generic",
 ]
 #: The household factors of :data:`Flag` (named once, in the vocabulary), in bit order.

@@ -254,6 +254,7 @@ DEFAULT_INSPECTORATES: dict[str, Inspectorate] = {
             "cp_plan",
             "looked_after",
             "voluntary",
+            "domestic_abuse_service",
             "generic",
         ),
     ),
@@ -270,10 +271,14 @@ DEFAULT_INSPECTORATES: dict[str, Inspectorate] = {
             "crisis_team",
             "inpatient",
             "mhst",
+            "adult_mental_health",
+            "substance_misuse",
+            "maternity",
+            "cp_medical",
         ),
     ),
-    "hmicfrs": Inspectorate(label="HMICFRS", meets=("police",)),
-    "hmip": Inspectorate(label="HMI Probation", meets=("youth_justice",)),
+    "hmicfrs": Inspectorate(label="HMICFRS", meets=("police", "abe_interview")),
+    "hmip": Inspectorate(label="HMI Probation", meets=("youth_justice", "probation")),
 }
 
 DEFAULT_TEAM: tuple[Inspector, ...] = (
