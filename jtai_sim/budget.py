@@ -12,12 +12,14 @@ The estimate is an upper bound, from the scenario alone:
 * **visits**: new children a day from each demand stream, at its busiest
   (the largest of its term, holiday and weekend factors) and grown by its trend
   over the run, times the visits each child makes down the pathways (the
-  traffic equations ``v = 1 + n + P v``, conditions ignored, an agency's
+  traffic equations ``v = 1 + n + P v``, for each stream's profile, with the
+  conditions a child keeps counted at their share of it and the others ignored,
+  times the brothers and sisters a family referral brings, an agency's
   referrals counting at most one move between them and its notifications ``n``
   as visits that go no further); plus the children open on day 0; plus a
   review every interval for each place of an agency that holds reviews;
 * **events**: :data:`EVENTS_PER_VISIT` logged rows a visit; on the built-in
-  scenarios the estimate is 1.1 to 3.2 times the rows really logged
+  scenarios the estimate is 1.05 to 2.9 times the rows really logged
   (``tests/test_budget.py`` keeps it an upper bound);
 * **memory**: :data:`BYTES_PER_EVENT` an estimated row plus
   :data:`BYTES_PER_PROCESS`, for each run held at once (one per process);
@@ -29,7 +31,7 @@ refuses whatever flags are given. A **soft** limit (more than
 :data:`SOFT_EVENTS` estimated rows in one run, :data:`SOFT_RUNS` runs, or
 :data:`SOFT_HOURS` hours of work) refuses unless the command is given
 ``--allow-large``. The limits are our own: the soft ones sit well above the
-built-in jobs (``midshire`` for ten years is about 9.6 million estimated rows;
+built-in jobs (``midshire`` for ten years is about 6.4 million estimated rows;
 its default comparison 40 runs).
 
 >>> from jtai_sim.scenario.builtin import load_scenario
@@ -50,18 +52,25 @@ import numpy as np
 from attrs import frozen
 
 from jtai_sim.errors import BudgetError
-from jtai_sim.scenario.model import DAYS_PER_YEAR, Demand, Scenario
+from jtai_sim.scenario.model import (
+    DAYS_PER_YEAR,
+    HOUSEHOLD_FACTORS,
+    ChildProfile,
+    Demand,
+    Scenario,
+)
 
 #: Logged rows a visit makes, on average, at most (measured: 1.9 to 5.7 on the built-ins).
 EVENTS_PER_VISIT = 6.0
 #: Bytes a run holds at its peak for each estimated row, log, children, metrics and
-#: files together (measured: ``run midshire --years 10`` peaked at 627 MB for 3.7
-#: million rows logged, 9.6 million estimated: 65 bytes an estimated row).
+#: files together (measured: ``run midshire --years 10`` peaked at 601 MB for 3.8
+#: million rows logged, 6.4 million estimated: 94 bytes an estimated row).
 BYTES_PER_EVENT = 150.0
 #: Bytes a process holds before it simulates anything (measured: about 160 MB).
 BYTES_PER_PROCESS = 200e6
 #: Estimated rows a second one process simulates (measured on ``midshire`` for ten
-#: years: about 0.7 million; under half of it, for slower machines and smaller areas).
+#: years: 6.4 million estimated in 28.8 s with two other jobs sharing the machine's two
+#: processors, 0.22 million a second; alone it runs about twice as fast).
 EVENTS_PER_SECOND = 300_000.0
 #: Soft limits: beyond these a command asks for ``--allow-large``.
 SOFT_EVENTS = 50_000_000
@@ -112,12 +121,16 @@ class Estimate:
 def estimate(job: Job) -> Estimate:
     """The estimated size of ``job`` (see the module's docstring for how)."""
     scenario = job.scenario
-    visits = _visits_per_child(scenario)
-    arrivals = dict.fromkeys(scenario.agency_ids, 0.0)
+    total = 0.0
     for demand in scenario.demand.values():
-        arrivals[demand.agency] += _children(scenario, demand, job.days)
-    total = sum(arrivals[a] * visits[a] for a in scenario.agency_ids)
-    total += sum(_open_on_day_0(scenario, a) * visits[a] for a in scenario.agency_ids)
+        visits = _visits_per_child(scenario, demand.profile)
+        total += (
+            _children(scenario, demand, job.days) * _family(demand.profile) * visits[demand.agency]
+        )
+    for key, agency in scenario.agencies.items():
+        if agency.backlog is not None:
+            visits = _visits_per_child(scenario, agency.backlog.profile)
+            total += _open_on_day_0(scenario, key) * visits[key]
     total += _reviews(scenario, job.days)
     return Estimate(
         visits_per_run=total,
@@ -145,19 +158,50 @@ def _children(scenario: Scenario, demand: Demand, days: float) -> float:
     return per_day * busiest * DAYS_PER_YEAR * math.expm1(exponent) / log_growth
 
 
-def _visits_per_child(scenario: Scenario) -> dict[str, float]:
-    """Visits a child arriving at each agency makes there and downstream.
+#: Conditions drawn with the child's profile that never change: risks, characteristics
+#: and the household's factors (its siblings share them).
+FIXED_CONDITIONS = (
+    "at_risk",
+    "exploitation",
+    "missing",
+    "send",
+    "disability",
+    "deprived",
+    *HOUSEHOLD_FACTORS,
+)
+
+
+def _family(profile: ChildProfile) -> float:
+    """Children a referral from ``profile`` brings, on average: the child and, for a family
+    referral, the brothers and sisters."""
+    siblings = sum(n * p for n, p in enumerate(profile.siblings))
+    return 1.0 + profile.family_referral * siblings
+
+
+def _visits_per_child(scenario: Scenario, profile: ChildProfile) -> dict[str, float]:
+    """Visits a child of ``profile`` arriving at each agency makes there and downstream.
 
     A child referred on moves to one place, so an agency's referrals count at most
     once between them (and so do its parallel referrals); a notification is a
-    visit that goes no further. Conditions are ignored, which can only add visits.
+    visit that goes no further. Conditions are ignored, which can only add visits, except
+    the ones a child comes to notice with and keeps (:data:`FIXED_CONDITIONS`): a pathway
+    that tests them counts at most at the share of ``profile``'s children who meet each
+    (no more of them than the share of the scarcest condition it needs).
     A network whose pathways would multiply children without end counts as 10^6.
     """
     ids = scenario.agency_ids
     index = {a: i for i, a in enumerate(ids)}
     moves = {mode: np.zeros((len(ids), len(ids))) for mode in ("refer", "parallel", "notify")}
+    shares = {f: getattr(profile, f) for f in FIXED_CONDITIONS}
     for pathway in scenario.pathways:
-        moves[pathway.mode][index[pathway.source], index[pathway.to]] += pathway.probability
+        share = min(
+            [1.0]
+            + [shares[f] for f in pathway.when if f in shares]
+            + [1.0 - shares[f] for f in pathway.unless if f in shares]
+        )
+        moves[pathway.mode][index[pathway.source], index[pathway.to]] += (
+            pathway.highest_chance() * share
+        )
     onward = np.zeros((len(ids), len(ids)))
     for mode in ("refer", "parallel"):
         share = moves[mode].sum(axis=1, keepdims=True)

@@ -44,7 +44,7 @@ def test_a_century_of_a_big_partnership_needs_the_flag() -> None:
     with pytest.raises(BudgetError) as refused:
         check(job, allow_large=True)  # beyond the hard limit: the flag does not help
     assert "more than" in str(refused.value)
-    shorter = Job(scenario=big, days=5 * 365.25)
+    shorter = Job(scenario=big, days=10 * 365.25)
     assert estimate(shorter).events_per_run > SOFT_EVENTS
     with pytest.raises(BudgetError, match="--allow-large"):
         check(shorter)

@@ -94,6 +94,7 @@ BASE: dict[str, Any] = {
             "from": "desk",
             "to": "camhs",
             "probability": 0.5,
+            "factors": {"deprived": 0.5},
             "min_age": 5,
             "max_age": 17,
             "delay": {"kind": "lognormal", "mean_days": 2.0, "sd_days": 1.0},

@@ -622,9 +622,32 @@ class Pathway:
             "loses the mark"
         ),
     )
+    factors: dict[Flag, float] = field(
+        factory=dict,
+        validator=in_range(0, 10, each=True, why="a tenfold gradient is beyond any published one"),
+        metadata=doc(
+            "equity gradient: the chance is multiplied by each factor whose condition the "
+            "child has (deprived = 0.6: children from deprived areas are taken 0.6 times as "
+            "often)"
+        ),
+    )
     label: str = field(default="", metadata=doc("name shown in reports"))
 
+    def highest_chance(self) -> float:
+        """The pathway's chance for the child its factors favour most.
+
+        >>> Pathway(source="a", to="b", probability=0.3, factors={"deprived": 2.0}).highest_chance()
+        0.6
+        """
+        return self.probability * math.prod(f for f in self.factors.values() if f > 1)
+
     def __attrs_post_init__(self) -> None:
+        if self.highest_chance() > 1 + 1e-9:
+            raise FieldError(
+                "factors",
+                f"probability {self.probability:g} times the factors above 1 must be at most "
+                f"1, got {self.highest_chance():g}",
+            )
         if self.urgent and self.mode == "notify":
             raise FieldError("urgent", "a notification moves no child, so it cannot be urgent")
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:

@@ -362,7 +362,8 @@ def check_cases(scenario: Scenario) -> None:
 
 
 def check_probabilities(scenario: Scenario) -> None:
-    """Referral chances out of an agency must not exceed 1 for any child."""
+    """Referral chances out of an agency must not exceed 1 for any child (an equity
+    gradient's factors above 1 taken as applying)."""
     for key in scenario.agencies:
         outgoing = [
             (i, p) for i, p in enumerate(scenario.pathways) if p.source == key and p.mode == "refer"
@@ -372,9 +373,10 @@ def check_probabilities(scenario: Scenario) -> None:
         refer = [p for _, p in outgoing]
         for flags, age in combinations(refer):
             taken = [(i, p) for i, p in outgoing if applies(p, flags, age)]
-            total = sum(p.probability for _, p in taken)
+            # an equity gradient above 1 counts at its highest, as if the child had it
+            total = sum(p.highest_chance() for _, p in taken)
             if total > 1 + _TOLERANCE:
-                parts = " + ".join(f"pathways[{i}] {p.probability:g}" for i, p in taken)
+                parts = " + ".join(f"pathways[{i}] {p.highest_chance():g}" for i, p in taken)
                 raise PartnershipError(
                     ("pathways", taken[-1][0], "probability"),
                     f"referral chances out of {toml_value(key)} add up to more than 1 for "

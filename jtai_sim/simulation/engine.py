@@ -248,6 +248,7 @@ class _Route:
 
     __slots__ = (
         "delay",
+        "factors",
         "info",
         "info_delay",
         "info_u",
@@ -274,6 +275,8 @@ class _Route:
         self.to = to
         self.target: Desk  # set once the desks exist
         self.p = pathway.probability
+        #: the equity gradient: (condition bit, factor) pairs that scale ``p``
+        self.factors = tuple((BIT[f], x) for f, x in pathway.factors.items())
         self.when = sum(BIT[f] for f in pathway.when)
         self.unless = sum(BIT[f] for f in pathway.unless)
         self.min_age = pathway.min_age if pathway.min_age is not None else -1
@@ -290,7 +293,20 @@ class _Route:
 
     @property
     def conditional(self) -> bool:
-        return bool(self.when or self.unless) or self.min_age >= 0 or self.max_age < 999
+        return (
+            bool(self.when or self.unless or self.factors)
+            or self.min_age >= 0
+            or self.max_age < 999
+        )
+
+    def chance(self, mask: int) -> float:
+        """The pathway's chance for a child with conditions ``mask`` (its equity gradient
+        applied)."""
+        p = self.p
+        for bit, factor in self.factors:
+            if mask & bit:
+                p *= factor
+        return p
 
     def applies(self, mask: int, age: float) -> bool:
         return (
@@ -941,7 +957,9 @@ class Engine:
         child = journey.child
         mask = journey.mask()
         for route in routes:
-            if route.applies(mask, child.age) and route.u() < route.p:
+            if route.applies(mask, child.age) and route.u() < (
+                route.chance(mask) if route.factors else route.p
+            ):
                 if route.pathway.mode == "notify":
                     self._send(journey, desk, route, NOTIFY)
                 else:
@@ -963,7 +981,7 @@ class Engine:
             total = 0.0
             for route in desk.refer:
                 if route.applies(mask, age):
-                    total += route.p
+                    total += route.chance(mask) if route.factors else route.p
                     if u < total:
                         chosen = route
                         break
