@@ -27,7 +27,7 @@ from attrs import frozen
 from scipy import stats
 
 from jtai_sim.scenario.builtin import load_scenario
-from jtai_sim.scenario.model import Scenario
+from jtai_sim.scenario.model import HOUSEHOLD_FACTORS, Scenario
 from jtai_sim.simulation.run import Run, simulate
 from jtai_sim.vocabulary import STATUS_CODE, EventKind
 
@@ -113,6 +113,18 @@ NATIONAL_TARGETS: tuple[Target, ...] = (
         "Children's Commissioner 2024 (2022/23 referrals)",
     ),
     Target(
+        "household.parental_mental_health",
+        "Assessments completed with parental mental health as a factor",
+        161_250 / 655_540,
+        "DfE children in need census 2022/23 (161,250 of 655,540 assessments)",
+    ),
+    Target(
+        "household.domestic_abuse",
+        "Assessments completed with domestic abuse as a factor",
+        160_140 / 655_540,
+        "DfE children in need census 2022/23 (160,140 of 655,540 assessments)",
+    ),
+    Target(
         "stock.children_in_need_per_10k",
         "Children in need on one day per 10,000 children (incl. protection plans and in care)",
         332.9,
@@ -171,14 +183,45 @@ def stocks_at(run: Run, day: float) -> dict[str, float]:
     }
 
 
+def household_factors_at_assessment(run: Run) -> dict[str, float]:
+    """Each household factor's share of the assessments completed after the warm-up.
+
+    The DfE census records the factors identified at the end of an assessment; the model
+    knows each household's factors, so this is the share an assessment that identified
+    every factor would record.
+
+    >>> from jtai_sim import load_scenario, simulate
+    >>> run = simulate(load_scenario("scenarios/minimal.toml"), seed=1, days=120)
+    >>> sorted(household_factors_at_assessment(run))[:2]
+    ['domestic_abuse', 'parental_mental_health']
+    """
+    scenario = run.scenario
+    rec = run.log.records()
+    assessment = [scenario.agency_ids.index(a) for a in scenario.flow.assessment]
+    ended = (
+        (rec["kind"] == int(EventKind.END))
+        & np.isin(rec["agency"], assessment)
+        & (rec["time"] >= scenario.warmup_days)
+    )
+    kids = run.children.set_index("child")
+    children = rec["child"][ended]
+    return {
+        f: float(kids.loc[children, f].mean()) if len(children) else math.nan
+        for f in HOUSEHOLD_FACTORS
+    }
+
+
 def _lookup(run: Run) -> Callable[[str], float]:
     flow = dict(run.flow().itertuples(index=False, name=None))
     camhs = dict(run.camhs().itertuples(index=False, name=None))
     clocks = run.clocks().set_index("clock")
     stocks = stocks_at(run, run.scenario.duration_days)
+    factors = household_factors_at_assessment(run)
 
     def value(key: str) -> float:
         group, rest = key.split(".", 1)
+        if group == "household":
+            return factors[rest]
         if group == "flow":
             return float(flow.get(rest, math.nan))
         if group == "camhs":
