@@ -99,3 +99,29 @@ def test_retriage_moves_unwell_children_to_urgent() -> None:
     assert (detail[starts] == 1).any()
     arrivals = kind == int(EventKind.ARRIVE)
     assert not (detail[arrivals] == 1).any()
+
+
+def test_findings_supported_and_unsupported_waits() -> None:
+    import datetime as dt
+
+    from jtai_sim import simulate
+    from jtai_sim.inspection.casebook import casebook_from_run
+    from jtai_sim.inspection.findings import all_hits
+
+    scenario = scenario_from_toml(
+        BASE.format(extra="while_waiting = { interim_support = 0.5, interim_after_days = 14.0 }")
+    )
+    book = casebook_from_run(simulate(scenario, seed=5))
+    hits = all_hits(book, scenario.start_date + dt.timedelta(days=700))
+    kinds = set(hits["kind"])
+    assert {"supported_while_waiting", "waited_without_support"} <= kinds
+    supported = hits[hits["kind"] == "supported_while_waiting"]
+    assert supported["strength"].all()
+    unsupported = hits[hits["kind"] == "waited_without_support"]
+    assert not unsupported["strength"].any()
+    assert (unsupported["x"] > 28.0).all()
+    # a child with interim support in a wait is not also found waiting without it
+    both = set(zip(supported["child"], supported["t2"], strict=True)) & set(
+        zip(unsupported["child"], unsupported["t2"], strict=True)
+    )
+    assert not both
