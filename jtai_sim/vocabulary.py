@@ -96,6 +96,16 @@ class EventKind(_Coded):
     #: parallel referral: ``other`` takes the child on while ``agency`` keeps them;
     #: detail = Completeness, value = delay
     FORK = 15
+    #: attendance at a meeting (its own branch defines it); named here only so the codes
+    #: stay contiguous (a kind's code is its position in the case book's categories)
+    ATTEND = 16
+    #: interim support given at ``agency`` to a child on its waiting list (a check-in, a
+    #: named contact, a safety plan); detail = 1 if the wait was urgent; value = days on
+    #: the list so far
+    INTERIM = 17
+    #: the child's place on ``agency``'s waiting list re-triaged; detail = 1 if escalated
+    #: to urgent (mental ill health since joining); value = days on the list so far
+    RETRIAGE = 18
 
 
 class Completeness(_Coded):

@@ -48,6 +48,8 @@ CITES = {
     "reviews_on_time": {"review"},
     "crisis_while_waiting": {"arrive", "crisis"},
     "worse_while_waiting": {"arrive", "deteriorate"},
+    "supported_while_waiting": {"arrive", "interim"},
+    "waited_without_support": {"arrive", "start"},
     "identified_at_youth_justice": {"identify", "arrive"},
     "identified_early": {"identify"},
     "household_needs_known": {"arrive", "handoff", "notify", "fork"},

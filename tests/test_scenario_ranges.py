@@ -83,6 +83,13 @@ BASE: dict[str, Any] = {
                 "late_mean_days": 10.0,
             },
             "backlog": {"waiting": 10, "in_service": 5, "profile": {"min_age": 10}},
+            "while_waiting": {
+                "interim_support": 0.5,
+                "interim_after_days": 14.0,
+                "deterioration_factor": 0.6,
+                "crisis_factor": 0.5,
+                "retriage_every_days": 30.0,
+            },
         },
         "plan": {
             "staff": 1,

@@ -86,6 +86,8 @@ def breakdowns(scenario: Scenario) -> pd.DataFrame:
                 rows.append(("crisis_while_waiting", key, labels[key]))
             if mh.deterioration_per_year_waiting > 0:
                 rows.append(("worse_while_waiting", key, labels[key]))
+        if a.while_waiting is not None and 0 < a.while_waiting.interim_support < 1:
+            rows.append(("waited_without_support", key, labels[key]))
         if a.kind == "camhs_spa":
             rows.append(("turned_away", key, labels[key]))
     frame = pd.DataFrame(rows, columns=["kind", "key", "subject"])

@@ -29,6 +29,13 @@ kind                        shown by (the rows a finding cites)
 ``reviews_on_time``         (strength) every review of a plan on time
 ``crisis_while_waiting``    an ``arrive`` and the ``crisis`` while waiting there
 ``worse_while_waiting``     an ``arrive`` and a ``deteriorate`` while waiting
+``supported_while_waiting`` (strength) an ``arrive`` and an ``interim`` row
+                            (interim support) while waiting there
+``waited_without_support``  a ``start`` after more than 4 weeks on the list of
+                            an agency that gives interim support (an
+                            ``interim`` row for some child), with no
+                            ``interim`` row in that wait (the ``arrive`` and
+                            ``start``)
 ``identified_at_youth_...`` an ``identify`` row at a youth justice service
 ``identified_early``        (strength) an ``identify`` row at a school, GP,
                             early help, MHST or the front door
@@ -391,6 +398,45 @@ def waiting_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: Four weeks: the proposed CYPMH waiting standard (NHS England consultation, 2022;
+#: inspection review 4.3), past which a wait without interim support is a finding.
+UNSUPPORTED_WAIT_DAYS = 28.0
+
+
+def interim_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Interim support while waiting, and long waits without it where it is given.
+
+    An agency "gives interim support" when any visible row shows it (an ``interim``
+    row there), so a case list is read the same way as a simulated run.
+    """
+    kinds = kind_codes(ev)
+    interim = kinds == int(_K.INTERIM)
+    if not interim.any():
+        return _empty()
+    parts = [_at_agency_since_arrival(book, ev, interim, "supported_while_waiting")]
+    agency = agency_codes(ev)
+    giving = np.unique(agency[interim])
+    value = ev["value"].to_numpy(np.float64)
+    long = (kinds == int(_K.START)) & np.isin(agency, giving) & (value > UNSUPPORTED_WAIT_DAYS)
+    waits = _at_agency_since_arrival(book, ev, long, "waited_without_support")
+    if len(waits):
+        rows = _rows(ev, interim)[["child", "agency", "time"]]
+        keys = agency_keys(book)
+        codes = {k: i for i, k in enumerate(keys)}
+        w = waits.reset_index(drop=True)
+        w["code"] = [codes[a[0]] for a in w["agencies"]]
+        pairs = (
+            w[["child", "code", "t2", "time"]]
+            .reset_index()
+            .merge(rows.rename(columns={"agency": "code", "time": "itime"}), on=["child", "code"])
+        )
+        during = pairs[(pairs["itime"] >= pairs["t2"]) & (pairs["itime"] <= pairs["time"])]
+        w = w.drop(index=during["index"].unique()).drop(columns="code")
+        if len(w):
+            parts.append(w)
+    return pd.concat(parts, ignore_index=True)
+
+
 def review_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     """Late reviews, and plans whose every review was on time."""
     kinds = kind_codes(ev)
@@ -630,6 +676,7 @@ def all_hits(
         reversal_hits(book, ev),
         turned_away_hits(book, ev),
         waiting_hits(book, ev),
+        interim_hits(book, ev),
         review_hits(book, ev),
         identify_hits(book, ev),
         household_hits(book, ev),

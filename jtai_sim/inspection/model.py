@@ -242,6 +242,8 @@ FINDING_STRENGTH: dict[str, bool] = {
     "reviews_on_time": True,
     "crisis_while_waiting": False,
     "worse_while_waiting": False,
+    "supported_while_waiting": True,
+    "waited_without_support": False,
     "identified_at_youth_justice": False,
     "identified_early": True,
     "household_needs_known": True,

@@ -465,6 +465,55 @@ class Backlog:
     )
 
 
+#: A multiplier of a waiting child's hazards: 0 (none while supported) to 1 (no change).
+HAZARD_FACTOR = in_range(0, 1, why="interim support does not make a child worse")
+
+
+@frozen(kw_only=True)
+class WhileWaiting:
+    """How an agency supports the children on its waiting list ("waiting well").
+
+    The 2019 JTAI guidance asks how partners support children who are waiting and
+    what delay does to them (inspection review 4.3). Two things an agency can do:
+    interim support (a check-in call, a named contact, a safety plan) some time after
+    a child joins the list, which lowers their chances of getting worse and of a
+    crisis while they wait; and re-triage every so often, which moves a child whose
+    mental health has worsened to ill health since joining ahead of routine children.
+    Leave a key out and that support is not given (no draws, no rows). [GAP]: no
+    national figure says how often interim support is given or what it prevents.
+    """
+
+    interim_support: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc("chance a child on the list gets interim support (0: none)"),
+    )
+    interim_after_days: float = field(
+        default=14.0,
+        validator=DAYS,
+        metadata=doc("interim support is given this long after joining the list", unit="days"),
+    )
+    deterioration_factor: float = field(
+        default=1.0,
+        validator=HAZARD_FACTOR,
+        metadata=doc("multiplier of the chance of getting worse once given interim support"),
+    )
+    crisis_factor: float = field(
+        default=1.0,
+        validator=HAZARD_FACTOR,
+        metadata=doc("multiplier of the chance of a crisis once given interim support"),
+    )
+    retriage_every_days: float | None = field(
+        default=None,
+        validator=REVIEW_DAYS,
+        metadata=doc(
+            "re-triage the children on the list at this interval; one whose mental health "
+            "has worsened to ill health since joining becomes urgent (leave out for none)",
+            unit="days",
+        ),
+    )
+
+
 @frozen(kw_only=True)
 class Agency:
     """One service in the partnership: its staff, working pattern and service."""
@@ -534,6 +583,10 @@ class Agency:
             "decision, a strategy discussion, a family assessment); at an agency without it "
             "each child goes on alone"
         ),
+    )
+    while_waiting: WhileWaiting | None = field(
+        default=None,
+        metadata=doc("support and re-triage for the children on the waiting list"),
     )
 
     @property
@@ -1074,8 +1127,14 @@ class Scenario:
     def prioritises(self, agency: str) -> bool:
         """Whether ``agency`` keeps a prioritised list (urgent children first).
 
-        It does when it has ``urgent_if`` conditions or an ``urgent`` pathway leads to it.
+        It does when it has ``urgent_if`` conditions or an ``urgent`` pathway leads to it,
+        and when it re-triages its list (``while_waiting.retriage_every_days``), which can
+        make a waiting child urgent.
         """
-        return bool(self.agencies[agency].urgent_if) or any(
-            p.urgent and p.to == agency for p in self.pathways
+        spec = self.agencies[agency]
+        retriage = spec.while_waiting is not None and spec.while_waiting.retriage_every_days
+        return (
+            bool(spec.urgent_if)
+            or bool(retriage)
+            or any(p.urgent and p.to == agency for p in self.pathways)
         )

@@ -120,6 +120,7 @@ STATUS, IDENTIFY, IMPROVE, DETERIORATE, CRISIS, REVIEW = (
     int(EventKind.CRISIS),
     int(EventKind.REVIEW),
 )
+INTERIM, RETRIAGE = int(EventKind.INTERIM), int(EventKind.RETRIAGE)
 _FLOAT = (0.0, 1.0)  # float(flag), by indexing
 ARRIVE, WAIT, START, END, EXIT = (
     int(EventKind.ARRIVE),
@@ -213,6 +214,7 @@ class Journey:
         "crisis",
         "family",
         "info",
+        "interim",
         "origin",
         "rereferral",
         "token",
@@ -229,6 +231,9 @@ class Journey:
         self.arrived = 0.0
         self.token = 0  # non-zero while waiting or in service; changes at each step
         self.at = -1  # the desk whose list it joined last
+        #: the token of the wait in which interim support began (0: none); tokens
+        #: never come back, so it needs no reset when the journey moves on
+        self.interim = 0
         #: the brothers and sisters travelling with the child as one family (see
         #: ``Engine.arrive``), or None: every child but those of a family referral
         self.family: list[Child] | None = None
@@ -337,6 +342,11 @@ class Desk:
         self.identifies = spec.identifies_mental_health
         self.improves = spec.improves_mental_health
         self.watch = spec.deterioration_while_waiting
+        #: interim support and re-triage (None: neither, and nothing drawn)
+        self.while_waiting = spec.while_waiting
+        if spec.while_waiting is not None:
+            self.interim_u = engine.streams.uniform("while_waiting", key, "interim")
+            self.interim_hazard = engine.streams.exponential("while_waiting", key, "hazard")
         self.route_u = engine.streams.uniform("routing", key)
         self.outcome_u = engine.streams.uniform("outcomes", key)
         self.hazard = engine.streams.exponential("mental_health", key)
@@ -375,7 +385,10 @@ class Desk:
             if self.priority:
                 if not self.heap:
                     return None
-                journey = heapq.heappop(self.heap)[2]
+                entry = heapq.heappop(self.heap)
+                journey = entry[2]
+                if entry[1] != journey.token or entry[0] != 1 - journey.urgent:
+                    continue  # taken off, or left behind by a re-triage (Engine._retriage)
             else:
                 if not self.fifo:
                     return None
@@ -484,6 +497,8 @@ class Engine:
         self._on_deteriorate = (self._deteriorate,)
         self._on_crisis = (self._crisis,)
         self._on_review_held = (self._review_held,)
+        self._on_interim = (self._interim,)
+        self._on_retriage = (self._retriage,)
         mh = scenario.mental_health
         self._re_referral = mh.re_referral
         self._comes_back = any(mh.re_referral.probability) or mh.re_referral.at_risk_probability > 0
@@ -764,6 +779,8 @@ class Engine:
             desk.fifo.append(journey)
         if desk.watch:
             self._watch(journey, desk)
+        if desk.while_waiting is not None:
+            self._while_waiting(journey, desk)
         if desk.renege_rate > 0:
             self._at_while(
                 desk.hazard() / desk.renege_rate, self._on_taken_off, journey, desk, journey.token
@@ -1132,6 +1149,11 @@ class Engine:
         journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token:
             return
+        if journey.interim == token:
+            if not timer.value:
+                return  # set before interim support began, which drew it again
+            self._deteriorate_supported(journey, desk, token)
+            return
         child = journey.child
         if child.mh < 2:  # waiting on another list may already have made the child unwell
             child.mh += 1
@@ -1147,12 +1169,109 @@ class Engine:
         journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token or self.crisis_desk is None:
             return
+        supported = journey.interim == token
+        if supported and not timer.value:
+            return  # set before interim support began, which drew it again
         child = journey.child
         self._log((self.env._now, child.id, desk.index, CRISIS, -1, child.mh, 0.0))
         episode = Journey(child, journey.origin)
         episode.crisis = True
         self.arrive(episode, self.desks[self.crisis_desk], FROM_CRISIS)
-        self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, journey, desk, token)
+        if supported:
+            self._supported_crisis_timer(journey, desk, token)
+        else:
+            self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, journey, desk, token)
+
+    # -- while waiting: interim support and re-triage ----------------------------------
+    def _while_waiting(self, journey: Journey, desk: Desk) -> None:
+        """A child has joined ``desk``'s list: set their interim support (by chance) and
+        re-triage timers, both for this wait only."""
+        ww = desk.while_waiting
+        assert ww is not None
+        token = journey.token
+        if ww.interim_support > 0 and desk.interim_u() < ww.interim_support:
+            self._at_while(ww.interim_after_days, self._on_interim, journey, desk, token)
+        if ww.retriage_every_days:
+            self._at_while(ww.retriage_every_days, self._on_retriage, journey, desk, token)
+
+    def _interim(self, timer: _Timer) -> None:
+        """Interim support begins for a child still waiting (an INTERIM row each).
+
+        From now on the child's hazards of worsening and of crisis on this list are
+        the supported ones. The timers already set were drawn at the old rates; they
+        are left to die (``journey.interim`` marks them stale) and the time left is
+        drawn again at the new rates. The hazards are exponential, so memoryless: the
+        time left to an event is exponential at the rate in force whatever has gone
+        before, and drawing it again at the new rate is exact, not an approximation.
+        """
+        journey, desk, token = timer.journey, timer.desk, timer.token
+        if journey.token != token:
+            return
+        journey.interim = token
+        now = self.env._now
+        waited = now - journey.arrived
+        self._log((now, journey.child.id, desk.index, INTERIM, -1, 0, waited))
+        for sibling in journey.family or ():
+            self._log((now, sibling.id, desk.index, INTERIM, -1, 0, waited))
+        if not desk.watch:
+            return
+        child = journey.child
+        if self.deteriorate_rate > 0 and child.mh < 2:
+            self._supported_deterioration_timer(journey, desk, token)
+        if self.crisis_rate > 0 and child.mh >= 2 and self.crisis_desk is not None:
+            self._supported_crisis_timer(journey, desk, token)
+
+    def _supported_deterioration_timer(self, journey: Journey, desk: Desk, token: int) -> None:
+        ww = desk.while_waiting
+        assert ww is not None
+        rate = self.deteriorate_rate * ww.deterioration_factor
+        if rate > 0:
+            delay = desk.interim_hazard() / rate
+            self._at_while(delay, self._on_deteriorate, journey, desk, token, 1.0)
+
+    def _supported_crisis_timer(self, journey: Journey, desk: Desk, token: int) -> None:
+        ww = desk.while_waiting
+        assert ww is not None
+        rate = self.crisis_rate * ww.crisis_factor
+        if rate > 0:
+            delay = desk.interim_hazard() / rate
+            self._at_while(delay, self._on_crisis, journey, desk, token, 1.0)
+
+    def _deteriorate_supported(self, journey: Journey, desk: Desk, token: int) -> None:
+        """:meth:`_deteriorate` for a child with interim support (timers at its rates)."""
+        child = journey.child
+        if child.mh < 2:
+            child.mh += 1
+            self._log((self.env._now, child.id, desk.index, DETERIORATE, -1, child.mh, 0.0))
+        if child.mh < 2:
+            self._supported_deterioration_timer(journey, desk, token)
+        elif self.crisis_rate > 0 and self.crisis_desk is not None:
+            self._supported_crisis_timer(journey, desk, token)
+
+    def _retriage(self, timer: _Timer) -> None:
+        """A waiting child is looked at again (a RETRIAGE row each): a routine child now
+        unwell (mental ill health) moves to urgent on a list that puts urgent first.
+
+        The child goes onto the list again with the urgent key and the token of their
+        wait, so they keep their place among the urgent by the time they joined; the
+        routine entry left behind no longer matches ``1 - journey.urgent`` and the list
+        skips it (:meth:`Desk.next_waiting`).
+        """
+        journey, desk, token = timer.journey, timer.desk, timer.token
+        if journey.token != token:
+            return
+        escalate = 1 if desk.priority and not journey.urgent and journey.child.mh >= 2 else 0
+        now = self.env._now
+        waited = now - journey.arrived
+        self._log((now, journey.child.id, desk.index, RETRIAGE, -1, escalate, waited))
+        for sibling in journey.family or ():
+            self._log((now, sibling.id, desk.index, RETRIAGE, -1, escalate, waited))
+        if escalate:
+            journey.urgent = 1
+            heapq.heappush(desk.heap, (0, token, journey))
+        ww = desk.while_waiting
+        assert ww is not None and ww.retriage_every_days is not None
+        self._at_while(ww.retriage_every_days, self._on_retriage, journey, desk, token)
 
     # -- reviews ----------------------------------------------------------------------
     def _review_due(self, timer: _Timer) -> None:
