@@ -7,6 +7,7 @@ of each code lives here once:
 * :class:`EventKind` – what a row records, and what its ``detail`` and ``value``
   columns hold for that kind;
 * :class:`Completeness` – how the information on a hand-off arrived;
+* :class:`PartnerCode` – the partner agencies invited to a multi-agency meeting;
 * :class:`Origin` – where an arrival came from (the negative ``other`` codes);
 * :class:`ExitReason` – why a child left an agency (the ``value`` of an EXIT row);
 * :class:`MentalHealth` – the states a child's mental health moves between;
@@ -96,6 +97,30 @@ class EventKind(_Coded):
     #: parallel referral: ``other`` takes the child on while ``agency`` keeps them;
     #: detail = Completeness, value = delay
     FORK = 15
+    #: a partner's attendance at a multi-agency meeting held at ``agency`` when its
+    #: service starts (a strategy discussion, an exploitation meeting); one row per
+    #: invited partner; detail = :class:`PartnerCode`, value = 1 attended, 0 absent
+    ATTEND = 16
+
+
+class PartnerCode(_Coded):
+    """A partner agency invited to a multi-agency meeting (``detail`` of an ATTEND row).
+
+    The one list of partner agencies: :mod:`jtai_sim.inspection.partners` names each
+    for a letter, and a scenario's ``attendance`` table takes these keys.
+    """
+
+    SOCIAL_CARE = 0
+    HEALTH = 1
+    POLICE = 2
+    YOUTH_JUSTICE = 3
+    SCHOOLS = 4
+    PROBATION = 5
+    VOLUNTARY = 6
+
+
+#: The keys of :class:`PartnerCode`, in code order.
+PARTNER_KEYS: tuple[str, ...] = tuple(p.key for p in PartnerCode)
 
 
 class Completeness(_Coded):
@@ -231,6 +256,12 @@ CHILD_COLUMNS: tuple[str, ...] = (
 
 _WORDS: dict[str, dict[str, str]] = {
     "Completeness": {"LOST": "never arrived"},
+    "PartnerCode": {
+        "SOCIAL_CARE": "children's social care",
+        "POLICE": "the police",
+        "SCHOOLS": "education",
+        "VOLUNTARY": "the voluntary sector",
+    },
     "ExitReason": {
         "LEFT": "case closed",
         "TAKEN_OFF": "taken off the waiting list unseen",
