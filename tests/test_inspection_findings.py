@@ -52,6 +52,8 @@ CITES = {
     "identified_early": {"identify"},
     "household_needs_known": {"arrive", "handoff", "notify", "fork"},
     "household_needs_unshared": {"arrive", "handoff", "notify", "fork", "exit"},
+    "partner_absent": {"attend"},
+    "partners_present": {"attend"},
 }
 CLOCK_KINDS = {
     "help_within_standard",
@@ -61,6 +63,7 @@ CLOCK_KINDS = {
     "late_conference",
     "late_health_assessment",
     "late_crisis_response",
+    "late_return_interview",
 }
 
 
