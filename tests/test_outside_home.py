@@ -240,3 +240,48 @@ def test_midshire_journeys_outside_the_home_all_close(midshire_run) -> None:  # 
         started = int(((rec["kind"] == int(EventKind.START)) & here).sum())
         assert arrived >= started >= ended and arrived - ended < 0.1 * arrived + 5, agency
     assert np.all(rec["detail"][rec["kind"] == int(EventKind.ATTEND)] < len(PartnerCode))
+
+
+# ---------------------------------------------------------------- words and case lists
+
+
+def test_every_event_kind_has_words_in_the_chronology() -> None:
+    from runner.mockweek.chronology import describe_event
+
+    for kind in EventKind:
+        row = {"kind": kind.key, "agency": "strategy", "other": "police", "origin": "new"}
+        row |= {"detail": 1, "value": 0.0}
+        words = describe_event(row, {"strategy": "Strategy discussion", "police": "Police"})
+        assert words != f"{kind.key} at Strategy discussion", kind
+    row = {"kind": "attend", "agency": "strategy", "other": None, "detail": 1, "value": 0.0}
+    assert describe_event(row, {"strategy": "Strategy discussion"}) == (
+        "Health did not attend the meeting at Strategy discussion"
+    )
+
+
+def test_a_case_list_records_who_attended_and_it_gives_the_finding(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from jtai_sim.errors import CaseListError
+    from jtai_sim.inspection.cases_csv import load_case_list
+
+    (tmp_path / "children.csv").write_text("child,age,mental_health\nA1,12,none\n")
+    (tmp_path / "agencies.csv").write_text("agency,kind,label\nsd,strategy,Strategy discussion\n")
+    events = (
+        "child,date,agency,kind,other,detail,value\n"
+        "A1,2025-05-01 09:00,sd,arrive,,,\n"
+        "A1,2025-05-01 10:00,sd,start,,,\n"
+        "A1,2025-05-01 10:00,sd,attend,,police,1\n"
+        "A1,2025-05-01 10:00,sd,attend,,health,0\n"
+        "A1,2025-05-01 10:00,sd,attend,,education,1\n"
+        "A1,2025-05-09 10:00,sd,end,,,\n"
+    )
+    (tmp_path / "events.csv").write_text(events)
+    book = load_case_list(tmp_path)
+    child = int(book.children["child"].iloc[0])
+    found = findings_for(book, [child], dt.date(2025, 6, 2), theme=MH)
+    absent = [f for f in found if f.kind == "partner_absent"]
+    assert len(absent) == 1
+    assert absent[0].subject == "Strategy discussion held without health"
+    assert "the police and education attended" in absent[0].evidence
+    (tmp_path / "events.csv").write_text(events.replace("health,0", "helth,0"))
+    with pytest.raises(CaseListError, match="attend row needs the partner"):
+        load_case_list(tmp_path)
