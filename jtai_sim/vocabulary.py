@@ -7,6 +7,7 @@ of each code lives here once:
 * :class:`EventKind` – what a row records, and what its ``detail`` and ``value``
   columns hold for that kind;
 * :class:`Completeness` – how the information on a hand-off arrived;
+* :class:`PartnerCode` – the partner agencies invited to a multi-agency meeting;
 * :class:`Origin` – where an arrival came from (the negative ``other`` codes);
 * :class:`ExitReason` – why a child left an agency (the ``value`` of an EXIT row);
 * :class:`MentalHealth` – the states a child's mental health moves between;
@@ -96,8 +97,9 @@ class EventKind(_Coded):
     #: parallel referral: ``other`` takes the child on while ``agency`` keeps them;
     #: detail = Completeness, value = delay
     FORK = 15
-    #: attendance at a meeting (its own branch defines it); named here only so the codes
-    #: stay contiguous (a kind's code is its position in the case book's categories)
+    #: a partner's attendance at a multi-agency meeting held at ``agency`` when its
+    #: service starts (a strategy discussion, an exploitation meeting); one row per
+    #: invited partner; detail = :class:`PartnerCode`, value = 1 attended, 0 absent
     ATTEND = 16
     #: interim support given at ``agency`` to a child on its waiting list (a check-in, a
     #: named contact, a safety plan); detail = 1 if the wait was urgent; value = days on
@@ -106,6 +108,26 @@ class EventKind(_Coded):
     #: the child's place on ``agency``'s waiting list re-triaged; detail = 1 if escalated
     #: to urgent (mental ill health since joining); value = days on the list so far
     RETRIAGE = 18
+
+
+class PartnerCode(_Coded):
+    """A partner agency invited to a multi-agency meeting (``detail`` of an ATTEND row).
+
+    The one list of partner agencies: :mod:`jtai_sim.inspection.partners` names each
+    for a letter, and a scenario's ``attendance`` table takes these keys.
+    """
+
+    SOCIAL_CARE = 0
+    HEALTH = 1
+    POLICE = 2
+    YOUTH_JUSTICE = 3
+    SCHOOLS = 4
+    PROBATION = 5
+    VOLUNTARY = 6
+
+
+#: The keys of :class:`PartnerCode`, in code order.
+PARTNER_KEYS: tuple[str, ...] = tuple(p.key for p in PartnerCode)
 
 
 class Completeness(_Coded):
@@ -241,6 +263,12 @@ CHILD_COLUMNS: tuple[str, ...] = (
 
 _WORDS: dict[str, dict[str, str]] = {
     "Completeness": {"LOST": "never arrived"},
+    "PartnerCode": {
+        "SOCIAL_CARE": "children's social care",
+        "POLICE": "the police",
+        "SCHOOLS": "education",
+        "VOLUNTARY": "the voluntary sector",
+    },
     "ExitReason": {
         "LEFT": "case closed",
         "TAKEN_OFF": "taken off the waiting list unseen",

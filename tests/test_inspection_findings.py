@@ -54,6 +54,8 @@ CITES = {
     "identified_early": {"identify"},
     "household_needs_known": {"arrive", "handoff", "notify", "fork"},
     "household_needs_unshared": {"arrive", "handoff", "notify", "fork", "exit"},
+    "partner_absent": {"attend"},
+    "partners_present": {"attend"},
 }
 CLOCK_KINDS = {
     "help_within_standard",
@@ -63,6 +65,7 @@ CLOCK_KINDS = {
     "late_conference",
     "late_health_assessment",
     "late_crisis_response",
+    "late_return_interview",
 }
 
 
@@ -361,11 +364,17 @@ def test_the_letter_speaks_in_words_names_partners_and_rests_on_the_annex(
             assert c.title in gather
 
 
-def test_need_first_recognised_at_youth_justice_names_the_agencies_that_met_the_child_first(
-    midshire: tuple,  # type: ignore[type-arg]
-) -> None:
-    """A finding about the agencies that missed the need, never about youth justice itself."""
-    book, day = midshire[0], midshire[3]
+def test_need_first_recognised_at_youth_justice_names_the_agencies_that_met_the_child_first() -> (
+    None
+):
+    """A finding about the agencies that missed the need, never about youth justice itself.
+
+    Such children are few (0 to 4 in 430 days of Midshire, by seed, now that households,
+    exploitation screening and meetings recognise more needs first), so this run has its own
+    seed, one that has some.
+    """
+    book = casebook_from_run(simulate(load_scenario("midshire"), seed=9, days=430))
+    day = notify_day(book, 425)
     hits = all_hits(book, day)
     late = hits[hits["kind"] == "identified_at_youth_justice"]
     kinds = {k: a.kind for k, a in book.agencies.items()}

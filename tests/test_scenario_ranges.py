@@ -71,6 +71,7 @@ BASE: dict[str, Any] = {
             "leave_list_per_year": 0.5,
             "identifies_mental_health": 0.1,
             "service": {"kind": "exponential", "mean_days": 1.0},
+            "attendance": {"police": 0.9, "health": 0.5},
         },
         "camhs": {
             "staff": 3,

@@ -15,7 +15,7 @@ version:
   ``agency``, ``kind`` (an event kind in lower case: ``arrive``, ``start``,
   ``end``, ``exit``, ``handoff``, ``notify``, ``fork``, ``status``, ``review``,
   ``crisis``, ``deteriorate``, ``improve``, ``identify``, ``wait``, ``info``,
-  ``interim``, ``retriage``,
+  ``attend``, ``interim``, ``retriage``,
   ``child``); optional ``other`` (the other agency), ``detail`` and ``value``
   (meaning per kind as in :class:`jtai_sim.simulation.eventlog.EventKind`, with words
   allowed: ``cin``, ``partial``, ``ill``...) and ``origin`` (``new``,
@@ -65,6 +65,7 @@ from jtai_sim.vocabulary import (
     EventKind,
     MentalHealth,
     Origin,
+    PartnerCode,
 )
 
 AGENCY_KINDS: tuple[str, ...] = get_args(AgencyKind)
@@ -111,6 +112,7 @@ _STATUS = (
 )
 _COMPLETE = {c.key: int(c) for c in Completeness} | {str(int(c)): int(c) for c in Completeness}
 _FLAG = {"0": 0, "1": 1, "no": 0, "yes": 1, "false": 0, "true": 1}
+_PARTNER = {p.key: int(p) for p in PartnerCode} | {"education": int(PartnerCode.SCHOOLS)}
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 #: The largest case-list file read, in bytes: our own bound. 8 MiB holds about 140,000
@@ -592,6 +594,19 @@ def _detail_value(
                 f"must be complete, partial, lost or not_recorded, got {row['detail']!r}",
             )
         return detail, (0.0 if np.isnan(value) else value), ""
+    if kind == "attend":
+        code = _PARTNER.get(dtext)
+        if code is None:
+            raise t.error(
+                line,
+                "detail",
+                f"an attend row needs the partner: {', '.join(_PARTNER)}, "
+                f"got {row.get('detail', '')!r}",
+            )
+        came = _FLAG.get(vtext.strip().lower())
+        if came is None:
+            raise t.error(line, "value", f"is 1 if the partner attended, 0 if not, got {vtext!r}")
+        return code, float(came), ""
     if kind == "status":
         code = _STATUS.get(dtext)
         if code is None:

@@ -13,9 +13,10 @@ kind                        shown by (the rows a finding cites)
                             notification (the start row, and the stop row)
 ``late_decision``,          the same, for clocks that stop at a front-door or
 ``late_assessment``,        referral decision, an assessment, a conference, a
-``late_conference``,        health assessment or a crisis response
-``late_health_assessment``,
-``late_crisis_response``
+``late_conference``,        health assessment, a crisis response or a return
+``late_health_assessment``, home interview after a missing episode
+``late_crisis_response``,
+``late_return_interview``
 ``help_within_standard``    (strength) a clock met
 ``information_lost``,       a ``handoff``, ``fork`` or ``notify`` row whose
 ``information_partial``,    information never arrived, arrived partial, or
@@ -48,6 +49,10 @@ kind                        shown by (the rows a finding cites)
                             social care was lost or late, or the adult service
                             closed the case (``exit``) without sending any
                             while the child was known to children's social care
+``partner_absent``          a multi-agency meeting (a strategy discussion, an
+                            exploitation meeting) that an invited partner did
+                            not attend (the meeting's ``attend`` rows)
+``partners_present``        (strength) the same, every invited partner there
 ==========================  =====================================================
 
 Clocks and late hand-offs follow the one rule of :mod:`jtai_sim.results.clocktime`,
@@ -96,6 +101,7 @@ from jtai_sim.vocabulary import (
     EventKind,
     ExitReason,
     Origin,
+    PartnerCode,
     pathway_name,
 )
 
@@ -138,6 +144,8 @@ def clock_kind(agency_kinds: Mapping[str, str], clock: Clock) -> str:
         return "late_health_assessment"
     if kinds & {"crisis_team", "emergency_department"}:
         return "late_crisis_response"
+    if "return_interview" in kinds:
+        return "late_return_interview"
     return "wait_beyond_standard"
 
 
@@ -660,6 +668,65 @@ def household_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     return _hits(**out)
 
 
+def _partner_words(codes: Iterable[int]) -> list[str]:
+    """What a sentence calls each partner of ``codes`` ("health", "the police")."""
+    out = []
+    for code in codes:
+        try:
+            out.append(PartnerCode(int(code)).word)
+        except ValueError:
+            out.append("an unknown partner")
+    return out
+
+
+def attendance_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Multi-agency meetings by who attended: one hit per meeting a child had.
+
+    A meeting is the ``attend`` rows of one child at one agency at one moment (one
+    row per invited partner). Every partner invited is expected: Working Together
+    2023 requires social care, police and health at a strategy discussion, and an
+    area invites the others it needs, so any absence is ``partner_absent`` (the
+    subject names who was missing: "... held without health") and a meeting with
+    everyone there is ``partners_present``. Both cite all the meeting's rows, the
+    absent partners' first.
+    """
+    rows = kind_codes(ev) == int(_K.ATTEND)
+    if not rows.any():
+        return _empty()
+    sel = ev[rows]
+    frame = pd.DataFrame(
+        {
+            "child": sel["child"].to_numpy(np.int64),
+            "agency": agency_codes(sel).astype(np.int64),
+            "time": sel["time"].to_numpy(np.float64),
+            "id": sel.index.to_numpy(np.int64),
+            "code": sel["detail"].to_numpy(np.int64),
+            "came": sel["value"].to_numpy(np.float64) >= 0.5,
+        }
+    ).sort_values(["child", "time", "agency", "came", "code"], kind="stable")
+    keys = agency_keys(book)
+    out: dict[str, list[Any]] = {c: [] for c in HIT_COLUMNS}
+    for (c, a, t), g in frame.groupby(["child", "agency", "time"], sort=False):
+        came = g["came"].to_numpy(bool)
+        absent = g["code"].to_numpy(np.int64)[~came]
+        label = book.agency_label(keys[int(a)])
+        out["child"].append(int(c))
+        out["key"].append(keys[int(a)])
+        out["time"].append(float(t))
+        out["ids"].append(tuple(int(i) for i in g["id"]))
+        out["agencies"].append((keys[int(a)],))
+        out["x"].append(float(len(absent)))
+        out["y"].append(float(len(g)))
+        out["t2"].append(float(t))
+        if len(absent):
+            out["kind"].append("partner_absent")
+            out["subject"].append(f"{label} held without {join_words(_partner_words(absent))}")
+        else:
+            out["kind"].append("partners_present")
+            out["subject"].append(f"{label} with every partner invited")
+    return _hits(**out)
+
+
 def all_hits(
     book: CaseBook,
     notification: dt.date,
@@ -680,6 +747,7 @@ def all_hits(
         review_hits(book, ev),
         identify_hits(book, ev),
         household_hits(book, ev),
+        attendance_hits(book, ev),
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -880,6 +948,16 @@ def evidence(book: CaseBook, h: Any) -> str:
             f"The household was known to {agencies[0]} from {since}; what it sent "
             f"{agencies[1]} on {when} never arrived."
         )
+    if kind in ("partner_absent", "partners_present"):
+        rows = book.events.loc[list(h.ids)]
+        came = rows["value"].to_numpy(np.float64) >= 0.5
+        codes = rows["detail"].to_numpy(np.int64)
+        there = join_words(_partner_words(codes[came]))
+        if kind == "partners_present":
+            return f"{agencies[0]} on {when}: every partner invited attended ({there})."
+        missing = join_words(_partner_words(codes[~came]))
+        also = f"; {there} attended" if came.any() else "; no invited partner attended"
+        return f"{agencies[0]} on {when}: {missing} did not attend{also}."
     return f"{subject} on {when}."  # pragma: no cover - every kind is handled above
 
 
@@ -900,4 +978,5 @@ _CLOCK_KINDS = {
     "late_conference",
     "late_health_assessment",
     "late_crisis_response",
+    "late_return_interview",
 }

@@ -248,6 +248,9 @@ FINDING_STRENGTH: dict[str, bool] = {
     "identified_early": True,
     "household_needs_known": True,
     "household_needs_unshared": False,
+    "late_return_interview": False,
+    "partner_absent": False,
+    "partners_present": True,
 }
 
 

@@ -22,13 +22,18 @@ kind in its scenario).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, get_args
 
 from attrs import frozen
 
+from jtai_sim.vocabulary import PARTNER_KEYS
+
+#: The partner agencies' keys: the codes of :class:`jtai_sim.vocabulary.PartnerCode`,
+#: the one list (spelled out here for type checking, and checked against it below).
 PartnerKey = Literal[
     "social_care", "health", "police", "youth_justice", "schools", "probation", "voluntary"
 ]
+assert get_args(PartnerKey) == PARTNER_KEYS, "PartnerKey must follow vocabulary.PartnerCode"
 
 
 @frozen(kw_only=True)
@@ -71,6 +76,7 @@ PARTNERS: dict[str, Partner] = {
         ),
     )
 }
+assert tuple(PARTNERS) == PARTNER_KEYS, "PARTNERS must follow vocabulary.PartnerCode"
 
 _KINDS: dict[str, PartnerKey] = {
     **dict.fromkeys(
@@ -81,6 +87,12 @@ _KINDS: dict[str, PartnerKey] = {
             "assessment",
             "strategy",
             "conference",
+            # the local authority offers the return home interview after a missing
+            # episode (DfE statutory guidance, 2014) and leads exploitation screening
+            # and the multi-agency exploitation meeting in most areas
+            "return_interview",
+            "exploitation_screening",
+            "exploitation_meeting",
             "cin_plan",
             "cp_plan",
             "looked_after",
@@ -112,6 +124,8 @@ _KINDS: dict[str, PartnerKey] = {
     # voluntary sector under Part 4 of the Domestic Abuse Act 2021
     "domestic_abuse_service": "voluntary",
     "police": "police",
+    # a child reported missing is a missing person to the police, who lead the search
+    "missing_episode": "police",
     "youth_justice": "youth_justice",
     "school": "schools",
     "voluntary": "voluntary",

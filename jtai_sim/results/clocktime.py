@@ -190,7 +190,9 @@ def clock_instances(
     * ``met``: stopped within its limit (before its :func:`deadline`);
     * ``breached``: stopped beyond it, or not stopped by the deadline while
       the child was still with one of its start or stop agencies then (still
-      waiting for what the clock measures, even if taken off the list later);
+      waiting for what the clock measures, even if taken off the list later), or
+      at all for a clock whose stop is ``owed_to_all`` (a return home interview is
+      owed after every missing episode, whether or not one was arranged);
     * ``pending``: not stopped, the deadline still ahead at ``t_end``, and the
       child still waiting;
     * ``not_reached``: the child moved on without needing the stop (no conference
@@ -246,6 +248,8 @@ def clock_instances(
         present = still_with(
             log, sorted(set(a_ids) | set(b_ids)), m["child"].to_numpy(), np.minimum(runs_out, bound)
         )
+        if clock.owed_to_all:  # owed whether or not the child was referred on for it
+            present[:] = True
         due = runs_out <= bound
         outcome = np.select(
             [

@@ -28,7 +28,13 @@ import attrs
 from attrs import field, frozen
 
 from jtai_sim.errors import FieldError as FieldError  # raised by the validators below
-from jtai_sim.vocabulary import HOUSEHOLD_FLAGS, LegalStatus, Mode, pathway_name
+from jtai_sim.vocabulary import (
+    HOUSEHOLD_FLAGS,
+    PARTNER_KEYS,
+    LegalStatus,
+    Mode,
+    pathway_name,
+)
 
 #: Conditions a pathway or priority rule can test on the child or the hand-off.
 Flag = Literal[
@@ -93,6 +99,13 @@ AgencyKind = Literal[
     # evidence and the paediatric child protection medical
     "abe_interview",
     "cp_medical",
+    # outside the home: a child reported missing (the episode, from the report to the
+    # child's return), the return home interview the local authority offers after it,
+    # exploitation screening, and the multi-agency child exploitation (MACE) meeting
+    "missing_episode",
+    "return_interview",
+    "exploitation_screening",
+    "exploitation_meeting",
     "generic",
 ]
 #: The household factors of :data:`Flag` (named once, in the vocabulary), in bit order.
@@ -514,6 +527,17 @@ class WhileWaiting:
     )
 
 
+def _are_partners(_: Any, a: attrs.Attribute[Any], table: dict[str, float] | None) -> None:
+    """Refuse an attendance table naming a partner the vocabulary lacks, or naming none."""
+    if table is None:
+        return
+    if not table:
+        raise FieldError(a.name, "needs at least one partner, got {}")
+    for key in table:
+        if key not in PARTNER_KEYS:
+            raise FieldError(a.name, f"partners are {', '.join(PARTNER_KEYS)}, got {key!r}")
+
+
 @frozen(kw_only=True)
 class Agency:
     """One service in the partnership: its staff, working pattern and service."""
@@ -587,6 +611,17 @@ class Agency:
     while_waiting: WhileWaiting | None = field(
         default=None,
         metadata=doc("support and re-triage for the children on the waiting list"),
+    )
+
+    attendance: dict[str, float] | None = field(
+        default=None,
+        validator=[PROBABILITIES, _are_partners],
+        metadata=doc(
+            "a multi-agency meeting is held when service starts (social care convenes): the "
+            "chance each invited partner attends, by partner (social_care, health, police, "
+            "youth_justice, schools, probation, voluntary); every partner listed is expected, "
+            "and an absence is a finding"
+        ),
     )
 
     @property
@@ -1020,6 +1055,14 @@ class Clock:
         default="working_days", metadata=doc("working_days, days, hours or weeks")
     )
     source: str = field(default="", metadata=doc("where the timescale comes from"))
+    owed_to_all: bool = field(
+        default=False,
+        metadata=doc(
+            "what stops the clock is owed to every child it starts for (a return home "
+            "interview after each missing episode): not stopped by the deadline is a breach "
+            "even if the child was never referred on to the stop agency"
+        ),
+    )
 
     def __attrs_post_init__(self) -> None:
         most = CLOCK_UNIT_MAX[self.unit]

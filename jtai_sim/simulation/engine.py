@@ -78,6 +78,7 @@ from jtai_sim.vocabulary import (
     EventKind,
     ExitReason,
     Origin,
+    PartnerCode,
 )
 
 BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
@@ -121,6 +122,7 @@ STATUS, IDENTIFY, IMPROVE, DETERIORATE, CRISIS, REVIEW = (
     int(EventKind.REVIEW),
 )
 INTERIM, RETRIAGE = int(EventKind.INTERIM), int(EventKind.RETRIAGE)
+ATTEND = int(EventKind.ATTEND)
 _FLOAT = (0.0, 1.0)  # float(flag), by indexing
 ARRIVE, WAIT, START, END, EXIT = (
     int(EventKind.ARRIVE),
@@ -364,6 +366,16 @@ class Desk:
         self.needs_mask = self.priority
         self.legal_status = spec.legal_status
         self.per_family = spec.per_family
+        #: the partners invited to the meeting held when service starts, as
+        #: ``(PartnerCode, chance of attending)`` in code order, or None: no meeting, and
+        #: no draws from the attendance stream
+        self.attendance: list[tuple[int, float, Callable[[], float]]] | None = None
+        if spec.attendance is not None:
+            # one stream per partner, so adding a partner leaves the others' draws alone
+            self.attendance = sorted(
+                (int(PartnerCode.from_key(k)), p, engine.streams.uniform("attendance", key, k))
+                for k, p in spec.attendance.items()
+            )
 
     def compile_routes(self) -> None:
         self.conditional = any(r.conditional for r in self.refer)
@@ -844,6 +856,8 @@ class Engine:
                 if desk.support:
                     sibling.supported = 1
         if gone < 0:
+            if desk.attendance is not None:
+                self._attend(journey, desk, begin)
             if desk.on_start:
                 self._side_routes(journey, desk, desk.on_start)
                 if family is not None:
@@ -864,6 +878,24 @@ class Engine:
         elif when < self._horizon:
             timer = _Timer(self._on_finish, journey, desk, 0, begin)
             self._far[int(when * self._per_day)].append((when, NORMAL, next(self._eid), timer))
+
+    def _attend(self, journey: Journey, desk: Desk, begin: float) -> None:
+        """The multi-agency meeting held as service starts: each invited partner attends
+        or not (one ATTEND row each, on every record of a family the meeting is about).
+
+        Working Together 2023 expects social care, police and health at a strategy
+        discussion, with the referrer and education where relevant (inspection review
+        4.1); who comes is drawn afresh for each meeting.
+        """
+        child = journey.child
+        family = journey.family
+        log = self._log
+        for code, p, u in desk.attendance or ():
+            came = 1.0 if u() < p else 0.0
+            log((begin, child.id, desk.index, ATTEND, -1, code, came))
+            if family is not None:
+                for sibling in family:
+                    log((begin, sibling.id, desk.index, ATTEND, -1, code, came))
 
     @staticmethod
     def _next_review(desk: Desk, gone: float) -> tuple[float, int]:

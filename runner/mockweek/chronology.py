@@ -22,6 +22,7 @@ from jtai_sim.vocabulary import (
     Completeness,
     ExitReason,
     MentalHealth,
+    PartnerCode,
 )
 
 
@@ -104,10 +105,15 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
     if kind == "status":
         status = LEGAL_STATUSES[detail] if 0 <= detail < len(LEGAL_STATUSES) else "unknown"
         return f"Legal status: {STATUS_WORDS.get(status, status)}"
+    if kind == "attend":
+        who = _words(PartnerCode, detail)
+        who = who[0].upper() + who[1:]
+        came = "attended" if value >= 0.5 else "did not attend"
+        return f"{who} {came} the meeting at {here}"
     return f"{kind} at {here}"
 
 
-def _words(codes: type[Completeness] | type[MentalHealth], detail: int) -> str:
+def _words(codes: type[Completeness] | type[MentalHealth] | type[PartnerCode], detail: int) -> str:
     """The words for code ``detail``, or "unknown" for a code the vocabulary lacks."""
     try:
         return codes(detail).word

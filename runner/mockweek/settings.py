@@ -255,6 +255,9 @@ DEFAULT_INSPECTORATES: dict[str, Inspectorate] = {
             "looked_after",
             "voluntary",
             "domestic_abuse_service",
+            "return_interview",
+            "exploitation_screening",
+            "exploitation_meeting",
             "generic",
         ),
     ),
@@ -277,7 +280,11 @@ DEFAULT_INSPECTORATES: dict[str, Inspectorate] = {
             "cp_medical",
         ),
     ),
-    "hmicfrs": Inspectorate(label="HMICFRS", meets=("police", "abe_interview")),
+    # the police are a required partner of every strategy discussion (Working Together 2023),
+    # so HMICFRS reads those records too, and a missing child is the police's missing person
+    "hmicfrs": Inspectorate(
+        label="HMICFRS", meets=("police", "abe_interview", "missing_episode", "strategy")
+    ),
     "hmip": Inspectorate(label="HMI Probation", meets=("youth_justice", "probation")),
 }
 
@@ -305,6 +312,9 @@ DEFAULT_ROLES: dict[str, Role] = {
             "cin_plan",
             "cp_plan",
             "looked_after",
+            "return_interview",
+            "exploitation_screening",
+            "exploitation_meeting",
             "generic",
         ),
     ),
@@ -318,7 +328,7 @@ DEFAULT_ROLES: dict[str, Role] = {
         label="health practitioner",
         kinds=("gp", "health_visiting", "health_assessment", "emergency_department"),
     ),
-    "police": Role(label="police officer", kinds=("police",)),
+    "police": Role(label="police officer", kinds=("police", "missing_episode")),
     "youth_justice": Role(label="youth justice worker", kinds=("youth_justice",)),
     "voluntary": Role(label="voluntary sector worker", kinds=("voluntary",)),
 }
