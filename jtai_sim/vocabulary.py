@@ -95,6 +95,20 @@ class EventKind(_Coded):
     #: parallel referral: ``other`` takes the child on while ``agency`` keeps them;
     #: detail = Completeness, value = delay
     FORK = 15
+    #: --- children in care (helper D): a child in care placed (on entering care, or on
+    #: a placement move) by ``agency``; detail = 1 if the placement is outside the area;
+    #: value = placement moves so far in this episode of care (0 for the first
+    #: placement, or the one a child in care on day 0 is in)
+    PLACEMENT = 19
+
+
+#: The key of each :class:`EventKind` code, by position, so a table's categories can be
+#: built from the codes; a code between two kinds that no kind uses yet (reserved for
+#: work under way) is spelled ``unused_<code>``.
+KIND_KEYS: tuple[str, ...] = tuple(
+    EventKind(code).key if code in EventKind._value2member_map_ else f"unused_{code}"
+    for code in range(max(EventKind) + 1)
+)
 
 
 class Completeness(_Coded):
@@ -150,6 +164,9 @@ class ExitReason(_Coded):
     TAKEN_OFF = 1
     #: a second referral dropped because help began through another
     MERGED = 2
+    #: a wait or a service lost when a child in care was placed out of the area (no END
+    #: row precedes it for a child who was waiting; a child in service has one)
+    MOVED = 3
 
 
 class MentalHealth(_Coded):
@@ -222,6 +239,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "LEFT": "case closed",
         "TAKEN_OFF": "taken off the waiting list unseen",
         "MERGED": "closed: help had started through another referral",
+        "MOVED": "place lost on moving to a placement out of the area",
     },
     "MentalHealth": {
         "NONE": "no identified need",
