@@ -455,6 +455,15 @@ def _gradient(value: dict[str, float] | None) -> dict[str, float]:
     return dict(value or {})
 
 
+def _check_gradient(name: str, factors: dict[str, float]) -> None:
+    """The conditions of an equity gradient must be conditions the engine knows."""
+    for flag in factors:
+        if flag not in FLAGS:
+            raise FieldError(
+                name, f"{flag!r} is not a condition (see the conditions in the reference)"
+            )
+
+
 @frozen(kw_only=True)
 class Placements:
     """Where a child looked after by this agency lives, and how often that changes.
@@ -568,6 +577,9 @@ class Agency:
     exit_outcome: str = field(
         default="closed", metadata=doc("what leaving the partnership from here is called")
     )
+
+    def __attrs_post_init__(self) -> None:
+        _check_gradient("identifies_factors", self.identifies_factors)
 
     @property
     def servers(self) -> int | None:
@@ -692,6 +704,7 @@ class Pathway:
                 "a referral moves the child when service ends; use mode "
                 f"'parallel' or 'notify' for one made at {self.at!r}",
             )
+        _check_gradient("factors", self.factors)
         periodic = (self.first_after_days, self.every_days)
         if self.at == "every" and None in periodic:
             raise FieldError(
