@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import attrs
@@ -455,7 +455,7 @@ def _gradient(value: dict[str, float] | None) -> dict[str, float]:
     return dict(value or {})
 
 
-def _check_gradient(name: str, factors: Mapping[str, float]) -> None:
+def _check_gradient(name: str, factors: Iterable[str]) -> None:
     """The conditions of an equity gradient must be conditions the engine knows."""
     for flag in factors:
         if flag not in FLAGS:
