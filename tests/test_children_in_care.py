@@ -303,3 +303,49 @@ def test_placement_pathways_need_placements() -> None:
     )
     with pytest.raises(ScenarioError, match="makes no placements"):
         load_text(text, "care.toml")
+
+
+# ---------------------------------------------------------------- Midshire uses all of it
+
+
+@pytest.fixture(scope="module")
+def midshire() -> Run:
+    return simulate(load_scenario("midshire"), days=730.0)
+
+
+def test_midshire_places_children_out_of_area_at_about_the_national_share(midshire: Run) -> None:
+    placed = rows(midshire, K.PLACEMENT, "looked_after")
+    assert len(placed) > 1000
+    assert abs(placed["detail"].mean() - 0.28) < 0.04
+    told = rows(
+        midshire, K.NOTIFY, "looked_after", other=midshire.agency_ids.index("commissioning")
+    )
+    out = placed[(placed["detail"] == 1) & (placed["time"] > 0)]
+    assert 0.8 < len(told) / len(out) < 1.0  # 90% told (the rest are the [GAP] failures)
+
+
+def test_midshire_children_lose_camhs_help_on_moves_and_it_is_a_finding(midshire: Run) -> None:
+    from jtai_sim.inspection.casebook import casebook_from_run
+    from jtai_sim.inspection.findings import all_hits
+
+    assert len(rows(midshire, K.EXIT, value=int(ExitReason.MOVED))) >= 1  # rare: see the README
+    book = casebook_from_run(midshire)
+    hits = all_hits(book, book.calendar.date_of(729.0))
+    kinds = set(hits["kind"])
+    assert "placement_broke_help" in kinds
+    assert "late_review_health_assessment" in kinds or "help_within_standard" in kinds
+    rha = hits[hits["key"] == "rha_20wd"]
+    assert len(rha) > 100
+    assert set(rha["kind"]) <= {"late_review_health_assessment", "help_within_standard"}
+
+
+def test_midshire_annual_sdq_referrals_come_after_a_year_in_care(midshire: Run) -> None:
+    ids = midshire.agency_ids
+    forks = rows(midshire, K.FORK, "looked_after", other=ids.index("camhs_spa"))
+    arrived = rows(midshire, K.ARRIVE, "looked_after")
+    first = {}
+    for c, t in zip(arrived["child"].tolist(), arrived["time"].tolist(), strict=True):
+        first.setdefault(c, t)
+    # referrals at entry (the baseline screen), on moves (a lost place) and yearly
+    gaps = np.array([t - first[c] for c, t in zip(forks["child"], forks["time"], strict=True)])
+    assert (gaps > 300).sum() > 20

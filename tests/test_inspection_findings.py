@@ -50,6 +50,7 @@ CITES = {
     "worse_while_waiting": {"arrive", "deteriorate"},
     "identified_at_youth_justice": {"identify", "arrive"},
     "identified_early": {"identify"},
+    "placement_broke_help": {"placement", "exit"},
 }
 CLOCK_KINDS = {
     "help_within_standard",
@@ -58,6 +59,7 @@ CLOCK_KINDS = {
     "late_assessment",
     "late_conference",
     "late_health_assessment",
+    "late_review_health_assessment",
     "late_crisis_response",
 }
 

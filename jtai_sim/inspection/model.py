@@ -231,6 +231,7 @@ FINDING_STRENGTH: dict[str, bool] = {
     "late_assessment": False,
     "late_conference": False,
     "late_health_assessment": False,
+    "late_review_health_assessment": False,
     "late_crisis_response": False,
     "information_lost": False,
     "information_partial": False,
@@ -244,6 +245,7 @@ FINDING_STRENGTH: dict[str, bool] = {
     "worse_while_waiting": False,
     "identified_at_youth_justice": False,
     "identified_early": True,
+    "placement_broke_help": False,
 }
 
 
