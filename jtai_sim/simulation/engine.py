@@ -902,12 +902,21 @@ class Engine:
             self._side_routes(journey, desk, desk.side)
         u = desk.route_u()
         chosen: _Route | None = None
-        if desk.conditional:
+        if desk.graded:  # an equity gradient: the chances depend on the child
             age = journey.child.age
             total = 0.0
             for route in desk.refer:
                 if route.applies(mask, age):
-                    total += route.p if not desk.graded else route.chance(mask)
+                    total += route.chance(mask)
+                    if u < total:
+                        chosen = route
+                        break
+        elif desk.conditional:
+            age = journey.child.age
+            total = 0.0
+            for route in desk.refer:
+                if route.applies(mask, age):
+                    total += route.p
                     if u < total:
                         chosen = route
                         break
