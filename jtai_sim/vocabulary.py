@@ -108,6 +108,11 @@ class EventKind(_Coded):
     #: the child's place on ``agency``'s waiting list re-triaged; detail = 1 if escalated
     #: to urgent (mental ill health since joining); value = days on the list so far
     RETRIAGE = 18
+    #: a child in care placed (on entering care, or on
+    #: a placement move) by ``agency``; detail = 1 if the placement is outside the area;
+    #: value = placement moves so far in this episode of care (0 for the first
+    #: placement, or the one a child in care on day 0 is in)
+    PLACEMENT = 19
 
 
 class PartnerCode(_Coded):
@@ -128,6 +133,15 @@ class PartnerCode(_Coded):
 
 #: The keys of :class:`PartnerCode`, in code order.
 PARTNER_KEYS: tuple[str, ...] = tuple(p.key for p in PartnerCode)
+
+
+#: The key of each :class:`EventKind` code, by position, so a table's categories can be
+#: built from the codes; a code between two kinds that no kind uses yet (reserved for
+#: work under way) is spelled ``unused_<code>``.
+KIND_KEYS: tuple[str, ...] = tuple(
+    EventKind(code).key if code in EventKind._value2member_map_ else f"unused_{code}"
+    for code in range(max(EventKind) + 1)
+)
 
 
 class Completeness(_Coded):
@@ -183,6 +197,9 @@ class ExitReason(_Coded):
     TAKEN_OFF = 1
     #: a second referral dropped because help began through another
     MERGED = 2
+    #: a wait or a service lost when a child in care was placed out of the area (no END
+    #: row precedes it for a child who was waiting; a child in service has one)
+    MOVED = 3
 
 
 class MentalHealth(_Coded):
@@ -273,6 +290,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "LEFT": "case closed",
         "TAKEN_OFF": "taken off the waiting list unseen",
         "MERGED": "closed: help had started through another referral",
+        "MOVED": "place lost on moving to a placement out of the area",
     },
     "MentalHealth": {
         "NONE": "no identified need",

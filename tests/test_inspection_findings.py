@@ -56,6 +56,7 @@ CITES = {
     "household_needs_unshared": {"arrive", "handoff", "notify", "fork", "exit"},
     "partner_absent": {"attend"},
     "partners_present": {"attend"},
+    "placement_broke_help": {"placement", "exit"},
 }
 CLOCK_KINDS = {
     "help_within_standard",
@@ -64,6 +65,7 @@ CLOCK_KINDS = {
     "late_assessment",
     "late_conference",
     "late_health_assessment",
+    "late_review_health_assessment",
     "late_crisis_response",
     "late_return_interview",
 }

@@ -70,6 +70,7 @@ BASE: dict[str, Any] = {
             "working": "office",
             "leave_list_per_year": 0.5,
             "identifies_mental_health": 0.1,
+            "identifies_factors": {"deprived": 0.5},
             "service": {"kind": "exponential", "mean_days": 1.0},
             "attendance": {"police": 0.9, "health": 0.5},
         },
@@ -95,6 +96,13 @@ BASE: dict[str, Any] = {
         "plan": {
             "staff": 1,
             "service": {"kind": "triangular", "mean_days": 5.0, "min_days": 1.0, "max_days": 9.0},
+            "placements": {
+                "moves_per_year": 0.5,
+                "out_of_area": 0.3,
+                "services": ["camhs"],
+                "lose_place": 0.5,
+                "re_refer_to": "camhs",
+            },
         },
     },
     "pathways": [
@@ -116,7 +124,16 @@ BASE: dict[str, Any] = {
             "recognise_need": 0.2,
             "urgent": 0.1,
         },
-        {"from": "desk", "to": "plan", "probability": 0.2},
+        {"from": "desk", "to": "plan", "probability": 0.2, "factors": {"send": 2.0}},
+        {
+            "from": "plan",
+            "to": "camhs",
+            "mode": "parallel",
+            "at": "every",
+            "first_after_days": 30.0,
+            "every_days": 30.0,
+            "probability": 0.5,
+        },
     ],
     "clocks": {
         "four_weeks": {

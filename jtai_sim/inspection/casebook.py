@@ -29,13 +29,13 @@ import pandas as pd
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
 from jtai_sim.results.clocktime import handoff_due
 from jtai_sim.scenario.model import Clock, ClockPoint
-from jtai_sim.vocabulary import ORIGIN_KEYS, EventKind, Origin
+from jtai_sim.vocabulary import KIND_KEYS, ORIGIN_KEYS, EventKind, Origin
 
 if TYPE_CHECKING:
     from jtai_sim.simulation.run import Run
 
 #: The categories of ``events.kind`` (a category's code is the :class:`EventKind` value).
-KIND_NAMES: tuple[str, ...] = tuple(k.key for k in EventKind)
+KIND_NAMES: tuple[str, ...] = KIND_KEYS
 
 #: Agency kinds whose service is mental-health help for a child.
 CAMHS_KINDS = frozenset({"camhs_spa", "camhs_community", "mhst"})

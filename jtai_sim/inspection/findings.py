@@ -13,8 +13,9 @@ kind                        shown by (the rows a finding cites)
                             notification (the start row, and the stop row)
 ``late_decision``,          the same, for clocks that stop at a front-door or
 ``late_assessment``,        referral decision, an assessment, a conference, a
-``late_conference``,        health assessment, a crisis response or a return
-``late_health_assessment``, home interview after a missing episode
+``late_conference``,        health assessment (initial or review), a crisis
+``late_health_assessment``, response or a return home interview after a
+``late_review_health_...``, missing episode
 ``late_crisis_response``,
 ``late_return_interview``
 ``help_within_standard``    (strength) a clock met
@@ -53,6 +54,9 @@ kind                        shown by (the rows a finding cites)
                             exploitation meeting) that an invited partner did
                             not attend (the meeting's ``attend`` rows)
 ``partners_present``        (strength) the same, every invited partner there
+``placement_broke_help``    a ``placement`` row out of the area, and the ``exit``
+                            (reason ``moved``) from a CAMHS list or service it
+                            ended
 ==========================  =====================================================
 
 Clocks and late hand-offs follow the one rule of :mod:`jtai_sim.results.clocktime`,
@@ -141,6 +145,11 @@ def clock_kind(agency_kinds: Mapping[str, str], clock: Clock) -> str:
     if kinds & {"conference", "strategy"}:
         return "late_conference"
     if "health_assessment" in kinds:
+        # a clock started by a request the health team receives measures a review health
+        # assessment; one started on entering care, the initial health assessment
+        starts = {agency_kinds[a] for a in clock.start.agency if a in agency_kinds}
+        if starts == {"health_assessment"}:
+            return "late_review_health_assessment"
         return "late_health_assessment"
     if kinds & {"crisis_team", "emergency_department"}:
         return "late_crisis_response"
@@ -388,8 +397,42 @@ def turned_away_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     spa = np.isin(agency, codes_of_kind(book, ["camhs_spa"]))
     camhs = np.isin(agency, codes_of_kind(book, CAMHS_KINDS))
     unseen = value == int(ExitReason.TAKEN_OFF)
-    mask = (kinds == int(_K.EXIT)) & ((spa & (value != int(ExitReason.MERGED))) | (camhs & unseen))
+    decided = (value != int(ExitReason.MERGED)) & (value != int(ExitReason.MOVED))
+    mask = (kinds == int(_K.EXIT)) & ((spa & decided) | (camhs & unseen))
     return _at_agency_since_arrival(book, ev, mask, "turned_away")
+
+
+def placement_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Children in care whose move to a placement out of the area ended their CAMHS help.
+
+    The exit (reason ``moved``) from a CAMHS list or service is paired with the
+    placement that caused it (the child's latest placement row at or before it).
+    """
+    kinds = kind_codes(ev)
+    agency = agency_codes(ev)
+    value = ev["value"].to_numpy(np.float64)
+    camhs = np.isin(agency, codes_of_kind(book, CAMHS_KINDS))
+    lost = (kinds == int(_K.EXIT)) & camhs & (value == int(ExitReason.MOVED))
+    placed = kinds == int(_K.PLACEMENT)
+    if not lost.any() or not placed.any():
+        return _empty()
+    m = _before(_rows(ev, lost), _rows(ev, placed)[["child", "time", "id", "agency"]], ["child"])
+    m = m[m["aid"].notna()]
+    if m.empty:
+        return _empty()
+    keys = agency_keys(book)
+    service = m["agency"].to_numpy(np.int64)
+    carer = m["aag"].to_numpy(np.int64)
+    return _hits(
+        child=m["child"].to_numpy(np.int64),
+        kind="placement_broke_help",
+        key=[keys[a] for a in service],
+        subject=[book.agency_label(keys[a]) for a in service],
+        time=m["time"].to_numpy(np.float64),
+        ids=[(int(a), int(b)) for a, b in zip(m["aid"], m["id"], strict=True)],
+        agencies=[(keys[a], keys[b]) for a, b in zip(carer, service, strict=True)],
+        t2=m["atime"].to_numpy(np.float64),
+    )
 
 
 def waiting_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
@@ -748,6 +791,7 @@ def all_hits(
         identify_hits(book, ev),
         household_hits(book, ev),
         attendance_hits(book, ev),
+        placement_hits(book, ev),
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -958,6 +1002,11 @@ def evidence(book: CaseBook, h: Any) -> str:
         missing = join_words(_partner_words(codes[~came]))
         also = f"; {there} attended" if came.any() else "; no invited partner attended"
         return f"{agencies[0]} on {when}: {missing} did not attend{also}."
+    if kind == "placement_broke_help":
+        return (
+            f"Placed out of the area by {agencies[0]} on {since}; the child's place at "
+            f"{agencies[-1]} was lost on {when}."
+        )
     return f"{subject} on {when}."  # pragma: no cover - every kind is handled above
 
 
@@ -977,6 +1026,7 @@ _CLOCK_KINDS = {
     "late_assessment",
     "late_conference",
     "late_health_assessment",
+    "late_review_health_assessment",
     "late_crisis_response",
     "late_return_interview",
 }

@@ -231,6 +231,7 @@ FINDING_STRENGTH: dict[str, bool] = {
     "late_assessment": False,
     "late_conference": False,
     "late_health_assessment": False,
+    "late_review_health_assessment": False,
     "late_crisis_response": False,
     "information_lost": False,
     "information_partial": False,
@@ -251,6 +252,7 @@ FINDING_STRENGTH: dict[str, bool] = {
     "late_return_interview": False,
     "partner_absent": False,
     "partners_present": True,
+    "placement_broke_help": False,
 }
 
 

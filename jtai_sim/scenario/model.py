@@ -62,6 +62,11 @@ Flag = Literal[
     "domestic_abuse",
     "parental_substance_misuse",
     "sexual_abuse_in_family",
+    # children in care and equity: `female` is the child's recorded sex (a
+    # characteristic for equity gradients); `out_of_area` holds while a child in care is
+    # placed outside the area (it changes at each placement move, see `Placements`)
+    "female",
+    "out_of_area",
 ]
 FLAGS: tuple[str, ...] = Flag.__args__  # type: ignore[attr-defined]
 
@@ -283,6 +288,11 @@ RATE_PER_10K = in_range(0, 1_000_000, why="100 a year for every child, from one 
 #: Multipliers of a stream's rate on some days: our bound, ten times the usual rate
 #: (term, holiday and weekend rates of referral differ by far less).
 FACTOR = in_range(0, 10, why="ten times the stream's usual rate")
+#: Multipliers of a pathway's chance, or an agency's chance of recognising need, for
+#: children with one characteristic (an equity gradient): our bound, ten times the chance
+#: (the documented gradients, such as twice the rejection rate for children from deprived
+#: areas, Cambridge/NCB, are far smaller). A chance so multiplied is capped at 1.
+GRADIENT = in_range(0, 10, why="ten times the chance", each=True)
 #: Growth of a stream's rate per year (``0.05`` is 5% a year, compounded): at least a
 #: halving and at most a doubling in a year, our bound; the loader also caps the growth
 #: over the whole run (see ``MAX_GROWTH``).
@@ -538,6 +548,59 @@ def _are_partners(_: Any, a: attrs.Attribute[Any], table: dict[str, float] | Non
             raise FieldError(a.name, f"partners are {', '.join(PARTNER_KEYS)}, got {key!r}")
 
 
+def _gradient(value: dict[str, float] | None) -> dict[str, float]:
+    return dict(value or {})
+
+
+def _check_gradient(name: str, factors: Iterable[str]) -> None:
+    """The conditions of an equity gradient must be conditions the engine knows."""
+    for flag in factors:
+        if flag not in FLAGS:
+            raise FieldError(
+                name, f"{flag!r} is not a condition (see the conditions in the reference)"
+            )
+
+
+@frozen(kw_only=True)
+class Placements:
+    """Where a child looked after by this agency lives, and how often that changes.
+
+    A child is placed when their care begins and moves placement at random while in
+    care (a hazard of ``moves_per_year``). Each placement is out of the area with chance
+    ``out_of_area`` (the flag ``out_of_area`` then holds until the next move or the end
+    of care); every placement writes a ``placement`` row, and the agency's pathways with
+    ``at = "placement"`` are made then (the notification to the commissioners of both
+    areas, for example). A child waiting for or in one of ``services`` who is placed
+    out of the area loses their place there with chance ``lose_place`` and is referred
+    again (a parallel referral from this agency to ``re_refer_to``), as children have
+    been turned away by CAMHS for lacking a stable placement (Commons Education
+    Committee 2016); otherwise the service carries on.
+    """
+
+    moves_per_year: float = field(
+        validator=PER_YEAR, metadata=doc("rate of placement moves while in care")
+    )
+    out_of_area: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc("chance a placement (the first or after a move) is outside the area"),
+    )
+    services: tuple[str, ...] = field(
+        default=(),
+        converter=tuple,
+        metadata=doc("agencies whose list or service a child can lose on an out-of-area move"),
+    )
+    lose_place: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc("chance an out-of-area move ends the child's wait or service at `services`"),
+    )
+    re_refer_to: str | None = field(
+        default=None,
+        metadata=doc("agency a child who lost their place is referred to again (default: none)"),
+    )
+
+
 @frozen(kw_only=True)
 class Agency:
     """One service in the partnership: its staff, working pattern and service."""
@@ -592,6 +655,18 @@ class Agency:
         validator=PROBABILITY,
         metadata=doc("chance a child's mental health improves by one step at the end of service"),
     )
+    identifies_factors: dict[Flag, float] = field(
+        factory=dict,
+        converter=_gradient,
+        validator=GRADIENT,
+        metadata=doc(
+            "multipliers of `identifies_mental_health` for children with each condition "
+            "(an equity gradient; the chance is capped at 1)"
+        ),
+    )
+    placements: Placements | None = field(
+        default=None, metadata=doc("placements and their moves while a child is looked after")
+    )
     reviews: Reviews | None = field(default=None, metadata=doc("reviews held during service"))
     backlog: Backlog | None = field(
         default=None, metadata=doc("children already waiting when the simulation starts")
@@ -623,6 +698,9 @@ class Agency:
             "and an absence is a finding"
         ),
     )
+
+    def __attrs_post_init__(self) -> None:
+        _check_gradient("identifies_factors", self.identifies_factors)
 
     @property
     def servers(self) -> int | None:
@@ -673,10 +751,32 @@ class Pathway:
             "notify: information only"
         ),
     )
-    at: Literal["start", "end"] = field(
+    at: Literal["start", "end", "every", "placement"] = field(
         default="end",
         metadata=doc(
-            "when a parallel referral or notification is made: at the start or end of service"
+            "when a parallel referral or notification is made: at the start or end of "
+            "service, every `every_days` while the child is in service (the first after "
+            "`first_after_days`), or at each placement (an agency with `placements`)"
+        ),
+    )
+    first_after_days: float | None = field(
+        default=None,
+        validator=REVIEW_DAYS,
+        metadata=doc("at = every: first made this long after service starts", unit="days"),
+    )
+    every_days: float | None = field(
+        default=None,
+        validator=REVIEW_DAYS,
+        metadata=doc("at = every: then made at this interval while in service", unit="days"),
+    )
+    factors: dict[Flag, float] = field(
+        factory=dict,
+        converter=_gradient,
+        validator=GRADIENT,
+        metadata=doc(
+            "multipliers of `probability` for children with each condition (an equity "
+            "gradient: deprived = 0.6 takes children from deprived areas 0.6 times as often; "
+            "the probability times the multipliers above 1 must be at most 1)"
         ),
     )
     when: tuple[Flag, ...] = field(
@@ -710,15 +810,6 @@ class Pathway:
             "loses the mark"
         ),
     )
-    factors: dict[Flag, float] = field(
-        factory=dict,
-        validator=in_range(0, 10, each=True, why="a tenfold gradient is beyond any published one"),
-        metadata=doc(
-            "equity gradient: the chance is multiplied by each factor whose condition the "
-            "child has (deprived = 0.6: children from deprived areas are taken 0.6 times as "
-            "often)"
-        ),
-    )
     label: str = field(default="", metadata=doc("name shown in reports"))
 
     def highest_chance(self) -> float:
@@ -730,6 +821,7 @@ class Pathway:
         return self.probability * math.prod(f for f in self.factors.values() if f > 1)
 
     def __attrs_post_init__(self) -> None:
+        _check_gradient("factors", self.factors)
         if self.highest_chance() > 1 + 1e-9:
             raise FieldError(
                 "factors",
@@ -742,11 +834,22 @@ class Pathway:
             raise FieldError("min_age", f"must not be above max_age ({self.max_age})")
         if self.source == self.to and self.mode != "refer":
             raise FieldError("to", f"a {self.mode} pathway cannot lead back to {self.to!r}")
-        if self.at == "start" and self.mode == "refer":
+        if self.at != "end" and self.mode == "refer":
             raise FieldError(
                 "at",
                 "a referral moves the child when service ends; use mode "
-                "'parallel' or 'notify' for one made at the start",
+                f"'parallel' or 'notify' for one made at {self.at!r}",
+            )
+        periodic = (self.first_after_days, self.every_days)
+        if self.at == "every" and None in periodic:
+            raise FieldError(
+                "every_days" if self.first_after_days is not None else "first_after_days",
+                'at = "every" needs first_after_days and every_days, got None',
+            )
+        if self.at != "every" and periodic != (None, None):
+            raise FieldError(
+                "first_after_days" if self.first_after_days is not None else "every_days",
+                f'is read only for at = "every", not {self.at!r}: leave it out or set at',
             )
 
     @property

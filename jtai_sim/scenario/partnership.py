@@ -148,6 +148,23 @@ def check_names(scenario: Scenario) -> None:
         back = agency.backlog.returns_to if agency.backlog is not None else None
         if back is not None and back not in agencies:
             raise _unknown(("agencies", key, "backlog", "returns_to"), back, scenario)
+    for key, agency in agencies.items():  # --- placements (children in care)
+        placements = agency.placements
+        if placements is None:
+            continue
+        for j, name in enumerate(placements.services):
+            if name not in agencies:
+                raise _unknown(("agencies", key, "placements", "services", j), name, scenario)
+        back = placements.re_refer_to
+        if back is not None and back not in agencies:
+            raise _unknown(("agencies", key, "placements", "re_refer_to"), back, scenario)
+    for i, pathway in enumerate(scenario.pathways):
+        if pathway.at == "placement" and agencies[pathway.source].placements is None:
+            raise PartnershipError(
+                ("pathways", i, "at"),
+                f"{toml_value(pathway.source)} makes no placements: give it "
+                f'[agencies.{pathway.source}.placements] or choose another at, got "placement"',
+            )
     crisis = scenario.mental_health.crisis_agency
     if crisis is not None and crisis not in agencies:
         raise _unknown(("mental_health", "crisis_agency"), crisis, scenario)

@@ -103,6 +103,10 @@ CONDITIONS: dict[str, str] = {
     "alcohol (profile `parental_substance_misuse`; shared by brothers and sisters)",
     "sexual_abuse_in_family": "there is child sexual abuse in the family environment (profile "
     "`sexual_abuse_in_family`; shared by brothers and sisters)",
+    # --- children in care and equity
+    "female": "the child is recorded as female (the profile's `female` share)",
+    "out_of_area": "the child, in care, is placed outside the area (`placements`; it "
+    "changes at each placement move and ends with care)",
 }
 
 #: Rules a type hint cannot carry, added to the class's schema.
@@ -612,7 +616,8 @@ def key_reference() -> str:
         "The words allowed in `when`, `unless` and `urgent_if`. A pathway applies when all "
         "its `when` conditions hold and none of its `unless` conditions, tested when the "
         "pathway would be taken (when service at its `from` agency ends, or starts for "
-        '`at = "start"`); `urgent_if` is tested when the child arrives at the agency.'
+        '`at = "start"`, when due for `at = "every"`, at each placement for '
+        '`at = "placement"`); `urgent_if` is tested when the child arrives at the agency.'
     )
     out += ["", "| condition | holds when |", "|---|---|"]
     for flag in FLAGS:

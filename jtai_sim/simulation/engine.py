@@ -63,6 +63,7 @@ from jtai_sim.scenario.model import (
     ChildProfile,
     Demand,
     Pathway,
+    Placements,
     Scenario,
 )
 from jtai_sim.scenario.partnership import Partnership
@@ -95,6 +96,8 @@ _RE_REFERRAL = BIT["re_referral"]
 #: is a child's household code as the register keeps it
 _HOUSEHOLD_SHIFT = FLAGS.index(HOUSEHOLD_FLAGS[0])
 assert FLAGS[_HOUSEHOLD_SHIFT : _HOUSEHOLD_SHIFT + len(HOUSEHOLD_FLAGS)] == HOUSEHOLD_FLAGS
+_OUT_OF_AREA = BIT["out_of_area"]
+_IN_AREA = ~_OUT_OF_AREA  # clears the bit
 _STATUS_BITS = {
     status: (
         BIT["known_to_social_care"]
@@ -138,6 +141,8 @@ FROM_DEMAND, FROM_CRISIS, FROM_RETURN, FROM_BACKLOG = (
     int(Origin.INITIAL),
 )
 TAKEN_OFF, MERGED = float(ExitReason.TAKEN_OFF), float(ExitReason.MERGED)
+MOVED = float(ExitReason.MOVED)
+PLACEMENT = int(EventKind.PLACEMENT)
 
 
 class _Timer:
@@ -169,7 +174,8 @@ class Child:
 
     The conditions that never change after a child comes to notice are kept as
     bits (``fixed``); the ones that do (mental health, whether the need is
-    identified, legal status) as attributes.
+    identified, legal status) as attributes. The one exception is ``out_of_area``,
+    a bit of ``fixed`` that placements set and clear (so the mask costs nothing more).
     """
 
     __slots__ = (
@@ -255,7 +261,9 @@ class _Route:
 
     __slots__ = (
         "delay",
+        "every",
         "factors",
+        "first",
         "info",
         "info_delay",
         "info_u",
@@ -297,6 +305,10 @@ class _Route:
         self.recognise = pathway.recognise_need
         self.urgent = pathway.urgent
         self.urgent_u = streams.uniform(*purpose, "urgency") if pathway.urgent else None
+        #: the equity gradient: (bit, multiplier) for each condition that changes the chance
+        self.factors = tuple((BIT[f], m) for f, m in pathway.factors.items())
+        self.first = pathway.first_after_days or 0.0
+        self.every = pathway.every_days or 0.0
 
     @property
     def conditional(self) -> bool:
@@ -307,13 +319,13 @@ class _Route:
         )
 
     def chance(self, mask: int) -> float:
-        """The pathway's chance for a child with conditions ``mask`` (its equity gradient
-        applied)."""
+        """The pathway's chance for a child with ``mask``: its probability times the
+        multiplier of each of its ``factors`` the child has, capped at 1."""
         p = self.p
-        for bit, factor in self.factors:
+        for bit, multiplier in self.factors:
             if mask & bit:
-                p *= factor
-        return p
+                p *= multiplier
+        return p if p < 1.0 else 1.0
 
     def applies(self, mask: int, age: float) -> bool:
         return (
@@ -360,6 +372,24 @@ class Desk:
         self.parallel: list[_Route] = []
         self.notify: list[_Route] = []
         self.on_start: list[_Route] = []  # parallel referrals and notifications made at start
+        self.periodic: list[_Route] = []  # ... made every so often while in service
+        self.on_placement: list[_Route] = []  # ... made at each placement
+        self.placements = spec.placements
+        self.identify_factors = tuple((BIT[f], m) for f, m in spec.identifies_factors.items())
+        #: the children waiting or in service here whose place a placement move can end
+        #: (child id -> journey -> service start, -1 while waiting), or ``None`` if none can
+        self.holding: dict[int, dict[Journey, float]] | None = None
+        self.kept: list[Desk] = []  # placements: the services a move can end
+        self.re_refer: Desk | None = None  # ... and where a child who lost one goes again
+        self.move_rate = 0.0
+        if spec.placements is not None:
+            self.place_u = engine.streams.uniform("placements", key)
+            self.move_gap = engine.streams.exponential("placements", key, "moves")
+            self.lose_u = engine.streams.uniform("placements", key, "continuity")
+            self.move_rate = spec.placements.moves_per_year / DAYS_PER_YEAR
+        self.graded = False  # a referral out of here has an equity gradient
+        self.timed = False  # periodic pathways or placements run while in service here
+        self.extra = False  # timed, or holding: work at the start of service
         self.cumulative: list[tuple[float, _Route]] = []  # unconditional referrals' chances
         self.side: list[_Route] = []  # notifications, then parallel referrals, at the end
         self.conditional = False
@@ -390,6 +420,9 @@ class Desk:
             total += route.p
             self.cumulative.append((total, route))
         self.side = self.notify + self.parallel
+        self.graded = any(r.factors for r in self.refer)
+        self.timed = bool(self.periodic) or self.placements is not None
+        self.extra = self.timed or self.holding is not None
 
     def next_waiting(self) -> Journey | None:
         """Take the next child off the list (skipping children already taken off)."""
@@ -495,8 +528,15 @@ class Engine:
             route.target = self.desks[route.to]
             if pathway.at == "start":
                 desk.on_start.append(route)
+            elif pathway.at == "every":
+                desk.periodic.append(route)
+            elif pathway.at == "placement":
+                desk.on_placement.append(route)
             else:
                 getattr(desk, pathway.mode).append(route)
+        for desk in self.desks:
+            if desk.placements is not None:
+                self._placements_desk(desk, desk.placements)
         for desk in self.desks:
             desk.compile_routes()
         # the callbacks of each kind of timer, built once (see _Timer)
@@ -511,6 +551,8 @@ class Engine:
         self._on_review_held = (self._review_held,)
         self._on_interim = (self._interim,)
         self._on_retriage = (self._retriage,)
+        self._on_periodic = (self._periodic,)
+        self._on_move = (self._move,)
         mh = scenario.mental_health
         self._re_referral = mh.re_referral
         self._comes_back = any(mh.re_referral.probability) or mh.re_referral.at_risk_probability > 0
@@ -518,8 +560,10 @@ class Engine:
         self.crisis_rate = mh.crisis_per_year_waiting / DAYS_PER_YEAR
         self.crisis_desk = self.index[mh.crisis_agency] if mh.crisis_agency else None
         # a child can be on one list twice only through a parallel referral or a crisis
-        self.journeys_overlap = self.crisis_desk is not None or any(
-            p.mode == "parallel" for p in scenario.pathways
+        self.journeys_overlap = (
+            self.crisis_desk is not None
+            or any(p.mode == "parallel" for p in scenario.pathways)
+            or any(d.re_refer is not None for d in self.desks)
         )
 
     # -- scheduling ------------------------------------------------------------
@@ -755,8 +799,11 @@ class Engine:
         journey.urgent = urgent
         log = self._log
         log((now, child.id, desk.index, ARRIVE, source, urgent, _FLOAT[journey.rereferral]))
+        if desk.holding is not None:
+            desk.holding.setdefault(child.id, {})[journey] = -1.0
         status = desk.legal_status
         if status is not None and child.status != status:
+            child.fixed &= _IN_AREA  # a placement out of the area ends with care
             child.status = status
             child.status_owner = journey
             log((now, child.id, desk.index, STATUS, -1, STATUS_CODE[status], 0.0))
@@ -855,6 +902,8 @@ class Engine:
                 self._log((begin, sibling.id, desk.index, START, -1, journey.urgent, waited))
                 if desk.support:
                     sibling.supported = 1
+        if desk.extra:
+            self._extra_begin(journey, desk, token, begin, gone)
         if gone < 0:
             if desk.attendance is not None:
                 self._attend(journey, desk, begin)
@@ -919,6 +968,8 @@ class Engine:
 
     def _finish(self, timer: _Timer) -> None:
         journey, desk, begin = timer.journey, timer.desk, timer.value
+        if desk.holding is not None and self._released(journey, desk):
+            return  # the service was cut short by a placement move (see _lose_places)
         now = self.env._now
         child = journey.child
         self._log((now, child.id, desk.index, END, -1, 0, now - begin))
@@ -938,7 +989,8 @@ class Engine:
             desk.identifies
             and child.mh
             and not child.identified
-            and desk.outcome_u() < desk.identifies
+            and desk.outcome_u()
+            < (desk.identifies if not desk.identify_factors else self._identifies(desk, journey))
         ):
             child.identified = True
             self._log((now, child.id, desk.index, IDENTIFY, -1, child.mh, 0.0))
@@ -1025,7 +1077,16 @@ class Engine:
                 self._family_side_routes(journey, journey.family, desk, desk.side)
         u = desk.route_u()
         chosen: _Route | None = None
-        if desk.conditional:
+        if desk.graded:  # an equity gradient: the chances depend on the child
+            age = journey.child.age
+            total = 0.0
+            for route in desk.refer:
+                if route.applies(mask, age):
+                    total += route.chance(mask)
+                    if u < total:
+                        chosen = route
+                        break
+        elif desk.conditional:
             age = journey.child.age
             total = 0.0
             for route in desk.refer:
@@ -1113,6 +1174,7 @@ class Engine:
         for child in members:
             self._log((now, child.id, desk.index, EXIT, -1, child.supported, taken_off))
             if child.status_owner is journey:
+                child.fixed &= _IN_AREA  # a placement out of the area ends with care
                 child.status = "none"
                 child.status_owner = None
                 self._log((now, child.id, desk.index, STATUS, -1, 0, 0.0))
@@ -1142,6 +1204,8 @@ class Engine:
         journey.token = -1  # the list skips it when it comes to the front
         desk.waiting -= 1
         child = journey.child
+        if desk.holding is not None:
+            self._released(journey, desk)
         child.open -= 1
         if journey.family is not None:
             for sibling in journey.family:
@@ -1332,6 +1396,168 @@ class Engine:
             for sibling in journey.family or ():
                 self._log((self.env._now, sibling.id, timer.desk.index, REVIEW, -1, 0, timer.value))
 
+    # -- periodic pathways, placements and equity gradients ----------------------------
+    def _placements_desk(self, desk: Desk, spec: Placements) -> None:
+        """Link an agency with placements to the services a move can end."""
+        desk.kept = [self.desks[self.index[k]] for k in spec.services]
+        if spec.re_refer_to is not None:
+            desk.re_refer = self.desks[self.index[spec.re_refer_to]]
+        for service in desk.kept:
+            if service.holding is None:
+                service.holding = {}
+
+    def _extra_begin(
+        self, journey: Journey, desk: Desk, token: int, begin: float, gone: float
+    ) -> None:
+        """What starts with service at an agency with periodic pathways, placements, or
+        places a placement move can end (``gone`` as in :meth:`_begin_service`)."""
+        if desk.holding is not None:
+            held = desk.holding.get(journey.child.id)
+            if held is not None and journey in held:
+                held[journey] = begin
+        if not desk.timed:
+            return
+        elapsed = -1.0 if gone < 0 else (gone * 7.0 / 5.0 if desk.office else gone)
+        for number, route in enumerate(desk.periodic):
+            due = route.first if elapsed < 0 else self._next_due(route, elapsed)
+            self._at_while(due, self._on_periodic, journey, desk, token, number)
+        if desk.placements is not None:
+            self._place(journey, desk, token, 0, carried=gone >= 0)
+
+    @staticmethod
+    def _next_due(route: _Route, elapsed: float) -> float:
+        """Days until a periodic pathway is next due for a child ``elapsed`` calendar days
+        into service (a child in service on day 0 carries on the schedule)."""
+        if elapsed < route.first:
+            return route.first - elapsed
+        return route.every - (elapsed - route.first) % route.every
+
+    def _periodic(self, timer: _Timer) -> None:
+        """A periodic pathway is due: made if it applies now, and due again later.
+
+        Its conditions are tested as they are now, and its ages on the child's age now
+        (their age on coming to notice plus the whole years since), so a child who
+        turns five in care moves from one schedule to the other.
+        """
+        journey, desk, token = timer.journey, timer.desk, timer.token
+        if journey.token != token:
+            return
+        route = desk.periodic[int(timer.value)]
+        self._at_while(route.every, self._on_periodic, journey, desk, token, timer.value)
+        child = journey.child
+        years = (self.env._now - self.children.arrived[child.id - 1]) / DAYS_PER_YEAR
+        mask = journey.mask()
+        if route.applies(mask, child.age + int(years)) and route.u() < route.chance(mask):
+            if route.pathway.mode == "notify":
+                self._send(journey, desk, route, NOTIFY)
+            else:
+                fork = Journey(child, journey.origin)
+                fork.crisis = journey.crisis
+                self._send(fork, desk, route, FORK)
+
+    def _move(self, timer: _Timer) -> None:
+        """A child in care moves placement."""
+        if timer.journey.token == timer.token:
+            self._place(timer.journey, timer.desk, timer.token, int(timer.value), carried=False)
+
+    def _place(self, journey: Journey, desk: Desk, token: int, moves: int, carried: bool) -> None:
+        """Place the child (``moves`` moves into this episode of care), in the area or out
+        of it, and set the time of the next move.
+
+        The pathways made at a placement (the notification to the commissioners of both
+        areas) come first, so their rows precede the placement's; a child placed out of
+        the area may lose their place at the services it names. A child in care on day 0
+        (``carried``) is recorded in the placement they are in, and nothing else happens.
+        """
+        spec = desk.placements
+        assert spec is not None
+        child = journey.child
+        out = 1 if desk.place_u() < spec.out_of_area else 0
+        if out:
+            child.fixed |= _OUT_OF_AREA
+        else:
+            child.fixed &= _IN_AREA
+        if not carried and desk.on_placement:
+            self._side_routes(journey, desk, desk.on_placement)
+        self._log((self.env._now, child.id, desk.index, PLACEMENT, -1, out, float(moves)))
+        if out and not carried and desk.kept and spec.lose_place > 0:
+            self._lose_places(journey, desk, spec)
+        if desk.move_rate > 0:
+            gap = desk.move_gap() / desk.move_rate
+            self._at_while(gap, self._on_move, journey, desk, token, moves + 1)
+
+    def _lose_places(self, journey: Journey, desk: Desk, spec: Placements) -> None:
+        """A child placed out of the area may lose each wait or service they have at
+        ``desk.kept``; if any is lost, they are referred again to ``desk.re_refer``."""
+        child = journey.child
+        lost = False
+        for service in desk.kept:
+            assert service.holding is not None
+            held = service.holding.get(child.id)
+            if not held:
+                continue
+            for other, began in list(held.items()):
+                if desk.lose_u() >= spec.lose_place:
+                    continue  # the service carries on across the move
+                if began >= 0:
+                    self._cut(other, service, began)
+                    lost = True
+                elif other.token > 0 and self._on_list(other, service):
+                    self._off_list(other, service, MOVED)
+                    lost = True
+                # else: a place taken but not yet begun (an office agency's weekend) is kept
+        if lost and desk.re_refer is not None:
+            target = desk.re_refer
+            fork = Journey(child, journey.origin)
+            self._log((self.env._now, child.id, desk.index, FORK, target.index, NOT_RECORDED, 0.0))
+            self.arrive(fork, target, desk.index)
+
+    @staticmethod
+    def _on_list(journey: Journey, desk: Desk) -> bool:
+        """Whether ``journey`` is on ``desk``'s waiting list (a scan: placement moves are rare)."""
+        if desk.priority:
+            return any(entry[2] is journey for entry in desk.heap)
+        return any(j is journey for j in desk.fifo)
+
+    def _cut(self, journey: Journey, desk: Desk, began: float) -> None:
+        """End a service early (its END row, then the EXIT with reason ``moved``); the
+        finish timer still pending finds the journey gone and does nothing."""
+        now = self.env._now
+        child = journey.child
+        self._released(journey, desk)
+        self._log((now, child.id, desk.index, END, -1, 0, now - began))
+        desk.busy -= 1
+        if desk.waiting:
+            waiting = desk.next_waiting()
+            if waiting is not None:
+                self.start(waiting, desk)
+        child.open -= 1
+        journey.token = -2  # its reviews and other timers die
+        self.leave(journey, desk, taken_off=MOVED)
+
+    @staticmethod
+    def _released(journey: Journey, desk: Desk) -> bool:
+        """Stop holding ``journey`` at ``desk``; whether it was no longer held (cut short)."""
+        holding = desk.holding
+        assert holding is not None
+        held = holding.get(journey.child.id)
+        if held is None or journey not in held:
+            return True
+        del held[journey]
+        if not held:
+            del holding[journey.child.id]
+        return False
+
+    @staticmethod
+    def _identifies(desk: Desk, journey: Journey) -> float:
+        """``desk``'s chance of recognising the child's need, with its equity gradient."""
+        mask = journey.mask()
+        p = desk.identifies
+        for bit, multiplier in desk.identify_factors:
+            if mask & bit:
+                p *= multiplier
+        return p if p < 1.0 else 1.0
+
 
 class DemandStream:
     """Arrivals of children at one identifying agency (a non-homogeneous Poisson process)."""
@@ -1495,8 +1721,10 @@ class ChildProfiles:
         fixed = np.zeros(n, dtype=np.int64)
         for flag, name in zip(flags, CHILD_FLAGS[1:7], strict=True):
             fixed |= flag * BIT[name]
+        female = u[9] < p.female
+        fixed |= female * BIT["female"]
         block = np.empty(n, dtype=PROFILE_ROW)
-        columns = [age, mh, identified, *flags, u[9] < p.female, group]
+        columns = [age, mh, identified, *flags, female, group]
         for name, column in zip(_PROFILE_FIELDS, columns, strict=True):
             block[name] = column
         self.blocks.append(block)

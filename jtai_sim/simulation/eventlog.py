@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from jtai_sim.cells import text_cells
-from jtai_sim.vocabulary import EventKind
+from jtai_sim.vocabulary import KIND_KEYS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -163,7 +163,7 @@ class EventLog:
                 ),
                 "kind": pd.Categorical.from_codes(
                     cols["kind"].astype(np.int16),
-                    dtype=pd.CategoricalDtype([k.key for k in EventKind]),
+                    dtype=pd.CategoricalDtype(list(KIND_KEYS)),
                 ),
                 "other": pd.Categorical.from_codes(
                     np.where(cols["other"] >= 0, cols["other"], -1), dtype=agency_cat

@@ -65,6 +65,8 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
             return f"Taken off the waiting list at {here} without being seen"
         if value == ExitReason.MERGED:
             return f"Second referral to {here} closed: help had started through another"
+        if value == ExitReason.MOVED:
+            return f"Place at {here} lost on moving to a placement out of the area"
         # detail says whether mental-health help had started in this journey (not whether
         # the agency itself did anything: a youth justice closure after months of work
         # is not "without support")
@@ -102,6 +104,11 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
     if kind == "review":
         late = f", {duration_text(value)} late" if value >= 1 else ", on time"
         return f"Review at {here}{late}"
+    if kind == "placement":
+        where = "out of the area" if detail == 1 else "in the area"
+        if value < 1:
+            return f"Placed {where} by {here}"
+        return f"Moved placement ({int(value)} moves in this episode of care): now {where}"
     if kind == "status":
         status = LEGAL_STATUSES[detail] if 0 <= detail < len(LEGAL_STATUSES) else "unknown"
         return f"Legal status: {STATUS_WORDS.get(status, status)}"
