@@ -285,3 +285,27 @@ def test_a_case_list_records_who_attended_and_it_gives_the_finding(tmp_path) -> 
     (tmp_path / "events.csv").write_text(events.replace("health,0", "helth,0"))
     with pytest.raises(CaseListError, match="attend row needs the partner"):
         load_case_list(tmp_path)
+
+
+def test_a_case_list_with_missing_episodes_is_held_to_the_72_hours(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from jtai_sim.inspection.cases_csv import load_case_list
+
+    (tmp_path / "children.csv").write_text("child,age,mental_health\nB1,14,none\nB2,15,none\n")
+    (tmp_path / "agencies.csv").write_text(
+        "agency,kind,label\nmp,missing_episode,Missing\nrhi,return_interview,Interviews\n"
+    )
+    (tmp_path / "events.csv").write_text(
+        "child,date,agency,kind,other,detail,value\n"
+        "B1,2025-05-01 20:00,mp,arrive,,,\nB1,2025-05-01 20:00,mp,start,,,\n"
+        "B1,2025-05-02 08:00,mp,end,,,\n"
+        "B2,2025-05-05 20:00,mp,arrive,,,\nB2,2025-05-05 20:00,mp,start,,,\n"
+        "B2,2025-05-06 08:00,mp,end,,,\nB2,2025-05-06 09:00,rhi,arrive,,,\n"
+        "B2,2025-05-07 10:00,rhi,start,,,\nB2,2025-05-07 11:00,rhi,end,,,\n"
+    )
+    book = load_case_list(tmp_path)
+    assert book.clocks["return_interview_72h"].owed_to_all
+    hits = all_hits(book, dt.date(2025, 6, 2))
+    clock = hits[hits["key"] == "return_interview_72h"].set_index("child")["kind"]
+    ids = dict(zip(book.children["reference"], book.children["child"], strict=True))
+    assert clock[ids["B1"]] == "late_return_interview"  # never offered one
+    assert clock[ids["B2"]] == "help_within_standard"  # 26 hours after the return

@@ -186,7 +186,8 @@ def standard_clocks(agencies: dict[str, AgencyInfo]) -> dict[str, Clock]:
     assessment team's where the area has no separate referral step);
     initial conference within 15 working days of the strategy discussion; CAMHS
     help within 4 weeks of referral; initial health assessment within 20 working
-    days of coming into care; crisis response within 24 hours.
+    days of coming into care; crisis response within 24 hours; a return home
+    interview within 72 hours of the end of every missing episode.
 
     >>> a = {"mash": AgencyInfo(key="mash", kind="front_door", label="MASH")}
     >>> list(standard_clocks(a))
@@ -270,4 +271,15 @@ def standard_clocks(agencies: dict[str, AgencyInfo]) -> dict[str, Clock]:
                 unit=unit,  # type: ignore[arg-type]
                 source="standard default (jtai_sim.inspection.standard_clocks)",
             )
+    missing, interview = of("missing_episode"), of("return_interview")
+    if missing and interview:  # owed after every episode (DfE statutory guidance, 2014)
+        out["return_interview_72h"] = Clock(
+            label="Return home interview within 72 hours of a missing child's return",
+            start=ClockPoint(agency=missing, event="end"),
+            stop=ClockPoint(agency=interview, event="start"),
+            limit=72.0,
+            unit="hours",
+            owed_to_all=True,
+            source="standard default (jtai_sim.inspection.standard_clocks)",
+        )
     return out

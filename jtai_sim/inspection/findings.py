@@ -312,7 +312,13 @@ def _rows(ev: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
 
 
 #: Agency kinds of children's social care whose closures the re-referral rule looks at.
-_CSC_KINDS = tuple(k for k in kinds_of("social_care") if k != "generic")
+#: Not the local authority's services outside a case (a return home interview, exploitation
+#: screening and meetings): closing one is not closing the child's social care case.
+_CSC_KINDS = tuple(
+    k
+    for k in kinds_of("social_care")
+    if k not in ("generic", "return_interview", "exploitation_screening", "exploitation_meeting")
+)
 #: Where a referral to children's social care arrives.
 _REFERRAL_KINDS = ("front_door", "referral")
 #: The DfE re-referral measure: a new referral within 12 months of the previous one.

@@ -141,7 +141,7 @@ def kinds_of(partner: str) -> tuple[str, ...]:
     """The agency kinds that belong to ``partner``.
 
     >>> kinds_of("police")
-    ('police',)
+    ('police', 'missing_episode')
     """
     return tuple(kind for kind, key in _KINDS.items() if key == partner)
 
