@@ -18,6 +18,7 @@ column        type       meaning
 Metrics, findings and exports read the log; nothing else keeps counts. What
 each code means is owned by :mod:`jtai_sim.vocabulary`.
 
+>>> from jtai_sim.vocabulary import EventKind
 >>> log = EventLog(agencies=("a", "b"))
 >>> log.add(0.5, 1, 0, EventKind.ARRIVE, -1, 0, 0.0)
 >>> len(log), log.nbytes
@@ -116,6 +117,7 @@ class EventLog:
     def records(self) -> np.ndarray:
         """All rows as one structured array (22 bytes a row), a view of the log's buffer.
 
+        >>> from jtai_sim.vocabulary import EventKind
         >>> log = EventLog(agencies=("a",))
         >>> log.add(0.5, 1, 0, EventKind.ARRIVE, -1, 0, 0.0)
         >>> first = log.records()
