@@ -1232,51 +1232,59 @@ class Engine:
 
     # -- mental health while waiting --------------------------------------------------
     def _watch(self, journey: Journey, desk: Desk) -> None:
+        """Set a waiting child's next worsening or crisis at the rates of their wait."""
         child = journey.child
         token = journey.token
         if self.deteriorate_rate > 0 and child.mh < 2:
-            self._at_while(
-                desk.hazard() / self.deteriorate_rate, self._on_deteriorate, journey, desk, token
-            )
+            self._hazard_timer(journey, desk, token, crisis=False)
         if self.crisis_rate > 0 and child.mh >= 2 and self.crisis_desk is not None:
-            self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, journey, desk, token)
+            self._hazard_timer(journey, desk, token, crisis=True)
 
     def _deteriorate(self, timer: _Timer) -> None:
         journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token:
             return
-        if journey.interim == token:
-            if not timer.value:
-                return  # set before interim support began, which drew it again
-            self._deteriorate_supported(journey, desk, token)
-            return
+        if journey.interim == token and not timer.value:
+            return  # set before interim support began, which drew it again
         child = journey.child
         if child.mh < 2:  # waiting on another list may already have made the child unwell
             child.mh += 1
             self._log((self.env._now, child.id, desk.index, DETERIORATE, -1, child.mh, 0.0))
         if child.mh < 2:
-            self._at_while(
-                desk.hazard() / self.deteriorate_rate, self._on_deteriorate, journey, desk, token
-            )
+            self._hazard_timer(journey, desk, token, crisis=False)
         elif self.crisis_rate > 0 and self.crisis_desk is not None:
-            self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, journey, desk, token)
+            self._hazard_timer(journey, desk, token, crisis=True)
 
     def _crisis(self, timer: _Timer) -> None:
         journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token or self.crisis_desk is None:
             return
-        supported = journey.interim == token
-        if supported and not timer.value:
+        if journey.interim == token and not timer.value:
             return  # set before interim support began, which drew it again
         child = journey.child
         self._log((self.env._now, child.id, desk.index, CRISIS, -1, child.mh, 0.0))
         episode = Journey(child, journey.origin)
         episode.crisis = True
         self.arrive(episode, self.desks[self.crisis_desk], FROM_CRISIS)
-        if supported:
-            self._supported_crisis_timer(journey, desk, token)
-        else:
-            self._at_while(desk.hazard() / self.crisis_rate, self._on_crisis, journey, desk, token)
+        self._hazard_timer(journey, desk, token, crisis=True)
+
+    def _hazard_timer(self, journey: Journey, desk: Desk, token: int, *, crisis: bool) -> None:
+        """The next worsening (or, with ``crisis``, the next crisis) of a waiting child.
+
+        A child with interim support on this list has the supported rate (the rate times
+        the agency's factor) and its own stream, and the timer carries 1.0 to say it was
+        drawn at that rate; without support, the plain rate and stream.
+        """
+        callbacks = self._on_crisis if crisis else self._on_deteriorate
+        rate = self.crisis_rate if crisis else self.deteriorate_rate
+        if journey.interim != token:
+            self._at_while(desk.hazard() / rate, callbacks, journey, desk, token)
+            return
+        ww = desk.while_waiting
+        assert ww is not None
+        rate *= ww.crisis_factor if crisis else ww.deterioration_factor
+        if rate > 0:
+            self._at_while(desk.interim_hazard() / rate, callbacks, journey, desk, token, 1.0)
 
     # -- while waiting: interim support and re-triage ----------------------------------
     def _while_waiting(self, journey: Journey, desk: Desk) -> None:
@@ -1309,40 +1317,8 @@ class Engine:
         self._log((now, journey.child.id, desk.index, INTERIM, -1, 0, waited))
         for sibling in journey.family or ():
             self._log((now, sibling.id, desk.index, INTERIM, -1, 0, waited))
-        if not desk.watch:
-            return
-        child = journey.child
-        if self.deteriorate_rate > 0 and child.mh < 2:
-            self._supported_deterioration_timer(journey, desk, token)
-        if self.crisis_rate > 0 and child.mh >= 2 and self.crisis_desk is not None:
-            self._supported_crisis_timer(journey, desk, token)
-
-    def _supported_deterioration_timer(self, journey: Journey, desk: Desk, token: int) -> None:
-        ww = desk.while_waiting
-        assert ww is not None
-        rate = self.deteriorate_rate * ww.deterioration_factor
-        if rate > 0:
-            delay = desk.interim_hazard() / rate
-            self._at_while(delay, self._on_deteriorate, journey, desk, token, 1.0)
-
-    def _supported_crisis_timer(self, journey: Journey, desk: Desk, token: int) -> None:
-        ww = desk.while_waiting
-        assert ww is not None
-        rate = self.crisis_rate * ww.crisis_factor
-        if rate > 0:
-            delay = desk.interim_hazard() / rate
-            self._at_while(delay, self._on_crisis, journey, desk, token, 1.0)
-
-    def _deteriorate_supported(self, journey: Journey, desk: Desk, token: int) -> None:
-        """:meth:`_deteriorate` for a child with interim support (timers at its rates)."""
-        child = journey.child
-        if child.mh < 2:
-            child.mh += 1
-            self._log((self.env._now, child.id, desk.index, DETERIORATE, -1, child.mh, 0.0))
-        if child.mh < 2:
-            self._supported_deterioration_timer(journey, desk, token)
-        elif self.crisis_rate > 0 and self.crisis_desk is not None:
-            self._supported_crisis_timer(journey, desk, token)
+        if desk.watch:
+            self._watch(journey, desk)  # now at the supported rates
 
     def _retriage(self, timer: _Timer) -> None:
         """A waiting child is looked at again (a RETRIAGE row each): a routine child now
