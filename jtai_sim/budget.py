@@ -54,11 +54,11 @@ from attrs import frozen
 from jtai_sim.errors import BudgetError
 from jtai_sim.scenario.model import (
     DAYS_PER_YEAR,
-    HOUSEHOLD_FACTORS,
     ChildProfile,
     Demand,
     Scenario,
 )
+from jtai_sim.vocabulary import CHILD_FLAGS, HOUSEHOLD_FLAGS
 
 #: Logged rows a visit makes, on average, at most (measured: 1.9 to 5.7 on the built-ins).
 EVENTS_PER_VISIT = 6.0
@@ -158,17 +158,10 @@ def _children(scenario: Scenario, demand: Demand, days: float) -> float:
     return per_day * busiest * DAYS_PER_YEAR * math.expm1(exponent) / log_growth
 
 
-#: Conditions drawn with the child's profile that never change: risks, characteristics
-#: and the household's factors (its siblings share them).
-FIXED_CONDITIONS = (
-    "at_risk",
-    "exploitation",
-    "missing",
-    "send",
-    "disability",
-    "deprived",
-    *HOUSEHOLD_FACTORS,
-)
+#: Conditions drawn with the child's profile that never change: the register's yes/no
+#: columns but whether a need is identified (which can change), and the household's
+#: factors (its siblings share them). Each is a share of the profile of the same name.
+FIXED_CONDITIONS = (*(f for f in CHILD_FLAGS if f != "identified"), *HOUSEHOLD_FLAGS)
 
 
 def _family(profile: ChildProfile) -> float:

@@ -113,8 +113,6 @@ AgencyKind = Literal[
     "exploitation_meeting",
     "generic",
 ]
-#: The household factors of :data:`Flag` (named once, in the vocabulary), in bit order.
-HOUSEHOLD_FACTORS: tuple[str, ...] = HOUSEHOLD_FLAGS
 Working = Literal["always", "office"]
 ClockEvent = Literal["arrive", "start", "end"]
 ClockUnit = Literal["working_days", "days", "hours", "weeks"]
@@ -1024,7 +1022,7 @@ class ChildProfile:
         Without them no household draw is made, so scenarios without these keys give the
         results they gave before households existed.
         """
-        return self.family_referral > 0 or any(getattr(self, f) > 0 for f in HOUSEHOLD_FACTORS)
+        return self.family_referral > 0 or any(getattr(self, f) > 0 for f in HOUSEHOLD_FLAGS)
 
     def mental_health_at(self, age: int) -> tuple[float, float, float]:
         """The mental-health shares for children of ``age``.

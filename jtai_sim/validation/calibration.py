@@ -27,9 +27,9 @@ from attrs import frozen
 from scipy import stats
 
 from jtai_sim.scenario.builtin import load_scenario
-from jtai_sim.scenario.model import HOUSEHOLD_FACTORS, Scenario
+from jtai_sim.scenario.model import Scenario
 from jtai_sim.simulation.run import Run, simulate
-from jtai_sim.vocabulary import STATUS_CODE, EventKind
+from jtai_sim.vocabulary import HOUSEHOLD_FLAGS, STATUS_CODE, EventKind
 
 
 @frozen
@@ -207,7 +207,7 @@ def household_factors_at_assessment(run: Run) -> dict[str, float]:
     children = rec["child"][ended]
     return {
         f: float(kids.loc[children, f].mean()) if len(children) else math.nan
-        for f in HOUSEHOLD_FACTORS
+        for f in HOUSEHOLD_FLAGS
     }
 
 
