@@ -135,13 +135,9 @@ class PartnerCode(_Coded):
 PARTNER_KEYS: tuple[str, ...] = tuple(p.key for p in PartnerCode)
 
 
-#: The key of each :class:`EventKind` code, by position, so a table's categories can be
-#: built from the codes; a code between two kinds that no kind uses yet (reserved for
-#: work under way) is spelled ``unused_<code>``.
-KIND_KEYS: tuple[str, ...] = tuple(
-    EventKind(code).key if code in EventKind._value2member_map_ else f"unused_{code}"
-    for code in range(max(EventKind) + 1)
-)
+#: The key of each :class:`EventKind`, by code: a table's categories are built from the
+#: codes, so the codes run from 0 with no gap (``tests/test_vocabulary.py`` checks it).
+KIND_KEYS: tuple[str, ...] = tuple(k.key for k in EventKind)
 
 
 class Completeness(_Coded):

@@ -1,5 +1,5 @@
 """Outside the home: attendance at multi-agency meetings, missing episodes and return
-home interviews, exploitation screening and meetings (issue 10, item 5)."""
+home interviews, exploitation screening and meetings."""
 
 from __future__ import annotations
 
