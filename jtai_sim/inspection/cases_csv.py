@@ -15,7 +15,7 @@ version:
   ``agency``, ``kind`` (an event kind in lower case: ``arrive``, ``start``,
   ``end``, ``exit``, ``handoff``, ``notify``, ``fork``, ``status``, ``review``,
   ``crisis``, ``deteriorate``, ``improve``, ``identify``, ``wait``, ``info``,
-  ``attend``, ``interim``, ``retriage``,
+  ``attend``, ``interim``, ``retriage``, ``placement``,
   ``child``); optional ``other`` (the other agency), ``detail`` and ``value``
   (meaning per kind as in :class:`jtai_sim.simulation.eventlog.EventKind`, with words
   allowed: ``cin``, ``partial``, ``ill``...) and ``origin`` (``new``,

@@ -456,7 +456,7 @@ def waiting_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
 
 
 #: Four weeks: the proposed CYPMH waiting standard (NHS England consultation, 2022;
-#: inspection review 4.3), past which a wait without interim support is a finding.
+#: the 2019 JTAI guidance), past which a wait without interim support is a finding.
 UNSUPPORTED_WAIT_DAYS = 28.0
 
 

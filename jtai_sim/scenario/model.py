@@ -495,7 +495,7 @@ class WhileWaiting:
     """How an agency supports the children on its waiting list ("waiting well").
 
     The 2019 JTAI guidance asks how partners support children who are waiting and
-    what delay does to them (inspection review 4.3). Two things an agency can do:
+    what delay does to them. Two things an agency can do:
     interim support (a check-in call, a named contact, a safety plan) some time after
     a child joins the list, which lowers their chances of getting worse and of a
     crisis while they wait; and re-triage every so often, which moves a child whose

@@ -933,8 +933,8 @@ class Engine:
         or not (one ATTEND row each, on every record of a family the meeting is about).
 
         Working Together 2023 expects social care, police and health at a strategy
-        discussion, with the referrer and education where relevant (inspection review
-        4.1); who comes is drawn afresh for each meeting.
+        discussion, with the referrer and education where relevant; who comes is drawn
+        afresh for each meeting.
         """
         child = journey.child
         family = journey.family
