@@ -1,4 +1,5 @@
-"""Children in care: periodic pathways, placements, CAMHS continuity, equity gradients.
+"""Children in care: periodic pathways, placements, CAMHS continuity, equity gradients
+(in chance, by condition and by ethnic group, and in delay).
 
 Each mechanism is shown to change what it should on a small hand-written area, and
 to change nothing (no draw, no row) in a scenario that does not use it.
@@ -260,6 +261,63 @@ def test_the_identification_gradient_changes_who_is_recognised() -> None:
     assert abs(seen[send].mean() - 0.3) < 0.05
 
 
+ETHNIC = """
+name = "Routes"
+duration_days = 400.0
+children = 100000
+[demand.d]
+agency = "gp"
+rate_per_10k_per_year = 300.0
+profile = { ethnicity = { White = 0.5, Black = 0.5 } }
+[agencies.gp]
+[agencies.spa]
+[[pathways]]
+from = "gp"
+to = "spa"
+probability = 0.6
+ethnicity_factors = { Black = 0.5 }
+"""
+
+
+def test_the_ethnicity_gradient_changes_who_is_referred() -> None:
+    run = simulate(scenario_from_toml(ETHNIC), seed=4)
+    children = run.children.set_index("child")
+    ended = rows(run, K.END, "gp")
+    referred = set(rows(run, K.HANDOFF, "gp")["child"].tolist())
+    black = (children.loc[ended["child"], "ethnicity"] == "Black").to_numpy()
+    took = np.isin(ended["child"], list(referred))
+    assert black.sum() > 500 and (~black).sum() > 500
+    assert abs(took[~black].mean() - 0.6) < 0.04
+    assert abs(took[black].mean() - 0.3) < 0.04
+
+
+def test_the_delay_gradient_stretches_the_delays_of_those_children() -> None:
+    text = ETHNIC.replace(
+        "ethnicity_factors = { Black = 0.5 }",
+        "delay_factors = { deprived = 3.0 }\n"
+        'delay = { kind = "fixed", mean_days = 2.0 }\n'
+        "information = { complete = 1.0, delay_mean_days = 1.0, due_within_days = 2.0 }",
+    ).replace("White = 0.5, Black = 0.5 }", "White = 0.5, Black = 0.5 }, deprived = 0.5")
+    run = simulate(scenario_from_toml(text), seed=4)
+    children = run.children.set_index("child")
+    sent = rows(run, K.HANDOFF, "gp")
+    got = rows(run, K.ARRIVE, "spa")
+    deprived = children.loc[sent["child"], "deprived"].to_numpy(bool)
+    assert deprived.sum() > 200 and (~deprived).sum() > 200
+    # the information's delay: exponential with mean 1 day, 3 days for deprived children
+    assert abs(sent["value"][~deprived].mean() - 1.0) < 0.15
+    assert abs(sent["value"][deprived].mean() - 3.0) < 0.45
+    # the child's own transit: a fixed 2 days, 6 for deprived children
+    came = dict(zip(got["child"].tolist(), got["time"].tolist(), strict=True))
+    arrived = np.isin(sent["child"], got["child"])  # the last few are still on their way
+    assert arrived.mean() > 0.95
+    transit = np.array(
+        [came[c] - t for c, t in zip(sent["child"][arrived], sent["time"][arrived], strict=True)]
+    )
+    assert np.allclose(transit[~deprived[arrived]], 2.0)
+    assert np.allclose(transit[deprived[arrived]], 6.0)
+
+
 def test_factors_of_one_change_nothing() -> None:
     """A gradient of 1 is no gradient: the same rows as without it."""
     base = simulate(load_scenario("minimal"), seed=5)
@@ -283,6 +341,10 @@ def test_factors_of_one_change_nothing() -> None:
         ("moves_per_year = 1.0", "moves_per_year = -1.0", "moves_per_year"),
         ('services = ["spa", "camhs"]', 'services = ["spa", "cahms"]', "cahms"),
         ('re_refer_to = "spa"', 're_refer_to = "nowhere"', "nowhere"),
+        ("factors = { deprived = 0.5 }", "ethnicity_factors = { Blak = 0.5 }", 'mean "Black"'),
+        ("factors = { deprived = 0.5 }", "ethnicity_factors = { Black = 3.0 }", "at most 1"),
+        ("factors = { deprived = 0.5 }", "delay_factors = { deprived = 2.0 }", "no delay"),
+        ("factors = { deprived = 0.5 }", "delay_factors = { deprived = -1.0 }", "delay_factors"),
     ],
 )
 def test_bad_keys_are_refused_with_the_key_and_value(old: str, new: str, says: str) -> None:
@@ -350,3 +412,23 @@ def test_midshire_annual_sdq_referrals_come_after_a_year_in_care(midshire: Run) 
     # referrals at entry (the baseline screen), on moves (a lost place) and yearly
     gaps = np.array([t - first[c] for c, t in zip(forks["child"], forks["time"], strict=True)])
     assert (gaps > 300).sum() > 20
+
+
+def test_midshire_gps_refer_black_children_to_camhs_less_often(midshire: Run) -> None:
+    """The route gradient by ethnicity (Edbrooke-Childs and Patalay 2019): a Black child
+    seen by their GP is referred to CAMHS about 0.59 times as often as a White child."""
+    ids = midshire.agency_ids
+    ethnicity = midshire.children.set_index("child")["ethnicity"]
+    spa = ids.index("camhs_spa")
+    seen = ethnicity.loc[rows(midshire, K.END, "gp")["child"]]
+    referred = ethnicity.loc[
+        np.concatenate(
+            [
+                rows(midshire, K.HANDOFF, "gp", other=spa)["child"],
+                rows(midshire, K.FORK, "gp", other=spa)["child"],
+            ]
+        )
+    ]
+    rate = {g: (referred == g).sum() / (seen == g).sum() for g in ("White", "Black")}
+    assert (referred == "Black").sum() > 50
+    assert 0.45 < rate["Black"] / rate["White"] < 0.75

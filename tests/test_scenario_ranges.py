@@ -111,6 +111,8 @@ BASE: dict[str, Any] = {
             "to": "camhs",
             "probability": 0.5,
             "factors": {"deprived": 0.5},
+            "ethnicity_factors": {"Other": 0.5},
+            "delay_factors": {"deprived": 1.5},
             "min_age": 5,
             "max_age": 17,
             "delay": {"kind": "lognormal", "mean_days": 2.0, "sd_days": 1.0},

@@ -777,6 +777,26 @@ class Pathway:
             "the probability times the multipliers above 1 must be at most 1)"
         ),
     )
+    ethnicity_factors: dict[str, float] = field(
+        factory=dict,
+        converter=_gradient,
+        validator=GRADIENT,
+        metadata=doc(
+            "multipliers of `probability` for children of each ethnic group, named as in "
+            "the profiles' `ethnicity` (an equity gradient: Black = 0.6 takes Black children "
+            "0.6 times as often); with `factors`, the multipliers that apply are multiplied"
+        ),
+    )
+    delay_factors: dict[Flag, float] = field(
+        factory=dict,
+        converter=_gradient,
+        validator=GRADIENT,
+        metadata=doc(
+            "multipliers of the pathway's delays (`delay` and the information's "
+            "`delay_mean_days`) for children with each condition (a gradient in delay: "
+            "out_of_area = 2.0 takes twice as long for a child placed out of the area)"
+        ),
+    )
     when: tuple[Flag, ...] = field(
         default=(), converter=tuple, metadata=doc("applies only if all these conditions hold")
     )
@@ -815,11 +835,29 @@ class Pathway:
 
         >>> Pathway(source="a", to="b", probability=0.3, factors={"deprived": 2.0}).highest_chance()
         0.6
+        >>> Pathway(source="a", to="b", probability=0.25, factors={"deprived": 2.0},
+        ...     ethnicity_factors={"Black": 1.5, "Asian": 1.2}).highest_chance()
+        0.75
         """
-        return self.probability * math.prod(f for f in self.factors.values() if f > 1)
+        highest = self.probability * math.prod(f for f in self.factors.values() if f > 1)
+        # a child is of one ethnic group, so only the largest of those multipliers applies
+        return highest * max((f for f in self.ethnicity_factors.values() if f > 1), default=1.0)
 
     def __attrs_post_init__(self) -> None:
         _check_gradient("factors", self.factors)
+        _check_gradient("delay_factors", self.delay_factors)
+        for group in self.ethnicity_factors:
+            if not group.strip():
+                raise FieldError("ethnicity_factors", "an ethnic group needs a name, got ''")
+        timed = self.delay is not None or (
+            self.information is not None and self.information.delay_mean_days > 0
+        )
+        if self.delay_factors and not timed:
+            raise FieldError(
+                "delay_factors",
+                "the pathway has no delay to scale: give it `delay` or an information "
+                f"`delay_mean_days`, got {self.delay_factors}",
+            )
         if self.highest_chance() > 1 + 1e-9:
             raise FieldError(
                 "factors",
@@ -1267,6 +1305,18 @@ class Scenario:
     def agency_ids(self) -> tuple[str, ...]:
         """Agency keys in file order; an agency's index is its code in the event log."""
         return tuple(self.agencies)
+
+    @property
+    def ethnic_groups(self) -> tuple[str, ...]:
+        """The ethnic groups the children's profiles name, in the order first named
+        (demand streams, then the agencies' backlogs).
+
+        >>> Scenario(name="x").ethnic_groups
+        ()
+        """
+        profiles = [d.profile for d in self.demand.values()]
+        profiles += [a.backlog.profile for a in self.agencies.values() if a.backlog is not None]
+        return tuple(dict.fromkeys(g for p in profiles for g in p.ethnicity))
 
     def prioritises(self, agency: str) -> bool:
         """Whether ``agency`` keeps a prioritised list (urgent children first).

@@ -165,6 +165,20 @@ def check_names(scenario: Scenario) -> None:
                 f"{toml_value(pathway.source)} makes no placements: give it "
                 f'[agencies.{pathway.source}.placements] or choose another at, got "placement"',
             )
+    groups = scenario.ethnic_groups
+    for i, pathway in enumerate(scenario.pathways):
+        for group in pathway.ethnicity_factors:
+            if group not in groups:
+                close = suggest(group, groups)
+                hint = (
+                    f"did you mean {toml_value(close[0])}?"
+                    if close
+                    else "groups: " + ", ".join(groups)
+                )
+                raise PartnershipError(
+                    ("pathways", i, "ethnicity_factors", group),
+                    f"no profile names this ethnic group ({hint}), got {toml_value(group)}",
+                )
     crisis = scenario.mental_health.crisis_agency
     if crisis is not None and crisis not in agencies:
         raise _unknown(("mental_health", "crisis_agency"), crisis, scenario)

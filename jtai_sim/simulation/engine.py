@@ -261,6 +261,7 @@ class _Route:
 
     __slots__ = (
         "delay",
+        "delay_factors",
         "every",
         "factors",
         "first",
@@ -281,7 +282,14 @@ class _Route:
         "when",
     )
 
-    def __init__(self, pathway: Pathway, number: int, to: int, streams: Streams) -> None:
+    def __init__(
+        self,
+        pathway: Pathway,
+        number: int,
+        to: int,
+        streams: Streams,
+        group_bits: dict[str, int] | None = None,
+    ) -> None:
         self.pathway = pathway
         purpose = ("pathway", str(number), pathway.source, pathway.to, pathway.mode)
         self.u = streams.uniform(*purpose)
@@ -290,8 +298,6 @@ class _Route:
         self.to = to
         self.target: Desk  # set once the desks exist
         self.p = pathway.probability
-        #: the equity gradient: (condition bit, factor) pairs that scale ``p``
-        self.factors = tuple((BIT[f], x) for f, x in pathway.factors.items())
         self.when = sum(BIT[f] for f in pathway.when)
         self.unless = sum(BIT[f] for f in pathway.unless)
         self.min_age = pathway.min_age if pathway.min_age is not None else -1
@@ -305,8 +311,13 @@ class _Route:
         self.recognise = pathway.recognise_need
         self.urgent = pathway.urgent
         self.urgent_u = streams.uniform(*purpose, "urgency") if pathway.urgent else None
-        #: the equity gradient: (bit, multiplier) for each condition that changes the chance
-        self.factors = tuple((BIT[f], m) for f, m in pathway.factors.items())
+        #: the equity gradient: (bit, multiplier) for each condition, and each ethnic group
+        #: (its bit from ``group_bits``), that changes the chance
+        self.factors = tuple((BIT[f], m) for f, m in pathway.factors.items()) + tuple(
+            (group_bits[g], m) for g, m in pathway.ethnicity_factors.items() if group_bits
+        )
+        #: the gradient in delay: (bit, multiplier) for each condition that changes it
+        self.delay_factors = tuple((BIT[f], m) for f, m in pathway.delay_factors.items())
         self.first = pathway.first_after_days or 0.0
         self.every = pathway.every_days or 0.0
 
@@ -317,6 +328,14 @@ class _Route:
             or self.min_age >= 0
             or self.max_age < 999
         )
+
+    def stretch(self, mask: int) -> float:
+        """How many times its delays the pathway takes for a child with ``mask``."""
+        m = 1.0
+        for bit, multiplier in self.delay_factors:
+            if mask & bit:
+                m *= multiplier
+        return m
 
     def chance(self, mask: int) -> float:
         """The pathway's chance for a child with ``mask``: its probability times the
@@ -521,10 +540,17 @@ class Engine:
         self.children_created = 0
         self._seq = 0
         self.index = {key: i for i, key in enumerate(scenario.agency_ids)}
+        #: a bit of ``Child.fixed`` for each ethnic group, above the conditions' bits, when
+        #: an equity gradient names an ethnic group (None otherwise: no bits to set)
+        self.group_bits: dict[str, int] | None = None
+        if any(p.ethnicity_factors for p in scenario.pathways):
+            self.group_bits = {
+                g: 1 << (len(FLAGS) + i) for i, g in enumerate(scenario.ethnic_groups)
+            }
         self.desks = [Desk(self, i, k, a) for i, (k, a) in enumerate(scenario.agencies.items())]
         for number, pathway in enumerate(scenario.pathways):
             desk = self.desks[self.index[pathway.source]]
-            route = _Route(pathway, number, self.index[pathway.to], self.streams)
+            route = _Route(pathway, number, self.index[pathway.to], self.streams, self.group_bits)
             route.target = self.desks[route.to]
             if pathway.at == "start":
                 desk.on_start.append(route)
@@ -708,7 +734,9 @@ class Engine:
         fires and reviews carry on from where the plan has got to. Their legal status
         is recorded on day 0 (in :meth:`arrive`), so the records show it.
         """
-        profiles = ChildProfiles(self.streams.generator("backlog", desk.key), backlog.profile)
+        profiles = ChildProfiles(
+            self.streams.generator("backlog", desk.key), backlog.profile, self.group_bits
+        )
         episode = self.streams.length_biased(desk.spec.service, "backlog", desk.key, "episode")
         gone = self.streams.uniform("backlog", desk.key, "remaining")
         source = self.children.source(f"backlog:{desk.key}", profiles)
@@ -1121,6 +1149,8 @@ class Engine:
             delay = 0.0
             if completeness != Completeness.LOST and info.delay_mean_days > 0:
                 delay = route.info_delay() * info.delay_mean_days
+                if route.delay_factors:
+                    delay *= route.stretch(journey.mask())
                 if delay > info.due_within_days:
                     bits = BIT["information_partial"]
             self._log((now, child.id, desk.index, kind, route.to, int(completeness), delay))
@@ -1146,7 +1176,10 @@ class Engine:
             if family is not None:
                 for sibling in family:
                     sibling.open += 1
-            self._at(route.delay(), self._on_deliver, journey, target, desk.index)
+            transit = route.delay()
+            if route.delay_factors:
+                transit *= route.stretch(journey.mask())
+            self._at(transit, self._on_deliver, journey, target, desk.index)
         else:
             self.arrive(journey, target, desk.index)
 
@@ -1548,7 +1581,9 @@ class DemandStream:
         self.desk = engine.desks[engine.index[demand.agency]]
         self.gap = engine.streams.exponential("arrivals", key)
         self.thin = engine.streams.uniform("arrivals", key, "thinning")
-        self.profiles = ChildProfiles(engine.streams.generator("children", key), demand.profile)
+        self.profiles = ChildProfiles(
+            engine.streams.generator("children", key), demand.profile, engine.group_bits
+        )
         self.source = engine.children.source(key, self.profiles)
         self.modulated = (
             demand.seasonality != "none"
@@ -1661,10 +1696,18 @@ class ChildProfiles:
 
     BLOCK = 1024
 
-    def __init__(self, gen: Any, profile: ChildProfile) -> None:
+    def __init__(
+        self, gen: Any, profile: ChildProfile, group_bits: dict[str, int] | None = None
+    ) -> None:
         self.gen = gen
         self.profile = profile
         self.groups = list(self.profile.ethnicity)
+        #: each of this profile's ethnic groups' bit in ``fixed`` (see ``Engine.group_bits``)
+        self.group_bits = (
+            None
+            if group_bits is None
+            else np.array([group_bits[g] for g in self.groups], dtype=np.int64)
+        )
         self.blocks: list[np.ndarray] = []
         #: The next child's ``(age, mental health, identified, fixed)``: ``fixed`` is
         #: the bit mask of the conditions that stay as they are (see ``Child``).
@@ -1699,6 +1742,8 @@ class ChildProfiles:
             fixed |= flag * BIT[name]
         female = u[9] < p.female
         fixed |= female * BIT["female"]
+        if self.group_bits is not None:
+            fixed |= self.group_bits[group]
         block = np.empty(n, dtype=PROFILE_ROW)
         columns = [age, mh, identified, *flags, female, group]
         for name, column in zip(_PROFILE_FIELDS, columns, strict=True):
