@@ -10,7 +10,7 @@ from ``(root, i)`` alone, however many replications there are.
 
 Draws are served from pre-drawn blocks, which keeps the per-draw cost near that
 of a list index. A stream's first block is 64 variates and each next one twice
-the last, up to 1,024: a stream that is seldom drawn from (reviews running late
+the last, up to 512: a stream that is seldom drawn from (reviews running late
 at one agency) holds a few variates, not thousands. numpy's generators draw
 variate after variate, so the values do not depend on how they are blocked.
 
@@ -32,7 +32,7 @@ import numpy as np
 from jtai_sim.scenario.model import Distribution
 
 _FIRST_BLOCK = 64
-_BLOCK = 1024
+_BLOCK = 512
 
 
 def purpose_key(*names: str) -> tuple[int, ...]:
