@@ -634,6 +634,14 @@ class SharedPlaces:
             "prioritised list)"
         ),
     )
+    in_place_at_start: int = field(
+        default=0,
+        validator=BACKLOG,
+        metadata=doc(
+            "other areas' children already in places on day 0, part-way through their stay "
+            "(at most the agency's places), so the pool starts near its steady state"
+        ),
+    )
 
 
 def _held_in(_: Any, a: attrs.Attribute[Any], table: dict[str, float] | None) -> None:
@@ -772,10 +780,17 @@ class Agency:
 
     def __attrs_post_init__(self) -> None:
         _check_gradient("identifies_factors", self.identifies_factors)
-        if self.shared is not None and self.staff is None:
-            raise FieldError(
-                "shared", "needs places to share: set staff (and caseload), got no staff"
-            )
+        if self.shared is not None:
+            if self.servers is None:
+                raise FieldError(
+                    "shared", "needs places to share: set staff (and caseload), got no staff"
+                )
+            if self.shared.in_place_at_start > self.servers:
+                raise FieldError(
+                    "in_place_at_start",
+                    f"must be at most the agency's places ({self.servers}), "
+                    f"got {self.shared.in_place_at_start!r}",
+                )
 
     @property
     def servers(self) -> int | None:

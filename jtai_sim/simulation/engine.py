@@ -696,8 +696,8 @@ class Engine:
         for i, (key, demand) in enumerate(self.scenario.demand.items()):
             DemandStream(self, i, key, demand).start()
         for desk in self.desks:
-            if desk.shared is not None and desk.other_rate > 0:
-                self._at(desk.other_gap() / desk.other_rate, self._on_other_arrive, None, desk)
+            if desk.shared is not None:
+                self._other_areas_at_start(desk)
         # the engine makes few reference cycles; the cyclic collector would walk every
         # live child and journey again and again as the run grows
         collecting = gc.isenabled()
@@ -1357,6 +1357,24 @@ class Engine:
             for sibling in journey.family:
                 log((when, sibling.id, desk.index, HELD, -1, code, 0.0))
 
+    def _other_areas_at_start(self, desk: Desk) -> None:
+        """Other areas' children in ``desk``'s places on day 0 (each with the equilibrium
+        residual of a stay left, as a backlog's children have; see :meth:`_backlog`), in
+        the places the area's own children left free, and the first admission of the
+        stream."""
+        spec = desk.spec.shared
+        assert spec is not None and desk.servers is not None
+        count = min(spec.in_place_at_start, desk.servers - desk.busy)
+        if count > 0:
+            key = desk.key
+            episode = self.streams.length_biased(desk.spec.service, "shared", key, "episode")
+            gone = self.streams.uniform("shared", key, "remaining")
+            for _ in range(count):
+                length = episode()
+                self._other_start(_OtherArea(0), desk, length - gone() * length)
+        if desk.other_rate > 0:
+            self._at(desk.other_gap() / desk.other_rate, self._on_other_arrive, None, desk)
+
     def _other_arrive(self, timer: _Timer) -> None:
         """Another area's admission to a shared agency: a place now, or the list; and the
         next admission of the Poisson stream."""
@@ -1379,14 +1397,16 @@ class Engine:
         else:
             desk.fifo.append(other)  # type: ignore[arg-type]
 
-    def _other_start(self, other: _OtherArea, desk: Desk) -> None:
+    def _other_start(self, other: _OtherArea, desk: Desk, length: float = -1.0) -> None:
         """Another area's child takes a place for a time drawn from the agency's service
-        (in working days at an office agency, as for the area's own children)."""
+        (in working days at an office agency, as for the area's own children), or for
+        ``length`` if given."""
         now = self.env._now
         desk.busy += 1
         self._seq += 1
         other.token = self._seq
-        length = desk.other_draw()
+        if length < 0:
+            length = desk.other_draw()
         if desk.office:
             cal = self.calendar
             finish = cal.from_working(cal.to_working(now) + length)
