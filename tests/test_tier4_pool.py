@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -182,6 +183,41 @@ def test_the_findings_fire(pooled: Run) -> None:
         assert f.criteria[0] == "crisis_response" and "specialist_help" in f.criteria
         assert set(book.events.loc[list(f.event_ids), "kind"]) <= {"held", "start"}
         assert "for a place at Tier 4 beds" in f.evidence
+
+
+def test_a_case_list_records_where_a_child_waited(tmp_path: Path) -> None:
+    from jtai_sim.errors import CaseListError
+    from jtai_sim.inspection.cases_csv import load_case_list
+    from jtai_sim.inspection.findings import findings_for
+    from jtai_sim.inspection.theme import load_theme
+
+    (tmp_path / "children.csv").write_text("child,age,mental_health\nA1,14,ill\n")
+    (tmp_path / "agencies.csv").write_text("agency,kind,label\nt4,inpatient,Tier 4 beds\n")
+    events = (
+        "child,date,agency,kind,other,detail,value\n"
+        "A1,2025-05-01 09:00,t4,arrive,,,\n"
+        "A1,2025-05-01 09:00,t4,wait,,,\n"
+        "A1,2025-05-01 09:00,t4,held,,paediatric_ward,\n"
+        "A1,2025-05-05 09:00,t4,start,,,\n"
+        "A1,2025-05-05 09:00,t4,held,,far_from_home,\n"
+    )
+    (tmp_path / "events.csv").write_text(events)
+    book = load_case_list(tmp_path)
+    found = findings_for(
+        book,
+        [int(book.children["child"].iloc[0])],
+        dt.date(2025, 6, 2),
+        theme=load_theme("mental-health-2019"),
+    )
+    kinds = {f.kind: f for f in found}
+    assert {"held_waiting_for_bed", "admitted_far_from_home"} <= set(kinds)
+    assert kinds["held_waiting_for_bed"].evidence == (
+        "Waited on a paediatric ward from Thu 1 May 2025 for a place at Tier 4 beds, which came "
+        "on Mon 5 May 2025, 4 days later."
+    )
+    (tmp_path / "events.csv").write_text(events.replace("paediatric_ward", "corridor"))
+    with pytest.raises(CaseListError, match="held row needs the setting"):
+        load_case_list(tmp_path)
 
 
 # ------------------------------------------------------------------- old scenarios, bad values
