@@ -185,6 +185,20 @@ def test_the_findings_fire(pooled: Run) -> None:
         assert "for a place at Tier 4 beds" in f.evidence
 
 
+def test_a_child_taken_off_the_list_is_not_still_waiting() -> None:
+    from jtai_sim.inspection.casebook import casebook_from_run
+    from jtai_sim.inspection.findings import all_hits
+
+    run = simulate(scenario(HELD_IN + "\nleave_list_per_year = 20.0\n" + POOL), seed=4)
+    book = casebook_from_run(run)
+    hits = all_hits(book, run.scenario.start_date + dt.timedelta(days=2500))
+    held = hits[hits["kind"] == "held_waiting_for_bed"]
+    left = held[held["y"] == 2]
+    assert len(left) > 10 and (held["y"] == 1).sum() > 10
+    for ids in left["ids"]:
+        assert list(book.events.loc[list(ids), "kind"]) == ["held", "exit"]
+
+
 def test_a_case_list_records_where_a_child_waited(tmp_path: Path) -> None:
     from jtai_sim.errors import CaseListError
     from jtai_sim.inspection.cases_csv import load_case_list

@@ -59,8 +59,9 @@ kind                        shown by (the rows a finding cites)
                             ended
 ``held_waiting_for_bed``    a ``held`` row of an unsuitable setting (a ward or
                             the emergency department) while waiting for a place,
-                            and the ``start`` when the place came (none if still
-                            waiting at notification); x = days waited
+                            and the ``start`` when the place came, or the ``exit``
+                            if taken off the list (none if still waiting at
+                            notification); x = days waited
 ``admitted_far_from_home``  a ``held`` row of setting ``far_from_home`` (the
                             place found is far from home)
 ==========================  =====================================================
@@ -454,9 +455,10 @@ def held_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
     and children whose place was far from home.
 
     A ``held`` row of a ward or the emergency department is paired with the child's
-    next ``start`` at the same agency (``y`` = 1, ``x`` = the days from the row to it); a
-    child with none by notification is still waiting (``y`` = 0, ``x`` = the days so
-    far). Being held at home is not a finding.
+    next ``start`` or ``exit`` at the same agency: ``x`` is the days from the row to it,
+    and ``y`` is 1 for a start (a place came), 2 for an exit (taken off the list without
+    one); a child with neither by notification is still waiting (``y`` = 0, ``x`` = the
+    days so far). Being held at home is not a finding.
     """
     kinds = kind_codes(ev)
     held = kinds == int(_K.HELD)
@@ -469,7 +471,9 @@ def held_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
     parts = []
     if unsuitable.any():
         rows = _rows(ev, unsuitable).sort_values("time", kind="stable")
-        starts = _rows(ev, kinds == int(_K.START))[["child", "time", "id", "agency"]]
+        ends = (kinds == int(_K.START)) | (kinds == int(_K.EXIT))
+        starts = _rows(ev, ends)[["child", "time", "id", "agency"]]
+        starts["left"] = kinds[ends] == int(_K.EXIT)
         starts = starts.sort_values("time", kind="stable").rename(
             columns={"time": "stime", "id": "sid"}
         )
@@ -498,7 +502,7 @@ def held_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
                 ],
                 agencies=[(keys[a],) for a in ag],
                 x=np.where(admitted, stime, t_end) - htime,
-                y=admitted.astype(np.float64),
+                y=np.where(m["left"].fillna(False).to_numpy(bool), 2.0, admitted.astype(float)),
                 t2=htime,
             )
         )
@@ -1094,6 +1098,11 @@ def evidence(book: CaseBook, h: Any) -> str:
         )
     if kind == "held_waiting_for_bed":
         setting = HeldIn(int(book.events.loc[h.ids[0], "detail"])).word
+        if y > 1.5:
+            return (
+                f"Waited {setting} from {since} for a place at {agencies[0]}, and left the "
+                f"list without one on {when}, {duration_text(x)} later."
+            )
         if y > 0.5:
             return (
                 f"Waited {setting} from {since} for a place at {agencies[0]}, which came on "
