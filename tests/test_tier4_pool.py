@@ -115,6 +115,16 @@ def test_other_areas_write_no_rows(alone: Run, pooled: Run) -> None:
     assert busy_problems(alone) == []
 
 
+def test_other_areas_urgent_admissions_go_ahead_on_a_prioritised_list() -> None:
+    def wait(urgent: float) -> float:
+        pool = POOL.replace("}", f", urgent = {urgent} }}")
+        run = simulate(scenario('urgent_if = ["in_crisis"]\n' + pool), seed=4)
+        return float(rows(run, K.START)["value"].mean())
+
+    # the area's children here are all routine: other areas' urgent admissions pass them
+    assert wait(1.0) > 1.5 * wait(0.0)
+
+
 def test_other_areas_fill_places_from_day_0() -> None:
     engine = Engine(scenario(POOL, days=300.0, own=0.0), seed=1)
     busy: list[int] = []
