@@ -600,9 +600,8 @@ class Placements:
     )
 
 
-#: Admissions a year from other areas to a shared pool: our bound, a year's admission for
-#: every child a scenario may have (England's Tier 4 CAMHS units admit a few thousand
-#: children a year, NHS England Tier 4 Report 2014).
+#: Admissions a year from other areas to a shared pool: our bound, one admission a year for
+#: every child a scenario may have, far beyond any region's Tier 4 beds.
 OTHER_AREAS_PER_YEAR = in_range(0, MAX_CHILDREN, why="one admission a year for each child")
 
 
