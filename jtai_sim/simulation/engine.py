@@ -10,6 +10,10 @@ Each hand-off can lose information or deliver it partial or late, and that is
 visible to the receiving agency's decision through the ``information_*``
 conditions. While a child waits on a list that allows it, their mental health
 can worsen and crises can happen; a child closed without support may come back.
+An agency's places can be shared with other areas (a regional pool of Tier 4 beds):
+their admissions take places and wait on the same list but are not children of the
+partnership, so they write no rows (:class:`_OtherArea`); a child waiting there can be
+held somewhere (a ``held`` row), and a place can be far from home.
 
 The engine is written on SimPy's environment and event queue with plain
 callbacks (no process per child, no ``simpy.Resource``) and steps the queue in
