@@ -57,6 +57,8 @@ CITES = {
     "partner_absent": {"attend"},
     "partners_present": {"attend"},
     "placement_broke_help": {"placement", "exit"},
+    "held_waiting_for_bed": {"held", "start", "exit"},
+    "admitted_far_from_home": {"held"},
 }
 CLOCK_KINDS = {
     "help_within_standard",

@@ -57,6 +57,13 @@ kind                        shown by (the rows a finding cites)
 ``placement_broke_help``    a ``placement`` row out of the area, and the ``exit``
                             (reason ``moved``) from a CAMHS list or service it
                             ended
+``held_waiting_for_bed``    a ``held`` row of an unsuitable setting (a ward or
+                            the emergency department) while waiting for a place,
+                            and the ``start`` when the place came, or the ``exit``
+                            if taken off the list (none if still waiting at
+                            notification); x = days waited
+``admitted_far_from_home``  a ``held`` row of setting ``far_from_home`` (the
+                            place found is far from home)
 ==========================  =====================================================
 
 Clocks and late hand-offs follow the one rule of :mod:`jtai_sim.results.clocktime`,
@@ -101,9 +108,11 @@ from jtai_sim.results import clocktime
 from jtai_sim.scenario.model import Clock
 from jtai_sim.vocabulary import (
     MODE_OF_KIND,
+    UNSUITABLE_SETTINGS,
     Completeness,
     EventKind,
     ExitReason,
+    HeldIn,
     Origin,
     PartnerCode,
     pathway_name,
@@ -439,6 +448,79 @@ def placement_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
         agencies=[(keys[a], keys[b]) for a, b in zip(carer, service, strict=True)],
         t2=m["atime"].to_numpy(np.float64),
     )
+
+
+def held_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
+    """Children held in an unsuitable setting while waiting for a place (a Tier 4 bed),
+    and children whose place was far from home.
+
+    A ``held`` row of a ward or the emergency department is paired with the child's
+    next ``start`` or ``exit`` at the same agency: ``x`` is the days from the row to it,
+    and ``y`` is 1 for a start (a place came), 2 for an exit (taken off the list without
+    one); a child with neither by notification is still waiting (``y`` = 0, ``x`` = the
+    days so far). Being held at home is not a finding.
+    """
+    kinds = kind_codes(ev)
+    held = kinds == int(_K.HELD)
+    if not held.any():
+        return _empty()
+    detail = ev["detail"].to_numpy(np.int64)
+    far = held & (detail == int(HeldIn.FAR_FROM_HOME))
+    unsuitable = held & np.isin(detail, list(UNSUITABLE_SETTINGS))
+    keys = agency_keys(book)
+    parts = []
+    if unsuitable.any():
+        rows = _rows(ev, unsuitable).sort_values("time", kind="stable")
+        ends = (kinds == int(_K.START)) | (kinds == int(_K.EXIT))
+        starts = _rows(ev, ends)[["child", "time", "id", "agency"]]
+        starts["left"] = kinds[ends] == int(_K.EXIT)
+        starts = starts.sort_values("time", kind="stable").rename(
+            columns={"time": "stime", "id": "sid"}
+        )
+        m = pd.merge_asof(
+            rows,
+            starts,
+            left_on="time",
+            right_on="stime",
+            by=["child", "agency"],
+            direction="forward",
+        )
+        admitted = m["sid"].notna().to_numpy()
+        stime = m["stime"].to_numpy(np.float64)
+        htime = m["time"].to_numpy(np.float64)
+        ag = m["agency"].to_numpy(np.int64)
+        parts.append(
+            _hits(
+                child=m["child"].to_numpy(np.int64),
+                kind="held_waiting_for_bed",
+                key=[keys[a] for a in ag],
+                subject=[book.agency_label(keys[a]) for a in ag],
+                time=np.where(admitted, stime, htime),
+                ids=[
+                    (int(i), int(s)) if a else (int(i),)
+                    for i, s, a in zip(m["id"], m["sid"].fillna(-1), admitted, strict=True)
+                ],
+                agencies=[(keys[a],) for a in ag],
+                x=np.where(admitted, stime, t_end) - htime,
+                y=np.where(m["left"].fillna(False).to_numpy(bool), 2.0, admitted.astype(float)),
+                t2=htime,
+            )
+        )
+    if far.any():
+        rows = _rows(ev, far)
+        ag = rows["agency"].to_numpy(np.int64)
+        parts.append(
+            _hits(
+                child=rows["child"].to_numpy(np.int64),
+                kind="admitted_far_from_home",
+                key=[keys[a] for a in ag],
+                subject=[book.agency_label(keys[a]) for a in ag],
+                time=rows["time"].to_numpy(np.float64),
+                ids=[(int(i),) for i in rows["id"]],
+                agencies=[(keys[a],) for a in ag],
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
 
 
 def waiting_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
@@ -798,6 +880,7 @@ def all_hits(
         household_hits(book, ev),
         attendance_hits(book, ev),
         placement_hits(book, ev),
+        held_hits(book, ev, t_end),
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -1013,6 +1096,24 @@ def evidence(book: CaseBook, h: Any) -> str:
             f"Placed out of the area by {agencies[0]} on {since}; the child's place at "
             f"{agencies[-1]} was lost on {when}."
         )
+    if kind == "held_waiting_for_bed":
+        setting = HeldIn(int(book.events.loc[h.ids[0], "detail"])).word
+        if y > 1.5:
+            return (
+                f"Waited {setting} from {since} for a place at {agencies[0]}, and left the "
+                f"list without one on {when}, {duration_text(x)} later."
+            )
+        if y > 0.5:
+            return (
+                f"Waited {setting} from {since} for a place at {agencies[0]}, which came on "
+                f"{when}, {duration_text(x)} later."
+            )
+        return (
+            f"Waiting {setting} since {since} for a place at {agencies[0]}: still waiting at "
+            f"notification, {duration_text(x)} on."
+        )
+    if kind == "admitted_far_from_home":
+        return f"Admitted to {agencies[0]} on {when} in a bed far from home."
     return f"{subject} on {when}."  # pragma: no cover - every kind is handled above
 
 

@@ -253,6 +253,8 @@ FINDING_STRENGTH: dict[str, bool] = {
     "partner_absent": False,
     "partners_present": True,
     "placement_broke_help": False,
+    "held_waiting_for_bed": False,
+    "admitted_far_from_home": False,
 }
 
 

@@ -31,6 +31,7 @@ from jtai_sim.errors import FieldError as FieldError  # raised by the validators
 from jtai_sim.vocabulary import (
     HOUSEHOLD_FLAGS,
     PARTNER_KEYS,
+    WAITING_SETTINGS,
     LegalStatus,
     Mode,
     pathway_name,
@@ -599,6 +600,61 @@ class Placements:
     )
 
 
+#: Admissions a year from other areas to a shared pool: our bound, one admission a year for
+#: every child a scenario may have, far beyond any region's Tier 4 beds.
+OTHER_AREAS_PER_YEAR = in_range(0, MAX_CHILDREN, why="one admission a year for each child")
+
+
+@frozen(kw_only=True)
+class SharedPlaces:
+    """The agency's places are shared with other areas, whose children also wait for them.
+
+    Tier 4 CAMHS beds have been commissioned nationally by NHS England since 2013 (now
+    through provider collaboratives), so a partnership's children compete for them with
+    the children of the other areas the units serve (House of Commons Health Committee,
+    Children's and adolescents' mental health and CAMHS, 2014). Other areas' admissions
+    come as a Poisson stream, each takes a place for a time drawn from the agency's
+    ``service`` and waits on the same list as the area's own children, by the same rules
+    (urgent first when the list is prioritised, then first come first served). They are
+    not the partnership's children: they write no rows and are not in the child register;
+    they never leave the list unseen. Leave the table out and the places are the area's
+    alone (no draws).
+    """
+
+    other_areas_per_year: float = field(
+        validator=OTHER_AREAS_PER_YEAR,
+        metadata=doc("admissions a year from other areas that use the same places"),
+    )
+    urgent: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc(
+            "chance another area's admission is urgent (ahead of routine children on a "
+            "prioritised list)"
+        ),
+    )
+    in_place_at_start: int = field(
+        default=0,
+        validator=BACKLOG,
+        metadata=doc(
+            "other areas' children already in places on day 0, part-way through their stay "
+            "(at most the agency's places), so the pool starts near its steady state"
+        ),
+    )
+
+
+def _held_in(_: Any, a: attrs.Attribute[Any], table: dict[str, float] | None) -> None:
+    """A table of settings: each known, and their chances summing to 1."""
+    if table is None:
+        return
+    for key in table:
+        if key not in WAITING_SETTINGS:
+            raise FieldError(a.name, f"settings are {', '.join(WAITING_SETTINGS)}, got {key!r}")
+    total = sum(table.values())
+    if abs(total - 1.0) > 1e-9:
+        raise FieldError(a.name, f"chances must sum to 1, got {total:g}")
+
+
 @frozen(kw_only=True)
 class Agency:
     """One service in the partnership: its staff, working pattern and service."""
@@ -696,9 +752,44 @@ class Agency:
             "and an absence is a finding"
         ),
     )
+    shared: SharedPlaces | None = field(
+        default=None,
+        metadata=doc(
+            "the places are shared with other areas, whose admissions take places and wait "
+            "on the same list (a regional pool of Tier 4 beds); leave out for the area's alone"
+        ),
+    )
+    held_in: dict[str, float] | None = field(
+        default=None,
+        validator=[PROBABILITIES, _held_in],
+        metadata=doc(
+            "where a child waiting on the list is held, as chances summing to 1, by setting "
+            "(paediatric_ward, adult_ward, emergency_department, home): a `held` row as they "
+            "join the list; leave out for none"
+        ),
+    )
+    far_from_home: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc(
+            "chance the place a child starts in is far from home (a bed outside the region): "
+            "a `held` row of setting far_from_home as service starts"
+        ),
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_gradient("identifies_factors", self.identifies_factors)
+        if self.shared is not None:
+            if self.servers is None:
+                raise FieldError(
+                    "shared", "needs places to share: set staff (and caseload), got no staff"
+                )
+            if self.shared.in_place_at_start > self.servers:
+                raise FieldError(
+                    "in_place_at_start",
+                    f"must be at most the agency's places ({self.servers}), "
+                    f"got {self.shared.in_place_at_start!r}",
+                )
 
     @property
     def servers(self) -> int | None:

@@ -10,6 +10,10 @@ Each hand-off can lose information or deliver it partial or late, and that is
 visible to the receiving agency's decision through the ``information_*``
 conditions. While a child waits on a list that allows it, their mental health
 can worsen and crises can happen; a child closed without support may come back.
+An agency's places can be shared with other areas (a regional pool of Tier 4 beds):
+their admissions take places and wait on the same list but are not children of the
+partnership, so they write no rows (:class:`_OtherArea`); a child waiting there can be
+held somewhere (a ``held`` row), and a place can be far from home.
 
 The engine is written on SimPy's environment and event queue with plain
 callbacks (no process per child, no ``simpy.Resource``) and steps the queue in
@@ -78,6 +82,7 @@ from jtai_sim.vocabulary import (
     Completeness,
     EventKind,
     ExitReason,
+    HeldIn,
     Origin,
     PartnerCode,
 )
@@ -143,6 +148,8 @@ FROM_DEMAND, FROM_CRISIS, FROM_RETURN, FROM_BACKLOG = (
 TAKEN_OFF, MERGED = float(ExitReason.TAKEN_OFF), float(ExitReason.MERGED)
 MOVED = float(ExitReason.MOVED)
 PLACEMENT = int(EventKind.PLACEMENT)
+HELD = int(EventKind.HELD)
+FAR_FROM_HOME = int(HeldIn.FAR_FROM_HOME)
 
 
 class _Timer:
@@ -254,6 +261,22 @@ class Journey:
         if self.rereferral:
             m |= _RE_REFERRAL
         return m
+
+
+class _OtherArea:
+    """Another area's child taking or waiting for a shared place (see ``SharedPlaces``).
+
+    The light stand-in for a :class:`Journey` on a shared agency's list: the list reads
+    only ``token`` and ``urgent``, and ``child`` is None, which tells :meth:`Engine.start`
+    that this is no child of the partnership (no rows, no register entry).
+    """
+
+    __slots__ = ("token", "urgent")
+    child = None
+
+    def __init__(self, urgent: int) -> None:
+        self.token = 0
+        self.urgent = urgent
 
 
 class _Route:
@@ -425,6 +448,28 @@ class Desk:
                 (int(PartnerCode.from_key(k)), p, engine.streams.uniform("attendance", key, k))
                 for k, p in spec.attendance.items()
             )
+        #: places shared with other areas (None: the area's alone, and nothing drawn)
+        self.shared = spec.shared
+        if spec.shared is not None:
+            self.other_rate = spec.shared.other_areas_per_year / DAYS_PER_YEAR
+            self.other_gap = engine.streams.exponential("shared", key, "arrivals")
+            self.other_draw = engine.streams.durations(spec.service, "shared", key, "service")
+            self.other_urgent = spec.shared.urgent
+            if spec.shared.urgent > 0:
+                self.other_urgent_u = engine.streams.uniform("shared", key, "urgency")
+        #: where a waiting child is held, as (cumulative chance, HeldIn code), or None
+        self.held: list[tuple[float, int]] | None = None
+        if spec.held_in is not None:
+            self.held_u = engine.streams.uniform("held_in", key)
+            total = 0.0
+            self.held = []
+            for setting, p in spec.held_in.items():
+                total += p
+                self.held.append((total, int(HeldIn.from_key(setting))))
+        #: the chance a place that starts is far from home (0: never, and nothing drawn)
+        self.far = spec.far_from_home
+        if self.far > 0:
+            self.far_u = engine.streams.uniform("far_from_home", key)
 
     def compile_routes(self) -> None:
         self.conditional = any(r.conditional for r in self.refer)
@@ -441,7 +486,7 @@ class Desk:
         self.side = self.notify + self.parallel
         self.graded = any(r.factors for r in self.refer)
         self.timed = bool(self.periodic) or self.placements is not None
-        self.extra = self.timed or self.holding is not None
+        self.extra = self.timed or self.holding is not None or self.far > 0
 
     def next_waiting(self) -> Journey | None:
         """Take the next child off the list (skipping children already taken off)."""
@@ -579,6 +624,8 @@ class Engine:
         self._on_retriage = (self._retriage,)
         self._on_periodic = (self._periodic,)
         self._on_move = (self._move,)
+        self._on_other_arrive = (self._other_arrive,)
+        self._on_other_finish = (self._other_finish,)
         mh = scenario.mental_health
         self._re_referral = mh.re_referral
         self._comes_back = any(mh.re_referral.probability) or mh.re_referral.at_risk_probability > 0
@@ -678,6 +725,9 @@ class Engine:
                 self._backlog(desk, desk.spec.backlog)
         for i, (key, demand) in enumerate(self.scenario.demand.items()):
             DemandStream(self, i, key, demand).start()
+        for desk in self.desks:
+            if desk.shared is not None:
+                self._other_areas_at_start(desk)
         # the engine makes few reference cycles; the cyclic collector would walk every
         # live child and journey again and again as the run grows
         collecting = gc.isenabled()
@@ -853,6 +903,8 @@ class Engine:
         if family is not None:
             for sibling in family:
                 log((now, sibling.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
+        if desk.held is not None:
+            self._held(journey, desk)
         desk.waiting += 1
         if self.journeys_overlap:
             journey.at = desk.index
@@ -882,6 +934,9 @@ class Engine:
         ``carried`` is ``(gone, left)`` for a child already in service when the run
         began (see :meth:`_backlog`): the service goes on now, ``left`` of it to run.
         """
+        if desk.shared is not None and journey.child is None:
+            self._other_start(journey, desk)
+            return
         now = self.env._now
         desk.busy += 1
         self._seq += 1
@@ -1319,6 +1374,93 @@ class Engine:
         if rate > 0:
             self._at_while(desk.interim_hazard() / rate, callbacks, journey, desk, token, 1.0)
 
+    # -- shared places: other areas' admissions, and where a waiting child is held ----
+    def _held(self, journey: Journey, desk: Desk) -> None:
+        """A child joining ``desk``'s list is held somewhere until a place is free: a
+        ``held`` row of the setting drawn (the family's records show the same)."""
+        assert desk.held is not None
+        u = desk.held_u()
+        code = desk.held[-1][1]
+        for cum, setting in desk.held:
+            if u < cum:
+                code = setting
+                break
+        self._log_held(journey, desk, self.env._now, code)
+
+    def _log_held(self, journey: Journey, desk: Desk, when: float, code: int) -> None:
+        log = self._log
+        log((when, journey.child.id, desk.index, HELD, -1, code, 0.0))
+        if journey.family is not None:
+            for sibling in journey.family:
+                log((when, sibling.id, desk.index, HELD, -1, code, 0.0))
+
+    def _other_areas_at_start(self, desk: Desk) -> None:
+        """Other areas' children in ``desk``'s places on day 0 (each with the equilibrium
+        residual of a stay left, as a backlog's children have; see :meth:`_backlog`), in
+        the places the area's own children left free, and the first admission of the
+        stream."""
+        spec = desk.spec.shared
+        assert spec is not None and desk.servers is not None
+        count = min(spec.in_place_at_start, desk.servers - desk.busy)
+        if count > 0:
+            key = desk.key
+            episode = self.streams.length_biased(desk.spec.service, "shared", key, "episode")
+            gone = self.streams.uniform("shared", key, "remaining")
+            for _ in range(count):
+                length = episode()
+                self._other_start(_OtherArea(0), desk, length - gone() * length)
+        if desk.other_rate > 0:
+            self._at(desk.other_gap() / desk.other_rate, self._on_other_arrive, None, desk)
+
+    def _other_arrive(self, timer: _Timer) -> None:
+        """Another area's admission to a shared agency: a place now, or the list; and the
+        next admission of the Poisson stream."""
+        desk = timer.desk
+        self._at(desk.other_gap() / desk.other_rate, self._on_other_arrive, None, desk)
+        urgent = 0
+        if desk.other_urgent > 0 and desk.priority:
+            urgent = 1 if desk.other_urgent_u() < desk.other_urgent else 0
+        other = _OtherArea(urgent)
+        servers = desk.servers
+        assert servers is not None
+        if desk.busy < servers:
+            self._other_start(other, desk)
+            return
+        self._seq += 1
+        other.token = self._seq
+        desk.waiting += 1
+        if desk.priority:
+            heapq.heappush(desk.heap, (1 - urgent, other.token, other))  # type: ignore[misc]
+        else:
+            desk.fifo.append(other)  # type: ignore[arg-type]
+
+    def _other_start(self, other: _OtherArea, desk: Desk, length: float = -1.0) -> None:
+        """Another area's child takes a place for a time drawn from the agency's service
+        (in working days at an office agency, as for the area's own children), or for
+        ``length`` if given."""
+        now = self.env._now
+        desk.busy += 1
+        self._seq += 1
+        other.token = self._seq
+        if length < 0:
+            length = desk.other_draw()
+        if desk.office:
+            cal = self.calendar
+            finish = cal.from_working(cal.to_working(now) + length)
+        else:
+            finish = now + length
+        self._at(finish - now, self._on_other_finish, other, desk)  # type: ignore[arg-type]
+
+    def _other_finish(self, timer: _Timer) -> None:
+        """Another area's child leaves their place: the next on the list takes it."""
+        desk = timer.desk
+        timer.journey.token = 0
+        desk.busy -= 1
+        if desk.waiting:
+            waiting = desk.next_waiting()
+            if waiting is not None:
+                self.start(waiting, desk)
+
     # -- while waiting: interim support and re-triage ----------------------------------
     def _while_waiting(self, journey: Journey, desk: Desk) -> None:
         """A child has joined ``desk``'s list: set their interim support (by chance) and
@@ -1424,6 +1566,8 @@ class Engine:
             held = desk.holding.get(journey.child.id)
             if held is not None and journey in held:
                 held[journey] = begin
+        if desk.far > 0 and desk.far_u() < desk.far:
+            self._log_held(journey, desk, begin, FAR_FROM_HOME)
         if not desk.timed:
             return
         elapsed = -1.0 if gone < 0 else (gone * 7.0 / 5.0 if desk.office else gone)
