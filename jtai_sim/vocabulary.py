@@ -113,6 +113,10 @@ class EventKind(_Coded):
     #: value = placement moves so far in this episode of care (0 for the first
     #: placement, or the one a child in care on day 0 is in)
     PLACEMENT = 19
+    #: a child on ``agency``'s waiting list signposted to ``other`` (a commissioned
+    #: voluntary-sector or online offer), which takes them on in parallel (the FORK row
+    #: that follows); detail = 1 if the wait was urgent; value = days on the list so far
+    SIGNPOST = 20
 
 
 class PartnerCode(_Coded):
