@@ -438,7 +438,7 @@ def signposted_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
             # the row cited last is the signposting row: its ``other`` is the service
             to = dict(zip(ev.index.to_numpy(np.int64)[mask], other[mask], strict=True))
             hits["agencies"] = [
-                (a[0], keys[to[ids[-1]]])
+                (a[0], keys[to[ids[-1]]]) if to[ids[-1]] >= 0 else a
                 for a, ids in zip(hits["agencies"], hits["ids"], strict=True)
             ]
             parts.append(hits)
