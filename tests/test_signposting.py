@@ -217,3 +217,10 @@ def test_a_clock_event_that_is_not_one_is_refused() -> None:
     with pytest.raises(InputError) as caught:
         scenario_from_toml(text)
     assert "event" in str(caught.value) and "\n" not in str(caught.value).strip()
+
+
+def test_a_clock_needs_an_event() -> None:
+    text = _toml().replace('event = ["start", "interim", "signpost"]', "event = []")
+    with pytest.raises(InputError) as caught:
+        scenario_from_toml(text)
+    assert "needs at least one event" in str(caught.value)

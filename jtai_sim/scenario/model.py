@@ -1180,6 +1180,10 @@ class ClockPoint:
         ),
     )
 
+    def __attrs_post_init__(self) -> None:
+        if not self.event:
+            raise FieldError("event", "needs at least one event, got []")
+
 
 #: The longest limit of a clock in each unit: 100 years (``MAX_DAYS``), a working day
 #: being 5 days in 7.
