@@ -114,11 +114,15 @@ class EventKind(_Coded):
     #: value = placement moves so far in this episode of care (0 for the first
     #: placement, or the one a child in care on day 0 is in)
     PLACEMENT = 19
+    #: a child on ``agency``'s waiting list signposted to ``other`` (a commissioned
+    #: voluntary-sector or online offer), which takes them on in parallel (the FORK row
+    #: that follows); detail = 1 if the wait was urgent; value = days on the list so far
+    SIGNPOST = 20
     #: where a child is held while waiting for a place at ``agency`` (a Tier 4 bed: a
     #: paediatric or adult ward, the emergency department, or home), written as they join
     #: the list; or, written as their service starts, that the place found is far from
     #: home; detail = :class:`HeldIn`; value = 0
-    HELD = 20
+    HELD = 21
 
 
 class PartnerCode(_Coded):

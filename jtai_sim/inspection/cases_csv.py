@@ -15,7 +15,7 @@ version:
   ``agency``, ``kind`` (an event kind in lower case: ``arrive``, ``start``,
   ``end``, ``exit``, ``handoff``, ``notify``, ``fork``, ``status``, ``review``,
   ``crisis``, ``deteriorate``, ``improve``, ``identify``, ``wait``, ``info``,
-  ``attend``, ``interim``, ``retriage``, ``placement``,
+  ``attend``, ``interim``, ``retriage``, ``placement``, ``signpost``,
   ``child``); optional ``other`` (the other agency), ``detail`` and ``value``
   (meaning per kind as in :class:`jtai_sim.simulation.eventlog.EventKind`, with words
   allowed: ``cin``, ``partial``, ``ill``...) and ``origin`` (``new``,
@@ -596,6 +596,8 @@ def _detail_value(
                 f"must be complete, partial, lost or not_recorded, got {row['detail']!r}",
             )
         return detail, (0.0 if np.isnan(value) else value), ""
+    if kind == "signpost" and not other:
+        raise t.error(line, "other", "a signpost row needs the agency the child was signposted to")
     if kind == "attend":
         code = _PARTNER.get(dtext)
         if code is None:

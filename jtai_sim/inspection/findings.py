@@ -27,16 +27,22 @@ kind                        shown by (the rows a finding cites)
                             the child back (origin ``return``)
 ``turned_away``             an ``arrive`` at a CAMHS single point of access and
                             the ``exit`` there, or taken off a CAMHS list unseen
+``signposted_at_triage``    (strength) an ``arrive`` at a CAMHS single point of
+                            access and the ``handoff`` from there to a service
+                            outside CAMHS (a commissioned voluntary-sector or
+                            online offer): not taken on, but not left with nothing
 ``late_review``             a ``review`` row held late (value = days late > 0)
 ``reviews_on_time``         (strength) every review of a plan on time
 ``crisis_while_waiting``    an ``arrive`` and the ``crisis`` while waiting there
 ``worse_while_waiting``     an ``arrive`` and a ``deteriorate`` while waiting
 ``supported_while_waiting`` (strength) an ``arrive`` and an ``interim`` row
                             (interim support) while waiting there
+``signposted_while_waiting`` (strength) an ``arrive`` and a ``signpost`` row
+                            (signposted to a commissioned offer) while waiting
 ``waited_without_support``  a ``start`` after more than 4 weeks on the list of
-                            an agency that gives interim support (an
-                            ``interim`` row for some child), with no
-                            ``interim`` row in that wait (the ``arrive`` and
+                            an agency that gives interim support or signposts
+                            (an ``interim`` or ``signpost`` row for some child),
+                            with neither in that wait (the ``arrive`` and
                             ``start``)
 ``identified_at_youth_...`` an ``identify`` row at a youth justice service
 ``identified_early``        (strength) an ``identify`` row at a school, GP,
@@ -417,6 +423,37 @@ def turned_away_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     return _at_agency_since_arrival(book, ev, mask, "turned_away")
 
 
+def signposted_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Children a CAMHS single point of access did not take on but referred to a service
+    outside CAMHS, and children signposted to a commissioned offer while they waited.
+
+    Each is cited with the child's arrival at the agency that signposted them; the
+    agencies are that one and the service signposted to.
+    """
+    kinds = kind_codes(ev)
+    agency = agency_codes(ev)
+    other = agency_codes(ev, "other")
+    spa = np.isin(agency, codes_of_kind(book, ["camhs_spa"]))
+    outside = (other >= 0) & ~np.isin(other, codes_of_kind(book, CAMHS_KINDS))
+    masks = {
+        "signposted_at_triage": (kinds == int(_K.HANDOFF)) & spa & outside,
+        "signposted_while_waiting": kinds == int(_K.SIGNPOST),
+    }
+    keys = agency_keys(book)
+    parts = []
+    for kind, mask in masks.items():
+        hits = _at_agency_since_arrival(book, ev, mask, kind)
+        if len(hits):
+            # the row cited last is the signposting row: its ``other`` is the service
+            to = dict(zip(ev.index.to_numpy(np.int64)[mask], other[mask], strict=True))
+            hits["agencies"] = [
+                (a[0], keys[to[ids[-1]]]) if to[ids[-1]] >= 0 else a
+                for a, ids in zip(hits["agencies"], hits["ids"], strict=True)
+            ]
+            parts.append(hits)
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
 def placement_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     """Children in care whose move to a placement out of the area ended their CAMHS help.
 
@@ -546,20 +583,24 @@ def interim_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     """Interim support while waiting, and long waits without it where it is given.
 
     An agency "gives interim support" when any visible row shows it (an ``interim``
-    row there), so a case list is read the same way as a simulated run.
+    row there), so a case list is read the same way as a simulated run. Signposting
+    while waiting (a ``signpost`` row) is support too: a wait with either is not one
+    without support, and an agency that only signposts is judged the same way.
     """
     kinds = kind_codes(ev)
     interim = kinds == int(_K.INTERIM)
-    if not interim.any():
+    helped = interim | (kinds == int(_K.SIGNPOST))
+    if not helped.any():
         return _empty()
     parts = [_at_agency_since_arrival(book, ev, interim, "supported_while_waiting")]
     agency = agency_codes(ev)
-    giving = np.unique(agency[interim])
+    giving = np.unique(agency[helped])
     value = ev["value"].to_numpy(np.float64)
     long = (kinds == int(_K.START)) & np.isin(agency, giving) & (value > UNSUPPORTED_WAIT_DAYS)
     waits = _at_agency_since_arrival(book, ev, long, "waited_without_support")
+    parts = [p for p in parts if len(p)]
     if len(waits):
-        rows = _rows(ev, interim)[["child", "agency", "time"]]
+        rows = _rows(ev, helped)[["child", "agency", "time"]]
         keys = agency_keys(book)
         codes = {k: i for i, k in enumerate(keys)}
         w = waits.reset_index(drop=True)
@@ -573,7 +614,7 @@ def interim_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
         w = w.drop(index=during["index"].unique()).drop(columns="code")
         if len(w):
             parts.append(w)
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
 
 
 def review_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
@@ -663,7 +704,9 @@ def identify_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
             before = arrivals[(arrivals["child"] == h.child) & (arrivals["time"] < h.time)]
             met = tuple(dict.fromkeys(keys[a] for a in before["agency"] if a >= 0))
             if met:
-                rows.append((h, met, (*(int(i) for i in before["id"].iloc[-3:]), int(h.id))))
+                # the child's latest arrival at each agency named, so each is cited
+                latest = before[before["agency"] >= 0].drop_duplicates("agency", keep="last")
+                rows.append((h, met, (*(int(i) for i in latest["id"]), int(h.id))))
         if rows:
             parts.append(
                 _hits(
@@ -873,6 +916,7 @@ def all_hits(
         handoff_hits(book, ev),
         reversal_hits(book, ev),
         turned_away_hits(book, ev),
+        signposted_hits(book, ev),
         waiting_hits(book, ev),
         interim_hits(book, ev),
         review_hits(book, ev),
@@ -1036,6 +1080,16 @@ def evidence(book: CaseBook, h: Any) -> str:
                 f"unseen on {when}."
             )
         return f"Referred to {agencies[0]} on {since} and closed there without help on {when}."
+    if kind == "signposted_at_triage":
+        return (
+            f"Referred to {agencies[0]} on {since}; not taken on, and referred to "
+            f"{agencies[-1]} instead on {when}."
+        )
+    if kind == "signposted_while_waiting":
+        return (
+            f"Signposted to {agencies[-1]} on {when}, {duration_text(x)} into the wait at "
+            f"{agencies[0]} (referred {since})."
+        )
     if kind == "late_review":
         return f"Review at {agencies[0]} held {duration_text(x)} late, on {when}."
     if kind == "reviews_on_time":

@@ -115,7 +115,7 @@ AgencyKind = Literal[
     "generic",
 ]
 Working = Literal["always", "office"]
-ClockEvent = Literal["arrive", "start", "end"]
+ClockEvent = Literal["arrive", "start", "end", "interim", "signpost"]
 ClockUnit = Literal["working_days", "days", "hours", "weeks"]
 Seasonality = Literal["none", "school_terms"]
 DistributionKind = Literal["exponential", "lognormal", "gamma", "fixed", "uniform", "triangular"]
@@ -488,7 +488,7 @@ class Backlog:
 
 
 #: A multiplier of a waiting child's hazards: 0 (none while supported) to 1 (no change).
-HAZARD_FACTOR = in_range(0, 1, why="interim support does not make a child worse")
+HAZARD_FACTOR = in_range(0, 1, why="support while waiting does not make a child worse")
 
 
 @frozen(kw_only=True)
@@ -496,13 +496,17 @@ class WhileWaiting:
     """How an agency supports the children on its waiting list ("waiting well").
 
     The 2019 JTAI guidance asks how partners support children who are waiting and
-    what delay does to them. Two things an agency can do:
+    what delay does to them. Three things an agency can do:
     interim support (a check-in call, a named contact, a safety plan) some time after
     a child joins the list, which lowers their chances of getting worse and of a
-    crisis while they wait; and re-triage every so often, which moves a child whose
-    mental health has worsened to ill health since joining ahead of routine children.
-    Leave a key out and that support is not given (no draws, no rows). [GAP]: no
-    national figure says how often interim support is given or what it prevents.
+    crisis while they wait; signposting to a commissioned voluntary-sector or online
+    offer (``signpost_to``, an agency of its own that takes the child on in parallel
+    while they keep their place here), with hazard factors of its own from then on;
+    and re-triage every so often, which moves a child whose mental health has worsened
+    to ill health since joining ahead of routine children. A child given both interim
+    support and signposting has both sets of factors. Leave a key out and that support
+    is not given (no draws, no rows). [GAP]: no national figure says how often interim
+    support or signposting is given or what it prevents.
     """
 
     interim_support: float = field(
@@ -525,6 +529,35 @@ class WhileWaiting:
         validator=HAZARD_FACTOR,
         metadata=doc("multiplier of the chance of a crisis once given interim support"),
     )
+    signposting: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc(
+            "chance a child on the list is signposted to `signpost_to` while they wait (0: none)"
+        ),
+    )
+    signpost_to: str | None = field(
+        default=None,
+        metadata=doc(
+            "the agency of the commissioned voluntary-sector or online offer a child is "
+            "signposted to (a parallel referral; needed when `signposting` is above 0)"
+        ),
+    )
+    signpost_after_days: float = field(
+        default=7.0,
+        validator=DAYS,
+        metadata=doc("signposting happens this long after joining the list", unit="days"),
+    )
+    signposted_deterioration_factor: float = field(
+        default=1.0,
+        validator=HAZARD_FACTOR,
+        metadata=doc("multiplier of the chance of getting worse once signposted"),
+    )
+    signposted_crisis_factor: float = field(
+        default=1.0,
+        validator=HAZARD_FACTOR,
+        metadata=doc("multiplier of the chance of a crisis once signposted"),
+    )
     retriage_every_days: float | None = field(
         default=None,
         validator=REVIEW_DAYS,
@@ -534,6 +567,14 @@ class WhileWaiting:
             unit="days",
         ),
     )
+
+    def __attrs_post_init__(self) -> None:
+        if self.signposting > 0 and self.signpost_to is None:
+            raise FieldError(
+                "signpost_to",
+                f"needs the agency children are signposted to when signposting is "
+                f"{self.signposting!r}, got none",
+            )
 
 
 def _are_partners(_: Any, a: attrs.Attribute[Any], table: dict[str, float] | None) -> None:
@@ -1252,15 +1293,25 @@ def _optional_terms(value: Iterable[Term] | None) -> tuple[Term, ...] | None:
 
 @frozen(kw_only=True)
 class ClockPoint:
-    """One end of a clock: an event at one of some agencies."""
+    """One end of a clock: an event (or the first of some) at one of some agencies."""
 
     agency: tuple[str, ...] = field(
         converter=_names,
         metadata=doc("agency (or list of agencies)"),
     )
-    event: ClockEvent = field(
-        default="arrive", metadata=doc("arrive (referral received), start or end of service")
+    event: tuple[ClockEvent, ...] = field(
+        default=("arrive",),
+        converter=_names,
+        metadata=doc(
+            "arrive (referral received), start or end of service, interim (interim support "
+            "while waiting) or signpost (signposted while waiting), or a list of them: the "
+            "first of any, at any of the agencies"
+        ),
     )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.event:
+            raise FieldError("event", "needs at least one event, got []")
 
 
 #: The longest limit of a clock in each unit: 100 years (``MAX_DAYS``), a working day

@@ -130,6 +130,7 @@ STATUS, IDENTIFY, IMPROVE, DETERIORATE, CRISIS, REVIEW = (
     int(EventKind.REVIEW),
 )
 INTERIM, RETRIAGE = int(EventKind.INTERIM), int(EventKind.RETRIAGE)
+SIGNPOST = int(EventKind.SIGNPOST)
 ATTEND = int(EventKind.ATTEND)
 _FLOAT = (0.0, 1.0)  # float(flag), by indexing
 ARRIVE, WAIT, START, END, EXIT = (
@@ -232,6 +233,7 @@ class Journey:
         "interim",
         "origin",
         "rereferral",
+        "signposted",
         "token",
         "urgent",
     )
@@ -249,6 +251,8 @@ class Journey:
         #: the token of the wait in which interim support began (0: none); tokens
         #: never come back, so it needs no reset when the journey moves on
         self.interim = 0
+        #: the same for signposting to a commissioned offer while waiting (0: none)
+        self.signposted = 0
         #: the brothers and sisters travelling with the child as one family (see
         #: ``Engine.arrive``), or None: every child but those of a family referral
         self.family: list[Child] | None = None
@@ -403,6 +407,13 @@ class Desk:
         if spec.while_waiting is not None:
             self.interim_u = engine.streams.uniform("while_waiting", key, "interim")
             self.interim_hazard = engine.streams.exponential("while_waiting", key, "hazard")
+            if spec.while_waiting.signposting > 0:
+                self.signpost_u = engine.streams.uniform("while_waiting", key, "signposting")
+                self.signpost_hazard = engine.streams.exponential(
+                    "while_waiting", key, "signposted hazard"
+                )
+        #: the offer children on this list are signposted to (set once the desks exist)
+        self.signpost_to: Desk | None = None
         self.route_u = engine.streams.uniform("routing", key)
         self.outcome_u = engine.streams.uniform("outcomes", key)
         self.hazard = engine.streams.exponential("mental_health", key)
@@ -608,6 +619,9 @@ class Engine:
         for desk in self.desks:
             if desk.placements is not None:
                 self._placements_desk(desk, desk.placements)
+            ww = desk.while_waiting
+            if ww is not None and ww.signposting > 0 and ww.signpost_to is not None:
+                desk.signpost_to = self.desks[self.index[ww.signpost_to]]
         for desk in self.desks:
             desk.compile_routes()
         # the callbacks of each kind of timer, built once (see _Timer)
@@ -622,6 +636,7 @@ class Engine:
         self._on_review_held = (self._review_held,)
         self._on_interim = (self._interim,)
         self._on_retriage = (self._retriage,)
+        self._on_signpost = (self._signpost,)
         self._on_periodic = (self._periodic,)
         self._on_move = (self._move,)
         self._on_other_arrive = (self._other_arrive,)
@@ -637,6 +652,7 @@ class Engine:
             self.crisis_desk is not None
             or any(p.mode == "parallel" for p in scenario.pathways)
             or any(d.re_refer is not None for d in self.desks)
+            or any(d.signpost_to is not None for d in self.desks)
         )
 
     # -- scheduling ------------------------------------------------------------
@@ -1332,8 +1348,10 @@ class Engine:
         journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token:
             return
-        if journey.interim == token and not timer.value:
-            return  # set before interim support began, which drew it again
+        if (journey.interim == token or journey.signposted == token) and timer.value != (
+            self._support(journey, token)
+        ):
+            return  # set before interim support or signposting began, which drew it again
         child = journey.child
         if child.mh < 2:  # waiting on another list may already have made the child unwell
             child.mh += 1
@@ -1347,8 +1365,10 @@ class Engine:
         journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token or self.crisis_desk is None:
             return
-        if journey.interim == token and not timer.value:
-            return  # set before interim support began, which drew it again
+        if (journey.interim == token or journey.signposted == token) and timer.value != (
+            self._support(journey, token)
+        ):
+            return  # set before interim support or signposting began, which drew it again
         child = journey.child
         self._log((self.env._now, child.id, desk.index, CRISIS, -1, child.mh, 0.0))
         episode = Journey(child, journey.origin)
@@ -1361,18 +1381,34 @@ class Engine:
 
         A child with interim support on this list has the supported rate (the rate times
         the agency's factor) and its own stream, and the timer carries 1.0 to say it was
-        drawn at that rate; without support, the plain rate and stream.
+        drawn at that rate; a child signposted while waiting has the signposted factor
+        too, the signposting stream, and 2.0 added (:meth:`_support`); without either,
+        the plain rate and stream.
         """
         callbacks = self._on_crisis if crisis else self._on_deteriorate
         rate = self.crisis_rate if crisis else self.deteriorate_rate
-        if journey.interim != token:
+        if journey.interim != token and journey.signposted != token:
             self._at_while(desk.hazard() / rate, callbacks, journey, desk, token)
             return
         ww = desk.while_waiting
         assert ww is not None
-        rate *= ww.crisis_factor if crisis else ww.deterioration_factor
+        drawn = 0.0
+        draw = desk.interim_hazard
+        if journey.interim == token:
+            rate *= ww.crisis_factor if crisis else ww.deterioration_factor
+            drawn = 1.0
+        if journey.signposted == token:
+            rate *= ww.signposted_crisis_factor if crisis else ww.signposted_deterioration_factor
+            drawn += 2.0
+            draw = desk.signpost_hazard
         if rate > 0:
-            self._at_while(desk.interim_hazard() / rate, callbacks, journey, desk, token, 1.0)
+            self._at_while(draw() / rate, callbacks, journey, desk, token, drawn)
+
+    @staticmethod
+    def _support(journey: Journey, token: int) -> float:
+        """What a waiting child has had in the wait ``token``: 1.0 interim support, 2.0
+        signposting, 3.0 both (the value a hazard timer drawn now carries)."""
+        return _FLOAT[journey.interim == token] + 2.0 * _FLOAT[journey.signposted == token]
 
     # -- shared places: other areas' admissions, and where a waiting child is held ----
     def _held(self, journey: Journey, desk: Desk) -> None:
@@ -1470,6 +1506,8 @@ class Engine:
         token = journey.token
         if ww.interim_support > 0 and desk.interim_u() < ww.interim_support:
             self._at_while(ww.interim_after_days, self._on_interim, journey, desk, token)
+        if ww.signposting > 0 and desk.signpost_u() < ww.signposting:
+            self._at_while(ww.signpost_after_days, self._on_signpost, journey, desk, token)
         if ww.retriage_every_days:
             self._at_while(ww.retriage_every_days, self._on_retriage, journey, desk, token)
 
@@ -1494,6 +1532,33 @@ class Engine:
             self._log((now, sibling.id, desk.index, INTERIM, -1, 0, waited))
         if desk.watch:
             self._watch(journey, desk)  # now at the supported rates
+
+    def _signpost(self, timer: _Timer) -> None:
+        """A child still waiting is signposted to the agency's commissioned offer.
+
+        Each child of the journey gets a SIGNPOST row here and a parallel referral to
+        the offer (a FORK row, then the arrival there) while keeping their place on this
+        list. From now on the child's hazards of worsening and of crisis on this list
+        have the signposted factors; as for interim support (:meth:`_interim`) the
+        timers already set are left to die and the time left is drawn again, which is
+        exact because the hazards are exponential.
+        """
+        journey, desk, token = timer.journey, timer.desk, timer.token
+        if journey.token != token:
+            return
+        target = desk.signpost_to
+        assert target is not None
+        journey.signposted = token
+        now = self.env._now
+        waited = now - journey.arrived
+        log = self._log
+        for child in (journey.child, *(journey.family or ())):
+            log((now, child.id, desk.index, SIGNPOST, target.index, journey.urgent, waited))
+            log((now, child.id, desk.index, FORK, target.index, NOT_RECORDED, 0.0))
+            fork = Journey(child, journey.origin)
+            self.arrive(fork, target, desk.index)
+        if desk.watch:
+            self._watch(journey, desk)  # now at the signposted rates
 
     def _retriage(self, timer: _Timer) -> None:
         """A waiting child is looked at again (a RETRIAGE row each): a routine child now

@@ -99,6 +99,11 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
         return f"Mental-health need recognised at {here}"
     if kind == "interim":
         return f"Interim support while waiting at {here}, after {duration_text(value)} on the list"
+    if kind == "signpost":
+        return (
+            f"Signposted to {other} while waiting at {here}, after {duration_text(value)} "
+            "on the list"
+        )
     if kind == "retriage":
         moved = "moved up as urgent" if detail == 1 else "priority unchanged"
         return f"Waiting-list place at {here} re-triaged: {moved}"
