@@ -5,7 +5,8 @@ mock week's pack): :func:`check_folder` says whether a folder may be written,
 and :func:`atomic_folder` hands out a hidden folder beside it to fill, which is
 renamed into place only when the block finishes without an error. A single file
 (a drawing, a report, an export) is written the same way by :func:`write_file`,
-checked beforehand by :func:`check_file`.
+checked beforehand by :func:`check_file`; a file too large to hold as
+one string is streamed into :func:`atomic_file`.
 
 * A failure (or Ctrl-C) part-way removes the hidden folder, and any parent
   folders made for it, so nothing half written is left behind; a failure the
@@ -40,6 +41,7 @@ import shutil
 import tempfile
 from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import IO
 
 from jtai_sim.errors import OutputFolderError, os_reason
 
@@ -206,6 +208,43 @@ def check_file(path: str | Path, *, key: str = "--out", make_parents: bool = Fal
     return target
 
 
+@contextlib.contextmanager
+def atomic_file(
+    path: str | Path, *, key: str = "--out", make_parents: bool = False
+) -> Iterator[IO[str]]:
+    """A text file to stream into (UTF-8), that becomes ``path`` only when the block
+    ends without an error (checked as :func:`check_file` does): for output too large
+    to hold in memory as one string.
+
+    A failure leaves neither a partial file nor folders made for it, and one the
+    operating system raises is an :class:`OutputFolderError` naming the file.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with atomic_file(Path(tmp) / "log.txt") as out:
+    ...         _ = out.write("streamed")
+    ...     sorted(p.name for p in Path(tmp).iterdir())
+    ['log.txt']
+    """
+    target = check_file(path, key=key, make_parents=make_parents)
+    created: list[Path] = []
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        created = _make_parents(target.parent) if make_parents else []
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+        partial.replace(target)
+    except BaseException as exc:
+        partial.unlink(missing_ok=True)
+        for folder in created:
+            _remove_if_empty(folder)
+        if isinstance(exc, OSError):
+            raise OutputFolderError(
+                f"could not be written: {os_reason(exc)}", key=key, file=str(path)
+            ) from None
+        raise
+
+
 def write_file(
     path: str | Path, content: str | bytes, *, key: str = "--out", make_parents: bool = False
 ) -> Path:
@@ -237,4 +276,4 @@ def write_file(
     return target
 
 
-__all__ = ["atomic_folder", "check_file", "check_folder", "write_file"]
+__all__ = ["atomic_file", "atomic_folder", "check_file", "check_folder", "write_file"]
