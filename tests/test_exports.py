@@ -145,3 +145,39 @@ def test_run_command_refuses_an_unknown_format(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--export 'csv': formats are ocel, xes" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_the_excel_workbook_reads_in_words(tmp_path: Path) -> None:
+    """Metric labels and units, not keys; rounded values with number formats; frozen
+    bold headers and sized columns."""
+    import openpyxl
+
+    from jtai_sim.experiments import Experiment, Variant, export_excel
+
+    base = load_scenario("scenarios/single_desk.toml")
+    more = Variant.from_sets("more", ["agencies.desk.staff+=1"])
+    results = Experiment(base, [more], replications=3, days=200).run()
+    book = openpyxl.load_workbook(export_excel(results, tmp_path / "s.xlsx"))
+    assert book.sheetnames == ["summary", "differences", "replications", "run"]
+    sheet = book["summary"]
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["Metric", "Unit", "Variant", "Replications"]
+    assert header[-1] == "Metric key" and "Mean" in header
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "B2"
+    rows = {row[-1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    wait = rows["wait.desk.mean_days"]
+    assert wait[0] == "The mean wait for The desk" and wait[1] == "days"
+    mean = header.index("Mean")
+    for row in sheet.iter_rows(min_row=2):
+        value = row[mean].value
+        if isinstance(value, float) and value:
+            assert len(f"{abs(value):.15g}".replace(".", "").strip("0")) <= 6, value
+        unit = row[1].value
+        expected = "0.0%" if unit == "share" else ("#,##0" if unit == "children" else "#,##0.0")
+        assert row[mean].number_format == expected, (row[-1].value, unit)
+    assert sheet.column_dimensions["A"].width >= len("The mean wait for The desk")
+    differences = book["differences"]
+    assert differences.freeze_panes == "B2"
+    assert [c.value for c in differences[1]][:3] == ["Metric", "Unit", "Variant"]
+    assert book["replications"]["D1"].value == "Replication"
