@@ -50,6 +50,7 @@ True
 from __future__ import annotations
 
 import json
+import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -141,6 +142,7 @@ EVENT_ATTRIBUTES: dict[EventKind, tuple[_Attr, _Attr]] = {
         ("placement_moves", "integer", _int),
     ),
 }
+_BY_CODE = [EVENT_ATTRIBUTES[k] for k in EventKind]  # by kind code (codes run from 0)
 _HANDOFF_KINDS = tuple(MODE_OF_KIND)  # handoff, fork, notify codes
 _ARRIVE = int(EventKind.ARRIVE)
 
@@ -208,9 +210,11 @@ def _blocks(run: Run) -> Iterator[tuple[int, list[str], tuple[list[int], ...], l
 def _decoded(kind: int, detail: int, value: float, other: int) -> list[tuple[str, object]]:
     """An event's attributes: its detail and value columns, decoded."""
     out: list[tuple[str, object]] = []
-    for attr, raw in zip(EVENT_ATTRIBUTES[EventKind(kind)], (detail, value), strict=True):
-        if attr is not None:
-            out.append((attr[0], attr[2](raw)))
+    on_detail, on_value = _BY_CODE[kind]
+    if on_detail is not None:
+        out.append((on_detail[0], on_detail[2](detail)))
+    if on_value is not None:
+        out.append((on_value[0], on_value[2](value)))
     if kind == _ARRIVE:
         out.append(("origin", Origin.of_other(other).key))
     return out
@@ -241,13 +245,29 @@ def _agencies(run: Run) -> list[tuple[str, list[tuple[str, object]]]]:
 
 
 # -- OCEL 2.0 JSON ---------------------------------------------------------------------
+_TEXT: dict[str, str] = {}
+
+
 def _j(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """``value`` as JSON (text kept once made: the same few words recur a million times)."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else "null"
+    text = str(value)
+    found = _TEXT.get(text)
+    if found is None:
+        found = _TEXT[text] = json.dumps(text, ensure_ascii=False)
+    return found
 
 
 def _ocel_attrs(attrs: list[tuple[str, object]], time: str | None) -> str:
     at = f',"time":"{time}Z"' if time is not None else ""
-    return ",".join(f'{{"name":{_j(n)},"value":{_j(v)}{at}}}' for n, v in attrs)
+    return ",".join(f'{{"name":"{n}","value":{_j(v)}{at}}}' for n, v in attrs)
 
 
 def _ocel_types(types: list[tuple[str, list[tuple[str, str]]]]) -> str:
