@@ -6,7 +6,10 @@ the first column, every other agency sits at the end of the longest chain of
 referrals leading to it (loops left out), so children's journeys read left to
 right, and within a column agencies are ordered by a few sweeps of the
 barycentre rule (ties in file order), which keeps arrows from crossing more
-than they need to. No random layout is used, so the same scenario always gives
+than they need to. A partnership whose chain is too long to fit a page's width
+across (:data:`PAGE_IN`) is drawn down instead: the columns become rows, read top
+to bottom, of at most :data:`PER_ROW` boxes each. The picture is sized to hold
+every arrow and label, with the legend below them. No random layout is used, so the same scenario always gives
 the same drawing. The layout needs no graph library; the partnership checks in
 :mod:`jtai_sim.scenario.partnership` have already made sure every agency is reachable.
 The picture is written as SVG directly (:mod:`jtai_sim.results.svg`): boxes sized
@@ -472,7 +475,12 @@ def _legend(canvas: Canvas, top: float) -> float:
 
 
 __all__ = [
+    "ACROSS_IN",
     "COLUMN_IN",
+    "DOWN_IN",
+    "PAGE_IN",
+    "PER_ROW",
+    "direction_for",
     "ROW_IN",
     "agency_text",
     "layers",
