@@ -37,6 +37,7 @@ def files(run: Run, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
     folder = tmp_path_factory.mktemp("exports")
     return {
         "ocel": export_ocel(run, folder / "run.ocel.json"),
+        "sqlite": export_ocel(run, folder / "run.ocel.sqlite", sqlite=True),
         "xes": export_xes(run, folder / "run.xes"),
     }
 
@@ -50,10 +51,14 @@ def _referrals(run: Run) -> int:
     return int(np.isin(run.log.records()["kind"], list(MODE_OF_KIND)).sum())
 
 
-def test_ocel_read_back_by_pm4py_matches_the_log(run: Run, files: dict[str, Path]) -> None:
+@pytest.mark.parametrize("fmt", ["ocel", "sqlite"])
+def test_ocel_read_back_by_pm4py_matches_the_log(
+    run: Run, files: dict[str, Path], fmt: str
+) -> None:
+    read = pm4py.read_ocel2_json if fmt == "ocel" else pm4py.read_ocel2_sqlite
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ocel = pm4py.read_ocel2_json(str(files["ocel"]))
+        ocel = read(str(files[fmt]))
     assert len(ocel.events) == len(run.log)
     assert ocel.events["ocel:activity"].value_counts().to_dict() == _kinds(run)
     types = ocel.objects["ocel:type"].value_counts().to_dict()
@@ -143,7 +148,7 @@ def test_run_command_refuses_an_unknown_format(tmp_path: Path) -> None:
         cli, ["run", "jackson", "--days", "30", "--out", str(tmp_path / "r"), "--export", "csv"]
     )
     assert result.exit_code == 2
-    assert "--export 'csv': formats are ocel, xes" in result.output
+    assert "--export 'csv': formats are ocel, sqlite, xes" in result.output
     assert not (tmp_path / "r").exists()
 
 

@@ -9,9 +9,10 @@ barycentre rule (ties in file order), which keeps arrows from crossing more
 than they need to. A partnership whose chain is too long to fit a page's width
 across (:data:`PAGE_IN`) is drawn down instead: the columns become rows, read top
 to bottom, of at most :data:`PER_ROW` boxes each. The picture is sized to hold
-every arrow and label, with the legend below them. No random layout is used, so the same scenario always gives
-the same drawing. The layout needs no graph library; the partnership checks in
-:mod:`jtai_sim.scenario.partnership` have already made sure every agency is reachable.
+every arrow and label, with the legend below them. No random layout is used, so the
+same scenario always gives the same drawing. The layout needs no graph library; the
+partnership checks in :mod:`jtai_sim.scenario.partnership` have already made sure
+every agency is reachable.
 The picture is written as SVG directly (:mod:`jtai_sim.results.svg`): boxes sized
 from the width of their text, arrows as quadratic curves cut at the boxes' edges.
 
@@ -480,9 +481,9 @@ __all__ = [
     "DOWN_IN",
     "PAGE_IN",
     "PER_ROW",
-    "direction_for",
     "ROW_IN",
     "agency_text",
+    "direction_for",
     "layers",
     "layout",
     "partnership_svg",

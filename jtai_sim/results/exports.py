@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -59,7 +59,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from jtai_sim.atomic import atomic_file
+from jtai_sim.atomic import atomic_file, atomic_path
 from jtai_sim.vocabulary import (
     CHILD_FLAGS,
     HOUSEHOLD_FLAGS,
@@ -82,7 +82,11 @@ if TYPE_CHECKING:
 BLOCK = 20_000
 
 #: The formats :func:`export` writes, and the file name each takes in a result folder.
-FORMATS: dict[str, str] = {"ocel": "events.ocel.json", "xes": "events.xes"}
+FORMATS: dict[str, str] = {
+    "ocel": "events.ocel.json",
+    "sqlite": "events.ocel.sqlite",
+    "xes": "events.xes",
+}
 
 # -- what an event's detail and value columns say, per kind ---------------------------
 # Each is (attribute name, OCEL type, decode) or None; decode turns the column's number
@@ -279,48 +283,29 @@ def _ocel_types(types: list[tuple[str, list[tuple[str, str]]]]) -> str:
     )
 
 
-def write_ocel(run: Run, out: IO[str]) -> None:
-    """Write ``run``'s OCEL 2.0 JSON log to the open text file ``out`` (streamed)."""
+Rel = tuple[str, str]  # (object id, qualifier)
+_EPOCH = "1970-01-01T00:00:00"  # OCEL 2.0: an attribute's value from the start
+
+
+def _object_types() -> list[tuple[str, list[tuple[str, str]]]]:
+    return [
+        ("child", list(CHILD_ATTRIBUTES)),
+        ("agency", list(AGENCY_ATTRIBUTES)),
+        ("referral", list(REFERRAL_ATTRIBUTES)),
+    ]
+
+
+def ocel_objects(run: Run) -> Iterator[tuple[str, str, str, list[tuple[str, object]], list[Rel]]]:
+    """The OCEL objects: (id, type, time of the attributes, attributes, relationships)."""
     names = run.log.agencies
-    agency_ids = [_j(f"agency:{n}") for n in names]
-    out.write('{"objectTypes":[')
-    out.write(
-        _ocel_types(
-            [
-                ("child", list(CHILD_ATTRIBUTES)),
-                ("agency", list(AGENCY_ATTRIBUTES)),
-                ("referral", list(REFERRAL_ATTRIBUTES)),
-            ]
-        )
-    )
-    out.write('],\n"eventTypes":[' + _ocel_types(_event_types()) + '],\n"objects":[\n')
-    first = True
-    epoch = "1970-01-01T00:00:00"  # OCEL 2.0: an attribute's value from the start
-
-    def sep() -> str:
-        nonlocal first
-        was, first = first, False
-        return "" if was else ",\n"
-
     for name, attrs in _agencies(run):
-        out.write(
-            f'{sep()}{{"id":{_j("agency:" + name)},"type":"agency",'
-            f'"attributes":[{_ocel_attrs(attrs, epoch)}],"relationships":[]}}'
-        )
+        yield f"agency:{name}", "agency", _EPOCH, attrs, []
     known: set[int] = set(run.children["child"].tolist())
     for oid, stamp, attrs in _child_rows(run):
         household = str(attrs[3][1])
-        rel = (
-            f'{{"objectId":"{household}","qualifier":"household of"}}'
-            if household != oid and int(household[6:]) in known
-            else ""
-        )
-        out.write(
-            f'{sep()}{{"id":"{oid}","type":"child","attributes":[{_ocel_attrs(attrs, stamp)}],'
-            f'"relationships":[{rel}]}}'
-        )
+        same = household != oid and int(household[6:]) in known
+        yield oid, "child", stamp, attrs, [(household, "household of")] if same else []
     for start, stamps, (child, agency, kind, other, detail), value in _blocks(run):
-        chunk = []
         for i, k in enumerate(kind):
             if k not in _HANDOFF_KINDS:
                 continue
@@ -331,44 +316,150 @@ def write_ocel(run: Run, out: IO[str]) -> None:
                 ("completeness", _COMPLETENESS_KEY(detail[i])),
                 ("information_delay_days", _days(value[i])),
             ]
-            chunk.append(
-                f'{sep()}{{"id":"referral:{start + i}","type":"referral",'
-                f'"attributes":[{_ocel_attrs(attrs, stamps[i])}],"relationships":['
-                f'{{"objectId":"child:{child[i]}","qualifier":"concerns"}},'
-                f'{{"objectId":{agency_ids[src]},"qualifier":"sent by"}},'
-                f'{{"objectId":{agency_ids[dst]},"qualifier":"sent to"}}]}}'
-            )
-        out.write("".join(chunk))
-    out.write('\n],\n"events":[\n')
+            rels = [
+                (f"child:{child[i]}", "concerns"),
+                (f"agency:{names[src]}", "sent by"),
+                (f"agency:{names[dst]}", "sent to"),
+            ]
+            yield f"referral:{start + i}", "referral", stamps[i], attrs, rels
+
+
+def ocel_events(run: Run) -> Iterator[tuple[str, str, str, list[tuple[str, object]], list[Rel]]]:
+    """The OCEL events, one per log row: (id, type, time, attributes, relationships)."""
+    names = [f"agency:{n}" for n in run.log.agencies]
     pending: dict[tuple[int, int, int], deque[int]] = {}
-    first = True
     for start, stamps, (child, agency, kind, other, detail), value in _blocks(run):
-        chunk = []
         for i, k in enumerate(kind):
             row = start + i
-            rels = [f'{{"objectId":"child:{child[i]}","qualifier":"child"}}']
+            rels = [(f"child:{child[i]}", "child")]
             a, o = agency[i], other[i]
             if a >= 0:
-                rels.append(f'{{"objectId":{agency_ids[a]},"qualifier":"at"}}')
+                rels.append((names[a], "at"))
             if k in _HANDOFF_KINDS:
-                rels.append(f'{{"objectId":{agency_ids[o]},"qualifier":"to"}}')
-                rels.append(f'{{"objectId":"referral:{row}","qualifier":"sends"}}')
+                rels.append((names[o], "to"))
+                rels.append((f"referral:{row}", "sends"))
                 if k != EventKind.NOTIFY:
                     pending.setdefault((child[i], a, o), deque()).append(row)
             elif k == _ARRIVE and o >= 0:
-                rels.append(f'{{"objectId":{agency_ids[o]},"qualifier":"from"}}')
+                rels.append((names[o], "from"))
                 waiting = pending.get((child[i], o, a))
                 if waiting:
-                    rels.append(
-                        f'{{"objectId":"referral:{waiting.popleft()}","qualifier":"brought by"}}'
-                    )
-            attrs = _decoded(k, detail[i], value[i], o)
-            chunk.append(
-                f'{sep()}{{"id":"e{row}","type":"{KIND_KEYS[k]}","time":"{stamps[i]}Z",'
-                f'"attributes":[{_ocel_attrs(attrs, None)}],"relationships":[{",".join(rels)}]}}'
-            )
-        out.write("".join(chunk))
-    out.write("\n]}\n")
+                    rels.append((f"referral:{waiting.popleft()}", "brought by"))
+            yield f"e{row}", KIND_KEYS[k], stamps[i], _decoded(k, detail[i], value[i], o), rels
+
+
+def write_ocel(run: Run, out: IO[str]) -> None:
+    """Write ``run``'s OCEL 2.0 JSON log to the open text file ``out`` (streamed)."""
+    ids = {f"agency:{n}": _j(f"agency:{n}") for n in run.log.agencies}
+
+    def rels(pairs: list[Rel]) -> str:
+        return ",".join(
+            f'{{"objectId":{ids.get(o) or chr(34) + o + chr(34)},"qualifier":"{q}"}}'
+            for o, q in pairs
+        )
+
+    out.write('{"objectTypes":[' + _ocel_types(_object_types()))
+    out.write('],\n"eventTypes":[' + _ocel_types(_event_types()) + '],\n"objects":[\n')
+    chunk: list[str] = []
+    sep = ""
+    for oid, kind, stamp, attrs, pairs in ocel_objects(run):
+        chunk.append(
+            f'{sep}{{"id":{ids.get(oid) or chr(34) + oid + chr(34)},"type":"{kind}",'
+            f'"attributes":[{_ocel_attrs(attrs, stamp)}],"relationships":[{rels(pairs)}]}}'
+        )
+        sep = ",\n"
+        if len(chunk) >= BLOCK:
+            out.write("".join(chunk))
+            chunk.clear()
+    out.write("".join(chunk) + '\n],\n"events":[\n')
+    chunk.clear()
+    sep = ""
+    for eid, kind, stamp, attrs, pairs in ocel_events(run):
+        chunk.append(
+            f'{sep}{{"id":"{eid}","type":"{kind}","time":"{stamp}Z",'
+            f'"attributes":[{_ocel_attrs(attrs, None)}],"relationships":[{rels(pairs)}]}}'
+        )
+        sep = ",\n"
+        if len(chunk) >= BLOCK:
+            out.write("".join(chunk))
+            chunk.clear()
+    out.write("".join(chunk) + "\n]}\n")
+
+
+_SQL_TYPE = {"string": "TEXT", "integer": "INTEGER", "float": "REAL", "boolean": "BOOLEAN"}
+
+
+def _sql_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def write_ocel_sqlite(run: Run, path: Path) -> None:
+    """Write ``run``'s OCEL 2.0 log as the standard's SQLite database at ``path`` (a new
+    file): tables ``event``, ``object``, ``event_object``, ``object_object``, the type
+    maps and one table of attributes per event and object type."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.executescript(
+            """
+            CREATE TABLE event (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
+            CREATE TABLE object (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
+            CREATE TABLE event_object (ocel_event_id TEXT, ocel_object_id TEXT,
+                                       ocel_qualifier TEXT);
+            CREATE TABLE object_object (ocel_source_id TEXT, ocel_target_id TEXT,
+                                        ocel_qualifier TEXT);
+            CREATE TABLE event_map_type (ocel_type TEXT, ocel_type_map TEXT);
+            CREATE TABLE object_map_type (ocel_type TEXT, ocel_type_map TEXT);
+            """
+        )
+        insert: dict[str, tuple[str, list[str]]] = {}
+        for table, types in (("event", _event_types()), ("object", _object_types())):
+            for name, attrs in types:
+                db.execute(f"INSERT INTO {table}_map_type VALUES (?, ?)", (name, name))
+                fixed = ["ocel_id TEXT", "ocel_time TIMESTAMP"]
+                fixed += ["ocel_changed_field TEXT"] if table == "object" else []
+                columns = fixed + [f"{_sql_name(a)} {_SQL_TYPE[t]}" for a, t in attrs]
+                db.execute(f"CREATE TABLE {_sql_name(f'{table}_{name}')} ({', '.join(columns)})")
+                marks = ", ".join("?" * (len(fixed) + len(attrs)))
+                insert[f"{table}:{name}"] = (
+                    f"INSERT INTO {_sql_name(f'{table}_{name}')} VALUES ({marks})",
+                    [a for a, _ in attrs],
+                )
+        for table, rows, relations in (
+            ("object", ocel_objects(run), "object_object"),
+            ("event", ocel_events(run), "event_object"),
+        ):
+            by_type: dict[str, list[tuple[object, ...]]] = defaultdict(list)
+            ids: list[tuple[str, str]] = []
+            links: list[tuple[str, str, str]] = []
+
+            def flush() -> None:
+                db.executemany(f"INSERT INTO {table} VALUES (?, ?)", ids)  # noqa: B023
+                db.executemany(f"INSERT INTO {relations} VALUES (?, ?, ?)", links)  # noqa: B023
+                for kind, values in by_type.items():  # noqa: B023
+                    db.executemany(insert[f"{table}:{kind}"][0], values)  # noqa: B023
+                ids.clear()  # noqa: B023
+                links.clear()  # noqa: B023
+                by_type.clear()  # noqa: B023
+
+            for oid, kind, stamp, values, pairs in rows:
+                ids.append((oid, kind))
+                links += [(oid, target, q) for target, q in pairs]
+                got = dict(values)
+                names = insert[f"{table}:{kind}"][1]
+                fixed_values: tuple[object, ...] = (oid, stamp.replace("T", " "))
+                if table == "object":
+                    fixed_values += (None,)
+                by_type[kind].append((*fixed_values, *(got.get(n) for n in names)))
+                if len(ids) >= BLOCK:
+                    flush()
+            flush()
+        db.commit()
+    finally:
+        db.close()
 
 
 # -- XES -------------------------------------------------------------------------------
@@ -461,15 +552,20 @@ _WRITERS: dict[str, Callable[[Run, IO[str]], None]] = {"ocel": write_ocel, "xes"
 def export(run: Run, fmt: str, path: str | Path, *, key: str = "--out") -> Path:
     """Write ``run``'s log in format ``fmt`` (a key of :data:`FORMATS`) to ``path``,
     atomically."""
+    if fmt == "sqlite":
+        with atomic_path(path, key=key) as partial:
+            write_ocel_sqlite(run, partial)
+        return Path(path)
     writer = _WRITERS[fmt]
     with atomic_file(path, key=key) as out:
         writer(run, out)
     return Path(path)
 
 
-def export_ocel(run: Run, path: str | Path) -> Path:
-    """Write ``run``'s OCEL 2.0 JSON log to ``path`` (atomically) and return the path."""
-    return export(run, "ocel", path)
+def export_ocel(run: Run, path: str | Path, *, sqlite: bool = False) -> Path:
+    """Write ``run``'s OCEL 2.0 log to ``path`` (atomically) and return the path: JSON,
+    or with ``sqlite`` the standard's SQLite database."""
+    return export(run, "sqlite" if sqlite else "ocel", path)
 
 
 def export_xes(run: Run, path: str | Path) -> Path:
@@ -483,6 +579,9 @@ __all__ = [
     "export",
     "export_ocel",
     "export_xes",
+    "ocel_events",
+    "ocel_objects",
     "write_ocel",
+    "write_ocel_sqlite",
     "write_xes",
 ]

@@ -15,6 +15,7 @@ file                   what it holds
 ``partnership.svg``    the partnership drawing
 ``report.html``        the offline run report
 ``events.ocel.json``   the log as OCEL 2.0 JSON, when asked (``exports``)
+``events.ocel.sqlite`` the log as OCEL 2.0 SQLite, when asked (``exports``)
 ``events.xes``         the log as XES, when asked (``exports``)
 =====================  ====================================================
 
@@ -69,6 +70,7 @@ FILES = (
     "events.parquet",
     "events.csv",
     "events.ocel.json",
+    "events.ocel.sqlite",
     "events.xes",
     "partnership.svg",
 )
@@ -93,7 +95,7 @@ def write_run(
     """Write ``run``'s result folder at ``out`` atomically and return its path.
 
     ``events`` writes ``events.parquet``, ``events_csv`` also ``events.csv``;
-    ``exports`` names event-log formats (``ocel``, ``xes``: see
+    ``exports`` names event-log formats (``ocel``, ``sqlite``, ``xes``: see
     :mod:`jtai_sim.results.exports`) to write as well.
     ``source`` names the scenario file (else the resolved scenario is hashed);
     ``command`` is recorded in ``run.json``; ``timings`` are added to the run's

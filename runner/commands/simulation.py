@@ -58,7 +58,7 @@ def _command(
 
 #: The formats ``--export`` takes (as :data:`jtai_sim.results.exports.FORMATS` names them;
 #: spelled here so that ``--help`` loads neither numpy nor the engine).
-EXPORT_FORMATS = ("ocel", "xes")
+EXPORT_FORMATS = ("ocel", "sqlite", "xes")
 
 
 def _export_formats(value: str | None) -> list[str]:
@@ -70,7 +70,7 @@ def _export_formats(value: str | None) -> list[str]:
     if bad or not names:
         raise UserError(
             f"--export {value!r}: formats are {', '.join(EXPORT_FORMATS)} "
-            "(give one, or both as ocel,xes)"
+            "(give one, or several as ocel,xes)"
         )
     return list(dict.fromkeys(names))
 
@@ -99,8 +99,9 @@ def _export_formats(value: str | None) -> list[str]:
     "--export",
     "export",
     metavar="FORMATS",
-    help="Also write the event log for process-mining tools: ocel (OCEL 2.0 JSON, "
-    "events.ocel.json), xes (events.xes), or both: ocel,xes.",
+    help="Also write the event log for process-mining tools, comma-separated: ocel "
+    "(OCEL 2.0 JSON, events.ocel.json), sqlite (OCEL 2.0 SQLite, events.ocel.sqlite), "
+    "xes (events.xes).",
 )
 @allow_large_option
 def run(
@@ -126,7 +127,8 @@ def run(
       children.csv      one row per child who came to notice
       events.parquet    the event log (events.csv too with --events-csv)
       partnership.svg   the partnership drawing
-      events.ocel.json, events.xes   the log for process mining, with --export
+      events.ocel.json, events.ocel.sqlite, events.xes
+                        the log for process mining, with --export
 
     The folder is written complete or not at all; the same scenario and seed
     give the same files (run.json's timings apart).
