@@ -405,8 +405,8 @@ def write_ocel_sqlite(run: Run, path: Path) -> None:
         db.execute("PRAGMA synchronous=OFF")
         db.executescript(
             """
-            CREATE TABLE event (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
-            CREATE TABLE object (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
+            CREATE TABLE event (ocel_id TEXT, ocel_type TEXT);
+            CREATE TABLE object (ocel_id TEXT, ocel_type TEXT);
             CREATE TABLE event_object (ocel_event_id TEXT, ocel_object_id TEXT,
                                        ocel_qualifier TEXT);
             CREATE TABLE object_object (ocel_source_id TEXT, ocel_target_id TEXT,
