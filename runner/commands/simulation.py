@@ -220,8 +220,9 @@ def graph(scenario: str, out: str | None) -> None:
 
     Agencies are boxes (label, staff and caseload; entry agencies have a heavy
     blue border); pathways are arrows (solid: refer, dashed: parallel, dotted:
-    notify) labelled with their probability and conditions. The layout is
-    fixed: the same scenario always gives the same drawing.
+    notify) labelled with their probability and conditions. A partnership too
+    long to fit a page across is drawn top to bottom. The layout is fixed: the
+    same scenario always gives the same drawing.
     """
     from jtai_sim.atomic import write_file
     from jtai_sim.results.drawing import partnership_svg
