@@ -5,7 +5,9 @@ mock week's pack): :func:`check_folder` says whether a folder may be written,
 and :func:`atomic_folder` hands out a hidden folder beside it to fill, which is
 renamed into place only when the block finishes without an error. A single file
 (a drawing, a report, an export) is written the same way by :func:`write_file`,
-checked beforehand by :func:`check_file`.
+checked beforehand by :func:`check_file`; a file too large to hold as
+one string is streamed into :func:`atomic_file` (or written at the path
+:func:`atomic_path` gives).
 
 * A failure (or Ctrl-C) part-way removes the hidden folder, and any parent
   folders made for it, so nothing half written is left behind; a failure the
@@ -40,6 +42,7 @@ import shutil
 import tempfile
 from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import IO
 
 from jtai_sim.errors import OutputFolderError, os_reason
 
@@ -206,6 +209,57 @@ def check_file(path: str | Path, *, key: str = "--out", make_parents: bool = Fal
     return target
 
 
+@contextlib.contextmanager
+def atomic_path(
+    path: str | Path, *, key: str = "--out", make_parents: bool = False
+) -> Iterator[Path]:
+    """A hidden path beside ``path`` to write a file at (by any means: a database, a
+    stream), renamed to ``path`` only when the block ends without an error (checked as
+    :func:`check_file` does).
+
+    A failure leaves neither a partial file nor folders made for it, and one the
+    operating system raises is an :class:`OutputFolderError` naming the file.
+    """
+    target = check_file(path, key=key, make_parents=make_parents)
+    created: list[Path] = []
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        created = _make_parents(target.parent) if make_parents else []
+        yield partial
+        partial.replace(target)
+    except BaseException as exc:
+        partial.unlink(missing_ok=True)
+        for folder in created:
+            _remove_if_empty(folder)
+        if isinstance(exc, OSError):
+            raise OutputFolderError(
+                f"could not be written: {os_reason(exc)}", key=key, file=str(path)
+            ) from None
+        raise
+
+
+@contextlib.contextmanager
+def atomic_file(
+    path: str | Path, *, key: str = "--out", make_parents: bool = False
+) -> Iterator[IO[str]]:
+    """A text file to stream into (UTF-8), that becomes ``path`` only when the block
+    ends without an error (as :func:`atomic_path`): for output too large to hold in
+    memory as one string.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with atomic_file(Path(tmp) / "log.txt") as out:
+    ...         _ = out.write("streamed")
+    ...     sorted(p.name for p in Path(tmp).iterdir())
+    ['log.txt']
+    """
+    with (
+        atomic_path(path, key=key, make_parents=make_parents) as partial,
+        partial.open("w", encoding="utf-8", newline="") as handle,
+    ):
+        yield handle
+
+
 def write_file(
     path: str | Path, content: str | bytes, *, key: str = "--out", make_parents: bool = False
 ) -> Path:
@@ -237,4 +291,11 @@ def write_file(
     return target
 
 
-__all__ = ["atomic_folder", "check_file", "check_folder", "write_file"]
+__all__ = [
+    "atomic_file",
+    "atomic_folder",
+    "atomic_path",
+    "check_file",
+    "check_folder",
+    "write_file",
+]

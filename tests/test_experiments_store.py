@@ -161,7 +161,7 @@ def test_results_and_exports_read_the_store(tmp_path: Path) -> None:
     assert frame.loc[frame["metric"] == "wait.desk.mean_days", "n"].item() == 3
     sheets = pd.read_excel(excel, sheet_name=None)
     assert list(sheets) == ["summary", "differences", "replications", "run"]
-    assert len(sheets["replications"]["replication"].unique()) == 3
+    assert len(sheets["replications"]["Replication"].unique()) == 3
 
 
 def test_results_of_a_folder_without_a_store_is_one_line(tmp_path: Path) -> None:

@@ -6,9 +6,13 @@ the first column, every other agency sits at the end of the longest chain of
 referrals leading to it (loops left out), so children's journeys read left to
 right, and within a column agencies are ordered by a few sweeps of the
 barycentre rule (ties in file order), which keeps arrows from crossing more
-than they need to. No random layout is used, so the same scenario always gives
-the same drawing. The layout needs no graph library; the partnership checks in
-:mod:`jtai_sim.scenario.partnership` have already made sure every agency is reachable.
+than they need to. A partnership whose chain is too long to fit a page's width
+across (:data:`PAGE_IN`) is drawn down instead: the columns become rows, read top
+to bottom, of at most :data:`PER_ROW` boxes each. The picture is sized to hold
+every arrow and label, with the legend below them. No random layout is used, so the
+same scenario always gives the same drawing. The layout needs no graph library; the
+partnership checks in :mod:`jtai_sim.scenario.partnership` have already made sure
+every agency is reachable.
 The picture is written as SVG directly (:mod:`jtai_sim.results.svg`): boxes sized
 from the width of their text, arrows as quadratic curves cut at the boxes' edges.
 
@@ -35,6 +39,7 @@ import math
 import textwrap
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from typing import Literal
 
 from jtai_sim.results.charts import PALETTE
 from jtai_sim.results.markup import markup_text
@@ -42,9 +47,17 @@ from jtai_sim.results.svg import Canvas, num, points, text_width
 from jtai_sim.scenario.model import Pathway, Scenario
 from jtai_sim.scenario.partnership import entry_agencies
 
-#: Horizontal and vertical distance between agency boxes, in inches.
+#: Horizontal and vertical distance between agency boxes, in inches, drawn across.
 COLUMN_IN = 3.3
 ROW_IN = 1.25
+#: Drawn down: distance between boxes in a row, between rows, and boxes to a row.
+ACROSS_IN = 2.25
+DOWN_IN = 1.45
+PER_ROW = 4
+#: The widest drawing (inches) drawn across; a wider one is drawn down, so that it
+#: fits the width of a page (A4 less margins is 7.5 in: shown there at 3/4 size or more).
+PAGE_IN = 10.0
+Direction = Literal["across", "down"]
 _LEGEND_IN = 0.45
 _TITLE_IN = 0.35
 _BOW_IN = 0.6  # room left of the first column for arrows within a column
@@ -121,14 +134,30 @@ def layers(scenario: Scenario) -> dict[str, int]:
     return column
 
 
-def layout(scenario: Scenario, sweeps: int = 4) -> dict[str, tuple[float, float]]:
-    """Positions (inches) of each agency's box centre: columns left to right,
-    rows top to bottom, each column centred vertically.
+def layout(
+    scenario: Scenario, sweeps: int = 4, *, direction: Direction = "across"
+) -> dict[str, tuple[float, float]]:
+    """Positions (inches, y upwards) of each agency's box centre.
+
+    ``across``: columns left to right, each column centred vertically. ``down``: the
+    same columns as rows from top to bottom, each of at most :data:`PER_ROW` boxes
+    (a longer column wraps onto the next rows), each row centred, so a long chain
+    of referrals fits a page's width.
 
     >>> from jtai_sim import load_scenario
     >>> layout(load_scenario("scenarios/jackson.toml"))["A"]
     (0.0, 0.0)
+    >>> layout(load_scenario("scenarios/jackson.toml"), direction="down")["B"]
+    (0.0, -1.45)
     """
+    out = {k: (f, c) for k, (f, c) in _grid(scenario, sweeps, direction).items()}
+    if direction == "across":
+        return {k: (f * COLUMN_IN, c * ROW_IN) for k, (f, c) in out.items()}
+    return {k: (c * ACROSS_IN, -f * DOWN_IN) for k, (f, c) in out.items()}
+
+
+def _grid(scenario: Scenario, sweeps: int, direction: Direction) -> dict[str, tuple[int, float]]:
+    """Each agency's place as (step along the flow, offset across it, in slots)."""
     column = layers(scenario)
     order = list(scenario.agencies)
     columns: dict[int, list[str]] = defaultdict(list)
@@ -154,12 +183,29 @@ def layout(scenario: Scenario, sweeps: int = 4) -> dict[str, tuple[float, float]
                 return sum(near) / len(near) if near else position[key]
 
             columns[c] = sorted(members, key=lambda k: (barycentre(k), members.index(k)))
-    out: dict[str, tuple[float, float]] = {}
-    for c, members in columns.items():
-        top = (len(members) - 1) / 2
-        for i, key in enumerate(members):
-            out[key] = (c * COLUMN_IN, (top - i) * ROW_IN)
+    out: dict[str, tuple[int, float]] = {}
+    if direction == "across":
+        for c, members in columns.items():
+            top = (len(members) - 1) / 2
+            for i, key in enumerate(members):
+                out[key] = (c, top - i)
+        return {k: out[k] for k in order}
+    step = 0
+    for c in sorted(columns):
+        members = columns[c]
+        for start in range(0, len(members), PER_ROW):
+            row = members[start : start + PER_ROW]
+            middle = (len(row) - 1) / 2
+            for i, key in enumerate(row):
+                out[key] = (step, i - middle)
+            step += 1
     return {k: out[k] for k in order}
+
+
+def direction_for(scenario: Scenario) -> Direction:
+    """``across`` when the left-to-right drawing fits :data:`PAGE_IN`, else ``down``."""
+    steps = max(layers(scenario).values(), default=0) + 1
+    return "across" if steps * COLUMN_IN + _BOW_IN <= PAGE_IN else "down"
 
 
 def pathway_text(pathway: Pathway) -> str:
@@ -195,7 +241,9 @@ def agency_text(scenario: Scenario, key: str, entries: set[str]) -> str:
         arrives = [f"{rate:g} per 10k a year"] if rate else []
         if scenario.mental_health.crisis_agency == key:
             arrives.append("crises")
-        lines.append("entry: " + " + ".join(arrives))
+        if getattr(agency, "backlog", None) is not None:
+            arrives.append("open cases on day 0")
+        lines.append("entry: " + (" + ".join(arrives) or "demand (no rate set)"))
     return "\n".join(lines)
 
 
@@ -236,9 +284,11 @@ def _arrow(
     rad: float,
     boxes: tuple[tuple[float, float, float, float], tuple[float, float, float, float]],
     style: Mapping[str, str],
+    extent: _Extent,
 ) -> tuple[float, float]:
     """A curved arrow from box to box (matplotlib's ``arc3``: a quadratic curve whose
-    control point is ``rad`` times the chord off its middle); returns the curve's middle."""
+    control point is ``rad`` times the chord off its middle); returns the curve's middle
+    and adds the points it passes through to ``extent``."""
     (x0, y0), (x2, y2) = ends
     # arc3's offset rad * (dy, -dx) is taken with y up; here y grows downwards
     cx, cy = (x0 + x2) / 2 - rad * (y2 - y0), (y0 + y2) / 2 + rad * (x2 - x0)
@@ -270,34 +320,52 @@ def _arrow(
         (bx + _HEAD_WIDTH * uy, by - _HEAD_WIDTH * ux),
     ]
     canvas.add(f'<polygon points="{points(head)}" fill="{style["colour"]}"/>')
+    for i in range(17):  # the drawn part: start, control point qx, qy, and the head
+        t = i / 16
+        u = 1 - t
+        extent.add(
+            u * u * sx + 2 * u * t * qx + t * t * bx, u * u * sy + 2 * u * t * qy + t * t * by
+        )
+    for hx, hy in head:
+        extent.add(hx, hy)
     return at(0.5)
 
 
 def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str = "p") -> str:
     """The partnership drawn as SVG (a full document unless ``standalone`` is false).
 
+    Drawn across (left to right) when that fits :data:`PAGE_IN`, else down (top to
+    bottom, rows of at most :data:`PER_ROW`). The picture grows to hold every arrow
+    and label, and the legend sits below all of them.
+
     ``prefix`` would name the drawing's ids; it has none, so pages may hold several.
     """
-    positions = layout(scenario)
+    direction = direction_for(scenario)
+    positions = layout(scenario, direction=direction)
+    grid = _grid(scenario, 4, direction)
     entries = entry_agencies(scenario)
+    across = direction == "across"
+    cell_w, cell_h = (COLUMN_IN, ROW_IN) if across else (ACROSS_IN, DOWN_IN)
     xs = [x for x, _ in positions.values()]
     ys = [y for _, y in positions.values()]
-    middle = (max(ys) + min(ys)) / 2
-    left, right = min(xs) - COLUMN_IN / 2 - _BOW_IN, max(xs) + COLUMN_IN / 2
-    bottom, top = min(ys) - ROW_IN / 2 - _LEGEND_IN, max(ys) + ROW_IN / 2 + _TITLE_IN
-    right = max(right, left + 6.0)
+    left = min(xs) - cell_w / 2 - (_BOW_IN if across else 0.0)
+    top = max(ys) + cell_h / 2 + _TITLE_IN
 
     def point(x: float, y: float) -> tuple[float, float]:
         return (x - left) * 72.0, (top - y) * 72.0
 
     title = f"Partnership: {scenario.name}"
-    canvas = Canvas((right - left) * 72.0, (top - bottom) * 72.0, title=title)
+    canvas = Canvas(1.0, 1.0, title=title)  # sized below, once everything is drawn
     texts = {key: agency_text(scenario, key, entries).splitlines() for key in positions}
     boxes = {
         key: (*point(*positions[key]), *_box(texts[key], _BOX_FONT, _BOX_PAD, _SPACING))
         for key in positions
     }
-    column = layers(scenario)
+    # the bends are worked out as if drawn across: (step along the flow, offset across
+    # it) in inches; drawn down, the picture is that one turned a quarter clockwise
+    flow = {k: f for k, (f, _) in grid.items()}
+    spot = {k: (f * COLUMN_IN, c * ROW_IN) for k, (f, c) in grid.items()}
+    middle = (max(c for _, c in spot.values()) + min(c for _, c in spot.values())) / 2
     groups: dict[tuple[str, str, str], list[Pathway]] = defaultdict(list)
     for p in scenario.pathways:
         groups[(p.source, p.to, p.mode)].append(p)
@@ -306,18 +374,23 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
         pairs[frozenset((source, to))] += 1
     seen: dict[frozenset[str], int] = defaultdict(int)
     labels: list[tuple[float, float, list[str], str]] = []
+    extent = _Extent()
+    for x, y, w, h in boxes.values():
+        extent.add(x - w, y - h)
+        extent.add(x + w, y + h)
     for (source, to, mode), pathways in groups.items():
         pair = frozenset((source, to))
         n = seen[pair]
         seen[pair] += 1
-        (x0, y0), (x1, y1) = positions[source], positions[to]
+        (x0, y0), (x1, y1) = spot[source], spot[to]
         # bend (inches at the middle): pairs drawn both ways apart; arrows that
         # skip columns, stay in one or go back curve around the boxes between,
         # away from the middle of the drawing
-        length = math.hypot(x1 - x0, y1 - y0) or 1.0
+        (px0, py0), (px1, py1) = positions[source], positions[to]
+        length = math.hypot(px1 - px0, py1 - py0) or 1.0
         bend = 0.22 * (1 + n // 2) if pairs[pair] > 1 else 0.0
-        skipped = abs(column[to] - column[source]) - 1
-        if skipped > 0 or column[to] < column[source]:
+        skipped = abs(flow[to] - flow[source]) - 1
+        if skipped > 0 or flow[to] < flow[source]:
             bend = max(bend, min(0.45 + 0.3 * max(skipped, 0), 1.6))
         elif skipped < 0:  # same column: bow out to the left of the column
             rows = abs(y1 - y0) / ROW_IN
@@ -333,10 +406,11 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
         style = _MODE_STYLE[mode]
         mx, my = _arrow(
             canvas,
-            (point(x0, y0), point(x1, y1)),
+            (point(*positions[source]), point(*positions[to])),
             rad,
             (boxes[source], boxes[to]),
             style,
+            extent,
         )
         lines = [pathway_text(p) for p in pathways]
         if mode != "refer":
@@ -344,6 +418,8 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
         labels.append((mx, my, lines, style["colour"]))
     for mx, my, lines, colour in labels:
         w, h = _box(lines, _LABEL_FONT, _LABEL_PAD, _LABEL_SPACING)
+        extent.add(mx - w, my - h)
+        extent.add(mx + w, my + h)
         canvas.rect(mx - w, my - h, 2 * w, 2 * h, fill="#ffffff", rx=2.0,
                     style="fill-opacity:0.85")  # fmt: skip
         canvas.lines(mx, my, lines, size=_LABEL_FONT, spacing=_LABEL_SPACING, anchor="middle",
@@ -354,14 +430,33 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
         canvas.rect(x - w, y - h, 2 * w, 2 * h, fill="#e8f1fa" if entry else "#f7f7f7",
                     rx=_BOX_PAD, style=f"stroke:{edge};stroke-width:{width}")  # fmt: skip
         canvas.lines(x, y, texts[key], size=_BOX_FONT, spacing=_SPACING, anchor="middle")
-    _legend(canvas)
+    # move the drawing clear of the title, size the picture to hold it, legend below
+    margin, title_band = 6.0, _TITLE_IN * 72.0
+    dx, dy = margin - extent.left, title_band - extent.top
+    canvas.parts = [f'<g transform="translate({num(dx)},{num(dy)})">', *canvas.parts, "</g>"]
+    legend_width = _legend(canvas, extent.bottom + dy + 8.0)
+    canvas.width = max(extent.right + dx + margin, legend_width + 2 * margin)
+    canvas.height = extent.bottom + dy + 8.0 + _LEGEND_IN * 72.0
     canvas.text(0.01 * canvas.width, 14.0, title, size=10.0, bold=True)
     return canvas.svg(standalone=standalone)
 
 
-def _legend(canvas: Canvas) -> None:
-    """What the arrows and the heavy border mean, along the bottom."""
-    x, y = 8.0, canvas.height - 10.0
+class _Extent:
+    """The smallest box (points) holding what has been drawn."""
+
+    def __init__(self) -> None:
+        self.left = self.top = math.inf
+        self.right = self.bottom = -math.inf
+
+    def add(self, x: float, y: float) -> None:
+        self.left, self.right = min(self.left, x), max(self.right, x)
+        self.top, self.bottom = min(self.top, y), max(self.bottom, y)
+
+
+def _legend(canvas: Canvas, top: float) -> float:
+    """What the arrows and the heavy border mean, in a row at ``top``; returns its width."""
+    x, y = 8.0, top + 14.0
+    canvas.add('<g class="legend">')
     for mode, name in (
         ("refer", "refer (child moves on)"),
         ("parallel", "parallel (also referred)"),
@@ -376,12 +471,19 @@ def _legend(canvas: Canvas) -> None:
         x += 40.0 + text_width(name, 7.0)
     canvas.rect(x, y - 7.0, 7.0, 7.0, fill="#e8f1fa", style=f"stroke:{PALETTE[0]};stroke-width:2")
     canvas.text(x + 12.0, y, "entry agency", size=7.0)
+    canvas.add("</g>")
+    return x + 12.0 + text_width("entry agency", 7.0)
 
 
 __all__ = [
+    "ACROSS_IN",
     "COLUMN_IN",
+    "DOWN_IN",
+    "PAGE_IN",
+    "PER_ROW",
     "ROW_IN",
     "agency_text",
+    "direction_for",
     "layers",
     "layout",
     "partnership_svg",

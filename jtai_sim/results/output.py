@@ -14,6 +14,9 @@ file                   what it holds
 ``run.json``           resolved scenario, seed, version, command, timings
 ``partnership.svg``    the partnership drawing
 ``report.html``        the offline run report
+``events.ocel.json``   the log as OCEL 2.0 JSON, when asked (``exports``)
+``events.ocel.sqlite`` the log as OCEL 2.0 SQLite, when asked (``exports``)
+``events.xes``         the log as XES, when asked (``exports``)
 =====================  ====================================================
 
 Everything is written into a hidden sibling folder first and renamed into
@@ -47,6 +50,7 @@ from jtai_sim.atomic import atomic_folder, check_folder
 from jtai_sim.cells import text_cells
 from jtai_sim.errors import OutputFolderError
 from jtai_sim.results.drawing import partnership_svg
+from jtai_sim.results.exports import FORMATS, export
 from jtai_sim.results.report import RunTables, ScenarioSource, render_report
 from jtai_sim.scenario.loading import scenario_to_dict
 
@@ -65,6 +69,9 @@ FILES = (
     "children.csv",
     "events.parquet",
     "events.csv",
+    "events.ocel.json",
+    "events.ocel.sqlite",
+    "events.xes",
     "partnership.svg",
 )
 
@@ -80,13 +87,16 @@ def write_run(
     force: bool = False,
     events: bool = True,
     events_csv: bool = False,
+    exports: Sequence[str] = (),
     source: ScenarioSource | None = None,
     command: Sequence[str] | None = None,
     timings: dict[str, float] | None = None,
 ) -> Path:
     """Write ``run``'s result folder at ``out`` atomically and return its path.
 
-    ``events`` writes ``events.parquet``, ``events_csv`` also ``events.csv``.
+    ``events`` writes ``events.parquet``, ``events_csv`` also ``events.csv``;
+    ``exports`` names event-log formats (``ocel``, ``sqlite``, ``xes``: see
+    :mod:`jtai_sim.results.exports`) to write as well.
     ``source`` names the scenario file (else the resolved scenario is hashed);
     ``command`` is recorded in ``run.json``; ``timings`` are added to the run's
     own (seconds) under ``timings_seconds``.
@@ -97,6 +107,10 @@ def write_run(
     with atomic_folder(out, force=force, owned=FILES) as tmp:
         wanted = set(FILES) - ({"events.parquet"} if not events else set())
         wanted -= {"events.csv"} if not (events and events_csv) else set()
+        unknown = sorted(set(exports) - set(FORMATS))
+        if unknown:
+            raise ValueError(f"unknown export formats {unknown}; formats are {sorted(FORMATS)}")
+        wanted -= {name for fmt, name in FORMATS.items() if fmt not in exports}
         files = [name for name in FILES if name in wanted]
         t0 = time.perf_counter()
         tables = RunTables.of(run)
@@ -114,6 +128,9 @@ def write_run(
             run.log.to_parquet(tmp / "events.parquet", run.calendar)
             if events_csv:
                 run.log.to_csv(tmp / "events.csv", run.calendar)
+        t_exports = time.perf_counter()
+        for fmt in sorted(set(exports)):
+            export(run, fmt, tmp / FORMATS[fmt])
         t2 = time.perf_counter()
         drawing = partnership_svg(run.scenario)
         (tmp / "partnership.svg").write_text(drawing, encoding="utf-8")
@@ -131,7 +148,8 @@ def write_run(
             **{k: round(v, 4) for k, v in run.timings.items()},
             **{k: round(v, 4) for k, v in (timings or {}).items()},
             "metrics": round(t1 - t0, 4),
-            "tables": round(t2 - t1, 4),
+            "tables": round(t_exports - t1, 4),
+            **({"exports": round(t2 - t_exports, 4)} if exports else {}),
             "report": round(t3 - t2, 4),
             "write_total": round(time.perf_counter() - started, 4),
         }

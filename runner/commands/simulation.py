@@ -56,6 +56,25 @@ def _command(
     return argv
 
 
+#: The formats ``--export`` takes (as :data:`jtai_sim.results.exports.FORMATS` names them;
+#: spelled here so that ``--help`` loads neither numpy nor the engine).
+EXPORT_FORMATS = ("ocel", "sqlite", "xes")
+
+
+def _export_formats(value: str | None) -> list[str]:
+    """The formats ``--export`` names, in order, each once; one line for a bad name."""
+    if value is None:
+        return []
+    names = [part.strip().lower() for part in value.split(",") if part.strip()]
+    bad = [name for name in names if name not in EXPORT_FORMATS]
+    if bad or not names:
+        raise UserError(
+            f"--export {value!r}: formats are {', '.join(EXPORT_FORMATS)} "
+            "(give one, or several as ocel,xes)"
+        )
+    return list(dict.fromkeys(names))
+
+
 @click.command(cls=OneLineCommand, short_help="Simulate SCENARIO; write results and a report.")
 @click.argument("scenario")
 @click.option("--years", type=float, metavar="N", help="Simulate N years (365.25 days each).")
@@ -76,6 +95,14 @@ def _command(
 @click.option("--force", is_flag=True, help="Replace DIR if it already holds files.")
 @click.option("--no-events", is_flag=True, help="Do not write the event log (events.parquet).")
 @click.option("--events-csv", is_flag=True, help="Also write the event log as events.csv.")
+@click.option(
+    "--export",
+    "export",
+    metavar="FORMATS",
+    help="Also write the event log for process-mining tools, comma-separated: ocel "
+    "(OCEL 2.0 JSON, events.ocel.json), sqlite (OCEL 2.0 SQLite, events.ocel.sqlite), "
+    "xes (events.xes).",
+)
 @allow_large_option
 def run(
     scenario: str,
@@ -86,6 +113,7 @@ def run(
     force: bool,
     no_events: bool,
     events_csv: bool,
+    export: str | None,
     allow_large: bool,
 ) -> None:
     """Simulate SCENARIO (a file, or a built-in name) and write a result folder.
@@ -99,6 +127,8 @@ def run(
       children.csv      one row per child who came to notice
       events.parquet    the event log (events.csv too with --events-csv)
       partnership.svg   the partnership drawing
+      events.ocel.json, events.ocel.sqlite, events.xes
+                        the log for process mining, with --export
 
     The folder is written complete or not at all; the same scenario and seed
     give the same files (run.json's timings apart).
@@ -119,6 +149,7 @@ def run(
     length = run_length(years, days)
     if no_events and events_csv:
         raise UserError("--events-csv and --no-events: give one or the other, not both")
+    exports = _export_formats(export)
     with user_errors():
         loaded = load_scenario(scenario)
         path = resolve(scenario)
@@ -151,6 +182,8 @@ def run(
         out,
         {"force": force, "no_events": no_events, "events_csv": events_csv},
     )
+    if exports:
+        command += ["--export", ",".join(exports)]
     click.echo(
         f"simulated {result.duration_days:g} days of {loaded.name}: "
         f"{len(result.children):,} children, {len(result.log):,} events "
@@ -164,6 +197,7 @@ def run(
             force=force,
             events=not no_events,
             events_csv=events_csv,
+            exports=exports,
             source=source,
             command=command,
             timings={"load": t_load},
@@ -186,8 +220,9 @@ def graph(scenario: str, out: str | None) -> None:
 
     Agencies are boxes (label, staff and caseload; entry agencies have a heavy
     blue border); pathways are arrows (solid: refer, dashed: parallel, dotted:
-    notify) labelled with their probability and conditions. The layout is
-    fixed: the same scenario always gives the same drawing.
+    notify) labelled with their probability and conditions. A partnership too
+    long to fit a page across is drawn top to bottom. The layout is fixed: the
+    same scenario always gives the same drawing.
     """
     from jtai_sim.atomic import write_file
     from jtai_sim.results.drawing import partnership_svg

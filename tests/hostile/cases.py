@@ -634,7 +634,13 @@ BASES: dict[str, tuple[str, ...]] = {
     ),
 }
 OPTIONS: dict[str, dict[str, dict[str, str]]] = {
-    "run": {"--years": NUMBERS, "--days": NUMBERS, "--seed": NUMBERS, "--out": OUTPUT_PATHS},
+    "run": {
+        "--years": NUMBERS,
+        "--days": NUMBERS,
+        "--seed": NUMBERS,
+        "--out": OUTPUT_PATHS,
+        "--export": TEXTS,
+    },
     "graph": {"--out": OUTPUT_PATHS},
     "compare": {
         "-r": NUMBERS,
