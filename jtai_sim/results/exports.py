@@ -69,6 +69,7 @@ from jtai_sim.vocabulary import (
     Completeness,
     EventKind,
     ExitReason,
+    HeldIn,
     MentalHealth,
     Origin,
     PartnerCode,
@@ -107,7 +108,7 @@ def _days(x: float) -> float:
 
 
 def _key(
-    enum: type[Completeness | ExitReason | MentalHealth | PartnerCode],
+    enum: type[Completeness | ExitReason | HeldIn | MentalHealth | PartnerCode],
 ) -> Callable[[float], str]:
     keys = {int(m): m.key for m in enum}
     return lambda x: keys.get(int(x), str(int(x)))
@@ -145,6 +146,8 @@ EVENT_ATTRIBUTES: dict[EventKind, tuple[_Attr, _Attr]] = {
         ("out_of_area", "boolean", _flag),
         ("placement_moves", "integer", _int),
     ),
+    EventKind.SIGNPOST: (("urgent", "boolean", _flag), ("days_on_list", "float", _days)),
+    EventKind.HELD: (("setting", "string", _key(HeldIn)), None),
 }
 _BY_CODE = [EVENT_ATTRIBUTES[k] for k in EventKind]  # by kind code (codes run from 0)
 _HANDOFF_KINDS = tuple(MODE_OF_KIND)  # handoff, fork, notify codes
