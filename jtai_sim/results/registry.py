@@ -48,6 +48,38 @@ STATISTICS: dict[str, dict[str, Statistic]] = {
         "waited_share": _S("the share of children who waited for {a}", "share", False),
         "urgent_mean_days": _S("the mean wait of urgent referrals for {a}", "days", False),
         "routine_mean_days": _S("the mean wait of routine referrals for {a}", "days", False),
+        # counting the children still waiting (jtai_sim.results.censored, Kaplan-Meier)
+        "cohort": _S("referrals to {a} after the warm-up", "children"),
+        "still_waiting_share": _S(
+            "the share of referrals to {a} still waiting at the end", "share", False
+        ),
+        "km_median_days": _S(
+            "the median wait for {a} counting those still waiting (Kaplan-Meier)", "days", False
+        ),
+        "restricted_mean_days": _S(
+            "the restricted mean wait for {a} to a year, counting those still waiting "
+            "(Kaplan-Meier)",
+            "days",
+            False,
+        ),
+        "over_18_weeks_share": _S(
+            "the share of referrals to {a} waiting over 18 weeks (Kaplan-Meier)", "share", False
+        ),
+        "urgent_km_median_days": _S(
+            "the median wait of urgent referrals for {a} (Kaplan-Meier)", "days", False
+        ),
+        "routine_km_median_days": _S(
+            "the median wait of routine referrals for {a} (Kaplan-Meier)", "days", False
+        ),
+        "urgent_restricted_mean_days": _S(
+            "the restricted mean wait of urgent referrals for {a} (Kaplan-Meier)", "days", False
+        ),
+        "routine_restricted_mean_days": _S(
+            "the restricted mean wait of routine referrals for {a} (Kaplan-Meier)", "days", False
+        ),
+        "growing_list_share": _S(
+            "the share of runs in which the list of {a} kept growing", "share", False
+        ),
     },
     "clock": {
         "started": _S("clocks started for '{c}'", "clocks"),

@@ -47,6 +47,7 @@ class RunTables:
     """The metric tables of one run, each computed once from its event log."""
 
     waits: pd.DataFrame
+    censored_waits: pd.DataFrame
     clocks: pd.DataFrame
     flow: pd.DataFrame
     camhs: pd.DataFrame
@@ -60,6 +61,7 @@ class RunTables:
         """Every table of ``run`` (computed from its log once, and kept by the run)."""
         return cls(
             waits=run.table("waits"),
+            censored_waits=run.table("censored_waits"),
             clocks=run.table("clocks"),
             flow=run.table("flow"),
             camhs=run.table("camhs_outcomes"),
