@@ -28,7 +28,7 @@ Kaplan-Meier fit per agency and priority); nothing loops over children.
 >>> from jtai_sim import load_scenario, simulate
 >>> run = simulate(load_scenario("scenarios/single_desk.toml"), seed=1, days=300)
 >>> row = censored_waits(run.record).iloc[0]
->>> row["agency"], bool(0 < row["restricted_mean_days"] < 5), row["horizon_days"]
+>>> row["agency"], bool(0 < row["restricted_mean_days"] < 5), float(row["horizon_days"])
 ('desk', True, 200.0)
 """
 
@@ -165,7 +165,7 @@ def kaplan_meier(waited: np.ndarray, started: np.ndarray) -> tuple[np.ndarray, n
     ``started`` is False for a censored wait. Uses ``scipy.stats.ecdf``.
 
     >>> t, s = kaplan_meier(np.array([1.0, 2.0, 3.0, 4.0]), np.array([True, False, True, True]))
-    >>> t.tolist(), [round(v, 3) for v in s]
+    >>> t.tolist(), s.round(3).tolist()
     ([1.0, 2.0, 3.0, 4.0], [0.75, 0.75, 0.375, 0.0])
     """
     from scipy import stats
