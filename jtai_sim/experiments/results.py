@@ -25,10 +25,12 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from jtai_sim.results import trust
+from jtai_sim.results.registry import statistic
 from jtai_sim.scenario.model import Scenario
 
 from . import stats
-from .naming import describe, format_change, format_value
+from .naming import describe, format_change, format_value, split
 from .replicate import QUANTILES, ReplicationResult
 
 
@@ -62,6 +64,14 @@ def with_breach_shares(metrics: Mapping[str, float]) -> dict[str, float]:
             decided = met + breached
             out[stem + ".breach_share"] = breached / decided if decided > 0 else math.nan
     return out
+
+
+#: The relative 95% half-width above which a key metric is warned of, when the experiment
+#: sets no precision target of its own.
+PRECISION = 0.10
+
+#: Columns of :meth:`Results.summary`.
+SUMMARY_COLUMNS = ("variant", "metric", "n", "mean", "sd", "half_width", "low", "high", "interval")
 
 
 class Results:
@@ -164,14 +174,23 @@ class Results:
     # ------------------------------------------------------------------ tables
 
     def summary(self, metrics: Iterable[str] | None = None) -> pd.DataFrame:
-        """Mean and 95% interval of each metric per variant."""
+        """Mean and 95% interval of each metric per variant.
+
+        The interval respects the metric's bound (:func:`jtai_sim.experiments.stats.
+        bounded_interval`): ``low`` and ``high`` never pass zero, nor a share past 1;
+        ``half_width`` is the plain t half-width the precision rule reads, and
+        ``interval`` names the method.
+        """
         keys = list(metrics) if metrics is not None else self.metric_keys()
         rows = []
         for key in keys:
             wide = self.table(key)
+            group, _, stat = split(key)
+            entry = statistic(group, stat)
+            bound = stats.bound_of(entry.unit) if entry else None
             for name in self.names:
                 values = wide[name].to_numpy() if name in wide else np.array([])
-                iv = stats.t_interval(values)
+                iv = stats.bounded_interval(values, bound)
                 rows.append(
                     {
                         "variant": name,
@@ -182,11 +201,10 @@ class Results:
                         "half_width": iv.half_width,
                         "low": iv.low,
                         "high": iv.high,
+                        "interval": iv.method,
                     }
                 )
-        return pd.DataFrame(
-            rows, columns=["variant", "metric", "n", "mean", "sd", "half_width", "low", "high"]
-        )
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
     def differences(self, metrics: Iterable[str] | None = None) -> pd.DataFrame:
         """Each variant minus the base: paired (common random numbers) and unpaired intervals."""
@@ -244,6 +262,53 @@ class Results:
             return pd.DataFrame()
         wide = rows.pivot_table(index="quantile", columns="variant", values="days", aggfunc="mean")
         return wide.reindex(columns=[n for n in self.names if n in wide.columns])
+
+    # ------------------------------------------------------------------ warnings
+
+    def warnings(self, precision: float | None = None) -> list[str]:
+        """Plain lines on what these results cannot show (see :mod:`jtai_sim.results.trust`).
+
+        The run's length against each clock and the restricted mean's horizon; per
+        variant, agencies where most of the cohort is still waiting at the end (on the
+        mean over replications) or whose list kept growing in at least half the
+        replications; and key metrics whose 95% half-width is above ``precision`` of the
+        mean (the experiment's precision target, else :data:`PRECISION`).
+        """
+        base = self.base.scenario
+        duration = float(self.settings.get("duration_days") or base.duration_days)
+        warmup = float(self.settings.get("warmup_days") or base.warmup_days)
+        window = duration - warmup
+        out = trust.short_for_clocks(base, window) + trust.short_for_horizon(window)
+        stats_of = ("still_waiting_share", "growing_list_share")
+        waits = self.values[self.values["metric"].str.startswith("wait.")]
+        if len(waits):
+            parts = waits["metric"].str.rpartition(".")
+            waits = waits.assign(agency=parts[0].str.slice(5), stat=parts[2])
+            waits = waits[waits["stat"].isin(stats_of)]
+            means = waits.groupby(["variant", "agency", "stat"])["value"].mean()
+            for info in self.variants:
+                if info.name not in means.index.get_level_values(0):
+                    continue
+                per = means.loc[info.name].unstack("stat")
+                values = {str(a): dict(row.dropna()) for a, row in per.iterrows()}
+                lines = trust.agency_warnings(info.scenario, values, replications=True)
+                out += [f"{info.title}: {line}" for line in lines]
+        threshold = precision or self.settings.get("precision") or PRECISION
+        keys = [k for k in self.key_metrics() if k in set(self.metric_keys())]
+        for r in self.summary(keys).itertuples():
+            iv = stats.Interval(mean=r.mean, half_width=r.half_width, n=int(r.n), sd=r.sd)
+            if iv.n == 0 or stats.precise_enough(iv, threshold):
+                continue
+            words = describe(str(r.metric), base)
+            wide = iv.relative_half_width
+            size = "infinite" if math.isinf(wide) else f"{wide:.0%} of the mean"
+            out.append(
+                f"{self.info(str(r.variant)).title}: {words.phrase} ({r.metric}) is not precise "
+                f"enough: its 95% half-width is {size}, above {threshold:.0%}, from "
+                f"{iv.n} replications; about {stats.replications_needed(iv, threshold)} "
+                "would be needed"
+            )
+        return out
 
     # ------------------------------------------------------------------ words
 
@@ -322,4 +387,11 @@ def default_metrics(
     return list(dict.fromkeys(keys))
 
 
-__all__ = ["Results", "VariantInfo", "default_metrics", "with_breach_shares"]
+__all__ = [
+    "PRECISION",
+    "SUMMARY_COLUMNS",
+    "Results",
+    "VariantInfo",
+    "default_metrics",
+    "with_breach_shares",
+]

@@ -172,6 +172,35 @@ GROUPS: tuple[str, ...] = tuple(STATISTICS)
 AGENCY_GROUPS: frozenset[str] = frozenset({"wait", "mental_health", "utilisation", "review"})
 
 
+#: Why a statistic can have no value, for the tables that would otherwise show a blank.
+_MISSING: dict[str, str] = {
+    "km_median_days": "not reached: more than half were still waiting at the end",
+    "urgent_km_median_days": "not reached: more than half were still waiting at the end",
+    "routine_km_median_days": "not reached: more than half were still waiting at the end",
+    "over_18_weeks_share": "the run after warm-up is shorter than 18 weeks",
+    "met_share": "no clock was met or breached after the warm-up",
+    "breach_share": "no clock was met or breached after the warm-up",
+    "mean_elapsed": "no clock stopped after the warm-up",
+    "median_elapsed": "no clock stopped after the warm-up",
+    "re_referral_share_within_12_months": "no referral had a year of the run behind it",
+}
+
+
+def why_missing(group: str, stat: str) -> str:
+    """Why ``stat`` of ``group`` can have no value (nothing to measure, in most cases).
+
+    >>> why_missing("wait", "km_median_days")
+    'not reached: more than half were still waiting at the end'
+    >>> why_missing("wait", "mean_days")
+    'no child to measure after the warm-up'
+    """
+    if stat in _MISSING:
+        return _MISSING[stat]
+    if group == "wait":
+        return "no child to measure after the warm-up"
+    return "nothing to measure after the warm-up"
+
+
 def statistic(group: str, stat: str) -> Statistic | None:
     """The registry's entry for ``stat`` of ``group``, if there is one."""
     return STATISTICS.get(group, {}).get(stat)
