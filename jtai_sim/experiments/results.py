@@ -360,7 +360,8 @@ def _bare(value: float, unit: str) -> str:
 def default_metrics(
     scenario: Scenario, present: Sequence[str], results: Results | None = None
 ) -> list[str]:
-    """A sensible default set: CAMHS waits, the longest queues, every clock, deterioration."""
+    """A sensible default set: CAMHS waits, the longest queues (with their restricted mean
+    wait counting those still waiting, where at least 5% are), every clock, deterioration."""
     have = set(present)
     keys: list[str] = [k for k in ("camhs.camhs.mean_wait_to_support_days",) if k in have]
     queues = [
@@ -375,6 +376,20 @@ def default_metrics(
         order = base.groupby("metric")["value"].mean().sort_values(ascending=False)
         queues = [k for k in order.index if order[k] > 0][:6] or queues[:6]
     keys += queues[:6]
+    if results is not None:
+        # where children are still waiting at the end, the censoring-aware wait beside it
+        for key in queues[:6]:
+            stem = key[: -len(".mean_days")]
+            held = results.values[
+                (results.values["variant"] == results.base.name)
+                & (results.values["metric"] == stem + ".still_waiting_share")
+            ]
+            if (
+                len(held)
+                and held["value"].mean() >= 0.05
+                and stem + ".restricted_mean_days" in have
+            ):
+                keys.append(stem + ".restricted_mean_days")
     keys += [
         f"clock.{c}.breach_share" for c in scenario.clocks if f"clock.{c}.breach_share" in have
     ]

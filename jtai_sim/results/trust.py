@@ -24,7 +24,7 @@ existing.
 >>> from jtai_sim import load_scenario, simulate
 >>> run = simulate(load_scenario("scenarios/single_desk.toml"), seed=1, days=150)
 >>> run_warnings(run.record, run.table("censored_waits"))  # doctest: +NORMALIZE_WHITESPACE
-['the run after warm-up (50 days) is shorter than the 365-day horizon of the restricted
+['The run after warm-up (50 days) is shorter than the 365-day horizon of the restricted
   mean wait, which is restricted to 50 days instead']
 """
 
@@ -58,14 +58,14 @@ def short_for_clocks(scenario: Scenario, window_days: float) -> list[str]:
 
     >>> from jtai_sim import load_scenario
     >>> short_for_clocks(load_scenario("scenarios/minimal.toml"), 60.0)[0][:40]
-    'the run after warm-up (60 days) is too s'
+    'The run after warm-up (60 days) is too s'
     """
     out = []
     for clock in scenario.clocks.values():
         limit = clock.limit * _DAYS_PER.get(clock.unit, 1.0)
         if window_days < CLOCK_TIMES * limit:
             out.append(
-                f"the run after warm-up ({_days(window_days)}) is too short to judge "
+                f"The run after warm-up ({_days(window_days)}) is too short to judge "
                 f"'{clock.label}' ({clock.limit:g} {clock.unit.replace('_', ' ')}): clocks "
                 f"started late are still running at the end; run at least "
                 f"{_days(CLOCK_TIMES * limit)} after warm-up"
@@ -78,7 +78,7 @@ def short_for_horizon(window_days: float) -> list[str]:
     if window_days >= HORIZON_DAYS:
         return []
     return [
-        f"the run after warm-up ({_days(window_days)}) is shorter than the "
+        f"The run after warm-up ({_days(window_days)}) is shorter than the "
         f"{HORIZON_DAYS:g}-day horizon of the restricted mean wait, which is restricted to "
         f"{_days(window_days)} instead"
     ]
