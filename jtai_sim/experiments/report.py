@@ -156,7 +156,7 @@ def report_context(results: Results) -> dict[str, Any]:
 
     base = results.base
     scenario = base.scenario
-    keys = [k for k in results.key_metrics() if k in set(results.metric_keys())]
+    keys = results.key_metrics()  # a chosen metric no replication measured says why
     summary = results.summary(keys)
     diffs = results.differences(keys)
     titles = {v.name: v.title for v in results.variants}

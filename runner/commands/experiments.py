@@ -70,7 +70,7 @@ def _print_results(results: Results, out: Path | None) -> None:
     from jtai_sim.experiments.store import FILE
     from jtai_sim.results.registry import why_missing
 
-    keys = [k for k in results.key_metrics() if k in set(results.metric_keys())]
+    keys = results.key_metrics()  # a chosen metric no replication measured says why
     summary = results.summary(keys)
     scenario = results.base.scenario
     click.echo(
