@@ -295,18 +295,33 @@ class Results:
                 out += [f"{info.title}: {line}" for line in lines]
         threshold = precision or self.settings.get("precision") or PRECISION
         keys = [k for k in self.key_metrics() if k in set(self.metric_keys())]
-        for r in self.summary(keys).itertuples():
-            iv = stats.Interval(mean=r.mean, half_width=r.half_width, n=int(r.n), sd=r.sd)
-            if iv.n == 0 or stats.precise_enough(iv, threshold):
+        summary = self.summary(keys)
+        for key in keys:
+            loose: list[tuple[str, float, int, int]] = []  # variant, width, n, needed
+            for r in summary[summary["metric"] == key].itertuples():
+                iv = stats.Interval(mean=r.mean, half_width=r.half_width, n=int(r.n), sd=r.sd)
+                if iv.n and not stats.precise_enough(iv, threshold):
+                    needed = stats.replications_needed(iv, threshold)
+                    loose.append(
+                        (self.info(str(r.variant)).title, iv.relative_half_width, iv.n, needed)
+                    )
+            if not loose:
                 continue
-            words = describe(str(r.metric), base)
-            wide = iv.relative_half_width
-            size = "infinite" if math.isinf(wide) else f"{wide:.0%} of the mean"
+            widths = [w for _, w, _, _ in loose]
+            size = (
+                "infinite"
+                if any(math.isinf(w) for w in widths)
+                else f"{min(widths):.0%} of the mean"
+                if len(widths) == 1
+                else f"{min(widths):.0%} to {max(widths):.0%} of the mean"
+            )
+            where = loose[0][0] if len(loose) == 1 else f"{len(loose)} variants"
+            fewest, needed = min(v[2] for v in loose), max(v[3] for v in loose)
+            phrase = describe(key, base).phrase
             out.append(
-                f"{self.info(str(r.variant)).title}: {words.phrase} ({r.metric}) is not precise "
-                f"enough: its 95% half-width is {size}, above {threshold:.0%}, from "
-                f"{iv.n} replications; about {stats.replications_needed(iv, threshold)} "
-                "would be needed"
+                f"{phrase[0].upper()}{phrase[1:]} ({key}) is not precise enough in {where}: its "
+                f"95% half-width is {size}, above {threshold:.0%}, from {fewest} "
+                f"replications; about {needed} would be needed"
             )
         return out
 
