@@ -286,13 +286,17 @@ class Results:
             waits = waits.assign(agency=parts[0].str.slice(5), stat=parts[2])
             waits = waits[waits["stat"].isin(stats_of)]
             means = waits.groupby(["variant", "agency", "stat"])["value"].mean()
+            seen: dict[str, list[str]] = {}  # a line, and the variants it holds for
             for info in self.variants:
                 if info.name not in means.index.get_level_values(0):
                     continue
                 per = means.loc[info.name].unstack("stat")
                 values = {str(a): dict(row.dropna()) for a, row in per.iterrows()}
-                lines = trust.agency_warnings(info.scenario, values, replications=True)
-                out += [f"{info.title}: {line}" for line in lines]
+                for line in trust.agency_warnings(info.scenario, values, replications=True):
+                    seen.setdefault(line, []).append(info.title)
+            for line, titles in seen.items():
+                every = len(titles) == len(self.variants) > 1
+                out.append(f"{'Every variant' if every else ', '.join(titles)}: {line}")
         threshold = precision or self.settings.get("precision") or PRECISION
         keys = [k for k in self.key_metrics() if k in set(self.metric_keys())]
         summary = self.summary(keys)
