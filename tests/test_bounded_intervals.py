@@ -165,3 +165,22 @@ def test_compare_prints_no_value_and_warnings(tmp_path: object) -> None:
     assert "no value: the run after warm-up is shorter than 18 weeks" in out.stdout
     warnings = [x for x in out.stderr.splitlines() if x.startswith("warning: ")]
     assert any("365-day horizon" in x for x in warnings)
+
+
+def test_a_metric_measured_in_some_replications_or_none_is_warned_of(results: Results) -> None:
+    """A median not reached in some replications averages the rest; one never reached has
+    no value at all: both are said, with why."""
+    key = "wait.desk.km_median_days"
+    values = results.values
+    gappy = values[~((values["metric"] == key) & (values["replication"] == 0))]
+    chosen = {**results.settings, "metrics": [key, "wait.desk.over_18_weeks_share"]}
+    lines = Results(results.variants, gappy, results.waits, chosen).warnings(precision=5.0)
+    some = [x for x in lines if "has a value in only some replications" in x]
+    assert len(some) == 1 and "Base 2 of 3, Four staff 2 of 3" in some[0]
+    assert "not reached: more than half were still waiting at the end" in some[0]
+    none = [x for x in lines if "has no value in any replication" in x]
+    assert none == [
+        "The share of referrals to The desk waiting over 18 weeks (Kaplan-Meier) "
+        "(wait.desk.over_18_weeks_share) has no value in any replication: the run after "
+        "warm-up is shorter than 18 weeks"
+    ]

@@ -25,7 +25,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from jtai_sim.results import trust
+from jtai_sim.results import registry, trust
 from jtai_sim.results.registry import statistic
 from jtai_sim.scenario.model import Scenario
 
@@ -272,7 +272,8 @@ class Results:
         variant, agencies where most of the cohort is still waiting at the end (on the
         mean over replications) or whose list kept growing in at least half the
         replications; and key metrics whose 95% half-width is above ``precision`` of the
-        mean (the experiment's precision target, else :data:`PRECISION`).
+        mean (the experiment's precision target, else :data:`PRECISION`), or that have a
+        value in only some replications (a median not reached in the others, say).
         """
         base = self.base.scenario
         duration = float(self.settings.get("duration_days") or base.duration_days)
@@ -298,9 +299,33 @@ class Results:
                 every = len(titles) == len(self.variants) > 1
                 out.append(f"{'Every variant' if every else ', '.join(titles)}: {line}")
         threshold = precision or self.settings.get("precision") or PRECISION
-        keys = [k for k in self.key_metrics() if k in set(self.metric_keys())]
+        present = set(self.metric_keys())
+        for key in self.key_metrics():
+            if key not in present:
+                group, _, stat = split(key)
+                phrase = describe(key, base).phrase
+                out.append(
+                    f"{phrase[0].upper()}{phrase[1:]} ({key}) has no value in any "
+                    f"replication: {registry.why_missing(group, stat)}"
+                )
+        keys = [k for k in self.key_metrics() if k in present]
         summary = self.summary(keys)
         for key in keys:
+            rows = summary[summary["metric"] == key]
+            ran = {v.name: self.replications(v.name) for v in self.variants}
+            partial = [r for r in rows.itertuples() if 0 < int(r.n) < ran[str(r.variant)]]
+            if partial:
+                group, _, stat = split(key)
+                counts = ", ".join(
+                    f"{self.info(str(r.variant)).title} {int(r.n)} of {ran[str(r.variant)]}"
+                    for r in partial
+                )
+                phrase = describe(key, base).phrase
+                out.append(
+                    f"{phrase[0].upper()}{phrase[1:]} ({key}) has a value in only some "
+                    f"replications ({counts}): its mean is over those alone (in the others, "
+                    f"{registry.why_missing(group, stat)})"
+                )
             loose: list[tuple[str, float, int, int]] = []  # variant, width, n, needed
             for r in summary[summary["metric"] == key].itertuples():
                 iv = stats.Interval(mean=r.mean, half_width=r.half_width, n=int(r.n), sd=r.sd)
