@@ -91,6 +91,11 @@ def episodes(record: RunRecord) -> pd.DataFrame:
     ``waited`` is the days from arrival to the start of service (``started``) or, for a
     child whose service had not started, to leaving the list unseen or to the end of the
     run (censored). ``initial`` marks children already on the books when the run began.
+
+    The log does not say which of a child's referrals an event belongs to, so each arrival
+    is matched with the child's next start, and next leaving unseen, at the same agency:
+    exact unless a child holds two places on one list at once and the later one is taken
+    off first (the earlier then counts as censored there).
     """
     rec = record.log
     queued = np.array(
@@ -109,8 +114,7 @@ def episodes(record: RunRecord) -> pd.DataFrame:
             }
         )
 
-    arrive_mask = kind == _ARRIVE
-    arr_sel = rec[arrive_mask & here]
+    arr_sel = rec[(kind == _ARRIVE) & here]
     arrivals = pd.DataFrame(
         {
             "key": arr_sel["child"].astype(np.int64) * size + arr_sel["agency"].astype(np.int64),
