@@ -114,7 +114,7 @@ def test_report_works_offline_in_a_browser(
     page = offline_page.open(path)
     assert offline_page.blocked == []
     assert offline_page.page_errors == []
-    assert page.locator("h2").count() == 8
+    assert page.locator("h2").count() == 9  # with "Trusting the numbers"
     assert page.locator("svg").count() >= 8
     width = page.evaluate(
         "document.querySelector('section#metrics svg').getBoundingClientRect().width"

@@ -134,7 +134,8 @@ def measure(run: Run, groups: tuple[str, ...] = ()) -> dict[str, float]:
     if not groups or set(groups) - {"wait"}:
         return run.summary()
     out: dict[str, float] = {}
-    for row in run.waits().to_dict("records"):
+    rows = run.waits().to_dict("records") + run.table("censored_waits").to_dict("records")
+    for row in rows:
         for stat in STATISTICS["wait"]:
             value = row.get(stat)
             if value is not None and value == value:  # present and not NaN

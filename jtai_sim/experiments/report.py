@@ -32,7 +32,10 @@ from typing import Any
 import numpy as np
 
 from jtai_sim.atomic import write_file
+from jtai_sim.results import censored
+from jtai_sim.results.registry import why_missing
 
+from . import stats
 from .naming import describe, format_value, split
 from .results import Results
 
@@ -97,8 +100,10 @@ STRESS_DES: tuple[tuple[str, str, str], ...] = (
     (
         "4.3",
         "Estimation approach",
-        "Independent replications, 95% Student t intervals; "
-        "variants paired by replication (common random numbers)",
+        "Independent replications, 95% Student t intervals kept within each metric's bounds "
+        "(log scale for times and counts, logit scale for shares); variants paired by "
+        "replication (common random numbers); waits also by Kaplan-Meier, counting "
+        "children still waiting as censored",
     ),
     ("5.1", "Software", "jtai-sim (version in 'What was run'), Python, SimPy"),
     (
@@ -151,7 +156,7 @@ def report_context(results: Results) -> dict[str, Any]:
 
     base = results.base
     scenario = base.scenario
-    keys = [k for k in results.key_metrics() if k in set(results.metric_keys())]
+    keys = results.key_metrics()  # a chosen metric no replication measured says why
     summary = results.summary(keys)
     diffs = results.differences(keys)
     titles = {v.name: v.title for v in results.variants}
@@ -160,13 +165,15 @@ def report_context(results: Results) -> dict[str, Any]:
         info = describe(key, scenario)
         rows = summary[summary["metric"] == key]
         d = diffs[diffs["metric"] == key]
+        group, _, stat = split(key)
         per_variant = [
             {
                 "variant": titles[r.variant],
                 "n": int(r.n),
-                "mean": _num(r.mean, info.unit),
-                "low": _num(r.low, info.unit),
-                "high": _num(r.high, info.unit),
+                "mean": _num(r.mean, info.unit) if r.n else "no value",
+                "interval": f"{_num(r.low, info.unit)} to {_num(r.high, info.unit)}"
+                if r.n
+                else why_missing(group, stat),
             }
             for r in rows.itertuples()
         ]
@@ -239,6 +246,8 @@ def report_context(results: Results) -> dict[str, Any]:
         "breaches": _breaches(results),
         "all_metrics": _all_metrics(results),
         "stress": [{"item": i, "name": n, "where": w} for i, n, w in STRESS_DES],
+        "warnings": results.warnings(),
+        "censored_method": censored.METHOD,
         "description": scenario.description,
     }
 
@@ -259,7 +268,8 @@ def _settings(results: Results) -> list[tuple[str, str]]:
             "Warm-up (left out of statistics)",
             f"{float(s.get('warmup_days', base.scenario.warmup_days)):g} days",
         ),
-        ("Intervals", "95% Student t over replications; differences paired by replication"),
+        ("Intervals", stats.BOUNDED_METHOD),
+        ("Waits counting those still waiting", censored.METHOD),
         ("jtai-sim version", str(s.get("version"))),
     ]
     if s.get("precision"):
@@ -345,15 +355,15 @@ def _all_metrics(results: Results) -> dict[str, Any]:
     for key, group in summary.groupby("metric", sort=True):
         unit = describe(str(key), results.base.scenario).unit
         by = {r.variant: r for r in group.itertuples()}
-        rows.append(
-            {
-                "key": key,
-                "cells": [
-                    f"{_num(by[n].mean, unit)} ± {_num(by[n].half_width, unit)}" if n in by else ""
-                    for n in results.names
-                ],
-            }
-        )
+        g, _, stat = split(str(key))
+        cells = []
+        for n in results.names:
+            r = by.get(n)
+            if r is None or not r.n:
+                cells.append(f"no value: {why_missing(g, stat)}")
+            else:
+                cells.append(f"{_num(r.mean, unit)} ({_num(r.low, unit)} to {_num(r.high, unit)})")
+        rows.append({"key": key, "cells": cells})
     return {"variants": titles, "rows": rows}
 
 

@@ -25,10 +25,12 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from jtai_sim.results import registry, trust
+from jtai_sim.results.registry import statistic
 from jtai_sim.scenario.model import Scenario
 
 from . import stats
-from .naming import describe, format_change, format_value
+from .naming import describe, format_change, format_value, split
 from .replicate import QUANTILES, ReplicationResult
 
 
@@ -62,6 +64,14 @@ def with_breach_shares(metrics: Mapping[str, float]) -> dict[str, float]:
             decided = met + breached
             out[stem + ".breach_share"] = breached / decided if decided > 0 else math.nan
     return out
+
+
+#: The relative 95% half-width above which a key metric is warned of, when the experiment
+#: sets no precision target of its own.
+PRECISION = 0.10
+
+#: Columns of :meth:`Results.summary`.
+SUMMARY_COLUMNS = ("variant", "metric", "n", "mean", "sd", "half_width", "low", "high", "interval")
 
 
 class Results:
@@ -164,14 +174,23 @@ class Results:
     # ------------------------------------------------------------------ tables
 
     def summary(self, metrics: Iterable[str] | None = None) -> pd.DataFrame:
-        """Mean and 95% interval of each metric per variant."""
+        """Mean and 95% interval of each metric per variant.
+
+        The interval respects the metric's bound (:func:`jtai_sim.experiments.stats.
+        bounded_interval`): ``low`` and ``high`` never pass zero, nor a share past 1;
+        ``half_width`` is the plain t half-width the precision rule reads, and
+        ``interval`` names the method.
+        """
         keys = list(metrics) if metrics is not None else self.metric_keys()
         rows = []
         for key in keys:
             wide = self.table(key)
+            group, _, stat = split(key)
+            entry = statistic(group, stat)
+            bound = stats.bound_of(entry.unit) if entry else None
             for name in self.names:
                 values = wide[name].to_numpy() if name in wide else np.array([])
-                iv = stats.t_interval(values)
+                iv = stats.bounded_interval(values, bound)
                 rows.append(
                     {
                         "variant": name,
@@ -182,11 +201,10 @@ class Results:
                         "half_width": iv.half_width,
                         "low": iv.low,
                         "high": iv.high,
+                        "interval": iv.method,
                     }
                 )
-        return pd.DataFrame(
-            rows, columns=["variant", "metric", "n", "mean", "sd", "half_width", "low", "high"]
-        )
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
     def differences(self, metrics: Iterable[str] | None = None) -> pd.DataFrame:
         """Each variant minus the base: paired (common random numbers) and unpaired intervals."""
@@ -245,6 +263,97 @@ class Results:
         wide = rows.pivot_table(index="quantile", columns="variant", values="days", aggfunc="mean")
         return wide.reindex(columns=[n for n in self.names if n in wide.columns])
 
+    # ------------------------------------------------------------------ warnings
+
+    def warnings(self, precision: float | None = None) -> list[str]:
+        """Plain lines on what these results cannot show (see :mod:`jtai_sim.results.trust`).
+
+        The run's length against each clock and the restricted mean's horizon; per
+        variant, agencies where most of the cohort is still waiting at the end (on the
+        mean over replications) or whose list kept growing in at least half the
+        replications; and key metrics whose 95% half-width is above ``precision`` of the
+        mean (the experiment's precision target, else :data:`PRECISION`), or that have a
+        value in only some replications (a median not reached in the others, say).
+        """
+        base = self.base.scenario
+        duration = float(self.settings.get("duration_days") or base.duration_days)
+        warmup = float(self.settings.get("warmup_days") or base.warmup_days)
+        window = duration - warmup
+        out = trust.short_for_clocks(base, window) + trust.short_for_horizon(window)
+        stats_of = ("still_waiting_share", "growing_list_share")
+        waits = self.values[self.values["metric"].str.startswith("wait.")]
+        if len(waits):
+            parts = waits["metric"].str.rpartition(".")
+            waits = waits.assign(agency=parts[0].str.slice(5), stat=parts[2])
+            waits = waits[waits["stat"].isin(stats_of)]
+            means = waits.groupby(["variant", "agency", "stat"])["value"].mean()
+            seen: dict[str, list[str]] = {}  # a line, and the variants it holds for
+            for info in self.variants:
+                if info.name not in means.index.get_level_values(0):
+                    continue
+                per = means.loc[info.name].unstack("stat")
+                values = {str(a): dict(row.dropna()) for a, row in per.iterrows()}
+                for line in trust.agency_warnings(info.scenario, values, replications=True):
+                    seen.setdefault(line, []).append(info.title)
+            for line, titles in seen.items():
+                every = len(titles) == len(self.variants) > 1
+                out.append(f"{'Every variant' if every else ', '.join(titles)}: {line}")
+        threshold = precision or self.settings.get("precision") or PRECISION
+        present = set(self.metric_keys())
+        for key in self.key_metrics():
+            if key not in present:
+                group, _, stat = split(key)
+                phrase = describe(key, base).phrase
+                out.append(
+                    f"{phrase[0].upper()}{phrase[1:]} ({key}) has no value in any "
+                    f"replication: {registry.why_missing(group, stat)}"
+                )
+        keys = [k for k in self.key_metrics() if k in present]
+        summary = self.summary(keys)
+        for key in keys:
+            rows = summary[summary["metric"] == key]
+            ran = {v.name: self.replications(v.name) for v in self.variants}
+            partial = [r for r in rows.itertuples() if 0 < int(r.n) < ran[str(r.variant)]]
+            if partial:
+                group, _, stat = split(key)
+                counts = ", ".join(
+                    f"{self.info(str(r.variant)).title} {int(r.n)} of {ran[str(r.variant)]}"
+                    for r in partial
+                )
+                phrase = describe(key, base).phrase
+                out.append(
+                    f"{phrase[0].upper()}{phrase[1:]} ({key}) has a value in only some "
+                    f"replications ({counts}): its mean is over those alone (in the others, "
+                    f"{registry.why_missing(group, stat)})"
+                )
+            loose: list[tuple[str, float, int, int]] = []  # variant, width, n, needed
+            for r in summary[summary["metric"] == key].itertuples():
+                iv = stats.Interval(mean=r.mean, half_width=r.half_width, n=int(r.n), sd=r.sd)
+                if iv.n and not stats.precise_enough(iv, threshold):
+                    needed = stats.replications_needed(iv, threshold)
+                    loose.append(
+                        (self.info(str(r.variant)).title, iv.relative_half_width, iv.n, needed)
+                    )
+            if not loose:
+                continue
+            widths = [w for _, w, _, _ in loose]
+            size = (
+                "infinite"
+                if any(math.isinf(w) for w in widths)
+                else f"{min(widths):.0%} of the mean"
+                if len(widths) == 1
+                else f"{min(widths):.0%} to {max(widths):.0%} of the mean"
+            )
+            where = loose[0][0] if len(loose) == 1 else f"{len(loose)} variants"
+            fewest, needed = min(v[2] for v in loose), max(v[3] for v in loose)
+            phrase = describe(key, base).phrase
+            out.append(
+                f"{phrase[0].upper()}{phrase[1:]} ({key}) is not precise enough in {where}: its "
+                f"95% half-width is {size}, above {threshold:.0%}, from {fewest} "
+                f"replications; about {needed} would be needed"
+            )
+        return out
+
     # ------------------------------------------------------------------ words
 
     def sentence(self, metric: str, variant: str) -> str:
@@ -295,7 +404,8 @@ def _bare(value: float, unit: str) -> str:
 def default_metrics(
     scenario: Scenario, present: Sequence[str], results: Results | None = None
 ) -> list[str]:
-    """A sensible default set: CAMHS waits, the longest queues, every clock, deterioration."""
+    """A sensible default set: CAMHS waits, the longest queues (with their restricted mean
+    wait counting those still waiting, where at least 5% are), every clock, deterioration."""
     have = set(present)
     keys: list[str] = [k for k in ("camhs.camhs.mean_wait_to_support_days",) if k in have]
     queues = [
@@ -310,6 +420,20 @@ def default_metrics(
         order = base.groupby("metric")["value"].mean().sort_values(ascending=False)
         queues = [k for k in order.index if order[k] > 0][:6] or queues[:6]
     keys += queues[:6]
+    if results is not None:
+        # where children are still waiting at the end, the censoring-aware wait beside it
+        for key in queues[:6]:
+            stem = key[: -len(".mean_days")]
+            held = results.values[
+                (results.values["variant"] == results.base.name)
+                & (results.values["metric"] == stem + ".still_waiting_share")
+            ]
+            if (
+                len(held)
+                and held["value"].mean() >= 0.05
+                and stem + ".restricted_mean_days" in have
+            ):
+                keys.append(stem + ".restricted_mean_days")
     keys += [
         f"clock.{c}.breach_share" for c in scenario.clocks if f"clock.{c}.breach_share" in have
     ]
@@ -322,4 +446,11 @@ def default_metrics(
     return list(dict.fromkeys(keys))
 
 
-__all__ = ["Results", "VariantInfo", "default_metrics", "with_breach_shares"]
+__all__ = [
+    "PRECISION",
+    "SUMMARY_COLUMNS",
+    "Results",
+    "VariantInfo",
+    "default_metrics",
+    "with_breach_shares",
+]

@@ -11,6 +11,20 @@ Values that are not a number (a metric with no children in one replication) are
 left out, and ``n`` says how many replications counted. scipy (for the t
 quantiles) is imported when the first interval is computed.
 
+A wait, a count or a rate cannot be below zero and a share lies between 0 and 1, but
+a t interval around a small mean can reach past either. :func:`bounded_interval`
+builds the t interval on the log scale (a quantity that cannot be negative) or the
+logit scale (a share) and maps its ends back (the delta method: the standard error
+of ``log m`` is ``se / m``, of ``logit m`` it is ``se / (m (1 - m))``), so its ends
+always respect the bound; :data:`BOUNDED_METHOD` names it in the reports' words.
+Differences between variants can be of either sign and keep the plain t interval.
+
+>>> iv = bounded_interval([0.0, 0.0, 0.1, 0.0, 0.3], "share")
+>>> iv.low >= 0, round(iv.mean, 2), iv.method
+(True, 0.08, 'logit t')
+>>> t_interval([0.0, 0.0, 0.1, 0.0, 0.3]).low < 0   # the plain t interval goes below zero
+True
+
 >>> iv = t_interval([10.0, 12.0, 11.0, 13.0, 9.0])
 >>> round(iv.mean, 3), round(iv.half_width, 3), iv.n
 (11.0, 1.963, 5)
@@ -31,26 +45,41 @@ import numpy as np
 
 LEVEL = 0.95
 
+#: How a bounded interval is made, in the reports' words.
+BOUNDED_METHOD = (
+    "95% Student t intervals over replications, made on the log scale for times, counts "
+    "and rates and on the logit scale for shares, then mapped back (delta method), so no "
+    "interval goes below zero or a share past 0% or 100%; differences between variants "
+    "use the plain paired t interval"
+)
+
 
 @attrs.frozen
 class Interval:
-    """A mean with its confidence interval, from ``n`` replications."""
+    """A mean with its confidence interval, from ``n`` replications.
+
+    ``half_width`` is the plain t half-width (what the precision rule reads); a bounded
+    interval (:func:`bounded_interval`) has its own ends, ``lower`` and ``upper``.
+    """
 
     mean: float
     half_width: float
     n: int
     sd: float
     level: float = LEVEL
+    lower: float | None = None
+    upper: float | None = None
+    method: str = "t"
 
     @property
     def low(self) -> float:
         """Lower end of the interval."""
-        return self.mean - self.half_width
+        return self.mean - self.half_width if self.lower is None else self.lower
 
     @property
     def high(self) -> float:
         """Upper end of the interval."""
-        return self.mean + self.half_width
+        return self.mean + self.half_width if self.upper is None else self.upper
 
     @property
     def relative_half_width(self) -> float:
@@ -105,6 +134,56 @@ def t_interval(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> In
     return Interval(
         mean=mean, half_width=t_quantile(n, level) * sd / math.sqrt(n), n=n, sd=sd, level=level
     )
+
+
+# The bound of a metric by its unit: shares lie in [0, 1]; every other unit the registry
+# uses (days, children, clocks, per year, ...) is a quantity that cannot be negative.
+def bound_of(unit: str) -> str:
+    """``"share"`` for a share, ``"positive"`` for any other unit a metric has.
+
+    >>> bound_of("share"), bound_of("days")
+    ('share', 'positive')
+    """
+    return "share" if unit == "share" else "positive"
+
+
+def bounded_interval(
+    values: Sequence[float] | np.ndarray, bound: str | None, level: float = LEVEL
+) -> Interval:
+    """Mean and t interval of replication values whose ends respect ``bound``.
+
+    ``bound`` is ``"positive"`` (at least zero: log-scale interval), ``"share"`` (0 to 1:
+    logit-scale interval) or ``None`` (the plain t interval). A mean on the bound itself
+    (every value zero, say) has an interval of that one point when the values agree, and
+    reaches the far bound when only one replication counted.
+
+    >>> iv = bounded_interval([0.5, 1.0, 8.0], "positive")
+    >>> round(iv.low, 2), round(iv.high, 2), iv.method, t_interval([0.5, 1.0, 8.0]).low < 0
+    (0.12, 84.96, 'log t', True)
+    >>> bounded_interval([0.0, 0.0, 0.0], "share").high
+    0.0
+    >>> bounded_interval([1.0, 1.0, 0.8], "share").high <= 1.0
+    True
+    """
+    iv = t_interval(values, level)
+    if bound is None or iv.n == 0:
+        return iv
+    top = 1.0 if bound == "share" else math.inf
+    method = "logit t" if bound == "share" else "log t"
+    m = min(max(iv.mean, 0.0), top)
+    if iv.n == 1 or not math.isfinite(iv.half_width):
+        return attrs.evolve(iv, lower=0.0, upper=top, method=method)
+    if iv.half_width == 0 or m <= 0 or m >= top:
+        return attrs.evolve(iv, lower=m, upper=m, method=method)
+    se = iv.half_width  # the half-width is q * se: scale it as the standard error is
+    if bound == "share":
+        centre, spread = math.log(m / (1 - m)), se / (m * (1 - m))
+        lower = 1 / (1 + math.exp(-(centre - spread)))
+        upper = 1 / (1 + math.exp(-(centre + spread)))
+    else:
+        spread = se / m
+        lower, upper = m * math.exp(-spread), m * math.exp(min(spread, 700.0))
+    return attrs.evolve(iv, lower=lower, upper=upper, method=method)
 
 
 def paired_difference(
@@ -193,8 +272,11 @@ def replications_needed(iv: Interval, relative: float) -> int:
 
 
 __all__ = [
+    "BOUNDED_METHOD",
     "LEVEL",
     "Interval",
+    "bound_of",
+    "bounded_interval",
     "paired_difference",
     "precise_enough",
     "replications_needed",

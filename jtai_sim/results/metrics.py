@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from jtai_sim.calendar import DAYS_PER_YEAR
-from jtai_sim.results import clocktime
+from jtai_sim.results import censored, clocktime
 from jtai_sim.results.registry import STATISTICS
 from jtai_sim.scenario.model import FLOW_STAGES
 from jtai_sim.vocabulary import MODE_OF_KIND, Completeness, EventKind, pathway_name
@@ -406,9 +406,17 @@ def reviews(record: RunRecord) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["agency", "reviews", "on_time_share", "mean_late_days"])
 
 
+def censored_waits(record: RunRecord) -> pd.DataFrame:
+    """Waits counting the children still waiting at the end (Kaplan-Meier median and
+    restricted mean), per agency with a waiting list: see
+    :func:`jtai_sim.results.censored.censored_waits`."""
+    return censored.censored_waits(record)
+
+
 #: The metric tables by name: each a pure function of a run record.
 TABLES: dict[str, Callable[[RunRecord], pd.DataFrame]] = {
     "waits": waits,
+    "censored_waits": censored_waits,
     "clocks": clocks,
     "flow": flow,
     "camhs_outcomes": camhs_outcomes,
@@ -422,6 +430,7 @@ TABLES: dict[str, Callable[[RunRecord], pd.DataFrame]] = {
 #: fixed subject), and for long tables the column holding the statistic's name.
 _GROUP_SOURCES: tuple[tuple[str, str, str, str | None], ...] = (
     ("wait", "waits", "agency", None),
+    ("wait", "censored_waits", "agency", None),
     ("clock", "clocks", "clock", None),
     ("flow", "flow", "=partnership", "measure"),
     ("camhs", "camhs_outcomes", "=camhs", "measure"),

@@ -48,6 +48,38 @@ STATISTICS: dict[str, dict[str, Statistic]] = {
         "waited_share": _S("the share of children who waited for {a}", "share", False),
         "urgent_mean_days": _S("the mean wait of urgent referrals for {a}", "days", False),
         "routine_mean_days": _S("the mean wait of routine referrals for {a}", "days", False),
+        # counting the children still waiting (jtai_sim.results.censored, Kaplan-Meier)
+        "cohort": _S("referrals to {a} after the warm-up", "children"),
+        "still_waiting_share": _S(
+            "the share of referrals to {a} still waiting at the end", "share", False
+        ),
+        "km_median_days": _S(
+            "the median wait for {a} counting those still waiting (Kaplan-Meier)", "days", False
+        ),
+        "restricted_mean_days": _S(
+            "the restricted mean wait for {a} to a year, counting those still waiting "
+            "(Kaplan-Meier)",
+            "days",
+            False,
+        ),
+        "over_18_weeks_share": _S(
+            "the share of referrals to {a} waiting over 18 weeks (Kaplan-Meier)", "share", False
+        ),
+        "urgent_km_median_days": _S(
+            "the median wait of urgent referrals for {a} (Kaplan-Meier)", "days", False
+        ),
+        "routine_km_median_days": _S(
+            "the median wait of routine referrals for {a} (Kaplan-Meier)", "days", False
+        ),
+        "urgent_restricted_mean_days": _S(
+            "the restricted mean wait of urgent referrals for {a} (Kaplan-Meier)", "days", False
+        ),
+        "routine_restricted_mean_days": _S(
+            "the restricted mean wait of routine referrals for {a} (Kaplan-Meier)", "days", False
+        ),
+        "growing_list_share": _S(
+            "the share of runs in which the list of {a} kept growing", "share", False
+        ),
     },
     "clock": {
         "started": _S("clocks started for '{c}'", "clocks"),
@@ -138,6 +170,35 @@ STATISTICS: dict[str, dict[str, Statistic]] = {
 GROUPS: tuple[str, ...] = tuple(STATISTICS)
 #: Groups whose metrics are about one agency (the key's name is the agency).
 AGENCY_GROUPS: frozenset[str] = frozenset({"wait", "mental_health", "utilisation", "review"})
+
+
+#: Why a statistic can have no value, for the tables that would otherwise show a blank.
+_MISSING: dict[str, str] = {
+    "km_median_days": "not reached: more than half were still waiting at the end",
+    "urgent_km_median_days": "not reached: more than half were still waiting at the end",
+    "routine_km_median_days": "not reached: more than half were still waiting at the end",
+    "over_18_weeks_share": "the run after warm-up is shorter than 18 weeks",
+    "met_share": "no clock was met or breached after the warm-up",
+    "breach_share": "no clock was met or breached after the warm-up",
+    "mean_elapsed": "no clock stopped after the warm-up",
+    "median_elapsed": "no clock stopped after the warm-up",
+    "re_referral_share_within_12_months": "no referral had a year of the run behind it",
+}
+
+
+def why_missing(group: str, stat: str) -> str:
+    """Why ``stat`` of ``group`` can have no value (nothing to measure, in most cases).
+
+    >>> why_missing("wait", "km_median_days")
+    'not reached: more than half were still waiting at the end'
+    >>> why_missing("wait", "mean_days")
+    'no child to measure after the warm-up'
+    """
+    if stat in _MISSING:
+        return _MISSING[stat]
+    if group == "wait":
+        return "no child to measure after the warm-up"
+    return "nothing to measure after the warm-up"
 
 
 def statistic(group: str, stat: str) -> Statistic | None:

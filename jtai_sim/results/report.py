@@ -29,7 +29,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from jtai_sim.results import charts, registry
+from jtai_sim.results import censored, charts, registry, trust
 from jtai_sim.results.drawing import partnership_svg
 from jtai_sim.results.markup import markup_text
 from jtai_sim.scenario.loading import scenario_to_dict
@@ -47,6 +47,7 @@ class RunTables:
     """The metric tables of one run, each computed once from its event log."""
 
     waits: pd.DataFrame
+    censored_waits: pd.DataFrame
     clocks: pd.DataFrame
     flow: pd.DataFrame
     camhs: pd.DataFrame
@@ -60,6 +61,7 @@ class RunTables:
         """Every table of ``run`` (computed from its log once, and kept by the run)."""
         return cls(
             waits=run.table("waits"),
+            censored_waits=run.table("censored_waits"),
             clocks=run.table("clocks"),
             flow=run.table("flow"),
             camhs=run.table("camhs_outcomes"),
@@ -203,6 +205,7 @@ def headlines(run: Run, tables: RunTables, label: Callable[[str], str]) -> list[
         for r in _records(tables.waits)
         if r["agency"] in queues and r.get("mean_days") and r.get("p90_days")
     ]
+    held = {str(r["agency"]): r for r in _records(tables.censored_waits)}
     for r in sorted(waits, key=lambda r: (-r["mean_days"], r["agency"]))[:3]:
         split = ""
         if r.get("urgent_mean_days") is not None and r.get("routine_mean_days") is not None:
@@ -215,6 +218,14 @@ def headlines(run: Run, tables: RunTables, label: Callable[[str], str]) -> list[
             f"{fmt_number(r['mean_days'])} days on average{split}; one child in ten waited "
             f"more than {fmt_number(r['p90_days'])} days."
         )
+        c = held.get(str(r["agency"]))
+        if c and c.get("still_waiting_share") and c["still_waiting_share"] >= 0.05:
+            out[-1] += (
+                f" Those figures leave out the {fmt_share(c['still_waiting_share'])} of "
+                f"referrals still waiting at the end; counting them (Kaplan-Meier), the "
+                f"restricted mean wait (waits up to {fmt_number(c['horizon_days'], 0)} days) "
+                f"is {fmt_number(c.get('restricted_mean_days'))} days."
+            )
     camhs = {r["measure"]: r["value"] for r in _records(tables.camhs)}
     if camhs.get("referrals"):
         out.append(
@@ -245,6 +256,41 @@ def headlines(run: Run, tables: RunTables, label: Callable[[str], str]) -> list[
             f"Busiest service: {label(top['agency'])}, with {fmt_share(top['utilisation'])} "
             "of its caseload places in use."
         )
+    return out
+
+
+#: The statistics of the censored-waits table, in its column order.
+_CENSORED_CELLS = (
+    "km_median_days",
+    "restricted_mean_days",
+    "over_18_weeks_share",
+    "urgent_km_median_days",
+    "routine_km_median_days",
+)
+
+
+def censored_rows(scenario: Scenario, table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The censored-waits table's rows, each with its formatted ``cells``: a value, a dash
+    where the statistic does not apply (urgency on a list that does not prioritise), or
+    why there is no value (:func:`jtai_sim.results.registry.why_missing`). Agencies where
+    no child waited are left out."""
+    out = []
+    for r in _records(table):
+        if not (r["still_waiting"] or r.get("restricted_mean_days") or not r["cohort"]):
+            continue  # no child waited there
+        cells = []
+        for stat in _CENSORED_CELLS:
+            value = r.get(stat)
+            split = stat.startswith(("urgent_", "routine_"))
+            if value is not None:
+                text = fmt_share(value) if stat.endswith("_share") else fmt_number(value, 1)
+                cells.append({"text": text, "missing": False})
+            elif split and not scenario.prioritises(str(r["agency"])):
+                cells.append({"text": "–", "missing": False})
+            else:
+                reason = registry.why_missing("wait", stat if r["cohort"] else "cohort")
+                cells.append({"text": reason, "missing": True})
+        out.append({**r, "cells": cells})
     return out
 
 
@@ -284,6 +330,11 @@ def render_report(
         "window_days": run.window_days,
         "headlines": headlines(run, tables, label),
         "waits": _records(tables.waits),
+        "censored_waits": censored_rows(run.scenario, tables.censored_waits),
+        "censored_method": censored.METHOD,
+        "horizon_days": min(censored.HORIZON_DAYS, run.window_days),
+        "over_weeks": censored.OVER_WEEKS,
+        "warnings": trust.run_warnings(run.record, tables.censored_waits),
         "clocks": _records(tables.clocks),
         "flow": [
             {
@@ -321,6 +372,7 @@ def _run_template() -> jinja2.Template:
 __all__ = [
     "RunTables",
     "ScenarioSource",
+    "censored_rows",
     "environment",
     "fmt_count",
     "fmt_number",

@@ -66,10 +66,11 @@ def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _print_results(results: Results, out: Path | None) -> None:
-    from jtai_sim.experiments.naming import describe, format_range, format_value
+    from jtai_sim.experiments.naming import describe, format_range, format_value, split
     from jtai_sim.experiments.store import FILE
+    from jtai_sim.results.registry import why_missing
 
-    keys = [k for k in results.key_metrics() if k in set(results.metric_keys())]
+    keys = results.key_metrics()  # a chosen metric no replication measured says why
     summary = results.summary(keys)
     scenario = results.base.scenario
     click.echo(
@@ -82,6 +83,10 @@ def _print_results(results: Results, out: Path | None) -> None:
         click.echo(f"\n{info.phrase} ({key})")
         for row in summary[summary["metric"] == key].itertuples():
             title = results.info(str(row.variant)).title
+            if not row.n:
+                group, _, stat = split(key)
+                click.echo(f"  {title:<{width}}  no value: {why_missing(group, stat)}")
+                continue
             click.echo(
                 f"  {title:<{width}}  {format_value(row.mean, info.unit):>14}  "
                 f"95% CI {format_range(row.low, row.high, info.unit)}"
@@ -91,6 +96,8 @@ def _print_results(results: Results, out: Path | None) -> None:
         click.echo("")
         for s in sentences:
             click.echo(f"- {s}")
+    for line in results.warnings():
+        click.echo(f"warning: {line}", err=True)
     if out is not None:
         click.echo(f"\nresults: {out / FILE}\nreport:  {out / 'report.html'}")
 

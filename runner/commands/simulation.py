@@ -202,6 +202,10 @@ def run(
             command=command,
             timings={"load": t_load},
         )
+    from jtai_sim.results.trust import run_warnings
+
+    for line in run_warnings(result.record, result.table("censored_waits")):
+        click.echo(f"warning: {line}", err=True)
     click.echo(f"wrote {folder}/ ({time.perf_counter() - started:.1f} s in all)")
     click.echo(f"report: {folder / 'report.html'}")
 
