@@ -1,0 +1,492 @@
+"""Equity tables: waits, breaches, turn-aways, deterioration and lost information by group.
+
+Inspectors act under the public sector equality duty (Equality Act 2010, section 149)
+and ask whether some groups of children fare worse than others. Every child in the
+register (:data:`jtai_sim.vocabulary.CHILD_COLUMNS`) has a sex, an ethnic group, a
+disability and special-needs flag and a deprivation flag; their age and legal status
+change as the run goes. :func:`equity_table` counts, for each group of each
+characteristic (:data:`CHARACTERISTICS`), what happened to its children after the
+warm-up (:data:`MEASURES`):
+
+* ``camhs_wait``, ``social_care_wait``: days from referral to the start of service at
+  the CAMHS support agencies, and at the social-care agencies with a waiting list, that
+  the scenario's ``[flow]`` names (children who arrived after the warm-up);
+* ``clock_breaches``: statutory and NHS clocks breached, of those met or breached
+  (the rule is :mod:`jtai_sim.results.clocktime`'s);
+* ``camhs_rejected``: CAMHS referrals made after the warm-up that the point of access
+  (the ``camhs_referral`` agencies) decided on and did not pass to a support agency;
+* ``camhs_turned_away``: CAMHS referrals closed before support (rejected, taken off
+  the list or sent elsewhere; :func:`jtai_sim.results.metrics.camhs_referrals`), of the
+  referrals made after the warm-up, as the Children's Commissioner counts them;
+* ``deteriorations``: mental health worsening while waiting (DETERIORATE rows), per
+  child joining the list of an agency where it can worsen;
+* ``lost_handoffs``: hand-offs (HANDOFF rows) whose information never arrived, of those
+  whose completeness is recorded.
+
+A child's age band and legal status are those at the time: when they arrived for a
+wait, when the clock started, when the referral, the list join or the hand-off was
+made. Each row has the group's ``children`` (distinct children counted), ``events``
+(waits, clocks decided, referrals, list joins, hand-offs), ``count`` (what happened:
+waits, breaches, closures, deteriorations, losses), ``rate`` (mean days, or
+``count / events``) and the disproportionality ``ratio``: the group's rate over the rate
+of all other children. A row ``all`` per characteristic holds the total.
+
+:func:`published` applies the suppression of :mod:`jtai_sim.results.suppression` and
+rounds, as an official table would be printed.
+
+>>> from jtai_sim import load_scenario, simulate
+>>> run = simulate(load_scenario("scenarios/minimal.toml"), seed=1, days=200)
+>>> table = equity_table(run.record, run.children)
+>>> sorted(set(table["characteristic"])) == sorted(CHARACTERISTICS)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from jtai_sim.calendar import DAYS_PER_YEAR
+from jtai_sim.results import metrics
+from jtai_sim.results.record import RunRecord
+from jtai_sim.results.suppression import MARK, hidden_cells, small, whole_percent
+from jtai_sim.vocabulary import LEGAL_STATUSES, STATUS_WORDS, Completeness, EventKind
+
+_K = EventKind
+
+
+@attrs.frozen
+class Measure:
+    """One thing counted per group: its words and how its rate reads."""
+
+    key: str
+    #: what a table's row says
+    label: str
+    #: what ``events`` counts
+    events: str
+    #: ``days`` (a mean), ``share`` (count over events) or ``per_100`` (a rate per 100 events)
+    unit: str
+    #: whether a higher rate is better for children (never, for these)
+    higher_is_better: bool = False
+
+
+#: The measures, in table order.
+MEASURES: dict[str, Measure] = {
+    m.key: m
+    for m in (
+        Measure("camhs_wait", "Wait for CAMHS support (days)", "waits", "days"),
+        Measure("social_care_wait", "Wait for social care (days)", "waits", "days"),
+        Measure("clock_breaches", "Statutory clocks breached", "clocks met or breached", "share"),
+        Measure(
+            "camhs_rejected",
+            "CAMHS referrals not accepted at the point of access",
+            "referrals decided",
+            "share",
+        ),
+        Measure("camhs_turned_away", "CAMHS referrals closed before support", "referrals", "share"),
+        Measure(
+            "deteriorations",
+            "Mental health worsened while waiting (per 100 list joins)",
+            "list joins",
+            "per_100",
+        ),
+        Measure("lost_handoffs", "Hand-offs whose information was lost", "hand-offs", "share"),
+    )
+}
+
+#: The age bands (lower bounds in years): the early years, primary school, secondary
+#: school to 16, and 16 and 17 (a child who turns 18 in the run stays in the last).
+AGE_BANDS: tuple[tuple[int, str], ...] = ((0, "0-4"), (5, "5-10"), (11, "11-15"), (16, "16-17"))
+
+#: Group keys and words of each yes/no characteristic of the register: (column, yes, no).
+_FLAGS: dict[str, tuple[str, tuple[str, str], tuple[str, str]]] = {
+    "sex": ("female", ("female", "Female"), ("male", "Male")),
+    "disability": ("disability", ("disabled", "Disabled"), ("not_disabled", "Not disabled")),
+    "send": ("send", ("send", "Special educational needs"), ("no_send", "No SEND")),
+    "deprivation": (
+        "deprived",
+        ("deprived", "Most deprived areas"),
+        ("not_deprived", "Other areas"),
+    ),
+}
+#: The characteristics, in table order, and what a table calls each.
+CHARACTERISTICS: dict[str, str] = {
+    "sex": "Sex",
+    "ethnicity": "Ethnic group",
+    "disability": "Disability",
+    "send": "Special educational needs (SEND)",
+    "deprivation": "Deprivation",
+    "age_band": "Age band at the time",
+    "legal_status": "Legal status at the time",
+}
+#: The group key of each table's total row.
+ALL = "all"
+#: Columns of :func:`equity_table`.
+COLUMNS = (
+    "characteristic",
+    "group",
+    "label",
+    "measure",
+    "unit",
+    "children",
+    "events",
+    "count",
+    "rate",
+    "rest_rate",
+    "ratio",
+)
+
+
+def _rows(record: RunRecord, kinds: list[int]) -> np.ndarray:
+    rec = record.log
+    return rec[np.isin(rec["kind"], kinds)]
+
+
+def _codes(record: RunRecord, agencies: tuple[str, ...]) -> list[int]:
+    index = {k: i for i, k in enumerate(record.agency_ids)}
+    return [index[a] for a in agencies if a in index]
+
+
+def _frame(child: np.ndarray, time: np.ndarray, base: Any, hit: Any, value: Any) -> pd.DataFrame:
+    n = len(child)
+    return pd.DataFrame(
+        {
+            "child": np.asarray(child, np.int64),
+            "time": np.asarray(time, np.float64),
+            "base": np.broadcast_to(np.asarray(base, np.float64), n),
+            "hit": np.broadcast_to(np.asarray(hit, np.float64), n),
+            "value": np.broadcast_to(np.asarray(value, np.float64), n),
+        }
+    )
+
+
+def _waits(record: RunRecord, agencies: list[int]) -> pd.DataFrame:
+    rec = _rows(record, [int(_K.START)])
+    rec = rec[np.isin(rec["agency"], agencies)]
+    wait = np.maximum(rec["value"].astype(np.float64), 0.0)
+    arrived = rec["time"].astype(np.float64) - rec["value"].astype(np.float64)
+    keep = arrived >= record.warmup_days
+    return _frame(rec["child"][keep], arrived[keep], 1.0, 1.0, wait[keep])
+
+
+def _rejected(record: RunRecord, spa: list[int], support: list[int]) -> pd.DataFrame:
+    """Each CAMHS referral made after the warm-up that the point of access decided on:
+    ``hit`` if the child left it without being referred on to a CAMHS support agency."""
+    rec = _rows(record, [int(_K.ARRIVE), int(_K.EXIT), int(_K.HANDOFF)])
+    rec = rec[np.isin(rec["agency"], spa)]
+    kind = rec["kind"]
+    refs = pd.DataFrame(
+        {"child": rec["child"][kind == int(_K.ARRIVE)], "time": rec["time"][kind == int(_K.ARRIVE)]}
+    )
+    refs = refs[refs["time"] >= record.warmup_days]
+    leaves = rec[kind != int(_K.ARRIVE)]
+    ends = pd.DataFrame(
+        {
+            "child": leaves["child"],
+            "left": leaves["time"],
+            "accepted": (leaves["kind"] == int(_K.HANDOFF)) & np.isin(leaves["other"], support),
+        }
+    )
+    m = pd.merge_asof(
+        refs.astype({"child": np.int64}).sort_values("time", kind="stable"),
+        ends.astype({"child": np.int64}).sort_values("left", kind="stable"),
+        left_on="time",
+        right_on="left",
+        by="child",
+        direction="forward",
+    )
+    m = m[m["left"].notna()]
+    rejected = (~m["accepted"].astype(bool)).to_numpy(np.float64)
+    return _frame(m["child"], m["time"], 1.0, rejected, rejected)
+
+
+def measure_items(record: RunRecord) -> dict[str, pd.DataFrame]:
+    """What each measure counts, one row per event: ``child``, ``time`` (when the child's
+    group is read), ``base`` (1 if it counts in ``events``), ``hit`` (1 if in ``count``)
+    and ``value`` (summed for the rate). Measures the scenario cannot have are left out.
+    """
+    scenario = record.scenario
+    flow = scenario.flow
+    out: dict[str, pd.DataFrame] = {}
+    camhs = _codes(record, flow.camhs_support)
+    if camhs:
+        out["camhs_wait"] = _waits(record, camhs)
+    care = tuple(
+        a
+        for a in (*flow.referral, *flow.assessment, *flow.plan)
+        if scenario.agencies[a].servers is not None
+    )
+    if care:
+        out["social_care_wait"] = _waits(record, _codes(record, care))
+    if scenario.clocks:
+        clocks = metrics.clock_instances(record)
+        clocks = clocks[clocks["outcome"].isin(["met", "breached"])]
+        breached = (clocks["outcome"] == "breached").to_numpy(np.float64)
+        out["clock_breaches"] = _frame(clocks["child"], clocks["start"], 1.0, breached, breached)
+    if flow.camhs_referral:
+        out["camhs_rejected"] = _rejected(record, _codes(record, flow.camhs_referral), camhs)
+        refs = metrics.camhs_referrals(record, record.warmup_days)
+        closed = (refs["outcome"] == "closed").to_numpy(np.float64)
+        out["camhs_turned_away"] = _frame(refs["child"], refs["time"], 1.0, closed, closed)
+    worsen = [
+        i
+        for i, key in enumerate(record.agency_ids)
+        if scenario.agencies[key].deterioration_while_waiting
+    ]
+    if worsen:
+        rec = _rows(record, [int(_K.WAIT), int(_K.DETERIORATE)])
+        rec = rec[np.isin(rec["agency"], worsen) & (rec["time"] >= record.warmup_days)]
+        joined = (rec["kind"] == int(_K.WAIT)).astype(np.float64)
+        out["deteriorations"] = _frame(rec["child"], rec["time"], joined, 1 - joined, 1 - joined)
+    rec = _rows(record, [int(_K.HANDOFF)])
+    rec = rec[
+        (rec["time"] >= record.warmup_days)
+        & (rec["detail"] != int(Completeness.NOT_RECORDED))
+        & (rec["agency"] >= 0)
+    ]
+    if len(rec):
+        lost = (rec["detail"] == int(Completeness.LOST)).astype(np.float64)
+        out["lost_handoffs"] = _frame(rec["child"], rec["time"], 1.0, lost, lost)
+    return out
+
+
+def _groups(
+    record: RunRecord, children: pd.DataFrame
+) -> dict[str, tuple[list[tuple[str, str]], Callable[[np.ndarray, np.ndarray], np.ndarray]]]:
+    """Per characteristic: its groups (key, words) in order, and the group key of each
+    (child, time) pair."""
+    kids = children.sort_values("child")
+    ids = kids["child"].to_numpy(np.int64)
+
+    def at(child: np.ndarray) -> np.ndarray:
+        return np.searchsorted(ids, child)
+
+    out: dict[
+        str, tuple[list[tuple[str, str]], Callable[[np.ndarray, np.ndarray], np.ndarray]]
+    ] = {}
+    for name in CHARACTERISTICS:
+        if name in _FLAGS:
+            column, yes, no = _FLAGS[name]
+            flag = kids[column].to_numpy(bool)
+
+            def flagged(
+                child: np.ndarray,
+                _t: np.ndarray,
+                flag: np.ndarray = flag,
+                y: str = yes[0],
+                n: str = no[0],
+            ) -> np.ndarray:
+                return np.where(flag[at(child)], y, n).astype(object)
+
+            out[name] = ([yes, no], flagged)
+        elif name == "ethnicity":
+            ethnic = kids["ethnicity"].astype(str).to_numpy(object)
+            named = list(record.scenario.ethnic_groups)
+            named += sorted(set(ethnic) - set(named))
+
+            def of_group(
+                child: np.ndarray, _t: np.ndarray, ethnic: np.ndarray = ethnic
+            ) -> np.ndarray:
+                return np.asarray(ethnic[at(child)])
+
+            out[name] = ([(g, g) for g in named], of_group)
+        elif name == "age_band":
+            age = kids["age"].to_numpy(np.float64)
+            arrived = kids["arrived"].to_numpy(np.float64)
+            bounds = np.array([b for b, _ in AGE_BANDS[1:]], np.float64)
+            words = np.array([w for _, w in AGE_BANDS], dtype=object)
+
+            def band(
+                child: np.ndarray,
+                time: np.ndarray,
+                age: np.ndarray = age,
+                arrived: np.ndarray = arrived,
+                bounds: np.ndarray = bounds,
+                words: np.ndarray = words,
+            ) -> np.ndarray:
+                i = at(child)
+                years = np.floor(age[i] + (time - arrived[i]) / DAYS_PER_YEAR)
+                return np.asarray(words[np.digitize(years, bounds)])
+
+            out[name] = ([(w, w) for _, w in AGE_BANDS], band)
+        else:
+            out[name] = (
+                [(s, STATUS_WORDS[s].capitalize()) for s in LEGAL_STATUSES],
+                _status_at(record),
+            )
+    return out
+
+
+def _status_at(record: RunRecord) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """The legal status of each (child, time): that of the child's last STATUS row up to
+    then ("none" before any)."""
+    rows = _rows(record, [int(_K.STATUS)])
+    table = pd.DataFrame(
+        {
+            "child": rows["child"].astype(np.int64),
+            "time": rows["time"].astype(np.float64),
+            "status": rows["detail"].astype(np.int64),
+        }
+    ).sort_values("time", kind="stable")
+    keys = np.array(LEGAL_STATUSES, dtype=object)
+
+    def status(child: np.ndarray, time: np.ndarray) -> np.ndarray:
+        left = pd.DataFrame({"child": child, "time": time, "order": np.arange(len(child))})
+        m = pd.merge_asof(
+            left.sort_values("time", kind="stable"), table, on="time", by="child"
+        ).sort_values("order")
+        code = m["status"].fillna(0).to_numpy(np.int64)
+        return np.asarray(keys[code])
+
+    return status
+
+
+def equity_table(record: RunRecord, children: pd.DataFrame) -> pd.DataFrame:
+    """Every measure for every group of every characteristic (see the module's words):
+    one row per (characteristic, group, measure), the ``all`` row of each first, with
+    columns :data:`COLUMNS`. Nothing is suppressed; :func:`published` does that.
+    """
+    items = measure_items(record)
+    if not items:
+        return pd.DataFrame(columns=list(COLUMNS))
+    frame = pd.concat(
+        [f.assign(measure=key) for key, f in items.items()], ignore_index=True, copy=False
+    )
+    child = frame["child"].to_numpy(np.int64)
+    time = frame["time"].to_numpy(np.float64)
+    measures = list(items)
+    totals = _aggregate(frame, ["measure"]).reindex(measures)
+    parts = []
+    for name, (groups, group_of) in _groups(record, children).items():
+        frame["group"] = group_of(child, time)
+        got = _aggregate(frame, ["measure", "group"])
+        keys = [g for g, _ in groups]
+        index = pd.MultiIndex.from_product([measures, keys], names=["measure", "group"])
+        got = got.reindex(index, fill_value=0.0).reset_index()
+        total = totals.loc[got["measure"]].reset_index(drop=True)
+        got["rest_rate"] = (total["total"] - got["total"]) / (total["events"] - got["events"])
+        got["rate"] = got["total"] / got["events"]
+        got["characteristic"] = name
+        got["label"] = got["group"].map(dict(groups))
+        whole = totals.reset_index()
+        whole["group"], whole["label"], whole["characteristic"] = ALL, "All children", name
+        whole["rate"] = whole["total"] / whole["events"]
+        whole["rest_rate"] = np.nan
+        parts.append(pd.concat([whole, got], ignore_index=True))
+    out = pd.concat(parts, ignore_index=True)
+    out["unit"] = out["measure"].map({k: m.unit for k, m in MEASURES.items()})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["rate"] = out["rate"].where(out["events"] > 0)
+        out["rest_rate"] = out["rest_rate"].where(np.isfinite(out["rest_rate"]))
+        out["ratio"] = out["rate"] / out["rest_rate"]
+    # a ratio only where the rest's rate is one the table can show (0.05 days, 0.5%)
+    shown = out["rest_rate"] >= out["unit"].map({"days": 0.05, "share": 0.005, "per_100": 0.005})
+    out["ratio"] = out["ratio"].where(np.isfinite(out["ratio"]) & shown)
+    scale = out["measure"].map(
+        {k: 100.0 if m.unit == "per_100" else 1.0 for k, m in MEASURES.items()}
+    )
+    out["rate"] *= scale
+    out["rest_rate"] *= scale
+    out["unit"] = out["measure"].map({k: m.unit for k, m in MEASURES.items()})
+    for column in ("children", "events", "count"):
+        out[column] = out[column].round().astype(np.int64)
+    order = {m: i for i, m in enumerate(MEASURES)}
+    rank = {c: i for i, c in enumerate(CHARACTERISTICS)}
+    out["_c"], out["_m"] = out["characteristic"].map(rank), out["measure"].map(order)
+    out["_t"] = out["group"] != ALL
+    out = out.sort_values(["_c", "_m", "_t"], kind="stable").reset_index(drop=True)
+    return out[list(COLUMNS)]
+
+
+def _aggregate(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    sums = frame.groupby(by, sort=False)[["base", "hit", "value"]].sum()
+    sums.columns = ["events", "count", "total"]
+    based = frame[frame["base"] > 0]
+    sums["children"] = based.groupby(by, sort=False)["child"].nunique()
+    return sums.fillna({"children": 0})
+
+
+def published(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (from :func:`equity_table`) as an official table would print it: counts
+    from 1 to 9 and the figures built on them shown as :data:`MARK`, with secondary
+    suppression within each characteristic and measure; shares in whole percent, waits in
+    days to one decimal, rates per 100 whole, ratios to two decimals. ``rest_rate`` is left
+    out (it is the total less the group's). Cells are numbers or the mark.
+
+    >>> t = pd.DataFrame({"characteristic": ["sex"] * 3, "group": ["all", "female", "male"],
+    ...     "label": ["All", "F", "M"], "measure": ["clock_breaches"] * 3,
+    ...     "unit": ["share"] * 3, "children": [60, 25, 35], "events": [60, 25, 35],
+    ...     "count": [12, 3, 9], "rate": [0.2, 0.12, 0.257], "rest_rate": [float("nan"),
+    ...     0.257, 0.12], "ratio": [float("nan"), 0.47, 2.14]})
+    >>> published(t)[["count", "rate", "ratio"]].values.tolist()
+    [[12, 20, '–'], ['c', 'c', 'c'], ['c', 'c', 'c']]
+    """
+    by = ["characteristic", "measure"]
+    is_total = table["group"] == ALL
+    counts = ["children", "events", "count"]
+    hidden = hidden_cells(table.assign(_total=is_total), counts, by=by, total="_total")
+    # the rest of the children: a ratio read off a small remainder is hidden too
+    totals = table[is_total].set_index(by)
+    joined = totals.reindex(pd.MultiIndex.from_frame(table[by]))
+    rest_small = small(joined["count"].to_numpy() - table["count"].to_numpy()) | small(
+        joined["events"].to_numpy() - table["events"].to_numpy()
+    )
+    waits = table["unit"] == "days"
+    # a mean wait rests on the waits; a share or rate on its count and its events
+    rate_hidden = hidden["events"] | (hidden["count"] & ~waits)
+    out = table.drop(columns=["rest_rate"]).astype({c: object for c in (*counts, "rate", "ratio")})
+    for column in counts:
+        out.loc[hidden[column], column] = MARK
+    out["rate"] = [
+        MARK if hide else _rounded(rate, unit)
+        for hide, rate, unit in zip(rate_hidden, table["rate"], table["unit"], strict=True)
+    ]
+    ratio_hidden = rate_hidden | (rest_small & ~is_total)
+    out["ratio"] = [
+        MARK if hide else ("–" if pd.isna(r) else round(float(r), 2))
+        for hide, r in zip(ratio_hidden, table["ratio"], strict=True)
+    ]
+    return out
+
+
+def _rounded(rate: float, unit: str) -> object:
+    if pd.isna(rate):
+        return "–"
+    if unit == "share":
+        return whole_percent(float(rate))
+    if unit == "per_100":
+        return round(float(rate))
+    return round(float(rate), 1)
+
+
+def ratios(table: pd.DataFrame, measure: str) -> Mapping[tuple[str, str], float]:
+    """The disproportionality ratio of ``measure`` for each (characteristic, group).
+
+    >>> from jtai_sim import load_scenario, simulate
+    >>> run = simulate(load_scenario("scenarios/minimal.toml"), seed=1, days=200)
+    >>> isinstance(ratios(equity_table(run.record, run.children), "clock_breaches"), dict)
+    True
+    """
+    rows = table[(table["measure"] == measure) & (table["group"] != ALL)]
+    return {
+        (str(c), str(g)): float(r)
+        for c, g, r in rows[["characteristic", "group", "ratio"]].itertuples(index=False)
+    }
+
+
+__all__ = [
+    "AGE_BANDS",
+    "ALL",
+    "CHARACTERISTICS",
+    "COLUMNS",
+    "MEASURES",
+    "Measure",
+    "equity_table",
+    "measure_items",
+    "published",
+    "ratios",
+]
