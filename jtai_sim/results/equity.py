@@ -80,21 +80,21 @@ MEASURES: dict[str, Measure] = {
     for m in (
         Measure("camhs_wait", "Wait for CAMHS support (days)", "waits", "days"),
         Measure("social_care_wait", "Wait for social care (days)", "waits", "days"),
-        Measure("clock_breaches", "Statutory clocks breached", "clocks met or breached", "share"),
+        Measure("clock_breaches", "Clocks breached", "clocks met or breached", "share"),
         Measure(
             "camhs_rejected",
-            "CAMHS referrals not accepted at the point of access",
+            "Not accepted by CAMHS",
             "referrals decided",
             "share",
         ),
-        Measure("camhs_turned_away", "CAMHS referrals closed before support", "referrals", "share"),
+        Measure("camhs_turned_away", "Closed before CAMHS support", "referrals", "share"),
         Measure(
             "deteriorations",
-            "Mental health worsened while waiting (per 100 list joins)",
+            "Worsened while waiting (per 100 list joins)",
             "list joins",
             "per_100",
         ),
-        Measure("lost_handoffs", "Hand-offs whose information was lost", "hand-offs", "share"),
+        Measure("lost_handoffs", "Information lost on hand-off", "hand-offs", "share"),
     )
 }
 
@@ -478,6 +478,63 @@ def ratios(table: pd.DataFrame, measure: str) -> Mapping[tuple[str, str], float]
     }
 
 
+def equity(run: Any, *, suppress: bool = True) -> pd.DataFrame:
+    """The equity table of a simulated :class:`~jtai_sim.simulation.run.Run`: as an
+    official table would print it (:func:`published`), or every figure unrounded and
+    unsuppressed with ``suppress=False`` (:func:`equity_table`).
+
+    >>> from jtai_sim import load_scenario, simulate
+    >>> run = simulate(load_scenario("scenarios/minimal.toml"), seed=1, days=200)
+    >>> list(equity(run).columns) == [c for c in COLUMNS if c != "rest_rate"]
+    True
+    """
+    table = equity_table(run.record, run.children)
+    return published(table) if suppress else table
+
+
+@attrs.frozen
+class Section:
+    """One characteristic's table on a page: its title, the measures shown (key, words,
+    unit) and a row per group with ``label`` and, per measure, ``rate`` and ``ratio`` as
+    published (a number, the mark or a dash)."""
+
+    key: str
+    title: str
+    measures: tuple[tuple[str, str, str], ...]
+    rows: tuple[dict[str, Any], ...]
+
+
+def sections(table: pd.DataFrame) -> list[Section]:
+    """A published table (:func:`published`) as one :class:`Section` per characteristic,
+    groups as rows and measures as columns, for a report page.
+
+    >>> from jtai_sim import load_scenario, simulate
+    >>> run = simulate(load_scenario("scenarios/minimal.toml"), seed=1, days=200)
+    >>> [s.key for s in sections(equity(run))][:2]
+    ['sex', 'ethnicity']
+    """
+    out = []
+    for key, title in CHARACTERISTICS.items():
+        part = table[table["characteristic"] == key]
+        if part.empty:
+            continue
+        shown = [m for m in MEASURES if m in set(part["measure"])]
+        rows = []
+        for group, rows_of in part.groupby("group", sort=False):
+            cells = rows_of.set_index("measure")
+            row: dict[str, Any] = {"group": group, "label": rows_of["label"].iloc[0]}
+            for m in shown:
+                row[m] = {
+                    "rate": cells.at[m, "rate"],
+                    "ratio": cells.at[m, "ratio"],
+                    "events": cells.at[m, "events"],
+                }
+            rows.append(row)
+        measures = tuple((m, MEASURES[m].label, MEASURES[m].unit) for m in shown)
+        out.append(Section(key, title, measures, tuple(rows)))
+    return out
+
+
 __all__ = [
     "AGE_BANDS",
     "ALL",
@@ -485,8 +542,11 @@ __all__ = [
     "COLUMNS",
     "MEASURES",
     "Measure",
+    "Section",
+    "equity",
     "equity_table",
     "measure_items",
     "published",
     "ratios",
+    "sections",
 ]
