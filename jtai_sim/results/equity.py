@@ -251,7 +251,7 @@ def measure_items(record: RunRecord) -> dict[str, pd.DataFrame]:
     if len(rec):
         lost = (rec["detail"] == int(Completeness.LOST)).astype(np.float64)
         out["lost_handoffs"] = _frame(rec["child"], rec["time"], 1.0, lost, lost)
-    return out
+    return {key: frame for key, frame in out.items() if len(frame)}
 
 
 def _groups(
@@ -353,13 +353,11 @@ def equity_table(record: RunRecord, children: pd.DataFrame) -> pd.DataFrame:
     items = measure_items(record)
     if not items:
         return pd.DataFrame(columns=list(COLUMNS))
-    frame = pd.concat(
-        [f.assign(measure=key) for key, f in items.items()], ignore_index=True, copy=False
-    )
+    frame = pd.concat([f.assign(measure=key) for key, f in items.items()], ignore_index=True)
     child = frame["child"].to_numpy(np.int64)
     time = frame["time"].to_numpy(np.float64)
     measures = list(items)
-    totals = _aggregate(frame, ["measure"]).reindex(measures)
+    totals = _aggregate(frame, ["measure"]).reindex(measures, fill_value=0.0)
     parts = []
     for name, (groups, group_of) in _groups(record, children).items():
         frame["group"] = group_of(child, time)
@@ -425,6 +423,8 @@ def published(table: pd.DataFrame) -> pd.DataFrame:
     >>> published(t)[["count", "rate", "ratio"]].values.tolist()
     [[12, 20, '–'], ['c', 'c', 'c'], ['c', 'c', 'c']]
     """
+    if table.empty:
+        return table.drop(columns=["rest_rate"])
     by = ["characteristic", "measure"]
     is_total = table["group"] == ALL
     counts = ["children", "events", "count"]

@@ -66,6 +66,8 @@ def hidden_cells(
     be found from the total. A total is hidden only if it is small itself.
     """
     out = pd.DataFrame(index=frame.index)
+    if frame.empty:
+        return out.assign(**{c: np.zeros(0, bool) for c in counts})
     is_total = frame[total].to_numpy(bool)
     keys = (
         frame[list(by)].astype(str).agg("\x1f".join, axis=1)
