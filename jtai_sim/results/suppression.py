@@ -62,8 +62,9 @@ def hidden_cells(
     Rows with the same values in ``by`` form one table whose cells add up to the row
     marked in the boolean column ``total``. A count is hidden if it is small
     (:func:`small`); then, in each table with exactly one hidden cell (the total
-    not counted) the smallest shown cell is hidden as well, so the hidden one cannot
-    be found from the total. A total is hidden only if it is small itself.
+    not counted) the smallest shown cell is hidden as well (a zero only if no other is
+    left), so the hidden one cannot be found from the total. A total is hidden only if
+    it is small itself, and then its table needs no second cell hidden.
     """
     out = pd.DataFrame(index=frame.index)
     if frame.empty:
@@ -80,12 +81,16 @@ def hidden_cells(
         parts = pd.DataFrame(
             {"key": keys.to_numpy(), "hide": hide & ~is_total, "value": values}, index=frame.index
         )
-        parts = parts[~is_total]
+        # a table whose total is hidden gives nothing away by subtraction
+        closed = set(parts.loc[is_total & hide, "key"])
+        parts = parts[~is_total & ~parts["key"].isin(closed)]
         lone = parts.groupby("key")["hide"].transform("sum") == 1
-        candidates = parts[lone & ~parts["hide"]]
+        candidates = parts[lone & ~parts["hide"]].assign(zero=lambda f: f["value"] == 0)
         if len(candidates):
-            # the smallest shown cell of each table with one hidden cell (ties: first)
-            pick = candidates.sort_values("value", kind="stable").groupby("key").head(1).index
+            # the smallest shown cell of each table with one hidden cell, a zero only if
+            # there is no other (a hidden zero leaves the pair summing to the small count)
+            order = candidates.sort_values(["zero", "value"], kind="stable")
+            pick = order.groupby("key").head(1).index
             hide[frame.index.get_indexer(pick)] = True
         out[column] = hide
     return out
