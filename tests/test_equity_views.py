@@ -3,9 +3,12 @@ comparison per group."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from jtai_sim import Run, load_scenario, simulate
 from jtai_sim.experiments.equity import equity_differences
@@ -24,6 +27,7 @@ from jtai_sim.results.equity import (
 from jtai_sim.results.report import RunTables, ScenarioSource, render_report
 from jtai_sim.results.suppression import MARK, hidden_cells
 from jtai_sim.scenario.loading import scenario_from_toml
+from runner.cli import cli
 
 #: GPs refer to a CAMHS point of access, which accepts 80% of referrals, and half as
 #: many for Black children (the gradient); support has room for everyone.
@@ -39,7 +43,7 @@ profile = { ethnicity = { White = 0.5, Black = 0.3, Asian = 0.2 }, deprived = 0.
 [agencies.gp]
 [agencies.spa]
 kind = "camhs_spa"
-staff = 4
+staff = 12
 service = { mean_days = 1.0 }
 [agencies.camhs]
 kind = "camhs_community"
@@ -275,3 +279,33 @@ def test_midshire_report_has_the_equity_section(midshire: Run) -> None:
         assert f"<h3>{title}</h3>" in section
     ratio = row(equity(midshire), "deprivation", "deprived", "camhs_rejected")["ratio"]
     assert f"({ratio})" in section
+
+
+def test_compare_with_equity_reports_each_group(tmp_path: Path) -> None:
+    scenario = tmp_path / "routes.toml"
+    scenario.write_text(ROUTES.replace("duration_days = 700.0", "duration_days = 300.0"))
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "compare",
+            str(scenario),
+            "--set",
+            "pathways[spa->camhs].ethnicity_factors.Black=1.0",
+            "--label",
+            "Fair triage",
+            "-r",
+            "2",
+            "--equity",
+            "-o",
+            str(out),
+            "--quiet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    start = html.index('<section id="equity">')
+    section = html[start : html.index("</section>", start)]
+    assert "Fair triage" in section and "Black" in section and "Not accepted by CAMHS" in section
+    # the per-group metrics are not repeated in the table of every metric
+    assert "equity." not in html[html.index('<section id="all">') :]

@@ -103,6 +103,16 @@ def equity_differences(results: Results, measures: Iterable[str] | None = None) 
         index=diff.index,
     )
     out = pd.concat([diff, parts], axis=1)
+    # in the equity tables' order: characteristic, group, measure (then rate before ratio)
+    from jtai_sim.results.equity import CHARACTERISTICS, MEASURES
+
+    rank = {c: i for i, c in enumerate(CHARACTERISTICS)}
+    order = {m: i for i, m in enumerate(MEASURES)}
+    out = out.assign(
+        _c=out["characteristic"].map(rank).fillna(len(rank)),
+        _m=out["measure"].map(order).fillna(len(order)),
+        _v=out["variant"].map({n: i for i, n in enumerate(results.names)}),
+    ).sort_values(["_v", "_c", "group", "_m", "statistic"], kind="stable")
     return out[list(COLUMNS)].reset_index(drop=True)
 
 

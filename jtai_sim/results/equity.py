@@ -141,6 +141,24 @@ COLUMNS = (
 )
 
 
+def group_label(characteristic: str, group: str) -> str:
+    """What a table calls ``group`` of ``characteristic``.
+
+    >>> group_label("deprivation", "deprived"), group_label("legal_status", "cp")
+    ('Most deprived areas', 'Child protection plan')
+    >>> group_label("ethnicity", "Black"), group_label("sex", ALL)
+    ('Black', 'All children')
+    """
+    if group == ALL:
+        return "All children"
+    if characteristic in _FLAGS:
+        _, yes, no = _FLAGS[characteristic]
+        return dict([yes, no]).get(group, group)
+    if characteristic == "legal_status" and group in STATUS_WORDS:
+        return STATUS_WORDS[group].capitalize()
+    return group
+
+
 def _rows(record: RunRecord, kinds: list[int]) -> np.ndarray:
     rec = record.log
     return rec[np.isin(rec["kind"], kinds)]
@@ -545,6 +563,7 @@ __all__ = [
     "Section",
     "equity",
     "equity_table",
+    "group_label",
     "measure_items",
     "published",
     "ratios",
