@@ -278,7 +278,7 @@ def test_midshire_report_has_the_equity_section(midshire: Run) -> None:
     for title in ("Sex", "Ethnic group", "Deprivation", "Age band at the time"):
         assert f"<h3>{title}</h3>" in section
     ratio = row(equity(midshire), "deprivation", "deprived", "camhs_rejected")["ratio"]
-    assert f"({ratio})" in section
+    assert f"({ratio:.2f})" in section
 
 
 def test_compare_with_equity_reports_each_group(tmp_path: Path) -> None:
