@@ -272,76 +272,62 @@ def measure_items(record: RunRecord) -> dict[str, pd.DataFrame]:
     return {key: frame for key, frame in out.items() if len(frame)}
 
 
+#: Per characteristic: its groups (key, words) in order, and the group code (position in
+#: that list) of each event, from the events' register rows and times.
+_Coder = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
 def _groups(
-    record: RunRecord, children: pd.DataFrame
-) -> dict[str, tuple[list[tuple[str, str]], Callable[[np.ndarray, np.ndarray], np.ndarray]]]:
-    """Per characteristic: its groups (key, words) in order, and the group key of each
-    (child, time) pair."""
+    record: RunRecord, children: pd.DataFrame, child: np.ndarray
+) -> dict[str, tuple[list[tuple[str, str]], _Coder]]:
+    """Per characteristic, its groups and a function giving the group code of each event
+    (``pos``: the event's child's row in the sorted register; ``time``: when)."""
     kids = children.sort_values("child")
-    ids = kids["child"].to_numpy(np.int64)
-
-    def at(child: np.ndarray) -> np.ndarray:
-        return np.searchsorted(ids, child)
-
-    out: dict[
-        str, tuple[list[tuple[str, str]], Callable[[np.ndarray, np.ndarray], np.ndarray]]
-    ] = {}
+    out: dict[str, tuple[list[tuple[str, str]], _Coder]] = {}
     for name in CHARACTERISTICS:
         if name in _FLAGS:
             column, yes, no = _FLAGS[name]
-            flag = kids[column].to_numpy(bool)
-
-            def flagged(
-                child: np.ndarray,
-                _t: np.ndarray,
-                flag: np.ndarray = flag,
-                y: str = yes[0],
-                n: str = no[0],
-            ) -> np.ndarray:
-                return np.where(flag[at(child)], y, n).astype(object)
-
-            out[name] = ([yes, no], flagged)
+            code_of = np.where(kids[column].to_numpy(bool), 0, 1).astype(np.int64)
+            out[name] = ([yes, no], _by_child(code_of))
         elif name == "ethnicity":
             ethnic = kids["ethnicity"].astype(str).to_numpy(object)
             named = list(record.scenario.ethnic_groups)
             named += sorted(set(ethnic) - set(named))
-
-            def of_group(
-                child: np.ndarray, _t: np.ndarray, ethnic: np.ndarray = ethnic
-            ) -> np.ndarray:
-                return np.asarray(ethnic[at(child)])
-
-            out[name] = ([(g, g) for g in named], of_group)
+            codes = pd.Categorical(ethnic, categories=named).codes.astype(np.int64)
+            out[name] = ([(g, g) for g in named], _by_child(codes))
         elif name == "age_band":
-            age = kids["age"].to_numpy(np.float64)
-            arrived = kids["arrived"].to_numpy(np.float64)
-            bounds = np.array([b for b, _ in AGE_BANDS[1:]], np.float64)
-            words = np.array([w for _, w in AGE_BANDS], dtype=object)
-
-            def band(
-                child: np.ndarray,
-                time: np.ndarray,
-                age: np.ndarray = age,
-                arrived: np.ndarray = arrived,
-                bounds: np.ndarray = bounds,
-                words: np.ndarray = words,
-            ) -> np.ndarray:
-                i = at(child)
-                years = np.floor(age[i] + (time - arrived[i]) / DAYS_PER_YEAR)
-                return np.asarray(words[np.digitize(years, bounds)])
-
-            out[name] = ([(w, w) for _, w in AGE_BANDS], band)
+            out[name] = ([(w, w) for _, w in AGE_BANDS], _age_band(kids))
         else:
             out[name] = (
                 [(s, STATUS_WORDS[s].capitalize()) for s in LEGAL_STATUSES],
-                _status_at(record),
+                _status_at(record, child),
             )
     return out
 
 
-def _status_at(record: RunRecord) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """The legal status of each (child, time): that of the child's last STATUS row up to
-    then ("none" before any)."""
+def _by_child(codes: np.ndarray) -> _Coder:
+    def code(pos: np.ndarray, _time: np.ndarray) -> np.ndarray:
+        return np.asarray(codes[pos])
+
+    return code
+
+
+def _age_band(kids: pd.DataFrame) -> _Coder:
+    """The age band of each event: age on coming to notice plus the whole years since."""
+    age = kids["age"].to_numpy(np.float64)
+    arrived = kids["arrived"].to_numpy(np.float64)
+    bounds = np.array([b for b, _ in AGE_BANDS[1:]], np.float64)
+
+    def band(pos: np.ndarray, time: np.ndarray) -> np.ndarray:
+        years = np.floor(age[pos] + (time - arrived[pos]) / DAYS_PER_YEAR)
+        return np.asarray(np.digitize(years, bounds), dtype=np.int64)
+
+    return band
+
+
+def _status_at(record: RunRecord, child: np.ndarray) -> _Coder:
+    """The legal status code of each event: that of the child's last STATUS row up to
+    then (0, "none", before any)."""
     rows = _rows(record, [int(_K.STATUS)])
     table = pd.DataFrame(
         {
@@ -350,15 +336,13 @@ def _status_at(record: RunRecord) -> Callable[[np.ndarray, np.ndarray], np.ndarr
             "status": rows["detail"].astype(np.int64),
         }
     ).sort_values("time", kind="stable")
-    keys = np.array(LEGAL_STATUSES, dtype=object)
 
-    def status(child: np.ndarray, time: np.ndarray) -> np.ndarray:
+    def status(_pos: np.ndarray, time: np.ndarray) -> np.ndarray:
         left = pd.DataFrame({"child": child, "time": time, "order": np.arange(len(child))})
         m = pd.merge_asof(
             left.sort_values("time", kind="stable"), table, on="time", by="child"
         ).sort_values("order")
-        code = m["status"].fillna(0).to_numpy(np.int64)
-        return np.asarray(keys[code])
+        return np.asarray(m["status"].fillna(0).to_numpy(np.int64))
 
     return status
 
@@ -371,59 +355,91 @@ def equity_table(record: RunRecord, children: pd.DataFrame) -> pd.DataFrame:
     items = measure_items(record)
     if not items:
         return pd.DataFrame(columns=list(COLUMNS))
-    frame = pd.concat([f.assign(measure=key) for key, f in items.items()], ignore_index=True)
+    measures = [m for m in MEASURES if m in items]
+    frame = pd.concat([items[m] for m in measures], ignore_index=True)
+    mcode = np.repeat(np.arange(len(measures)), [len(items[m]) for m in measures])
     child = frame["child"].to_numpy(np.int64)
     time = frame["time"].to_numpy(np.float64)
-    measures = list(items)
-    totals = _aggregate(frame, ["measure"]).reindex(measures, fill_value=0.0)
+    base = frame["base"].to_numpy(np.float64)
+    hit = frame["hit"].to_numpy(np.float64)
+    value = frame["value"].to_numpy(np.float64)
+    ids = np.sort(children["child"].to_numpy(np.int64))
+    pos = np.searchsorted(ids, child)
+    counted = base > 0
+    n_m = len(measures)
     parts = []
-    for name, (groups, group_of) in _groups(record, children).items():
-        frame["group"] = group_of(child, time)
-        got = _aggregate(frame, ["measure", "group"])
+    for name, (groups, code_of) in _groups(record, children, child).items():
+        n_g = len(groups)
+        # one cell per (measure, group); the total of each measure is its cell n_g
+        key = mcode * (n_g + 1) + code_of(pos, time)
+        size = n_m * (n_g + 1)
+        events = np.bincount(key, weights=base, minlength=size)
+        count = np.bincount(key, weights=hit, minlength=size)
+        total = np.bincount(key, weights=value, minlength=size)
+        pairs = np.unique(key[counted] * (ids[-1] + 1) + child[counted]) // (ids[-1] + 1)
+        kids = np.bincount(pairs, minlength=size).astype(np.float64)
+        shape = (n_m, n_g + 1)
+        cells = [a.reshape(shape) for a in (events, count, total, kids)]
+        for a in cells:  # the last column of each measure: all groups together
+            a[:, n_g] = a[:, :n_g].sum(axis=1)
+        kids_all = np.bincount(
+            np.unique(mcode[counted] * (ids[-1] + 1) + child[counted]) // (ids[-1] + 1),
+            minlength=n_m,
+        )
+        cells[3][:, n_g] = kids_all
+        ev, ct, tot, ch = cells
+        rest_ev = ev[:, [n_g]] - ev
+        rest_tot = tot[:, [n_g]] - tot
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(ev > 0, tot / ev, np.nan)
+            rest = np.where(rest_ev > 0, rest_tot / rest_ev, np.nan)
+        rest[:, n_g] = np.nan
+        order = [n_g, *range(n_g)]  # the total first, then the groups in order
         keys = [g for g, _ in groups]
-        index = pd.MultiIndex.from_product([measures, keys], names=["measure", "group"])
-        got = got.reindex(index, fill_value=0.0).reset_index()
-        total = totals.loc[got["measure"]].reset_index(drop=True)
-        got["rest_rate"] = (total["total"] - got["total"]) / (total["events"] - got["events"])
-        got["rate"] = got["total"] / got["events"]
-        got["characteristic"] = name
-        got["label"] = got["group"].map(dict(groups))
-        whole = totals.reset_index()
-        whole["group"], whole["label"], whole["characteristic"] = ALL, "All children", name
-        whole["rate"] = whole["total"] / whole["events"]
-        whole["rest_rate"] = np.nan
-        parts.append(pd.concat([whole, got], ignore_index=True))
-    out = pd.concat(parts, ignore_index=True)
+        words = dict(groups)
+        for i, m in enumerate(measures):
+            for j in order:
+                parts.append(
+                    (
+                        name,
+                        ALL if j == n_g else keys[j],
+                        "All children" if j == n_g else words[keys[j]],
+                        m,
+                        ch[i, j],
+                        ev[i, j],
+                        ct[i, j],
+                        rate[i, j],
+                        rest[i, j],
+                    )
+                )
+    out = pd.DataFrame(
+        parts,
+        columns=[
+            "characteristic",
+            "group",
+            "label",
+            "measure",
+            "children",
+            "events",
+            "count",
+            "rate",
+            "rest_rate",
+        ],
+    )
     out["unit"] = out["measure"].map({k: m.unit for k, m in MEASURES.items()})
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["rate"] = out["rate"].where(out["events"] > 0)
-        out["rest_rate"] = out["rest_rate"].where(np.isfinite(out["rest_rate"]))
-        out["ratio"] = out["rate"] / out["rest_rate"]
+        ratio = out["rate"] / out["rest_rate"]
     # a ratio only where the rest's rate is one the table can show (0.05 days, 0.5%)
     shown = out["rest_rate"] >= out["unit"].map({"days": 0.05, "share": 0.005, "per_100": 0.005})
-    out["ratio"] = out["ratio"].where(np.isfinite(out["ratio"]) & shown)
+    out["ratio"] = ratio.where(np.isfinite(ratio) & shown)
     scale = out["measure"].map(
         {k: 100.0 if m.unit == "per_100" else 1.0 for k, m in MEASURES.items()}
     )
     out["rate"] *= scale
     out["rest_rate"] *= scale
-    out["unit"] = out["measure"].map({k: m.unit for k, m in MEASURES.items()})
     for column in ("children", "events", "count"):
         out[column] = out[column].round().astype(np.int64)
-    order = {m: i for i, m in enumerate(MEASURES)}
-    rank = {c: i for i, c in enumerate(CHARACTERISTICS)}
-    out["_c"], out["_m"] = out["characteristic"].map(rank), out["measure"].map(order)
-    out["_t"] = out["group"] != ALL
-    out = out.sort_values(["_c", "_m", "_t"], kind="stable").reset_index(drop=True)
     return out[list(COLUMNS)]
-
-
-def _aggregate(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    sums = frame.groupby(by, sort=False)[["base", "hit", "value"]].sum()
-    sums.columns = ["events", "count", "total"]
-    based = frame[frame["base"] > 0]
-    sums["children"] = based.groupby(by, sort=False)["child"].nunique()
-    return sums.fillna({"children": 0})
 
 
 def published(table: pd.DataFrame) -> pd.DataFrame:
