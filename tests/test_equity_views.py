@@ -309,3 +309,17 @@ def test_compare_with_equity_reports_each_group(tmp_path: Path) -> None:
     assert "Fair triage" in section and "Black" in section and "Not accepted by CAMHS" in section
     # the per-group metrics are not repeated in the table of every metric
     assert "equity." not in html[html.index('<section id="all">') :]
+
+
+def test_a_stored_equity_experiment_reads_back_with_its_groups(tmp_path: Path) -> None:
+    from jtai_sim.experiments import results_from_store
+
+    base = scenario_from_toml(ROUTES.replace("duration_days = 700.0", "duration_days = 200.0"))
+    folder = tmp_path / "store"
+    ran = Experiment(base, [Variant("same")], replications=2, equity=True).run(folder)
+    read = results_from_store(folder)
+    keys = [k for k in read.metric_keys() if k.startswith("equity.")]
+    assert keys and keys == [k for k in ran.metric_keys() if k.startswith("equity.")]
+    # the same experiment without equity does not reuse those runs' keys
+    plain = Experiment(base, [Variant("same")], replications=2).run(tmp_path / "plain")
+    assert not any(k.startswith("equity.") for k in plain.metric_keys())
