@@ -27,9 +27,11 @@ A child's age band and legal status are those at the time: when they arrived for
 wait, when the clock started, when the referral, the list join or the hand-off was
 made. Each row has the group's ``children`` (distinct children counted), ``events``
 (waits, clocks decided, referrals, list joins, hand-offs), ``count`` (what happened:
-waits, breaches, closures, deteriorations, losses), ``rate`` (mean days, or
-``count / events``) and the disproportionality ``ratio``: the group's rate over the rate
-of all other children. A row ``all`` per characteristic holds the total.
+waits, breaches, closures, deteriorations, losses), ``rate`` (mean days, ``count /
+events``, or per 100 events for deteriorations), ``rest_rate`` (the same for all other
+children) and the disproportionality ``ratio``, the one over the other (left out where the
+other children's rate rounds to nothing a table could show). A row ``all`` per
+characteristic holds the total.
 
 :func:`published` applies the suppression of :mod:`jtai_sim.results.suppression` and
 rounds, as an official table would be printed.
