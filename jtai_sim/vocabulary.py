@@ -9,6 +9,7 @@ of each code lives here once:
 * :class:`Completeness` – how the information on a hand-off arrived;
 * :class:`PartnerCode` – the partner agencies invited to a multi-agency meeting;
 * :class:`Origin` – where an arrival came from (the negative ``other`` codes);
+* :class:`HeldIn` – where a child waiting for a bed is held (the ``detail`` of a HELD row);
 * :class:`ExitReason` – why a child left an agency (the ``value`` of an EXIT row);
 * :class:`MentalHealth` – the states a child's mental health moves between;
 * :data:`LEGAL_STATUSES` – the legal statuses, whose position is their code;
@@ -113,6 +114,15 @@ class EventKind(_Coded):
     #: value = placement moves so far in this episode of care (0 for the first
     #: placement, or the one a child in care on day 0 is in)
     PLACEMENT = 19
+    #: a child on ``agency``'s waiting list signposted to ``other`` (a commissioned
+    #: voluntary-sector or online offer), which takes them on in parallel (the FORK row
+    #: that follows); detail = 1 if the wait was urgent; value = days on the list so far
+    SIGNPOST = 20
+    #: where a child is held while waiting for a place at ``agency`` (a Tier 4 bed: a
+    #: paediatric or adult ward, the emergency department, or home), written as they join
+    #: the list; or, written as their service starts, that the place found is far from
+    #: home; detail = :class:`HeldIn`; value = 0
+    HELD = 21
 
 
 class PartnerCode(_Coded):
@@ -129,6 +139,32 @@ class PartnerCode(_Coded):
     SCHOOLS = 4
     PROBATION = 5
     VOLUNTARY = 6
+
+
+class HeldIn(_Coded):
+    """Where a child is while waiting for a place, or where the place is (``detail`` of a
+    HELD row).
+
+    The first four are where a child waiting for a Tier 4 bed is held: the House of
+    Commons Health Committee (Children's and adolescents' mental health and CAMHS, 2014)
+    and NHS England (Child and Adolescent Mental Health Services Tier 4 Report, 2014)
+    describe children waiting on paediatric wards, adult wards or in A&E, some at home.
+    :attr:`FAR_FROM_HOME` is written when service starts: the bed found is far from home.
+    """
+
+    HOME = 0
+    PAEDIATRIC_WARD = 1
+    ADULT_WARD = 2
+    EMERGENCY_DEPARTMENT = 3
+    FAR_FROM_HOME = 4
+
+
+#: The settings a scenario's ``held_in`` table may name (where a waiting child is held).
+WAITING_SETTINGS: tuple[str, ...] = tuple(h.key for h in HeldIn if h != HeldIn.FAR_FROM_HOME)
+#: The settings that are unsuitable for a child waiting for a bed (not home).
+UNSUITABLE_SETTINGS: frozenset[int] = frozenset(
+    int(h) for h in (HeldIn.PAEDIATRIC_WARD, HeldIn.ADULT_WARD, HeldIn.EMERGENCY_DEPARTMENT)
+)
 
 
 #: The keys of :class:`PartnerCode`, in code order.
@@ -287,6 +323,13 @@ _WORDS: dict[str, dict[str, str]] = {
         "TAKEN_OFF": "taken off the waiting list unseen",
         "MERGED": "closed: help had started through another referral",
         "MOVED": "place lost on moving to a placement out of the area",
+    },
+    "HeldIn": {
+        "HOME": "at home",
+        "PAEDIATRIC_WARD": "on a paediatric ward",
+        "ADULT_WARD": "on an adult ward",
+        "EMERGENCY_DEPARTMENT": "in the emergency department",
+        "FAR_FROM_HOME": "in a bed far from home",
     },
     "MentalHealth": {
         "NONE": "no identified need",

@@ -92,6 +92,9 @@ BASE: dict[str, Any] = {
                 "crisis_factor": 0.5,
                 "retriage_every_days": 30.0,
             },
+            "shared": {"other_areas_per_year": 10.0, "urgent": 0.1, "in_place_at_start": 2},
+            "held_in": {"paediatric_ward": 0.6, "home": 0.4},
+            "far_from_home": 0.2,
         },
         "plan": {
             "staff": 1,

@@ -86,7 +86,9 @@ def breakdowns(scenario: Scenario) -> pd.DataFrame:
                 rows.append(("crisis_while_waiting", key, labels[key]))
             if mh.deterioration_per_year_waiting > 0:
                 rows.append(("worse_while_waiting", key, labels[key]))
-        if a.while_waiting is not None and 0 < a.while_waiting.interim_support < 1:
+        ww = a.while_waiting
+        # some children get interim support or signposting, and some may get neither
+        if ww is not None and 0 < max(ww.interim_support, ww.signposting) < 1:
             rows.append(("waited_without_support", key, labels[key]))
         if a.kind == "camhs_spa":
             rows.append(("turned_away", key, labels[key]))

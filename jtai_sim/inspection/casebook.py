@@ -265,8 +265,8 @@ def standard_clocks(agencies: dict[str, AgencyInfo]) -> dict[str, Clock]:
         if a and b:
             out[key] = Clock(
                 label=label,
-                start=ClockPoint(agency=a, event=ea),  # type: ignore[arg-type]
-                stop=ClockPoint(agency=b, event=eb),  # type: ignore[arg-type]
+                start=ClockPoint(agency=a, event=ea),
+                stop=ClockPoint(agency=b, event=eb),
                 limit=limit,
                 unit=unit,  # type: ignore[arg-type]
                 source="standard default (jtai_sim.inspection.standard_clocks)",

@@ -15,7 +15,7 @@ version:
   ``agency``, ``kind`` (an event kind in lower case: ``arrive``, ``start``,
   ``end``, ``exit``, ``handoff``, ``notify``, ``fork``, ``status``, ``review``,
   ``crisis``, ``deteriorate``, ``improve``, ``identify``, ``wait``, ``info``,
-  ``attend``, ``interim``, ``retriage``, ``placement``,
+  ``attend``, ``interim``, ``retriage``, ``placement``, ``signpost``,
   ``child``); optional ``other`` (the other agency), ``detail`` and ``value``
   (meaning per kind as in :class:`jtai_sim.simulation.eventlog.EventKind`, with words
   allowed: ``cin``, ``partial``, ``ill``...) and ``origin`` (``new``,
@@ -63,6 +63,7 @@ from jtai_sim.vocabulary import (
     STATUS_CODE,
     Completeness,
     EventKind,
+    HeldIn,
     MentalHealth,
     Origin,
     PartnerCode,
@@ -113,6 +114,7 @@ _STATUS = (
 _COMPLETE = {c.key: int(c) for c in Completeness} | {str(int(c)): int(c) for c in Completeness}
 _FLAG = {"0": 0, "1": 1, "no": 0, "yes": 1, "false": 0, "true": 1}
 _PARTNER = {p.key: int(p) for p in PartnerCode} | {"education": int(PartnerCode.SCHOOLS)}
+_HELD = {h.key: int(h) for h in HeldIn}
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 #: The largest case-list file read, in bytes: our own bound. 8 MiB holds about 140,000
@@ -594,6 +596,8 @@ def _detail_value(
                 f"must be complete, partial, lost or not_recorded, got {row['detail']!r}",
             )
         return detail, (0.0 if np.isnan(value) else value), ""
+    if kind == "signpost" and not other:
+        raise t.error(line, "other", "a signpost row needs the agency the child was signposted to")
     if kind == "attend":
         code = _PARTNER.get(dtext)
         if code is None:
@@ -607,6 +611,15 @@ def _detail_value(
         if came is None:
             raise t.error(line, "value", f"is 1 if the partner attended, 0 if not, got {vtext!r}")
         return code, float(came), ""
+    if kind == "held":
+        code = _HELD.get(dtext)
+        if code is None:
+            raise t.error(
+                line,
+                "detail",
+                f"a held row needs the setting: {', '.join(_HELD)}, got {row.get('detail', '')!r}",
+            )
+        return code, 0.0, ""
     if kind == "status":
         code = _STATUS.get(dtext)
         if code is None:

@@ -27,16 +27,22 @@ kind                        shown by (the rows a finding cites)
                             the child back (origin ``return``)
 ``turned_away``             an ``arrive`` at a CAMHS single point of access and
                             the ``exit`` there, or taken off a CAMHS list unseen
+``signposted_at_triage``    (strength) an ``arrive`` at a CAMHS single point of
+                            access and the ``handoff`` from there to a service
+                            outside CAMHS (a commissioned voluntary-sector or
+                            online offer): not taken on, but not left with nothing
 ``late_review``             a ``review`` row held late (value = days late > 0)
 ``reviews_on_time``         (strength) every review of a plan on time
 ``crisis_while_waiting``    an ``arrive`` and the ``crisis`` while waiting there
 ``worse_while_waiting``     an ``arrive`` and a ``deteriorate`` while waiting
 ``supported_while_waiting`` (strength) an ``arrive`` and an ``interim`` row
                             (interim support) while waiting there
+``signposted_while_waiting`` (strength) an ``arrive`` and a ``signpost`` row
+                            (signposted to a commissioned offer) while waiting
 ``waited_without_support``  a ``start`` after more than 4 weeks on the list of
-                            an agency that gives interim support (an
-                            ``interim`` row for some child), with no
-                            ``interim`` row in that wait (the ``arrive`` and
+                            an agency that gives interim support or signposts
+                            (an ``interim`` or ``signpost`` row for some child),
+                            with neither in that wait (the ``arrive`` and
                             ``start``)
 ``identified_at_youth_...`` an ``identify`` row at a youth justice service
 ``identified_early``        (strength) an ``identify`` row at a school, GP,
@@ -57,6 +63,13 @@ kind                        shown by (the rows a finding cites)
 ``placement_broke_help``    a ``placement`` row out of the area, and the ``exit``
                             (reason ``moved``) from a CAMHS list or service it
                             ended
+``held_waiting_for_bed``    a ``held`` row of an unsuitable setting (a ward or
+                            the emergency department) while waiting for a place,
+                            and the ``start`` when the place came, or the ``exit``
+                            if taken off the list (none if still waiting at
+                            notification); x = days waited
+``admitted_far_from_home``  a ``held`` row of setting ``far_from_home`` (the
+                            place found is far from home)
 ==========================  =====================================================
 
 Clocks and late hand-offs follow the one rule of :mod:`jtai_sim.results.clocktime`,
@@ -101,9 +114,11 @@ from jtai_sim.results import clocktime
 from jtai_sim.scenario.model import Clock
 from jtai_sim.vocabulary import (
     MODE_OF_KIND,
+    UNSUITABLE_SETTINGS,
     Completeness,
     EventKind,
     ExitReason,
+    HeldIn,
     Origin,
     PartnerCode,
     pathway_name,
@@ -408,6 +423,37 @@ def turned_away_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     return _at_agency_since_arrival(book, ev, mask, "turned_away")
 
 
+def signposted_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
+    """Children a CAMHS single point of access did not take on but referred to a service
+    outside CAMHS, and children signposted to a commissioned offer while they waited.
+
+    Each is cited with the child's arrival at the agency that signposted them; the
+    agencies are that one and the service signposted to.
+    """
+    kinds = kind_codes(ev)
+    agency = agency_codes(ev)
+    other = agency_codes(ev, "other")
+    spa = np.isin(agency, codes_of_kind(book, ["camhs_spa"]))
+    outside = (other >= 0) & ~np.isin(other, codes_of_kind(book, CAMHS_KINDS))
+    masks = {
+        "signposted_at_triage": (kinds == int(_K.HANDOFF)) & spa & outside,
+        "signposted_while_waiting": kinds == int(_K.SIGNPOST),
+    }
+    keys = agency_keys(book)
+    parts = []
+    for kind, mask in masks.items():
+        hits = _at_agency_since_arrival(book, ev, mask, kind)
+        if len(hits):
+            # the row cited last is the signposting row: its ``other`` is the service
+            to = dict(zip(ev.index.to_numpy(np.int64)[mask], other[mask], strict=True))
+            hits["agencies"] = [
+                (a[0], keys[to[ids[-1]]]) if to[ids[-1]] >= 0 else a
+                for a, ids in zip(hits["agencies"], hits["ids"], strict=True)
+            ]
+            parts.append(hits)
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
 def placement_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     """Children in care whose move to a placement out of the area ended their CAMHS help.
 
@@ -441,6 +487,79 @@ def placement_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def held_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
+    """Children held in an unsuitable setting while waiting for a place (a Tier 4 bed),
+    and children whose place was far from home.
+
+    A ``held`` row of a ward or the emergency department is paired with the child's
+    next ``start`` or ``exit`` at the same agency: ``x`` is the days from the row to it,
+    and ``y`` is 1 for a start (a place came), 2 for an exit (taken off the list without
+    one); a child with neither by notification is still waiting (``y`` = 0, ``x`` = the
+    days so far). Being held at home is not a finding.
+    """
+    kinds = kind_codes(ev)
+    held = kinds == int(_K.HELD)
+    if not held.any():
+        return _empty()
+    detail = ev["detail"].to_numpy(np.int64)
+    far = held & (detail == int(HeldIn.FAR_FROM_HOME))
+    unsuitable = held & np.isin(detail, list(UNSUITABLE_SETTINGS))
+    keys = agency_keys(book)
+    parts = []
+    if unsuitable.any():
+        rows = _rows(ev, unsuitable).sort_values("time", kind="stable")
+        ends = (kinds == int(_K.START)) | (kinds == int(_K.EXIT))
+        starts = _rows(ev, ends)[["child", "time", "id", "agency"]]
+        starts["left"] = kinds[ends] == int(_K.EXIT)
+        starts = starts.sort_values("time", kind="stable").rename(
+            columns={"time": "stime", "id": "sid"}
+        )
+        m = pd.merge_asof(
+            rows,
+            starts,
+            left_on="time",
+            right_on="stime",
+            by=["child", "agency"],
+            direction="forward",
+        )
+        admitted = m["sid"].notna().to_numpy()
+        stime = m["stime"].to_numpy(np.float64)
+        htime = m["time"].to_numpy(np.float64)
+        ag = m["agency"].to_numpy(np.int64)
+        parts.append(
+            _hits(
+                child=m["child"].to_numpy(np.int64),
+                kind="held_waiting_for_bed",
+                key=[keys[a] for a in ag],
+                subject=[book.agency_label(keys[a]) for a in ag],
+                time=np.where(admitted, stime, htime),
+                ids=[
+                    (int(i), int(s)) if a else (int(i),)
+                    for i, s, a in zip(m["id"], m["sid"].fillna(-1), admitted, strict=True)
+                ],
+                agencies=[(keys[a],) for a in ag],
+                x=np.where(admitted, stime, t_end) - htime,
+                y=np.where(m["left"].fillna(False).to_numpy(bool), 2.0, admitted.astype(float)),
+                t2=htime,
+            )
+        )
+    if far.any():
+        rows = _rows(ev, far)
+        ag = rows["agency"].to_numpy(np.int64)
+        parts.append(
+            _hits(
+                child=rows["child"].to_numpy(np.int64),
+                kind="admitted_far_from_home",
+                key=[keys[a] for a in ag],
+                subject=[book.agency_label(keys[a]) for a in ag],
+                time=rows["time"].to_numpy(np.float64),
+                ids=[(int(i),) for i in rows["id"]],
+                agencies=[(keys[a],) for a in ag],
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
 def waiting_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     """Crises and worsening mental health while waiting."""
     kinds = kind_codes(ev)
@@ -464,20 +583,24 @@ def interim_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     """Interim support while waiting, and long waits without it where it is given.
 
     An agency "gives interim support" when any visible row shows it (an ``interim``
-    row there), so a case list is read the same way as a simulated run.
+    row there), so a case list is read the same way as a simulated run. Signposting
+    while waiting (a ``signpost`` row) is support too: a wait with either is not one
+    without support, and an agency that only signposts is judged the same way.
     """
     kinds = kind_codes(ev)
     interim = kinds == int(_K.INTERIM)
-    if not interim.any():
+    helped = interim | (kinds == int(_K.SIGNPOST))
+    if not helped.any():
         return _empty()
     parts = [_at_agency_since_arrival(book, ev, interim, "supported_while_waiting")]
     agency = agency_codes(ev)
-    giving = np.unique(agency[interim])
+    giving = np.unique(agency[helped])
     value = ev["value"].to_numpy(np.float64)
     long = (kinds == int(_K.START)) & np.isin(agency, giving) & (value > UNSUPPORTED_WAIT_DAYS)
     waits = _at_agency_since_arrival(book, ev, long, "waited_without_support")
+    parts = [p for p in parts if len(p)]
     if len(waits):
-        rows = _rows(ev, interim)[["child", "agency", "time"]]
+        rows = _rows(ev, helped)[["child", "agency", "time"]]
         keys = agency_keys(book)
         codes = {k: i for i, k in enumerate(keys)}
         w = waits.reset_index(drop=True)
@@ -491,7 +614,7 @@ def interim_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
         w = w.drop(index=during["index"].unique()).drop(columns="code")
         if len(w):
             parts.append(w)
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
 
 
 def review_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
@@ -581,7 +704,9 @@ def identify_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
             before = arrivals[(arrivals["child"] == h.child) & (arrivals["time"] < h.time)]
             met = tuple(dict.fromkeys(keys[a] for a in before["agency"] if a >= 0))
             if met:
-                rows.append((h, met, (*(int(i) for i in before["id"].iloc[-3:]), int(h.id))))
+                # the child's latest arrival at each agency named, so each is cited
+                latest = before[before["agency"] >= 0].drop_duplicates("agency", keep="last")
+                rows.append((h, met, (*(int(i) for i in latest["id"]), int(h.id))))
         if rows:
             parts.append(
                 _hits(
@@ -791,6 +916,7 @@ def all_hits(
         handoff_hits(book, ev),
         reversal_hits(book, ev),
         turned_away_hits(book, ev),
+        signposted_hits(book, ev),
         waiting_hits(book, ev),
         interim_hits(book, ev),
         review_hits(book, ev),
@@ -798,6 +924,7 @@ def all_hits(
         household_hits(book, ev),
         attendance_hits(book, ev),
         placement_hits(book, ev),
+        held_hits(book, ev, t_end),
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -953,6 +1080,16 @@ def evidence(book: CaseBook, h: Any) -> str:
                 f"unseen on {when}."
             )
         return f"Referred to {agencies[0]} on {since} and closed there without help on {when}."
+    if kind == "signposted_at_triage":
+        return (
+            f"Referred to {agencies[0]} on {since}; not taken on, and referred to "
+            f"{agencies[-1]} instead on {when}."
+        )
+    if kind == "signposted_while_waiting":
+        return (
+            f"Signposted to {agencies[-1]} on {when}, {duration_text(x)} into the wait at "
+            f"{agencies[0]} (referred {since})."
+        )
     if kind == "late_review":
         return f"Review at {agencies[0]} held {duration_text(x)} late, on {when}."
     if kind == "reviews_on_time":
@@ -1013,6 +1150,24 @@ def evidence(book: CaseBook, h: Any) -> str:
             f"Placed out of the area by {agencies[0]} on {since}; the child's place at "
             f"{agencies[-1]} was lost on {when}."
         )
+    if kind == "held_waiting_for_bed":
+        setting = HeldIn(int(book.events.loc[h.ids[0], "detail"])).word
+        if y > 1.5:
+            return (
+                f"Waited {setting} from {since} for a place at {agencies[0]}, and left the "
+                f"list without one on {when}, {duration_text(x)} later."
+            )
+        if y > 0.5:
+            return (
+                f"Waited {setting} from {since} for a place at {agencies[0]}, which came on "
+                f"{when}, {duration_text(x)} later."
+            )
+        return (
+            f"Waiting {setting} since {since} for a place at {agencies[0]}: still waiting at "
+            f"notification, {duration_text(x)} on."
+        )
+    if kind == "admitted_far_from_home":
+        return f"Admitted to {agencies[0]} on {when} in a bed far from home."
     return f"{subject} on {when}."  # pragma: no cover - every kind is handled above
 
 

@@ -239,11 +239,13 @@ FINDING_STRENGTH: dict[str, bool] = {
     "information_complete": True,
     "closed_then_back": False,
     "turned_away": False,
+    "signposted_at_triage": True,
     "late_review": False,
     "reviews_on_time": True,
     "crisis_while_waiting": False,
     "worse_while_waiting": False,
     "supported_while_waiting": True,
+    "signposted_while_waiting": True,
     "waited_without_support": False,
     "identified_at_youth_justice": False,
     "identified_early": True,
@@ -253,6 +255,8 @@ FINDING_STRENGTH: dict[str, bool] = {
     "partner_absent": False,
     "partners_present": True,
     "placement_broke_help": False,
+    "held_waiting_for_bed": False,
+    "admitted_far_from_home": False,
 }
 
 

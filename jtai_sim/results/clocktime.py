@@ -57,7 +57,17 @@ from jtai_sim.vocabulary import Completeness, EventKind, ExitReason, Origin
 #: EXIT reasons of a child who leaves an agency without an END row
 _UNSEEN = [float(ExitReason.TAKEN_OFF), float(ExitReason.MERGED)]
 _SCALE_TO_DAYS = {"days": 1.0, "hours": 1 / 24, "weeks": 7.0}
-_EVENT = {"arrive": EventKind.ARRIVE, "start": EventKind.START, "end": EventKind.END}
+#: The row kind of each clock event. ``interim`` and ``signpost`` are help given to a
+#: child while they wait (interim support, signposting to a commissioned offer): the
+#: proposed four-week CYPMH measure counts them as help (NHS England, consultation
+#: response on the proposed mental health access standards, February 2022).
+_EVENT = {
+    "arrive": EventKind.ARRIVE,
+    "start": EventKind.START,
+    "end": EventKind.END,
+    "interim": EventKind.INTERIM,
+    "signpost": EventKind.SIGNPOST,
+}
 #: The kinds of row a clock reads: its start and stop events, and leaving a list unseen.
 CLOCK_KINDS = [int(k) for k in (*_EVENT.values(), EventKind.EXIT)]
 
@@ -183,9 +193,10 @@ def clock_instances(
 ) -> pd.DataFrame:
     """One row per clock started at or after ``since``, judged at ``t_end``.
 
-    A clock runs from a ``start`` event to the same child's first ``stop`` event
-    before the clock starts again (a new strategy discussion restarts the
-    conference clock, as Working Together says). Its ``outcome``:
+    A clock runs from a ``start`` event to the same child's first ``stop`` event (any
+    of the stop's events at any of its agencies) before the clock starts again (a new
+    strategy discussion restarts the conference clock, as Working Together says). Its
+    ``outcome``:
 
     * ``met``: stopped within its limit (before its :func:`deadline`);
     * ``breached``: stopped beyond it, or not stopped by the deadline while
@@ -286,9 +297,18 @@ def _allowed(clock: Clock) -> float:
 
 
 def _points(
-    log: LogColumns, agencies: list[int], event: str, name: str, skip: np.ndarray | None = None
+    log: LogColumns,
+    agencies: list[int],
+    events: tuple[str, ...],
+    name: str,
+    skip: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    sel = (log.kind == int(_EVENT[event])) & _member(log.agency, agencies)
+    """The rows of any of ``events`` at any of ``agencies``: a clock's start or stop points."""
+    if len(events) == 1:
+        sel = log.kind == int(_EVENT[events[0]])
+    else:
+        sel = np.isin(log.kind, [int(_EVENT[e]) for e in events])
+    sel &= _member(log.agency, agencies)
     if skip is not None:
         sel &= ~skip
     return pd.DataFrame(

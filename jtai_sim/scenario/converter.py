@@ -43,7 +43,9 @@ from jtai_sim.scenario.toml_lines import Path_
 #: Fields whose key in a scenario file differs from the attribute name.
 FILE_KEYS: dict[type, dict[str, str]] = {Pathway: {"source": "from"}}
 #: List fields that also accept a single text value (``agency = "a"`` for ``["a"]``).
-SINGLE_OR_LIST: frozenset[tuple[type, str]] = frozenset({(ClockPoint, "agency")})
+SINGLE_OR_LIST: frozenset[tuple[type, str]] = frozenset(
+    {(ClockPoint, "agency"), (ClockPoint, "event")}
+)
 
 
 def file_key(cl: type, attribute: str) -> str:

@@ -31,6 +31,7 @@ from jtai_sim.errors import FieldError as FieldError  # raised by the validators
 from jtai_sim.vocabulary import (
     HOUSEHOLD_FLAGS,
     PARTNER_KEYS,
+    WAITING_SETTINGS,
     LegalStatus,
     Mode,
     pathway_name,
@@ -114,7 +115,7 @@ AgencyKind = Literal[
     "generic",
 ]
 Working = Literal["always", "office"]
-ClockEvent = Literal["arrive", "start", "end"]
+ClockEvent = Literal["arrive", "start", "end", "interim", "signpost"]
 ClockUnit = Literal["working_days", "days", "hours", "weeks"]
 Seasonality = Literal["none", "school_terms"]
 DistributionKind = Literal["exponential", "lognormal", "gamma", "fixed", "uniform", "triangular"]
@@ -487,7 +488,7 @@ class Backlog:
 
 
 #: A multiplier of a waiting child's hazards: 0 (none while supported) to 1 (no change).
-HAZARD_FACTOR = in_range(0, 1, why="interim support does not make a child worse")
+HAZARD_FACTOR = in_range(0, 1, why="support while waiting does not make a child worse")
 
 
 @frozen(kw_only=True)
@@ -495,13 +496,17 @@ class WhileWaiting:
     """How an agency supports the children on its waiting list ("waiting well").
 
     The 2019 JTAI guidance asks how partners support children who are waiting and
-    what delay does to them. Two things an agency can do:
+    what delay does to them. Three things an agency can do:
     interim support (a check-in call, a named contact, a safety plan) some time after
     a child joins the list, which lowers their chances of getting worse and of a
-    crisis while they wait; and re-triage every so often, which moves a child whose
-    mental health has worsened to ill health since joining ahead of routine children.
-    Leave a key out and that support is not given (no draws, no rows). [GAP]: no
-    national figure says how often interim support is given or what it prevents.
+    crisis while they wait; signposting to a commissioned voluntary-sector or online
+    offer (``signpost_to``, an agency of its own that takes the child on in parallel
+    while they keep their place here), with hazard factors of its own from then on;
+    and re-triage every so often, which moves a child whose mental health has worsened
+    to ill health since joining ahead of routine children. A child given both interim
+    support and signposting has both sets of factors. Leave a key out and that support
+    is not given (no draws, no rows). [GAP]: no national figure says how often interim
+    support or signposting is given or what it prevents.
     """
 
     interim_support: float = field(
@@ -524,6 +529,35 @@ class WhileWaiting:
         validator=HAZARD_FACTOR,
         metadata=doc("multiplier of the chance of a crisis once given interim support"),
     )
+    signposting: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc(
+            "chance a child on the list is signposted to `signpost_to` while they wait (0: none)"
+        ),
+    )
+    signpost_to: str | None = field(
+        default=None,
+        metadata=doc(
+            "the agency of the commissioned voluntary-sector or online offer a child is "
+            "signposted to (a parallel referral; needed when `signposting` is above 0)"
+        ),
+    )
+    signpost_after_days: float = field(
+        default=7.0,
+        validator=DAYS,
+        metadata=doc("signposting happens this long after joining the list", unit="days"),
+    )
+    signposted_deterioration_factor: float = field(
+        default=1.0,
+        validator=HAZARD_FACTOR,
+        metadata=doc("multiplier of the chance of getting worse once signposted"),
+    )
+    signposted_crisis_factor: float = field(
+        default=1.0,
+        validator=HAZARD_FACTOR,
+        metadata=doc("multiplier of the chance of a crisis once signposted"),
+    )
     retriage_every_days: float | None = field(
         default=None,
         validator=REVIEW_DAYS,
@@ -533,6 +567,14 @@ class WhileWaiting:
             unit="days",
         ),
     )
+
+    def __attrs_post_init__(self) -> None:
+        if self.signposting > 0 and self.signpost_to is None:
+            raise FieldError(
+                "signpost_to",
+                f"needs the agency children are signposted to when signposting is "
+                f"{self.signposting!r}, got none",
+            )
 
 
 def _are_partners(_: Any, a: attrs.Attribute[Any], table: dict[str, float] | None) -> None:
@@ -597,6 +639,61 @@ class Placements:
         default=None,
         metadata=doc("agency a child who lost their place is referred to again (default: none)"),
     )
+
+
+#: Admissions a year from other areas to a shared pool: our bound, one admission a year for
+#: every child a scenario may have, far beyond any region's Tier 4 beds.
+OTHER_AREAS_PER_YEAR = in_range(0, MAX_CHILDREN, why="one admission a year for each child")
+
+
+@frozen(kw_only=True)
+class SharedPlaces:
+    """The agency's places are shared with other areas, whose children also wait for them.
+
+    Tier 4 CAMHS beds have been commissioned nationally by NHS England since 2013 (now
+    through provider collaboratives), so a partnership's children compete for them with
+    the children of the other areas the units serve (House of Commons Health Committee,
+    Children's and adolescents' mental health and CAMHS, 2014). Other areas' admissions
+    come as a Poisson stream, each takes a place for a time drawn from the agency's
+    ``service`` and waits on the same list as the area's own children, by the same rules
+    (urgent first when the list is prioritised, then first come first served). They are
+    not the partnership's children: they write no rows and are not in the child register;
+    they never leave the list unseen. Leave the table out and the places are the area's
+    alone (no draws).
+    """
+
+    other_areas_per_year: float = field(
+        validator=OTHER_AREAS_PER_YEAR,
+        metadata=doc("admissions a year from other areas that use the same places"),
+    )
+    urgent: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc(
+            "chance another area's admission is urgent (ahead of routine children on a "
+            "prioritised list)"
+        ),
+    )
+    in_place_at_start: int = field(
+        default=0,
+        validator=BACKLOG,
+        metadata=doc(
+            "other areas' children already in places on day 0, part-way through their stay "
+            "(at most the agency's places), so the pool starts near its steady state"
+        ),
+    )
+
+
+def _held_in(_: Any, a: attrs.Attribute[Any], table: dict[str, float] | None) -> None:
+    """A table of settings: each known, and their chances summing to 1."""
+    if table is None:
+        return
+    for key in table:
+        if key not in WAITING_SETTINGS:
+            raise FieldError(a.name, f"settings are {', '.join(WAITING_SETTINGS)}, got {key!r}")
+    total = sum(table.values())
+    if abs(total - 1.0) > 1e-9:
+        raise FieldError(a.name, f"chances must sum to 1, got {total:g}")
 
 
 @frozen(kw_only=True)
@@ -696,9 +793,44 @@ class Agency:
             "and an absence is a finding"
         ),
     )
+    shared: SharedPlaces | None = field(
+        default=None,
+        metadata=doc(
+            "the places are shared with other areas, whose admissions take places and wait "
+            "on the same list (a regional pool of Tier 4 beds); leave out for the area's alone"
+        ),
+    )
+    held_in: dict[str, float] | None = field(
+        default=None,
+        validator=[PROBABILITIES, _held_in],
+        metadata=doc(
+            "where a child waiting on the list is held, as chances summing to 1, by setting "
+            "(paediatric_ward, adult_ward, emergency_department, home): a `held` row as they "
+            "join the list; leave out for none"
+        ),
+    )
+    far_from_home: float = field(
+        default=0.0,
+        validator=PROBABILITY,
+        metadata=doc(
+            "chance the place a child starts in is far from home (a bed outside the region): "
+            "a `held` row of setting far_from_home as service starts"
+        ),
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_gradient("identifies_factors", self.identifies_factors)
+        if self.shared is not None:
+            if self.servers is None:
+                raise FieldError(
+                    "shared", "needs places to share: set staff (and caseload), got no staff"
+                )
+            if self.shared.in_place_at_start > self.servers:
+                raise FieldError(
+                    "in_place_at_start",
+                    f"must be at most the agency's places ({self.servers}), "
+                    f"got {self.shared.in_place_at_start!r}",
+                )
 
     @property
     def servers(self) -> int | None:
@@ -1161,15 +1293,25 @@ def _optional_terms(value: Iterable[Term] | None) -> tuple[Term, ...] | None:
 
 @frozen(kw_only=True)
 class ClockPoint:
-    """One end of a clock: an event at one of some agencies."""
+    """One end of a clock: an event (or the first of some) at one of some agencies."""
 
     agency: tuple[str, ...] = field(
         converter=_names,
         metadata=doc("agency (or list of agencies)"),
     )
-    event: ClockEvent = field(
-        default="arrive", metadata=doc("arrive (referral received), start or end of service")
+    event: tuple[ClockEvent, ...] = field(
+        default=("arrive",),
+        converter=_names,
+        metadata=doc(
+            "arrive (referral received), start or end of service, interim (interim support "
+            "while waiting) or signpost (signposted while waiting), or a list of them: the "
+            "first of any, at any of the agencies"
+        ),
     )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.event:
+            raise FieldError("event", "needs at least one event, got []")
 
 
 #: The longest limit of a clock in each unit: 100 years (``MAX_DAYS``), a working day

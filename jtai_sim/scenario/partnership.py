@@ -158,6 +158,18 @@ def check_names(scenario: Scenario) -> None:
         back = placements.re_refer_to
         if back is not None and back not in agencies:
             raise _unknown(("agencies", key, "placements", "re_refer_to"), back, scenario)
+    for key, agency in agencies.items():  # --- signposting while waiting
+        ww = agency.while_waiting
+        if ww is not None and ww.signpost_to is not None:
+            if ww.signpost_to not in agencies:
+                where = ("agencies", key, "while_waiting", "signpost_to")
+                raise _unknown(where, ww.signpost_to, scenario)
+            if ww.signpost_to == key:
+                raise PartnershipError(
+                    ("agencies", key, "while_waiting", "signpost_to"),
+                    "must be another agency (the offer a child is signposted to), "
+                    f"got {toml_value(key)}",
+                )
     for i, pathway in enumerate(scenario.pathways):
         if pathway.at == "placement" and agencies[pathway.source].placements is None:
             raise PartnershipError(
@@ -435,6 +447,10 @@ def reachable(scenario: Scenario) -> set[str]:
     onward: dict[str, set[str]] = {}
     for pathway in scenario.pathways:
         onward.setdefault(pathway.source, set()).add(pathway.to)
+    for key, agency in scenario.agencies.items():  # signposting while waiting
+        ww = agency.while_waiting
+        if ww is not None and ww.signposting > 0 and ww.signpost_to is not None:
+            onward.setdefault(key, set()).add(ww.signpost_to)
     reached = set(entry_agencies(scenario))
     todo = list(reached)
     while todo:

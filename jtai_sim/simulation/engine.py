@@ -10,6 +10,10 @@ Each hand-off can lose information or deliver it partial or late, and that is
 visible to the receiving agency's decision through the ``information_*``
 conditions. While a child waits on a list that allows it, their mental health
 can worsen and crises can happen; a child closed without support may come back.
+An agency's places can be shared with other areas (a regional pool of Tier 4 beds):
+their admissions take places and wait on the same list but are not children of the
+partnership, so they write no rows (:class:`_OtherArea`); a child waiting there can be
+held somewhere (a ``held`` row), and a place can be far from home.
 
 The engine is written on SimPy's environment and event queue with plain
 callbacks (no process per child, no ``simpy.Resource``) and steps the queue in
@@ -78,6 +82,7 @@ from jtai_sim.vocabulary import (
     Completeness,
     EventKind,
     ExitReason,
+    HeldIn,
     Origin,
     PartnerCode,
 )
@@ -125,6 +130,7 @@ STATUS, IDENTIFY, IMPROVE, DETERIORATE, CRISIS, REVIEW = (
     int(EventKind.REVIEW),
 )
 INTERIM, RETRIAGE = int(EventKind.INTERIM), int(EventKind.RETRIAGE)
+SIGNPOST = int(EventKind.SIGNPOST)
 ATTEND = int(EventKind.ATTEND)
 _FLOAT = (0.0, 1.0)  # float(flag), by indexing
 ARRIVE, WAIT, START, END, EXIT = (
@@ -143,6 +149,8 @@ FROM_DEMAND, FROM_CRISIS, FROM_RETURN, FROM_BACKLOG = (
 TAKEN_OFF, MERGED = float(ExitReason.TAKEN_OFF), float(ExitReason.MERGED)
 MOVED = float(ExitReason.MOVED)
 PLACEMENT = int(EventKind.PLACEMENT)
+HELD = int(EventKind.HELD)
+FAR_FROM_HOME = int(HeldIn.FAR_FROM_HOME)
 
 
 class _Timer:
@@ -225,6 +233,7 @@ class Journey:
         "interim",
         "origin",
         "rereferral",
+        "signposted",
         "token",
         "urgent",
     )
@@ -242,6 +251,8 @@ class Journey:
         #: the token of the wait in which interim support began (0: none); tokens
         #: never come back, so it needs no reset when the journey moves on
         self.interim = 0
+        #: the same for signposting to a commissioned offer while waiting (0: none)
+        self.signposted = 0
         #: the brothers and sisters travelling with the child as one family (see
         #: ``Engine.arrive``), or None: every child but those of a family referral
         self.family: list[Child] | None = None
@@ -254,6 +265,22 @@ class Journey:
         if self.rereferral:
             m |= _RE_REFERRAL
         return m
+
+
+class _OtherArea:
+    """Another area's child taking or waiting for a shared place (see ``SharedPlaces``).
+
+    The light stand-in for a :class:`Journey` on a shared agency's list: the list reads
+    only ``token`` and ``urgent``, and ``child`` is None, which tells :meth:`Engine.start`
+    that this is no child of the partnership (no rows, no register entry).
+    """
+
+    __slots__ = ("token", "urgent")
+    child = None
+
+    def __init__(self, urgent: int) -> None:
+        self.token = 0
+        self.urgent = urgent
 
 
 class _Route:
@@ -380,6 +407,13 @@ class Desk:
         if spec.while_waiting is not None:
             self.interim_u = engine.streams.uniform("while_waiting", key, "interim")
             self.interim_hazard = engine.streams.exponential("while_waiting", key, "hazard")
+            if spec.while_waiting.signposting > 0:
+                self.signpost_u = engine.streams.uniform("while_waiting", key, "signposting")
+                self.signpost_hazard = engine.streams.exponential(
+                    "while_waiting", key, "signposted hazard"
+                )
+        #: the offer children on this list are signposted to (set once the desks exist)
+        self.signpost_to: Desk | None = None
         self.route_u = engine.streams.uniform("routing", key)
         self.outcome_u = engine.streams.uniform("outcomes", key)
         self.hazard = engine.streams.exponential("mental_health", key)
@@ -425,6 +459,28 @@ class Desk:
                 (int(PartnerCode.from_key(k)), p, engine.streams.uniform("attendance", key, k))
                 for k, p in spec.attendance.items()
             )
+        #: places shared with other areas (None: the area's alone, and nothing drawn)
+        self.shared = spec.shared
+        if spec.shared is not None:
+            self.other_rate = spec.shared.other_areas_per_year / DAYS_PER_YEAR
+            self.other_gap = engine.streams.exponential("shared", key, "arrivals")
+            self.other_draw = engine.streams.durations(spec.service, "shared", key, "service")
+            self.other_urgent = spec.shared.urgent
+            if spec.shared.urgent > 0:
+                self.other_urgent_u = engine.streams.uniform("shared", key, "urgency")
+        #: where a waiting child is held, as (cumulative chance, HeldIn code), or None
+        self.held: list[tuple[float, int]] | None = None
+        if spec.held_in is not None:
+            self.held_u = engine.streams.uniform("held_in", key)
+            total = 0.0
+            self.held = []
+            for setting, p in spec.held_in.items():
+                total += p
+                self.held.append((total, int(HeldIn.from_key(setting))))
+        #: the chance a place that starts is far from home (0: never, and nothing drawn)
+        self.far = spec.far_from_home
+        if self.far > 0:
+            self.far_u = engine.streams.uniform("far_from_home", key)
 
     def compile_routes(self) -> None:
         self.conditional = any(r.conditional for r in self.refer)
@@ -441,7 +497,7 @@ class Desk:
         self.side = self.notify + self.parallel
         self.graded = any(r.factors for r in self.refer)
         self.timed = bool(self.periodic) or self.placements is not None
-        self.extra = self.timed or self.holding is not None
+        self.extra = self.timed or self.holding is not None or self.far > 0
 
     def next_waiting(self) -> Journey | None:
         """Take the next child off the list (skipping children already taken off)."""
@@ -563,6 +619,9 @@ class Engine:
         for desk in self.desks:
             if desk.placements is not None:
                 self._placements_desk(desk, desk.placements)
+            ww = desk.while_waiting
+            if ww is not None and ww.signposting > 0 and ww.signpost_to is not None:
+                desk.signpost_to = self.desks[self.index[ww.signpost_to]]
         for desk in self.desks:
             desk.compile_routes()
         # the callbacks of each kind of timer, built once (see _Timer)
@@ -577,8 +636,11 @@ class Engine:
         self._on_review_held = (self._review_held,)
         self._on_interim = (self._interim,)
         self._on_retriage = (self._retriage,)
+        self._on_signpost = (self._signpost,)
         self._on_periodic = (self._periodic,)
         self._on_move = (self._move,)
+        self._on_other_arrive = (self._other_arrive,)
+        self._on_other_finish = (self._other_finish,)
         mh = scenario.mental_health
         self._re_referral = mh.re_referral
         self._comes_back = any(mh.re_referral.probability) or mh.re_referral.at_risk_probability > 0
@@ -590,6 +652,7 @@ class Engine:
             self.crisis_desk is not None
             or any(p.mode == "parallel" for p in scenario.pathways)
             or any(d.re_refer is not None for d in self.desks)
+            or any(d.signpost_to is not None for d in self.desks)
         )
 
     # -- scheduling ------------------------------------------------------------
@@ -678,6 +741,9 @@ class Engine:
                 self._backlog(desk, desk.spec.backlog)
         for i, (key, demand) in enumerate(self.scenario.demand.items()):
             DemandStream(self, i, key, demand).start()
+        for desk in self.desks:
+            if desk.shared is not None:
+                self._other_areas_at_start(desk)
         # the engine makes few reference cycles; the cyclic collector would walk every
         # live child and journey again and again as the run grows
         collecting = gc.isenabled()
@@ -853,6 +919,8 @@ class Engine:
         if family is not None:
             for sibling in family:
                 log((now, sibling.id, desk.index, WAIT, -1, urgent, float(desk.waiting)))
+        if desk.held is not None:
+            self._held(journey, desk)
         desk.waiting += 1
         if self.journeys_overlap:
             journey.at = desk.index
@@ -882,6 +950,9 @@ class Engine:
         ``carried`` is ``(gone, left)`` for a child already in service when the run
         began (see :meth:`_backlog`): the service goes on now, ``left`` of it to run.
         """
+        if desk.shared is not None and journey.child is None:
+            self._other_start(journey, desk)
+            return
         now = self.env._now
         desk.busy += 1
         self._seq += 1
@@ -1277,8 +1348,10 @@ class Engine:
         journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token:
             return
-        if journey.interim == token and not timer.value:
-            return  # set before interim support began, which drew it again
+        if (journey.interim == token or journey.signposted == token) and timer.value != (
+            self._support(journey, token)
+        ):
+            return  # set before interim support or signposting began, which drew it again
         child = journey.child
         if child.mh < 2:  # waiting on another list may already have made the child unwell
             child.mh += 1
@@ -1292,8 +1365,10 @@ class Engine:
         journey, desk, token = timer.journey, timer.desk, timer.token
         if journey.token != token or self.crisis_desk is None:
             return
-        if journey.interim == token and not timer.value:
-            return  # set before interim support began, which drew it again
+        if (journey.interim == token or journey.signposted == token) and timer.value != (
+            self._support(journey, token)
+        ):
+            return  # set before interim support or signposting began, which drew it again
         child = journey.child
         self._log((self.env._now, child.id, desk.index, CRISIS, -1, child.mh, 0.0))
         episode = Journey(child, journey.origin)
@@ -1306,18 +1381,121 @@ class Engine:
 
         A child with interim support on this list has the supported rate (the rate times
         the agency's factor) and its own stream, and the timer carries 1.0 to say it was
-        drawn at that rate; without support, the plain rate and stream.
+        drawn at that rate; a child signposted while waiting has the signposted factor
+        too, the signposting stream, and 2.0 added (:meth:`_support`); without either,
+        the plain rate and stream.
         """
         callbacks = self._on_crisis if crisis else self._on_deteriorate
         rate = self.crisis_rate if crisis else self.deteriorate_rate
-        if journey.interim != token:
+        if journey.interim != token and journey.signposted != token:
             self._at_while(desk.hazard() / rate, callbacks, journey, desk, token)
             return
         ww = desk.while_waiting
         assert ww is not None
-        rate *= ww.crisis_factor if crisis else ww.deterioration_factor
+        drawn = 0.0
+        draw = desk.interim_hazard
+        if journey.interim == token:
+            rate *= ww.crisis_factor if crisis else ww.deterioration_factor
+            drawn = 1.0
+        if journey.signposted == token:
+            rate *= ww.signposted_crisis_factor if crisis else ww.signposted_deterioration_factor
+            drawn += 2.0
+            draw = desk.signpost_hazard
         if rate > 0:
-            self._at_while(desk.interim_hazard() / rate, callbacks, journey, desk, token, 1.0)
+            self._at_while(draw() / rate, callbacks, journey, desk, token, drawn)
+
+    @staticmethod
+    def _support(journey: Journey, token: int) -> float:
+        """What a waiting child has had in the wait ``token``: 1.0 interim support, 2.0
+        signposting, 3.0 both (the value a hazard timer drawn now carries)."""
+        return _FLOAT[journey.interim == token] + 2.0 * _FLOAT[journey.signposted == token]
+
+    # -- shared places: other areas' admissions, and where a waiting child is held ----
+    def _held(self, journey: Journey, desk: Desk) -> None:
+        """A child joining ``desk``'s list is held somewhere until a place is free: a
+        ``held`` row of the setting drawn (the family's records show the same)."""
+        assert desk.held is not None
+        u = desk.held_u()
+        code = desk.held[-1][1]
+        for cum, setting in desk.held:
+            if u < cum:
+                code = setting
+                break
+        self._log_held(journey, desk, self.env._now, code)
+
+    def _log_held(self, journey: Journey, desk: Desk, when: float, code: int) -> None:
+        log = self._log
+        log((when, journey.child.id, desk.index, HELD, -1, code, 0.0))
+        if journey.family is not None:
+            for sibling in journey.family:
+                log((when, sibling.id, desk.index, HELD, -1, code, 0.0))
+
+    def _other_areas_at_start(self, desk: Desk) -> None:
+        """Other areas' children in ``desk``'s places on day 0 (each with the equilibrium
+        residual of a stay left, as a backlog's children have; see :meth:`_backlog`), in
+        the places the area's own children left free, and the first admission of the
+        stream."""
+        spec = desk.spec.shared
+        assert spec is not None and desk.servers is not None
+        count = min(spec.in_place_at_start, desk.servers - desk.busy)
+        if count > 0:
+            key = desk.key
+            episode = self.streams.length_biased(desk.spec.service, "shared", key, "episode")
+            gone = self.streams.uniform("shared", key, "remaining")
+            for _ in range(count):
+                length = episode()
+                self._other_start(_OtherArea(0), desk, length - gone() * length)
+        if desk.other_rate > 0:
+            self._at(desk.other_gap() / desk.other_rate, self._on_other_arrive, None, desk)
+
+    def _other_arrive(self, timer: _Timer) -> None:
+        """Another area's admission to a shared agency: a place now, or the list; and the
+        next admission of the Poisson stream."""
+        desk = timer.desk
+        self._at(desk.other_gap() / desk.other_rate, self._on_other_arrive, None, desk)
+        urgent = 0
+        if desk.other_urgent > 0 and desk.priority:
+            urgent = 1 if desk.other_urgent_u() < desk.other_urgent else 0
+        other = _OtherArea(urgent)
+        servers = desk.servers
+        assert servers is not None
+        if desk.busy < servers:
+            self._other_start(other, desk)
+            return
+        self._seq += 1
+        other.token = self._seq
+        desk.waiting += 1
+        if desk.priority:
+            heapq.heappush(desk.heap, (1 - urgent, other.token, other))  # type: ignore[misc]
+        else:
+            desk.fifo.append(other)  # type: ignore[arg-type]
+
+    def _other_start(self, other: _OtherArea, desk: Desk, length: float = -1.0) -> None:
+        """Another area's child takes a place for a time drawn from the agency's service
+        (in working days at an office agency, as for the area's own children), or for
+        ``length`` if given."""
+        now = self.env._now
+        desk.busy += 1
+        self._seq += 1
+        other.token = self._seq
+        if length < 0:
+            length = desk.other_draw()
+        if desk.office:
+            cal = self.calendar
+            finish = cal.from_working(cal.to_working(now) + length)
+        else:
+            finish = now + length
+        self._at(finish - now, self._on_other_finish, other, desk)  # type: ignore[arg-type]
+
+    def _other_finish(self, timer: _Timer) -> None:
+        """Another area's child leaves their place: the next on the list takes it."""
+        desk = timer.desk
+        timer.journey.token = 0
+        desk.busy -= 1
+        if desk.waiting:
+            waiting = desk.next_waiting()
+            if waiting is not None:
+                self.start(waiting, desk)
 
     # -- while waiting: interim support and re-triage ----------------------------------
     def _while_waiting(self, journey: Journey, desk: Desk) -> None:
@@ -1328,6 +1506,8 @@ class Engine:
         token = journey.token
         if ww.interim_support > 0 and desk.interim_u() < ww.interim_support:
             self._at_while(ww.interim_after_days, self._on_interim, journey, desk, token)
+        if ww.signposting > 0 and desk.signpost_u() < ww.signposting:
+            self._at_while(ww.signpost_after_days, self._on_signpost, journey, desk, token)
         if ww.retriage_every_days:
             self._at_while(ww.retriage_every_days, self._on_retriage, journey, desk, token)
 
@@ -1352,6 +1532,33 @@ class Engine:
             self._log((now, sibling.id, desk.index, INTERIM, -1, 0, waited))
         if desk.watch:
             self._watch(journey, desk)  # now at the supported rates
+
+    def _signpost(self, timer: _Timer) -> None:
+        """A child still waiting is signposted to the agency's commissioned offer.
+
+        Each child of the journey gets a SIGNPOST row here and a parallel referral to
+        the offer (a FORK row, then the arrival there) while keeping their place on this
+        list. From now on the child's hazards of worsening and of crisis on this list
+        have the signposted factors; as for interim support (:meth:`_interim`) the
+        timers already set are left to die and the time left is drawn again, which is
+        exact because the hazards are exponential.
+        """
+        journey, desk, token = timer.journey, timer.desk, timer.token
+        if journey.token != token:
+            return
+        target = desk.signpost_to
+        assert target is not None
+        journey.signposted = token
+        now = self.env._now
+        waited = now - journey.arrived
+        log = self._log
+        for child in (journey.child, *(journey.family or ())):
+            log((now, child.id, desk.index, SIGNPOST, target.index, journey.urgent, waited))
+            log((now, child.id, desk.index, FORK, target.index, NOT_RECORDED, 0.0))
+            fork = Journey(child, journey.origin)
+            self.arrive(fork, target, desk.index)
+        if desk.watch:
+            self._watch(journey, desk)  # now at the signposted rates
 
     def _retriage(self, timer: _Timer) -> None:
         """A waiting child is looked at again (a RETRIAGE row each): a routine child now
@@ -1424,6 +1631,8 @@ class Engine:
             held = desk.holding.get(journey.child.id)
             if held is not None and journey in held:
                 held[journey] = begin
+        if desk.far > 0 and desk.far_u() < desk.far:
+            self._log_held(journey, desk, begin, FAR_FROM_HOME)
         if not desk.timed:
             return
         elapsed = -1.0 if gone < 0 else (gone * 7.0 / 5.0 if desk.office else gone)

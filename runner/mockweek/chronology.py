@@ -21,6 +21,7 @@ from jtai_sim.vocabulary import (
     STATUS_WORDS,
     Completeness,
     ExitReason,
+    HeldIn,
     MentalHealth,
     PartnerCode,
 )
@@ -98,6 +99,11 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
         return f"Mental-health need recognised at {here}"
     if kind == "interim":
         return f"Interim support while waiting at {here}, after {duration_text(value)} on the list"
+    if kind == "signpost":
+        return (
+            f"Signposted to {other} while waiting at {here}, after {duration_text(value)} "
+            "on the list"
+        )
     if kind == "retriage":
         moved = "moved up as urgent" if detail == 1 else "priority unchanged"
         return f"Waiting-list place at {here} re-triaged: {moved}"
@@ -109,6 +115,10 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
         if value < 1:
             return f"Placed {where} by {here}"
         return f"Moved placement ({int(value)} moves in this episode of care): now {where}"
+    if kind == "held":
+        if detail == int(HeldIn.FAR_FROM_HOME):
+            return f"Place at {here} far from home"
+        return f"Waiting for a place at {here}, held {_words(HeldIn, detail)}"
     if kind == "status":
         status = LEGAL_STATUSES[detail] if 0 <= detail < len(LEGAL_STATUSES) else "unknown"
         return f"Legal status: {STATUS_WORDS.get(status, status)}"
@@ -120,7 +130,9 @@ def describe_event(row: Any, labels: Mapping[str, str]) -> str:
     return f"{kind} at {here}"
 
 
-def _words(codes: type[Completeness] | type[MentalHealth] | type[PartnerCode], detail: int) -> str:
+def _words(
+    codes: type[Completeness] | type[MentalHealth] | type[PartnerCode] | type[HeldIn], detail: int
+) -> str:
     """The words for code ``detail``, or "unknown" for a code the vocabulary lacks."""
     try:
         return codes(detail).word
