@@ -44,6 +44,7 @@ from jtai_sim.scenario.builtin import load_scenario
 from jtai_sim.scenario.model import Scenario
 
 from .detection import breakdowns, detection_probability
+from .equity import equity_differences
 from .experiment import Experiment, results_from_store
 from .export import export_csv, export_excel, summary_table
 from .report import write_report
@@ -110,12 +111,15 @@ def compare(
     executor: Executor | None = None,
     store: str | Path | None = None,
     progress: bool = False,
+    equity: bool = False,
 ) -> pd.DataFrame:
     """The base and its variants: one row per (metric, variant) with mean, interval and
     the paired difference from the base (``difference``, ``low``, ``high``).
 
     ``variants`` maps names to overrides (``{"agencies.camhs.staff": 14}``), to a
-    variant file, or to a :class:`Variant`; or is a list of :class:`Variant`.
+    variant file, or to a :class:`Variant`; or is a list of :class:`Variant`. With
+    ``equity`` each run also measures every group of children (``equity.*`` metrics;
+    :func:`equity_differences` gives them per group from an :class:`Experiment`'s results).
     """
     if isinstance(variants, Mapping):
         chosen = tuple(as_variant(name, spec) for name, spec in variants.items())
@@ -131,6 +135,7 @@ def compare(
         metrics=tuple(metrics),
         precision=precision,
         max_replications=max_replications,
+        equity=equity,
     )
     results = experiment.run(store, jobs=jobs, dask=dask, executor=executor, progress=progress)
     return summary_table(results, list(metrics) or None)
@@ -160,6 +165,7 @@ __all__ = [
     "breakdowns",
     "compare",
     "detection_probability",
+    "equity_differences",
     "export_csv",
     "export_excel",
     "load_variant",

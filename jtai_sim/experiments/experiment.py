@@ -47,7 +47,14 @@ from jtai_sim.simulation.run import package_version
 from . import stats
 from .executors import open_executor, run_all
 from .naming import check_metrics
-from .replicate import QUANTILES, ReplicationResult, ReplicationTask, run_key, run_replication
+from .replicate import (
+    QUANTILES,
+    ReplicationResult,
+    ReplicationTask,
+    run_key,
+    run_replication,
+)
+from .replicate import key_version as replicate_key_version
 from .results import Results, VariantInfo
 from .store import Store
 from .variants import BASE, Variant, scenario_hash, scenario_json
@@ -92,6 +99,8 @@ class Experiment:
     max_replications: int = 100
     keep_events: bool = False
     all_metrics: bool = True
+    #: also measure each group of children in every run (``equity.*`` metrics)
+    equity: bool = False
     source: str = ""
 
     @property
@@ -223,6 +232,7 @@ class Experiment:
             "max_replications": self.max_replications if self.precision else None,
             "version": package_version(),
             "groups": list(self.groups),
+            "equity": self.equity,
         }
 
     def run(
@@ -275,7 +285,7 @@ class Experiment:
     ) -> Results:
         seed = self.root_seed
         version = package_version()
-        key_version = version + ("|" + ",".join(self.groups) if self.groups else "")
+        key_version = replicate_key_version(version, self.groups, self.equity)
         if store is not None:
             store.save_definition(
                 self.settings(self.replications),
@@ -305,6 +315,7 @@ class Experiment:
                     version,
                     self.keep_events,
                     self.groups,
+                    self.equity,
                 )
                 for key, (info, rep) in wanted.items()
                 if key not in collected
@@ -411,9 +422,12 @@ def results_from_store(folder: str | Path) -> Results:
                     tuple(row.overrides),
                 )
             )
-        seed, version = int(settings["seed"]), str(settings["version"])
-        if settings.get("groups"):
-            version += "|" + ",".join(settings["groups"])
+        seed = int(settings["seed"])
+        version = replicate_key_version(
+            str(settings["version"]),
+            tuple(settings.get("groups") or ()),
+            bool(settings.get("equity")),
+        )
         target = int(settings["replications"])
         keys = [run_key(i.scenario_hash, seed, r, version) for i in infos for r in range(target)]
         collected = load_runs(store, keys)

@@ -31,6 +31,7 @@ from jtai_sim.scenario.model import Scenario
 from jtai_sim.simulation.run import Run, package_version, simulate, with_length
 from jtai_sim.vocabulary import EventKind
 
+from .equity import equity_metrics
 from .variants import scenario_hash
 
 #: Quantiles of the wait kept per agency and replication (0, 2%, ..., 100%).
@@ -59,6 +60,8 @@ class ReplicationTask:
     keep_events: bool = False
     #: metric groups to compute; empty for every metric (see :func:`measure`)
     groups: tuple[str, ...] = ()
+    #: also measure each group of children (``equity.*`` metrics, see :func:`measure`)
+    equity: bool = False
 
     @classmethod
     def make(
@@ -80,8 +83,18 @@ class ReplicationTask:
     @property
     def run_key(self) -> str:
         """See :func:`run_key` (a run measuring only some groups has a key of its own)."""
-        version = self.version + ("|" + ",".join(self.groups) if self.groups else "")
+        version = key_version(self.version, self.groups, self.equity)
         return run_key(self.scenario_hash, self.seed, self.replication, version)
+
+
+def key_version(version: str, groups: tuple[str, ...] = (), equity: bool = False) -> str:
+    """The version part of a run key: a run measuring only some groups, or measuring the
+    groups of children too, has a key of its own.
+
+    >>> key_version("0.1.0"), key_version("0.1.0", ("wait",), equity=True)
+    ('0.1.0', '0.1.0|wait|equity')
+    """
+    return version + ("|" + ",".join(groups) if groups else "") + ("|equity" if equity else "")
 
 
 @attrs.frozen
@@ -121,9 +134,10 @@ def wait_quantiles(run: Run) -> dict[str, list[float]]:
     return out
 
 
-def measure(run: Run, groups: tuple[str, ...] = ()) -> dict[str, float]:
+def measure(run: Run, groups: tuple[str, ...] = (), *, equity: bool = False) -> dict[str, float]:
     """The run's metrics: all of them, or (faster) only the ``wait`` group when that is all
-    that ``groups`` asks for.
+    that ``groups`` asks for; with ``equity``, also each measure of the equity tables for
+    each group of children (:func:`jtai_sim.experiments.equity.equity_metrics`).
 
     >>> from jtai_sim import load_scenario, simulate
     >>> run = simulate(load_scenario("scenarios/single_desk.toml"), seed=1, days=150)
@@ -131,9 +145,10 @@ def measure(run: Run, groups: tuple[str, ...] = ()) -> dict[str, float]:
     >>> all(run.summary()[k] == v for k, v in fast.items()), len(fast) < len(run.summary())
     (True, True)
     """
+    extra = equity_metrics(run) if equity else {}
     if not groups or set(groups) - {"wait"}:
-        return run.summary()
-    out: dict[str, float] = {}
+        return run.summary() | extra
+    out: dict[str, float] = dict(extra)
     rows = run.waits().to_dict("records") + run.table("censored_waits").to_dict("records")
     for row in rows:
         for stat in STATISTICS["wait"]:
@@ -147,7 +162,7 @@ def run_replication(task: ReplicationTask) -> ReplicationResult:
     """Simulate one replication and return its metrics (runs in any worker process)."""
     t0 = time.perf_counter()
     run = simulate(task.scenario, seed=task.seed, replication=task.replication)
-    metrics = measure(run, task.groups)
+    metrics = measure(run, task.groups, equity=task.equity)
     waits = wait_quantiles(run)
     log: bytes | None = None
     if task.keep_events:
@@ -173,6 +188,7 @@ __all__ = [
     "QUANTILES",
     "ReplicationResult",
     "ReplicationTask",
+    "key_version",
     "measure",
     "run_key",
     "run_replication",

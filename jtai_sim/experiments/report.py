@@ -245,6 +245,7 @@ def report_context(results: Results) -> dict[str, Any]:
         "waits": _waits(results, keys),
         "breaches": _breaches(results),
         "all_metrics": _all_metrics(results),
+        "equity": _equity(results),
         "stress": [{"item": i, "name": n, "where": w} for i, n, w in STRESS_DES],
         "warnings": results.warnings(),
         "censored_method": censored.METHOD,
@@ -348,8 +349,49 @@ def _breaches(results: Results) -> dict[str, Any] | None:
     }
 
 
+#: The equity measures the comparison report shows per group: waits and turn-aways.
+EQUITY_MEASURES: tuple[str, ...] = (
+    "camhs_wait",
+    "social_care_wait",
+    "camhs_rejected",
+    "camhs_turned_away",
+)
+
+
+def _equity(results: Results) -> list[dict[str, Any]]:
+    """Per variant and group of children, the paired difference in each waiting and
+    turn-away measure (rows only for an experiment run with ``equity``)."""
+    from jtai_sim.results.equity import CHARACTERISTICS, MEASURES, group_label
+
+    from .equity import equity_differences
+
+    table = equity_differences(results, EQUITY_MEASURES)
+    table = table[table["statistic"] == "rate"]
+    titles = {v.name: v.title for v in results.variants}
+    rows = []
+    for r in table.itertuples():
+        unit = "days" if MEASURES[str(r.measure)].unit == "days" else "share"
+        rows.append(
+            {
+                "variant": titles[str(r.variant)],
+                "characteristic": CHARACTERISTICS[str(r.characteristic)],
+                "group": group_label(str(r.characteristic), str(r.group)),
+                "measure": MEASURES[str(r.measure)].label,
+                "base": _num(float(r.base_mean), unit),
+                "value": _num(float(r.variant_mean), unit),
+                "difference": _diff(float(r.difference), unit),
+                "low": _diff(float(r.low), unit),
+                "high": _diff(float(r.high), unit),
+                "clear": bool(r.low > 0 or r.high < 0),
+            }
+        )
+    return rows
+
+
 def _all_metrics(results: Results) -> dict[str, Any]:
     summary = results.summary()
+    # the per-group metrics have their own section
+    summary = summary[~summary["metric"].str.startswith("equity.")]
     titles = [v.title for v in results.variants]
     rows = []
     for key, group in summary.groupby("metric", sort=True):

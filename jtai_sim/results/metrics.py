@@ -201,25 +201,22 @@ def flow(record: RunRecord) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["measure", "value"])
 
 
-def camhs_outcomes(record: RunRecord) -> pd.DataFrame:
-    """What became of the CAMHS referrals of the last year, seen at the end of the record.
+def camhs_referrals(record: RunRecord, since: float) -> pd.DataFrame:
+    """Each CAMHS referral made from clock time ``since`` on, and what became of it by the
+    end of the record: one row per referral with ``child``, ``time``, ``supported`` (when
+    support started, or NaN) and ``outcome`` (``supported``, ``closed`` or ``waiting``).
 
-    As the Children's Commissioner counts them: referrals made in the final 365
-    days (or the whole window, if shorter) and their state on the last day.
-    ``supported``: support started; ``closed``: left CAMHS without support
-    (rejected, taken off the list, or referred elsewhere); ``waiting``: neither
-    yet. Also the mean and 90th-percentile wait from referral to support, in days.
+    The one rule for a CAMHS referral's outcome (:func:`camhs_outcomes` and the equity
+    tables read it). ``closed``: left CAMHS without support (rejected, taken off the
+    list, or referred elsewhere) before any support started.
     """
     flow_spec = record.scenario.flow
-    if not flow_spec.camhs_referral:
-        return pd.DataFrame(columns=["measure", "value"])
     index = {k: i for i, k in enumerate(record.agency_ids)}
     spa = [index[a] for a in flow_spec.camhs_referral]
     support = [index[a] for a in flow_spec.camhs_support]
     camhs = spa + support
     rec = record.log
     refs = _points(rec, spa, _K.ARRIVE)
-    since = max(record.warmup_days, record.duration_days - DAYS_PER_YEAR)
     refs = refs[refs["time"] >= since].sort_values("time")
     starts = _points(rec, support, _K.START).sort_values("time")
     leaving = (rec["kind"] == int(_K.EXIT)) | (
@@ -246,6 +243,33 @@ def camhs_outcomes(record: RunRecord) -> pd.DataFrame:
     )
     sup = m["supported"].notna() & (m["closed"].isna() | (m["supported"] <= m["closed"]))
     closed = ~sup & m["closed"].notna()
+    outcome = np.where(sup, "supported", np.where(closed, "closed", "waiting"))
+    return pd.DataFrame(
+        {
+            "child": m["child"].to_numpy(np.int64),
+            "time": m["time"].to_numpy(np.float64),
+            "supported": m["supported"].where(sup).to_numpy(np.float64),
+            "outcome": outcome,
+        }
+    )
+
+
+def camhs_outcomes(record: RunRecord) -> pd.DataFrame:
+    """What became of the CAMHS referrals of the last year, seen at the end of the record.
+
+    As the Children's Commissioner counts them: referrals made in the final 365
+    days (or the whole window, if shorter) and their state on the last day.
+    ``supported``: support started; ``closed``: left CAMHS without support
+    (rejected, taken off the list, or referred elsewhere); ``waiting``: neither
+    yet (the rule is :func:`camhs_referrals`). Also the mean and 90th-percentile wait
+    from referral to support, in days.
+    """
+    if not record.scenario.flow.camhs_referral:
+        return pd.DataFrame(columns=["measure", "value"])
+    since = max(record.warmup_days, record.duration_days - DAYS_PER_YEAR)
+    m = camhs_referrals(record, since)
+    sup = m["outcome"] == "supported"
+    closed = m["outcome"] == "closed"
     n = len(m)
     waits_days = (m.loc[sup, "supported"] - m.loc[sup, "time"]).to_numpy(np.float64)
     out = [

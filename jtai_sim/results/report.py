@@ -29,9 +29,10 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from jtai_sim.results import censored, charts, registry, trust
+from jtai_sim.results import censored, charts, equity, registry, trust
 from jtai_sim.results.drawing import partnership_svg
 from jtai_sim.results.markup import markup_text
+from jtai_sim.results.suppression import MARK, THRESHOLD
 from jtai_sim.scenario.loading import scenario_to_dict
 from jtai_sim.scenario.model import FLOW_STAGES
 
@@ -353,6 +354,9 @@ def render_report(
         "mental_health": _records(tables.mental_health),
         "utilisation": _records(tables.utilisation),
         "reviews": _records(tables.reviews),
+        "equity": equity.sections(equity.equity(run)),
+        "equity_threshold": THRESHOLD,
+        "mark": MARK,
         "label": label,
         "agencies": scenario.agencies,
         "charts": {k: Markup(v) for k, v in svgs.items()},

@@ -169,6 +169,12 @@ def _finish(results: Results, out: Path) -> None:
 @click.option("--max-replications", type=int, default=100, show_default=True)
 @click.option("--keep-events", is_flag=True, help="Keep each run's event log as Parquet.")
 @click.option(
+    "--equity",
+    is_flag=True,
+    help="Also compare each group of children (sex, ethnic group, disability, SEND, "
+    "deprivation, age band, legal status): waits and turn-aways per group in the report.",
+)
+@click.option(
     "--out",
     "-o",
     type=click.Path(file_okay=False, path_type=Path),
@@ -190,6 +196,7 @@ def compare(
     precision: float | None,
     max_replications: int,
     keep_events: bool,
+    equity: bool,
     out: Path,
     jobs: int,
     dask: str | None,
@@ -242,6 +249,7 @@ def compare(
             precision=precision,
             max_replications=max_replications,
             keep_events=keep_events,
+            equity=equity,
             source=base,
         )
         _run_and_finish(experiment, out, (jobs, dask, quiet, replace, allow_large))
