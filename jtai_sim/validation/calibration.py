@@ -143,6 +143,20 @@ NATIONAL_TARGETS: tuple[Target, ...] = (
         "DfE children looked after in England 2024 (70 per 10,000; 83,630 children)",
     ),
     Target(
+        "clock.eating_disorder_urgent_1wk.met_share",
+        "Urgent eating-disorder referrals starting treatment within 1 week",
+        0.747,
+        "NHS England CYP eating disorder waiting times, April to June 2018 (74.7%; via "
+        "QualityWatch)",
+    ),
+    Target(
+        "clock.eating_disorder_routine_4wk.met_share",
+        "Routine eating-disorder referrals starting treatment within 4 weeks",
+        0.812,
+        "NHS England CYP eating disorder waiting times, April to June 2018 (81.2%; via "
+        "QualityWatch)",
+    ),
+    Target(
         "camhs.mean_wait_to_support_days",
         "Mean wait from CAMHS referral to support (days)",
         35.0,
