@@ -19,6 +19,8 @@ import pytest
 
 from jtai_sim import EventKind, Run, Scenario, ScenarioError, load_scenario, simulate
 from jtai_sim.calendar import WorkingCalendar
+from jtai_sim.inspection import casebook_from_run
+from jtai_sim.inspection.findings import all_hits
 from jtai_sim.results.clocktime import LogColumns, clock_instances
 from jtai_sim.scenario.builtin import load_text
 from jtai_sim.scenario.loading import scenario_from_toml
@@ -126,6 +128,25 @@ def test_a_run_splits_its_clock_by_the_arrivals_urgency() -> None:
     assert clocks.loc["all_1wk", "started"] == len(arrive)
     # urgent children go first, so they wait less than the routine ones
     assert clocks.loc["urgent_1wk", "mean_elapsed"] < clocks.loc["routine_4wk", "mean_elapsed"]
+
+
+def test_the_findings_split_the_clock_as_the_metrics_do() -> None:
+    """The mock inspection reads the urgency from its case book's arrival rows."""
+    scenario = scenario_from_toml(SPLIT)
+    days = 300
+    calendar = simulate(scenario, seed=4, days=days).calendar
+    while not calendar.is_working_date(calendar.date_of(days - 1)):
+        days -= 1  # notification on a working day: the run's last day
+    run = simulate(scenario, seed=4, days=days)
+    book = casebook_from_run(run)
+    hits = all_hits(book, book.calendar.date_of(days - 1))
+    clocks = run.clocks().set_index("clock")
+    for key in scenario.clocks:
+        mine = hits[hits["key"] == key]
+        met = int((mine["kind"] == "help_within_standard").sum())
+        assert (met, len(mine) - met) == (clocks.loc[key, "met"], clocks.loc[key, "breached"])
+    urgent, routine = (int((hits["key"] == k).sum()) for k in ("urgent_1wk", "routine_4wk"))
+    assert urgent > 0 and routine > 0
 
 
 @pytest.mark.parametrize(
