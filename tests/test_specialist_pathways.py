@@ -160,6 +160,7 @@ def test_the_findings_split_the_clock_as_the_metrics_do() -> None:
             'event = "end" }\nlimit = 1.0\nunit = "weeks"\nurgency = "urgent"',
             "urgency",
         ),
+        ('urgent_if = ["in_crisis"]\n', "", "never does"),
     ],
 )
 def test_a_bad_urgency_is_refused_on_one_line_with_the_key(old: str, new: str, says: str) -> None:
@@ -192,7 +193,7 @@ def test_scenarios_without_the_new_keys_give_the_same_log(name: str) -> None:
 
 def test_a_clock_split_by_urgency_changes_no_draw_and_no_other_clock() -> None:
     base = load_scenario("scenarios/minimal.toml")
-    first = next(iter(base.agencies))
+    first = next(a for a in base.agencies if base.prioritises(a))  # marks referrals urgent
     split = Clock(
         label="x",
         start=ClockPoint(agency=first),
