@@ -38,9 +38,21 @@ if TYPE_CHECKING:
 KIND_NAMES: tuple[str, ...] = KIND_KEYS
 
 #: Agency kinds whose service is mental-health help for a child.
-CAMHS_KINDS = frozenset({"camhs_spa", "camhs_community", "mhst"})
+CAMHS_KINDS = frozenset(
+    {"camhs_spa", "camhs_community", "mhst", "eating_disorder", "early_intervention_psychosis"}
+)
 #: Agency kinds that count as specialist mental-health support when a case list does not say.
-SUPPORT_KINDS = frozenset({"camhs_community", "mhst", "crisis_team", "inpatient"})
+#: A neurodevelopmental (autism or ADHD) assessment is a diagnosis, not mental-health help.
+SUPPORT_KINDS = frozenset(
+    {
+        "camhs_community",
+        "mhst",
+        "crisis_team",
+        "inpatient",
+        "eating_disorder",
+        "early_intervention_psychosis",
+    }
+)
 #: Agency kinds that see children in crisis.
 CRISIS_KINDS = frozenset({"emergency_department", "crisis_team", "inpatient"})
 #: Agency kinds that hold a child's legal status in children's social care.

@@ -192,6 +192,7 @@ def clock_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
         value=ev["value"].to_numpy(np.float64),
         ids=ev.index.to_numpy(np.int64),
         carried=clocktime.carried_rows(time, child, agency, kind, initial),
+        detail=ev["detail"].to_numpy(np.int64),
     )
     index = {k: i for i, k in enumerate(keys)}
     m = clocktime.clock_instances(log, book.calendar, book.clocks, index, t_end)

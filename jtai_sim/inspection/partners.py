@@ -111,6 +111,9 @@ _KINDS: dict[str, PartnerKey] = {
             "crisis_team",
             "inpatient",
             "mhst",
+            "eating_disorder",
+            "early_intervention_psychosis",
+            "neurodevelopmental",
             # adult services the NHS runs or commissions: adult mental health, drug and
             # alcohol treatment (commissioned from the public health grant), maternity
             "adult_mental_health",

@@ -124,6 +124,10 @@ class LogColumns:
     #: rows of episodes open before the records began (no clock starts on them), or
     #: ``None`` when there are none
     carried: np.ndarray | None = None
+    #: each row's ``detail`` (on an arrival, 1 if the referral was urgent), or ``None``
+    #: when the log does not say: a clock split by urgency then counts every arrival
+    #: as routine
+    detail: np.ndarray | None = None
 
     def only(self, kinds: list[int]) -> LogColumns:
         """The rows of the given kinds."""
@@ -138,6 +142,7 @@ class LogColumns:
             value=self.value[keep],
             ids=self.ids[keep],
             carried=None if self.carried is None else self.carried[keep],
+            detail=None if self.detail is None else self.detail[keep],
         )
 
     @classmethod
@@ -157,6 +162,7 @@ class LogColumns:
             carried=carried_rows(sub["time"], sub["child"], sub["agency"], sub["kind"], initial)
             if initial.any()
             else None,
+            detail=sub["detail"].astype(np.int64),
         )
 
 
@@ -209,6 +215,9 @@ def clock_instances(
     * ``not_reached``: the child moved on without needing the stop (no conference
       was needed, the referral was turned down).
 
+    A clock with an ``urgency`` starts only at the arrivals of that urgency (an
+    arrival row's ``detail`` is 1 if the referral was urgent); the rest is the same.
+
     Columns are :data:`INSTANCE_COLUMNS`; ``stop``, ``stop_id`` and
     ``stop_agency`` are missing where the clock did not stop.
 
@@ -231,7 +240,12 @@ def clock_instances(
         b_ids = [agency_index[a] for a in clock.stop.agency if a in agency_index]
         if not a_ids or not b_ids:
             continue
-        start = _points(log, a_ids, clock.start.event, "start", skip=log.carried)
+        skip = log.carried
+        if clock.urgency != "any":  # only the arrivals of that urgency start the clock
+            urgent = np.zeros(len(log.kind), dtype=bool) if log.detail is None else log.detail == 1
+            other = ~urgent if clock.urgency == "urgent" else urgent
+            skip = other if skip is None else skip | other
+        start = _points(log, a_ids, clock.start.event, "start", skip=skip)
         start = start.sort_values(["child", "start"], kind="stable")
         start["bound"] = start.groupby("child")["start"].shift(-1).fillna(t_end)
         start = start[start["start"] >= since]

@@ -92,6 +92,15 @@ AgencyKind = Literal[
     "crisis_team",
     "inpatient",
     "mhst",
+    # specialist CAMHS pathways with their own waiting-time measures: the community
+    # eating-disorder service for children and young people (NHS England access and
+    # waiting time standard, 2015), early intervention in psychosis (NHS England access
+    # and waiting time standard, 2016) and neurodevelopmental (autism and ADHD)
+    # assessment, which has no NHS standard (NICE CG128 recommends starting an autism
+    # assessment within 3 months of referral)
+    "eating_disorder",
+    "early_intervention_psychosis",
+    "neurodevelopmental",
     "youth_justice",
     "voluntary",
     # adult services: their cases are the child's parents or carers, followed on the
@@ -117,6 +126,7 @@ AgencyKind = Literal[
 Working = Literal["always", "office"]
 ClockEvent = Literal["arrive", "start", "end", "interim", "signpost"]
 ClockUnit = Literal["working_days", "days", "hours", "weeks"]
+ClockUrgency = Literal["any", "urgent", "routine"]
 Seasonality = Literal["none", "school_terms"]
 DistributionKind = Literal["exponential", "lognormal", "gamma", "fixed", "uniform", "triangular"]
 
@@ -1344,8 +1354,23 @@ class Clock:
             "even if the child was never referred on to the stop agency"
         ),
     )
+    urgency: ClockUrgency = field(
+        default="any",
+        metadata=doc(
+            "any, urgent or routine: count only the referrals the start agency received as "
+            "urgent (or as routine), as the eating-disorder standard's 1 and 4 weeks do; "
+            "needs a start at an arrival (event = arrive), whose row says the urgency"
+        ),
+    )
 
     def __attrs_post_init__(self) -> None:
+        if self.urgency != "any" and self.start.event != ("arrive",):
+            shown = " or ".join(self.start.event)
+            raise FieldError(
+                "urgency",
+                f"{self.urgency!r} needs a clock that starts at an arrival only (start.event = "
+                f"'arrive'), got start.event = {shown!r}",
+            )
         most = CLOCK_UNIT_MAX[self.unit]
         if self.limit > most:
             raise FieldError(

@@ -144,6 +144,15 @@ def check_names(scenario: Scenario) -> None:
                 if name not in agencies:
                     where: tuple[PathPart, ...] = ("clocks", key, end, "agency")
                     raise _unknown((*where, j) if len(names) > 1 else where, name, scenario)
+    for key, clock in scenario.clocks.items():  # a split by urgency needs urgent referrals
+        starts = clock.start.agency
+        if clock.urgency != "any" and not any(scenario.prioritises(a) for a in starts):
+            raise PartnershipError(
+                ("clocks", key, "urgency"),
+                f"{clock.urgency!r} needs a start agency that marks referrals urgent "
+                f"(`urgent_if`, or a pathway to it with `urgent`); {', '.join(starts)} "
+                "never does, so every referral there is routine",
+            )
     for key, agency in agencies.items():
         back = agency.backlog.returns_to if agency.backlog is not None else None
         if back is not None and back not in agencies:

@@ -274,6 +274,9 @@ DEFAULT_INSPECTORATES: dict[str, Inspectorate] = {
             "crisis_team",
             "inpatient",
             "mhst",
+            "eating_disorder",
+            "early_intervention_psychosis",
+            "neurodevelopmental",
             "adult_mental_health",
             "substance_misuse",
             "maternity",
@@ -320,7 +323,16 @@ DEFAULT_ROLES: dict[str, Role] = {
     ),
     "early_help": Role(label="early help worker", kinds=("early_help",)),
     "camhs": Role(
-        label="CAMHS clinician", kinds=("camhs_spa", "camhs_community", "crisis_team", "inpatient")
+        label="CAMHS clinician",
+        kinds=(
+            "camhs_spa",
+            "camhs_community",
+            "crisis_team",
+            "inpatient",
+            "eating_disorder",
+            "early_intervention_psychosis",
+            "neurodevelopmental",
+        ),
     ),
     "mhst": Role(label="mental health support team practitioner", kinds=("mhst",)),
     "school": Role(label="school designated safeguarding lead", kinds=("school",)),
