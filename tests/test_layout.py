@@ -26,7 +26,9 @@ ALLOWED: dict[str, set[str]] = {
     "simulation": {"ground", "scenario", "shared", "results"},
     "inspection": {"ground", "scenario", "shared", "results"},
     "experiments": {"ground", "scenario", "shared", "results", "simulation", "inspection"},
-    "validation": {"ground", "scenario", "shared", "results", "simulation"},
+    # validation sits beside experiments at the top: its calibration table's intervals are
+    # the comparison reports' (experiments.stats), one method in one place
+    "validation": {"ground", "scenario", "shared", "results", "simulation", "experiments"},
 }
 GROUND = {"errors", "vocabulary", "atomic", "cells"}
 SHARED = {"calendar", "randomness", "budget"}

@@ -96,10 +96,16 @@ def _print_results(results: Results, out: Path | None) -> None:
         click.echo("")
         for s in sentences:
             click.echo(f"- {s}")
+    if out is not None:
+        _print_warnings(results)
+        click.echo(f"\nresults: {out / FILE}\nreport:  {out / 'report.html'}")
+
+
+def _print_warnings(results: Results) -> None:
+    """The caveats on the numbers, one line each on standard error (after the work, so a
+    refusal stays the one line it is)."""
     for line in results.warnings():
         click.echo(f"warning: {line}", err=True)
-    if out is not None:
-        click.echo(f"\nresults: {out / FILE}\nreport:  {out / 'report.html'}")
 
 
 def _run_and_finish(
@@ -323,6 +329,7 @@ def results(
             click.echo(f"excel: {export_excel(loaded, excel_file)}")
         if report_file:
             click.echo(f"report: {write_report(loaded, report_file)}")
+        _print_warnings(loaded)
 
 
 @click.command(cls=OneLineCommand)

@@ -285,8 +285,18 @@ DEFAULT_INSPECTORATES: dict[str, Inspectorate] = {
     ),
     # the police are a required partner of every strategy discussion (Working Together 2023),
     # so HMICFRS reads those records too, and a missing child is the police's missing person
+    # the police sit in the front door (the MASH police desk), attend strategy discussions
+    # and take part in the multi-agency exploitation meeting, so police inspectors meet those
     "hmicfrs": Inspectorate(
-        label="HMICFRS", meets=("police", "abe_interview", "missing_episode", "strategy")
+        label="HMICFRS",
+        meets=(
+            "police",
+            "abe_interview",
+            "missing_episode",
+            "front_door",
+            "strategy",
+            "exploitation_meeting",
+        ),
     ),
     "hmip": Inspectorate(label="HMI Probation", meets=("youth_justice", "probation")),
 }
