@@ -1,0 +1,89 @@
+"""The one-page board summary of a comparison (see :mod:`jtai_sim.results.board`).
+
+Its findings are the comparison's headlines (:mod:`jtai_sim.experiments.headlines`):
+with one variant, its first five; with more, the strongest headline of each variant
+(by effect against interval), five at most. Its caveats are the comparison's
+warnings, shortened to fit (:func:`jtai_sim.results.board.short_caveats`), and the
+notes on means that move the other way from the headline waits.
+
+>>> import tempfile
+>>> from jtai_sim import load_scenario
+>>> from jtai_sim.experiments import Experiment, Variant
+>>> exp = Experiment(load_scenario("scenarios/single_desk.toml"),
+...                  (Variant.from_sets("four", ["agencies.desk.staff=4"], label="Four staff"),),
+...                  replications=3, days=400)
+>>> board = comparison_board(exp.run())
+>>> board.findings[0].startswith("Four staff cuts the restricted mean wait for The desk")
+True
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from jtai_sim.results.board import MOST_FINDINGS, Board, short_caveats, write_board
+
+from .headlines import Headline, headlines, notes
+from .results import Results
+
+
+def _strength(h: Headline) -> float:
+    return h.score if math.isfinite(h.score) else (1e300 if h.score > 0 else -1.0)
+
+
+def comparison_board(results: Results) -> Board:
+    """The board of a comparison: what was run, its headlines and its caveats."""
+    s = results.settings
+    base = results.base
+    variants = results.variants[1:]
+    what: list[tuple[str, str]] = [
+        ("Scenario", base.scenario.name + (f" ({s['source']})" if s.get("source") else "")),
+        ("Base scenario hash (SHA-256)", base.scenario_hash[:16]),
+    ]
+    for v in variants:
+        what.append((f"Variant: {v.title}", "; ".join(v.overrides) or "(unchanged scenario)"))
+    reps = sorted({results.replications(v.name) for v in results.variants})
+    duration = float(s.get("duration_days", base.scenario.duration_days))
+    warmup = float(s.get("warmup_days", base.scenario.warmup_days))
+    what += [
+        (
+            "Replications",
+            f"{', '.join(map(str, reps))} per variant, paired by their random numbers",
+        ),
+        (
+            "Run length",
+            f"{duration:g} days, the first {warmup:g} days a warm-up left out of every figure",
+        ),
+        ("Seed", str(s.get("seed"))),
+        ("jtai-sim version", str(s.get("version"))),
+    ]
+    leading = headlines(results)
+    if len(variants) <= 1:
+        findings = leading[:MOST_FINDINGS]
+    else:
+        best: dict[str, Headline] = {}
+        for h in leading:
+            if h.variant not in best or _strength(h) > _strength(best[h.variant]):
+                best[h.variant] = h
+        findings = sorted(best.values(), key=lambda h: -_strength(h))[:MOST_FINDINGS]
+    caveats = list(notes(results, findings))
+    if len(variants) > len(findings):
+        caveats.append(
+            f"{len(variants) - len(findings)} more variants are compared in the full report"
+        )
+    caveats += results.warnings()
+    return Board(
+        str(s.get("name") or base.scenario.name),
+        tuple(what),
+        tuple(h.sentence for h in findings),
+        short_caveats(caveats),
+    )
+
+
+def write_comparison_board(results: Results, folder: str | Path) -> tuple[Path, Path]:
+    """Write the comparison's ``summary.html`` and ``summary.md`` into ``folder``."""
+    return write_board(comparison_board(results), folder)
+
+
+__all__ = ["comparison_board", "write_comparison_board"]
