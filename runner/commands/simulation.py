@@ -208,8 +208,8 @@ def run(
     for line in run_warnings(result.record, result.table("censored_waits")):
         click.echo(f"warning: {line}", err=True)
     click.echo(f"wrote {folder}/ ({time.perf_counter() - started:.1f} s in all)")
-    click.echo(f"report: {folder / 'report.html'}")
     click.echo(f"summary: {folder / 'summary.html'} (one page for a board; summary.md beside it)")
+    click.echo(f"report: {folder / 'report.html'}")
 
 
 @click.command(cls=OneLineCommand, short_help="Draw the partnership of SCENARIO as SVG.")
