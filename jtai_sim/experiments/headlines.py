@@ -33,6 +33,7 @@ Everything else stays in the full tables.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
 
 import attrs
@@ -182,12 +183,22 @@ def _rank(results: Results, keys: Sequence[str], variant: str) -> list[tuple[str
     return sorted(scored, key=lambda t: -(t[1] if math.isfinite(t[1]) else 1e300 * (t[1] > 0)))
 
 
+#: Headlines already chosen, per results object (the report, the tables, the warnings and
+#: the board all ask for them).
+_CHOSEN: weakref.WeakKeyDictionary[Results, dict[tuple[str, int], list[Headline]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def headlines(results: Results, variant: str | None = None, most: int = MOST) -> list[Headline]:
     """The headlines of ``variant`` (default: every variant but the base, in order)."""
     names = [variant] if variant else results.names[1:]
+    known = _CHOSEN.setdefault(results, {})
     out: list[Headline] = []
     for name in names:
-        out += _headlines_of(results, name, most)
+        if (name, most) not in known:
+            known[name, most] = _headlines_of(results, name, most)
+        out += known[name, most]
     return out
 
 
