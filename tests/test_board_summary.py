@@ -159,3 +159,19 @@ def test_the_board_fetches_nothing(demo_board: Path, offline_page: Any) -> None:
     page = offline_page.open(demo_board / HTML_FILE)
     assert page.title() == "Midshire: board summary"
     assert offline_page.blocked == [] and offline_page.console_errors == []
+
+
+@pytest.mark.browser
+def test_a_grid_of_six_variants_still_fits_one_page(chromium: Any, tmp_path: Path) -> None:
+    variants = tuple(
+        Variant.from_sets(f"v{i}", [f"agencies.camhs.staff={i}"], label=f"CAMHS staff {i}")
+        for i in range(2, 8)
+    )
+    results = Experiment(
+        load_scenario("scenarios/minimal.toml"), variants, replications=2, days=200, seed=1
+    ).run()
+    board = comparison_board(results)
+    assert len(board.findings) == 5 and any(label == "Variants" for label, _ in board.what)
+    assert "1 more variant is compared in the full report." in board.caveats
+    html, _ = write_comparison_board(results, tmp_path)
+    assert page_count(print_pdf(html, browser=chromium)) == 1

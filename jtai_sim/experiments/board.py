@@ -20,12 +20,16 @@ True
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 from jtai_sim.results.board import MOST_FINDINGS, Board, short_caveats, write_board
 
 from .headlines import Headline, headlines, notes
 from .results import Results
+
+#: The most variants the board lists one per line, with their overrides (a grid has more).
+MOST_LISTED = 4
 
 
 def _strength(h: Headline) -> float:
@@ -41,8 +45,12 @@ def comparison_board(results: Results) -> Board:
         ("Scenario", base.scenario.name + (f" ({s['source']})" if s.get("source") else "")),
         ("Base scenario hash (SHA-256)", base.scenario_hash[:16]),
     ]
-    for v in variants:
-        what.append((f"Variant: {v.title}", "; ".join(v.overrides) or "(unchanged scenario)"))
+    if len(variants) <= MOST_LISTED:
+        for v in variants:
+            what.append((f"Variant: {v.title}", "; ".join(v.overrides) or "(unchanged scenario)"))
+    else:  # a grid: its cells named, as far as a line or two holds them
+        names = ", ".join(v.title for v in variants)
+        what.append(("Variants", textwrap.shorten(f"{len(variants)}: {names}", 240)))
     reps = sorted({results.replications(v.name) for v in results.variants})
     duration = float(s.get("duration_days", base.scenario.duration_days))
     warmup = float(s.get("warmup_days", base.scenario.warmup_days))
@@ -69,8 +77,9 @@ def comparison_board(results: Results) -> Board:
         findings = sorted(best.values(), key=lambda h: -_strength(h))[:MOST_FINDINGS]
     caveats = list(notes(results, findings))
     if len(variants) > len(findings):
+        more = len(variants) - len(findings)
         caveats.append(
-            f"{len(variants) - len(findings)} more variants are compared in the full report"
+            f"{more} more variant{' is' if more == 1 else 's are'} compared in the full report"
         )
     caveats += results.warnings()
     return Board(
