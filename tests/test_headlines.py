@@ -92,14 +92,45 @@ def test_the_report_leads_with_the_headlines(fewer: Results) -> None:
     assert html.index("<h2>Headlines</h2>") < html.index("<h2>What was run</h2>")
 
 
-def _hand_built(mean_up: bool) -> Results:
-    """Two variants, four replications, values chosen by hand."""
+def _results(change: str, values: dict[str, tuple[list[float], list[float]]]) -> Results:
+    """Base and one variant (``change``) of minimal, with replication values chosen by hand."""
     s = load_scenario("scenarios/minimal.toml")
-    more = Variant.from_sets("more", ["agencies.camhs.staff+=2"], label="More staff")
+    more = Variant.from_sets("more", [change], label="More staff")
     infos = [
         VariantInfo("base", "Base", s, "a" * 64),
-        VariantInfo("more", "More staff", more.apply(s), "b" * 64, ("agencies.camhs.staff+=2",)),
+        VariantInfo("more", "More staff", more.apply(s), "b" * 64, (change,)),
     ]
+    rows = [
+        (name, r, key, float(v))
+        for key, pair in values.items()
+        for name, series in zip(("base", "more"), pair, strict=True)
+        for r, v in enumerate(series)
+    ]
+    frame = pd.DataFrame(rows, columns=["variant", "replication", "metric", "value"])
+    waits = pd.DataFrame(columns=["variant", "replication", "agency", "quantile", "days"])
+    return Results(infos, frame, waits, {"name": "hand", "seed": 1})
+
+
+def test_downstream_agencies_lead_only_with_a_clear_material_change() -> None:
+    results = _results(
+        "agencies.camhs_spa.staff+=1",
+        {
+            "wait.camhs_spa.restricted_mean_days": ([10, 11, 9, 10], [5, 6, 4, 5]),
+            # downstream: a clear 10% cut, a clear but immaterial one, and none
+            "wait.camhs.routine_restricted_mean_days": ([50, 51, 49, 50], [45, 46, 44, 45]),
+            "wait.camhs.urgent_restricted_mean_days": ([5, 5.1, 4.9, 5], [4.99, 5.09, 4.89, 4.99]),
+            "wait.cin_plan.restricted_mean_days": ([2, 2, 2, 2], [2, 2, 2, 2]),
+        },
+    )
+    leading = headlines(results)
+    assert [(h.metric, h.tier) for h in leading] == [
+        ("wait.camhs_spa.restricted_mean_days", "changed"),
+        ("wait.camhs.routine_restricted_mean_days", "downstream"),
+    ]
+
+
+def _hand_built(mean_up: bool) -> Results:
+    """Two variants, four replications, values chosen by hand."""
     values = {  # metric: (base values, variant values)
         "wait.camhs.routine_restricted_mean_days": ([100, 102, 98, 101], [80, 83, 79, 81]),
         "wait.camhs.urgent_restricted_mean_days": ([5, 5.2, 4.9, 5.1], [4.9, 5.2, 4.8, 5.1]),
@@ -112,15 +143,7 @@ def _hand_built(mean_up: bool) -> Results:
         "camhs.camhs.supported_share": ([0.30, 0.31, 0.29, 0.30], [0.36, 0.35, 0.37, 0.36]),
         "wait.assessment.restricted_mean_days": ([3, 3, 3, 3], [3, 3, 3, 3]),
     }
-    rows = [
-        (name, r, key, float(v))
-        for key, pair in values.items()
-        for name, series in zip(("base", "more"), pair, strict=True)
-        for r, v in enumerate(series)
-    ]
-    frame = pd.DataFrame(rows, columns=["variant", "replication", "metric", "value"])
-    waits = pd.DataFrame(columns=["variant", "replication", "agency", "quantile", "days"])
-    return Results(infos, frame, waits, {"name": "hand", "seed": 1})
+    return _results("agencies.camhs.staff+=2", values)
 
 
 def test_a_started_only_mean_moving_the_other_way_is_explained() -> None:
