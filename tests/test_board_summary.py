@@ -175,3 +175,13 @@ def test_a_grid_of_six_variants_still_fits_one_page(chromium: Any, tmp_path: Pat
     assert "1 more variant is compared in the full report." in board.caveats
     html, _ = write_comparison_board(results, tmp_path)
     assert page_count(print_pdf(html, browser=chromium)) == 1
+
+
+def test_replications_of_the_base_alone_have_findings_with_intervals() -> None:
+    results = Experiment(
+        load_scenario("scenarios/minimal.toml"), (), replications=3, days=300
+    ).run()
+    board = comparison_board(results)
+    assert 1 <= len(board.findings) <= 5
+    assert all("95% CI" in f for f in board.findings)
+    assert "was breached for" in board.findings[0]

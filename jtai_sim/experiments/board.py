@@ -26,6 +26,7 @@ from pathlib import Path
 from jtai_sim.results.board import MOST_FINDINGS, Board, short_caveats, write_board
 
 from .headlines import Headline, headlines, notes
+from .naming import format_range, format_value
 from .results import Results
 
 #: The most variants the board lists one per line, with their overrides (a grid has more).
@@ -66,6 +67,13 @@ def comparison_board(results: Results) -> Board:
         ("Seed", str(s.get("seed"))),
         ("jtai-sim version", str(s.get("version"))),
     ]
+    if not variants:
+        return Board(
+            str(s.get("name") or base.scenario.name),
+            tuple(what),
+            _base_findings(results),
+            short_caveats(results.warnings()),
+        )
     leading = headlines(results)
     if len(variants) <= 1:
         findings = leading[:MOST_FINDINGS]
@@ -88,6 +96,40 @@ def comparison_board(results: Results) -> Board:
         tuple(h.sentence for h in findings),
         short_caveats(caveats),
     )
+
+
+def _base_findings(results: Results) -> tuple[str, ...]:
+    """Replications of the base alone: its most-breached clocks and longest waits counting
+    those still waiting, each with its 95% interval over the replications."""
+    scenario = results.base.scenario
+    present = set(results.metric_keys())
+    clocks = [f"clock.{c}.breach_share" for c in scenario.clocks]
+    waits = [
+        f"wait.{a}.restricted_mean_days"
+        for a in scenario.agencies
+        if f"wait.{a}.restricted_mean_days" in present
+    ]
+    summary = results.summary([k for k in clocks + waits if k in present])
+    summary = summary[summary["n"] > 0]
+    out: list[str] = []
+    worst = summary[summary["metric"].isin(clocks) & (summary["mean"] > 0)]
+    for r in worst.sort_values(["mean", "metric"], ascending=[False, True]).head(3).itertuples():
+        label = scenario.clocks[str(r.metric).split(".")[1]].label
+        out.append(
+            f"'{label}' was breached for {format_value(r.mean, 'share')} of the clocks that "
+            f"stopped or ran out "
+            f"(95% CI {format_range(r.low, r.high, 'share')}, {int(r.n)} replications)."
+        )
+    longest = summary[summary["metric"].isin(waits) & (summary["mean"] >= 1.0)]
+    for r in longest.sort_values(["mean", "metric"], ascending=[False, True]).head(2).itertuples():
+        agency = str(r.metric).split(".")[1]
+        label = scenario.agencies[agency].label or agency
+        out.append(
+            f"The wait for {label}, counting those still waiting, averaged "
+            f"{format_value(r.mean, 'days')} over its first year (restricted mean, "
+            f"Kaplan-Meier; 95% CI {format_range(r.low, r.high, 'days')})."
+        )
+    return tuple(out)
 
 
 def write_comparison_board(results: Results, folder: str | Path) -> tuple[Path, Path]:
