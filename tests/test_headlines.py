@@ -230,3 +230,25 @@ def test_more_camhs_on_midshire_leads_with_its_waits_and_share_supported(tmp_pat
     assert "raises the share of CAMHS referrals supported" in bullets[2]
     assert all("95% CI" in b for b in bullets)
     assert "the mean wait from CAMHS referral to support rises while" in lead
+
+
+def test_a_changed_clock_leads_with_its_breach_share() -> None:
+    cut = Variant.from_sets("tight", ["clocks.camhs_4_weeks.limit=1"], label="One week")
+    results = Experiment(
+        load_scenario("scenarios/minimal.toml"), (cut,), replications=3, days=300, seed=2
+    ).run()
+    leading = headlines(results)
+    assert [(h.metric, h.tier) for h in leading] == [
+        ("clock.camhs_4_weeks.breach_share", "outcome")
+    ]
+
+
+def test_a_change_bearing_on_nothing_named_leads_with_the_clear_defaults() -> None:
+    results = _results(
+        "clocks.front_door_decision.limit=2",  # its breach share was not measured here
+        {
+            "wait.camhs.mean_days": ([10, 11, 9, 10], [5, 6, 4, 5]),
+            "wait.camhs_spa.mean_days": ([2, 2.1, 1.9, 2], [2, 2.2, 1.8, 2]),
+        },
+    )
+    assert [(h.metric, h.tier) for h in headlines(results)] == [("wait.camhs.mean_days", "ranked")]

@@ -10,13 +10,16 @@ those changes bear on, in three tiers:
    :mod:`jtai_sim.results.censored`, else the Kaplan-Meier median) in preference to
    the mean over those who started;
 2. **their outcomes**: the share of CAMHS referrals supported where a CAMHS agency
-   changed, and the breach share of every clock that stops at a changed agency;
+   changed, and the breach share of every clock that stops at a changed agency (or that
+   the variant itself changes);
 3. **downstream**: the same waits at agencies the changed ones refer on to (their
    descendants in the partnership graph, :func:`jtai_sim.scenario.partnership.build_graph`),
    only where the difference is clear (its 95% interval leaves out zero) and at least
    :data:`MATERIAL` of the base value.
 
-Within a tier, metrics are ranked by their effect against its interval: the
+A variant whose change bears on no agency or clock leads with the default key metrics
+whose difference is clear, ranked. Within a tier, metrics are ranked by their
+effect against its interval: the
 paired difference over its 95% half-width. At most :data:`MOST` lead; an experiment
 can name its own (``headline = [...]``), and those lead instead, in the order given.
 Everything else stays in the full tables.
@@ -66,7 +69,8 @@ class Headline:
 
     ``score`` is the paired difference over its 95% half-width (infinite when every
     pair differs by the same amount, nan when it cannot be computed); ``tier`` is
-    ``chosen``, ``changed``, ``outcome`` or ``downstream``.
+    ``chosen``, ``changed``, ``outcome``, ``downstream`` or ``ranked`` (a change bearing
+    on no agency or clock: the default key metrics with a clear difference, ranked).
     """
 
     metric: str
@@ -218,7 +222,13 @@ def _headlines_of(results: Results, name: str, most: int) -> list[Headline]:
         waits = [k for a in changed for k in wait_metrics(results, a)]
         for key, score, clear in _rank(results, waits, name):
             picked.append((key, score, clear, "changed"))
-        for key, score, clear in _rank(results, _outcomes(results, base, changed), name):
+        outcomes = _outcomes(results, base, changed) + [
+            f"clock.{c}.breach_share"
+            for c in base.clocks
+            if info.scenario.clocks.get(c) != base.clocks[c]
+            and f"clock.{c}.breach_share" in results.metric_keys()
+        ]
+        for key, score, clear in _rank(results, outcomes, name):
             picked.append((key, score, clear, "outcome"))
         later = downstream(info.scenario, changed)
         further = [k for a in later for k in wait_metrics(results, a)]
@@ -231,6 +241,13 @@ def _headlines_of(results: Results, name: str, most: int) -> list[Headline]:
             key=lambda p: -(p[1] if math.isfinite(p[1]) else 1e300),
         )
         picked = [p for p in picked if p[3] != "downstream"] + tail
+        if not picked:  # a change bearing on no agency or clock: the defaults, ranked
+            from .results import default_metrics
+
+            keys = default_metrics(base, results.metric_keys(), results)
+            ranked = _rank(results, keys, name)
+            clear = [r for r in ranked if r[2]]
+            picked = [(k, sc, cl, "ranked") for k, sc, cl in (clear or ranked[:3])]
     return [
         Headline(key, name, results.sentence(key, name), score, tier, clear)
         for key, score, clear, tier in picked[:most]
