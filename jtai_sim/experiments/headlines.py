@@ -246,8 +246,8 @@ def _headlines_of(results: Results, name: str, most: int) -> list[Headline]:
 
             keys = default_metrics(base, results.metric_keys(), results)
             ranked = _rank(results, keys, name)
-            clear = [r for r in ranked if r[2]]
-            picked = [(k, sc, cl, "ranked") for k, sc, cl in (clear or ranked[:3])]
+            plain = [r for r in ranked if r[2]]
+            picked = [(k, sc, cl, "ranked") for k, sc, cl in (plain or ranked[:3])]
     return [
         Headline(key, name, results.sentence(key, name), score, tier, clear)
         for key, score, clear, tier in picked[:most]
