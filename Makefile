@@ -26,6 +26,7 @@ demo: setup
 	$(VENV)/bin/jtai-sim run scenarios/midshire.toml --years 2 --out $(OUT)/midshire --force
 	$(VENV)/bin/jtai-sim mock-week scenarios/midshire.toml --notify 2025-06-03 --out $(OUT)/midshire-mock-week --force
 	@echo "Run report:         $(OUT)/midshire/report.html"
+	@echo "Board summary:      $(OUT)/midshire/summary.html (one A4 page; summary.md beside it)"
 	@echo "Mock JTAI week pack: $(OUT)/midshire-mock-week/index.html"
 
 browser:

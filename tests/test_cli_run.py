@@ -27,6 +27,8 @@ SHORT = ["minimal", "--days", "150"]
 MINIMAL_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "minimal.toml"
 FILES = {
     "report.html",
+    "summary.html",
+    "summary.md",
     "run.json",
     "metrics.csv",
     "waits.csv",

@@ -44,7 +44,7 @@ def test_compare_with_a_variant_file_and_set(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "the mean wait for The desk (wait.desk.mean_days)" in result.output
-    assert "- Four staff cuts the mean wait for The desk from " in result.output
+    assert "- Four staff cuts the restricted mean wait for The desk " in result.output
     assert "- Faster desk " in result.output
     for name in ("results.duckdb", "report.html", "summary.csv"):
         assert (out / name).exists()

@@ -95,6 +95,9 @@ class Experiment:
     days: float | None = None
     warmup_days: float | None = None
     metrics: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    #: metrics the comparison leads with, in this order (default: chosen from what the
+    #: variants change; see :mod:`jtai_sim.experiments.headlines`)
+    headline: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     precision: float | None = None
     max_replications: int = 100
     keep_events: bool = False
@@ -197,6 +200,7 @@ class Experiment:
                 )
             )
         check_metrics(self.metrics, base, origin="metrics")
+        check_metrics(self.headline, base, origin="headline")
         return infos
 
     def budget(
@@ -228,6 +232,7 @@ class Experiment:
             "duration_days": base.duration_days,
             "warmup_days": base.warmup_days,
             "metrics": list(self.metrics),
+            "headline": list(self.headline),
             "precision": self.precision,
             "max_replications": self.max_replications if self.precision else None,
             "version": package_version(),

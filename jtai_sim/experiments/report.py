@@ -1,7 +1,9 @@
 """The comparison report: one offline HTML file with inline SVG charts.
 
 It says what was run (scenario, hashes, seed, replications, run length, warm-up,
-version), gives a plain-language sentence per key metric and variant, each key
+version), leads with the headlines (:mod:`jtai_sim.experiments.headlines`: the few
+metrics the variant's changes bear on, ranked by effect against interval), then a
+plain-language sentence per key metric and variant, each key
 metric per variant with its 95% interval, the paired differences from the base
 (with the unpaired interval beside them, to show what common random numbers
 bought), waiting-time distributions, breach rates per statutory clock, every
@@ -36,6 +38,7 @@ from jtai_sim.results import censored
 from jtai_sim.results.registry import why_missing
 
 from . import stats
+from .headlines import headlines, notes
 from .naming import describe, format_value, split
 from .results import Results
 
@@ -157,6 +160,7 @@ def report_context(results: Results) -> dict[str, Any]:
     base = results.base
     scenario = base.scenario
     keys = results.key_metrics()  # a chosen metric no replication measured says why
+    leading = headlines(results)
     summary = results.summary(keys)
     diffs = results.differences(keys)
     titles = {v.name: v.title for v in results.variants}
@@ -240,7 +244,8 @@ def report_context(results: Results) -> dict[str, Any]:
             }
             for v in results.variants
         ],
-        "sentences": [s for m in metrics for s in m["sentences"]],
+        "sentences": [h.sentence for h in leading],
+        "notes": notes(results, leading),
         "metrics": metrics,
         "waits": _waits(results, keys),
         "breaches": _breaches(results),

@@ -145,9 +145,14 @@ class Results:
         return sorted(self.values["metric"].unique())
 
     def key_metrics(self) -> list[str]:
-        """The metrics of interest: as chosen, else a default set for the scenario."""
+        """The metrics of interest: the headlines' (:mod:`jtai_sim.experiments.headlines`),
+        then those chosen, else a default set for the scenario."""
+        from .headlines import headlines  # headlines read these results
+
+        leading = [h.metric for h in headlines(self)] if len(self.variants) > 1 else []
         chosen = list(self.settings.get("metrics") or [])
-        return chosen or default_metrics(self.base.scenario, self.metric_keys(), self)
+        rest = chosen or default_metrics(self.base.scenario, self.metric_keys(), self)
+        return list(dict.fromkeys(leading + rest))
 
     @cached_property
     def _wide(self) -> dict[str, pd.DataFrame]:

@@ -73,6 +73,7 @@ _TYPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "days": ((int, float), "a number"),
     "warmup_days": ((int, float), "a number"),
     "metrics": (list, "a list of metric keys"),
+    "headline": (list, "a list of metric keys"),
     "precision": ((int, float), "a number"),
     "max_replications": (int, "a whole number"),
     "keep_events": (bool, "true or false"),
@@ -113,9 +114,10 @@ class _Reader:
                 raise self.error((key,), f"must be {words}, got {value!r}")
         if "scenario" not in data:
             raise ExperimentError("scenario: is required (the base scenario file)", file=self.file)
-        for metric in data.get("metrics", []):
-            if not isinstance(metric, str):
-                raise self.error(("metrics",), f"must be metric keys (text), got {metric!r}")
+        for key in ("metrics", "headline"):
+            for metric in data.get(key, []):
+                if not isinstance(metric, str):
+                    raise self.error((key,), f"must be metric keys (text), got {metric!r}")
 
     def factor(self, path: str, spec: Any) -> tuple[Op, list[Any]]:
         keys = ("factors", path)
@@ -190,6 +192,7 @@ def read_experiment_text(
         days=float(data["days"]) if "days" in data else None,
         warmup_days=float(data["warmup_days"]) if "warmup_days" in data else None,
         metrics=tuple(data.get("metrics", ())),
+        headline=tuple(data.get("headline", ())),
         precision=float(data["precision"]) if "precision" in data else None,
         max_replications=int(data.get("max_replications", 100)),
         keep_events=bool(data.get("keep_events", False)),
@@ -206,6 +209,7 @@ def read_experiment_text(
             "days",
             "warmup_days",
             "metrics",
+            "headline",
             "max_replications",
         }:
             raise reader.error((str(exc.key),), exc.message) from None

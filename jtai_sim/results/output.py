@@ -14,6 +14,8 @@ file                   what it holds
 ``run.json``           resolved scenario, seed, version, command, timings
 ``partnership.svg``    the partnership drawing
 ``report.html``        the offline run report
+``summary.html``       the one-page board summary (prints to one A4 page)
+``summary.md``         the board summary as Markdown
 ``events.ocel.json``   the log as OCEL 2.0 JSON, when asked (``exports``)
 ``events.ocel.sqlite`` the log as OCEL 2.0 SQLite, when asked (``exports``)
 ``events.xes``         the log as XES, when asked (``exports``)
@@ -49,6 +51,7 @@ import pandas as pd
 from jtai_sim.atomic import atomic_folder, check_folder
 from jtai_sim.cells import text_cells
 from jtai_sim.errors import OutputFolderError
+from jtai_sim.results.board import HTML_FILE, MARKDOWN_FILE, board_html, board_markdown, run_board
 from jtai_sim.results.drawing import partnership_svg
 from jtai_sim.results.exports import FORMATS, export
 from jtai_sim.results.report import RunTables, ScenarioSource, render_report
@@ -61,6 +64,8 @@ if TYPE_CHECKING:
 #: Files a result folder holds, in the order the report lists them.
 FILES = (
     "report.html",
+    "summary.html",
+    "summary.md",
     "run.json",
     "metrics.csv",
     "waits.csv",
@@ -142,6 +147,9 @@ def write_run(
             partnership=drawing,
         )
         (tmp / "report.html").write_text(html, encoding="utf-8")
+        board = run_board(run, tables, source)
+        (tmp / HTML_FILE).write_text(board_html(board), encoding="utf-8")
+        (tmp / MARKDOWN_FILE).write_text(board_markdown(board), encoding="utf-8")
         t3 = time.perf_counter()
         record = run_record(run, source, command=command, files=files)
         record["timings_seconds"] = {

@@ -66,6 +66,7 @@ def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _print_results(results: Results, out: Path | None) -> None:
+    from jtai_sim.experiments.headlines import headlines, notes
     from jtai_sim.experiments.naming import describe, format_range, format_value, split
     from jtai_sim.experiments.store import FILE
     from jtai_sim.results.registry import why_missing
@@ -77,6 +78,16 @@ def _print_results(results: Results, out: Path | None) -> None:
         f"{results.settings.get('name')}: {len(results.variants)} variant(s), "
         f"{results.replications()} replications each, seed {results.settings.get('seed')}"
     )
+    leading = headlines(results)
+    for name in dict.fromkeys(h.variant for h in leading):
+        click.echo(f"\nHeadlines: {results.info(name).title} against {results.base.title}")
+        for h in leading:
+            if h.variant == name:
+                click.echo(f"- {h.sentence}")
+    for line in notes(results, leading):
+        click.echo(f"note: {line}")
+    if leading:
+        click.echo("\nKey metrics (the full table of every metric is in the report)")
     width = max([len(v.title) for v in results.variants] + [8])
     for key in keys:
         info = describe(key, scenario)
@@ -91,14 +102,12 @@ def _print_results(results: Results, out: Path | None) -> None:
                 f"  {title:<{width}}  {format_value(row.mean, info.unit):>14}  "
                 f"95% CI {format_range(row.low, row.high, info.unit)}"
             )
-    sentences = [results.sentence(k, v.name) for k in keys for v in results.variants[1:]]
-    if sentences:
-        click.echo("")
-        for s in sentences:
-            click.echo(f"- {s}")
     if out is not None:
         _print_warnings(results)
-        click.echo(f"\nresults: {out / FILE}\nreport:  {out / 'report.html'}")
+        click.echo(
+            f"\nresults: {out / FILE}\nreport:  {out / 'report.html'}\n"
+            f"summary: {out / 'summary.html'} (one page for a board; summary.md beside it)"
+        )
 
 
 def _print_warnings(results: Results) -> None:
@@ -121,9 +130,11 @@ def _run_and_finish(
 
 def _finish(results: Results, out: Path) -> None:
     from jtai_sim.experiments import export_csv, write_report
+    from jtai_sim.experiments.board import write_comparison_board
 
     write_report(results, out / "report.html")
     export_csv(results, out / "summary.csv")
+    write_comparison_board(results, out)
     _print_results(results, out)
 
 
@@ -165,6 +176,14 @@ def _finish(results: Results, out: Path) -> None:
     help="A metric that matters (repeatable), e.g. wait.camhs.mean_days.",
 )
 @click.option(
+    "--headline",
+    "headline",
+    multiple=True,
+    metavar="KEY",
+    help="A metric to lead with (repeatable; default: the waits, outcomes and clocks "
+    "of the agencies the variants change).",
+)
+@click.option(
     "--precision",
     type=float,
     default=None,
@@ -199,6 +218,7 @@ def compare(
     days: float | None,
     warmup_days: float | None,
     metrics: tuple[str, ...],
+    headline: tuple[str, ...],
     precision: float | None,
     max_replications: int,
     keep_events: bool,
@@ -252,6 +272,7 @@ def compare(
             days=run_length(None, days),
             warmup_days=warmup_days,
             metrics=metrics,
+            headline=headline,
             precision=precision,
             max_replications=max_replications,
             keep_events=keep_events,

@@ -121,6 +121,7 @@ def run(
     \b
     The folder holds:
       report.html       offline report: what was run, headlines, tables, charts
+      summary.html      one-page board summary (summary.md: the same in Markdown)
       run.json          resolved scenario, seed, version, command, timings
       metrics.csv       every metric, one row each (group, name, statistic, value, unit)
       waits.csv, clocks.csv, handoffs.csv   the main metric tables
@@ -207,6 +208,7 @@ def run(
     for line in run_warnings(result.record, result.table("censored_waits")):
         click.echo(f"warning: {line}", err=True)
     click.echo(f"wrote {folder}/ ({time.perf_counter() - started:.1f} s in all)")
+    click.echo(f"summary: {folder / 'summary.html'} (one page for a board; summary.md beside it)")
     click.echo(f"report: {folder / 'report.html'}")
 
 
