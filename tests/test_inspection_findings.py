@@ -51,6 +51,7 @@ CITES = {
     "worse_while_waiting": {"arrive", "deteriorate"},
     "supported_while_waiting": {"arrive", "interim"},
     "signposted_while_waiting": {"arrive", "signpost"},
+    "escalated_while_waiting": {"arrive", "retriage"},
     "waited_without_support": {"arrive", "start"},
     "identified_at_youth_justice": {"identify", "arrive"},
     "identified_early": {"identify"},

@@ -125,3 +125,33 @@ def test_findings_supported_and_unsupported_waits() -> None:
         zip(unsupported["child"], unsupported["t2"], strict=True)
     )
     assert not both
+
+
+def test_a_child_moved_up_the_list_when_worse_is_a_strength() -> None:
+    """Re-triage that finds a waiting child worse and makes them urgent is a finding
+    (a strength), citing the arrival and the re-triage row; re-triage that changes
+    nothing is not."""
+    import datetime as dt
+
+    from jtai_sim import simulate
+    from jtai_sim.inspection.casebook import casebook_from_run
+    from jtai_sim.inspection.findings import all_hits
+
+    scenario = scenario_from_toml(
+        BASE.format(extra="while_waiting = { retriage_every_days = 14.0 }")
+    )
+    run = simulate(scenario, seed=5)
+    book = casebook_from_run(run)
+    hits = all_hits(book, scenario.start_date + dt.timedelta(days=700))
+    up = hits[hits["kind"] == "escalated_while_waiting"]
+    assert len(up) > 5 and up["strength"].all()
+    rows = book.events.loc[[i for ids in up["ids"] for i in ids]]
+    assert set(rows["kind"]) == {"arrive", "retriage"}
+    retriaged = rows[rows["kind"] == "retriage"]
+    assert (retriaged["detail"] == 1).all()
+    # without re-triage, no such finding
+    plain = scenario_from_toml(BASE.format(extra=""))
+    none = all_hits(
+        casebook_from_run(simulate(plain, seed=5)), plain.start_date + dt.timedelta(days=700)
+    )
+    assert "escalated_while_waiting" not in set(none["kind"])

@@ -39,6 +39,9 @@ kind                        shown by (the rows a finding cites)
                             (interim support) while waiting there
 ``signposted_while_waiting`` (strength) an ``arrive`` and a ``signpost`` row
                             (signposted to a commissioned offer) while waiting
+``escalated_while_waiting`` (strength) an ``arrive`` and a ``retriage`` row that
+                            moved the child to urgent (their mental health had
+                            worsened since they joined the list)
 ``waited_without_support``  a ``start`` after more than 4 weeks on the list of
                             an agency that gives interim support or signposts
                             (an ``interim`` or ``signpost`` row for some child),
@@ -581,7 +584,8 @@ UNSUPPORTED_WAIT_DAYS = 28.0
 
 
 def interim_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
-    """Interim support while waiting, and long waits without it where it is given.
+    """Interim support while waiting, and long waits without it where it is given; and
+    children moved up a list as urgent when re-triage found them worse.
 
     An agency "gives interim support" when any visible row shows it (an ``interim``
     row there), so a case list is read the same way as a simulated run. Signposting
@@ -591,9 +595,12 @@ def interim_hits(book: CaseBook, ev: pd.DataFrame) -> pd.DataFrame:
     kinds = kind_codes(ev)
     interim = kinds == int(_K.INTERIM)
     helped = interim | (kinds == int(_K.SIGNPOST))
+    # re-triage that moved a child whose mental health had worsened up the list
+    escalated = (kinds == int(_K.RETRIAGE)) & (ev["detail"].to_numpy() == 1)
+    up = _at_agency_since_arrival(book, ev, escalated, "escalated_while_waiting")
     if not helped.any():
-        return _empty()
-    parts = [_at_agency_since_arrival(book, ev, interim, "supported_while_waiting")]
+        return up
+    parts = [_at_agency_since_arrival(book, ev, interim, "supported_while_waiting"), up]
     agency = agency_codes(ev)
     giving = np.unique(agency[helped])
     value = ev["value"].to_numpy(np.float64)
@@ -1085,6 +1092,11 @@ def evidence(book: CaseBook, h: Any) -> str:
         return (
             f"Referred to {agencies[0]} on {since}; not taken on, and referred to "
             f"{agencies[-1]} instead on {when}."
+        )
+    if kind == "escalated_while_waiting":
+        return (
+            f"Looked at again on {when}, {duration_text(x)} into the wait at {agencies[0]} "
+            f"(referred {since}): unwell by then, and moved up the list as urgent."
         )
     if kind == "signposted_while_waiting":
         return (

@@ -246,6 +246,7 @@ FINDING_STRENGTH: dict[str, bool] = {
     "worse_while_waiting": False,
     "supported_while_waiting": True,
     "signposted_while_waiting": True,
+    "escalated_while_waiting": True,
     "waited_without_support": False,
     "identified_at_youth_justice": False,
     "identified_early": True,
