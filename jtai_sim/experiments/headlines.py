@@ -10,8 +10,8 @@ those changes bear on, in three tiers:
    :mod:`jtai_sim.results.censored`, else the Kaplan-Meier median) in preference to
    the mean over those who started;
 2. **their outcomes**: the share of CAMHS referrals supported where a CAMHS agency
-   changed, and the breach share of every clock that stops at a changed agency (or that
-   the variant itself changes);
+   changed (first: it is what a change to CAMHS is for), then the breach share of every
+   clock that stops at a changed agency (or that the variant itself changes);
 3. **downstream**: the same waits at agencies the changed ones refer on to (their
    descendants in the partnership graph, :func:`jtai_sim.scenario.partnership.build_graph`),
    only where the difference is clear (its 95% interval leaves out zero) and at least
@@ -228,7 +228,10 @@ def _headlines_of(results: Results, name: str, most: int) -> list[Headline]:
             if info.scenario.clocks.get(c) != base.clocks[c]
             and f"clock.{c}.breach_share" in results.metric_keys()
         ]
-        for key, score, clear in _rank(results, outcomes, name):
+        # the pathway's own outcome (children supported) before the clocks, then each ranked
+        pathway = [k for k in outcomes if k in _CAMHS_OUTCOMES]
+        clocks = [k for k in outcomes if k not in _CAMHS_OUTCOMES]
+        for key, score, clear in _rank(results, pathway, name) + _rank(results, clocks, name):
             picked.append((key, score, clear, "outcome"))
         later = downstream(info.scenario, changed)
         further = [k for a in later for k in wait_metrics(results, a)]
