@@ -34,6 +34,7 @@ FILES = {
     "waits.csv",
     "clocks.csv",
     "handoffs.csv",
+    "equity.csv",
     "children.csv",
     "events.parquet",
     "partnership.svg",
@@ -137,6 +138,10 @@ def test_tables_agree_with_each_other(result_folder: Path) -> None:
     assert {"pathway", "complete_share", "lost_share"} <= set(
         pd.read_csv(result_folder / "handoffs.csv").columns
     )
+    # the equity table as published: small counts suppressed (shown as "c"), no child ids
+    equity = pd.read_csv(result_folder / "equity.csv", dtype=str)
+    assert {"characteristic", "group", "measure", "ratio"} <= set(equity.columns)
+    assert "child" not in equity.columns
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:

@@ -53,9 +53,9 @@ COLUMNS = (
 def equity_metrics(run: Any) -> dict[str, float]:
     """The per-group metrics of one run (see the module's words); groups with nothing to
     measure (no events) are left out."""
-    from jtai_sim.results.equity import ALL, equity_table
+    from jtai_sim.results.equity import ALL
 
-    table = equity_table(run.record, run.children)
+    table = run.equity(suppress=False)
     table = table[(table["group"] != ALL) & (table["events"] > 0)]
     out: dict[str, float] = {}
     for c, g, m, rate, ratio in table[

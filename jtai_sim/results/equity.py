@@ -515,17 +515,18 @@ def ratios(table: pd.DataFrame, measure: str) -> Mapping[tuple[str, str], float]
 
 
 def equity(run: Any, *, suppress: bool = True) -> pd.DataFrame:
-    """The equity table of a simulated :class:`~jtai_sim.simulation.run.Run`: as an
-    official table would print it (:func:`published`), or every figure unrounded and
-    unsuppressed with ``suppress=False`` (:func:`equity_table`).
+    """The equity table of a simulated :class:`~jtai_sim.simulation.run.Run` (its
+    ``equity`` method, which computes it once): as an official table would print it
+    (:func:`published`), or every figure unrounded and unsuppressed with
+    ``suppress=False`` (:func:`equity_table`).
 
     >>> from jtai_sim import load_scenario, simulate
     >>> run = simulate(load_scenario("scenarios/minimal.toml"), seed=1, days=200)
     >>> list(equity(run).columns) == [c for c in COLUMNS if c != "rest_rate"]
     True
     """
-    table = equity_table(run.record, run.children)
-    return published(table) if suppress else table
+    table: pd.DataFrame = run.equity(suppress=suppress)  # the run computes it once
+    return table
 
 
 @attrs.frozen

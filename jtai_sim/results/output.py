@@ -11,6 +11,7 @@ file                   what it holds
 ``waits.csv``          waits per agency
 ``clocks.csv``         statutory and NHS clocks met and breached
 ``handoffs.csv``       hand-offs by completeness per pathway
+``equity.csv``         the equity table by group of children, small counts suppressed
 ``run.json``           resolved scenario, seed, version, command, timings
 ``partnership.svg``    the partnership drawing
 ``report.html``        the offline run report
@@ -71,6 +72,7 @@ FILES = (
     "waits.csv",
     "clocks.csv",
     "handoffs.csv",
+    "equity.csv",
     "children.csv",
     "events.parquet",
     "events.csv",
@@ -125,6 +127,7 @@ def write_run(
         _csv(tables.waits, tmp / "waits.csv")
         _csv(tables.clocks, tmp / "clocks.csv")
         _csv(tables.handoffs, tmp / "handoffs.csv")
+        _csv(run.equity(), tmp / "equity.csv")
         children = run.children.copy()
         children["stream"] = children["stream"].astype(str)
         children["arrived_date"] = children["arrived_date"].dt.strftime("%Y-%m-%d")

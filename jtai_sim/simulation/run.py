@@ -23,6 +23,7 @@ import pandas as pd
 
 from jtai_sim.calendar import WorkingCalendar
 from jtai_sim.errors import ScenarioError
+from jtai_sim.results import equity as _equity
 from jtai_sim.results import metrics as _metrics
 from jtai_sim.results.record import RunRecord, RunWindow
 from jtai_sim.scenario.model import FieldError, Scenario
@@ -75,6 +76,7 @@ class Run(RunWindow):
         self.timings = timings
         self.version = package_version()
         self._tables: dict[str, pd.DataFrame] = {}
+        self._equity: pd.DataFrame | None = None
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -143,6 +145,17 @@ class Run(RunWindow):
     def handoffs(self) -> pd.DataFrame:
         """Hand-offs by completeness per pathway (see :func:`jtai_sim.results.metrics.handoffs`)."""
         return self.table("handoffs")
+
+    def equity(self, *, suppress: bool = True) -> pd.DataFrame:
+        """Waits, clock breaches, CAMHS turn-aways, deterioration while waiting and lost
+        hand-offs by group of children (sex, ethnic group, disability, special needs,
+        deprivation, age band, legal status), with each group's ratio to the other children
+        (see :mod:`jtai_sim.results.equity`): as an official table prints it, small counts
+        suppressed, or every figure raw with ``suppress=False``. Computed once per run.
+        """
+        if self._equity is None:
+            self._equity = _equity.equity_table(self.record, self.children)
+        return _equity.published(self._equity) if suppress else self._equity.copy()
 
     def describe(self) -> dict[str, Any]:
         """What was run: scenario name, seed, replication, version, sizes and timings."""
