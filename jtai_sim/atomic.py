@@ -269,26 +269,12 @@ def write_file(
     A failure leaves neither a partial file nor folders made for it, and one the
     operating system raises is an :class:`OutputFolderError` naming the file.
     """
-    target = check_file(path, key=key, make_parents=make_parents)
-    created: list[Path] = []
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
-    try:
-        created = _make_parents(target.parent) if make_parents else []
+    with atomic_path(path, key=key, make_parents=make_parents) as partial:
         if isinstance(content, bytes):
             partial.write_bytes(content)
         else:
             partial.write_text(content, encoding="utf-8", newline="")
-        partial.replace(target)
-    except BaseException as exc:
-        partial.unlink(missing_ok=True)
-        for folder in created:
-            _remove_if_empty(folder)
-        if isinstance(exc, OSError):
-            raise OutputFolderError(
-                f"could not be written: {os_reason(exc)}", key=key, file=str(path)
-            ) from None
-        raise
-    return target
+    return Path(path)
 
 
 __all__ = [

@@ -52,7 +52,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from xml.sax.saxutils import quoteattr
@@ -363,30 +363,37 @@ def write_ocel(run: Run, out: IO[str]) -> None:
 
     out.write('{"objectTypes":[' + _ocel_types(_object_types()))
     out.write('],\n"eventTypes":[' + _ocel_types(_event_types()) + '],\n"objects":[\n')
+    _write_list(
+        out,
+        (
+            f'{{"id":{ids.get(oid) or chr(34) + oid + chr(34)},"type":"{kind}",'
+            f'"attributes":[{_ocel_attrs(attrs, stamp)}],"relationships":[{rels(pairs)}]}}'
+            for oid, kind, stamp, attrs, pairs in ocel_objects(run)
+        ),
+    )
+    out.write('\n],\n"events":[\n')
+    _write_list(
+        out,
+        (
+            f'{{"id":"{eid}","type":"{kind}","time":"{stamp}Z",'
+            f'"attributes":[{_ocel_attrs(attrs, None)}],"relationships":[{rels(pairs)}]}}'
+            for eid, kind, stamp, attrs, pairs in ocel_events(run)
+        ),
+    )
+    out.write("\n]}\n")
+
+
+def _write_list(out: IO[str], items: Iterable[str]) -> None:
+    """Write ``items`` one to a line, separated by commas, ``BLOCK`` lines at a time."""
     chunk: list[str] = []
     sep = ""
-    for oid, kind, stamp, attrs, pairs in ocel_objects(run):
-        chunk.append(
-            f'{sep}{{"id":{ids.get(oid) or chr(34) + oid + chr(34)},"type":"{kind}",'
-            f'"attributes":[{_ocel_attrs(attrs, stamp)}],"relationships":[{rels(pairs)}]}}'
-        )
+    for item in items:
+        chunk.append(sep + item)
         sep = ",\n"
         if len(chunk) >= BLOCK:
             out.write("".join(chunk))
             chunk.clear()
-    out.write("".join(chunk) + '\n],\n"events":[\n')
-    chunk.clear()
-    sep = ""
-    for eid, kind, stamp, attrs, pairs in ocel_events(run):
-        chunk.append(
-            f'{sep}{{"id":"{eid}","type":"{kind}","time":"{stamp}Z",'
-            f'"attributes":[{_ocel_attrs(attrs, None)}],"relationships":[{rels(pairs)}]}}'
-        )
-        sep = ",\n"
-        if len(chunk) >= BLOCK:
-            out.write("".join(chunk))
-            chunk.clear()
-    out.write("".join(chunk) + "\n]}\n")
+    out.write("".join(chunk))
 
 
 _SQL_TYPE = {"string": "TEXT", "integer": "INTEGER", "float": "REAL", "boolean": "BOOLEAN"}

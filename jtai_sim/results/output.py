@@ -35,7 +35,7 @@ only in ``timings_seconds``.
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     folder = write_run(run, Path(tmp) / "result")
 ...     sorted(p.name for p in folder.iterdir())[:4]
-['children.csv', 'clocks.csv', 'events.parquet', 'handoffs.csv']
+['children.csv', 'clocks.csv', 'equity.csv', 'events.parquet']
 """
 
 from __future__ import annotations
