@@ -17,6 +17,8 @@ catches everything of ours::
     │   ├── ScenarioError          a scenario file, or an override of one
     │   │   └── PartnershipError   a check of the whole partnership (names, reachability)
     │   ├── CaseListError          a partnership's own case list (CSV)
+    │   │   └── RecordsError       the area's own records (Annex A, SSDA903, CAMHS):
+    │   │                          every mistake in a file, one line each, up to a cap
     │   ├── ExperimentError        an experiment file, a variant or a --set
     │   ├── OutputFolderError      the result folder cannot be used (not empty, a file)
     │   ├── SettingsError          mock week: an inspection settings file
@@ -201,6 +203,31 @@ class CaseListError(InputError):
     """A partnership's own case list (CSV) is invalid."""
 
 
+class RecordsError(CaseListError):
+    """Mistakes in one of the area's own record files (Annex A, SSDA903, a CAMHS extract).
+
+    Unlike the other input errors it carries every mistake found in the file (up to
+    a cap, see :class:`jtai_sim.records.problems.Problems`), each on its own line in
+    the ``file:row: column NAME: message`` form, so a data officer fixes them all at
+    once rather than one per attempt.
+
+    >>> err = RecordsError(("a.csv:3: column DOB: not a date, got '31/02/2020'",
+    ...                     "a.csv:9: column ID: is empty"))
+    >>> print(err)
+    a.csv:3: column DOB: not a date, got '31/02/2020'
+    a.csv:9: column ID: is empty
+    >>> isinstance(err, ValueError), err.lines[1]
+    (True, 'a.csv:9: column ID: is empty')
+    """
+
+    def __init__(self, lines: tuple[str, ...]) -> None:
+        self.lines = tuple(one_line(text) for text in lines)
+        super().__init__("\n".join(self.lines))
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+
 class ExperimentError(InputError):
     """An experiment file or a command-line override is invalid."""
 
@@ -258,6 +285,7 @@ __all__ = [
     "NotAQueueingNetwork",
     "OutputFolderError",
     "PartnershipError",
+    "RecordsError",
     "ScenarioError",
     "SettingsError",
     "ThemeError",

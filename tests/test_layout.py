@@ -25,10 +25,24 @@ ALLOWED: dict[str, set[str]] = {
     "results": {"ground", "scenario", "shared"},
     "simulation": {"ground", "scenario", "shared", "results"},
     "inspection": {"ground", "scenario", "shared", "results"},
+    # the area's own files (Annex A, returns, extracts) are read into the inspection's case book
+    "records": {"ground", "scenario", "shared", "results", "inspection"},
     "experiments": {"ground", "scenario", "shared", "results", "simulation", "inspection"},
     # validation sits beside experiments at the top: its calibration table's intervals are
     # the comparison reports' (experiments.stats), one method in one place
     "validation": {"ground", "scenario", "shared", "results", "simulation", "experiments"},
+    # learning a scenario from records, and proving it against them, sits at the top
+    "learning": {
+        "ground",
+        "scenario",
+        "shared",
+        "results",
+        "simulation",
+        "inspection",
+        "records",
+        "experiments",
+        "validation",
+    },
 }
 GROUND = {"errors", "vocabulary", "atomic", "cells"}
 SHARED = {"calendar", "randomness", "budget"}

@@ -345,7 +345,9 @@ def casebook_from_csv(
         if agencies_csv or k in set(events["agency_key"]) or k in set(events["other_key"])
     ]
     agencies = {k: agencies[k] for k in used}
-    return _assemble(kids, events, agencies, clocks, default_due_days, name)
+    return assemble_casebook(
+        kids, events, agencies, clocks=clocks, default_due_days=default_due_days, name=name
+    )
 
 
 def load_case_list(
@@ -675,14 +677,31 @@ def _detail_value(
     return flag, value, ""  # start, end, child: worked out later when empty
 
 
-def _assemble(
+def assemble_casebook(
     kids: pd.DataFrame,
     raw: pd.DataFrame,
     agencies: dict[str, AgencyInfo],
-    clocks: dict[str, Clock] | None,
-    default_due_days: float,
-    name: str,
+    *,
+    clocks: dict[str, Clock] | None = None,
+    default_due_days: float = 1.0,
+    name: str = "",
+    source: str = "case list",
+    covers_until: dt.date | None = None,
 ) -> CaseBook:
+    """The case book of recorded children and events: the one place a case book is built
+    from records, whichever files they came from (a case list, Annex A lists, a return).
+
+    ``kids`` has one row per child: ``reference`` (the id as written) and either ``dob``
+    (a date) or ``age_given`` (whole years at the first event); optionally ``label``,
+    ``line``, ``mental_health`` (a :class:`~jtai_sim.vocabulary.MentalHealth` code; none
+    when not recorded), ``female``, ``ethnicity``, ``household_ref`` and the yes/no
+    columns of the case list. ``raw`` has one row per event: ``line`` (where it was
+    read; file order breaks ties), ``when`` (a datetime), ``reference``, ``agency_key``,
+    ``kind`` (an :class:`~jtai_sim.vocabulary.EventKind` code), ``other_key`` (``""``
+    for none), ``detail``, ``value`` (``NaN`` for a ``start`` or ``end`` works out the
+    wait or the length) and ``origin`` (``""`` except for arrivals).
+    """
+    kids = _with_defaults(kids)
     raw = raw.sort_values(["when", "line"], kind="stable").reset_index(drop=True)
     first = raw["when"].min().date()
     last = raw["when"].max().date()
@@ -763,13 +782,34 @@ def _assemble(
         events=events,
         agencies=agencies,
         calendar=calendar,
-        source="case list",
+        source=source,
         name=name,
         clocks=standard_clocks(agencies) if clocks is None else dict(clocks),
         handoff_due_days={},
         default_due_days=default_due_days,
-        covers_until=None,
+        covers_until=covers_until,
     )
+
+
+def _with_defaults(kids: pd.DataFrame) -> pd.DataFrame:
+    """``kids`` with every optional column of :func:`assemble_casebook` filled in."""
+    kids = kids.reset_index(drop=True).copy()
+    n = len(kids)
+    defaults: dict[str, object] = {
+        "label": kids["reference"],
+        "line": np.full(n, -1),
+        "dob": [None] * n,
+        "age_given": np.full(n, np.nan),
+        "mental_health": np.zeros(n, dtype=np.int64),
+        "female": np.zeros(n, dtype=bool),
+        "ethnicity": ["Not recorded"] * n,
+        "household_ref": kids["reference"],
+        **{f: np.zeros(n, dtype=bool) for f in (*YES_NO_COLUMNS, *HOUSEHOLD_FLAGS)},
+    }
+    for column, value in defaults.items():
+        if column not in kids.columns:
+            kids[column] = value
+    return kids
 
 
 def _fill_durations(

@@ -1,0 +1,462 @@
+"""One way to read a table of the area's own records: a CSV file or a sheet of a workbook.
+
+Local authorities export their Annex A lists and returns from several
+case-management systems, and the same column comes spelt many ways:
+``Child Unique ID``, ``Child unique ID``, ``CHILD_UNIQUE_ID``, ``child id``. A
+:class:`Column` names the spellings it accepts; a header matches when it is the
+same after :func:`header_key` (case, spaces, underscores and punctuation ignored),
+as the sector's own cleaning tools match them. Columns nobody asked for are kept
+out of the table (systems add their own), but a header that looks like a
+misspelt required column is named in the mistake.
+
+Cells are kept as text, stripped; the parsers below turn a column into dates,
+codes or numbers at once (over the whole column, so a list of a million rows
+reads in seconds) and note each bad cell in a :class:`~jtai_sim.records.problems.Problems`
+with its spreadsheet row (the header is row 1).
+
+CSV files are read as UTF-8 (with or without a byte-order mark) or, failing
+that, as Windows-1252, the encoding Excel on Windows writes "CSV" in.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "contacts.csv").write_text(
+...     "CHILD_UNIQUE_ID,Date of Contact,Extra\\nA1,01/04/2024,x\\nA2,31/02/2024,y\\n")
+>>> cols = (Column("child", ("Child Unique ID", "Child ID")),
+...         Column("date", ("Date of Contact",)))
+>>> p = Problems("contacts.csv")
+>>> t = read_table(folder / "contacts.csv", cols, p)
+>>> list(t.frame.columns), t.rows.tolist()
+(['child', 'date'], [2, 3])
+>>> d = dates(t, "date", p)
+>>> str(d.iloc[0].date()), bool(d.isna().iloc[1])
+('2024-04-01', True)
+>>> p.check()  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+jtai_sim.errors.RecordsError: contacts.csv:3: column Date of Contact: must be a date ...
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from attrs import field, frozen
+
+from jtai_sim.errors import CaseListError, RecordsError
+from jtai_sim.records.problems import Problems
+from jtai_sim.scenario.converter import suggest
+from jtai_sim.scenario.loading import read_bytes
+
+#: The largest file of records read, in bytes: our own bound. A year of contacts in a
+#: large county is about 100,000 rows (10 MB); an extract of a million event rows is
+#: about 100 MB. A larger file, or a device, is refused before it is read.
+MAX_FILE_BYTES = 256 * 2**20
+#: The longest cell, in characters (as in a case list): an id, a code or a date is a
+#: few characters, a team's name a few words.
+MAX_CELL = 10_000
+#: Years a date may fall in: no record is older than 1900, and a date after 2200 is a
+#: typing slip (the working calendar is built for the years between).
+YEARS = (1900, 2200)
+#: The date layouts accepted, tried in order. England writes dates day first; ISO
+#: dates are what databases export. A workbook's own date cells need none of these.
+DATE_FORMATS = (
+    "%d/%m/%Y",
+    "%Y-%m-%d",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d/%m/%Y %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+)
+_TRUE = {"1", "true", "yes", "y", "t"}
+_FALSE = {"0", "false", "no", "n", "f"}
+
+
+def header_key(text: str) -> str:
+    """``text`` as headers are compared: lower case, runs of anything but letters and
+    digits as one space.
+
+    >>> header_key(" Child_Unique-ID "), header_key("Date of referral (DD/MM/YYYY)")
+    ('child unique id', 'date of referral dd mm yyyy')
+    """
+    return re.sub(r"[^0-9a-z]+", " ", text.casefold()).strip()
+
+
+@frozen
+class Column:
+    """A column a table may have: ``key`` in code, its ``spellings`` in files (the
+    guidance's own first, the one mistakes name when the column is missing)."""
+
+    key: str
+    spellings: tuple[str, ...]
+    required: bool = True
+
+
+@frozen(kw_only=True)
+class Table:
+    """The cells of one table, as text, under their columns' keys.
+
+    ``rows`` holds each row's spreadsheet row number (the header is row 1);
+    ``headers`` the header as the file spells it, for mistakes to name.
+    """
+
+    name: str
+    frame: pd.DataFrame = field(eq=False)
+    rows: np.ndarray = field(eq=False)
+    headers: dict[str, str]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def has(self, key: str) -> bool:
+        """The file has column ``key``."""
+        return key in self.frame.columns
+
+    def text(self, key: str) -> pd.Series:
+        """Column ``key`` as stripped text (empty cells ``""``; all empty if absent)."""
+        if key in self.frame.columns:
+            return self.frame[key]
+        return pd.Series("", index=self.frame.index, dtype=object)
+
+    def header(self, key: str) -> str:
+        """How the file spells column ``key``."""
+        return self.headers.get(key, key)
+
+
+def read_table(
+    path: Path,
+    columns: Sequence[Column],
+    problems: Problems,
+    *,
+    sheet: str | None = None,
+) -> Table:
+    """The table in the CSV file ``path`` (or in sheet ``sheet`` of the workbook ``path``).
+
+    A missing required column, or a file that cannot be read as a table, raises at
+    once (nothing else in the file can be checked); bad cells are left to the parsers.
+    """
+    name = problems.file
+    if sheet is None:
+        header, body, rows = _csv_cells(path, name)
+    else:
+        header, body, rows = _sheet_cells(path, sheet, name)
+    wanted: dict[str, Column] = {}
+    for c in columns:
+        for s in c.spellings:
+            wanted.setdefault(header_key(s), c)
+    index: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for i, h in enumerate(header):
+        col = wanted.get(header_key(h))
+        if col is None:
+            continue
+        if col.key in index:
+            problems.add(1, h, f"is the same column as {headers[col.key]!r}")
+            continue
+        index[col.key] = i
+        headers[col.key] = h.strip()
+    keys = [header_key(h) for h in header if header_key(h) not in wanted]
+    for c in columns:
+        if c.required and c.key not in index:
+            close = suggest(header_key(c.spellings[0]), keys, cutoff=0.75)
+            hint = ""
+            if close:
+                spelt = next(h for h in header if header_key(h) == close[0])
+                hint = f" (is {spelt!r} meant to be it?)"
+            problems.add(1, None, f"missing column {c.spellings[0]!r}{hint}")
+    problems.check()
+    width = len(header)
+    short = [r for r, cells in zip(rows, body, strict=True) if len(cells) > width]
+    for r in short[:5]:
+        problems.add(r, None, f"has more values than the header has columns ({width})")
+    problems.check()
+    data: dict[str, Any] = {}
+    for key, i in index.items():
+        cells = [row[i].strip() if i < len(row) else "" for row in body]
+        data[key] = pd.Series(cells, dtype=object)
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(body)))
+    for key in frame.columns:
+        long = frame[key].str.len().to_numpy() > MAX_CELL
+        for i in np.flatnonzero(long)[:5]:
+            problems.add(
+                int(rows[i]),
+                headers[key],
+                f"is {len(frame[key].iat[i]):,} characters long; a cell may hold at most "
+                f"{MAX_CELL:,}",
+                frame[key].iat[i],
+            )
+    return Table(name=name, frame=frame, rows=np.asarray(rows, dtype=np.int64), headers=headers)
+
+
+def _csv_cells(path: Path, name: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """The header, the rows that are not blank and each row's line, of a CSV file."""
+    data = _file_bytes(path, "a CSV file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    del data
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, len(text) + 1))
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise RecordsError((f"{name}: the file is empty (it needs a header row)",)) from None
+        body: list[list[str]] = []
+        rows: list[int] = []
+        line = reader.line_num + 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise RecordsError((f"{name}:{line}: is not valid CSV ({exc})",)) from None
+            start, line = line, reader.line_num + 1
+            if any(v.strip() for v in values):
+                body.append(values)
+                rows.append(start)
+    except csv.Error as exc:
+        raise RecordsError((f"{name}:1: is not a CSV file ({exc})",)) from None
+    finally:
+        csv.field_size_limit(before)
+    return header, body, rows
+
+
+def _file_bytes(path: Path, what: str) -> bytes:
+    """The bytes of the regular file ``path`` (at most :data:`MAX_FILE_BYTES`)."""
+    try:
+        return read_bytes(path, limit=MAX_FILE_BYTES, error=CaseListError, what=what)
+    except CaseListError as exc:
+        raise RecordsError((str(exc),)) from None
+
+
+def workbook_sheets(path: Path, name: str) -> list[str]:
+    """The names of the sheets of the workbook ``path``."""
+    book = _open_workbook(path, name)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _open_workbook(path: Path, name: str) -> Any:
+    from zipfile import BadZipFile
+
+    import openpyxl
+
+    data = _file_bytes(path, "a workbook")
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise RecordsError(
+            (f"{name}: is not an Excel workbook (.xlsx) that can be read ({exc})",)
+        ) from None
+
+
+def _sheet_cells(path: Path, sheet: str, name: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """The header, the rows that are not blank and each row's number, of one sheet."""
+    book = _open_workbook(path, name)
+    try:
+        ws = book[sheet]
+        header: list[str] | None = None
+        body: list[list[str]] = []
+        rows: list[int] = []
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in values]
+            if header is None:
+                if any(c.strip() for c in cells):
+                    header = cells
+                continue
+            if any(c.strip() for c in cells):
+                body.append(cells)
+                rows.append(number)
+    finally:
+        book.close()
+    if header is None:
+        raise RecordsError((f"{name}: the sheet is empty (it needs a header row)",))
+    while header and not header[-1].strip():
+        header.pop()
+    return header, body, rows
+
+
+def _cell_text(value: Any) -> str:
+    """A workbook cell as the text a CSV export would hold (dates ISO, whole numbers bare)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# ---------------------------------------------------------------- parsing whole columns
+
+
+def _note(t: Table, problems: Problems, bad: np.ndarray, key: str, message: str) -> None:
+    """Note ``message`` for every row of ``bad`` (a boolean mask), with the cell found."""
+    cells = t.text(key)
+    for i in np.flatnonzero(bad):
+        problems.add(int(t.rows[i]), t.header(key), message, str(cells.iat[i]))
+
+
+def required(t: Table, key: str, problems: Problems) -> pd.Series:
+    """Column ``key``, noting each empty cell."""
+    cells = t.text(key)
+    empty = (cells == "").to_numpy()
+    for i in np.flatnonzero(empty):
+        problems.add(int(t.rows[i]), t.header(key), "is empty")
+    return cells
+
+
+def dates(
+    t: Table, key: str, problems: Problems, *, needed: bool = True, what: str = "a date DD/MM/YYYY"
+) -> pd.Series:
+    """Column ``key`` as dates (``NaT`` where empty or wrong), noting each bad cell and,
+    when ``needed``, each empty one."""
+    cells = t.text(key)
+    out = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+    todo = (cells != "").to_numpy().copy()
+    for fmt in DATE_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(cells[todo], format=fmt, errors="coerce")
+        got = parsed.notna().to_numpy()
+        idx = np.flatnonzero(todo)[got]
+        out.iloc[idx] = parsed[got].to_numpy()
+        todo[idx] = False
+    _note(t, problems, todo, key, f"must be {what}")
+    lo, hi = YEARS
+    years = out.dt.year.to_numpy()
+    outside = out.notna().to_numpy() & ((years < lo) | (years > hi))
+    _note(t, problems, outside, key, f"must fall in the years {lo} to {hi}")
+    out[outside] = pd.NaT
+    if needed:
+        empty = (cells == "").to_numpy()
+        for i in np.flatnonzero(empty):
+            problems.add(int(t.rows[i]), t.header(key), "is empty (a date is needed)")
+    return out
+
+
+def codes(
+    t: Table,
+    key: str,
+    problems: Problems,
+    allowed: Mapping[str, str],
+    *,
+    needed: bool = True,
+    what: str = "code",
+) -> pd.Series:
+    """Column ``key`` through ``allowed`` (a code or word as written, matched without
+    regard to case or surrounding spaces, to its meaning); empty where empty or unknown."""
+    cells = t.text(key)
+    lookup = {k.casefold(): v for k, v in allowed.items()}
+    folded = cells.str.casefold()
+    out = folded.map(lookup)
+    unknown = (out.isna() & (cells != "")).to_numpy()
+    choices = sorted(allowed)
+    listed = ", ".join(choices) if len(choices) <= 15 else ", ".join(choices[:15]) + ", ..."
+    for i in np.flatnonzero(unknown):
+        cell = str(cells.iat[i])
+        close = suggest(cell, choices, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.add(int(t.rows[i]), t.header(key), f"unknown {what}{hint}; known: {listed}", cell)
+    if needed:
+        for i in np.flatnonzero((cells == "").to_numpy()):
+            problems.add(int(t.rows[i]), t.header(key), f"is empty (a {what} is needed)")
+    return out.fillna("").astype(object)
+
+
+def numbers(
+    t: Table,
+    key: str,
+    problems: Problems,
+    *,
+    needed: bool = False,
+    minimum: float | None = None,
+    whole: bool = False,
+) -> pd.Series:
+    """Column ``key`` as numbers (``NaN`` where empty or wrong), noting each bad cell."""
+    cells = t.text(key)
+    out = pd.to_numeric(cells.where(cells != "", None), errors="coerce").astype(float)
+    bad = (out.isna() & (cells != "")).to_numpy() | ~np.isfinite(out.fillna(0).to_numpy())
+    _note(t, problems, bad, key, "must be a whole number" if whole else "must be a number")
+    ok = ~bad & out.notna().to_numpy()
+    if whole:
+        frac = ok & (out.fillna(0).to_numpy() % 1 != 0)
+        _note(t, problems, frac, key, "must be a whole number")
+        ok &= ~frac
+    if minimum is not None:
+        low = ok & (out.fillna(minimum).to_numpy() < minimum)
+        _note(t, problems, low, key, f"must be {minimum:g} or more")
+    if needed:
+        for i in np.flatnonzero((cells == "").to_numpy()):
+            problems.add(int(t.rows[i]), t.header(key), "is empty (a number is needed)")
+    out[bad] = np.nan
+    return out
+
+
+def flags(t: Table, key: str, problems: Problems) -> pd.Series:
+    """Column ``key`` as yes/no (``yes``/``no``, ``y``/``n``, ``true``/``false``, ``1``/``0``;
+    empty is no)."""
+    folded = t.text(key).str.casefold()
+    yes = folded.isin(_TRUE).to_numpy()
+    bad = ~yes & ~folded.isin(_FALSE).to_numpy() & (folded != "").to_numpy()
+    _note(t, problems, bad, key, "must be yes or no")
+    return pd.Series(yes, index=folded.index)
+
+
+def listed_once(t: Table, keys: Iterable[str], problems: Problems, what: str) -> None:
+    """Note each row whose ``keys`` repeat an earlier row's, naming that row."""
+    keys = list(keys)
+    frame = pd.DataFrame({k: t.text(k) for k in keys})
+    frame = frame[(frame != "").all(axis=1)]
+    repeated = frame.duplicated(keep=False)
+    if not repeated.any():
+        return
+    first: dict[tuple[str, ...], int] = {}
+    for i, values in zip(
+        frame.index[repeated], frame[repeated].itertuples(index=False), strict=True
+    ):
+        row = int(t.rows[i])
+        if values in first:
+            shown_key = " ".join(values)
+            problems.add(
+                row,
+                t.header(keys[0]),
+                f"{what} {shown_key!r} is listed twice (first on row {first[values]})",
+            )
+        else:
+            first[values] = row
+
+
+__all__ = [
+    "DATE_FORMATS",
+    "MAX_CELL",
+    "MAX_FILE_BYTES",
+    "YEARS",
+    "Column",
+    "Table",
+    "codes",
+    "dates",
+    "flags",
+    "header_key",
+    "listed_once",
+    "numbers",
+    "read_table",
+    "required",
+    "workbook_sheets",
+]
