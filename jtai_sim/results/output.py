@@ -20,6 +20,9 @@ file                   what it holds
 ``events.ocel.json``   the log as OCEL 2.0 JSON, when asked (``exports``)
 ``events.ocel.sqlite`` the log as OCEL 2.0 SQLite, when asked (``exports``)
 ``events.xes``         the log as XES, when asked (``exports``)
+``annex_a/``           the area's Annex A lists, when asked (``records``)
+``ssda903/``           its SSDA903 return, when asked (``records``)
+``camhs/``             its CAMHS referral extract, when asked (``records``)
 =====================  ====================================================
 
 Everything is written into a hidden sibling folder first and renamed into
@@ -43,7 +46,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +85,11 @@ FILES = (
     "partnership.svg",
 )
 
+#: Folders of records a result folder may hold, when asked: the simulated area's lists in
+#: the formats councils and the NHS keep (written by :mod:`jtai_sim.records`, which this
+#: stage may not import: the writers are passed in), to train on and to read back.
+RECORD_FOLDERS = ("annex_a", "ssda903", "camhs")
+
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
     text_cells(frame).to_csv(path, index=False, float_format="%.9g", lineterminator="\n")
@@ -98,12 +106,14 @@ def write_run(
     source: ScenarioSource | None = None,
     command: Sequence[str] | None = None,
     timings: dict[str, float] | None = None,
+    records: Mapping[str, Callable[[Path], object]] | None = None,
 ) -> Path:
     """Write ``run``'s result folder at ``out`` atomically and return its path.
 
     ``events`` writes ``events.parquet``, ``events_csv`` also ``events.csv``;
     ``exports`` names event-log formats (``ocel``, ``sqlite``, ``xes``: see
-    :mod:`jtai_sim.results.exports`) to write as well.
+    :mod:`jtai_sim.results.exports`) to write as well; ``records`` maps names in
+    :data:`RECORD_FOLDERS` to a writer that fills that folder.
     ``source`` names the scenario file (else the resolved scenario is hashed);
     ``command`` is recorded in ``run.json``; ``timings`` are added to the run's
     own (seconds) under ``timings_seconds``.
@@ -111,7 +121,11 @@ def write_run(
     started = time.perf_counter()
     out = Path(out)
     source = source or ScenarioSource.of_scenario(run.scenario)
-    with atomic_folder(out, force=force, owned=FILES) as tmp:
+    records = dict(records or {})
+    unknown_records = sorted(set(records) - set(RECORD_FOLDERS))
+    if unknown_records:
+        raise ValueError(f"unknown record folders {unknown_records}; they are {RECORD_FOLDERS}")
+    with atomic_folder(out, force=force, owned=FILES + RECORD_FOLDERS) as tmp:
         wanted = set(FILES) - ({"events.parquet"} if not events else set())
         wanted -= {"events.csv"} if not (events and events_csv) else set()
         unknown = sorted(set(exports) - set(FORMATS))
@@ -139,6 +153,11 @@ def write_run(
         t_exports = time.perf_counter()
         for fmt in sorted(set(exports)):
             export(run, fmt, tmp / FORMATS[fmt])
+        t_records = time.perf_counter()
+        for name in RECORD_FOLDERS:
+            if name in records:
+                records[name](tmp / name)
+                files.append(f"{name}/")
         t2 = time.perf_counter()
         drawing = partnership_svg(run.scenario)
         (tmp / "partnership.svg").write_text(drawing, encoding="utf-8")
@@ -160,7 +179,8 @@ def write_run(
             **{k: round(v, 4) for k, v in (timings or {}).items()},
             "metrics": round(t1 - t0, 4),
             "tables": round(t_exports - t1, 4),
-            **({"exports": round(t2 - t_exports, 4)} if exports else {}),
+            **({"exports": round(t_records - t_exports, 4)} if exports else {}),
+            **({"records": round(t2 - t_records, 4)} if records else {}),
             "report": round(t3 - t2, 4),
             "write_total": round(time.perf_counter() - started, 4),
         }
