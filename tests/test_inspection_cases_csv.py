@@ -252,3 +252,41 @@ def test_agency_kinds_stand_in_for_an_agency_list(tmp_path: Path) -> None:
         r"'camhz' \(did you mean 'camhs_spa'\?\)",
     ):
         load_case_list(tmp_path)
+
+
+def test_mental_health_column_is_optional(tmp_path: Path) -> None:
+    # an area's own records never hold a child's unobserved mental-health state
+    (tmp_path / "children.csv").write_text("child,age\nA,12\nB,9\n")
+    (tmp_path / "events.csv").write_text(
+        "child,date,agency,kind\nA,2025-01-06,front_door,arrive\nB,2025-01-07,front_door,arrive\n"
+    )
+    book = load_case_list(tmp_path)
+    assert book.children["mental_health"].tolist() == [0, 0]
+    # an empty cell in a present column counts as none too; a wrong one is still refused
+    (tmp_path / "children.csv").write_text("child,age,mental_health\nA,12,\nB,9,ill\n")
+    assert load_case_list(tmp_path).children["mental_health"].tolist() == [0, 2]
+    (tmp_path / "children.csv").write_text("child,age,mental_health\nA,12,sad\nB,9,ill\n")
+    with pytest.raises(CaseListError, match=r"children.csv:2: column mental_health: .*'sad'"):
+        load_case_list(tmp_path)
+
+
+def test_only_a_simulated_book_shows_the_hidden_state_in_the_pack(tmp_path: Path) -> None:
+    from runner.mockweek.pack import pack_files
+    from runner.mockweek.pipeline import mock_week
+    from runner.mockweek.settings import default_settings
+
+    notify = dt.date(2026, 2, 3)
+    simulated = casebook_from_run(simulate(load_scenario("minimal"), seed=3))
+    shown = pack_files(mock_week(simulated, notify, default_settings(), seed=4))
+    assert any("simulation only" in text for text in shown.values())
+    # the same children as records: the case list carries their state, yet a book
+    # that came from records must not present it as known
+    write_case_list(simulated, tmp_path)
+    recorded = load_case_list(tmp_path)
+    assert recorded.source == "case list"
+    assert recorded.children["mental_health"].max() > 0
+    files = pack_files(mock_week(recorded, notify, default_settings(), seed=4))
+    assert files["index.html"]
+    for name, text in files.items():
+        assert "simulation only" not in text, name
+        assert "hidden_mental_health" not in text, name

@@ -5,9 +5,11 @@ A case list is a folder with ``children.csv`` (one row per child),
 per agency). ``scenarios/cases/README.md`` documents every column; the short
 version:
 
-* ``children.csv``: ``child`` (any id), ``mental_health`` (``none``,
-  ``early_signs``, ``ill`` or 0/1/2, as when the child first came to notice),
-  and ``date_of_birth`` or ``age`` (age at the first event); optional ``name``,
+* ``children.csv``: ``child`` (any id) and ``date_of_birth`` or ``age`` (age at
+  the first event); optional ``mental_health`` (``none``, ``early_signs``,
+  ``ill`` or 0/1/2, as when the child first came to notice: no case-management
+  system records this, so it is only for a list written from a simulation; when
+  absent or empty the child's state is unknown and counted as none), ``name``,
   ``at_risk``, ``exploitation``, ``missing``, ``send``, ``disability``,
   ``deprived``, ``identified`` (yes/no), ``sex`` (female/male/other) and
   ``ethnicity``.
@@ -389,7 +391,10 @@ def load_case_list(
 
 
 def _read_children(path: Path) -> pd.DataFrame:
-    t = _Table(path, CHILD_COLUMNS, ("child", "mental_health"))
+    # mental_health is optional: an area's records hold what agencies noted (an
+    # ``identify`` event), never the child's unobserved state, which only a list
+    # written from a simulation carries
+    t = _Table(path, CHILD_COLUMNS, ("child",))
     if "date_of_birth" not in t.columns and "age" not in t.columns:
         raise CaseListError("missing column 'date_of_birth' (or 'age')", file=t.name, line=1)
     rows = []
@@ -403,7 +408,7 @@ def _read_children(path: Path) -> pd.DataFrame:
                 line, "child", f"child {ref!r} is listed twice (first on line {first[ref]})"
             )
         first[ref] = line
-        mh = _MH.get(row["mental_health"].lower())
+        mh = _MH.get(row.get("mental_health", "").lower() or MentalHealth.NONE.key)
         if mh is None:
             raise t.error(
                 line,
