@@ -36,7 +36,7 @@ from jtai_sim.errors import LearningError
 from jtai_sim.inspection.model import CaseBook
 from jtai_sim.learning.demand import day_rates, learn_demand
 from jtai_sim.learning.estimate import Estimate
-from jtai_sim.learning.routing import learn_pathways, share
+from jtai_sim.learning.routing import PathwaySeen, learn_pathways, share
 from jtai_sim.learning.service import service_seen
 from jtai_sim.learning.toml_text import Table, render
 from jtai_sim.scenario.loading import scenario_from_toml
@@ -160,7 +160,8 @@ def learn_scenario(
     window_working = cal.working[:last_day]
     window_school = cal.school[:last_day]
     ages = kids.set_index("child")
-    for entry in sorted(first["agency"].astype(str).unique()):
+    entries = sorted(first["agency"].astype(str).unique())
+    for entry in entries:
         rows = first[first["agency"].astype(str) == entry]
         days = np.floor(rows["time"].to_numpy(np.float64)).astype(np.int64)
         days = days[(days >= 0) & (days < last_day)]
@@ -188,9 +189,12 @@ def learn_scenario(
     caseload_of: dict[str, int] = {a.kind: a.caseload for a in defaults.agencies.values()}
     status = events[kinds == "status"]
     deteriorate_at = set(agency[kinds == "deteriorate"])
-    present = [
+    recorded = [
         k for k in book.agencies if k in set(agency) or k in set(events["other"].astype(str))
     ]
+    pathways = [p for p in learn_pathways(events, kids, recorded) if p.probability.estimate > 0]
+    present = _reachable(book, entries, pathways)
+    pathways = [p for p in pathways if p.source in present and p.to in present]
     for key in present:
         info = book.agencies[key]
         a = doc.table("agencies", key)
@@ -266,15 +270,14 @@ def learn_scenario(
 
     # -- pathways ----------------------------------------------------------------------
     count = 0
-    for p in learn_pathways(events, kids, present):
-        if p.probability.estimate <= 0 or p.to not in present:
-            continue
+    for p in pathways:
         t = doc.array("pathways")
         t.set("from", p.source)
         t.set("to", p.to)
         if p.mode != "refer":
             t.set("mode", p.mode)
-        t.set("probability", p.probability.estimate, est=p.probability)
+        # rounded down, so chances that add up to 1 do not pass it once written
+        t.set("probability", math.floor(p.probability.estimate * 1e6) / 1e6, est=p.probability)
         prov[f"pathways[{count}].probability"] = p.probability
         if p.when:
             t.set("when", list(p.when))
@@ -324,6 +327,23 @@ def learn_scenario(
     return Learned(
         scenario=scenario_from_toml(text, file="learned scenario"), toml=text, provenance=prov
     )
+
+
+def _reachable(book: CaseBook, entries: list[str], pathways: list[PathwaySeen]) -> list[str]:
+    """The agencies children reach from where they come to notice, by the learned
+    ``refer`` and ``parallel`` pathways (an agency only ever told, or whose hand-offs the
+    records cut off, is left out, as the scenario loader requires), in the book's order."""
+    moves: dict[str, set[str]] = {}
+    for p in pathways:
+        if p.mode != "notify":
+            moves.setdefault(p.source, set()).add(p.to)
+    seen, todo = set(entries), list(entries)
+    while todo:
+        for nxt in moves.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return [k for k in book.agencies if k in seen]
 
 
 def _aic_note(aic: dict[str, float], kind: str, working: str) -> str:

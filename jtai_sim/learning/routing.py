@@ -129,59 +129,106 @@ def _information(rows: pd.DataFrame) -> dict[str, Estimate] | None:
     return info
 
 
+def _text(column: pd.Series) -> pd.Series:
+    return column.astype(object).where(column.notna(), "").astype(str)
+
+
 def learn_pathways(
     events: pd.DataFrame, children: pd.DataFrame, agencies: list[str]
 ) -> list[PathwaySeen]:
-    """Every pathway the hand-offs in ``events`` show, in agency order then by ``to``."""
+    """Every pathway ``events`` show, in agency order then by ``to``.
+
+    A child moved on (``refer``) or also referred (``parallel``) shows as an ``arrive``
+    row at ``to`` whose ``other`` is ``from``: it is matched to the child's latest
+    ``end`` at ``from`` at or before it (a pathway may have a delay). It is ``parallel``
+    when a ``fork`` row from ``from`` to ``to`` was written at that end. A notification
+    shows only as a ``notify`` row at the end.
+    """
     ends = events.loc[events["kind"] == "end", ["time", "child", "agency"]].copy()
-    ends["agency"] = ends["agency"].astype(str)
-    sent = events.loc[
-        events["kind"].isin(list(MODES)),
-        ["time", "child", "agency", "other", "kind", "detail", "value"],
-    ].copy()
-    sent = sent[sent["other"].notna()]
-    sent["agency"] = sent["agency"].astype(str)
-    sent["other"] = sent["other"].astype(str)
-    sent["kind"] = sent["kind"].astype(str)
+    ends["agency"] = _text(ends["agency"])
     ends.index.name = "end_row"
-    flags = flags_at(ends, events, children)
-    # the end row each hand-off follows: the same child and agency, at or up to a day before
-    matched = pd.merge_asof(
-        sent.reset_index(drop=True).sort_values("time"),
-        ends.reset_index().sort_values("time"),
-        on="time",
-        by=["child", "agency"],
-        direction="backward",
-        tolerance=1.0,
+    ends = ends.reset_index()
+    flags = flags_at(ends.set_index("end_row"), events, children)
+    kind = events["kind"].astype(str)
+    arr = events.loc[
+        (kind == "arrive") & events["other"].notna(), ["time", "child", "agency", "other"]
+    ]
+    arr = pd.DataFrame(
+        {
+            "time": arr["time"].to_numpy(),
+            "child": arr["child"].to_numpy(),
+            "agency": _text(arr["other"]).to_numpy(),
+            "to": _text(arr["agency"]).to_numpy(),
+        }
     )
-    matched = matched[matched["end_row"].notna()]
-    matched["end_row"] = matched["end_row"].astype(np.int64)
+    sent = events.loc[kind.isin(list(MODES)) & events["other"].notna()]
+    sent = pd.DataFrame(
+        {
+            "time": sent["time"].to_numpy(),
+            "child": sent["child"].to_numpy(),
+            "agency": _text(sent["agency"]).to_numpy(),
+            "to": _text(sent["other"]).to_numpy(),
+            "kind": kind[sent.index].to_numpy(),
+            "detail": sent["detail"].to_numpy(),
+            "value": sent["value"].to_numpy(),
+        }
+    )
+    by_end = ends.sort_values("time")
+
+    def matched(rows: pd.DataFrame, tolerance: float | None) -> pd.DataFrame:
+        m = pd.merge_asof(
+            rows.sort_values("time", kind="stable"),
+            by_end,
+            on="time",
+            by=["child", "agency"],
+            direction="backward",
+            tolerance=tolerance,
+        )
+        m = m[m["end_row"].notna()].copy()
+        m["end_row"] = m["end_row"].astype(np.int64)
+        return m
+
+    moved = matched(arr, None).drop_duplicates(["end_row", "to"])
+    told = matched(sent, 1.0)
+    forks = told[told["kind"] == "fork"].drop_duplicates(["end_row", "to"])
+    fork_key = set(zip(forks["end_row"], forks["to"], strict=True))
+    moved["mode"] = [
+        "parallel" if (e, t) in fork_key else "refer"
+        for e, t in zip(moved["end_row"], moved["to"], strict=True)
+    ]
+    notes = told[told["kind"] == "notify"].drop_duplicates(["end_row", "to"]).copy()
+    notes["mode"] = "notify"
+    told["mode"] = told["kind"].map(MODES)
+    routes = pd.concat(
+        [moved[["end_row", "agency", "to", "mode"]], notes[["end_row", "agency", "to", "mode"]]],
+        ignore_index=True,
+    )
+    flags.index = ends["end_row"].to_numpy()
     found: list[PathwaySeen] = []
     n_end = ends.groupby("agency").size()
     for source in agencies:
         total = int(n_end.get(source, 0))
         if total == 0:
             continue
-        mine = matched[matched["agency"] == source]
-        end_rows = ends.index[ends["agency"] == source]
-        f = flags.loc[end_rows]
-        refer = mine[mine["kind"] == "handoff"].drop_duplicates("end_row")
-        split = _best_split(refer, f)
-        for (kind, to), rows in sorted(
-            mine.groupby(["kind", "other"], observed=True), key=lambda kv: (kv[0][1], kv[0][0])
+        mine = routes[routes["agency"] == source]
+        f = flags.loc[ends.loc[ends["agency"] == source, "end_row"].to_numpy()]
+        split = _best_split(mine[mine["mode"] == "refer"], f)
+        for (mode, to), rows in sorted(
+            mine.groupby(["mode", "to"]), key=lambda kv: (str(kv[0][1]), str(kv[0][0]))
         ):
-            mode = MODES[str(kind)]
-            rows = rows.drop_duplicates("end_row")
-            info = _information(rows)
+            mode, to = str(mode), str(to)
+            sent_here = told[(told["agency"] == source) & (told["to"] == to)]
+            sent_here = sent_here[sent_here["mode"] == mode]
+            info = _information(sent_here) if mode != "refer" or len(sent_here) else None
             if mode == "refer" and split is not None:
                 has = f[split]
-                took = rows["end_row"].map(has)
+                took = has.reindex(rows["end_row"].to_numpy()).to_numpy(bool)
                 n1, n0 = int(has.sum()), int((~has).sum())
                 k1, k0 = int(took.sum()), int((~took).sum())
                 found.append(
                     PathwaySeen(
                         source=source,
-                        to=str(to),
+                        to=to,
                         mode=mode,
                         probability=share(k1, n1),
                         when=(split,),
@@ -191,7 +238,7 @@ def learn_pathways(
                 found.append(
                     PathwaySeen(
                         source=source,
-                        to=str(to),
+                        to=to,
                         mode=mode,
                         probability=share(k0, n0),
                         unless=(split,),
@@ -202,7 +249,7 @@ def learn_pathways(
                 found.append(
                     PathwaySeen(
                         source=source,
-                        to=str(to),
+                        to=to,
                         mode=mode,
                         probability=share(len(rows), total),
                         information=info,
@@ -219,7 +266,7 @@ def _best_split(refer: pd.DataFrame, flags: pd.DataFrame) -> str | None:
         n0 = len(has) - n1
         if n1 < 30 or n0 < 30:
             continue
-        for _, rows in refer.groupby("other", observed=True):
+        for _, rows in refer.groupby("to"):
             took = has.reindex(rows["end_row"]).to_numpy(bool)
             k1, k0 = int(took.sum()), int((~took).sum())
             z = abs(two_proportion_z(k1, n1, k0, n0))
