@@ -269,8 +269,7 @@ def learn_scenario(
             a.set("deterioration_while_waiting", True)
 
     # -- pathways ----------------------------------------------------------------------
-    count = 0
-    for p in pathways:
+    for count, p in enumerate(pathways):
         t = doc.array("pathways")
         t.set("from", p.source)
         t.set("to", p.to)
@@ -301,7 +300,6 @@ def learn_scenario(
             )
             for k, e in p.information.items():
                 prov[f"pathways[{count}].information.{k}"] = e
-        count += 1
 
     # -- clocks, mental health, flow ---------------------------------------------------
     for ckey, clock in book.clocks.items():

@@ -129,8 +129,9 @@ def _information(rows: pd.DataFrame) -> dict[str, Estimate] | None:
     return info
 
 
-def _text(column: pd.Series) -> pd.Series:
-    return column.astype(object).where(column.notna(), "").astype(str)
+def _text(column: pd.Series) -> np.ndarray:
+    """Agency names as plain Python strings ("" for none), one dtype for every merge."""
+    return np.array([str(v) for v in column.astype(object).where(column.notna(), "")], dtype=object)
 
 
 def learn_pathways(
@@ -157,8 +158,8 @@ def learn_pathways(
         {
             "time": arr["time"].to_numpy(),
             "child": arr["child"].to_numpy(),
-            "agency": _text(arr["other"]).to_numpy(),
-            "to": _text(arr["agency"]).to_numpy(),
+            "agency": _text(arr["other"]),
+            "to": _text(arr["agency"]),
         }
     )
     sent = events.loc[kind.isin(list(MODES)) & events["other"].notna()]
@@ -166,16 +167,17 @@ def learn_pathways(
         {
             "time": sent["time"].to_numpy(),
             "child": sent["child"].to_numpy(),
-            "agency": _text(sent["agency"]).to_numpy(),
-            "to": _text(sent["other"]).to_numpy(),
+            "agency": _text(sent["agency"]),
+            "to": _text(sent["other"]),
             "kind": kind[sent.index].to_numpy(),
             "detail": sent["detail"].to_numpy(),
             "value": sent["value"].to_numpy(),
         }
     )
-    by_end = ends.sort_values("time")
+    by_end = ends.sort_values("time").astype({"agency": str})
 
     def matched(rows: pd.DataFrame, tolerance: float | None) -> pd.DataFrame:
+        rows = rows.astype({"agency": str, "to": str})
         m = pd.merge_asof(
             rows.sort_values("time", kind="stable"),
             by_end,
