@@ -81,11 +81,6 @@ def learn(
             from jtai_sim.learning.learn import midshire
 
             n = midshire().children
-            click.echo(
-                f"warning: --children not given: using Midshire's {n} (marked as a default "
-                "in the file); rates per 10,000 children depend on it",
-                err=True,
-            )
         else:
             n = children
         learned = learn_scenario(
@@ -96,6 +91,12 @@ def learn(
             children_default=children is None,
         )
         target = write_file(out, learned.toml)
+    if children is None:
+        click.echo(
+            f"warning: --children not given: used Midshire's {n} (marked as a default "
+            "in the file); rates per 10,000 children depend on it",
+            err=True,
+        )
     s = learned.scenario
     click.echo(
         f"wrote {target}: {len(s.demand)} demand streams, {len(s.agencies)} agencies, "
