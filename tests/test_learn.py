@@ -196,8 +196,11 @@ def test_staff_within_one(learned: Learned) -> None:
 
 
 def test_given_staff_learns_the_caseload(book: CaseBook) -> None:
-    got = learn_scenario(book, children=200000, staff={"team": 22}).scenario.agencies["team"]
-    assert (got.staff, got.caseload) == (22, 30)
+    ag = learn_scenario(book, children=200000, staff={"team": 22, "police": 2}).scenario.agencies
+    assert (ag["team"].staff, ag["team"].caseload) == (22, 30)
+    # no one waited at the police: the places written hold the most ever seen at once
+    most = int(((book.events["agency"] == "police") & (book.events["kind"] == "start")).sum())
+    assert ag["police"].staff == 2 and 1 <= ag["police"].caseload * 2 < most
 
 
 def test_every_value_has_provenance_and_comment(learned: Learned) -> None:

@@ -240,6 +240,17 @@ def learn_scenario(
                     source="default",
                     note=f"Midshire's for a {info.kind} agency; give --staff {key}=N to learn it",
                 )
+        elif key in staff:
+            # no one waited, so the places were never all in use: at least the most seen
+            n_staff = staff[key]
+            caseload = max(1, math.ceil(svc.places_used / n_staff))
+            s_est = Estimate(estimate=n_staff, n=svc.starts, note="given with --staff")
+            c_est = Estimate(
+                estimate=caseload,
+                n=svc.starts,
+                note=f"at least: no one waited, {svc.places_used} in service at most",
+            )
+        if svc.waited or key in staff:
             a.set("staff", n_staff, est=s_est)
             a.set("caseload", caseload, est=c_est)
             prov[f"{base}.staff"] = s_est
@@ -290,6 +301,10 @@ def learn_scenario(
                 info_t[k] = v
             if "delay_mean_days" in p.information:
                 info_t["delay_mean_days"] = max(p.information["delay_mean_days"].estimate, 1e-6)
+            # when information counts as late is the area's rule, not something records show
+            info_t["due_within_days"] = float(
+                book.handoff_due_days.get((p.source, p.mode, p.to), book.default_due_days)
+            )
             c = p.information["complete"]
             t.set(
                 "information",
