@@ -228,6 +228,11 @@ class RecordsError(CaseListError):
         return "\n".join(self.lines)
 
 
+class LearningError(InputError):
+    """A scenario cannot be learned from these records with these options (too few days,
+    an unknown agency in ``--staff``)."""
+
+
 class ExperimentError(InputError):
     """An experiment file or a command-line override is invalid."""
 

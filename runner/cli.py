@@ -23,7 +23,7 @@ from typing import NoReturn
 import click
 
 from jtai_sim.errors import one_line, os_reason
-from runner.commands import experiments, mock_week, simulation
+from runner.commands import experiments, learn, mock_week, simulation
 from runner.errors import UserError, stop_on, stopped_by, stopped_line, user_errors
 
 
@@ -66,7 +66,7 @@ def cli() -> None:
     """
 
 
-for module in (simulation, experiments, mock_week):
+for module in (simulation, experiments, mock_week, learn):
     for command in module.COMMANDS:
         cli.add_command(command)
 

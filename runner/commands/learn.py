@@ -1,0 +1,109 @@
+"""``jtai-sim learn``: a scenario file learned from a partnership's own records.
+
+Reads DATA (for now a case-list folder, see ``scenarios/cases/README.md``), learns
+demand, pathways, services and capacity with :func:`jtai_sim.learning.learn_scenario`
+and writes the scenario TOML to ``--out`` all at once or not at all. Bad options and
+bad records print one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import click
+
+from runner.errors import OneLineCommand, UserError, user_errors
+
+_STAFF = re.compile(r"([A-Za-z0-9_-]+)=([0-9]+)")
+
+
+def parse_staff(values: tuple[str, ...]) -> dict[str, int]:
+    """``("camhs=12",)`` as ``{"camhs": 12}``; a malformed value is a :class:`UserError`.
+
+    >>> parse_staff(("desk=3", "team=10"))
+    {'desk': 3, 'team': 10}
+    """
+    staff: dict[str, int] = {}
+    for text in values:
+        match = _STAFF.fullmatch(text.strip())
+        if match is None or int(match.group(2)) < 1:
+            raise UserError(
+                f"--staff: must be AGENCY=N with N a whole number of at least 1, got {text!r}"
+            )
+        if match.group(1) in staff:
+            raise UserError(f"--staff: agency {match.group(1)!r} given twice, got {text!r}")
+        staff[match.group(1)] = int(match.group(2))
+    return staff
+
+
+@click.command("learn", cls=OneLineCommand, short_help="Learn a scenario from own records.")
+@click.argument("data")
+@click.option("--out", "out", required=True, metavar="SCENARIO.toml", help="File to write.")
+@click.option(
+    "--children",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Children living in the area (not in the records).  [default: Midshire's, "
+    "marked as a default in the file, with a warning]",
+)
+@click.option(
+    "--staff",
+    multiple=True,
+    metavar="AGENCY=N",
+    help="Workforce of an agency (repeat for several): its caseload is then learned.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Learn only from events on or before this date.",
+)
+def learn(
+    data: str, out: str, children: int | None, staff: tuple[str, ...], until: dt.datetime | None
+) -> None:
+    """Learn a scenario from DATA (a case-list folder) and write it to --out.
+
+    Arrivals, pathways, information on hand-offs, service times and caseload places are
+    fitted; waits are not (they are what a back-test checks). Each learned value has its
+    sample size and 95% interval in a comment, and values the records cannot give are
+    Midshire's, marked '# default'. See docs/learning.md.
+    """
+    from jtai_sim.atomic import check_file, write_file
+    from jtai_sim.learning import learn_scenario, read_case_book
+
+    given = parse_staff(staff)
+    with user_errors():
+        check_file(out)
+        book = read_case_book(data)
+        if children is None:
+            from jtai_sim.learning.learn import midshire
+
+            n = midshire().children
+        else:
+            n = children
+        learned = learn_scenario(
+            book,
+            children=n,
+            until=until.date() if until is not None else None,
+            staff=given,
+            children_default=children is None,
+        )
+        target = write_file(out, learned.toml)
+    if children is None:
+        click.echo(
+            f"warning: --children not given: used Midshire's {n} (marked as a default "
+            "in the file); rates per 10,000 children depend on it",
+            err=True,
+        )
+    s = learned.scenario
+    click.echo(
+        f"wrote {target}: {len(s.demand)} demand streams, {len(s.agencies)} agencies, "
+        f"{len(s.pathways)} pathways from {len(book.events)} event rows"
+    )
+
+
+COMMANDS: list[click.Command] = [learn]
+
+__all__ = ["COMMANDS", "learn", "parse_staff"]

@@ -1,0 +1,310 @@
+"""``jtai-sim learn`` recovers the scenario a case book was simulated from.
+
+The scenario below is not in the repository: office hours, term-time school demand with
+no weekend arrivals, police demand that rises at weekends, a referral desk with
+lognormal service and an assessment team with gamma service, both with queues, and a
+school pathway whose chance depends on the child's mental-health need.
+
+Why these sizes (two years of 200,000 children, about 80,000 children in all): a
+Poisson count of n has a relative standard error of 1/sqrt(n). The smallest count checked
+is the schools' arrivals on working days in the school holidays, about 41 a day on some
+120 such days, n ~ 5,000: 1.4%, so 5% is over 3 standard errors. The smallest routing
+denominator is the desk's children without a need from schools, n ~ 6,000 at p = 0.2:
+standard error 0.005, so 0.02 is 4 of them. Service means rest on over 10,000 durations
+with a coefficient of variation under 1 (standard error under 1%, against 10%). Staff are
+read from the most children in service at once, which equals the places exactly as soon
+as anyone waits, and both queued agencies have a waiting list within weeks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner, Result
+
+from jtai_sim import scenario_from_toml, simulate
+from jtai_sim.errors import LearningError
+from jtai_sim.inspection import casebook_from_run
+from jtai_sim.inspection.model import CaseBook
+from jtai_sim.learning import Learned, learn_scenario
+from jtai_sim.scenario.model import Pathway, Scenario
+from runner.cli import cli
+
+CASES = Path(__file__).resolve().parent.parent / "scenarios" / "cases"
+
+AREA = """
+name = "Learning check"
+start_date = 2025-04-01
+children = 200000
+duration_days = 730.0
+warmup_days = 0.0
+
+[demand.schools]
+agency = "school"
+rate_per_10k_per_year = 1500.0
+seasonality = "school_terms"
+term_factor = 1.4
+holiday_factor = 0.5
+weekend_factor = 0.0
+profile = { min_age = 5, max_age = 17, mental_health = [0.4, 0.4, 0.2] }
+
+[demand.incidents]
+agency = "police"
+rate_per_10k_per_year = 800.0
+weekend_factor = 1.5
+profile = { min_age = 0, max_age = 17, mental_health = [0.6, 0.3, 0.1], at_risk = 0.3 }
+
+[agencies.school]
+kind = "school"
+working = "office"
+service = { kind = "fixed", mean_days = 0.5 }
+
+[agencies.police]
+kind = "police"
+service = { kind = "exponential", mean_days = 0.2 }
+
+[agencies.desk]
+kind = "referral"
+staff = 30
+caseload = 3
+working = "office"
+service = { kind = "lognormal", mean_days = 0.8, sd_days = 0.6 }
+
+[agencies.team]
+kind = "assessment"
+staff = 44
+caseload = 15
+working = "office"
+service = { kind = "gamma", mean_days = 20.0, sd_days = 8.0 }
+
+[[pathways]]
+from = "school"
+to = "desk"
+probability = 0.6
+when = ["mental_health_need"]
+information = { complete = 0.7, partial = 0.2, lost = 0.1, delay_mean_days = 0.2 }
+
+[[pathways]]
+from = "school"
+to = "desk"
+probability = 0.2
+unless = ["mental_health_need"]
+information = { complete = 0.7, partial = 0.2, lost = 0.1, delay_mean_days = 0.2 }
+
+[[pathways]]
+from = "police"
+to = "desk"
+probability = 0.5
+
+[[pathways]]
+from = "desk"
+to = "team"
+probability = 0.4
+
+[mental_health]
+deterioration_per_year_waiting = 0.0
+"""
+
+
+@pytest.fixture(scope="module")
+def truth() -> Scenario:
+    return scenario_from_toml(AREA)
+
+
+@pytest.fixture(scope="module")
+def book(truth: Scenario) -> CaseBook:
+    return casebook_from_run(simulate(truth, seed=20251203))
+
+
+@pytest.fixture(scope="module")
+def learned(book: CaseBook) -> Learned:
+    return learn_scenario(book, children=200000)
+
+
+def _day_rates(s: Scenario, stream: str) -> tuple[float, float, float]:
+    """A stream's rate a day on school days, holiday working days and other days."""
+    d = s.demand[stream]
+    base = d.rate_per_10k_per_year * s.children / 10_000 / 365.25
+    if d.seasonality == "school_terms":
+        return (
+            base * d.term_factor,
+            base * d.holiday_factor,
+            base * d.holiday_factor * d.weekend_factor,
+        )
+    return (base, base, base * d.weekend_factor)
+
+
+def test_demand_rates_within_5_percent(truth: Scenario, learned: Learned) -> None:
+    got = learned.scenario
+    assert set(got.demand) == {"school", "police"}
+    assert got.demand["school"].seasonality == "school_terms"
+    assert got.demand["police"].seasonality == "none"
+    for mine, theirs in (("school", "schools"), ("police", "incidents")):
+        for want, have in zip(_day_rates(truth, theirs), _day_rates(got, mine), strict=True):
+            if want == 0:
+                assert have == pytest.approx(0.0, abs=1e-9)
+            else:
+                assert abs(have / want - 1) < 0.05, (mine, want, have)
+    # without seasonality the rate itself is the working-day rate, so it is recovered as is
+    police = got.demand["police"].rate_per_10k_per_year
+    assert abs(police / 800.0 - 1) < 0.05
+
+
+def test_routing_within_002(learned: Learned) -> None:
+    paths: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Pathway] = {
+        (p.source, p.to, p.when, p.unless): p for p in learned.scenario.pathways
+    }
+    want = {
+        ("school", "desk", ("mental_health_need",), ()): 0.6,
+        ("school", "desk", (), ("mental_health_need",)): 0.2,
+        ("police", "desk", (), ()): 0.5,
+        ("desk", "team", (), ()): 0.4,
+    }
+    assert set(paths) == set(want)
+    for key, p in want.items():
+        assert abs(paths[key].probability - p) < 0.02, (key, paths[key].probability)
+    info = paths[("school", "desk", ("mental_health_need",), ())].information
+    assert info is not None
+    assert abs(info.complete - 0.7) < 0.02 and abs(info.lost - 0.1) < 0.02
+
+
+def test_service_means_within_10_percent_and_kinds(learned: Learned) -> None:
+    ag = learned.scenario.agencies
+    for key, mean in (("desk", 0.8), ("team", 20.0), ("police", 0.2), ("school", 0.5)):
+        assert abs(ag[key].service.mean_days / mean - 1) < 0.10, (key, ag[key].service)
+    assert ag["desk"].service.kind == "lognormal"
+    assert ag["team"].service.kind == "gamma"
+    assert ag["police"].service.kind == "exponential"
+    assert ag["school"].service.kind == "fixed"
+    assert [ag[k].working for k in ("school", "police", "desk", "team")] == [
+        "office",
+        "always",
+        "office",
+        "office",
+    ]
+
+
+def test_staff_within_one(learned: Learned) -> None:
+    ag = learned.scenario.agencies
+    assert abs((ag["desk"].staff or 0) - 30) <= 1
+    assert abs((ag["team"].staff or 0) - 44) <= 1
+    assert ag["police"].staff is None  # no one waited: no queue
+
+
+def test_given_staff_learns_the_caseload(book: CaseBook) -> None:
+    ag = learn_scenario(book, children=200000, staff={"team": 22, "police": 2}).scenario.agencies
+    assert (ag["team"].staff, ag["team"].caseload) == (22, 30)
+    # no one waited at the police: the places written hold the most ever seen at once
+    most = int(((book.events["agency"] == "police") & (book.events["kind"] == "start")).sum())
+    assert ag["police"].staff == 2 and 1 <= ag["police"].caseload * 2 < most
+
+
+def test_every_value_has_provenance_and_comment(learned: Learned) -> None:
+    prov = learned.provenance
+    rate = prov["demand.school.rate_per_10k_per_year"]
+    assert rate.source == "data" and rate.n > 1000
+    assert rate.low < rate.estimate < rate.high
+    assert prov["agencies.desk.caseload"].source == "default"
+    line = next(x for x in learned.toml.splitlines() if x.startswith("caseload = 3"))
+    assert "# default: Midshire's" in line
+    line = next(x for x in learned.toml.splitlines() if x.startswith("rate_per_10k_per_year"))
+    assert "# n = " in line and "95% interval" in line
+
+
+def test_until_learns_only_from_events_before_it(book: CaseBook) -> None:
+    cut = dt.date(2025, 12, 31)
+    got = learn_scenario(book, children=200000, until=cut)
+    assert got.scenario.duration_days == (cut - dt.date(2025, 4, 1)).days + 1
+    n = got.provenance["demand.police.rate_per_10k_per_year"].n
+    full = learn_scenario(book, children=200000).provenance
+    assert n < full["demand.police.rate_per_10k_per_year"].n / 2
+
+
+def test_same_book_same_bytes(book: CaseBook, learned: Learned) -> None:
+    assert learn_scenario(book, children=200000).toml == learned.toml
+
+
+def test_too_short_or_unknown_staff_is_an_error(book: CaseBook) -> None:
+    with pytest.raises(LearningError, match="learning needs at least 28"):
+        learn_scenario(book, children=1000, until=dt.date(2025, 4, 10))
+    with pytest.raises(LearningError, match="unknown agency 'camhs'"):
+        learn_scenario(book, children=1000, staff={"camhs": 3})
+
+
+# -- the command line ------------------------------------------------------------------
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, ["learn", *[str(a) for a in args]], catch_exceptions=False)
+
+
+def test_cli_writes_a_valid_scenario_byte_identically(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.toml", tmp_path / "two.toml"
+    for out in (one, two):
+        result = invoke(CASES, "--out", out, "--children", "80000")
+        assert result.exit_code == 0, result.output
+    assert one.read_bytes() == two.read_bytes()
+    check = CliRunner().invoke(cli, ["validate", str(one)], catch_exceptions=False)
+    assert check.exit_code == 0, check.output
+
+
+def test_cli_children_default_is_marked_and_warned(tmp_path: Path) -> None:
+    out = tmp_path / "s.toml"
+    result = invoke(CASES, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "warning: --children not given" in result.stderr
+    assert "children = 80000   # default: Midshire's" in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--staff", "desk"), "--staff: must be AGENCY=N"),
+        (("--staff", "front_door=0"), "--staff: must be AGENCY=N"),
+        (("--staff", "front_door=2.5"), "--staff: must be AGENCY=N"),
+        (("--staff", "camhz=3"), "unknown agency 'camhz'"),
+        (("--children", "0"), "--children"),
+        (("--until", "2024-04-20"), "learning needs at least 28"),
+    ],
+)
+def test_cli_bad_options_exit_2_one_line_nothing_written(
+    tmp_path: Path, args: tuple[str, ...], words: str
+) -> None:
+    out = tmp_path / "s.toml"
+    result = invoke(CASES, "--out", out, *args)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and words in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_missing_data_exit_2(tmp_path: Path) -> None:
+    result = invoke(tmp_path / "nowhere", "--out", tmp_path / "s.toml")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "no such folder or file" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_bad_row_names_file_and_line(tmp_path: Path) -> None:
+    data = tmp_path / "cases"
+    data.mkdir()
+    for name in ("children.csv", "agencies.csv"):
+        (data / name).write_bytes((CASES / name).read_bytes())
+    lines = (CASES / "events.csv").read_text().splitlines()
+    lines[3] = lines[3].replace("police", "polise", 1)
+    (data / "events.csv").write_text("\n".join(lines) + "\n")
+    result = invoke(data, "--out", tmp_path / "s.toml")
+    assert result.exit_code == 2
+    assert "events.csv:4: column agency" in result.stderr and "polise" in result.stderr
+    assert not (tmp_path / "s.toml").exists()
+
+
+def test_intervals_are_finite_for_learned_values(learned: Learned) -> None:
+    for key, e in learned.provenance.items():
+        if e.source == "data" and e.n > 0 and not math.isnan(e.low):
+            assert e.low <= e.estimate + 1e-9 and e.estimate <= e.high + 1e-9, key
+    assert np.isfinite([e.estimate for e in learned.provenance.values()]).all()
