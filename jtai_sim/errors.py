@@ -19,6 +19,8 @@ catches everything of ours::
     │   ├── CaseListError          a partnership's own case list (CSV)
     │   │   └── RecordsError       the area's own records (Annex A, SSDA903, CAMHS):
     │   │                          every mistake in a file, one line each, up to a cap
+    │   ├── LearningError          records a scenario cannot be learned from (too few days,
+    │   │                          an unknown agency in --staff)
     │   ├── ExperimentError        an experiment file, a variant or a --set
     │   ├── OutputFolderError      the result folder cannot be used (not empty, a file)
     │   ├── SettingsError          mock week: an inspection settings file
