@@ -857,6 +857,22 @@ def _writer(handle: Any) -> _TextCells:
     return _TextCells(handle)
 
 
+def draw_date_of_birth(age: int, arrived: object, rng: np.random.Generator) -> dt.date:
+    """A date of birth for a simulated child ``age`` whole years old on ``arrived``, drawn
+    from ``rng``: a simulated child has an age, a record a date of birth.
+
+    The date falls in the 364 days before the first of the month ``age`` years before
+    ``arrived``, so the age on arrival comes out as ``age``, except for a child drawn
+    into the first days of that month a year earlier, who is one year older.
+
+    >>> draw_date_of_birth(7, dt.date(2024, 5, 20), np.random.default_rng(0))
+    datetime.date(2016, 6, 25)
+    """
+    on = pd.Timestamp(arrived).date()
+    last_birthday = dt.date(on.year - age, on.month, 1)
+    return last_birthday - dt.timedelta(days=int(rng.integers(1, 365)))
+
+
 def write_case_list(
     book: CaseBook,
     folder: str | Path,
@@ -902,10 +918,7 @@ def write_case_list(
         kid_rows: Iterable[Any] = kids.itertuples(index=False)
         for r in kid_rows:
             if dates_of_birth:
-                arrived = pd.Timestamp(r.arrived_date).date()
-                last_birthday = dt.date(arrived.year - int(r.age), arrived.month, 1)
-                dob = last_birthday - dt.timedelta(days=int(rng.integers(1, 365)))
-                age_text = dob.isoformat()
+                age_text = draw_date_of_birth(int(r.age), r.arrived_date, rng).isoformat()
             else:
                 age_text = str(int(r.age))
             yes = {True: "yes", False: "no"}

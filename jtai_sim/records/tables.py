@@ -266,6 +266,9 @@ def _sheet_cells(path: Path, sheet: str, name: str) -> tuple[list[str], list[lis
     """The header, the rows that are not blank and each row's number, of one sheet."""
     book = _open_workbook(path, name)
     try:
+        if sheet not in book.sheetnames:
+            listed = ", ".join(repr(s) for s in book.sheetnames)
+            raise RecordsError((f"{name}: has no sheet {sheet!r} (its sheets: {listed})",))
         ws = book[sheet]
         header: list[str] | None = None
         body: list[list[str]] = []
