@@ -753,7 +753,7 @@ def assemble_casebook(
     arrived_t = arrived.reindex(kid_ids).fillna(0.0).to_numpy(np.float64)
     arrived_date = calendar.dates_of(arrived_t)
     dob = pd.to_datetime(kids["dob"]).astype("datetime64[s]")
-    age = kids["age_given"].to_numpy(dtype=float)
+    age = kids["age_given"].to_numpy(dtype=float, copy=True)
     for i, born in enumerate(kids["dob"]):
         if born is not None and not pd.isna(born):
             on = pd.Timestamp(arrived_date[i]).date()

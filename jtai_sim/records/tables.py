@@ -239,6 +239,42 @@ def _file_bytes(path: Path, what: str) -> bytes:
         raise RecordsError((str(exc),)) from None
 
 
+def csv_header(path: Path) -> list[str]:
+    """The header row of the CSV file ``path``, from its first 64 KiB (enough to tell
+    which table a file is before reading all of it); empty when it has none or is not a
+    regular file (the reader that follows names why)."""
+    if not path.is_file():
+        return []
+    with path.open("rb") as fh:
+        head = fh.read(64 * 2**10)
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = head.decode("cp1252", errors="replace")
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
+        return []
+
+
+def sheet_headers(path: Path, name: str) -> dict[str, list[str]]:
+    """Each sheet of the workbook ``path`` with its header row (its first row that is
+    not blank, among the first 20)."""
+    book = _open_workbook(path, name)
+    try:
+        out: dict[str, list[str]] = {}
+        for sheet in book.sheetnames:
+            out[sheet] = []
+            for values in book[sheet].iter_rows(max_row=20, values_only=True):
+                cells = [_cell_text(v) for v in values]
+                if any(c.strip() for c in cells):
+                    out[sheet] = cells
+                    break
+        return out
+    finally:
+        book.close()
+
+
 def workbook_sheets(path: Path, name: str) -> list[str]:
     """The names of the sheets of the workbook ``path``."""
     book = _open_workbook(path, name)
@@ -454,6 +490,7 @@ __all__ = [
     "Column",
     "Table",
     "codes",
+    "csv_header",
     "dates",
     "flags",
     "header_key",
@@ -461,5 +498,6 @@ __all__ = [
     "numbers",
     "read_table",
     "required",
+    "sheet_headers",
     "workbook_sheets",
 ]
