@@ -861,16 +861,17 @@ def draw_date_of_birth(age: int, arrived: object, rng: np.random.Generator) -> d
     """A date of birth for a simulated child ``age`` whole years old on ``arrived``, drawn
     from ``rng``: a simulated child has an age, a record a date of birth.
 
-    The date falls in the 364 days before the first of the month ``age`` years before
-    ``arrived``, so the age on arrival comes out as ``age``, except for a child drawn
-    into the first days of that month a year earlier, who is one year older.
+    The date is drawn evenly from the 365 days ending on the ``age``-th anniversary
+    before ``arrived`` (29 February counts from the 28th), so the age on arrival is
+    exactly ``age``.
 
     >>> draw_date_of_birth(7, dt.date(2024, 5, 20), np.random.default_rng(0))
-    datetime.date(2016, 6, 25)
+    datetime.date(2016, 7, 14)
     """
     on = pd.Timestamp(arrived).date()
-    last_birthday = dt.date(on.year - age, on.month, 1)
-    return last_birthday - dt.timedelta(days=int(rng.integers(1, 365)))
+    day = 28 if (on.month, on.day) == (2, 29) else on.day
+    anniversary = dt.date(on.year - age, on.month, day)
+    return anniversary - dt.timedelta(days=int(rng.integers(0, 365)))
 
 
 def write_case_list(
@@ -957,6 +958,10 @@ def write_case_list(
                 detail = Completeness(int(r.detail)).key
             elif kind == "status":
                 detail = LEGAL_STATUSES[int(r.detail)]
+            elif kind == "attend":
+                detail = PartnerCode(int(r.detail)).key
+            elif kind == "held":
+                detail = HeldIn(int(r.detail)).key
             elif kind in ("deteriorate", "improve", "identify", "crisis"):
                 detail = MentalHealth(min(int(r.detail), MentalHealth.ILL)).key
             else:
