@@ -337,3 +337,32 @@ def test_a_standing_meeting_after_the_last_on_site_day_is_one_located_line(
         run(MINIMAL, "--notify", NOTIFY, "--settings", str(settings), "--out", str(tmp_path / "o"))
     )
     assert "standing[0].days: on-site days run from 1 to 5, got 7" in line
+
+
+def test_a_pack_from_records_names_no_child_by_their_real_id(tmp_path: Path) -> None:
+    import csv
+
+    with (CASES / "children.csv").open(newline="", encoding="utf-8") as fh:
+        real = [row["child"] for row in csv.DictReader(fh)]
+    out = tmp_path / "o"
+    result = run("--cases", str(CASES), "--notify", "2025-06-03", "--out", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    text = "".join(
+        p.read_text(encoding="utf-8")
+        for p in out.rglob("*")
+        if p.suffix in (".html", ".md", ".csv")
+    )
+    assert not [ref for ref in real if ref in text]
+    shown = run(
+        "--cases",
+        str(CASES),
+        "--notify",
+        "2025-06-03",
+        "--out",
+        str(tmp_path / "r"),
+        "-q",
+        "--real-ids",
+    )
+    assert shown.exit_code == 0, shown.output
+    text = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert any(ref in text for ref in real)

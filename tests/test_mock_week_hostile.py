@@ -335,7 +335,10 @@ def test_a_pack_has_no_raw_control_characters(tmp_path: Path) -> None:
         replace_cell(folder / "children.csv", row, "name", f"Child\x1b[31m{row}\x01")
     replace_cell(folder / "agencies.csv", 1, "label", "Pol\x07i\x0bce")
     out = tmp_path / "out"
-    result = run("--cases", str(folder), "--notify", CASES_NOTIFY, "--out", str(out), "-q")
+    # names show only with --real-ids (by default a pack names children by pseudonyms)
+    result = run(
+        "--cases", str(folder), "--notify", CASES_NOTIFY, "--out", str(out), "-q", "--real-ids"
+    )
     assert result.exit_code == 0, result.output
     for name in ("index.html", "pack.md"):
         text = (out / name).read_text(encoding="utf-8")

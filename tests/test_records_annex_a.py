@@ -252,13 +252,11 @@ def test_an_end_before_its_start(tmp_path: Path) -> None:
     ]
 
 
-def test_a_child_listed_twice_with_one_start(tmp_path: Path) -> None:
+def test_two_episodes_starting_on_one_day_are_both_read(tmp_path: Path) -> None:
+    # two agencies can refer one child to a service on one day: both rows are kept
     row = ["A1", "Male", "WBRI", "01/01/2015", "", "No", "10/04/2024", ""]
-    f = _assessments(tmp_path / "a.csv", [row, row])
-    assert _mistakes(tmp_path) == [
-        f"{f}:3: column Child Unique ID: the child and start date 'A1 10/04/2024' is listed "
-        "twice (first on row 2)"
-    ]
+    _assessments(tmp_path / "a.csv", [row, row])
+    assert list(read_annex_a(tmp_path).events["kind"]) == [3, 3]
 
 
 def test_a_date_after_the_lists_were_produced(tmp_path: Path) -> None:
@@ -393,3 +391,47 @@ def test_a_missing_sheet_is_named(tmp_path: Path) -> None:
     book.save(tmp_path / "a.xlsx")
     with pytest.raises(RecordsError, match=r"has no sheet 'List 9' \(its sheets: 'List 1'\)"):
         tables.read_table(tmp_path / "a.xlsx", (), Problems("a.xlsx"), sheet="List 9")
+
+
+def test_a_run_writes_lists_a_mock_week_and_learn_then_read(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from runner.cli import cli
+
+    def invoke(*args: str) -> str:
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    out = tmp_path / "run"
+    invoke(
+        "run",
+        "scenarios/midshire.toml",
+        "--days",
+        "120",
+        "--export",
+        "annex-a,xes",
+        "--out",
+        str(out),
+    )
+    assert len(list((out / "annex_a").glob("List *.csv"))) == 8
+    assert (out / "events.xes").exists()
+    week = invoke(
+        "mock-week",
+        "--cases",
+        str(out / "annex_a"),
+        "--notify",
+        "2024-07-09",
+        "--out",
+        str(tmp_path / "week"),
+        "-q",
+    )
+    assert "6 tracked" in week
+    learned = invoke("learn", str(out / "annex_a"), "--out", str(tmp_path / "s.toml"))
+    assert "1 demand streams" in learned
+
+
+def test_the_example_lists_read() -> None:
+    book = _back(Path("scenarios/records/annex_a"))
+    assert {a.kind for a in book.agencies.values()} >= {k for k, _ in CARRIED.events}
+    assert book.children["reference"].str.startswith("MS").all()

@@ -1,9 +1,11 @@
 """The records ``jtai-sim learn`` reads: :func:`read_case_book`.
 
-For now a case-list folder (``children.csv``, ``events.csv`` and optionally
-``agencies.csv``, as ``scenarios/cases/README.md`` documents them), read by
-:func:`jtai_sim.inspection.load_case_list`; every mistake in it is a
-:class:`~jtai_sim.errors.CaseListError` naming the file, line, column and value.
+Any records :func:`jtai_sim.records.book.load_records` reads: a case-list folder
+(``children.csv``, ``events.csv`` and optionally ``agencies.csv``, as
+``scenarios/cases/README.md`` documents them), or a folder of Annex A lists; every
+mistake in them is a :class:`~jtai_sim.errors.CaseListError` naming the file, line,
+column and value. A scenario holds no child ids, so the ids are pseudonymised as
+they are everywhere else.
 
 >>> book = read_case_book("scenarios/cases")
 >>> book.source, len(book.children) > 0
@@ -14,10 +16,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jtai_sim.inspection import load_case_list
 from jtai_sim.inspection.model import CaseBook
+from jtai_sim.records.book import load_records
 
 
 def read_case_book(path: str | Path) -> CaseBook:
-    """The case book held at ``path`` (a case-list folder, or a file in one)."""
-    return load_case_list(path)
+    """The case book held at ``path`` (a folder of records, or a file of them)."""
+    return load_records(path)

@@ -9,10 +9,10 @@ and the events it becomes, is in :mod:`jtai_sim.records.annex_a_lists`.
 Every mistake in a file is listed with its row and column (up to
 :data:`~jtai_sim.records.problems.MAX_LISTED` a file), and the mistakes of all
 the files are raised together as one :class:`~jtai_sim.errors.RecordsError`:
-a date that is not a date, a code no list has, an empty child id, a row listed
-twice, an end before its start, an event before the child's date of birth or
-after the date the lists were produced (``until``), and a child whose date of
-birth or gender differs between rows.
+a date that is not a date, a code no list has, an empty child id, an end before
+its start, an event before the child's date of birth or after the date the lists
+were produced (``until``), and a child whose date of birth or gender differs
+between rows.
 
 :func:`write_annex_a` writes Lists 1 to 8 for a case book (a simulated area's,
 typically), so a facilitator can rehearse with realistic files and the reader is
@@ -55,6 +55,7 @@ from jtai_sim.inspection.cases_csv import draw_date_of_birth
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
 from jtai_sim.records.annex_a_lists import (
     AGENCY_LABELS,
+    CHILD_COLUMNS,
     LISTS,
     SEX,
     SOURCE_AGENCY,
@@ -75,7 +76,7 @@ from jtai_sim.records.tables import (
     codes,
     csv_header,
     dates,
-    listed_once,
+    header_key,
     numbers,
     read_table,
     required,
@@ -124,9 +125,6 @@ def detect_annex_a(path: str | Path) -> list[tuple[ListSpec, Path, str | None]]:
 def _list_of(header: list[str], name: str) -> ListSpec | None:
     """The list a table is, by its header or else its name; a table whose header has no
     child id column is no list."""
-    from jtai_sim.records.annex_a_lists import CHILD_COLUMNS
-    from jtai_sim.records.tables import header_key
-
     keys = {header_key(h) for h in header}
     if not any(header_key(s) in keys for s in CHILD_COLUMNS[0].spellings):
         return None
@@ -258,8 +256,8 @@ def _read_list(
                     f"is after the date the lists were produced ({until:{_DATE}})",
                     t.text(column).iat[i],
                 )
-    if spec.number not in (1, 3):  # two contacts or referrals may come in one day
-        listed_once(t, ["child", spec.events[0].column], p, "the child and start date")
+    # no row is refused for repeating another: two contacts, referrals or even enquiries of
+    # one child can start on one day (two agencies raising a concern on the same day)
     kids = pd.DataFrame(
         {
             "reference": ref,

@@ -20,6 +20,8 @@ declares in its :class:`Carried`, at day resolution, with agencies named by kind
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 from attrs import field, frozen
@@ -39,7 +41,7 @@ class Recorded:
     events: pd.DataFrame = field(eq=False)
     agencies: dict[str, AgencyInfo]
     #: the last day the files describe (an extract's date), if they say
-    covers_until: object = None
+    covers_until: dt.date | None = None
 
 
 @frozen(kw_only=True)

@@ -45,8 +45,14 @@ def _date(text: str) -> dt.date:
     "--cases",
     "cases",
     type=click.Path(path_type=Path),
-    help="A partnership's own case list (folder with children.csv and events.csv) "
-    "instead of SCENARIO.",
+    help="The partnership's own records instead of SCENARIO: a folder (or file) of Annex A "
+    "lists, an SSDA903 return, a CAMHS extract or a case list (children.csv, events.csv).",
+)
+@click.option(
+    "--real-ids",
+    is_flag=True,
+    help="Show children by the ids the records give (default: keyed pseudonyms, so no real "
+    "id leaves the machine in the pack).",
 )
 @click.option(
     "--notify",
@@ -101,6 +107,7 @@ def _date(text: str) -> dt.date:
 def mock_week_command(
     scenario: str | None,
     cases: Path | None,
+    real_ids: bool,
     notify: str,
     seed: int | None,
     out: Path,
@@ -133,7 +140,7 @@ def mock_week_command(
 
     notification = _date(notify)
     if scenario is None and cases is None:
-        raise UserError("give a SCENARIO (or --cases FOLDER for a partnership's own case list)")
+        raise UserError("give a SCENARIO (or --cases FOLDER for the partnership's own records)")
     if scenario is not None and cases is not None:
         raise UserError("give a SCENARIO or --cases FOLDER, not both")
     with user_errors():
@@ -154,6 +161,7 @@ def mock_week_command(
                 detect,
                 say,
                 allow_large,
+                real_ids=real_ids,
             )
         except InfeasibleTimetable as exc:
             raise UserError(f"no timetable fits this week: {'; '.join(exc.reasons)}") from None
@@ -178,18 +186,20 @@ def _run(
     detect: int,
     progress: Callable[[str], None],
     allow_large: bool = False,
+    *,
+    real_ids: bool = False,
 ) -> MockWeek:
     import attrs
 
     from jtai_sim.budget import Job, check
-    from jtai_sim.inspection.cases_csv import load_case_list
+    from jtai_sim.records.book import load_records
     from jtai_sim.scenario.builtin import load_scenario
     from runner.mockweek.pipeline import mock_week, mock_week_from_scenario, simulation_days
 
     if cases is not None:
         if detect:
-            raise InputError("needs a SCENARIO to replicate, not a case list", key="--detect")
-        book = load_case_list(cases)
+            raise InputError("needs a SCENARIO to replicate, not records", key="--detect")
+        book = load_records(cases, pseudonymise=not real_ids)
         progress(
             f"read {len(book.children):,} children and {len(book.events):,} events from {cases}"
         )

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -58,7 +60,11 @@ def _command(
 
 #: The formats ``--export`` takes (as :data:`jtai_sim.results.exports.FORMATS` names them;
 #: spelled here so that ``--help`` loads neither numpy nor the engine).
-EXPORT_FORMATS = ("ocel", "sqlite", "xes")
+EXPORT_FORMATS = ("ocel", "sqlite", "xes", "annex-a")
+#: The ``--export`` formats that are the area's records rather than the log: each is
+#: written as a folder (:data:`jtai_sim.results.output.RECORD_FOLDERS`) by its writer in
+#: :mod:`jtai_sim.records`.
+RECORD_EXPORTS = {"annex-a": "annex_a"}
 
 
 def _export_formats(value: str | None) -> list[str]:
@@ -70,7 +76,7 @@ def _export_formats(value: str | None) -> list[str]:
     if bad or not names:
         raise UserError(
             f"--export {value!r}: formats are {', '.join(EXPORT_FORMATS)} "
-            "(give one, or several as ocel,xes)"
+            "(give one, or several as ocel,annex-a)"
         )
     return list(dict.fromkeys(names))
 
@@ -99,9 +105,10 @@ def _export_formats(value: str | None) -> list[str]:
     "--export",
     "export",
     metavar="FORMATS",
-    help="Also write the event log for process-mining tools, comma-separated: ocel "
-    "(OCEL 2.0 JSON, events.ocel.json), sqlite (OCEL 2.0 SQLite, events.ocel.sqlite), "
-    "xes (events.xes).",
+    help="Also write, comma-separated: the event log for process-mining tools, as ocel "
+    "(OCEL 2.0 JSON, events.ocel.json), sqlite (OCEL 2.0 SQLite, events.ocel.sqlite) or "
+    "xes (events.xes); the simulated area's records, as annex-a (Ofsted's Annex A lists "
+    "1 to 8, annex_a/).",
 )
 @allow_large_option
 def run(
@@ -130,6 +137,7 @@ def run(
       partnership.svg   the partnership drawing
       events.ocel.json, events.ocel.sqlite, events.xes
                         the log for process mining, with --export
+      annex_a/          the area's Annex A lists, with --export annex-a
 
     The folder is written complete or not at all; the same scenario and seed
     give the same files (run.json's timings apart).
@@ -141,7 +149,7 @@ def run(
     from tqdm import tqdm
 
     from jtai_sim.budget import Job, check
-    from jtai_sim.results.output import FILES, check_folder, write_run
+    from jtai_sim.results.output import FILES, RECORD_FOLDERS, check_folder, write_run
     from jtai_sim.results.report import ScenarioSource
     from jtai_sim.scenario.builtin import load_scenario, resolve
     from jtai_sim.simulation.run import simulate
@@ -156,7 +164,7 @@ def run(
         path = resolve(scenario)
         seed = loaded.seed if seed is None else seed
         out = out or str(Path("runs") / f"{path.stem}-seed{seed}")
-        check_folder(out, force=force, owned=FILES)
+        check_folder(out, force=force, owned=FILES + RECORD_FOLDERS)
         source = ScenarioSource.of_file(path)
         horizon = length if length is not None else loaded.duration_days
         check(Job(scenario=loaded, days=horizon), allow_large=allow_large)
@@ -198,10 +206,11 @@ def run(
             force=force,
             events=not no_events,
             events_csv=events_csv,
-            exports=exports,
+            exports=[e for e in exports if e not in RECORD_EXPORTS],
             source=source,
             command=command,
             timings={"load": t_load},
+            records=_record_writers(result, [e for e in exports if e in RECORD_EXPORTS]),
         )
     from jtai_sim.results.trust import run_warnings
 
@@ -210,6 +219,23 @@ def run(
     click.echo(f"wrote {folder}/ ({time.perf_counter() - started:.1f} s in all)")
     click.echo(f"summary: {folder / 'summary.html'} (one page for a board; summary.md beside it)")
     click.echo(f"report: {folder / 'report.html'}")
+
+
+def _record_writers(result: Any, names: list[str]) -> dict[str, Callable[[Path], object]]:
+    """The writers of the record folders ``names`` asks for, on one case book of ``result``
+    (made once, when the first folder is written)."""
+    if not names:
+        return {}
+    from functools import cache
+
+    from jtai_sim.inspection import casebook_from_run
+    from jtai_sim.records.annex_a import write_annex_a
+
+    book = cache(lambda: casebook_from_run(result))
+    writers: dict[str, Callable[[Path], object]] = {
+        "annex-a": lambda folder: write_annex_a(book(), folder, seed=result.seed),
+    }
+    return {RECORD_EXPORTS[name]: writers[name] for name in names}
 
 
 @click.command(cls=OneLineCommand, short_help="Draw the partnership of SCENARIO as SVG.")

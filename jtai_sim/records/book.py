@@ -1,0 +1,190 @@
+"""One loader for the area's own records: whatever a folder holds, one case book.
+
+:func:`load_records` looks at a folder (or one file) and reads every format it
+recognises, each by its own reader:
+
+* a **case list** in the event layout (``children.csv`` and ``events.csv``,
+  ``scenarios/cases/README.md``) or a folder written by ``jtai-sim run``: each is a
+  whole case book on its own and is read alone;
+* **SSDA903** header and episodes files, a **CAMHS referral extract** and the
+  **Annex A lists**, which may sit side by side in one folder: their children are
+  matched by the child's id across files (the local authority's id, as the lists
+  and returns share it) and their events put together in one case book.
+
+Where two formats hold the same fact, the one that holds it in more detail is
+kept: the SSDA903 episodes over Annex A's List 8 for periods of care, a CAMHS
+extract over anything else for CAMHS. A child whose date of birth differs between
+formats is a mistake naming both files.
+
+Child ids never reach an output unpseudonymised unless asked: with
+``pseudonymise`` (the default) each child's ``reference`` and ``label`` become a
+keyed pseudonym (:mod:`jtai_sim.records.pseudonym`), and the id as recorded is kept
+only in memory, in the ``source_reference`` column, for a facilitator who needs
+to find the child's file. The key is ``key`` when given, or else one made from the
+bytes of the files read, so the same files give the same pseudonyms on every run.
+
+>>> book = load_records("scenarios/cases")
+>>> book.source, book.children["reference"].iat[0] != book.children["source_reference"].iat[0]
+('case list', True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+import pandas as pd
+from attrs import frozen
+
+from jtai_sim.errors import CaseListError, RecordsError
+from jtai_sim.inspection.cases_csv import assemble_casebook, load_case_list
+from jtai_sim.inspection.model import AgencyInfo, CaseBook
+from jtai_sim.records import annex_a
+from jtai_sim.records.pseudonym import key_from_files, pseudonym
+from jtai_sim.records.recorded import Carried, Recorded
+from jtai_sim.vocabulary import EventKind
+
+
+@frozen
+class RecordFormat:
+    """A format of records: how to find its files at a path and read them."""
+
+    name: str
+    #: the files at a path (a folder or a file) that are in this format; empty for none
+    detect: Callable[[Path], list[Path]]
+    #: read those files
+    read: Callable[[Path, list[Path]], Recorded]
+    #: the facts it holds (a later format's events of these kinds are dropped)
+    carried: Carried
+
+
+def _case_list_files(path: Path) -> list[Path]:
+    folder = path if path.is_dir() else path.parent
+    files = [folder / "children.csv", folder / "events.csv"]
+    # anything there that is not a file is refused as the case list is read
+    if not all(f.exists() for f in files):
+        return []
+    if path.is_file() and path not in files and path.name != "agencies.csv":
+        return []
+    agencies = folder / "agencies.csv"
+    return files + ([agencies] if agencies.exists() else [])
+
+
+def _annex_a_files(path: Path) -> list[Path]:
+    return sorted({file for _, file, _ in annex_a.detect_annex_a(path)})
+
+
+#: The formats read side by side, the most detailed first (see the module doc).
+SIDE_BY_SIDE: tuple[RecordFormat, ...] = (
+    RecordFormat(
+        "Annex A lists",
+        _annex_a_files,
+        lambda path, files: annex_a.read_annex_a(path),
+        annex_a.CARRIED,
+    ),
+)
+
+
+def load_records(
+    path: str | Path, *, pseudonymise: bool = True, key: str | None = None
+) -> CaseBook:
+    """The case book of the records at ``path`` (see the module doc)."""
+    path = Path(path)
+    if not path.exists():
+        raise CaseListError("no such folder or file", file=str(path))
+    whole = _case_list_files(path)
+    if whole:
+        book = load_case_list(path)
+        return _pseudonymised(book, whole, key) if pseudonymise else book
+    found = [(fmt, fmt.detect(path)) for fmt in SIDE_BY_SIDE]
+    found = [(fmt, files) for fmt, files in found if files]
+    if not found:
+        names = ", ".join(f.name for f in SIDE_BY_SIDE)
+        raise CaseListError(
+            "holds no records jtai-sim reads (a case list: children.csv and events.csv; "
+            f"or {names})",
+            file=str(path),
+        )
+    lines: list[str] = []
+    parts: list[tuple[RecordFormat, Recorded]] = []
+    for fmt, files in found:
+        try:
+            parts.append((fmt, fmt.read(path, files)))
+        except RecordsError as err:
+            lines.extend(err.lines)
+    if lines:
+        raise RecordsError(tuple(lines))
+    book = _merged(parts, name=path.name if path.is_dir() else path.stem)
+    read = sorted({f for _, files in found for f in files})
+    return _pseudonymised(book, read, key) if pseudonymise else book
+
+
+def _merged(parts: list[tuple[RecordFormat, Recorded]], *, name: str) -> CaseBook:
+    """One case book from the records of several formats."""
+    held: set[tuple[str, str]] = set()
+    children: list[pd.DataFrame] = []
+    events: list[pd.DataFrame] = []
+    agencies: dict[str, AgencyInfo] = {}
+    for fmt, rec in parts:
+        ev = rec.events
+        kinds = {k: a.kind for k, a in rec.agencies.items()}
+        pair = list(zip(ev["agency_key"].map(kinds), ev["kind"].map(_kind_key), strict=True))
+        keep = [p not in held for p in pair]
+        events.append(ev[keep])
+        held |= set(fmt.carried.events)
+        children.append(rec.children.assign(_format=fmt.name))
+        agencies |= rec.agencies
+    kids = pd.concat(children, ignore_index=True)
+    _check_same_births(kids)
+    kids = kids.drop_duplicates("reference", keep="first").drop(columns=["_format"])
+    until = [rec.covers_until for _, rec in parts if rec.covers_until is not None]
+    return assemble_casebook(
+        kids,
+        pd.concat(events, ignore_index=True),
+        agencies,
+        name=name,
+        source=", ".join(fmt.name for fmt, _ in parts),
+        covers_until=max(until) if until else None,
+    )
+
+
+def _kind_key(code: int) -> str:
+    return EventKind(int(code)).key
+
+
+def _check_same_births(kids: pd.DataFrame) -> None:
+    """Raise for a child whose date of birth differs between formats."""
+    known = kids[kids["dob"].notna()]
+    first = known.groupby("reference")[["dob", "_format"]].transform("first")
+    differ = known["dob"] != first["dob"]
+    if differ.any():
+        raise RecordsError(
+            tuple(
+                f"child {r!r}: the date of birth {d:%d/%m/%Y} in the {f} differs from "
+                f"{d0:%d/%m/%Y} in the {f0}"
+                for r, d, f, d0, f0 in zip(
+                    known["reference"][differ],
+                    known["dob"][differ],
+                    known["_format"][differ],
+                    first["dob"][differ],
+                    first["_format"][differ],
+                    strict=True,
+                )
+            )[:50]
+        )
+
+
+def _pseudonymised(book: CaseBook, files: list[Path], key: str | None) -> CaseBook:
+    """``book`` with each child's id and label replaced by a keyed pseudonym."""
+    secret = key.encode("utf-8") if key is not None else key_from_files(files)
+    kids = book.children.copy()
+    real = kids["reference"].astype(str)
+    fake = real.map(lambda r: pseudonym(r, key=secret))
+    kids["source_reference"] = real
+    kids["reference"] = fake
+    kids["label"] = fake
+    return attrs.evolve(book, children=kids)
+
+
+__all__ = ["SIDE_BY_SIDE", "RecordFormat", "load_records"]
