@@ -1,7 +1,12 @@
-"""Pseudonyms for child ids: stable, keyed, and never containing the real id."""
+"""Pseudonyms for child ids (stable, keyed, never containing the real id), and the one
+loader of the area's records."""
 
 from pathlib import Path
 
+import pytest
+
+from jtai_sim.errors import CaseListError
+from jtai_sim.records.book import load_records
 from jtai_sim.records.pseudonym import ALPHABET, key_from_files, pseudonym
 
 
@@ -24,3 +29,51 @@ def test_key_from_files_follows_the_bytes(tmp_path: Path) -> None:
     assert key == key_from_files([b, a])
     b.write_text("z\n", encoding="utf-8")
     assert key != key_from_files([a, b])
+
+
+# ------------------------------------------------------------------------ the loader
+
+CASES = Path("scenarios/cases")
+ANNEX_A = Path("scenarios/records/annex_a")
+
+
+def test_a_case_list_is_read_whole_and_pseudonymised() -> None:
+    book = load_records(CASES)
+    assert book.source == "case list"
+    real = set(book.children["source_reference"])
+    assert real and all(r.startswith("MS") for r in real)
+    assert not real & set(book.children["reference"])
+    assert not real & set(book.children["label"])
+    again = load_records(CASES)
+    assert list(again.children["reference"]) == list(book.children["reference"])
+
+
+def test_real_ids_are_kept_when_asked() -> None:
+    book = load_records(CASES, pseudonymise=False)
+    assert book.children["reference"].str.startswith("MS").all()
+
+
+def test_a_given_key_gives_other_pseudonyms() -> None:
+    a = load_records(ANNEX_A, key="one")
+    b = load_records(ANNEX_A, key="two")
+    assert list(a.children["source_reference"]) == list(b.children["source_reference"])
+    assert not set(a.children["reference"]) & set(b.children["reference"])
+
+
+def test_annex_a_lists_are_found_in_a_folder_beside_other_files(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(ANNEX_A, tmp_path / "area")
+    (tmp_path / "area" / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    book = load_records(tmp_path / "area", pseudonymise=False)
+    assert book.source == "Annex A lists"
+    assert book.name == "area"
+    assert len(book.events) == len(load_records(ANNEX_A).events)
+
+
+def test_a_folder_with_no_records_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(CaseListError, match="holds no records jtai-sim reads"):
+        load_records(tmp_path)
+    with pytest.raises(CaseListError, match="no such folder or file"):
+        load_records(tmp_path / "nowhere")
