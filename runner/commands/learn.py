@@ -1,6 +1,7 @@
 """``jtai-sim learn``: a scenario file learned from a partnership's own records.
 
-Reads DATA (for now a case-list folder, see ``scenarios/cases/README.md``), learns
+Reads DATA (the area's records: Annex A lists or a case list, through
+:func:`jtai_sim.records.book.load_records`), learns
 demand, pathways, services and capacity with :func:`jtai_sim.learning.learn_scenario`
 and writes the scenario TOML to ``--out`` all at once or not at all. Bad options and
 bad records print one line and exit with code 2.
@@ -63,7 +64,8 @@ def parse_staff(values: tuple[str, ...]) -> dict[str, int]:
 def learn(
     data: str, out: str, children: int | None, staff: tuple[str, ...], until: dt.datetime | None
 ) -> None:
-    """Learn a scenario from DATA (a case-list folder) and write it to --out.
+    """Learn a scenario from DATA (the area's records: a folder of Annex A lists or a case
+    list) and write it to --out.
 
     Arrivals, pathways, information on hand-offs, service times and caseload places are
     fitted; waits are not (they are what a back-test checks). Each learned value has its
@@ -75,7 +77,7 @@ def learn(
 
     given = parse_staff(staff)
     with user_errors():
-        check_file(out)
+        check_file(out, make_parents=True)
         book = read_case_book(data)
         if children is None:
             from jtai_sim.learning.learn import midshire
@@ -90,7 +92,7 @@ def learn(
             staff=given,
             children_default=children is None,
         )
-        target = write_file(out, learned.toml)
+        target = write_file(out, learned.toml, make_parents=True)
     if children is None:
         click.echo(
             f"warning: --children not given: used Midshire's {n} (marked as a default "
