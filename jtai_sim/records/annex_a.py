@@ -34,7 +34,7 @@ a child's path takes (contact, referral, assessment, enquiry, plan).
 ['List 1 - Contacts.csv', 'List 2 - Early help.csv']
 >>> recorded = read_annex_a(folder)
 >>> sorted(recorded.agencies)[:3]
-['assessment', 'front_door', 'referral']
+['assessment', 'cin_plan', 'front_door']
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ import re
 
 from attrs import frozen
 
+from jtai_sim.inspection.partners import partner_of_kind
 from jtai_sim.records.tables import Column, header_key
 
 #: The columns about the child that every list repeats.
@@ -485,60 +486,31 @@ SOURCE_AGENCY: dict[str, tuple[str, str, str] | None] = {
     "10": None,
 }
 
-#: The source code written for a contact from an agency of each kind. Kinds the
-#: census has no code of their own for take the nearest: NHS mental-health, maternity
-#: and hospital services are "health: other"; drug and alcohol, domestic abuse and
-#: voluntary services are "other"; the council's own children's social care is
-#: "LA services: social care". A contact from no agency (the public) is written as
-#: from family (1A): the simulation does not tell a relative from a neighbour.
-KIND_SOURCE: dict[str, str] = {
+#: Kinds of agency with a census source code of their own.
+OWN_SOURCE: dict[str, str] = {
     "school": "2A",
     "gp": "3A",
     "health_visiting": "3B",
     "emergency_department": "3E",
-    "police": "6",
-    "missing_episode": "6",
-    "abe_interview": "6",
     "early_help": "5D",
     "youth_justice": "5B",
     "probation": "7",
-    "voluntary": "8",
-    "domestic_abuse_service": "8",
-    "substance_misuse": "8",
+    "abe_interview": "6",
+    "cp_medical": "3F",
     "generic": "8",
-    **{
-        kind: "3F"
-        for kind in (
-            "maternity",
-            "crisis_team",
-            "camhs_spa",
-            "camhs_community",
-            "mhst",
-            "eating_disorder",
-            "early_intervention_psychosis",
-            "neurodevelopmental",
-            "inpatient",
-            "cp_medical",
-            "health_assessment",
-            "adult_mental_health",
-        )
-    },
-    **{
-        kind: "5A"
-        for kind in (
-            "front_door",
-            "referral",
-            "assessment",
-            "strategy",
-            "conference",
-            "cin_plan",
-            "cp_plan",
-            "looked_after",
-            "return_interview",
-            "exploitation_screening",
-            "exploitation_meeting",
-        )
-    },
+}
+#: The code of every other kind is its partner agency's
+#: (:func:`~jtai_sim.inspection.partners.partner_of_kind`): the NHS's services are
+#: "health: other", the council's own children's social care "LA services: social
+#: care", domestic abuse and voluntary services "other".
+PARTNER_SOURCE: dict[str, str] = {
+    "social_care": "5A",
+    "health": "3F",
+    "police": "6",
+    "schools": "2A",
+    "youth_justice": "5B",
+    "probation": "7",
+    "voluntary": "8",
 }
 
 #: The source written for a contact from no agency.
@@ -546,14 +518,16 @@ PUBLIC_SOURCE = "1A"
 
 
 def written_source(kind: str) -> str:
-    """The source code written for a contact from an agency of ``kind`` (``""``: none).
+    """The source code written for a contact from an agency of ``kind`` (``""``: none,
+    a contact from the public, written as from family: the simulation does not tell a
+    relative from a neighbour).
 
     >>> written_source("police"), written_source("crisis_team"), written_source("")
     ('6', '3F', '1A')
     """
     if not kind:
         return PUBLIC_SOURCE
-    return KIND_SOURCE.get(kind, "8")
+    return OWN_SOURCE.get(kind) or PARTNER_SOURCE.get(partner_of_kind(kind), "8")
 
 
 def as_recorded(kind: str) -> str:
@@ -627,8 +601,9 @@ __all__ = [
     "ABUSE",
     "AGENCY_LABELS",
     "CHILD_COLUMNS",
-    "KIND_SOURCE",
     "LISTS",
+    "OWN_SOURCE",
+    "PARTNER_SOURCE",
     "PUBLIC_SOURCE",
     "SEX",
     "SOURCES",
