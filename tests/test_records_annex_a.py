@@ -435,3 +435,9 @@ def test_the_example_lists_read() -> None:
     book = _back(Path("scenarios/records/annex_a"))
     assert {a.kind for a in book.agencies.values()} >= {k for k, _ in CARRIED.events}
     assert book.children["reference"].str.startswith("MS").all()
+
+
+def test_a_list_with_a_header_and_no_rows_is_read(tmp_path: Path) -> None:
+    _contacts(tmp_path / "c.csv", [GOOD])
+    _assessments(tmp_path / "a.csv", [])
+    assert len(read_annex_a(tmp_path).events) == 1

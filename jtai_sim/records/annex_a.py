@@ -42,6 +42,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -190,7 +191,7 @@ def _cleaned(t: Table, key: str) -> Table:
     """``t`` with column ``key``'s template letters (``b) Female``) taken off."""
     if not t.has(key):
         return t
-    return attrs.evolve(t, frame=t.frame.assign(**{key: t.text(key).map(unlettered)}))
+    return attrs.evolve(t, frame=t.frame.assign(**{key: _each_value(t.text(key), unlettered)}))
 
 
 def _ethnicities() -> dict[str, str]:
@@ -279,11 +280,13 @@ def _read_list(
         origin = ""
         if e.kind == EventKind.ARRIVE.key:
             if source is not None and spec.number == 1:
-                other = source.map(_source_key)
+                other = _each_value(source, _source_key)
             else:
                 other = pd.Series("front_door", index=t.frame.index, dtype=object)
         if e.kind == EventKind.ARRIVE.key:
-            origin_s = other.map(lambda o: Origin.REFERRAL.key if o else Origin.NEW.key)
+            origin_s = pd.Series(
+                np.where(other != "", Origin.REFERRAL.key, Origin.NEW.key), index=other.index
+            )
         else:
             origin_s = pd.Series(origin, index=t.frame.index, dtype=object)
         parts.append(
@@ -306,6 +309,14 @@ def _read_list(
     return kids, pd.concat(parts, ignore_index=True)
 
 
+def _each_value(cells: pd.Series, fn: Callable[[str], str]) -> pd.Series:
+    """``fn`` of every cell, computed once for each distinct value (a column of a million
+    cells holds a few dozen codes)."""
+    distinct = pd.unique(cells.to_numpy(dtype=object))
+    mapping = dict(zip(distinct, (fn(str(v)) for v in distinct), strict=True))
+    return cells.map(mapping).astype(object)
+
+
 def _source_key(code: str) -> str:
     agency = SOURCE_AGENCY.get(code)
     return "" if agency is None else agency[0]
@@ -314,7 +325,7 @@ def _source_key(code: str) -> str:
 def _sources(t: Table, p: Problems, *, needed: bool) -> pd.Series:
     """The source column as census codes, noting each cell that names none."""
     cells = t.text("source")
-    found = cells.map(source_code)
+    found = _each_value(cells, source_code)
     for i in np.flatnonzero(((found == "") & (cells != "")).to_numpy()):
         p.add(
             int(t.rows[i]),
@@ -355,18 +366,19 @@ def _one_row_per_child(rows: pd.DataFrame) -> pd.DataFrame:
             )
     if lines:
         raise RecordsError(tuple(lines[:50]))
+    rows["sex_given"] = rows["sex"].where(rows["sex"] != "")
     firsts = rows.groupby("reference", sort=False).agg(
         line=("line", "first"),
         file=("file", "first"),
         dob=("dob", "first"),
         age_given=("age_given", "first"),
-        sex=("sex", lambda s: next((v for v in s if v), "")),
+        sex=("sex_given", "first"),
         ethnicity=("ethnicity", "first"),
         disability=("disability", "max"),
     )
     out = firsts.reset_index()
-    out["female"] = out["sex"] == "female"
-    out["dob"] = [d.date() if not pd.isna(d) else None for d in out["dob"]]
+    out["female"] = (out["sex"] == "female").to_numpy(bool)
+    out["dob"] = [d.date() if not pd.isna(d) else None for d in out["dob"].tolist()]
     missing_age = out["dob"].isna() & out["age_given"].isna()
     if missing_age.any():
         raise RecordsError(
@@ -386,8 +398,8 @@ def _one_row_per_child(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _check_births(children: pd.DataFrame, raw: pd.DataFrame, until: dt.date | None) -> None:
     """Raise for every event dated before its child's date of birth."""
-    born = children.set_index("reference")["dob"].map(
-        lambda d: pd.Timestamp(d) if d is not None else pd.NaT
+    born = pd.Series(
+        pd.to_datetime(children["dob"].to_numpy()), index=children["reference"].to_numpy()
     )
     at = raw["reference"].map(born)
     early = (raw["when"] < at).to_numpy()

@@ -45,6 +45,8 @@ from jtai_sim.records.pseudonym import key_from_files, pseudonym
 from jtai_sim.records.recorded import Carried, Recorded
 from jtai_sim.vocabulary import EventKind
 
+_KIND_KEY = {int(k): k.key for k in EventKind}
+
 
 @frozen
 class RecordFormat:
@@ -129,8 +131,8 @@ def _merged(parts: list[tuple[RecordFormat, Recorded]], *, name: str) -> CaseBoo
     for fmt, rec in parts:
         ev = rec.events
         kinds = {k: a.kind for k, a in rec.agencies.items()}
-        pair = list(zip(ev["agency_key"].map(kinds), ev["kind"].map(_kind_key), strict=True))
-        keep = [p not in held for p in pair]
+        pair = ev["agency_key"].map(kinds) + ":" + ev["kind"].map(_KIND_KEY)
+        keep = ~pair.isin([f"{a}:{k}" for a, k in held]).to_numpy()
         events.append(ev[keep])
         held |= set(fmt.carried.events)
         children.append(rec.children.assign(_format=fmt.name))
@@ -147,10 +149,6 @@ def _merged(parts: list[tuple[RecordFormat, Recorded]], *, name: str) -> CaseBoo
         source=", ".join(fmt.name for fmt, _ in parts),
         covers_until=max(until) if until else None,
     )
-
-
-def _kind_key(code: int) -> str:
-    return EventKind(int(code)).key
 
 
 def _check_same_births(kids: pd.DataFrame) -> None:
@@ -180,7 +178,7 @@ def _pseudonymised(book: CaseBook, files: list[Path], key: str | None) -> CaseBo
     secret = key.encode("utf-8") if key is not None else key_from_files(files)
     kids = book.children.copy()
     real = kids["reference"].astype(str)
-    fake = real.map(lambda r: pseudonym(r, key=secret))
+    fake = [pseudonym(r, key=secret) for r in real.tolist()]
     kids["source_reference"] = real
     kids["reference"] = fake
     kids["label"] = fake
