@@ -575,7 +575,12 @@ def _referrals(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def _plain(agency_kind: str):  # type: ignore[no-untyped-def]
+_Rows = Callable[[pd.DataFrame, dict[str, str]], pd.DataFrame]
+
+
+def _plain(agency_kind: str) -> _Rows:
+    """The rows of a list of episodes at agencies of ``agency_kind`` (Lists 4, 6 to 8)."""
+
     def rows(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
         ep = _episodes(frame, agency_kind)
         return pd.DataFrame(
@@ -621,7 +626,7 @@ def _enquiries(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     )
 
 
-_LIST_ROWS = {
+_LIST_ROWS: dict[int, _Rows] = {
     1: _contacts,
     2: _early_help,
     3: _referrals,
