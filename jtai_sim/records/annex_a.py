@@ -513,19 +513,6 @@ def _source_cell(code: str) -> str:
     return f"{code}: {SOURCES[code]}"
 
 
-def _early_help(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    ep = _episodes(frame, "early_help")
-    return pd.DataFrame(
-        {
-            "child": ep["child"].to_numpy(),
-            "_order": ep["time"].to_numpy(),
-            "start": ep["start"].to_numpy(),
-            "end": ep["end"].to_numpy(),
-            "organisation": ep["agency"].map(labels).to_numpy(),
-        }
-    )
-
-
 def _referrals(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """Each referral, with the source of the contact before it, whether the referral
     was closed with no further action and how many referrals the child had in the
@@ -578,8 +565,9 @@ def _referrals(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
 _Rows = Callable[[pd.DataFrame, dict[str, str]], pd.DataFrame]
 
 
-def _plain(agency_kind: str) -> _Rows:
-    """The rows of a list of episodes at agencies of ``agency_kind`` (Lists 4, 6 to 8)."""
+def _plain(agency_kind: str, team: str = "team") -> _Rows:
+    """The rows of a list of episodes at agencies of ``agency_kind`` (Lists 2, 4, 6 to 8),
+    the agency's name in column ``team``."""
 
     def rows(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
         ep = _episodes(frame, agency_kind)
@@ -589,7 +577,7 @@ def _plain(agency_kind: str) -> _Rows:
                 "_order": ep["time"].to_numpy(),
                 "start": ep["start"].to_numpy(),
                 "end": ep["end"].to_numpy(),
-                "team": ep["agency"].map(labels).to_numpy(),
+                team: ep["agency"].map(labels).to_numpy(),
             }
         )
 
@@ -628,7 +616,7 @@ def _enquiries(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
 
 _LIST_ROWS: dict[int, _Rows] = {
     1: _contacts,
-    2: _early_help,
+    2: _plain("early_help", "organisation"),
     3: _referrals,
     4: _plain("assessment"),
     5: _enquiries,
