@@ -78,6 +78,7 @@ from jtai_sim.records.tables import (
     csv_header,
     dates,
     header_key,
+    note_cells,
     numbers,
     read_table,
     required,
@@ -228,8 +229,7 @@ def _read_list(
     dob = dates(t, "dob", p, needed=False)
     age = numbers(t, "age", p, minimum=0, whole=True)
     old = (age > MAX_AGE).to_numpy()
-    for i in np.flatnonzero(old):
-        p.add(int(t.rows[i]), t.header("age"), f"must be {MAX_AGE} or less", t.text("age").iat[i])
+    note_cells(t, p, old, "age", f"must be {MAX_AGE} or less")
     for key in ("nfa", "seen", "needs_support", "unneeded", "plan"):
         if t.has(key):
             codes(_cleaned(t, key), key, p, YES_NO, needed=False, what="yes or no")
@@ -250,13 +250,9 @@ def _read_list(
     if until is not None:
         for column, values in when.items():
             late = (values > pd.Timestamp(until)).to_numpy()
-            for i in np.flatnonzero(late):
-                p.add(
-                    int(t.rows[i]),
-                    t.header(column),
-                    f"is after the date the lists were produced ({until:{_DATE}})",
-                    t.text(column).iat[i],
-                )
+            note_cells(
+                t, p, late, column, f"is after the date the lists were produced ({until:{_DATE}})"
+            )
     # no row is refused for repeating another: two contacts, referrals or even enquiries of
     # one child can start on one day (two agencies raising a concern on the same day)
     kids = pd.DataFrame(

@@ -345,7 +345,7 @@ def _cell_text(value: Any) -> str:
 # ---------------------------------------------------------------- parsing whole columns
 
 
-def _note(t: Table, problems: Problems, bad: np.ndarray, key: str, message: str) -> None:
+def note_cells(t: Table, problems: Problems, bad: np.ndarray, key: str, message: str) -> None:
     """Note ``message`` for every row of ``bad`` (a boolean mask), with the cell found."""
     cells = t.text(key)
     for i in np.flatnonzero(bad):
@@ -377,11 +377,11 @@ def dates(
         idx = np.flatnonzero(todo)[got]
         out.iloc[idx] = parsed[got].to_numpy()
         todo[idx] = False
-    _note(t, problems, todo, key, f"must be {what}")
+    note_cells(t, problems, todo, key, f"must be {what}")
     lo, hi = YEARS
     years = out.dt.year.to_numpy()
     outside = out.notna().to_numpy() & ((years < lo) | (years > hi))
-    _note(t, problems, outside, key, f"must fall in the years {lo} to {hi}")
+    note_cells(t, problems, outside, key, f"must fall in the years {lo} to {hi}")
     out[outside] = pd.NaT
     if needed:
         empty = (cells == "").to_numpy()
@@ -432,15 +432,15 @@ def numbers(
     cells = t.text(key)
     out = pd.to_numeric(cells.where(cells != "", None), errors="coerce").astype(float)
     bad = (out.isna() & (cells != "")).to_numpy() | ~np.isfinite(out.fillna(0).to_numpy())
-    _note(t, problems, bad, key, "must be a whole number" if whole else "must be a number")
+    note_cells(t, problems, bad, key, "must be a whole number" if whole else "must be a number")
     ok = ~bad & out.notna().to_numpy()
     if whole:
         frac = ok & (out.fillna(0).to_numpy() % 1 != 0)
-        _note(t, problems, frac, key, "must be a whole number")
+        note_cells(t, problems, frac, key, "must be a whole number")
         ok &= ~frac
     if minimum is not None:
         low = ok & (out.fillna(minimum).to_numpy() < minimum)
-        _note(t, problems, low, key, f"must be {minimum:g} or more")
+        note_cells(t, problems, low, key, f"must be {minimum:g} or more")
     if needed:
         for i in np.flatnonzero((cells == "").to_numpy()):
             problems.add(int(t.rows[i]), t.header(key), "is empty (a number is needed)")
@@ -454,7 +454,7 @@ def flags(t: Table, key: str, problems: Problems) -> pd.Series:
     folded = t.text(key).str.casefold()
     yes = folded.isin(_TRUE).to_numpy()
     bad = ~yes & ~folded.isin(_FALSE).to_numpy() & (folded != "").to_numpy()
-    _note(t, problems, bad, key, "must be yes or no")
+    note_cells(t, problems, bad, key, "must be yes or no")
     return pd.Series(yes, index=folded.index)
 
 
@@ -495,6 +495,7 @@ __all__ = [
     "flags",
     "header_key",
     "listed_once",
+    "note_cells",
     "numbers",
     "read_table",
     "required",
