@@ -69,7 +69,7 @@ from jtai_sim.records.annex_a_lists import (
     unlettered,
     written_source,
 )
-from jtai_sim.records.codes import ETHNIC_GROUP, ETHNICITY, NOT_RECORDED, ethnicity_code
+from jtai_sim.records.codes import ETHNICITY, ETHNICITY_SPELLINGS, NOT_RECORDED, ethnicity_code
 from jtai_sim.records.problems import Problems
 from jtai_sim.records.recorded import Carried, Recorded
 from jtai_sim.records.tables import (
@@ -195,16 +195,6 @@ def _cleaned(t: Table, key: str) -> Table:
     return attrs.evolve(t, frame=t.frame.assign(**{key: _each_value(t.text(key), unlettered)}))
 
 
-def _ethnicities() -> dict[str, str]:
-    """Every way an ethnicity is accepted, to its broad group: the DfE code, its words
-    and the broad groups' own names."""
-    out = {code: ETHNIC_GROUP[code] for code in ETHNICITY}
-    out |= {words: ETHNIC_GROUP[code] for code, words in ETHNICITY.items()}
-    out |= {group: group for group in ("White", "Mixed", "Asian", "Black", "Other")}
-    out[NOT_RECORDED] = NOT_RECORDED
-    return out
-
-
 def _code_first(t: Table, key: str, known: set[str]) -> Table:
     """``t`` with a cell that starts with a known code and a separator (``WBRI - White
     British``) cut to the code."""
@@ -224,7 +214,7 @@ def _read_list(
     t = _cleaned(_cleaned(t, "sex"), "disability")
     t = _code_first(_cleaned(t, "ethnicity"), "ethnicity", set(ETHNICITY))
     sex = codes(t, "sex", p, SEX, needed=False, what="gender")
-    ethnicity = codes(t, "ethnicity", p, _ethnicities(), needed=False, what="ethnicity code")
+    ethnicity = codes(t, "ethnicity", p, ETHNICITY_SPELLINGS, needed=False, what="ethnicity code")
     disability = codes(t, "disability", p, YES_NO, needed=False, what="yes or no")
     dob = dates(t, "dob", p, needed=False)
     age = numbers(t, "age", p, minimum=0, whole=True)

@@ -69,6 +69,16 @@ GROUP_CODE: dict[str, str] = {
 }
 
 
+#: Every way a record may give an ethnicity, to its broad group: the DfE code, its
+#: words and the broad groups' own names.
+ETHNICITY_SPELLINGS: dict[str, str] = (
+    {code: ETHNIC_GROUP[code] for code in ETHNICITY}
+    | {words: ETHNIC_GROUP[code] for code, words in ETHNICITY.items()}
+    | {group: group for group in ("White", "Mixed", "Asian", "Black", "Other")}
+    | {NOT_RECORDED: NOT_RECORDED}
+)
+
+
 def ethnicity_code(group: str) -> str:
     """The DfE code written for a child of ``group`` (a scenario's own group names that
     are none of the five, or a detailed code already, are written as found).
@@ -93,6 +103,7 @@ def ethnic_group(code: str) -> str:
 
 __all__ = [
     "ETHNICITY",
+    "ETHNICITY_SPELLINGS",
     "ETHNIC_GROUP",
     "GROUP_CODE",
     "NOT_RECORDED",
