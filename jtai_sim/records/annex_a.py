@@ -52,7 +52,6 @@ import pandas as pd
 from jtai_sim.atomic import write_file
 from jtai_sim.cells import as_text
 from jtai_sim.errors import RecordsError
-from jtai_sim.inspection.cases_csv import draw_date_of_birth
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
 from jtai_sim.records.annex_a_lists import (
     AGENCY_LABELS,
@@ -69,7 +68,7 @@ from jtai_sim.records.annex_a_lists import (
     unlettered,
     written_source,
 )
-from jtai_sim.records.codes import ETHNICITY, ETHNICITY_SPELLINGS, NOT_RECORDED, ethnicity_code
+from jtai_sim.records.codes import ETHNICITY, ETHNICITY_SPELLINGS, NOT_RECORDED
 from jtai_sim.records.problems import Problems
 from jtai_sim.records.recorded import Carried, Recorded
 from jtai_sim.records.tables import (
@@ -84,6 +83,7 @@ from jtai_sim.records.tables import (
     required,
     sheet_headers,
 )
+from jtai_sim.records.written import written_children
 from jtai_sim.vocabulary import EventKind, Origin
 
 #: The facts the lists hold: each list's dated events (see the module doc).
@@ -441,22 +441,14 @@ def write_annex_a(book: CaseBook, folder: str | Path, *, seed: int = 0) -> list[
 
 def _child_columns(book: CaseBook, seed: int) -> pd.DataFrame:
     """Each child's id, gender, ethnicity code, date of birth and disability, as written."""
-    k = book.children
-    rng = np.random.default_rng(seed)
-    born = pd.to_datetime(k["date_of_birth"]) if "date_of_birth" in k else None
-    dob = [
-        born.iat[i].date()
-        if born is not None and not pd.isna(born.iat[i])
-        else draw_date_of_birth(int(age), arrived, rng)
-        for i, (age, arrived) in enumerate(zip(k["age"], k["arrived_date"], strict=True))
-    ]
+    k = written_children(book, seed)
     return pd.DataFrame(
         {
             "child": k["child"].to_numpy(),
-            "Child Unique ID": k["reference"].astype(str).to_numpy(),
+            "Child Unique ID": k["reference"].to_numpy(),
             "Gender": np.where(k["female"].to_numpy(bool), "Female", "Male"),
-            "Ethnicity": [ethnicity_code(str(e)) for e in k["ethnicity"]],
-            "_dob": pd.to_datetime(pd.Series(dob)).to_numpy(),
+            "Ethnicity": k["ethnicity"].to_numpy(),
+            "_dob": k["dob"].to_numpy(),
             "Does the Child have a Disability": np.where(
                 k["disability"].to_numpy(bool), "Yes", "No"
             ),

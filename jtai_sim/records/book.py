@@ -40,7 +40,8 @@ from attrs import frozen
 from jtai_sim.errors import CaseListError, RecordsError
 from jtai_sim.inspection.cases_csv import assemble_casebook, load_case_list
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
-from jtai_sim.records import annex_a
+from jtai_sim.records import annex_a, ssda903
+from jtai_sim.records.codes import NOT_RECORDED
 from jtai_sim.records.pseudonym import key_from_files, pseudonym
 from jtai_sim.records.recorded import Carried, Recorded
 from jtai_sim.vocabulary import EventKind
@@ -77,8 +78,18 @@ def _annex_a_files(path: Path) -> list[Path]:
     return sorted({file for _, file, _ in annex_a.detect_annex_a(path)})
 
 
+def _ssda903_files(path: Path) -> list[Path]:
+    return sorted({file for _, file, _ in ssda903.detect_ssda903(path)})
+
+
 #: The formats read side by side, the most detailed first (see the module doc).
 SIDE_BY_SIDE: tuple[RecordFormat, ...] = (
+    RecordFormat(
+        "SSDA903 return",
+        _ssda903_files,
+        lambda path, files: ssda903.read_ssda903(path),
+        ssda903.CARRIED,
+    ),
     RecordFormat(
         "Annex A lists",
         _annex_a_files,
@@ -139,7 +150,7 @@ def _merged(parts: list[tuple[RecordFormat, Recorded]], *, name: str) -> CaseBoo
         agencies |= rec.agencies
     kids = pd.concat(children, ignore_index=True)
     _check_same_births(kids)
-    kids = kids.drop_duplicates("reference", keep="first").drop(columns=["_format"])
+    kids = _one_row_per_child(kids)
     until = [rec.covers_until for _, rec in parts if rec.covers_until is not None]
     return assemble_casebook(
         kids,
@@ -149,6 +160,17 @@ def _merged(parts: list[tuple[RecordFormat, Recorded]], *, name: str) -> CaseBoo
         source=", ".join(fmt.name for fmt, _ in parts),
         covers_until=max(until) if until else None,
     )
+
+
+def _one_row_per_child(kids: pd.DataFrame) -> pd.DataFrame:
+    """One row per child from every format's: each fact from the first format that
+    records it (in :data:`SIDE_BY_SIDE` order), a disability if any format records one."""
+    known = kids.assign(ethnicity=kids["ethnicity"].where(kids["ethnicity"] != NOT_RECORDED))
+    merged = known.groupby("reference", sort=False).agg(
+        {c: ("max" if c == "disability" else "first") for c in known.columns if c != "reference"}
+    )
+    merged["ethnicity"] = merged["ethnicity"].fillna(NOT_RECORDED)
+    return merged.reset_index().drop(columns=["_format"])
 
 
 def _check_same_births(kids: pd.DataFrame) -> None:

@@ -29,8 +29,9 @@ from attrs import field, frozen
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
 from jtai_sim.vocabulary import EventKind
 
-#: Event kinds whose ``detail`` a format records as a fact (a legal status's code).
-_DETAIL_KINDS = frozenset({EventKind.STATUS.key})
+#: Event kinds whose ``detail`` a format records as a fact (a legal status's code, whether
+#: a placement is outside the area).
+_DETAIL_KINDS = frozenset({EventKind.STATUS.key, EventKind.PLACEMENT.key})
 
 
 @frozen(kw_only=True)
@@ -59,7 +60,7 @@ def facts(book: CaseBook, carried: Carried) -> pd.DataFrame:
 
     Columns: ``reference`` (the child's id as written), ``date`` (the day),
     ``agency_kind``, ``kind``, ``other_kind`` (``""`` for none) and ``detail`` (kept
-    for a status change, 0 otherwise).
+    for a status change and a placement, 0 otherwise).
     """
     ev = book.events
     kinds = {key: info.kind for key, info in book.agencies.items()}

@@ -60,11 +60,11 @@ def _command(
 
 #: The formats ``--export`` takes (as :data:`jtai_sim.results.exports.FORMATS` names them;
 #: spelled here so that ``--help`` loads neither numpy nor the engine).
-EXPORT_FORMATS = ("ocel", "sqlite", "xes", "annex-a")
+EXPORT_FORMATS = ("ocel", "sqlite", "xes", "annex-a", "ssda903")
 #: The ``--export`` formats that are the area's records rather than the log: each is
 #: written as a folder (:data:`jtai_sim.results.output.RECORD_FOLDERS`) by its writer in
 #: :mod:`jtai_sim.records`.
-RECORD_EXPORTS = {"annex-a": "annex_a"}
+RECORD_EXPORTS = {"annex-a": "annex_a", "ssda903": "ssda903"}
 
 
 def _export_formats(value: str | None) -> list[str]:
@@ -108,7 +108,8 @@ def _export_formats(value: str | None) -> list[str]:
     help="Also write, comma-separated: the event log for process-mining tools, as ocel "
     "(OCEL 2.0 JSON, events.ocel.json), sqlite (OCEL 2.0 SQLite, events.ocel.sqlite) or "
     "xes (events.xes); the simulated area's records, as annex-a (Ofsted's Annex A lists "
-    "1 to 8, annex_a/).",
+    "1 to 8, annex_a/) or ssda903 (the children looked after return's header and "
+    "episodes, ssda903/).",
 )
 @allow_large_option
 def run(
@@ -138,6 +139,7 @@ def run(
       events.ocel.json, events.ocel.sqlite, events.xes
                         the log for process mining, with --export
       annex_a/          the area's Annex A lists, with --export annex-a
+      ssda903/          its SSDA903 header and episodes, with --export ssda903
 
     The folder is written complete or not at all; the same scenario and seed
     give the same files (run.json's timings apart).
@@ -230,10 +232,12 @@ def _record_writers(result: Any, names: list[str]) -> dict[str, Callable[[Path],
 
     from jtai_sim.inspection import casebook_from_run
     from jtai_sim.records.annex_a import write_annex_a
+    from jtai_sim.records.ssda903 import write_ssda903
 
     book = cache(lambda: casebook_from_run(result))
     writers: dict[str, Callable[[Path], object]] = {
         "annex-a": lambda folder: write_annex_a(book(), folder, seed=result.seed),
+        "ssda903": lambda folder: write_ssda903(book(), folder, seed=result.seed),
     }
     return {RECORD_EXPORTS[name]: writers[name] for name in names}
 
