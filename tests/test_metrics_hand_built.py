@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import attrs
+import numpy as np
 import pytest
 
 from jtai_sim import load_scenario
 from jtai_sim.results.clocktime import handoff_due
-from jtai_sim.results.metrics import clocks, handoffs, key_metrics, waits
+from jtai_sim.results.metrics import clocks, handoffs, key_metrics, utilisation, waits
 from jtai_sim.results.record import RunRecord
 from jtai_sim.simulation.eventlog import EventLog
 from jtai_sim.simulation.run import calendar_for
@@ -73,3 +74,30 @@ def test_late_information_is_judged_against_its_pathway() -> None:
     metrics = key_metrics(record)
     assert metrics[f"handoff.{row['pathway']}.late_share"] == pytest.approx(1 / 3)
     assert metrics["clock.front_door_decision.started"] == 0
+
+
+def test_a_family_dealt_with_together_takes_one_place() -> None:
+    """At an agency that deals with families together, two brothers log a start and an
+    end each but share one place; a child of another household has their own."""
+    scenario = attrs.evolve(load_scenario("minimal"), warmup_days=0.0)
+    front_door = attrs.evolve(scenario.agencies["front_door"], per_family=True)
+    scenario = attrs.evolve(scenario, agencies={**scenario.agencies, "front_door": front_door})
+    index = scenario.agency_ids.index("front_door")
+    log = EventLog(scenario.agency_ids)
+    rows = [
+        (MONDAY, 1, K.START, 0.0),
+        (MONDAY, 2, K.START, 0.0),
+        (MONDAY, 3, K.START, 0.0),
+        (MONDAY + 1.0, 1, K.END, 1.0),
+        (MONDAY + 1.0, 2, K.END, 1.0),
+        (MONDAY + 1.0, 3, K.END, 1.0),
+    ]
+    for time, child, kind, value in rows:
+        log.add(time, child, index, int(kind), -1, 0, value)
+    households = np.array([1, 1, 3])  # children 1 and 2 are brothers
+    record = RunRecord(scenario, calendar_for(scenario), log.records(), households=households)
+    busy = utilisation(record).set_index("agency").loc["front_door", "mean_in_service"]
+    alone = RunRecord(scenario, calendar_for(scenario), log.records())
+    counted = utilisation(alone).set_index("agency").loc["front_door", "mean_in_service"]
+    # two places busy for one working day, against three when each brother is counted
+    assert busy / counted == pytest.approx(2 / 3)

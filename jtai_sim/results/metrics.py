@@ -375,8 +375,18 @@ def mental_health(record: RunRecord) -> pd.DataFrame:
     return pd.DataFrame(out, columns=columns)
 
 
+def _first_of_family(
+    time: np.ndarray, ended: np.ndarray, child: np.ndarray, households: np.ndarray
+) -> np.ndarray:
+    """Rows that are not a brother's or sister's copy of a row before them: the first
+    start (or end) of each household at each time."""
+    keys = pd.DataFrame({"time": time, "ended": ended, "home": households[child - 1]})
+    return np.asarray(~keys.duplicated(), dtype=bool)
+
+
 def utilisation(record: RunRecord) -> pd.DataFrame:
-    """Share of caseload places in use over the window (working time for office agencies)."""
+    """Share of caseload places in use over the window (working time for office agencies;
+    a family counted once at an agency that deals with families together)."""
     rec = record.log
     service = (rec["kind"] == int(_K.START)) | (rec["kind"] == int(_K.END))
     time_of, agency_of = rec["time"][service], rec["agency"][service]
@@ -387,6 +397,14 @@ def utilisation(record: RunRecord) -> pd.DataFrame:
         if spec.servers is None:
             continue
         here = agency_of == index
+        if spec.per_family and record.households is not None:
+            # a family's brothers and sisters each log a start and an end, in one place
+            rows = np.flatnonzero(here)
+            first = _first_of_family(
+                time_of[rows], ended[rows], rec["child"][service][rows], record.households
+            )
+            here = np.zeros_like(here)
+            here[rows[first]] = True
         times = time_of[here].astype(np.float64)
         end = ended[here]
         # places in use = services started - services ended; integrate over the window

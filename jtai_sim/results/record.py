@@ -1,8 +1,9 @@
 """The run record: all that metrics read from one replication.
 
-A :class:`RunRecord` holds the packed event log, the scenario that produced it
-and its calendar: nothing else. Every metric in :mod:`jtai_sim.results.metrics` is a
-pure function of one, so a metric can be checked on a log built by hand.
+A :class:`RunRecord` holds the packed event log, the scenario that produced it,
+its calendar and each child's household: nothing else. Every metric in
+:mod:`jtai_sim.results.metrics` is a pure function of one, so a metric can be checked
+on a log built by hand.
 
 >>> import datetime as dt
 >>> import numpy as np
@@ -58,3 +59,6 @@ class RunRecord(RunWindow):
     scenario: Scenario
     calendar: WorkingCalendar = field(eq=False)
     log: np.ndarray = field(eq=False)
+    #: each child's household (``households[child - 1]``), where the run knows them: at an
+    #: agency that deals with families together, brothers and sisters share one place
+    households: np.ndarray | None = field(default=None, eq=False, kw_only=True)

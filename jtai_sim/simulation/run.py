@@ -96,7 +96,12 @@ class Run(RunWindow):
     @cached_property
     def record(self) -> RunRecord:
         """What the metrics read: the packed log, the scenario and the calendar."""
-        return RunRecord(self.scenario, self.calendar, self.log.records())
+        return RunRecord(
+            self.scenario,
+            self.calendar,
+            self.log.records(),
+            households=self.children["household"].to_numpy(),
+        )
 
     def table(self, name: str) -> pd.DataFrame:
         """The metric table ``name`` (one of ``jtai_sim.results.metrics.TABLES``), kept once made.

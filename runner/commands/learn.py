@@ -61,8 +61,21 @@ def parse_staff(values: tuple[str, ...]) -> dict[str, int]:
     metavar="YYYY-MM-DD",
     help="Learn only from events on or before this date.",
 )
+@click.option(
+    "--no-capacity",
+    "check_capacity",
+    flag_value=False,
+    default=True,
+    help="Do not simulate the learned scenario once to check each agency's load against "
+    "its places.",
+)
 def learn(
-    data: str, out: str, children: int | None, staff: tuple[str, ...], until: dt.datetime | None
+    data: str,
+    out: str,
+    children: int | None,
+    staff: tuple[str, ...],
+    until: dt.datetime | None,
+    check_capacity: bool,
 ) -> None:
     """Learn a scenario from DATA (the area's records: a folder of Annex A lists or a case
     list) and write it to --out.
@@ -70,7 +83,9 @@ def learn(
     Arrivals, pathways, information on hand-offs, service times and caseload places are
     fitted; waits are not (they are what a back-test checks). Each learned value has its
     sample size and 95% interval in a comment, and values the records cannot give are
-    Midshire's, marked '# default'. See docs/learning.md.
+    Midshire's, marked '# default'. The learned scenario is then simulated once and each
+    agency whose waiting list cannot settle (or nearly) is named, with the staff that would
+    settle it (--no-capacity to skip). See docs/learning.md.
     """
     from jtai_sim.atomic import check_file, write_file
     from jtai_sim.learning import learn_scenario, read_case_book
@@ -104,6 +119,10 @@ def learn(
         f"wrote {target}: {len(s.demand)} demand streams, {len(s.agencies)} agencies, "
         f"{len(s.pathways)} pathways from {len(book.events)} event rows"
     )
+    if check_capacity:
+        from runner.commands.simulation import report_capacity
+
+        report_capacity(s, seed=None, table=False)
 
 
 COMMANDS: list[click.Command] = [learn]

@@ -26,8 +26,27 @@ from runner.options import allow_large_option, check_seed_option, run_length
 
 @click.command(cls=OneLineCommand)
 @click.argument("scenario")
-def validate(scenario: str) -> None:
-    """Check SCENARIO (a file, or a built-in name) and say what it holds."""
+@click.option(
+    "--capacity",
+    is_flag=True,
+    help="Also simulate the scenario once and compare each agency's offered load with its "
+    "places: say which waiting lists cannot settle and the staff that would settle them.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    callback=check_seed_option,
+    metavar="S",
+    help="Seed of the --capacity run.  [default: the scenario's]",
+)
+@allow_large_option
+def validate(scenario: str, capacity: bool, seed: int | None, allow_large: bool) -> None:
+    """Check SCENARIO (a file, or a built-in name) and say what it holds.
+
+    With --capacity, simulate it once (its own length) and print, for each agency with
+    places, the arrivals, the places they ask for and the utilisation; each agency at 95%
+    or more of its places gets a warning naming the figures to change (docs/cli.md).
+    """
     from jtai_sim.scenario.builtin import load_scenario
 
     with user_errors():
@@ -37,6 +56,35 @@ def validate(scenario: str) -> None:
         f"{len(loaded.pathways)} pathways, {len(loaded.demand)} demand streams, "
         f"{len(loaded.clocks)} clocks"
     )
+    if capacity:
+        from jtai_sim import budget
+
+        with user_errors():
+            budget.check(
+                budget.Job(scenario=loaded, days=loaded.duration_days), allow_large=allow_large
+            )
+        report_capacity(loaded, seed=seed)
+
+
+def report_capacity(scenario: Any, *, seed: int | None, table: bool = True) -> None:
+    """Print the offered load of each agency with places (``table``) and a warning for
+    each that is full or close to it."""
+    from jtai_sim.validation.capacity import capacity_lines, offered_loads
+
+    loads = offered_loads(scenario, seed=seed)
+    if table:
+        click.echo(
+            f"capacity over {scenario.duration_days - scenario.warmup_days:g} days after the "
+            "warm-up (arrivals a day, of the agency's days; mean service; places asked for; "
+            "places; utilisation):"
+        )
+        for x in sorted(loads, key=lambda x: -x.utilisation):
+            click.echo(
+                f"  {x.agency:<30} {x.arrivals_per_agency_day:9.3g} {x.service_days:8.3g} "
+                f"{x.offered:9.1f} {x.places:7d} {x.utilisation:6.0%}"
+            )
+    for line in capacity_lines(loads):
+        click.echo(f"warning: capacity: {line}", err=True)
 
 
 def _command(

@@ -634,6 +634,7 @@ BASES: dict[str, tuple[str, ...]] = {
     ),
 }
 OPTIONS: dict[str, dict[str, dict[str, str]]] = {
+    "validate": {"--seed": NUMBERS},
     "run": {
         "--years": NUMBERS,
         "--days": NUMBERS,
