@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -62,6 +64,22 @@ def parse_staff(values: tuple[str, ...]) -> dict[str, int]:
     help="Learn only from events on or before this date.",
 )
 @click.option(
+    "--check",
+    "check",
+    is_flag=True,
+    help="Also back-test: learn on the first two thirds of the records, simulate the last "
+    "third from the state at the cut and compare waits, arrivals and caseloads (writes "
+    "OUT-check.html and OUT-check.csv beside --out).",
+)
+@click.option(
+    "--replications",
+    type=click.IntRange(2, 1000),
+    default=10,
+    show_default=True,
+    metavar="R",
+    help="Simulations of the last third in the back-test.",
+)
+@click.option(
     "--no-capacity",
     "check_capacity",
     flag_value=False,
@@ -75,6 +93,8 @@ def learn(
     children: int | None,
     staff: tuple[str, ...],
     until: dt.datetime | None,
+    check: bool,
+    replications: int,
     check_capacity: bool,
 ) -> None:
     """Learn a scenario from DATA (the area's records: a folder of Annex A lists or a case
@@ -89,6 +109,7 @@ def learn(
     """
     from jtai_sim.atomic import check_file, write_file
     from jtai_sim.learning import learn_scenario, read_case_book
+    from jtai_sim.learning.backtest import back_test
 
     given = parse_staff(staff)
     with user_errors():
@@ -107,6 +128,10 @@ def learn(
             staff=given,
             children_default=children is None,
         )
+        # the back-test runs before anything is written, so a failure leaves nothing
+        tested = (
+            back_test(book, children=n, staff=given, replications=replications) if check else None
+        )
         target = write_file(out, learned.toml, make_parents=True)
     if children is None:
         click.echo(
@@ -123,6 +148,34 @@ def learn(
         from runner.commands.simulation import report_capacity
 
         report_capacity(s, seed=None, table=False)
+    if tested is not None:
+        _write_back_test(tested, Path(target))
+
+
+def _write_back_test(result: Any, target: Path) -> None:
+    """Write the back-test's page and table beside the learned scenario, and say where
+    the model and the records disagree."""
+    from jtai_sim.atomic import write_file
+    from jtai_sim.learning.backtest import back_test_page
+
+    replications = result.replications
+    stem = target.with_suffix("")
+    page = write_file(stem.parent / f"{stem.name}-check.html", back_test_page(result, stem.name))
+    table = write_file(
+        stem.parent / f"{stem.name}-check.csv",
+        result.table.to_csv(index=False, float_format="%.6g"),
+    )
+    off = result.disagreements
+    for row in off.itertuples():
+        click.echo(
+            f"back-test: {row.agency}, {row.measure}: {row.verdict} (records {row.records:.4g}, "
+            f"simulated {row.simulated:.4g})"
+        )
+    click.echo(
+        f"back-test from {result.cut:%d/%m/%Y} to {result.end:%d/%m/%Y}, {replications} runs: "
+        f"agrees on {len(result.table) - len(off)} of {len(result.table)} rows; wrote {page} "
+        f"and {table}"
+    )
 
 
 COMMANDS: list[click.Command] = [learn]
