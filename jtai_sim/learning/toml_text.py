@@ -94,6 +94,44 @@ def _lines(t: Table) -> list[str]:
     return [f"{k} = {v}   {c}" if c else f"{k} = {v}" for k, v, c in t.lines]
 
 
+#: The scenario's tables of named entries (``[agencies.desk]``), as opposed to one table.
+_NAMED_TABLES = ("demand", "agencies", "clocks")
+
+
+def scenario_document(resolved: dict[str, object]) -> Table:
+    """A whole resolved scenario (:func:`~jtai_sim.scenario.loading.scenario_to_dict`) as a
+    document: its keys, a table for each named entry, an array entry for each pathway.
+
+    >>> from jtai_sim import load_scenario, scenario_from_toml
+    >>> from jtai_sim.scenario.loading import scenario_to_dict
+    >>> s = load_scenario("minimal")
+    >>> scenario_from_toml(render(scenario_document(scenario_to_dict(s)))) == s
+    True
+    """
+    doc = Table()
+
+    def fill(table: Table, entries: object) -> None:
+        assert isinstance(entries, dict)
+        for key, value in entries.items():
+            if value is not None:
+                table.set(key, value)
+
+    for key, value in resolved.items():
+        if value is None:
+            continue
+        if key in _NAMED_TABLES and isinstance(value, dict):
+            for name, entry in value.items():
+                fill(doc.table(key, name), entry)
+        elif key == "pathways" and isinstance(value, list):
+            for entry in value:
+                fill(doc.array(key), entry)
+        elif isinstance(value, dict):
+            fill(doc.table(key), value)
+        else:
+            doc.set(key, value)
+    return doc
+
+
 def render(doc: Table) -> str:
     """The whole document as TOML text."""
     out = [HEADER, *_lines(doc)]

@@ -227,7 +227,9 @@ def household_factors_at_assessment(run: Run) -> dict[str, float]:
     }
 
 
-def _lookup(run: Run) -> Callable[[str], float]:
+def figure_lookup(run: Run) -> Callable[[str], float]:
+    """The value of any target's key (``flow.``, ``camhs.``, ``stock.``, ``household.`` or a
+    clock's ``clock.statistic``) in ``run``."""
     flow = dict(run.flow().itertuples(index=False, name=None))
     camhs = dict(run.camhs().itertuples(index=False, name=None))
     clocks = run.clocks().set_index("clock")
@@ -267,7 +269,7 @@ def calibration_table(
     values = np.empty((replications, len(targets)))
     for r in range(replications):
         run = simulate(scenario, seed=seed, replication=r, days=days)
-        lookup = _lookup(run)
+        lookup = figure_lookup(run)
         values[r] = [lookup(t.key) for t in targets]
     rows = []
     for i, t in enumerate(targets):

@@ -36,10 +36,14 @@ even when overloaded, by losing children; that is said too.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
 from jtai_sim.scenario.model import DAYS_PER_YEAR, Scenario
+
+if TYPE_CHECKING:
+    from jtai_sim.simulation.run import Run
 from jtai_sim.vocabulary import EventKind
 
 #: Utilisation from which a list cannot settle.
@@ -95,7 +99,13 @@ def offered_loads(
 
     if days is None:
         days = scenario.duration_days - scenario.warmup_days
-    run = simulate(scenario, seed=seed, days=scenario.warmup_days + days)
+    return loads_of(simulate(scenario, seed=seed, days=scenario.warmup_days + days))
+
+
+def loads_of(run: Run) -> list[Load]:
+    """The offered load of every agency with places in ``run``, after its warm-up."""
+    scenario = run.scenario
+    days = scenario.duration_days - scenario.warmup_days
     log = run.log.records()
     arrive = (log["time"] >= scenario.warmup_days) & (log["kind"] == int(EventKind.ARRIVE))
     household = run.children["household"].to_numpy()
@@ -168,5 +178,6 @@ __all__ = [
     "TARGET",
     "Load",
     "capacity_lines",
+    "loads_of",
     "offered_loads",
 ]

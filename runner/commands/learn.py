@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from runner.errors import OneLineCommand, UserError, user_errors
+from runner.options import check_seed_option
 
 _STAFF = re.compile(r"([A-Za-z0-9_-]+)=([0-9]+)")
 
@@ -178,6 +179,73 @@ def _write_back_test(result: Any, target: Path) -> None:
     )
 
 
-COMMANDS: list[click.Command] = [learn]
+@click.command("new", cls=OneLineCommand, short_help="A scenario from published figures.")
+@click.option(
+    "--profile",
+    "profile_file",
+    required=True,
+    metavar="FILE",
+    help="The area's published figures (TOML; see scenarios/profiles/README.md).",
+)
+@click.option("--out", "out", required=True, metavar="SCENARIO.toml", help="File to write.")
+@click.option(
+    "--replications",
+    type=click.IntRange(2, 100),
+    default=3,
+    show_default=True,
+    metavar="R",
+    help="Replications of the calibration table.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    callback=check_seed_option,
+    metavar="S",
+    help="Root seed of the calibration runs.  [default: Midshire's]",
+)
+@click.option(
+    "--no-capacity",
+    "check_capacity",
+    flag_value=False,
+    default=True,
+    help="Do not simulate the calibrated scenario once more to check each agency's load.",
+)
+def new(
+    profile_file: str, out: str, replications: int, seed: int | None, check_capacity: bool
+) -> None:
+    """Write a scenario for an area from its published figures (--profile): Midshire's
+    structure with its children, staff and caseloads scaled to the area, calibrated to
+    each figure given, and staffed so each agency is as full as Midshire's.
 
-__all__ = ["COMMANDS", "learn", "parse_staff"]
+    Prints the calibration table (the figure, the simulated value with its 95% interval,
+    and what calibration moved to meet it) and writes it beside --out as
+    OUT-calibration.csv. Takes about a minute for an area of Midshire's size. See
+    docs/learning.md.
+    """
+    from jtai_sim.atomic import check_file, write_file
+    from jtai_sim.learning.profile import calibration_text, read_profile, scenario_from_profile
+
+    with user_errors():
+        check_file(out, make_parents=True)
+        profile = read_profile(profile_file)
+        calibrated = scenario_from_profile(profile, replications=replications, seed=seed)
+    target = Path(out)
+    stem = target.with_suffix("")
+    table_file = stem.parent / f"{stem.name}-calibration.csv"
+    written = write_file(target, calibrated.toml, make_parents=True)
+    write_file(table_file, calibrated.table.to_csv(index=False, float_format="%.6g"))
+    click.echo(calibration_text(calibrated.table))
+    met = int(calibrated.table["within_tolerance"].sum())
+    click.echo(
+        f"wrote {written} and {table_file}: {met} of {len(calibrated.table)} figures within "
+        "their tolerance"
+    )
+    if check_capacity:
+        from runner.commands.simulation import report_capacity
+
+        report_capacity(calibrated.scenario, seed=seed, table=False)
+
+
+COMMANDS: list[click.Command] = [learn, new]
+
+__all__ = ["COMMANDS", "learn", "new", "parse_staff"]
