@@ -213,6 +213,28 @@ SOURCES: dict[str, tuple[str, tuple[str, str, str] | None]] = {
     ),
 }
 
+#: Words a source is written as in place of its code (compared as headers are).
+_SOURCE_WORDS: dict[str, str] = {
+    "gp": "A1",
+    "general practitioner": "A1",
+    "self": "B1",
+    "parent": "B2",
+    "carer": "B2",
+    "family": "B2",
+    "social care": "C1",
+    "school": "C2",
+    "education": "C2",
+    "police": "E1",
+    "probation": "E3",
+    "youth justice": "E6",
+    "yot": "E6",
+    "school nurse": "F1",
+    "voluntary": "G1",
+    "a e": "H1",
+    "emergency department": "H1",
+    "internal": "P1",
+}
+
 #: The source code written for a referral from an agency of each kind that has its own.
 OWN_SOURCE: dict[str, str] = {
     "gp": "A1",
@@ -329,6 +351,8 @@ COLUMNS: tuple[Column, ...] = (
 )
 _WRITTEN = tuple(c.spellings[0] for c in COLUMNS)
 _SIGNATURE = ("ServiceRequestId", "ReferralRequestReceivedDate")
+#: The dates of a referral, in the order its path takes them.
+_PATH = ("received", "triage_start", "triage_date", "contact", "discharge")
 
 # ------------------------------------------------------------------------------ reading
 
@@ -398,7 +422,8 @@ def read_camhs_extract(path: str | Path, *, until: dt.date | None = None) -> Rec
     if lines:
         raise RecordsError(tuple(lines))
     children = _one_row_per_child(pd.concat(kids, ignore_index=True))
-    raw = pd.concat(events, ignore_index=True)
+    # the column types Annex A's reader gives, so the loader can put the two together
+    raw = pd.concat(events, ignore_index=True).astype({"agency_key": str, "origin": object})
     used = (set(raw["agency_key"]) | set(raw["other_key"])) - {""}
     agencies = {key: info for key, info in _agencies().items() if key in used}
     return Recorded(children=children, events=raw, agencies=agencies, covers_until=until)
@@ -417,24 +442,19 @@ def _agencies() -> dict[str, AgencyInfo]:
     return out
 
 
-def _ethnicities() -> dict[str, str]:
-    """Every way an ethnic category is accepted, to its broad group: the code and its
-    words."""
-    out = {code: group for code, (_, group) in ETHNIC_CATEGORY.items()}
-    out |= {words: group for words, group in ETHNIC_CATEGORY.values()}
-    return out
-
-
-def _with_national_letter(t: Table) -> Table:
-    """``t`` with an ethnic category written with a local second character (``A1``) cut
-    to its national letter, as the Data Dictionary lets providers write it."""
-    if not t.has("ethnicity"):
+def _by_code(t: Table, key: str, words: dict[str, str], *, local: bool = False) -> Table:
+    """``t`` with column ``key``'s cells written as words (``Police``) turned into their
+    code; with ``local``, an ethnic category written with a local second character
+    (``A1``) cut to its national letter, as the Data Dictionary lets providers write it."""
+    if not t.has(key):
         return t
-    cells = t.text("ethnicity")
-    local = cells.str.fullmatch(r"[A-HJ-NPRSZa-hj-nprsz][0-9A-Za-z]") & (cells != "99")
-    return attrs.evolve(
-        t, frame=t.frame.assign(ethnicity=cells.where(~local, cells.str[0].str.upper()))
-    )
+    cells = t.text(key)
+    lookup = {header_key(w): code for w, code in words.items()}
+    named = cells.map(lambda c: lookup.get(header_key(c), c)).astype(object)
+    if local:
+        two = named.str.fullmatch(r"[A-HJ-NPRSZa-hj-nprsz][0-9A-Za-z]") & (named != "99")
+        named = named.where(~two, named.str[0].str.upper())
+    return attrs.evolve(t, frame=t.frame.assign(**{key: named}))
 
 
 def _source_key(code: str) -> str:
@@ -443,16 +463,21 @@ def _source_key(code: str) -> str:
     return "" if agency is None else agency[0]
 
 
-def _before(t: Table, p: Problems, later: str, earlier: str, on: dict[str, pd.Series]) -> None:
-    """Note each row whose ``later`` date is before its ``earlier`` one."""
-    early = (on[later] < on[earlier]).to_numpy()
-    for i in np.flatnonzero(early):
-        p.add(
-            int(t.rows[i]),
-            t.header(later),
-            f"is before {t.header(earlier)} ({on[earlier].iat[i]:{_DATE}})",
-            t.text(later).iat[i],
-        )
+def _in_order(t: Table, p: Problems, on: dict[str, pd.Series]) -> None:
+    """Note each date that is before a date it follows on a referral's path, once a cell:
+    against the earliest of those dates it is before."""
+    for i, later in enumerate(_PATH):
+        noted = np.zeros(len(t), dtype=bool)
+        for earlier in _PATH[:i]:
+            early = (on[later] < on[earlier]).to_numpy() & ~noted
+            noted |= early
+            for r in np.flatnonzero(early):
+                p.add(
+                    int(t.rows[r]),
+                    t.header(later),
+                    f"is before {t.header(earlier)} ({on[earlier].iat[r]:{_DATE}})",
+                    t.text(later).iat[r],
+                )
 
 
 def _read_rows(
@@ -462,14 +487,13 @@ def _read_rows(
     ref = required(t, "child", p)
     required(t, "request", p)
     listed_once(t, ["request"], p, "service request")
-    t = _with_national_letter(t)
+    t = _by_code(t, "ethnicity", {w: c for c, (w, _) in ETHNIC_CATEGORY.items()}, local=True)
+    t = _by_code(t, "source", {w: c for c, (w, _) in SOURCES.items()} | _SOURCE_WORDS)
     sex = codes(t, "sex", p, GENDER, needed=False, what="gender")
-    ethnicity = codes(t, "ethnicity", p, _ethnicities(), needed=False, what="ethnic category")
+    groups = {code: group for code, (_, group) in ETHNIC_CATEGORY.items()}
+    ethnicity = codes(t, "ethnicity", p, groups, needed=False, what="ethnic category")
     team = codes(t, "team", p, TEAMS, what="team type")
-    source_names = {code: code for code in SOURCES} | {
-        words: code for code, (words, _) in SOURCES.items()
-    }
-    source = codes(t, "source", p, source_names, needed=False, what="source of referral")
+    source = codes(t, "source", p, {c: c for c in SOURCES}, needed=False, what="source of referral")
     triage = codes(t, "triage", p, {k: k for k in TRIAGE}, needed=False, what="triage outcome")
     reason = codes(t, "reason", p, {k: k for k in DISCHARGE}, needed=False, what="discharge reason")
     on = {"dob": dates(t, "dob", p), "received": dates(t, "received", p)}
@@ -488,22 +512,14 @@ def _read_rows(
         note_cells(t, p, not_spa & given, key, "must be empty: only SPA requests are triaged")
     accepted = at_spa & (triage == "ACCEPTED").to_numpy()
     seen_at = ~at_spa | accepted
-    not_seen = at_spa & ~accepted & (t.text("contact") != "").to_numpy()
+    # an outcome that is no code is noted already: its contact date is not held against it
+    known = ((triage != "") | (t.text("triage") == "")).to_numpy()
+    not_seen = at_spa & ~accepted & known & (t.text("contact") != "").to_numpy()
     note_cells(
         t, p, not_seen, "contact", "must be empty: the request was not accepted (TriageOutcome)"
     )
-    for later, earlier in (
-        ("triage_start", "received"),
-        ("triage_date", "received"),
-        ("triage_date", "triage_start"),
-        ("contact", "received"),
-        ("contact", "triage_date"),
-        ("discharge", "received"),
-        ("discharge", "triage_date"),
-        ("discharge", "contact"),
-    ):
-        _before(t, p, later, earlier, on)
-    for key in ("received", "triage_start", "triage_date", "contact", "discharge"):
+    _in_order(t, p, on)
+    for key in _PATH:
         born_after = (on[key] < on["dob"]).to_numpy()
         for i in np.flatnonzero(born_after):
             p.add(
@@ -533,75 +549,66 @@ def _read_rows(
     )[(ref != "").to_numpy()]
     referrer = source.map(_source_key)
     passed_to = triage.map(lambda c: _TRIAGE_AGENCY[TRIAGE[c]][0] if TRIAGE.get(c) else "")
-    exit_value = reason.map(lambda c: float(DISCHARGE[c]) if c else float(ExitReason.LEFT))
-    blank = pd.Series("", index=t.frame.index, dtype=object)
-    nan = pd.Series(np.nan, index=t.frame.index)
-    left = pd.Series(float(ExitReason.LEFT), index=t.frame.index)
-    zero = pd.Series(0, index=t.frame.index, dtype=np.int64)
+    index = t.frame.index
+    blank = pd.Series("", index=index, dtype=object)
     # the team that sees the child: the row's own, or community CAMHS once accepted
     seen_by = team.where(~accepted, _COMMUNITY)
-    arrived_seen = on["received"].where(~accepted, on["triage_date"])
-    seen_from = referrer.where(~accepted, _SPA)
     ok = (ref != "").to_numpy() & (team != "").to_numpy()
     contact = on["contact"].notna().to_numpy()
-    parts = [
-        # (n, when, agency, kind, other, detail, value, keep)
-        (0, on["received"], _SPA, EventKind.ARRIVE, referrer, zero, nan, at_spa),
-        (1, on["triage_start"], _SPA, EventKind.START, blank, zero, nan, at_spa),
-        (2, on["triage_date"], _SPA, EventKind.END, blank, zero, nan, at_spa),
-        (
-            3,
-            on["triage_date"],
-            _SPA,
-            EventKind.EXIT,
-            blank,
-            zero,
-            left,
-            at_spa & (triage == "CLOSED").to_numpy(),
-        ),
-        (
-            3,
-            on["triage_date"],
-            _SPA,
-            EventKind.HANDOFF,
-            passed_to,
-            zero + int(Completeness.NOT_RECORDED),
-            nan,
-            at_spa & (passed_to != "").to_numpy(),
-        ),
-        (4, arrived_seen, seen_by, EventKind.ARRIVE, seen_from, zero, nan, seen_at),
-        (5, on["contact"], seen_by, EventKind.START, blank, zero, nan, seen_at),
-        (6, on["discharge"], seen_by, EventKind.END, blank, zero, nan, seen_at & contact),
-        (7, on["discharge"], seen_by, EventKind.EXIT, blank, zero + contact, exit_value, seen_at),
-    ]
-    frames = []
-    for n, when, agency, kind, other, detail, value, keep_rows in parts:
-        keep = ok & keep_rows & when.notna().to_numpy()
-        agency_s = (
-            agency if isinstance(agency, pd.Series) else pd.Series(agency, index=t.frame.index)
+    frames: list[pd.DataFrame] = []
+
+    def add(
+        n: int,
+        when: pd.Series,
+        agency: str | pd.Series,
+        kind: EventKind,
+        keep: np.ndarray,
+        *,
+        other: pd.Series = blank,
+        detail: int | np.ndarray = 0,
+        value: float | pd.Series = np.nan,
+    ) -> None:
+        """Add the event of kind ``kind`` dated ``when`` of each row of ``keep``."""
+        keep = ok & keep & when.notna().to_numpy()
+        arrival = np.where(other != "", Origin.REFERRAL.key, Origin.NEW.key)
+        row = pd.DataFrame(
+            {
+                "line": base + n,
+                "when": when,
+                "reference": ref,
+                "agency_key": agency,
+                "kind": int(kind),
+                "other_key": other,
+                "detail": detail,
+                "value": value,
+                "origin": arrival if kind == EventKind.ARRIVE else "",
+            },
+            index=index,
         )
-        origin = ""
-        if kind == EventKind.ARRIVE:
-            origin_s = pd.Series(
-                np.where(other != "", Origin.REFERRAL.key, Origin.NEW.key), index=other.index
-            )
-        else:
-            origin_s = pd.Series(origin, index=t.frame.index, dtype=object)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "line": (base + n)[keep],
-                    "when": when[keep].to_numpy(),
-                    "reference": ref[keep].to_numpy(),
-                    "agency_key": agency_s[keep].to_numpy(),
-                    "kind": int(kind),
-                    "other_key": other[keep].to_numpy(),
-                    "detail": detail[keep].to_numpy(np.int64),
-                    "value": value[keep].to_numpy(np.float64),
-                    "origin": origin_s[keep].to_numpy(),
-                }
-            )
-        )
+        frames.append(row[keep].astype({"detail": np.int64, "value": np.float64}))
+
+    add(0, on["received"], _SPA, EventKind.ARRIVE, at_spa, other=referrer)
+    add(1, on["triage_start"], _SPA, EventKind.START, at_spa)
+    add(2, on["triage_date"], _SPA, EventKind.END, at_spa)
+    closed = at_spa & (triage == "CLOSED").to_numpy()
+    add(3, on["triage_date"], _SPA, EventKind.EXIT, closed, value=float(ExitReason.LEFT))
+    add(
+        3,
+        on["triage_date"],
+        _SPA,
+        EventKind.HANDOFF,
+        at_spa & (passed_to != "").to_numpy(),
+        other=passed_to,
+        detail=int(Completeness.NOT_RECORDED),
+    )
+    arrived = on["received"].where(~accepted, on["triage_date"])
+    from_ = referrer.where(~accepted, _SPA)
+    add(4, arrived, seen_by, EventKind.ARRIVE, seen_at, other=from_)
+    add(5, on["contact"], seen_by, EventKind.START, seen_at)
+    add(6, on["discharge"], seen_by, EventKind.END, seen_at & contact)
+    # a discharge after a contact closes support given (``detail`` 1, as a run writes it)
+    exit_value = reason.map(lambda c: float(DISCHARGE[c]) if c else float(ExitReason.LEFT))
+    add(7, on["discharge"], seen_by, EventKind.EXIT, seen_at, detail=contact, value=exit_value)
     return kids, pd.concat(frames, ignore_index=True)
 
 
