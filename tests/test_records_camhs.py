@@ -252,6 +252,7 @@ def _one(column: str, value: str, tmp_path: Path, **kw: object) -> list[str]:
             "",
             "F:3: column TriageOutcomeDate: is empty (TriageOutcome is given)",
         ),
+        ("TriageOutcome", "", "F:3: column TriageOutcome: is empty (TriageOutcomeDate is given)"),
     ],
 )
 def test_a_bad_cell_is_named_by_row_column_and_value(
@@ -348,6 +349,29 @@ def test_codes_are_read_in_the_forms_providers_write(tmp_path: Path) -> None:
 def test_a_request_not_accepted_has_no_first_contact(tmp_path: Path) -> None:
     row = list(GOOD)
     row[10] = "CLOSED"
+    f = _write(tmp_path / "c.csv", [row])
+    assert _mistakes(tmp_path) == [
+        f"{f}:2: column FirstAttendedContactDate: must be empty: the request was not "
+        "accepted (TriageOutcome), got '20/05/2024'"
+    ]
+
+
+def test_a_request_to_a_team_is_not_triaged(tmp_path: Path) -> None:
+    row = list(GOOD)
+    row[5] = "COMMUNITY"
+    f = _write(tmp_path / "c.csv", [row])
+    assert _mistakes(tmp_path) == [
+        f"{f}:2: column {column}: must be empty: only SPA requests are triaged, got '{value}'"
+        for column, value in (
+            ("TriageStartDate", "01/04/2024"),
+            ("TriageOutcomeDate", "03/04/2024"),
+            ("TriageOutcome", "ACCEPTED"),
+        )
+    ]
+
+
+def test_a_request_awaiting_triage_has_no_first_contact(tmp_path: Path) -> None:
+    row = [*GOOD[:9], "", "", *GOOD[11:]]
     f = _write(tmp_path / "c.csv", [row])
     assert _mistakes(tmp_path) == [
         f"{f}:2: column FirstAttendedContactDate: must be empty: the request was not "

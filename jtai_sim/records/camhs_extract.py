@@ -512,8 +512,9 @@ def _read_rows(
         note_cells(t, p, not_spa & given, key, "must be empty: only SPA requests are triaged")
     accepted = at_spa & (triage == "ACCEPTED").to_numpy()
     seen_at = ~at_spa | accepted
-    # an outcome that is no code is noted already: its contact date is not held against it
-    known = ((triage != "") | (t.text("triage") == "")).to_numpy()
+    # an outcome that is missing or no code is noted already: its contact date is not
+    # held against it as well
+    known = has_outcome | ((t.text("triage") == "").to_numpy() & ~outcome_date)
     not_seen = at_spa & ~accepted & known & (t.text("contact") != "").to_numpy()
     note_cells(
         t, p, not_seen, "contact", "must be empty: the request was not accepted (TriageOutcome)"
