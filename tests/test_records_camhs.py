@@ -377,3 +377,10 @@ def test_a_request_awaiting_triage_has_no_first_contact(tmp_path: Path) -> None:
         f"{f}:2: column FirstAttendedContactDate: must be empty: the request was not "
         "accepted (TriageOutcome), got '20/05/2024'"
     ]
+
+
+def test_an_area_with_no_camhs_writes_a_header_only_extract(tmp_path: Path) -> None:
+    book = casebook_from_run(simulate(load_scenario("scenarios/jackson.toml"), seed=1, days=30))
+    (path,) = write_camhs_extract(book, tmp_path)
+    assert path.read_text().count("\n") == 1
+    assert len(read_camhs_extract(tmp_path).events) == 0

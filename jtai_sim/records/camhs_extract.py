@@ -786,7 +786,8 @@ def _team_rows(frame: pd.DataFrame, team: str) -> pd.DataFrame:
             if waiting:
                 waiting[0]["contact"] = date
         else:
-            reason = _DISCHARGE_CODE.get(int(value), "COMPLETED")
+            known = not pd.isna(value)
+            reason = _DISCHARGE_CODE.get(int(value), "COMPLETED") if known else "COMPLETED"
             unseen = [s for s in mine if pd.isna(s["contact"])]
             seen = [s for s in mine if not pd.isna(s["contact"])]
             pick = unseen if reason in ("REMOVED", "MERGED") else (seen or unseen)
@@ -806,6 +807,15 @@ def _team_rows(frame: pd.DataFrame, team: str) -> pd.DataFrame:
             "discharge",
             "reason",
         ],
+    )
+    rows = rows.astype(
+        {
+            "child": np.int64,
+            "_order": np.float64,
+            "received": "datetime64[ns]",
+            "contact": "datetime64[ns]",
+            "discharge": "datetime64[ns]",
+        }
     )
     rows["team"] = "COMMUNITY" if team == _COMMUNITY else "MHST"
     return rows
