@@ -450,7 +450,9 @@ def _by_code(t: Table, key: str, words: dict[str, str], *, local: bool = False) 
         return t
     cells = t.text(key)
     lookup = {header_key(w): code for w, code in words.items()}
-    named = cells.map(lambda c: lookup.get(header_key(c), c)).astype(object)
+    # a column of a million cells holds a few dozen values: each is looked up once
+    distinct = pd.unique(cells.to_numpy(dtype=object))
+    named = cells.map({v: lookup.get(header_key(str(v)), v) for v in distinct}).astype(object)
     if local:
         two = named.str.fullmatch(r"[A-HJ-NPRSZa-hj-nprsz][0-9A-Za-z]") & (named != "99")
         named = named.where(~two, named.str[0].str.upper())
@@ -548,8 +550,10 @@ def _read_rows(
             "disability": False,
         }
     )[(ref != "").to_numpy()]
-    referrer = source.map(_source_key)
-    passed_to = triage.map(lambda c: _TRIAGE_AGENCY[TRIAGE[c]][0] if TRIAGE.get(c) else "")
+    referrer = source.map({c: _source_key(c) for c in ("", *SOURCES)})
+    passed_to = triage.map(
+        {"": ""} | {c: _TRIAGE_AGENCY[k][0] if k else "" for c, k in TRIAGE.items()}
+    )
     index = t.frame.index
     blank = pd.Series("", index=index, dtype=object)
     # the team that sees the child: the row's own, or community CAMHS once accepted
@@ -608,7 +612,9 @@ def _read_rows(
     add(5, on["contact"], seen_by, EventKind.START, seen_at)
     add(6, on["discharge"], seen_by, EventKind.END, seen_at & contact)
     # a discharge after a contact closes support given (``detail`` 1, as a run writes it)
-    exit_value = reason.map(lambda c: float(DISCHARGE[c]) if c else float(ExitReason.LEFT))
+    exit_value = reason.map(
+        {"": float(ExitReason.LEFT)} | {c: float(v) for c, v in DISCHARGE.items()}
+    )
     add(7, on["discharge"], seen_by, EventKind.EXIT, seen_at, detail=contact, value=exit_value)
     return kids, pd.concat(frames, ignore_index=True)
 
