@@ -623,11 +623,12 @@ def _one_row_per_child(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per child, from the rows of every extract file, raising for a child whose
     date of birth or gender differs between rows (naming both rows)."""
     rows = rows.sort_values("line", kind="stable").reset_index(drop=True)
+    # grouped by a number for each child, worked out once (grouping by text is slow)
+    by = pd.Series(pd.factorize(rows["reference"])[0], index=rows.index)
     lines: list[str] = []
     for column, what in (("dob", "date of birth"), ("sex", "gender")):
         values = rows[column].where(rows[column] != "", None) if column == "sex" else rows[column]
         known = values.notna()
-        by = rows["reference"]
         first_value = values.groupby(by).transform("first")
         first_file = rows["file"].where(known).groupby(by).transform("first")
         first_row = rows["row"].where(known).groupby(by).transform("first")
