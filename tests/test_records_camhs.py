@@ -235,6 +235,7 @@ def _one(column: str, value: str, tmp_path: Path, **kw: object) -> list[str]:
             "02/01/2012",
             "F:3: child 'C1': date of birth 02/01/2012 differs from 01/01/2012 in F:2",
         ),
+        ("Gender", "1", "F:3: child 'C1': gender male differs from female in F:2"),
         (
             "FirstAttendedContactDate",
             "01/03/2024",
