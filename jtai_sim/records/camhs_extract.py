@@ -17,7 +17,8 @@ A row is one service request, made to one of three teams (``ServTeamTypeRefToMH`
   ``TriageOutcomeDate``, when the child leaves (``exit``, outcome ``CLOSED``) or is
   passed on (``handoff``) to community CAMHS (``ACCEPTED``), the voluntary sector
   (``SIGNPOSTED``) or a specialist service; a child accepted then ``arrive``\\ s at
-  community CAMHS that day and the row's first contact and discharge are theirs;
+  community CAMHS that day, and the row's first contact and discharge are then at
+  community CAMHS;
 * ``COMMUNITY``, community CAMHS directly (a child already on its books, or stepped
   down from a ward): ``arrive`` on the referral date;
 * ``MHST``, a mental health support team in schools.
@@ -30,6 +31,14 @@ child was seen.
 The child's id (``LocalPatientId``) must be the id the local authority's records
 give the child, so that the extract's children are the Annex A lists' children: a
 provider's own patient number has to be linked to it first.
+
+Every mistake in a file is listed with its row, column and value (as
+:mod:`jtai_sim.records.problems` gathers them) and all are raised together as one
+:class:`~jtai_sim.errors.RecordsError`: a missing column, a date that is not one, a code
+not in its list, an empty id, a service request listed twice, a date before one it
+follows on the referral's path or before the child's birth, a date after the day the
+extract was produced (``until``), and a child whose date of birth or gender differs
+between rows.
 
 :func:`write_camhs_extract` writes the extract of a (simulated) case book, and a round
 trip gives the same facts (:data:`CARRIED`) except that a referral's source is an
