@@ -77,3 +77,50 @@ def test_a_folder_with_no_records_is_one_line(tmp_path: Path) -> None:
         load_records(tmp_path)
     with pytest.raises(CaseListError, match="no such folder or file"):
         load_records(tmp_path / "nowhere")
+
+
+def test_the_three_examples_read_together_with_the_statuses_they_imply(tmp_path: Path) -> None:
+    """The Annex A lists, SSDA903 return and CAMHS extract of one simulated Midshire, in one
+    folder, are one case book; their episodes give each child's legal status, so a
+    mental-health week (children in need, on a plan or looked after) can run on them."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from runner.cli import cli
+
+    examples = ANNEX_A.parent
+    area = tmp_path / "area"
+    area.mkdir()
+    for folder in ("annex_a", "ssda903", "camhs"):
+        for file in (examples / folder).glob("*.csv"):
+            shutil.copy(file, area / file.name)
+    book = load_records(area, pseudonymise=False)
+    assert book.source == "CAMHS referral extract, SSDA903 return, Annex A lists"
+    ev = book.events
+    statuses = ev[ev["kind"].astype(str) == "status"]
+    kinds = {k: a.kind for k, a in book.agencies.items()}
+    # every child in care on the last day holds the looked-after status (code 4)
+    last = statuses.sort_values("time").groupby("child")["detail"].last()
+    care = ev[ev["agency"].astype(object).map(kinds) == "looked_after"]
+    opened = care[care["kind"].astype(str) == "start"].groupby("child").size()
+    closed = care[care["kind"].astype(str) == "end"].groupby("child").size()
+    in_care = opened.index[opened > closed.reindex(opened.index, fill_value=0)]
+    assert len(in_care) > 100
+    assert (last.loc[in_care] == 4).all()
+    week = CliRunner().invoke(
+        cli,
+        [
+            "mock-week",
+            "--cases",
+            str(area),
+            "--theme",
+            "mental-health-2019",
+            "--notify",
+            "2024-06-25",
+            "--out",
+            str(tmp_path / "week"),
+        ],
+    )
+    assert week.exit_code == 0, week.output
+    assert "on the mental health list" in week.output

@@ -41,7 +41,12 @@ from attrs import frozen
 from jtai_sim.errors import ScenarioError
 from jtai_sim.learning.toml_text import render, scenario_document
 from jtai_sim.scenario.converter import suggest
-from jtai_sim.scenario.loading import parse_toml, read_text, scenario_to_dict
+from jtai_sim.scenario.loading import (
+    parse_toml,
+    read_text,
+    scenario_from_toml,
+    scenario_to_dict,
+)
 from jtai_sim.scenario.model import Backlog, Pathway, Scenario
 from jtai_sim.validation.calibration import NATIONAL_TARGETS, Target
 
@@ -180,6 +185,9 @@ def scenario_from_profile(
         simulated = {key: value(figure.target) for key, figure in FIGURES.items()}
         scenario = _adjusted(scenario, profile, simulated)
         scenario = _staffed(scenario, loads_of(run), reference)
+    # the table describes the file: the scenario as written (six significant figures)
+    text = render(scenario_document(scenario_to_dict(scenario)))
+    scenario = scenario_from_toml(text)
     targets = tuple(
         attrs.evolve(_target(FIGURES[key].target), value=given)
         for key, given in profile.figures.items()
@@ -190,7 +198,6 @@ def scenario_from_profile(
     table.insert(1, "figure", list(profile.figures))
     table["moves"] = [FIGURES[key].moves or "not tuned: reported" for key in profile.figures]
     table["source"] = [f"{profile.name}'s profile" for _ in profile.figures]
-    text = render(scenario_document(scenario_to_dict(scenario)))
     return Calibrated(scenario=scenario, toml=text, table=table)
 
 

@@ -74,16 +74,16 @@ from jtai_sim.records.recorded import Carried, Recorded
 from jtai_sim.records.tables import (
     Table,
     codes,
-    csv_header,
     dates,
+    each_value,
     header_key,
     note_cells,
     numbers,
     read_table,
+    record_tables,
     required,
-    sheet_headers,
 )
-from jtai_sim.records.written import written_children
+from jtai_sim.records.written import DATE_FORMAT, written_children, written_dates
 from jtai_sim.vocabulary import EventKind, Origin
 
 #: The facts the lists hold: each list's dated events (see the module doc).
@@ -92,7 +92,7 @@ CARRIED = Carried(events=frozenset((e.agency, e.kind) for spec in LISTS for e in
 #: The oldest a child in the lists may be, in years (a care leaver is followed to 25).
 MAX_AGE = 25
 _ROW_SPAN = 10**8
-_DATE = "%d/%m/%Y"
+_DATE = DATE_FORMAT
 
 
 # ------------------------------------------------------------------------------ reading
@@ -101,26 +101,11 @@ _DATE = "%d/%m/%Y"
 def detect_annex_a(path: str | Path) -> list[tuple[ListSpec, Path, str | None]]:
     """The Annex A lists at ``path`` (a folder, a CSV file or a workbook): each list
     with its file and, in a workbook, its sheet. Files that hold no list are left out."""
-    path = Path(path)
-    if path.is_dir():
-        files = sorted(
-            p
-            for p in path.iterdir()
-            if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith((".", "~$"))
-        )
-    else:
-        files = [path]
     found: list[tuple[ListSpec, Path, str | None]] = []
-    for file in files:
-        if file.suffix.lower() == ".xlsx":
-            for sheet, header in sheet_headers(file, str(file)).items():
-                spec = _list_of(header, sheet)
-                if spec is not None:
-                    found.append((spec, file, sheet))
-        else:
-            spec = _list_of(csv_header(file), file.name)
-            if spec is not None:
-                found.append((spec, file, None))
+    for file, sheet, header in record_tables(Path(path)):
+        spec = _list_of(header, sheet if sheet is not None else file.name)
+        if spec is not None:
+            found.append((spec, file, sheet))
     return found
 
 
@@ -192,7 +177,7 @@ def _cleaned(t: Table, key: str) -> Table:
     """``t`` with column ``key``'s template letters (``b) Female``) taken off."""
     if not t.has(key):
         return t
-    return attrs.evolve(t, frame=t.frame.assign(**{key: _each_value(t.text(key), unlettered)}))
+    return attrs.evolve(t, frame=t.frame.assign(**{key: each_value(t.text(key), unlettered)}))
 
 
 def _code_first(t: Table, key: str, known: set[str]) -> Table:
@@ -266,7 +251,7 @@ def _read_list(
         origin = ""
         if e.kind == EventKind.ARRIVE.key:
             if source is not None and spec.number == 1:
-                other = _each_value(source, _source_key)
+                other = each_value(source, _source_key)
             else:
                 other = pd.Series("front_door", index=t.frame.index, dtype=object)
         if e.kind == EventKind.ARRIVE.key:
@@ -295,14 +280,6 @@ def _read_list(
     return kids, pd.concat(parts, ignore_index=True)
 
 
-def _each_value(cells: pd.Series, fn: Callable[[str], str]) -> pd.Series:
-    """``fn`` of every cell, computed once for each distinct value (a column of a million
-    cells holds a few dozen codes)."""
-    distinct = pd.unique(cells.to_numpy(dtype=object))
-    mapping = dict(zip(distinct, (fn(str(v)) for v in distinct), strict=True))
-    return cells.map(mapping).astype(object)
-
-
 def _source_key(code: str) -> str:
     agency = SOURCE_AGENCY.get(code)
     return "" if agency is None else agency[0]
@@ -311,7 +288,7 @@ def _source_key(code: str) -> str:
 def _sources(t: Table, p: Problems, *, needed: bool) -> pd.Series:
     """The source column as census codes, noting each cell that names none."""
     cells = t.text("source")
-    found = _each_value(cells, source_code)
+    found = each_value(cells, source_code)
     for i in np.flatnonzero(((found == "") & (cells != "")).to_numpy()):
         p.add(
             int(t.rows[i]),
@@ -646,11 +623,11 @@ def _csv_text(spec: ListSpec, table: pd.DataFrame) -> str:
         table["Child Unique ID"].map(as_text),
         table["Gender"],
         table["Ethnicity"].map(as_text),
-        _dates(dob),
+        written_dates(dob),
         age.astype(str),
         *([table["Does the Child have a Disability"]] if disability else []),
         *(
-            _dates(table[key])
+            written_dates(table[key])
             if key in ("date", "start", "end", "icpc")
             else table[key].map(lambda v: as_text(str(v)) if not pd.isna(v) else "")
             for key in own
@@ -658,11 +635,6 @@ def _csv_text(spec: ListSpec, table: pd.DataFrame) -> str:
     ]
     w.writerows(zip(*(c.tolist() for c in columns), strict=True))
     return buffer.getvalue()
-
-
-def _dates(values: pd.Series) -> pd.Series:
-    stamps = pd.to_datetime(values)
-    return stamps.dt.strftime(_DATE).fillna("")
 
 
 __all__ = ["CARRIED", "MAX_AGE", "detect_annex_a", "read_annex_a", "write_annex_a"]

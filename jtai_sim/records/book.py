@@ -40,10 +40,11 @@ from attrs import frozen
 from jtai_sim.errors import CaseListError, RecordsError
 from jtai_sim.inspection.cases_csv import assemble_casebook, load_case_list
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
-from jtai_sim.records import annex_a, ssda903
+from jtai_sim.records import annex_a, camhs_extract, ssda903
 from jtai_sim.records.codes import NOT_RECORDED
 from jtai_sim.records.pseudonym import key_from_files, pseudonym
 from jtai_sim.records.recorded import Carried, Recorded
+from jtai_sim.records.statuses import implied_statuses
 from jtai_sim.vocabulary import EventKind
 
 _KIND_KEY = {int(k): k.key for k in EventKind}
@@ -84,6 +85,12 @@ def _ssda903_files(path: Path) -> list[Path]:
 
 #: The formats read side by side, the most detailed first (see the module doc).
 SIDE_BY_SIDE: tuple[RecordFormat, ...] = (
+    RecordFormat(
+        "CAMHS referral extract",
+        camhs_extract.detect_camhs_extract,
+        lambda path, files: camhs_extract.read_camhs_extract(path),
+        camhs_extract.CARRIED,
+    ),
     RecordFormat(
         "SSDA903 return",
         _ssda903_files,
@@ -148,13 +155,17 @@ def _merged(parts: list[tuple[RecordFormat, Recorded]], *, name: str) -> CaseBoo
         held |= set(fmt.carried.events)
         children.append(rec.children.assign(_format=fmt.name))
         agencies |= rec.agencies
+    raw = pd.concat(events, ignore_index=True)
+    if not (raw["kind"] == int(EventKind.STATUS)).any():
+        kinds = {k: a.kind for k, a in agencies.items()}
+        raw = pd.concat([raw, implied_statuses(raw, kinds)], ignore_index=True)
     kids = pd.concat(children, ignore_index=True)
     _check_same_births(kids)
     kids = _one_row_per_child(kids)
     until = [rec.covers_until for _, rec in parts if rec.covers_until is not None]
     return assemble_casebook(
         kids,
-        pd.concat(events, ignore_index=True),
+        raw,
         agencies,
         name=name,
         source=", ".join(fmt.name for fmt, _ in parts),

@@ -75,25 +75,25 @@ import pandas as pd
 from jtai_sim.atomic import write_file
 from jtai_sim.cells import as_text
 from jtai_sim.errors import RecordsError
-from jtai_sim.inspection.cases_csv import draw_date_of_birth
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
 from jtai_sim.inspection.partners import partner_of_kind
-from jtai_sim.records.codes import NOT_RECORDED
+from jtai_sim.records.codes import NOT_RECORDED, ethnic_group
 from jtai_sim.records.problems import Problems
 from jtai_sim.records.recorded import Carried, Recorded
 from jtai_sim.records.tables import (
     Column,
     Table,
     codes,
-    csv_header,
     dates,
+    each_value,
     header_key,
     listed_once,
     note_cells,
     read_table,
+    record_tables,
     required,
-    sheet_headers,
 )
+from jtai_sim.records.written import DATE_FORMAT, written_children, written_dates
 from jtai_sim.vocabulary import Completeness, EventKind, ExitReason, Origin
 
 _SPA = "camhs_spa"
@@ -108,7 +108,7 @@ CARRIED = Carried(
     )
 )
 
-_DATE = "%d/%m/%Y"
+_DATE = DATE_FORMAT
 
 # ------------------------------------------------------------------------------ code lists
 
@@ -368,23 +368,7 @@ _PATH = ("received", "triage_start", "triage_date", "contact", "discharge")
 
 def _tables(path: Path) -> list[tuple[Path, str | None]]:
     """Each CSV file or workbook sheet at ``path`` whose header is an extract's."""
-    if path.is_dir():
-        files = sorted(
-            p
-            for p in path.iterdir()
-            if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith((".", "~$"))
-        )
-    else:
-        files = [path]
-    found: list[tuple[Path, str | None]] = []
-    for file in files:
-        if file.suffix.lower() == ".xlsx":
-            for sheet, header in sheet_headers(file, str(file)).items():
-                if _is_extract(header):
-                    found.append((file, sheet))
-        elif _is_extract(csv_header(file)):
-            found.append((file, None))
-    return found
+    return [(f, sheet) for f, sheet, header in record_tables(path) if _is_extract(header)]
 
 
 def _is_extract(header: Sequence[str]) -> bool:
@@ -459,9 +443,7 @@ def _by_code(t: Table, key: str, words: dict[str, str], *, local: bool = False) 
         return t
     cells = t.text(key)
     lookup = {header_key(w): code for w, code in words.items()}
-    # a column of a million cells holds a few dozen values: each is looked up once
-    distinct = pd.unique(cells.to_numpy(dtype=object))
-    named = cells.map({v: lookup.get(header_key(str(v)), v) for v in distinct}).astype(object)
+    named = each_value(cells, lambda v: lookup.get(header_key(v), v))
     if local:
         two = named.str.fullmatch(r"[A-HJ-NPRSZa-hj-nprsz][0-9A-Za-z]") & (named != "99")
         named = named.where(~two, named.str[0].str.upper())
@@ -839,28 +821,17 @@ def _team_rows(frame: pd.DataFrame, team: str) -> pd.DataFrame:
 
 def _child_columns(book: CaseBook, seed: int) -> pd.DataFrame:
     """Each child's id, date of birth, gender and ethnic category, as written."""
-    k = book.children
-    rng = np.random.default_rng(seed)
-    born = pd.to_datetime(k["date_of_birth"]) if "date_of_birth" in k else None
-    dob = [
-        born.iat[i].date()
-        if born is not None and not pd.isna(born.iat[i])
-        else draw_date_of_birth(int(age), arrived, rng)
-        for i, (age, arrived) in enumerate(zip(k["age"], k["arrived_date"], strict=True))
-    ]
+    k = written_children(book, seed)
+    groups = [ethnic_group(str(e)) for e in k["ethnicity"]]
     return pd.DataFrame(
         {
             "child": k["child"].to_numpy(),
-            "LocalPatientId": k["reference"].astype(str).to_numpy(),
-            "PersonBirthDate": pd.to_datetime(pd.Series(dob)).dt.strftime(_DATE).to_numpy(),
+            "LocalPatientId": k["reference"].to_numpy(),
+            "PersonBirthDate": written_dates(k["dob"]).to_numpy(),
             "Gender": np.where(k["female"].to_numpy(bool), "2", "1"),
-            "EthnicCategory": [_GROUP_CATEGORY.get(str(e), "99") for e in k["ethnicity"]],
+            "EthnicCategory": [_GROUP_CATEGORY.get(g, "99") for g in groups],
         }
     )
-
-
-def _day(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values).dt.strftime(_DATE).fillna("")
 
 
 def _csv_text(table: pd.DataFrame) -> str:
@@ -876,13 +847,13 @@ def _csv_text(table: pd.DataFrame) -> str:
         "EthnicCategory": table["EthnicCategory"],
         "ServiceRequestId": table["ServiceRequestId"],
         "ServTeamTypeRefToMH": table["team"],
-        "ReferralRequestReceivedDate": _day(table["received"]),
+        "ReferralRequestReceivedDate": written_dates(table["received"]),
         "SourceOfReferralMH": pd.Series(source, index=table.index),
-        "TriageStartDate": _day(table["triage_start"]),
-        "TriageOutcomeDate": _day(table["triage_date"]),
+        "TriageStartDate": written_dates(table["triage_start"]),
+        "TriageOutcomeDate": written_dates(table["triage_date"]),
         "TriageOutcome": table["triage"].fillna(""),
-        "FirstAttendedContactDate": _day(table["contact"]),
-        "ServDischDate": _day(table["discharge"]),
+        "FirstAttendedContactDate": written_dates(table["contact"]),
+        "ServDischDate": written_dates(table["discharge"]),
         "DischReason": table["reason"].fillna(""),
     }
     buffer = io.StringIO()

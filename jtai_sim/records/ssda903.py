@@ -76,16 +76,15 @@ from jtai_sim.records.tables import (
     Column,
     Table,
     codes,
-    csv_header,
     dates,
     header_key,
     listed_once,
     note_cells,
     read_table,
+    record_tables,
     required,
-    sheet_headers,
 )
-from jtai_sim.records.written import written_children
+from jtai_sim.records.written import DATE_FORMAT, written_children
 from jtai_sim.vocabulary import EventKind
 
 #: The agency the episodes describe (as the Annex A lists name it).
@@ -276,7 +275,7 @@ _TELLS = {
     "header": {"child", "sex", "dob", "ethnic"},
     "episodes": {"child", "decom", "rne"},
 }
-_DATE = "%d/%m/%Y"
+_DATE = DATE_FORMAT
 #: An episode's events are ordered start, placement, end; lines leave room for the
 #: Annex A lists' (whose list numbers go up to 8 times 10^8).
 _LINE_BASE = 10**9
@@ -288,26 +287,11 @@ _LINE_BASE = 10**9
 def detect_ssda903(path: str | Path) -> list[tuple[str, Path, str | None]]:
     """The SSDA903 tables at ``path`` (a folder, a CSV file or a workbook): each as
     ``("header" or "episodes", file, sheet or None)``."""
-    path = Path(path)
-    if path.is_dir():
-        files = sorted(
-            p
-            for p in path.iterdir()
-            if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith((".", "~$"))
-        )
-    else:
-        files = [path]
     found: list[tuple[str, Path, str | None]] = []
-    for file in files:
-        if file.suffix.lower() == ".xlsx":
-            for sheet, header in sheet_headers(file, str(file)).items():
-                role = _role_of(header)
-                if role:
-                    found.append((role, file, sheet))
-        else:
-            role = _role_of(csv_header(file))
-            if role:
-                found.append((role, file, None))
+    for file, sheet, header in record_tables(Path(path)):
+        role = _role_of(header)
+        if role:
+            found.append((role, file, sheet))
     return found
 
 

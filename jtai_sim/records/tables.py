@@ -41,7 +41,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -345,6 +345,36 @@ def _cell_text(value: Any) -> str:
 # ---------------------------------------------------------------- parsing whole columns
 
 
+def record_tables(path: Path) -> list[tuple[Path, str | None, list[str]]]:
+    """Every table at ``path`` (a folder, a CSV file or a workbook): each CSV file and each
+    workbook sheet with its header, files in name order (hidden files and the lock files
+    Excel leaves, ``~$...``, skipped). Each format's reader tells its own tables by header."""
+    if path.is_dir():
+        files = sorted(
+            p
+            for p in path.iterdir()
+            if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith((".", "~$"))
+        )
+    else:
+        files = [path]
+    found: list[tuple[Path, str | None, list[str]]] = []
+    for file in files:
+        if file.suffix.lower() == ".xlsx":
+            for sheet, header in sheet_headers(file, str(file)).items():
+                found.append((file, sheet, header))
+        else:
+            found.append((file, None, csv_header(file)))
+    return found
+
+
+def each_value(cells: pd.Series, fn: Callable[[str], str]) -> pd.Series:
+    """``fn`` of every cell, worked out once for each distinct value (a column of a million
+    cells holds a few dozen codes)."""
+    distinct = pd.unique(cells.to_numpy(dtype=object))
+    mapping = dict(zip(distinct, (fn(str(v)) for v in distinct), strict=True))
+    return cells.map(mapping).astype(object)
+
+
 def note_cells(t: Table, problems: Problems, bad: np.ndarray, key: str, message: str) -> None:
     """Note ``message`` for every row of ``bad`` (a boolean mask), with the cell found."""
     cells = t.text(key)
@@ -492,12 +522,14 @@ __all__ = [
     "codes",
     "csv_header",
     "dates",
+    "each_value",
     "flags",
     "header_key",
     "listed_once",
     "note_cells",
     "numbers",
     "read_table",
+    "record_tables",
     "required",
     "sheet_headers",
     "workbook_sheets",

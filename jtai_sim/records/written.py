@@ -22,6 +22,9 @@ from jtai_sim.inspection.cases_csv import draw_date_of_birth
 from jtai_sim.inspection.model import CaseBook
 from jtai_sim.records.codes import ethnicity_code
 
+#: How every writer writes a date (the form of the DfE's returns and Ofsted's lists).
+DATE_FORMAT = "%d/%m/%Y"
+
 
 def written_children(book: CaseBook, seed: int) -> pd.DataFrame:
     """One row per child of ``book``: ``child`` (the case book's number), ``reference``
@@ -48,4 +51,13 @@ def written_children(book: CaseBook, seed: int) -> pd.DataFrame:
     )
 
 
-__all__ = ["written_children"]
+def written_dates(values: pd.Series) -> pd.Series:
+    """Dates as the sector's files write them, ``DD/MM/YYYY`` (empty for none).
+
+    >>> written_dates(pd.Series(pd.to_datetime(["2024-04-01", None]))).tolist()
+    ['01/04/2024', '']
+    """
+    return pd.to_datetime(values).dt.strftime(DATE_FORMAT).fillna("")
+
+
+__all__ = ["DATE_FORMAT", "written_children", "written_dates"]

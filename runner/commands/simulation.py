@@ -108,11 +108,11 @@ def _command(
 
 #: The formats ``--export`` takes (as :data:`jtai_sim.results.exports.FORMATS` names them;
 #: spelled here so that ``--help`` loads neither numpy nor the engine).
-EXPORT_FORMATS = ("ocel", "sqlite", "xes", "annex-a", "ssda903")
+EXPORT_FORMATS = ("ocel", "sqlite", "xes", "annex-a", "ssda903", "camhs")
 #: The ``--export`` formats that are the area's records rather than the log: each is
 #: written as a folder (:data:`jtai_sim.results.output.RECORD_FOLDERS`) by its writer in
 #: :mod:`jtai_sim.records`.
-RECORD_EXPORTS = {"annex-a": "annex_a", "ssda903": "ssda903"}
+RECORD_EXPORTS = {"annex-a": "annex_a", "ssda903": "ssda903", "camhs": "camhs"}
 
 
 def _export_formats(value: str | None) -> list[str]:
@@ -156,8 +156,8 @@ def _export_formats(value: str | None) -> list[str]:
     help="Also write, comma-separated: the event log for process-mining tools, as ocel "
     "(OCEL 2.0 JSON, events.ocel.json), sqlite (OCEL 2.0 SQLite, events.ocel.sqlite) or "
     "xes (events.xes); the simulated area's records, as annex-a (Ofsted's Annex A lists "
-    "1 to 8, annex_a/) or ssda903 (the children looked after return's header and "
-    "episodes, ssda903/).",
+    "1 to 8, annex_a/), ssda903 (the children looked after return's header and "
+    "episodes, ssda903/) or camhs (a CAMHS referral extract, camhs/).",
 )
 @allow_large_option
 def run(
@@ -188,6 +188,7 @@ def run(
                         the log for process mining, with --export
       annex_a/          the area's Annex A lists, with --export annex-a
       ssda903/          its SSDA903 header and episodes, with --export ssda903
+      camhs/            its CAMHS referral extract, with --export camhs
 
     The folder is written complete or not at all; the same scenario and seed
     give the same files (run.json's timings apart).
@@ -280,12 +281,14 @@ def _record_writers(result: Any, names: list[str]) -> dict[str, Callable[[Path],
 
     from jtai_sim.inspection import casebook_from_run
     from jtai_sim.records.annex_a import write_annex_a
+    from jtai_sim.records.camhs_extract import write_camhs_extract
     from jtai_sim.records.ssda903 import write_ssda903
 
     book = cache(lambda: casebook_from_run(result))
     writers: dict[str, Callable[[Path], object]] = {
         "annex-a": lambda folder: write_annex_a(book(), folder, seed=result.seed),
         "ssda903": lambda folder: write_ssda903(book(), folder, seed=result.seed),
+        "camhs": lambda folder: write_camhs_extract(book(), folder, seed=result.seed),
     }
     return {RECORD_EXPORTS[name]: writers[name] for name in names}
 
