@@ -42,7 +42,7 @@ from jtai_sim.inspection.cases_csv import assemble_casebook, load_case_list
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
 from jtai_sim.records import annex_a, camhs_extract, ssda903
 from jtai_sim.records.codes import NOT_RECORDED
-from jtai_sim.records.pseudonym import key_from_files, pseudonym
+from jtai_sim.records.pseudonym import key_from_files, pseudonyms
 from jtai_sim.records.recorded import Carried, Recorded
 from jtai_sim.records.statuses import implied_statuses
 from jtai_sim.vocabulary import EventKind
@@ -211,7 +211,7 @@ def _pseudonymised(book: CaseBook, files: list[Path], key: str | None) -> CaseBo
     secret = key.encode("utf-8") if key is not None else key_from_files(files)
     kids = book.children.copy()
     real = kids["reference"].astype(str)
-    fake = [pseudonym(r, key=secret) for r in real.tolist()]
+    fake = pseudonyms(real.tolist(), key=secret)
     kids["source_reference"] = real
     kids["reference"] = fake
     kids["label"] = fake

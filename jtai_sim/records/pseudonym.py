@@ -24,12 +24,24 @@ LENGTH = 8
 
 def pseudonym(reference: str, *, key: bytes) -> str:
     """The keyed pseudonym of one child id."""
-    digest = int.from_bytes(hmac.new(key, reference.encode("utf-8"), hashlib.sha256).digest())
-    letters = []
-    for _ in range(LENGTH):
-        digest, index = divmod(digest, len(ALPHABET))
-        letters.append(ALPHABET[index])
-    return "".join(letters)
+    return pseudonyms([reference], key=key)[0]
+
+
+def pseudonyms(references: Iterable[str], *, key: bytes) -> list[str]:
+    """The keyed pseudonym of each child id (the key is prepared once for them all)."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    base = len(ALPHABET)
+    out = []
+    for reference in references:
+        h = keyed.copy()
+        h.update(reference.encode("utf-8"))
+        digest = int.from_bytes(h.digest())
+        letters = []
+        for _ in range(LENGTH):
+            digest, index = divmod(digest, base)
+            letters.append(ALPHABET[index])
+        out.append("".join(letters))
+    return out
 
 
 def key_from_files(paths: Iterable[Path]) -> bytes:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import pandas as pd
 
 from jtai_sim.vocabulary import STATUS_CODE, EventKind
@@ -47,38 +48,25 @@ def implied_statuses(raw: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     gives = status_of_kind()
     code = raw["agency_key"].map(kinds).map(gives)
     kind = raw["kind"].to_numpy()
-    rows = raw[
-        code.notna().to_numpy() & ((kind == int(EventKind.START)) | (kind == int(EventKind.END)))
-    ]
-    rows = rows.assign(gives=code[rows.index].astype(int)).sort_values(
+    starts, ends = kind == int(EventKind.START), kind == int(EventKind.END)
+    rows = raw[code.notna().to_numpy() & (starts | ends)]
+    rows = rows.assign(gives=code[rows.index].astype(np.int64)).sort_values(
         ["reference", "when", "line"], kind="stable"
     )
-    out: list[dict[str, object]] = []
-    child = None
-    open_: dict[int, int] = {}
-    held = 0
-    for r in rows.itertuples(index=False):
-        if r.reference != child:
-            child, open_, held = r.reference, {}, 0
-        step = 1 if r.kind == int(EventKind.START) else -1
-        open_[r.gives] = max(open_.get(r.gives, 0) + step, 0)
-        now = max((c for c, n in open_.items() if n > 0), default=STATUS_CODE["none"])
-        if now != held:
-            held = now
-            out.append(
-                {
-                    "line": r.line,
-                    "when": r.when,
-                    "reference": r.reference,
-                    "agency_key": r.agency_key,
-                    "kind": int(EventKind.STATUS),
-                    "other_key": "",
-                    "detail": now,
-                    "value": float("nan"),
-                    "origin": "",
-                }
-            )
-    return pd.DataFrame(out, columns=[c for c in raw.columns if c != "gives"])
+    step = np.where(rows["kind"].to_numpy() == int(EventKind.START), 1, -1)
+    child = rows["reference"].to_numpy()
+    # the episodes of each status open for the child after each row, the most serious wins
+    held = np.zeros(len(rows), dtype=np.int64)
+    for status in sorted(set(gives.values())):
+        mine = np.where(rows["gives"].to_numpy() == status, step, 0)
+        open_now = pd.Series(mine).groupby(child).cumsum().to_numpy()
+        held = np.where(open_now > 0, np.maximum(held, status), held)
+    before = pd.Series(held).groupby(child).shift(fill_value=STATUS_CODE["none"]).to_numpy()
+    changed = held != before
+    out = rows[changed].assign(
+        kind=int(EventKind.STATUS), other_key="", detail=held[changed], value=np.nan, origin=""
+    )
+    return out.drop(columns=["gives"]).reset_index(drop=True)
 
 
 __all__ = ["implied_statuses", "status_of_kind"]
