@@ -204,20 +204,9 @@ def scenario_from_profile(
 def calibration_text(table: pd.DataFrame) -> str:
     """The calibration table as Markdown: each figure given, the simulated value with its
     95% interval, the difference and what calibration moved to meet it."""
+    from jtai_sim.validation.calibration import markdown
 
-    def fmt(x: float) -> str:
-        return f"{x:.1%}" if abs(x) < 1.5 else f"{x:,.1f}"
-
-    lines = [
-        "| figure | given | simulated (95% CI) | difference | moved to meet it |",
-        "|---|---|---|---|---|",
-    ]
-    for r in table.itertuples(index=False):
-        lines.append(
-            f"| {r.measure} | {fmt(r.target)} | {fmt(r.simulated)} ({fmt(r.ci_low)} to "
-            f"{fmt(r.ci_high)}) | {r.relative_error:+.1%} | {r.moves} |"
-        )
-    return "\n".join(lines)
+    return markdown(table, target="given", last=("moves", "moved to meet it"))
 
 
 def _target(key: str) -> Target:

@@ -297,20 +297,25 @@ def calibration_table(
     return pd.DataFrame(rows)
 
 
-def markdown(table: pd.DataFrame) -> str:
-    """The table as Markdown, as the README shows it."""
+def markdown(
+    table: pd.DataFrame, *, target: str = "target", last: tuple[str, str] = ("source", "source")
+) -> str:
+    """The table as Markdown, as the README shows it: ``target`` heads the target's column,
+    and ``last`` is the (column, heading) of the last."""
 
     def fmt(x: float) -> str:
         return f"{x:.1%}" if abs(x) < 1.5 else f"{x:.1f}"
 
+    column, heading = last
     lines = [
-        "| measure | target | simulated (95% CI) | difference | source |",
+        f"| measure | {target} | simulated (95% CI) | difference | {heading} |",
         "|---|---|---|---|---|",
     ]
-    for r in table.itertuples(index=False):
+    for r in table.to_dict("records"):
         lines.append(
-            f"| {r.measure} | {fmt(r.target)} | {fmt(r.simulated)} "
-            f"({fmt(r.ci_low)} to {fmt(r.ci_high)}) | {r.relative_error:+.1%} | {r.source} |"
+            f"| {r['measure']} | {fmt(r['target'])} | {fmt(r['simulated'])} "
+            f"({fmt(r['ci_low'])} to {fmt(r['ci_high'])}) | {r['relative_error']:+.1%} | "
+            f"{r[column]} |"
         )
     return "\n".join(lines)
 
