@@ -44,7 +44,6 @@ placement or why care ended, so those columns carry one stated code each
 >>> import tempfile
 >>> from jtai_sim import load_scenario, simulate
 >>> from jtai_sim.inspection import casebook_from_run
->>> from jtai_sim.records.recorded import facts
 >>> book = casebook_from_run(simulate(load_scenario("scenarios/midshire.toml"), seed=1, days=60))
 >>> folder = tempfile.mkdtemp()
 >>> [p.name for p in write_ssda903(book, folder)]
