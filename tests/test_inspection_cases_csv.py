@@ -7,6 +7,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from jtai_sim import load_scenario, simulate
@@ -21,8 +22,10 @@ from jtai_sim.inspection import (
     select,
     write_case_list,
 )
+from jtai_sim.inspection.cases_csv import _fill_durations
 from jtai_sim.inspection.theme import load_theme
 from jtai_sim.scenario.builtin import BUILTIN
+from jtai_sim.vocabulary import EventKind
 
 MH = load_theme("mental-health-2019")
 
@@ -290,3 +293,40 @@ def test_only_a_simulated_book_shows_the_hidden_state_in_the_pack(tmp_path: Path
     for name, text in files.items():
         assert "simulation only" not in text, name
         assert "hidden_mental_health" not in text, name
+
+
+def _durations_row_by_row(
+    kind: np.ndarray, child: np.ndarray, agency: np.ndarray, time: np.ndarray, value: np.ndarray
+) -> np.ndarray:
+    """The rule of ``_fill_durations`` spelt out one row at a time, to check it against."""
+    out = value.copy()
+    arrived: dict[tuple[int, int], float] = {}
+    started: dict[tuple[int, int], float] = {}
+    for i, k in enumerate(kind):
+        key = (int(child[i]), int(agency[i]))
+        if k == int(EventKind.ARRIVE):
+            arrived[key] = time[i]
+        elif k == int(EventKind.START):
+            started[key] = time[i]
+            if np.isnan(out[i]):
+                out[i] = time[i] - arrived.get(key, time[i])
+        elif k == int(EventKind.END) and np.isnan(out[i]):
+            out[i] = time[i] - started.get(key, time[i])
+        elif np.isnan(out[i]):
+            out[i] = 0.0
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_empty_waits_and_lengths_are_filled_as_row_by_row(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 400
+    kinds = [int(k) for k in (EventKind.ARRIVE, EventKind.START, EventKind.END, EventKind.EXIT)]
+    kind = rng.choice(kinds, n).astype(np.int64)
+    child = rng.integers(1, 12, n).astype(np.int64)
+    agency = rng.integers(-1, 3, n).astype(np.int64)
+    time = np.sort(rng.uniform(0, 50, n))
+    value = np.where(rng.random(n) < 0.7, np.nan, rng.uniform(0, 5, n))
+    expected = _durations_row_by_row(kind, child, agency, time, value)
+    _fill_durations(kind, child, agency, time, value)
+    assert np.array_equal(value, expected, equal_nan=True)

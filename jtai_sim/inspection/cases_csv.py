@@ -713,8 +713,7 @@ def assemble_casebook(
     calendar = WorkingCalendar(first, float((last - first).days + 1))
     base = pd.Timestamp(first)
     time = ((raw["when"] - base) / pd.Timedelta(days=1)).to_numpy(np.float64)
-    ids = {ref: i + 1 for i, ref in enumerate(kids["reference"])}
-    child = raw["reference"].map(ids).to_numpy(np.int64)
+    child = pd.Index(kids["reference"]).get_indexer(raw["reference"]).astype(np.int64) + 1
     keys = list(agencies)
     code = {k: i for i, k in enumerate(keys)}
     agency_cat = pd.CategoricalDtype(keys)
@@ -742,22 +741,18 @@ def assemble_casebook(
     arrived = pd.Series(time).groupby(child).min()
     kid_ids = np.arange(1, len(kids) + 1)
     # a household's id is the id of its first child listed (as a run's register has it)
-    first_of: dict[str, int] = {}
-    household = np.array(
-        [
-            first_of.setdefault(h, int(i))
-            for h, i in zip(kids["household_ref"], kid_ids, strict=True)
-        ],
-        dtype=np.int64,
-    )
+    family = pd.factorize(kids["household_ref"].to_numpy(dtype=object), use_na_sentinel=False)[0]
+    household = kid_ids[np.unique(family, return_index=True)[1]][family]
     arrived_t = arrived.reindex(kid_ids).fillna(0.0).to_numpy(np.float64)
     arrived_date = calendar.dates_of(arrived_t)
     dob = pd.to_datetime(kids["dob"]).astype("datetime64[s]")
     age = kids["age_given"].to_numpy(dtype=float, copy=True)
-    for i, born in enumerate(kids["dob"]):
-        if born is not None and not pd.isna(born):
-            on = pd.Timestamp(arrived_date[i]).date()
-            age[i] = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    born = dob.notna().to_numpy()
+    if born.any():
+        on = pd.DatetimeIndex(arrived_date[born])
+        b = pd.DatetimeIndex(dob.to_numpy()[born])
+        before_birthday = (on.month * 100 + on.day) < (b.month * 100 + b.day)
+        age[born] = on.year - b.year - before_birthday
     children = pd.DataFrame(
         {
             "child": kid_ids,
@@ -821,22 +816,27 @@ def _fill_durations(
     kind: np.ndarray, child: np.ndarray, agency: np.ndarray, time: np.ndarray, value: np.ndarray
 ) -> None:
     """Empty ``start`` values become the wait since the child's last arrival at that agency,
-    and empty ``end`` values the time since the last start there (rows are in time order)."""
-    last_arrive: dict[tuple[int, int], float] = {}
-    last_start: dict[tuple[int, int], float] = {}
-    for i in range(len(kind)):
-        k = kind[i]
-        key = (int(child[i]), int(agency[i]))
-        if k == int(EventKind.ARRIVE):
-            last_arrive[key] = time[i]
-        elif k == int(EventKind.START):
-            last_start[key] = time[i]
-            if np.isnan(value[i]):
-                value[i] = time[i] - last_arrive.get(key, time[i])
-        elif k == int(EventKind.END) and np.isnan(value[i]):
-            value[i] = time[i] - last_start.get(key, time[i])
-        elif np.isnan(value[i]):
-            value[i] = 0.0
+    and empty ``end`` values the time since the last start there (rows are in time order);
+    other empty values but an arrival's become 0. Worked out for every row at once: the
+    rows of each child at each agency are put together, keeping their order."""
+    order = np.lexsort((np.arange(len(kind)), agency, child))
+    k, t, c, a = kind[order], time[order], child[order], agency[order]
+    at = np.arange(len(order))
+    opens = np.ones(len(order), dtype=bool)
+    opens[1:] = (c[1:] != c[:-1]) | (a[1:] != a[:-1])
+    group_from = np.maximum.accumulate(np.where(opens, at, 0))
+
+    def since_last(of: EventKind) -> np.ndarray:
+        last = np.maximum.accumulate(np.where(k == int(of), at, -1))
+        return np.where(last >= group_from, t - t[np.maximum(last, 0)], 0.0)
+
+    filled = np.where(
+        k == int(EventKind.START),
+        since_last(EventKind.ARRIVE),
+        np.where(k == int(EventKind.END), since_last(EventKind.START), 0.0),
+    )
+    empty = np.isnan(value[order]) & (k != int(EventKind.ARRIVE))
+    value[order[empty]] = filled[empty]
 
 
 # ---------------------------------------------------------------- writing a case list

@@ -36,7 +36,7 @@ from jtai_sim.errors import LearningError
 from jtai_sim.inspection.model import CaseBook
 from jtai_sim.learning.demand import day_rates, learn_demand
 from jtai_sim.learning.estimate import Estimate
-from jtai_sim.learning.routing import PathwaySeen, learn_pathways, share
+from jtai_sim.learning.routing import PathwaySeen, learn_pathways, plain_text, share
 from jtai_sim.learning.service import service_seen
 from jtai_sim.learning.toml_text import Table, render
 from jtai_sim.scenario.loading import scenario_from_toml
@@ -148,8 +148,8 @@ def learn_scenario(
     doc.set("seed", 1)
     doc.table("calendar").set("bank_holidays", bool(cal.uses_bank_holidays))
 
-    kinds = events["kind"].astype(str).to_numpy()
-    agency = events["agency"].astype(str).to_numpy()
+    kinds = plain_text(events["kind"])
+    agency = plain_text(events["agency"])
     time = events["time"].to_numpy(np.float64)
     kids = book.children
 
@@ -189,9 +189,8 @@ def learn_scenario(
     caseload_of: dict[str, int] = {a.kind: a.caseload for a in defaults.agencies.values()}
     status = events[kinds == "status"]
     deteriorate_at = set(agency[kinds == "deteriorate"])
-    recorded = [
-        k for k in book.agencies if k in set(agency) or k in set(events["other"].astype(str))
-    ]
+    named = set(pd.unique(agency)) | set(pd.unique(plain_text(events["other"])))
+    recorded = [k for k in book.agencies if k in named]
     pathways = [p for p in learn_pathways(events, kids, recorded) if p.probability.estimate > 0]
     present = _reachable(book, entries, pathways)
     pathways = [p for p in pathways if p.source in present and p.to in present]

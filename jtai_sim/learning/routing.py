@@ -129,8 +129,17 @@ def _information(rows: pd.DataFrame) -> dict[str, Estimate] | None:
     return info
 
 
-def _text(column: pd.Series) -> np.ndarray:
-    """Agency names as plain Python strings ("" for none), one dtype for every merge."""
+def plain_text(column: pd.Series) -> np.ndarray:
+    """A column of names as plain Python strings (``""`` for none), one dtype for every
+    merge and comparison; a categorical column is spelt from its categories, once each.
+
+    >>> plain_text(pd.Series(["cp", None, "cin"], dtype="category")).tolist()
+    ['cp', '', 'cin']
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names = np.array([*(str(c) for c in column.cat.categories), ""], dtype=object)
+        spelt: np.ndarray = names[column.cat.codes.to_numpy()]
+        return spelt
     return np.array([str(v) for v in column.astype(object).where(column.notna(), "")], dtype=object)
 
 
@@ -146,7 +155,7 @@ def learn_pathways(
     shows only as a ``notify`` row at the end.
     """
     ends = events.loc[events["kind"] == "end", ["time", "child", "agency"]].copy()
-    ends["agency"] = _text(ends["agency"])
+    ends["agency"] = plain_text(ends["agency"])
     ends.index.name = "end_row"
     ends = ends.reset_index()
     flags = flags_at(ends.set_index("end_row"), events, children)
@@ -158,8 +167,8 @@ def learn_pathways(
         {
             "time": arr["time"].to_numpy(),
             "child": arr["child"].to_numpy(),
-            "agency": _text(arr["other"]),
-            "to": _text(arr["agency"]),
+            "agency": plain_text(arr["other"]),
+            "to": plain_text(arr["agency"]),
         }
     )
     sent = events.loc[kind.isin(list(MODES)) & events["other"].notna()]
@@ -167,8 +176,8 @@ def learn_pathways(
         {
             "time": sent["time"].to_numpy(),
             "child": sent["child"].to_numpy(),
-            "agency": _text(sent["agency"]),
-            "to": _text(sent["other"]),
+            "agency": plain_text(sent["agency"]),
+            "to": plain_text(sent["other"]),
             "kind": kind[sent.index].to_numpy(),
             "detail": sent["detail"].to_numpy(),
             "value": sent["value"].to_numpy(),

@@ -153,7 +153,7 @@ def read_annex_a(path: str | Path, *, until: dt.date | None = None) -> Recorded:
     children = _one_row_per_child(pd.concat(kids, ignore_index=True))
     raw = pd.concat(events, ignore_index=True)
     _check_births(children, raw, until)
-    used = set(raw["agency_key"]) | set(raw["other_key"]) - {""}
+    used = set(pd.unique(raw["agency_key"])) | set(pd.unique(raw["other_key"])) - {""}
     agencies = {key: info for key, info in _agencies().items() if key in used}
     return Recorded(
         children=children.drop(columns=["file"]),
@@ -307,16 +307,14 @@ def _one_row_per_child(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per child, from the rows of every list, noting a child whose date of birth
     or gender differs between rows (the first row in list order is kept)."""
     rows = rows.sort_values("line", kind="stable").reset_index(drop=True)
+    child = pd.factorize(rows["reference"])[0]
     lines: list[str] = []
     for column, what in (("dob", "date of birth"), ("sex", "gender")):
         values = rows[column].where(rows[column] != "", None) if column == "sex" else rows[column]
-        first_value = values.groupby(rows["reference"]).transform("first")
-        first_at = rows["file"].where(values.notna()).groupby(rows["reference"]).transform("first")
+        first_value = values.groupby(child).transform("first")
+        first_at = rows["file"].where(values.notna()).groupby(child).transform("first")
         first_row = (
-            (rows["line"] % _ROW_SPAN // 2)
-            .where(values.notna())
-            .groupby(rows["reference"])
-            .transform("first")
+            (rows["line"] % _ROW_SPAN // 2).where(values.notna()).groupby(child).transform("first")
         )
         differ = (values.notna() & first_value.notna() & (values != first_value)).to_numpy()
         for i in np.flatnonzero(differ):
@@ -361,10 +359,8 @@ def _one_row_per_child(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _check_births(children: pd.DataFrame, raw: pd.DataFrame, until: dt.date | None) -> None:
     """Raise for every event dated before its child's date of birth."""
-    born = pd.Series(
-        pd.to_datetime(children["dob"].to_numpy()), index=children["reference"].to_numpy()
-    )
-    at = raw["reference"].map(born)
+    born = pd.to_datetime(children["dob"].to_numpy())
+    at = pd.Series(born[pd.Index(children["reference"]).get_indexer(raw["reference"])])
     early = (raw["when"] < at).to_numpy()
     if not early.any():
         return

@@ -18,8 +18,11 @@ import hmac
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
+
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 LENGTH = 8
+_CODES = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
 
 
 def pseudonym(reference: str, *, key: bytes) -> str:
@@ -28,20 +31,29 @@ def pseudonym(reference: str, *, key: bytes) -> str:
 
 
 def pseudonyms(references: Iterable[str], *, key: bytes) -> list[str]:
-    """The keyed pseudonym of each child id (the key is prepared once for them all)."""
+    """The keyed pseudonym of each child id (the key is prepared once for them all).
+
+    The digest, read as one big-endian number, is written in base 30 from its lowest
+    digit; only its remainder by 30**8 decides the 8 letters, so that remainder is
+    worked out for every digest at once.
+    """
     keyed = hmac.new(key, digestmod=hashlib.sha256)
-    base = len(ALPHABET)
-    out = []
+    digests = bytearray()
     for reference in references:
         h = keyed.copy()
         h.update(reference.encode("utf-8"))
-        digest = int.from_bytes(h.digest())
-        letters = []
-        for _ in range(LENGTH):
-            digest, index = divmod(digest, base)
-            letters.append(ALPHABET[index])
-        out.append("".join(letters))
-    return out
+        digests += h.digest()
+    rows = np.frombuffer(bytes(digests), dtype=np.uint8).reshape(-1, keyed.digest_size)
+    base = len(ALPHABET)
+    low = np.zeros(len(rows), dtype=np.uint64)
+    for byte in rows.T:  # 256 * 30**8 < 2**64: no step overflows
+        low = (low * np.uint64(256) + byte) % np.uint64(base**LENGTH)
+    letters = np.empty((len(rows), LENGTH), dtype=np.uint8)
+    for i in range(LENGTH):
+        low, index = np.divmod(low, np.uint64(base))
+        letters[:, i] = _CODES[index]
+    text = letters.tobytes().decode("ascii")
+    return [text[i : i + LENGTH] for i in range(0, len(text), LENGTH)]
 
 
 def key_from_files(paths: Iterable[Path]) -> bytes:

@@ -37,6 +37,7 @@ jtai_sim.errors.RecordsError: contacts.csv:3: column Date of Contact: must be a 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -73,6 +74,12 @@ DATE_FORMATS = (
     "%d.%m.%Y",
     "%d/%m/%Y %H:%M",
     "%Y-%m-%d %H:%M:%S",
+)
+#: The characters Python's ``str.strip()`` takes off (those ``str.isspace`` calls space),
+#: so a cell is stripped the same way whichever reader read its file.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
@@ -142,10 +149,8 @@ def read_table(
     once (nothing else in the file can be checked); bad cells are left to the parsers.
     """
     name = problems.file
-    if sheet is None:
-        header, body, rows = _csv_cells(path, name)
-    else:
-        header, body, rows = _sheet_cells(path, sheet, name)
+    cells = _csv_cells(path, name) if sheet is None else _sheet_cells(path, sheet, name)
+    header = cells.header
     wanted: dict[str, Column] = {}
     for c in columns:
         for s in c.spellings:
@@ -171,37 +176,114 @@ def read_table(
                 hint = f" (is {spelt!r} meant to be it?)"
             problems.add(1, None, f"missing column {c.spellings[0]!r}{hint}")
     problems.check()
-    width = len(header)
-    short = [r for r, cells in zip(rows, body, strict=True) if len(cells) > width]
-    for r in short[:5]:
-        problems.add(r, None, f"has more values than the header has columns ({width})")
+    for r in cells.wide[:5]:
+        problems.add(r, None, f"has more values than the header has columns ({len(header)})")
     problems.check()
-    data: dict[str, Any] = {}
-    for key, i in index.items():
-        cells = [row[i].strip() if i < len(row) else "" for row in body]
-        data[key] = pd.Series(cells, dtype=object)
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(body)))
+    data = {key: cells.column(i) for key, i in index.items()}
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(cells.rows)), dtype=object)
     for key in frame.columns:
-        long = frame[key].str.len().to_numpy() > MAX_CELL
+        long = np.fromiter(map(len, frame[key]), dtype=np.int64, count=len(frame)) > MAX_CELL
         for i in np.flatnonzero(long)[:5]:
             problems.add(
-                int(rows[i]),
+                int(cells.rows[i]),
                 headers[key],
                 f"is {len(frame[key].iat[i]):,} characters long; a cell may hold at most "
                 f"{MAX_CELL:,}",
                 frame[key].iat[i],
             )
-    return Table(name=name, frame=frame, rows=np.asarray(rows, dtype=np.int64), headers=headers)
+    return Table(name=name, frame=frame, rows=cells.rows, headers=headers)
 
 
-def _csv_cells(path: Path, name: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """The header, the rows that are not blank and each row's line, of a CSV file."""
+@frozen
+class _Cells:
+    """The cells of a file's rows that are not blank, before columns are chosen.
+
+    ``rows`` holds each row's line (CSV) or row number (sheet); ``wide`` the rows with
+    more values than the header has columns; ``column(i)`` column ``i``'s cells, stripped
+    (``""`` where a row stops short).
+    """
+
+    header: list[str]
+    rows: np.ndarray
+    wide: list[int]
+    column: Callable[[int], np.ndarray]
+
+
+def _listed_cells(header: list[str], body: list[list[str]], rows: list[int]) -> _Cells:
+    """:class:`_Cells` of rows read one by one."""
+    width = len(header)
+
+    def column(i: int) -> np.ndarray:
+        return np.array([row[i].strip() if i < len(row) else "" for row in body], dtype=object)
+
+    wide = [r for r, values in zip(rows, body, strict=True) if len(values) > width]
+    return _Cells(header, np.asarray(rows, dtype=np.int64), wide, column)
+
+
+def _csv_cells(path: Path, name: str) -> _Cells:
+    """The cells of a CSV file: parsed by Arrow's reader when every row is one line of
+    the file, as an export of a million rows nearly always is (seconds faster than
+    reading row by row); row by row otherwise, to count the lines a row spans."""
     data = _file_bytes(path, "a CSV file")
     try:
         text = data.decode("utf-8-sig")
+        encoded = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
+        encoded = text.encode("utf-8")
     del data
+    return _arrow_cells(text, encoded) or _row_cells(text, name)
+
+
+def _arrow_cells(text: str, encoded: bytes) -> _Cells | None:
+    """:class:`_Cells` of the CSV ``text`` (``encoded`` as UTF-8) by Arrow's reader, or
+    ``None`` where it would not give each row's line: a header or a row over more than one
+    line, or a line Arrow refuses (too few or too many values, spaces alone), which the
+    row-by-row reader checks and names."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    lines = text.split("\n")
+    first = lines[0].rstrip("\r")
+    try:
+        header = next(csv.reader([first], strict=True))
+    except (csv.Error, StopIteration):
+        return None
+    filled = np.fromiter((len(x) > 1 or x not in ("", "\r") for x in lines), bool, len(lines))
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(encoded),
+            read_options=pacsv.ReadOptions(
+                column_names=[f"c{i}" for i in range(len(header))], skip_rows=1
+            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(len(header))},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    lines_of_rows = np.flatnonzero(filled)[1:] + 1
+    if len(lines_of_rows) != table.num_rows:
+        return None
+    stripped = [pc.utf8_trim(table.column(i), characters=WHITESPACE) for i in range(len(header))]
+    blank = np.ones(table.num_rows, dtype=bool)
+    for cells in stripped:
+        blank &= pc.equal(pc.binary_length(cells), 0).to_numpy(zero_copy_only=False)
+    chosen = pa.array(np.flatnonzero(~blank))
+
+    def column(i: int) -> np.ndarray:
+        return np.asarray(stripped[i].take(chosen).to_numpy(zero_copy_only=False), dtype=object)
+
+    chosen_lines = lines_of_rows[~blank]
+    return _Cells(header, chosen_lines.astype(np.int64), [], column)
+
+
+def _row_cells(text: str, name: str) -> _Cells:
+    """:class:`_Cells` of the CSV ``text``, read row by row with each row's first line."""
     before = csv.field_size_limit()
     csv.field_size_limit(max(before, len(text) + 1))
     try:
@@ -228,7 +310,7 @@ def _csv_cells(path: Path, name: str) -> tuple[list[str], list[list[str]], list[
         raise RecordsError((f"{name}:1: is not a CSV file ({exc})",)) from None
     finally:
         csv.field_size_limit(before)
-    return header, body, rows
+    return _listed_cells(header, body, rows)
 
 
 def _file_bytes(path: Path, what: str) -> bytes:
@@ -298,7 +380,7 @@ def _open_workbook(path: Path, name: str) -> Any:
         ) from None
 
 
-def _sheet_cells(path: Path, sheet: str, name: str) -> tuple[list[str], list[list[str]], list[int]]:
+def _sheet_cells(path: Path, sheet: str, name: str) -> _Cells:
     """The header, the rows that are not blank and each row's number, of one sheet."""
     book = _open_workbook(path, name)
     try:
@@ -324,7 +406,7 @@ def _sheet_cells(path: Path, sheet: str, name: str) -> tuple[list[str], list[lis
         raise RecordsError((f"{name}: the sheet is empty (it needs a header row)",))
     while header and not header[-1].strip():
         header.pop()
-    return header, body, rows
+    return _listed_cells(header, body, rows)
 
 
 def _cell_text(value: Any) -> str:
@@ -367,12 +449,19 @@ def record_tables(path: Path) -> list[tuple[Path, str | None, list[str]]]:
     return found
 
 
+def distinct(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's position among the column's distinct values, and those values: a
+    column of a million cells holds a few dozen codes or a few hundred dates, so a rule is
+    worked out once for each value and spread to the cells by position."""
+    at, values = pd.factorize(cells.to_numpy(dtype=object))
+    return at, np.asarray(values, dtype=object)
+
+
 def each_value(cells: pd.Series, fn: Callable[[str], str]) -> pd.Series:
-    """``fn`` of every cell, worked out once for each distinct value (a column of a million
-    cells holds a few dozen codes)."""
-    distinct = pd.unique(cells.to_numpy(dtype=object))
-    mapping = dict(zip(distinct, (fn(str(v)) for v in distinct), strict=True))
-    return cells.map(mapping).astype(object)
+    """``fn`` of every cell, worked out once for each distinct value."""
+    at, values = distinct(cells)
+    worked = np.array([fn(str(v)) for v in values], dtype=object)
+    return pd.Series(worked[at], index=cells.index, dtype=object)
 
 
 def note_cells(t: Table, problems: Problems, bad: np.ndarray, key: str, message: str) -> None:
@@ -397,17 +486,19 @@ def dates(
     """Column ``key`` as dates (``NaT`` where empty or wrong), noting each bad cell and,
     when ``needed``, each empty one."""
     cells = t.text(key)
-    out = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
-    todo = (cells != "").to_numpy().copy()
+    at, values = distinct(cells)
+    found = pd.Series(pd.NaT, index=range(len(values)), dtype="datetime64[ns]")
+    todo = values != ""
     for fmt in DATE_FORMATS:
         if not todo.any():
             break
-        parsed = pd.to_datetime(cells[todo], format=fmt, errors="coerce")
+        parsed = pd.to_datetime(pd.Series(values[todo]), format=fmt, errors="coerce")
         got = parsed.notna().to_numpy()
         idx = np.flatnonzero(todo)[got]
-        out.iloc[idx] = parsed[got].to_numpy()
+        found.iloc[idx] = parsed[got].to_numpy()
         todo[idx] = False
-    note_cells(t, problems, todo, key, f"must be {what}")
+    out = pd.Series(found.to_numpy()[at], index=cells.index, dtype="datetime64[ns]")
+    note_cells(t, problems, todo[at], key, f"must be {what}")
     lo, hi = YEARS
     years = out.dt.year.to_numpy()
     outside = out.notna().to_numpy() & ((years < lo) | (years > hi))
@@ -433,8 +524,9 @@ def codes(
     regard to case or surrounding spaces, to its meaning); empty where empty or unknown."""
     cells = t.text(key)
     lookup = {k.casefold(): v for k, v in allowed.items()}
-    folded = cells.str.casefold()
-    out = folded.map(lookup)
+    at, values = distinct(cells)
+    meant = np.array([lookup.get(str(v).casefold()) for v in values], dtype=object)
+    out = pd.Series(meant[at], index=cells.index, dtype=object)
     unknown = (out.isna() & (cells != "")).to_numpy()
     choices = sorted(allowed)
     listed = ", ".join(choices) if len(choices) <= 15 else ", ".join(choices[:15]) + ", ..."
@@ -522,6 +614,7 @@ __all__ = [
     "codes",
     "csv_header",
     "dates",
+    "distinct",
     "each_value",
     "flags",
     "header_key",
