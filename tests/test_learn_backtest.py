@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from test_learn import AREA
@@ -14,7 +15,15 @@ from jtai_sim import scenario_from_toml, simulate
 from jtai_sim.inspection import casebook_from_run
 from jtai_sim.inspection.cases_csv import write_case_list
 from jtai_sim.inspection.model import CaseBook
-from jtai_sim.learning.backtest import ARRIVALS, WAIT, BackTest, back_test, back_test_page
+from jtai_sim.learning.backtest import (
+    ARRIVALS,
+    CLOCKS_MET,
+    WAIT,
+    BackTest,
+    _compare,
+    back_test,
+    back_test_page,
+)
 from runner.cli import cli
 
 #: The area of tests/test_learn.py (not in the repository) over 450 days, its assessment
@@ -41,6 +50,12 @@ def test_the_simulated_mean_waits_lie_inside_the_records_intervals(checked: Back
     assert (waits["simulated"] <= waits["records_high"]).all()
     assert (waits["verdict"] == "agrees").all()
     assert (t.loc[t["measure"] == ARRIVALS, "verdict"] == "agrees").all()
+    clocks = t[t["measure"] == CLOCKS_MET].set_index("agency")
+    # the standard timescales of a referral desk and an assessment team
+    assert set(clocks.index) == {"front_door_decision", "assessment_45wd"}
+    assert (clocks["records_n"] > 1000).all()
+    assert (clocks["records_low"] < clocks["records"]).all()
+    assert (clocks["records"] < clocks["records_high"]).all()
     assert checked.disagreements.empty
     # learned on the first two thirds only
     assert checked.cut.isoformat() == "2026-01-25"
@@ -101,3 +116,17 @@ def test_the_page_opens_offline_in_a_browser(
     assert rows == len(checked.table)
     assert offline_page.blocked == [] and offline_page.console_errors == []  # type: ignore[attr-defined]
     page.screenshot(path=str(tmp_path / "check.png"), full_page=True)
+
+
+def test_a_share_met_outside_the_records_interval_is_said_to_differ() -> None:
+    """Clocks met in time: 80% in the records' last third (batches of 40 clocks, 28 to 36
+    met), 95% in every run; and a run at the records' own share agrees."""
+    rng = np.random.default_rng(5)
+    met = (rng.random(400) < 0.8).astype(np.float64)
+    records = {(CLOCKS_MET, "assessment_45wd"): met}
+    high = [{(CLOCKS_MET, "assessment_45wd"): np.array([1.0] * 19 + [0.0])} for _ in range(5)]
+    row = _compare(records, high).iloc[0]
+    assert row["records_low"] < row["records"] < row["records_high"] < 0.95
+    assert row["verdict"] == "the model meets more in time"
+    same = [{(CLOCKS_MET, "assessment_45wd"): met} for _ in range(5)]
+    assert _compare(records, same).iloc[0]["verdict"] == "agrees"

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
+from jtai_sim.results import clocktime
 from jtai_sim.results.clocktime import handoff_due
 from jtai_sim.scenario.model import Clock, ClockPoint
 from jtai_sim.vocabulary import KIND_KEYS, ORIGIN_KEYS, EventKind, Origin
@@ -152,6 +153,39 @@ def codes_of_kind(book: CaseBook, kinds: Iterable[str]) -> list[int]:
 def support_codes(book: CaseBook) -> list[int]:
     """Codes of the agencies whose service is mental-health support."""
     return [i for i, key in enumerate(agency_keys(book)) if book.agencies[key].support]
+
+
+def clock_outcomes(
+    book: CaseBook,
+    t_end: float,
+    *,
+    events: pd.DataFrame | None = None,
+    clocks: Mapping[str, Clock] | None = None,
+    since: float = 0.0,
+) -> pd.DataFrame:
+    """Every clock of ``clocks`` (the book's own by default) started at or after ``since``
+    in ``events`` (the book's own by default, or some of them), judged at ``t_end`` by
+    the one rule, :func:`jtai_sim.results.clocktime.clock_instances`; episodes open when
+    the records began (arrivals of origin ``initial``) start none."""
+    ev = book.events if events is None else events
+    time = ev["time"].to_numpy(np.float64)
+    child = ev["child"].to_numpy(np.int64)
+    agency = agency_codes(ev).astype(np.int64)
+    kind = kind_codes(ev).astype(np.int64)
+    initial = (ev["origin"].astype(str) == Origin.INITIAL.key).to_numpy()
+    log = clocktime.LogColumns(
+        time=time,
+        child=child,
+        agency=agency,
+        kind=kind,
+        value=ev["value"].to_numpy(np.float64),
+        ids=ev.index.to_numpy(np.int64),
+        carried=clocktime.carried_rows(time, child, agency, kind, initial),
+        detail=ev["detail"].to_numpy(np.int64),
+    )
+    index = {k: i for i, k in enumerate(agency_keys(book))}
+    chosen = book.clocks if clocks is None else clocks
+    return clocktime.clock_instances(log, book.calendar, chosen, index, t_end, since)
 
 
 def end_of_day(book: CaseBook, date: dt.date) -> float:

@@ -103,6 +103,7 @@ from jtai_sim.inspection.casebook import (
     CAMHS_KINDS,
     agency_codes,
     agency_keys,
+    clock_outcomes,
     codes_of_kind,
     end_of_day,
     fmt_date,
@@ -122,7 +123,6 @@ from jtai_sim.vocabulary import (
     EventKind,
     ExitReason,
     HeldIn,
-    Origin,
     PartnerCode,
     pathway_name,
 )
@@ -182,23 +182,7 @@ def clock_hits(book: CaseBook, ev: pd.DataFrame, t_end: float) -> pd.DataFrame:
     The rule is :func:`jtai_sim.results.clocktime.clock_instances`, over the events visible.
     """
     keys = agency_keys(book)
-    time = ev["time"].to_numpy(np.float64)
-    child = ev["child"].to_numpy(np.int64)
-    agency = agency_codes(ev).astype(np.int64)
-    kind = kind_codes(ev).astype(np.int64)
-    initial = (ev["origin"].astype(str) == Origin.INITIAL.key).to_numpy()
-    log = clocktime.LogColumns(
-        time=time,
-        child=child,
-        agency=agency,
-        kind=kind,
-        value=ev["value"].to_numpy(np.float64),
-        ids=ev.index.to_numpy(np.int64),
-        carried=clocktime.carried_rows(time, child, agency, kind, initial),
-        detail=ev["detail"].to_numpy(np.int64),
-    )
-    index = {k: i for i, k in enumerate(keys)}
-    m = clocktime.clock_instances(log, book.calendar, book.clocks, index, t_end)
+    m = clock_outcomes(book, t_end, events=ev)
     m = m[m["outcome"].isin(["met", "breached"])]
     if m.empty:
         return _empty()

@@ -15,16 +15,21 @@ the waits the area saw is the test of it. :func:`back_test`:
 4. measures the same things in the records' last third and in each replication, per
    agency with places: the **mean wait** of children who arrived after the cut and
    started before the end (days from arrival to start), the **arrivals**, and the
-   children **in service** on the last day.
+   children **in service** on the last day; and per statutory clock of the records
+   (:func:`~jtai_sim.inspection.casebook.clock_outcomes`, the rule findings and metrics
+   use), the **share met in time** of the clocks that started after the cut and were
+   met or breached by the end (a clock still running at the end is left out of both).
 
 Each row gives the records' figure with its 95% interval (for the waits, a t interval of
-the means of :data:`BATCHES` batches of children in order of arrival; the exact Poisson
-interval of a count) and the simulated mean over the replications with its 95% t
-interval, and says whether the simulated mean lies inside the records' interval. A stock
+the means of :data:`BATCHES` batches of children in order of arrival; for a share met,
+the same over batches of clocks in order of starting, since clocks that start close
+together meet or breach together; the exact Poisson interval of a count) and the
+simulated mean over the replications with its 95% t interval, and says whether the
+simulated mean lies inside the records' interval. A stock
 is one day's count and has no interval of its own: its row asks instead whether the
 records' count lies inside the 95% prediction interval of the replications. A
 disagreement is said plainly: the model waits longer or less than the area did, sees more
-or fewer children, or holds more or fewer.
+or fewer children, holds more or fewer, or meets more or fewer clocks in time.
 
 >>> from jtai_sim import load_scenario, simulate
 >>> from jtai_sim.inspection import casebook_from_run
@@ -46,9 +51,10 @@ from attrs import field, frozen
 from scipy import stats
 
 from jtai_sim.errors import LearningError
+from jtai_sim.inspection.casebook import clock_outcomes
 from jtai_sim.inspection.model import CaseBook
 from jtai_sim.learning.learn import Learned, learn_scenario
-from jtai_sim.scenario.model import Backlog, Scenario
+from jtai_sim.scenario.model import Backlog, Clock, Scenario
 from jtai_sim.vocabulary import EventKind
 
 #: Share of the records' days learned from; the rest is simulated and compared.
@@ -60,6 +66,8 @@ BATCHES = 10
 WAIT = "mean wait (days)"
 ARRIVALS = "arrivals"
 IN_SERVICE = "in service at the end"
+#: the measure of a clock's row; its ``agency`` column holds the clock's key
+CLOCKS_MET = "clocks met in time (share)"
 _COLUMNS = [
     "measure",
     "agency",
@@ -116,8 +124,14 @@ def back_test(
     cal = book.calendar
     learned = learn_scenario(book, children=children, until=cal.date_of(cut_day - 1), staff=staff)
     scenario = _from_the_cut(learned.scenario, events, cut_day, last_day, cal.date_of(cut_day))
-    runs = [_measures(_simulated(scenario, seed, r), scenario) for r in range(replications)]
-    records = _measures(_window(events, cut_day), scenario)
+    runs = []
+    for r in range(replications):
+        run = _simulated(scenario, seed, r)
+        met = _clocks_met(run, book.clocks, float(last_day - cut_day), since=0.0)
+        runs.append(_measures(_window(run.events, 0), scenario) | met)
+    records = _measures(_window(events, cut_day), scenario) | _clocks_met(
+        book, book.clocks, float(last_day), since=float(cut_day)
+    )
     table = _compare(records, runs)
     return BackTest(
         cut=cal.date_of(cut_day),
@@ -194,13 +208,24 @@ def _from_the_cut(
     )
 
 
-def _simulated(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
-    """One replication's events as its case book holds them (the records' own form)."""
+def _simulated(scenario: Scenario, seed: int, replication: int) -> CaseBook:
+    """One replication as its case book holds it (the records' own form)."""
     from jtai_sim.inspection import casebook_from_run
     from jtai_sim.simulation.run import simulate
 
-    book = casebook_from_run(simulate(scenario, seed=seed, replication=replication))
-    return _window(book.events, 0)
+    return casebook_from_run(simulate(scenario, seed=seed, replication=replication))
+
+
+def _clocks_met(
+    book: CaseBook, clocks: dict[str, Clock], t_end: float, *, since: float
+) -> dict[tuple[str, str], np.ndarray]:
+    """Per clock of ``clocks``: 1 for each clock started at or after ``since`` and met by
+    ``t_end``, 0 for each breached (those still running are left out)."""
+    m = clock_outcomes(book, t_end, clocks=clocks, since=since)
+    judged = m[m["outcome"].isin(["met", "breached"])].sort_values("start", kind="stable")
+    met = (judged["outcome"] == "met").to_numpy(np.float64)
+    keys = judged["clock"].astype(str).to_numpy()
+    return {(CLOCKS_MET, key): met[keys == key] for key in clocks}
 
 
 def _measures(ev: pd.DataFrame, scenario: Scenario) -> dict[tuple[str, str], np.ndarray]:
@@ -230,8 +255,9 @@ def _measures(ev: pd.DataFrame, scenario: Scenario) -> dict[tuple[str, str], np.
 
 
 def _records_interval(measure: str, values: np.ndarray) -> tuple[float, float, float]:
-    """The records' figure and its 95% interval (waits: batch means, see the module doc)."""
-    if measure == WAIT:
+    """The records' figure and its 95% interval (waits and shares met: batch means, see the
+    module doc)."""
+    if measure in (WAIT, CLOCKS_MET):
         n = len(values)
         mean = float(values.mean()) if n else math.nan
         if n < 2 * BATCHES:
@@ -253,8 +279,8 @@ def _compare(
 ) -> pd.DataFrame:
     rows = []
     for (measure, key), values in records.items():
-        if measure == WAIT and len(values) == 0:
-            continue  # no child of the records' last third started there
+        if measure in (WAIT, CLOCKS_MET) and len(values) == 0:
+            continue  # no child of the records' last third started there, or no clock
         figure, low, high = _records_interval(measure, values)
         per_run = np.array(
             [float(r[(measure, key)].mean()) if len(r[(measure, key)]) else math.nan for r in runs]
@@ -285,7 +311,7 @@ def _compare(
                 "records": figure,
                 "records_low": low,
                 "records_high": high,
-                "records_n": len(values) if measure == WAIT else int(figure),
+                "records_n": len(values) if measure in (WAIT, CLOCKS_MET) else int(figure),
                 "simulated": mean,
                 "simulated_low": sim_low,
                 "simulated_high": sim_high,
@@ -309,19 +335,24 @@ def _verdict(
         return "the model waits longer" if more else "the model waits less"
     if measure == ARRIVALS:
         return "the model sees more children" if more else "the model sees fewer children"
+    if measure == CLOCKS_MET:
+        return "the model meets more in time" if more else "the model meets fewer in time"
     return "the model holds more" if more else "the model holds fewer"
 
 
 def _figure(value: float, measure: str) -> str:
     if math.isnan(value):
         return "–"
+    if measure == CLOCKS_MET:
+        return f"{value:.0%}"
     return f"{value:.2f}" if measure == WAIT else f"{value:,.0f}"
 
 
 def _interval(low: float, high: float, measure: str) -> str:
     if math.isnan(low) or math.isnan(high):
         return "–"
-    return f"{_figure(max(low, 0.0), measure)} to {_figure(high, measure)}"
+    top = min(high, 1.0) if measure == CLOCKS_MET else high
+    return f"{_figure(max(low, 0.0), measure)} to {_figure(top, measure)}"
 
 
 def back_test_page(check: BackTest, title: str) -> str:
@@ -366,6 +397,7 @@ def back_test_page(check: BackTest, title: str) -> str:
 __all__ = [
     "ARRIVALS",
     "BATCHES",
+    "CLOCKS_MET",
     "IN_SERVICE",
     "LEARN_SHARE",
     "WAIT",
