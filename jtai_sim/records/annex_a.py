@@ -68,6 +68,7 @@ from jtai_sim.records.annex_a_lists import (
     unlettered,
     written_source,
 )
+from jtai_sim.records.children import MAX_LISTED, one_row_per_child
 from jtai_sim.records.codes import ETHNICITY, ETHNICITY_SPELLINGS, NOT_RECORDED
 from jtai_sim.records.problems import Problems
 from jtai_sim.records.recorded import Carried, Recorded
@@ -304,57 +305,24 @@ def _sources(t: Table, p: Problems, *, needed: bool) -> pd.Series:
 
 
 def _one_row_per_child(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per child, from the rows of every list, noting a child whose date of birth
-    or gender differs between rows (the first row in list order is kept)."""
-    rows = rows.sort_values("line", kind="stable").reset_index(drop=True)
-    child = pd.factorize(rows["reference"])[0]
-    lines: list[str] = []
-    for column, what in (("dob", "date of birth"), ("sex", "gender")):
-        values = rows[column].where(rows[column] != "", None) if column == "sex" else rows[column]
-        first_value = values.groupby(child).transform("first")
-        first_at = rows["file"].where(values.notna()).groupby(child).transform("first")
-        first_row = (
-            (rows["line"] % _ROW_SPAN // 2).where(values.notna()).groupby(child).transform("first")
-        )
-        differ = (values.notna() & first_value.notna() & (values != first_value)).to_numpy()
-        for i in np.flatnonzero(differ):
-            shown = f"{values.iat[i]:{_DATE}}" if column == "dob" else str(values.iat[i])
-            was = f"{first_value.iat[i]:{_DATE}}" if column == "dob" else str(first_value.iat[i])
-            lines.append(
-                f"{rows['file'].iat[i]}:{rows['line'].iat[i] % _ROW_SPAN // 2}: child "
-                f"{rows['reference'].iat[i]!r}: {what} {shown} differs from {was} in "
-                f"{first_at.iat[i]}:{int(first_row.iat[i])}"
-            )
-    if lines:
-        raise RecordsError(tuple(lines[:50]))
-    rows["sex_given"] = rows["sex"].where(rows["sex"] != "")
-    firsts = rows.groupby("reference", sort=False).agg(
-        line=("line", "first"),
-        file=("file", "first"),
-        dob=("dob", "first"),
-        age_given=("age_given", "first"),
-        sex=("sex_given", "first"),
-        ethnicity=("ethnicity", "first"),
-        disability=("disability", "max"),
-    )
-    out = firsts.reset_index()
-    out["female"] = (out["sex"] == "female").to_numpy(bool)
-    out["dob"] = [d.date() if not pd.isna(d) else None for d in out["dob"].tolist()]
+    """One row per child, from the rows of every list (see
+    :func:`~jtai_sim.records.children.one_row_per_child`), raising for a child with neither
+    a date of birth nor an age in any list."""
+    out = one_row_per_child(rows.assign(row=rows["line"] % _ROW_SPAN // 2))
     missing_age = out["dob"].isna() & out["age_given"].isna()
     if missing_age.any():
         raise RecordsError(
             tuple(
-                f"{f}:{line % _ROW_SPAN // 2}: child {r!r}: needs a date of birth or an age "
-                "in at least one list"
-                for f, line, r in zip(
+                f"{f}:{row}: child {r!r}: needs a date of birth or an age in at least one list"
+                for f, row, r in zip(
                     out["file"][missing_age],
-                    out["line"][missing_age],
+                    out["row"][missing_age],
                     out["reference"][missing_age],
                     strict=True,
                 )
-            )[:50]
+            )[:MAX_LISTED]
         )
-    return out.drop(columns=["sex"])
+    return out.drop(columns=["row"])
 
 
 def _check_births(children: pd.DataFrame, raw: pd.DataFrame, until: dt.date | None) -> None:

@@ -77,6 +77,7 @@ from jtai_sim.cells import as_text
 from jtai_sim.errors import RecordsError
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
 from jtai_sim.inspection.partners import partner_of_kind
+from jtai_sim.records.children import one_row_per_child
 from jtai_sim.records.codes import NOT_RECORDED, ethnic_group
 from jtai_sim.records.problems import Problems
 from jtai_sim.records.recorded import Carried, Recorded
@@ -414,7 +415,7 @@ def read_camhs_extract(path: str | Path, *, until: dt.date | None = None) -> Rec
         events.append(e)
     if lines:
         raise RecordsError(tuple(lines))
-    children = _one_row_per_child(pd.concat(kids, ignore_index=True))
+    children = one_row_per_child(pd.concat(kids, ignore_index=True)).drop(columns=["file", "row"])
     # the column types Annex A's reader gives, so the loader can put the two together
     raw = pd.concat(events, ignore_index=True).astype({"agency_key": str, "origin": object})
     used = (set(raw["agency_key"]) | set(raw["other_key"])) - {""}
@@ -608,45 +609,6 @@ def _read_rows(
     )
     add(7, on["discharge"], seen_by, EventKind.EXIT, seen_at, detail=contact, value=exit_value)
     return kids, pd.concat(frames, ignore_index=True)
-
-
-def _one_row_per_child(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per child, from the rows of every extract file, raising for a child whose
-    date of birth or gender differs between rows (naming both rows)."""
-    rows = rows.sort_values("line", kind="stable").reset_index(drop=True)
-    # grouped by a number for each child, worked out once (grouping by text is slow)
-    by = pd.Series(pd.factorize(rows["reference"])[0], index=rows.index)
-    lines: list[str] = []
-    for column, what in (("dob", "date of birth"), ("sex", "gender")):
-        values = rows[column].where(rows[column] != "", None) if column == "sex" else rows[column]
-        known = values.notna()
-        first_value = values.groupby(by).transform("first")
-        first_file = rows["file"].where(known).groupby(by).transform("first")
-        first_row = rows["row"].where(known).groupby(by).transform("first")
-        differ = (known & first_value.notna() & (values != first_value)).to_numpy()
-        for i in np.flatnonzero(differ):
-            shown, was = values.iat[i], first_value.iat[i]
-            if column == "dob":
-                shown, was = f"{shown:{_DATE}}", f"{was:{_DATE}}"
-            lines.append(
-                f"{rows['file'].iat[i]}:{rows['row'].iat[i]}: child {rows['reference'].iat[i]!r}: "
-                f"{what} {shown} differs from {was} in {first_file.iat[i]}:{int(first_row.iat[i])}"
-            )
-    if lines:
-        raise RecordsError(tuple(lines[:50]))
-    rows["sex_given"] = rows["sex"].where(rows["sex"] != "")
-    firsts = rows.groupby("reference", sort=False).agg(
-        line=("line", "first"),
-        dob=("dob", "first"),
-        age_given=("age_given", "first"),
-        sex=("sex_given", "first"),
-        ethnicity=("ethnicity", "first"),
-        disability=("disability", "max"),
-    )
-    out = firsts.reset_index()
-    out["female"] = (out["sex"] == "female").to_numpy(bool)
-    out["dob"] = [d.date() if not pd.isna(d) else None for d in out["dob"].tolist()]
-    return out.drop(columns=["sex"])
 
 
 # ------------------------------------------------------------------------------ writing

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from runner.errors import OneLineCommand, UserError, user_errors
 from runner.options import check_seed_option
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _STAFF = re.compile(r"([A-Za-z0-9_-]+)=([0-9]+)")
 
@@ -42,6 +45,18 @@ def parse_staff(values: tuple[str, ...]) -> dict[str, int]:
             raise UserError(f"--staff: agency {match.group(1)!r} given twice, got {text!r}")
         staff[match.group(1)] = int(match.group(2))
     return staff
+
+
+def _no_capacity(what: str) -> Callable[[F], F]:
+    """The ``--no-capacity`` option of a command that writes a ``what`` scenario."""
+    return click.option(
+        "--no-capacity",
+        "check_capacity",
+        flag_value=False,
+        default=True,
+        help=f"Do not simulate the {what} scenario once more to check each agency's load "
+        "against its places.",
+    )
 
 
 @click.command("learn", cls=OneLineCommand, short_help="Learn a scenario from own records.")
@@ -72,7 +87,7 @@ def parse_staff(values: tuple[str, ...]) -> dict[str, int]:
     "check",
     is_flag=True,
     help="Also back-test: learn on the first two thirds of the records, simulate the last "
-    "third from the state at the cut and compare waits, arrivals and caseloads (writes "
+    "third from the state at the cut and compare waits, arrivals, caseloads and clocks (writes "
     "OUT-check.html and OUT-check.csv beside --out).",
 )
 @click.option(
@@ -83,14 +98,7 @@ def parse_staff(values: tuple[str, ...]) -> dict[str, int]:
     metavar="R",
     help="Simulations of the last third in the back-test.",
 )
-@click.option(
-    "--no-capacity",
-    "check_capacity",
-    flag_value=False,
-    default=True,
-    help="Do not simulate the learned scenario once to check each agency's load against "
-    "its places.",
-)
+@_no_capacity("learned")
 def learn(
     data: str,
     out: str,
@@ -206,13 +214,7 @@ def _write_back_test(result: Any, target: Path) -> None:
     metavar="S",
     help="Root seed of the calibration runs.  [default: Midshire's]",
 )
-@click.option(
-    "--no-capacity",
-    "check_capacity",
-    flag_value=False,
-    default=True,
-    help="Do not simulate the calibrated scenario once more to check each agency's load.",
-)
+@_no_capacity("calibrated")
 def new(
     profile_file: str, out: str, replications: int, seed: int | None, check_capacity: bool
 ) -> None:
