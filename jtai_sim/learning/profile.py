@@ -11,16 +11,17 @@ Midshire's structure (``scenarios/midshire.toml``: its agencies, pathways and cl
    simulated value, and the key that drives it is moved by their ratio (:data:`FIGURES`
    says which key each figure moves): all demand for contacts, the front door's referral
    pathways for referrals, the assessment time for its length, the plans' and care's
-   lengths and day-0 caseloads for the stocks, the routes into CAMHS for its referrals;
+   lengths and day-0 caseloads for the stocks, the routes into CAMHS for its referrals,
+   youth offending demand and the routes into youth justice for its first-time entrants;
 3. every agency's staff is set so that the places its new load asks for are as full as
    Midshire's (its utilisation kept), so that pressure lies where it lay in Midshire;
 4. steps 2 and 3 are repeated :data:`ROUNDS` times, then the calibration table is made
    with replications (:func:`~jtai_sim.validation.calibration.calibration_table`) for the
    figures given.
 
-A figure that moves no key (the re-referral share, conference timeliness, the CAMHS wait)
-is not tuned: it is reported beside its simulated value, so a planner sees where the area
-differs from what Midshire's structure gives.
+A figure that moves no key (the re-referral share, assessment and conference timeliness,
+the CAMHS wait) is not tuned: it is reported beside its simulated value, so a planner sees
+where the area differs from what Midshire's structure gives.
 
 >>> p = read_profile_text('name = "Westshire"\\nchildren = 100000\\n'
 ...                       '[figures]\\nlooked_after_per_10k = 90.0\\n')
@@ -48,7 +49,7 @@ from jtai_sim.scenario.loading import (
     scenario_to_dict,
 )
 from jtai_sim.scenario.model import Backlog, Pathway, Scenario
-from jtai_sim.validation.calibration import NATIONAL_TARGETS, Target
+from jtai_sim.validation.calibration import ALL_TARGETS, Target
 
 
 @frozen
@@ -59,6 +60,8 @@ class Figure:
     #: what calibration moves to meet it (``None``: reported, not tuned)
     moves: str | None
     share: bool = False
+    #: the most a profile may give (``None``: no limit but a share's)
+    most: float | None = None
 
 
 #: The figures a profile may give, each the key of a calibration target.
@@ -71,6 +74,7 @@ FIGURES: dict[str, Figure] = {
     "assessment_mean_working_days": Figure(
         "clock.assessment_45wd.mean_elapsed", "the assessment team's service time"
     ),
+    "assessment_45wd_share": Figure("clock.assessment_45wd.met_share", None, share=True),
     "children_in_need_per_10k": Figure(
         "stock.children_in_need_per_10k", "child in need plans' length and day-0 caseload"
     ),
@@ -85,6 +89,13 @@ FIGURES: dict[str, Figure] = {
         "flow.camhs_referrals_per_10k_per_year", "self-referrals and the pathways into CAMHS"
     ),
     "camhs_mean_wait_days": Figure("camhs.mean_wait_to_support_days", None),
+    # at most a tenth of the 10 to 17s entering youth justice in a year: far above any
+    # area's published rate (England and Wales about 135 in 2022/23, YJB)
+    "youth_justice_fte_per_100k": Figure(
+        "flow.youth_justice_first_time_entrants_per_100k_10_17",
+        "youth offending demand, the routes into youth justice and its day-0 caseload",
+        most=10_000.0,
+    ),
 }
 #: Rounds of simulate-and-adjust before the calibration table.
 ROUNDS = 4
@@ -163,6 +174,9 @@ def read_profile_text(text: str, *, file: str | None = None) -> Profile:
             raise ScenarioError(f"must be a number above 0, got {value!r}", key=where, file=file)
         if FIGURES[key].share and value >= 1:
             raise ScenarioError(f"must be a share below 1, got {value!r}", key=where, file=file)
+        most = FIGURES[key].most
+        if most is not None and value > most:
+            raise ScenarioError(f"must be at most {most:,g}, got {value!r}", key=where, file=file)
         figures[key] = float(value)
     return Profile(name=name.strip(), children=children, figures=figures, file=file)
 
@@ -210,7 +224,7 @@ def calibration_text(table: pd.DataFrame) -> str:
 
 
 def _target(key: str) -> Target:
-    return next(t for t in NATIONAL_TARGETS if t.key == key)
+    return next(t for t in ALL_TARGETS if t.key == key)
 
 
 def _scaled(midshire: Scenario, profile: Profile) -> Scenario:
@@ -276,6 +290,23 @@ def _adjusted(scenario: Scenario, profile: Profile, simulated: dict[str, float])
             else d
             for k, d in demand.items()
         }
+    if "youth_justice_fte_per_100k" in f:
+        # first-time entrants come from youth offending demand and from social care (children
+        # in care or in need entering youth justice): both move, and with them the open
+        # cases on day 0, so that the service starts near its new steady state
+        r = _ratio(f["youth_justice_fte_per_100k"], simulated["youth_justice_fte_per_100k"])
+        youth = [k for k, a in agencies.items() if a.kind == "youth_justice"]
+        demand = {
+            k: attrs.evolve(d, rate_per_10k_per_year=d.rate_per_10k_per_year * r)
+            if d.agency in youth
+            else d
+            for k, d in demand.items()
+        }
+        for key in youth:
+            pathways = _pathways_scaled(pathways, None, key, r)
+            spec = agencies[key]
+            if spec.backlog is not None:
+                agencies[key] = attrs.evolve(spec, backlog=_backlog_scaled(spec.backlog, r))
     if "assessment_mean_working_days" in f:
         r = _ratio(f["assessment_mean_working_days"], simulated["assessment_mean_working_days"])
         agencies["assessment"] = _service_scaled(agencies["assessment"], r, backlog=False)
