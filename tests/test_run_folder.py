@@ -186,9 +186,13 @@ def test_learn_from_a_run_folder_writes_a_scenario_that_validates(tmp_path: Path
     folder = tmp_path / "run"
     assert invoke("run", "minimal", "--days", "300", "--out", folder).exit_code == 0
     out = tmp_path / "learned.toml"
-    result = invoke("learn", folder, "--out", out, "--children", "50000")
+    result = invoke(
+        "learn", folder, "--out", out, "--children", "50000", "--check", "--replications", "2"
+    )
     assert result.exit_code == 0, result.output
     assert f"wrote {out}" in result.stdout
+    assert "back-test from" in result.stdout
+    assert (tmp_path / "learned-check.html").exists()
     checked = invoke("validate", out)
     assert checked.exit_code == 0, checked.output
     assert checked.stdout.startswith(f"ok: {out}")

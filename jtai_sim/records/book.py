@@ -3,9 +3,13 @@
 :func:`load_records` looks at a folder (or one file) and reads every format it
 recognises, each by its own reader:
 
+* a **folder written by** ``jtai-sim run`` (it holds ``run.json``; :data:`ALONE`), read
+  as the records the simulated area left: the Annex A lists, SSDA903 return and CAMHS
+  extract it exported (``--export``), side by side as below as if they sat in one
+  folder; or, when it exported none, its event log and ``children.csv`` without what
+  only the simulation knows (:mod:`jtai_sim.records.run_folder`);
 * a **case list** in the event layout (``children.csv`` and ``events.csv``,
-  ``scenarios/cases/README.md``) or a folder written by ``jtai-sim run``: each is a
-  whole case book on its own and is read alone;
+  ``scenarios/cases/README.md``), a whole case book on its own, read alone;
 * **SSDA903** header and episodes files, a **CAMHS referral extract** and the
   **Annex A lists**, which may sit side by side in one folder: their children are
   matched by the child's id across files (the local authority's id, as the lists
@@ -119,15 +123,18 @@ class WholeFormat:
 
 
 def _run_folder_files(path: Path) -> list[Path]:
-    return [path / RUN_RECORD] if run_folder.is_run_folder(path) else []
+    # a file in a result folder (its run.json, its events.csv) stands for the folder
+    folder = path if path.is_dir() else path.parent
+    return [folder / RUN_RECORD] if run_folder.is_run_folder(folder) else []
 
 
 def _read_run_folder(path: Path, files: list[Path]) -> tuple[CaseBook, list[Path]]:
     """A result folder's records (``--export``) side by side, else its event log."""
-    folders = run_folder.record_folders(path)
-    if folders:
-        return _side_by_side(folders, name=path.name)
-    return run_folder.read_run_log(path)
+    folder = files[0].parent
+    found = run_folder.record_folders(folder)
+    if found:
+        return _side_by_side(found, name=folder.name)
+    return run_folder.read_run_log(folder)
 
 
 def _read_case_list(path: Path, files: list[Path]) -> tuple[CaseBook, list[Path]]:
@@ -145,7 +152,11 @@ ALONE: tuple[WholeFormat, ...] = (
 def load_records(
     path: str | Path, *, pseudonymise: bool = True, key: str | None = None
 ) -> CaseBook:
-    """The case book of the records at ``path`` (see the module doc)."""
+    """The case book of the records at ``path``: a folder (or a file in it) of records in
+    the formats of :data:`ALONE` or :data:`SIDE_BY_SIDE`, or a folder written by
+    ``jtai-sim run`` (see the module doc). Child ids are pseudonymised unless
+    ``pseudonymise`` is false, with ``key`` or else a key made from the files read; a
+    mistake in any file raises a :class:`~jtai_sim.errors.CaseListError` naming it."""
     path = Path(path)
     if not path.exists():
         raise CaseListError("no such folder or file", file=str(path))
