@@ -164,6 +164,22 @@ def test_a_folder_written_without_events_says_what_to_run(run: Run, tmp_path: Pa
             ),
             "events.parquet: missing column 'origin'",
         ),
+        (
+            lambda f: (
+                pd.read_parquet(f / "events.parquet")
+                .assign(time=lambda e: e["time"].where(e.index != 4, 1e300))
+                .to_parquet(f / "events.parquet")
+            ),
+            "events.parquet:5: column time: is after the run's last day",
+        ),
+        (
+            lambda f: (
+                pd.read_csv(f / "children.csv")
+                .assign(household=lambda k: k["household"].astype(float).where(k.index != 0, 1e30))
+                .to_csv(f / "children.csv", index=False)
+            ),
+            "children.csv:2: column household: must be at most 2,147,483,647, got '1e+30'",
+        ),
         (lambda f: (f / "run.json").write_text("{"), "run.json: not JSON"),
     ],
 )

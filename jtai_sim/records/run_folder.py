@@ -40,7 +40,15 @@ from jtai_sim.errors import CaseListError, RecordsError
 from jtai_sim.inspection.casebook import as_recorded, casebook_from_log
 from jtai_sim.inspection.model import CaseBook
 from jtai_sim.records.problems import Problems
-from jtai_sim.records.tables import Column, Table, flags, listed_once, numbers, read_table
+from jtai_sim.records.tables import (
+    Column,
+    Table,
+    flags,
+    listed_once,
+    note_cells,
+    numbers,
+    read_table,
+)
 from jtai_sim.results.output import CHILDREN_FILE, EVENT_FILES, RECORD_FOLDERS, RUN_RECORD
 from jtai_sim.scenario.loading import read_text, structure
 from jtai_sim.scenario.model import Scenario
@@ -50,6 +58,9 @@ from jtai_sim.vocabulary import CHILD_FLAGS, HOUSEHOLD_FLAGS, KIND_KEYS, ORIGIN_
 LOG_COLUMNS = ("time", "child", "agency", "kind", "other", "detail", "value", "origin")
 _WHOLE = ("child", "household", "age", "mental_health")
 _FLAGS = (*CHILD_FLAGS, *HOUSEHOLD_FLAGS)
+#: The largest whole number a run writes in children.csv (the log's child ids are int32).
+_LARGEST = 2**31 - 1
+_AFTER_THE_RUN = "is after the run's last day (run.json's duration_days)"
 
 
 def is_run_folder(path: Path) -> bool:
@@ -141,7 +152,10 @@ def _children(path: Path, calendar: Any) -> pd.DataFrame:
     if not len(t):
         p.add(None, None, "lists no children")
     whole = {c: numbers(t, c, p, needed=True, minimum=0, whole=True) for c in _WHOLE}
+    for c, values in whole.items():
+        note_cells(t, p, (values > _LARGEST).to_numpy(), c, f"must be at most {_LARGEST:,}")
     arrived = numbers(t, "arrived", p, needed=True, minimum=0)
+    note_cells(t, p, (arrived > calendar.days).to_numpy(), "arrived", _AFTER_THE_RUN)
     stream = t.text("stream")
     for i in np.flatnonzero((stream == "").to_numpy()):
         p.add(int(t.rows[i]), t.header("stream"), "is empty")
@@ -199,6 +213,7 @@ def _log(path: Path, scenario: Scenario, kids: pd.DataFrame, calendar: Any) -> p
     value = raw["value"].to_numpy(np.float64)
     checks = (
         ("time", ~np.isfinite(time) | (time < 0), "must be a clock day, 0 or more"),
+        ("time", np.isfinite(time) & (time > calendar.days), _AFTER_THE_RUN),
         ("child", ~np.isin(child, kids["child"].to_numpy()), "is no child in children.csv"),
         ("detail", ~(np.abs(detail) < 2**15) | (detail % 1 != 0), "must be a whole number"),
         ("value", ~np.isfinite(value), "must be a number"),
