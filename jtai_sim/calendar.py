@@ -28,6 +28,7 @@ import datetime as dt
 import functools
 import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import holidays
 import numpy as np
@@ -35,6 +36,9 @@ from dateutil.easter import easter
 
 from jtai_sim.scenario.model import DAYS_PER_YEAR as DAYS_PER_YEAR  # the scenario's year
 from jtai_sim.scenario.model import Term
+
+if TYPE_CHECKING:
+    from jtai_sim.scenario.model import Scenario
 
 _MARGIN_DAYS = 3 * 365
 
@@ -221,6 +225,17 @@ class WorkingCalendar:
             if self.is_working_date(day):
                 n += 1
         return n
+
+
+def calendar_for(scenario: Scenario) -> WorkingCalendar:
+    """The working-day and school calendar a scenario runs on (its start date, length,
+    bank holidays and terms)."""
+    return WorkingCalendar(
+        scenario.start_date,
+        scenario.duration_days,
+        bank_holidays=scenario.calendar.bank_holidays,
+        terms=scenario.calendar.terms,
+    )
 
 
 @functools.cache

@@ -8,7 +8,8 @@ of each code lives here once:
   columns hold for that kind;
 * :class:`Completeness` – how the information on a hand-off arrived;
 * :class:`PartnerCode` – the partner agencies invited to a multi-agency meeting;
-* :class:`Origin` – where an arrival came from (the negative ``other`` codes);
+* :class:`Origin` – where an arrival came from (the negative ``other`` codes), and
+  :func:`arrival_origins`, the origin of each row of a log;
 * :class:`HeldIn` – where a child waiting for a bed is held (the ``detail`` of a HELD row);
 * :class:`ExitReason` – why a child left an agency (the ``value`` of an EXIT row);
 * :class:`MentalHealth` – the states a child's mental health moves between;
@@ -34,7 +35,10 @@ Each enum carries a ``key`` (the lower-case spelling files use) and a ``word``
 from __future__ import annotations
 
 import enum
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class _Coded(enum.IntEnum):
@@ -218,6 +222,24 @@ ORIGIN_KEYS: tuple[str, ...] = (
     Origin.REFERRAL.key,
     Origin.INITIAL.key,
 )
+
+
+def arrival_origins(kind: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """The position in :data:`ORIGIN_KEYS` of each row's origin, from its ``kind`` and
+    ``other`` codes as the log holds them: 0 (no origin) for a row that is not an arrival.
+
+    >>> import numpy as np
+    >>> arrival_origins(np.array([1, 1, 3]), np.array([-1, 4, -1])).tolist()
+    [1, 4, 0]
+    """
+    import numpy as np
+
+    arrive = kind == int(EventKind.ARRIVE)
+    out = np.zeros(len(kind), dtype=np.int8)
+    values, inverse = np.unique(other[arrive], return_inverse=True)
+    codes = [ORIGIN_KEYS.index(Origin.of_other(int(v)).key) for v in values]
+    out[arrive] = np.asarray(codes, dtype=np.int8)[inverse]
+    return out
 
 
 class ExitReason(_Coded):

@@ -308,3 +308,34 @@ def test_intervals_are_finite_for_learned_values(learned: Learned) -> None:
         if e.source == "data" and e.n > 0 and not math.isnan(e.low):
             assert e.low <= e.estimate + 1e-9 and e.estimate <= e.high + 1e-9, key
     assert np.isfinite([e.estimate for e in learned.provenance.values()]).all()
+
+
+def test_a_clock_split_by_urgency_is_left_out(book: CaseBook) -> None:
+    """Learning marks no referral urgent, so a clock for urgent referrals only could time
+    none of them: it is left out (and the learned partnership passes its checks)."""
+    import attrs
+
+    from jtai_sim.scenario.model import Clock, ClockPoint
+    from jtai_sim.scenario.partnership import Partnership
+
+    point = ClockPoint(agency=("desk",), event="arrive")
+    clocks = {
+        "desk_urgent": Clock(
+            label="urgent",
+            start=point,
+            stop=ClockPoint(agency=("desk",), event="start"),
+            limit=1.0,
+            unit="days",
+            urgency="urgent",
+        ),
+        "desk_any": Clock(
+            label="any",
+            start=point,
+            stop=ClockPoint(agency=("desk",), event="start"),
+            limit=1.0,
+            unit="days",
+        ),
+    }
+    learned = learn_scenario(attrs.evolve(book, clocks=clocks), children=200000)
+    assert set(learned.scenario.clocks) == {"desk_any"}
+    Partnership(learned.scenario)

@@ -1,8 +1,11 @@
 """Case books: the children and events an inspection reads, from a simulated run.
 
 :func:`casebook_from_run` turns a :class:`~jtai_sim.simulation.run.Run` into a
-:class:`~jtai_sim.inspection.model.CaseBook` (a case list from a partnership's own
-records comes through :mod:`jtai_sim.inspection.cases_csv`). This module also
+:class:`~jtai_sim.inspection.model.CaseBook`, and :func:`casebook_from_log` does the same
+from what a run wrote (its event log and child register, read back from a result folder
+by :mod:`jtai_sim.records.run_folder`); :func:`as_recorded` takes out what only the
+simulation knows. A case list from a partnership's own records comes through
+:mod:`jtai_sim.inspection.cases_csv`. This module also
 owns the helpers every later stage shares: the event kind categories, the events
 visible at a notification date, agencies by kind, and the standard clocks used
 when a case list brings none.
@@ -23,6 +26,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+import attrs
 import numpy as np
 import pandas as pd
 
@@ -33,6 +37,8 @@ from jtai_sim.scenario.model import Clock, ClockPoint
 from jtai_sim.vocabulary import KIND_KEYS, ORIGIN_KEYS, EventKind, Origin
 
 if TYPE_CHECKING:
+    from jtai_sim.calendar import WorkingCalendar
+    from jtai_sim.scenario.model import Scenario
     from jtai_sim.simulation.run import Run
 
 #: The categories of ``events.kind`` (a category's code is the :class:`EventKind` value).
@@ -70,40 +76,44 @@ def casebook_from_run(run: Run) -> CaseBook:
     log; arrivals of children from a demand stream marked ``crisis`` count as crisis
     arrivals too.
     """
-    scenario = run.scenario
-    base = run.events
-    rec = run.log.records()
-    kind = rec["kind"]
-    other = rec["other"]
-    arrive = kind == int(EventKind.ARRIVE)
-    origin = np.zeros(len(rec), dtype=np.int8)
-    values, inverse = np.unique(other[arrive], return_inverse=True)
-    codes = [ORIGIN_KEYS.index(Origin.of_other(int(v)).key) for v in values]
-    origin[arrive] = np.asarray(codes, dtype=np.int8)[inverse]
-    crisis_streams = [i for i, d in enumerate(scenario.demand.values()) if d.crisis]
+    return casebook_from_log(
+        run.scenario, run.log.written(run.calendar), run.children, run.calendar
+    )
+
+
+def casebook_from_log(
+    scenario: Scenario, log: pd.DataFrame, children: pd.DataFrame, calendar: WorkingCalendar
+) -> CaseBook:
+    """The case book of a run from what it wrote: ``log`` in the layout of its event log's
+    files (:meth:`~jtai_sim.simulation.eventlog.EventLog.written`, with ``origin``),
+    ``children`` as its child register (:attr:`~jtai_sim.simulation.run.Run.children`),
+    the ``scenario`` it ran and its ``calendar``. See :func:`casebook_from_run`."""
+    origin = log["origin"].cat.codes.to_numpy(np.int8).copy()
+    crisis_streams = [key for key, d in scenario.demand.items() if d.crisis]
     if crisis_streams:
-        children = run.children
         crisis_children = children.loc[
-            children["stream"].cat.codes.isin(crisis_streams), "child"
+            children["stream"].astype(str).isin(crisis_streams), "child"
         ].to_numpy()
-        first = arrive & (other == int(Origin.NEW)) & np.isin(rec["child"], crisis_children)
+        first = (origin == ORIGIN_KEYS.index(Origin.NEW.key)) & np.isin(
+            log["child"].to_numpy(), crisis_children
+        )
         origin[first] = ORIGIN_KEYS.index(Origin.CRISIS.key)
     events = pd.DataFrame(
         {
-            "time": base["time"],
-            "date": base["date"],
-            "child": base["child"],
-            "agency": base["agency"],
-            "kind": base["kind"],
-            "other": base["other"],
-            "detail": base["detail"],
-            "value": base["value"],
+            "time": log["time"],
+            "date": log["date"],
+            "child": log["child"],
+            "agency": log["agency"],
+            "kind": log["kind"],
+            "other": log["other"],
+            "detail": log["detail"],
+            "value": log["value"],
             "origin": pd.Categorical.from_codes(origin, categories=pd.Index(list(ORIGIN_KEYS))),
-            "line": np.full(len(rec), -1, dtype=np.int32),
+            "line": np.full(len(log), -1, dtype=np.int32),
         }
     )
     events.index = pd.RangeIndex(len(events), name="event_id")
-    kids = run.children.copy()
+    kids = children.copy()
     kids["reference"] = kids["child"].astype(str)
     kids["label"] = "Child " + kids["reference"]
     kids["date_of_birth"] = pd.Series(pd.NaT, index=kids.index, dtype="datetime64[s]")
@@ -116,14 +126,31 @@ def casebook_from_run(run: Run) -> CaseBook:
         children=kids,
         events=events,
         agencies=agencies,
-        calendar=run.calendar,
+        calendar=calendar,
         source="simulation",
         name=scenario.name,
         clocks=dict(scenario.clocks) or standard_clocks(agencies),
         handoff_due_days=handoff_due(scenario.pathways),
         default_due_days=1.0,
-        covers_until=run.calendar.date_of(last_day),
+        covers_until=calendar.date_of(last_day),
     )
+
+
+#: Event kinds only a simulation knows: a change in a child's true mental-health state.
+#: An agency records what it noticed (``identify``, ``crisis``), not the state itself.
+HIDDEN_KINDS = frozenset({EventKind.DETERIORATE.key, EventKind.IMPROVE.key})
+
+
+def as_recorded(book: CaseBook) -> CaseBook:
+    """``book`` with the simulation's truth taken out, as an area's records would hold it:
+    every child's ``mental_health`` unknown (counted as none, as a case list without the
+    column has it) and no events of :data:`HIDDEN_KINDS`. A book read from records has
+    none of it to take out."""
+    kids = book.children.assign(mental_health=np.zeros(len(book.children), dtype=np.int64))
+    kept = book.events[~book.events["kind"].isin(HIDDEN_KINDS).to_numpy()]
+    events = kept.reset_index(drop=True)
+    events.index = pd.RangeIndex(len(events), name="event_id")
+    return attrs.evolve(book, children=kids, events=events)
 
 
 # ---------------------------------------------------------------- shared helpers

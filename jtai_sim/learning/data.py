@@ -2,10 +2,11 @@
 
 Any records :func:`jtai_sim.records.book.load_records` reads: a case-list folder
 (``children.csv``, ``events.csv`` and optionally ``agencies.csv``, as
-``scenarios/cases/README.md`` documents them), or a folder of Annex A lists; every
-mistake in them is a :class:`~jtai_sim.errors.CaseListError` naming the file, line,
-column and value. A scenario holds no child ids, so the ids are pseudonymised as
-they are everywhere else.
+``scenarios/cases/README.md`` documents them), Annex A lists, an SSDA903 return, a
+CAMHS extract, or a folder written by ``jtai-sim run`` (its exported records, else its
+event log less what only the simulation knows); every mistake in them is a
+:class:`~jtai_sim.errors.CaseListError` naming the file, line, column and value. A
+scenario holds no child ids, so the ids are pseudonymised as they are everywhere else.
 
 >>> book = read_case_book("scenarios/cases")
 >>> book.source, len(book.children) > 0

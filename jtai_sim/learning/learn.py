@@ -319,6 +319,11 @@ def learn_scenario(
     for ckey, clock in book.clocks.items():
         if not all(a in present for a in clock.start.agency + clock.stop.agency):
             continue
+        # which referrals are urgent is not learned, so a learned scenario marks none: a
+        # clock for urgent (or routine) referrals only would time none (or all) of them,
+        # and the scenario's checks refuse it
+        if clock.urgency != "any":
+            continue
         ct = doc.table("clocks", ckey)
         ct.set("label", clock.label)
         ct.set("start", {"agency": list(clock.start.agency), "event": list(clock.start.event)})
@@ -327,8 +332,6 @@ def learn_scenario(
         ct.set("unit", clock.unit)
         if clock.source:
             ct.set("source", clock.source)
-        if clock.urgency != "any":
-            ct.set("urgency", clock.urgency)
     _mental_health(doc.table("mental_health"), events, kinds, present, book, prov)
     flow = doc.table("flow")
     for stage, stage_kinds in FLOW_KINDS.items():

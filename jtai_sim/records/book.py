@@ -3,9 +3,13 @@
 :func:`load_records` looks at a folder (or one file) and reads every format it
 recognises, each by its own reader:
 
+* a **folder written by** ``jtai-sim run`` (it holds ``run.json``; :data:`ALONE`), read
+  as the records the simulated area left: the Annex A lists, SSDA903 return and CAMHS
+  extract it exported (``--export``), side by side as below as if they sat in one
+  folder; or, when it exported none, its event log and ``children.csv`` without what
+  only the simulation knows (:mod:`jtai_sim.records.run_folder`);
 * a **case list** in the event layout (``children.csv`` and ``events.csv``,
-  ``scenarios/cases/README.md``) or a folder written by ``jtai-sim run``: each is a
-  whole case book on its own and is read alone;
+  ``scenarios/cases/README.md``), a whole case book on its own, read alone;
 * **SSDA903** header and episodes files, a **CAMHS referral extract** and the
   **Annex A lists**, which may sit side by side in one folder: their children are
   matched by the child's id across files (the local authority's id, as the lists
@@ -40,11 +44,12 @@ from attrs import frozen
 from jtai_sim.errors import CaseListError, RecordsError
 from jtai_sim.inspection.cases_csv import assemble_casebook, load_case_list
 from jtai_sim.inspection.model import AgencyInfo, CaseBook
-from jtai_sim.records import annex_a, camhs_extract, ssda903
+from jtai_sim.records import annex_a, camhs_extract, run_folder, ssda903
 from jtai_sim.records.codes import NOT_RECORDED
 from jtai_sim.records.pseudonym import key_from_files, pseudonyms
 from jtai_sim.records.recorded import Carried, Recorded
 from jtai_sim.records.statuses import implied_statuses
+from jtai_sim.results.output import RUN_RECORD
 from jtai_sim.vocabulary import EventKind
 
 _KIND_KEY = {int(k): k.key for k in EventKind}
@@ -106,38 +111,88 @@ SIDE_BY_SIDE: tuple[RecordFormat, ...] = (
 )
 
 
+@frozen
+class WholeFormat:
+    """Records that are a whole case book on their own and are read alone."""
+
+    name: str
+    #: the files at a path that make it one, empty for none
+    detect: Callable[[Path], list[Path]]
+    #: the case book, and the files read (the pseudonyms' key is made from them)
+    read: Callable[[Path, list[Path]], tuple[CaseBook, list[Path]]]
+
+
+def _run_folder_files(path: Path) -> list[Path]:
+    # a file in a result folder (its run.json, its events.csv) stands for the folder
+    folder = path if path.is_dir() else path.parent
+    return [folder / RUN_RECORD] if run_folder.is_run_folder(folder) else []
+
+
+def _read_run_folder(path: Path, files: list[Path]) -> tuple[CaseBook, list[Path]]:
+    """A result folder's records (``--export``) side by side, else its event log."""
+    folder = files[0].parent
+    found = run_folder.record_folders(folder)
+    if found:
+        return _side_by_side(found, name=folder.name)
+    return run_folder.read_run_log(folder)
+
+
+def _read_case_list(path: Path, files: list[Path]) -> tuple[CaseBook, list[Path]]:
+    return load_case_list(path), files
+
+
+#: The formats read alone, in the order they are looked for: a result folder first, as
+#: one written with ``--events-csv`` also holds a children.csv and an events.csv.
+ALONE: tuple[WholeFormat, ...] = (
+    WholeFormat("folder written by jtai-sim run", _run_folder_files, _read_run_folder),
+    WholeFormat("case list", _case_list_files, _read_case_list),
+)
+
+
 def load_records(
     path: str | Path, *, pseudonymise: bool = True, key: str | None = None
 ) -> CaseBook:
-    """The case book of the records at ``path`` (see the module doc)."""
+    """The case book of the records at ``path``: a folder (or a file in it) of records in
+    the formats of :data:`ALONE` or :data:`SIDE_BY_SIDE`, or a folder written by
+    ``jtai-sim run`` (see the module doc). Child ids are pseudonymised unless
+    ``pseudonymise`` is false, with ``key`` or else a key made from the files read; a
+    mistake in any file raises a :class:`~jtai_sim.errors.CaseListError` naming it."""
     path = Path(path)
     if not path.exists():
         raise CaseListError("no such folder or file", file=str(path))
-    whole = _case_list_files(path)
-    if whole:
-        book = load_case_list(path)
-        return _pseudonymised(book, whole, key) if pseudonymise else book
-    found = [(fmt, fmt.detect(path)) for fmt in SIDE_BY_SIDE]
-    found = [(fmt, files) for fmt, files in found if files]
+    for whole in ALONE:
+        files = whole.detect(path)
+        if files:
+            book, read = whole.read(path, files)
+            return _pseudonymised(book, read, key) if pseudonymise else book
+    book, read = _side_by_side([path], name=path.name if path.is_dir() else path.stem)
+    return _pseudonymised(book, read, key) if pseudonymise else book
+
+
+def _side_by_side(folders: list[Path], *, name: str) -> tuple[CaseBook, list[Path]]:
+    """The records of every format in :data:`SIDE_BY_SIDE` found at ``folders`` (each a
+    folder or a file), put together as if they were in one folder; and the files read."""
+    found = [
+        (fmt, at, files) for fmt in SIDE_BY_SIDE for at in folders if (files := fmt.detect(at))
+    ]
     if not found:
         names = ", ".join(f.name for f in SIDE_BY_SIDE)
         raise CaseListError(
             "holds no records jtai-sim reads (a case list: children.csv and events.csv; "
-            f"or {names})",
-            file=str(path),
+            f"a folder written by jtai-sim run; or {names})",
+            file=str(folders[0]) if len(folders) == 1 else str(folders[0].parent),
         )
     lines: list[str] = []
     parts: list[tuple[RecordFormat, Recorded]] = []
-    for fmt, files in found:
+    for fmt, at, files in found:
         try:
-            parts.append((fmt, fmt.read(path, files)))
+            parts.append((fmt, fmt.read(at, files)))
         except RecordsError as err:
             lines.extend(err.lines)
     if lines:
         raise RecordsError(tuple(lines))
-    book = _merged(parts, name=path.name if path.is_dir() else path.stem)
-    read = sorted({f for _, files in found for f in files})
-    return _pseudonymised(book, read, key) if pseudonymise else book
+    book = _merged(parts, name=name)
+    return book, sorted({f for _, _, files in found for f in files})
 
 
 def _merged(parts: list[tuple[RecordFormat, Recorded]], *, name: str) -> CaseBook:
@@ -218,4 +273,4 @@ def _pseudonymised(book: CaseBook, files: list[Path], key: str | None) -> CaseBo
     return attrs.evolve(book, children=kids)
 
 
-__all__ = ["SIDE_BY_SIDE", "RecordFormat", "load_records"]
+__all__ = ["ALONE", "SIDE_BY_SIDE", "RecordFormat", "WholeFormat", "load_records"]

@@ -57,9 +57,11 @@ def pseudonyms(references: Iterable[str], *, key: bytes) -> list[str]:
 
 
 def key_from_files(paths: Iterable[Path]) -> bytes:
-    """A key derived from the bytes of the files read, so outputs are reproducible."""
+    """A key derived from the names and bytes of the files read, so outputs are
+    reproducible; taken in name order, so files read from several folders give the key
+    they would give in one."""
     hasher = hashlib.sha256(b"jtai-sim pseudonym key")
-    for path in sorted(paths):
+    for path in sorted(paths, key=lambda p: (p.name, str(p))):
         hasher.update(path.name.encode("utf-8"))
         hasher.update(path.read_bytes())
     return hasher.digest()

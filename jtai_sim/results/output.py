@@ -65,6 +65,13 @@ if TYPE_CHECKING:
     from jtai_sim.simulation.run import Run
 
 
+#: The file that makes a folder a result folder: what was run, and how.
+RUN_RECORD = "run.json"
+#: The child register, one row per child who came to notice.
+CHILDREN_FILE = "children.csv"
+#: The event log's files, the one always written (unless asked not to) first.
+EVENT_FILES = ("events.parquet", "events.csv")
+
 #: Files a result folder holds, in the order the report lists them.
 FILES = (
     "report.html",
@@ -217,4 +224,14 @@ def run_record(
     }
 
 
-__all__ = ["FILES", "OutputFolderError", "check_folder", "run_record", "write_run"]
+__all__ = [
+    "CHILDREN_FILE",
+    "EVENT_FILES",
+    "FILES",
+    "RECORD_FOLDERS",
+    "RUN_RECORD",
+    "OutputFolderError",
+    "check_folder",
+    "run_record",
+    "write_run",
+]

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from jtai_sim.cells import text_cells
-from jtai_sim.vocabulary import KIND_KEYS
+from jtai_sim.vocabulary import KIND_KEYS, ORIGIN_KEYS, arrival_origins
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,7 +57,7 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
 )
 ROW = np.dtype(list(_COLUMNS))
 #: Columns written as categories (and dictionary-encoded in Parquet).
-_DICTIONARY = ("agency", "kind", "other")
+_DICTIONARY = ("agency", "kind", "other", "origin")
 Row = tuple[float, int, int, int, int, int, float]
 
 # A row as ``struct`` packs it: the same bytes as ROW (native order, no padding).
@@ -178,15 +178,34 @@ class EventLog:
             frame.insert(1, "date", calendar.dates_of(cols["time"]))
         return frame
 
+    def written(self, calendar: WorkingCalendar | None = None) -> pd.DataFrame:
+        """The table the log's files hold: :meth:`to_pandas` and an ``origin`` column, where
+        each arrival came from (a key of :data:`~jtai_sim.vocabulary.ORIGIN_KEYS`, ``""``
+        for other rows), as ``other`` names only a referring agency.
+
+        >>> from jtai_sim.vocabulary import EventKind, Origin
+        >>> log = EventLog(agencies=("a",))
+        >>> log.add(0.5, 1, 0, EventKind.ARRIVE, int(Origin.RETURN), 0, 1.0)
+        >>> log.written()["origin"].tolist()
+        ['return']
+        """
+        import pandas as pd
+
+        frame = self.to_pandas(calendar)
+        rec = self.records()
+        codes = arrival_origins(rec["kind"], rec["other"])
+        frame["origin"] = pd.Categorical.from_codes(codes, categories=pd.Index(list(ORIGIN_KEYS)))
+        return frame
+
     def to_csv(self, path: str | Path, calendar: WorkingCalendar | None = None) -> Path:
-        """Write the log as CSV."""
-        frame = text_cells(self.to_pandas(calendar))
+        """Write the log as CSV (:meth:`written`)."""
+        frame = text_cells(self.written(calendar))
         path = Path(path)
         frame.to_csv(path, index=False, float_format="%.9g", lineterminator="\n")
         return path
 
     def to_parquet(self, path: str | Path, calendar: WorkingCalendar | None = None) -> Path:
-        """Write the log as Parquet (zstd).
+        """Write the log as Parquet (zstd; :meth:`written`).
 
         Only the category columns (agency, kind, other) are dictionary-encoded: times,
         children and values are nearly all distinct, so a dictionary for them costs
@@ -194,7 +213,7 @@ class EventLog:
         The table read back is the same either way.
         """
         path = Path(path)
-        self.to_pandas(calendar).to_parquet(
+        self.written(calendar).to_parquet(
             path, index=False, compression="zstd", use_dictionary=list(_DICTIONARY)
         )
         return path

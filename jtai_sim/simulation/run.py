@@ -22,6 +22,7 @@ import attrs
 import pandas as pd
 
 from jtai_sim.calendar import WorkingCalendar
+from jtai_sim.calendar import calendar_for as calendar_for  # where it has always been found
 from jtai_sim.errors import ScenarioError
 from jtai_sim.results import equity as _equity
 from jtai_sim.results import metrics as _metrics
@@ -38,16 +39,6 @@ def package_version() -> str:
     import jtai_sim
 
     return jtai_sim.__version__
-
-
-def calendar_for(scenario: Scenario) -> WorkingCalendar:
-    """The working-day and school calendar a scenario runs on."""
-    return WorkingCalendar(
-        scenario.start_date,
-        scenario.duration_days,
-        bank_holidays=scenario.calendar.bank_holidays,
-        terms=scenario.calendar.terms,
-    )
 
 
 class Run(RunWindow):

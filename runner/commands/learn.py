@@ -1,9 +1,10 @@
 """``jtai-sim learn`` and ``jtai-sim new``: a scenario from a partnership's own records,
 or from its published figures.
 
-``learn`` reads DATA (Annex A lists, an SSDA903 return, a CAMHS extract or a case list,
-through :func:`jtai_sim.records.book.load_records`), learns demand, pathways, services
-and capacity with :func:`jtai_sim.learning.learn_scenario`, optionally back-tests it
+``learn`` reads DATA (Annex A lists, an SSDA903 return, a CAMHS extract, a case list or a
+folder written by ``jtai-sim run``, through :func:`jtai_sim.records.book.load_records`),
+learns demand, pathways, services and capacity with
+:func:`jtai_sim.learning.learn_scenario`, optionally back-tests it
 (:mod:`jtai_sim.learning.backtest`), and writes the scenario TOML to ``--out`` all at
 once or not at all. ``new`` calibrates Midshire's structure to a profile
 (:mod:`jtai_sim.learning.profile`). Bad options and bad records print one line and exit
@@ -109,8 +110,8 @@ def learn(
     replications: int,
     check_capacity: bool,
 ) -> None:
-    """Learn a scenario from DATA (the area's records: a folder of Annex A lists or a case
-    list) and write it to --out.
+    """Learn a scenario from DATA (the area's records: Annex A lists, an SSDA903 return, a
+    CAMHS extract, a case list, or a folder written by jtai-sim run) and write it to --out.
 
     Arrivals, pathways, information on hand-offs, service times and caseload places are
     fitted; waits are not (they are what a back-test checks). Each learned value has its

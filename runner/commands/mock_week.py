@@ -46,7 +46,8 @@ def _date(text: str) -> dt.date:
     "cases",
     type=click.Path(path_type=Path),
     help="The partnership's own records instead of SCENARIO: a folder (or file) of Annex A "
-    "lists, an SSDA903 return, a CAMHS extract or a case list (children.csv, events.csv).",
+    "lists, an SSDA903 return, a CAMHS extract, a case list (children.csv, events.csv) or "
+    "a folder written by jtai-sim run.",
 )
 @click.option(
     "--real-ids",
