@@ -11,6 +11,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
+# test processes: one per core (pytest-xdist); each test file runs whole in one of them,
+# so a file's module fixtures are built once
+JOBS ?= auto
+XDIST := -n $(JOBS) --dist loadfile
 
 .PHONY: setup demo test test-slow lint typecheck unit browser bench clean
 
@@ -40,13 +44,13 @@ typecheck: setup
 	$(VENV)/bin/mypy
 
 unit: setup
-	$(PY) -m pytest -q -m "not benchmark and not slow"
+	$(PY) -m pytest -q $(XDIST) -m "not benchmark and not slow"
 
 test-slow: setup
-	$(PY) -m pytest -q -m "slow and not benchmark"
+	$(PY) -m pytest -q $(XDIST) -m "slow and not benchmark"
 
 test: setup browser lint typecheck
-	$(PY) -m pytest -q -m "not benchmark"
+	$(PY) -m pytest -q $(XDIST) -m "not benchmark"
 
 bench: setup
 	$(PY) -m pytest benchmarks -q -m benchmark --benchmark-enable --benchmark-columns=min,mean,stddev,rounds -p no:cacheprovider

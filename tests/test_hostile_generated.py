@@ -1,5 +1,6 @@
-"""Generated hostile inputs: every option of every command, every numeric key of every
-file kind, every file kind broken in every usual way.
+"""Generated hostile inputs: every option of every command (``tests/test_hostile_options.py``),
+every numeric key of every file kind (``tests/test_hostile_keys.py``), every file kind
+broken in every usual way (here).
 
 Each runs the real entry point (``runner.cli.main``) in a fork of a server that has
 imported jtai-sim once (``tests/hostile/server.py``), so a case costs its own work
@@ -36,20 +37,6 @@ def test_there_are_cases_of_every_sort_and_distinct_ids() -> None:
         "mock-week",
         "themes",
     }
-
-
-@pytest.mark.parametrize("case", params(OPTIONS))
-def test_option_value(
-    case: Case, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    check(case, request, tmp_path_factory)
-
-
-@pytest.mark.parametrize("case", params(KEYS))
-def test_file_key_value(
-    case: Case, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    check(case, request, tmp_path_factory)
 
 
 @pytest.mark.parametrize("case", params(FILES))

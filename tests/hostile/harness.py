@@ -167,8 +167,10 @@ class ForkServer:
         self._process = None
 
 
-# Cases run two at a time (the suite's machine has two cores): one server for each.
-WORKERS = 2
+# Cases run two at a time (the suite's machine has two cores), one server for each; one
+# at a time when pytest-xdist runs the suite in a process per core, so that each case's
+# time limit is measured with no more processes than cores.
+WORKERS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
 _SERVERS: queue.Queue[ForkServer] = queue.Queue()
 for _ in range(WORKERS):
     _SERVERS.put(ForkServer())
