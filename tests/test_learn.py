@@ -339,3 +339,20 @@ def test_a_clock_split_by_urgency_is_left_out(book: CaseBook) -> None:
     learned = learn_scenario(attrs.evolve(book, clocks=clocks), children=200000)
     assert set(learned.scenario.clocks) == {"desk_any"}
     Partnership(learned.scenario)
+
+
+def test_re_referrals_are_learned_allowing_for_returns_after_the_records_end() -> None:
+    """Children closed without help come back a quarter of the time (half of those at risk
+    of harm) after 90 days on average; many closures late in the records have not come
+    back yet, and the fit must not take that as never."""
+    text = AREA.replace(
+        "[mental_health]\n",
+        "[mental_health]\nre_referral = { probability = [0.25, 0.25, 0.25], "
+        "at_risk_probability = 0.5, mean_delay_days = 90.0 }\n",
+    )
+    truth = scenario_from_toml(text)
+    book = casebook_from_run(simulate(truth, seed=7))
+    rr = learn_scenario(book, children=200000).scenario.mental_health.re_referral
+    assert rr.probability == pytest.approx((0.25, 0.25, 0.25), abs=0.02)
+    assert rr.at_risk_probability == pytest.approx(0.5, abs=0.04)
+    assert rr.mean_delay_days == pytest.approx(90.0, rel=0.1)

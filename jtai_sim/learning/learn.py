@@ -36,6 +36,7 @@ from jtai_sim.errors import LearningError
 from jtai_sim.inspection.model import CaseBook
 from jtai_sim.learning.demand import day_rates, learn_demand
 from jtai_sim.learning.estimate import Estimate
+from jtai_sim.learning.returns import closures, fit_returns
 from jtai_sim.learning.routing import PathwaySeen, learn_pathways, plain_text, share
 from jtai_sim.learning.service import service_seen
 from jtai_sim.learning.toml_text import Table, render
@@ -450,24 +451,33 @@ def _mental_health(
         )
         t.set("crisis_per_year_waiting", 0.0, est=e)
     prov["mental_health.crisis_per_year_waiting"] = e
-    arrive = events[kinds == "arrive"]
-    returns = int((arrive["origin"].astype(str) == "return").sum())
-    if returns == 0:
-        e = Estimate(estimate=0.0, n=len(arrive), note="no re-referral recorded")
+    support = {k for k, a in book.agencies.items() if a.support}
+    closed = closures(events, kinds, plain_text(events["agency"]), support)
+    if closed["gap"].notna().sum() == 0:
+        e = Estimate(estimate=0.0, n=len(closed), note="no re-referral recorded")
         t.set("re_referral", {"probability": [0.0, 0.0, 0.0], "at_risk_probability": 0.0}, est=e)
     else:
-        rr = mh.re_referral
+        kids = book.children.set_index("child")
+        risk = kids["at_risk"].reindex(closed["child"]).fillna(False).to_numpy(bool)
+        back = closed["gap"].notna().to_numpy()
+        horizon = float(events["time"].max()) - closed["time"].to_numpy(np.float64)
+        gap = closed["gap"].to_numpy(np.float64)
+        p, p_risk, delay = fit_returns(
+            gap[back & ~risk], horizon[~back & ~risk], gap[back & risk], horizon[~back & risk]
+        )
         e = Estimate(
-            estimate=rr.probability[0],
-            source="default",
-            note=f"Midshire's ({returns} re-referrals seen; chances not learned)",
+            estimate=p,
+            n=len(closed),
+            note=f"{int(back.sum())} of {len(closed)} closures came back; fitted allowing for "
+            "returns after the records end; the records hold no mental-health state, so one "
+            "chance for every state",
         )
         t.set(
             "re_referral",
             {
-                "probability": list(rr.probability),
-                "at_risk_probability": rr.at_risk_probability,
-                "mean_delay_days": rr.mean_delay_days,
+                "probability": [round(p, 4)] * 3,
+                "at_risk_probability": round(p_risk, 4),
+                "mean_delay_days": round(delay, 1),
             },
             est=e,
         )
