@@ -318,24 +318,17 @@ def test_a_clock_split_by_urgency_is_left_out(book: CaseBook) -> None:
     from jtai_sim.scenario.model import Clock, ClockPoint
     from jtai_sim.scenario.partnership import Partnership
 
-    point = ClockPoint(agency=("desk",), event="arrive")
-    clocks = {
-        "desk_urgent": Clock(
-            label="urgent",
-            start=point,
+    def desk_clock(label: str, **urgency: str) -> Clock:
+        return Clock(
+            label=label,
+            start=ClockPoint(agency=("desk",), event="arrive"),
             stop=ClockPoint(agency=("desk",), event="start"),
             limit=1.0,
             unit="days",
-            urgency="urgent",
-        ),
-        "desk_any": Clock(
-            label="any",
-            start=point,
-            stop=ClockPoint(agency=("desk",), event="start"),
-            limit=1.0,
-            unit="days",
-        ),
-    }
+            **urgency,  # type: ignore[arg-type]
+        )
+
+    clocks = {"desk_urgent": desk_clock("urgent", urgency="urgent"), "desk_any": desk_clock("any")}
     learned = learn_scenario(attrs.evolve(book, clocks=clocks), children=200000)
     assert set(learned.scenario.clocks) == {"desk_any"}
     Partnership(learned.scenario)
