@@ -349,3 +349,20 @@ def test_re_referrals_are_learned_allowing_for_returns_after_the_records_end() -
     assert rr.probability == pytest.approx((0.25, 0.25, 0.25), abs=0.02)
     assert rr.at_risk_probability == pytest.approx(0.5, abs=0.04)
     assert rr.mean_delay_days == pytest.approx(90.0, rel=0.1)
+
+
+def test_a_pathway_made_when_service_starts_is_learned_at_the_start() -> None:
+    """The team tells the school when it starts an assessment, three times in ten (a
+    notification ``at = "start"``): learned from the starts, not from the ends."""
+    text = AREA.replace(
+        "[mental_health]\n",
+        '[[pathways]]\nfrom = "team"\nto = "school"\nmode = "notify"\nat = "start"\n'
+        "probability = 0.3\n\n[mental_health]\n",
+    )
+    book = casebook_from_run(simulate(scenario_from_toml(text), seed=11))
+    learned = learn_scenario(book, children=200000).scenario
+    (told,) = [p for p in learned.pathways if p.source == "team" and p.to == "school"]
+    assert (told.mode, told.at) == ("notify", "start")
+    assert told.probability == pytest.approx(0.3, abs=0.02)
+    # the notifications at the start are not read as pathways at the end as well
+    assert [p.at for p in learned.pathways if p.source == "team"].count("end") == 0

@@ -286,6 +286,8 @@ def learn_scenario(
         t.set("to", p.to)
         if p.mode != "refer":
             t.set("mode", p.mode)
+        if p.at != "end":
+            t.set("at", p.at)
         # rounded down, so chances that add up to 1 do not pass it once written
         t.set("probability", math.floor(p.probability.estimate * 1e6) / 1e6, est=p.probability)
         prov[f"pathways[{count}].probability"] = p.probability

@@ -4,7 +4,9 @@ When service at an agency ends, the engine tries its ``refer`` pathways with one
 (the chances are shares of every child ending there) and takes ``parallel`` and
 ``notify`` pathways each on their own draw. So the chance of a pathway is the share of
 ``end`` rows at ``from`` followed (at that moment, within a day for a case list's dates)
-by a ``handoff`` (refer), ``fork`` (parallel) or ``notify`` row to ``to``.
+by a ``handoff`` (refer), ``fork`` (parallel) or ``notify`` row to ``to``. A ``fork`` or
+``notify`` row written at the moment service started at ``from`` (and at no end there
+then) is a pathway ``at = "start"``, its chance the share of starts at which it was made.
 
 **Conditions.** A refer pathway is split by one child characteristic when the records
 show a clear difference: for each flag the records hold at the moment service ended
@@ -80,6 +82,8 @@ class PathwaySeen:
     when: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     information: dict[str, Estimate] | None = None
+    #: when the referral or notification is made: at the end of service, or its start
+    at: str = "end"
 
 
 def flags_at(ends: pd.DataFrame, events: pd.DataFrame, children: pd.DataFrame) -> pd.DataFrame:
@@ -184,6 +188,16 @@ def learn_pathways(
         }
     )
     by_end = ends.sort_values("time").astype({"agency": str})
+    at_start = _made_at_start(events, sent, kind, by_end)
+    sent = sent.drop(index=at_start.index)
+    # the children those sent at a start brought to ``to`` are not moved on at an end
+    forked = at_start[["time", "child", "agency", "to"]].astype({"agency": str, "to": str})
+    flagged = arr.astype({"agency": str, "to": str}).merge(
+        forked.drop_duplicates().assign(_forked=True),
+        on=["time", "child", "agency", "to"],
+        how="left",
+    )
+    arr = arr[flagged["_forked"].isna().to_numpy()]
 
     def matched(rows: pd.DataFrame, tolerance: float | None) -> pd.DataFrame:
         rows = rows.astype({"agency": str, "to": str})
@@ -266,6 +280,70 @@ def learn_pathways(
                         information=info,
                     )
                 )
+    found.extend(_start_pathways(events, kind, at_start, agencies))
+    return found
+
+
+def _starts(events: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
+    """The starts of service after the records' first instant (those at it began before
+    the records, and made no referral the records could show)."""
+    rows = events.loc[(kind == "start") & (events["time"] > 0), ["time", "child", "agency"]]
+    return pd.DataFrame(
+        {
+            "time": rows["time"].to_numpy(),
+            "child": rows["child"].to_numpy(),
+            "agency": plain_text(rows["agency"]),
+        }
+    )
+
+
+def _made_at_start(
+    events: pd.DataFrame, sent: pd.DataFrame, kind: pd.Series, by_end: pd.DataFrame
+) -> pd.DataFrame:
+    """The rows of ``sent`` made at the moment a service started there (a parallel
+    referral or notification ``at = "start"``, as a request for an initial health
+    assessment when care begins), and not at an end of service at that same moment."""
+    if sent.empty:
+        return sent
+    starts = _starts(events, kind).sort_values("time", kind="stable").astype({"agency": str})
+    starts["started"] = starts["time"]
+    probe = sent[sent["kind"] != "handoff"].reset_index()
+    probe = probe.sort_values("time", kind="stable").astype({"agency": str})
+    hit = pd.merge_asof(
+        probe, starts, on="time", by=["child", "agency"], direction="backward", tolerance=1e-9
+    )
+    ended = by_end.assign(ended=by_end["time"])[["time", "child", "agency", "ended"]]
+    ended = ended.astype({"agency": str})
+    hit = pd.merge_asof(
+        hit, ended, on="time", by=["child", "agency"], direction="backward", tolerance=1e-9
+    )
+    keep = hit["started"].notna() & hit["ended"].isna()
+    return sent.loc[hit.loc[keep, "index"].to_numpy()]
+
+
+def _start_pathways(
+    events: pd.DataFrame, kind: pd.Series, made: pd.DataFrame, agencies: list[str]
+) -> list[PathwaySeen]:
+    """The pathways made at the start of a service: the share of the starts at ``from``
+    at which each was made."""
+    if made.empty:
+        return []
+    n_start = _starts(events, kind).groupby("agency").size()
+    found: list[PathwaySeen] = []
+    for source in agencies:
+        mine = made[made["agency"] == source]
+        for (k, to), rows in sorted(mine.groupby(["kind", "to"]), key=lambda kv: str(kv[0][1])):
+            once = rows.drop_duplicates(["child", "time"])
+            found.append(
+                PathwaySeen(
+                    source=source,
+                    to=str(to),
+                    mode=MODES[str(k)],
+                    probability=share(len(once), int(n_start.get(source, 0))),
+                    information=_information(rows),
+                    at="start",
+                )
+            )
     return found
 
 
