@@ -10,9 +10,9 @@ import attrs
 import pytest
 
 from jtai_sim import load_scenario, simulate
+from jtai_sim.calendar import calendar_for
 from jtai_sim.results.record import RunRecord
 from jtai_sim.simulation.eventlog import EventLog
-from jtai_sim.simulation.run import calendar_for
 from jtai_sim.validation.calibration import (
     NATIONAL_TARGETS,
     calibration_table,

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from jtai_sim import load_scenario, simulate
+from jtai_sim.calendar import calendar_for
 from jtai_sim.results import censored
 from jtai_sim.results.censored import METHOD, censored_waits, kaplan_meier
 from jtai_sim.results.metrics import waits
@@ -27,7 +28,6 @@ from jtai_sim.results.report import RunTables, ScenarioSource, render_report
 from jtai_sim.scenario.builtin import load_text
 from jtai_sim.scenario.model import Scenario
 from jtai_sim.simulation.eventlog import EventLog
-from jtai_sim.simulation.run import calendar_for
 from jtai_sim.vocabulary import EventKind, ExitReason, Origin
 
 K = EventKind

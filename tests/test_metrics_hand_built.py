@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from jtai_sim import load_scenario
+from jtai_sim.calendar import calendar_for
 from jtai_sim.results.clocktime import handoff_due
 from jtai_sim.results.metrics import clocks, handoffs, key_metrics, utilisation, waits
 from jtai_sim.results.record import RunRecord
 from jtai_sim.simulation.eventlog import EventLog
-from jtai_sim.simulation.run import calendar_for
 from jtai_sim.vocabulary import KIND_OF_MODE, Completeness, EventKind, Origin
 
 K = EventKind

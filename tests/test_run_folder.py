@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
+from test_mock_week_cli import one_error_line
 
 from jtai_sim import load_scenario, simulate
 from jtai_sim.errors import CaseListError, RecordsError
@@ -42,14 +43,6 @@ def folder(run: Run, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def invoke(*args: object) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-
-def one_line(result: Result) -> str:
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.startswith("jtai-sim:")]
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 def assert_same_books(got: CaseBook, want: CaseBook, *, time_tolerance: float = 0.0) -> None:
@@ -133,7 +126,7 @@ def test_a_folder_written_without_events_says_what_to_run(run: Run, tmp_path: Pa
     text = str(err.value)
     assert str(quiet) in text and "`jtai-sim run x`" in text and "--export annex-a" in text
     out = tmp_path / "learned.toml"
-    line = one_line(invoke("learn", quiet, "--out", out, "--no-capacity"))
+    line = one_error_line(invoke("learn", quiet, "--out", out, "--no-capacity"))
     assert "--no-events" in line
     assert not out.exists()
 
@@ -194,7 +187,7 @@ def test_a_damaged_file_is_one_line_naming_it(
         load_records(broken)
     assert says in str(err.value)
     out = tmp_path / "learned.toml"
-    assert says in one_line(invoke("learn", broken, "--out", out, "--no-capacity"))
+    assert says in one_error_line(invoke("learn", broken, "--out", out, "--no-capacity"))
     assert not out.exists()
 
 

@@ -32,6 +32,7 @@ from collections.abc import Callable
 import attrs
 import pandas as pd
 
+from jtai_sim.calendar import calendar_for
 from jtai_sim.errors import InputError
 from jtai_sim.inspection.casebook import casebook_from_run, months_before
 from jtai_sim.inspection.cohort import eligible_cohort
@@ -40,7 +41,7 @@ from jtai_sim.inspection.selection import select
 from jtai_sim.inspection.theme import Theme, load_theme, theme_names
 from jtai_sim.inspection.timeline import check_notification
 from jtai_sim.scenario.model import Scenario
-from jtai_sim.simulation.run import calendar_for, simulate
+from jtai_sim.simulation.run import simulate
 
 COLUMNS = [
     "kind",

@@ -43,6 +43,7 @@ from jtai_sim.records.problems import Problems
 from jtai_sim.records.tables import (
     Column,
     Table,
+    each_value,
     flags,
     listed_once,
     note_cells,
@@ -171,7 +172,7 @@ def _children(path: Path, calendar: Any) -> pd.DataFrame:
             "age": whole["age"].to_numpy(np.int64),
             "mental_health": whole["mental_health"].to_numpy(np.int64),
             **{f: flagged[f].to_numpy(bool) for f in _FLAGS},
-            "ethnicity": t.text("ethnicity").map(_unquoted).astype("str"),
+            "ethnicity": each_value(t.text("ethnicity"), _unquoted).astype("str"),
         }
     )
     kids["arrived_date"] = calendar.dates_of(kids["arrived"].to_numpy())
@@ -190,7 +191,7 @@ def _log(path: Path, scenario: Scenario, kids: pd.DataFrame, calendar: Any) -> p
     in the layout :meth:`~jtai_sim.simulation.eventlog.EventLog.written` gives."""
     p = Problems(str(path))
     if path.suffix == ".parquet":
-        raw, rows = _parquet(path, p)
+        raw, rows = _parquet(path)
     else:
         raw, rows = _csv(path, p)
     agencies = list(scenario.agencies)
@@ -242,7 +243,7 @@ def _log(path: Path, scenario: Scenario, kids: pd.DataFrame, calendar: Any) -> p
     return frame
 
 
-def _parquet(path: Path, p: Problems) -> tuple[pd.DataFrame, np.ndarray]:
+def _parquet(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     """The log's columns in a Parquet file (text columns as text, ``""`` for none)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -282,7 +283,7 @@ def _csv(path: Path, p: Problems) -> tuple[pd.DataFrame, np.ndarray]:
     out: dict[str, pd.Series] = {}
     for c in LOG_COLUMNS:
         if c in ("agency", "kind", "other", "origin"):
-            out[c] = t.text(c).map(_unquoted)
+            out[c] = each_value(t.text(c), _unquoted)
         else:
             out[c] = numbers(t, c, p, needed=True, whole=c in ("child", "detail"))
     p.check()

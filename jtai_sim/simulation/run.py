@@ -21,8 +21,7 @@ from typing import Any
 import attrs
 import pandas as pd
 
-from jtai_sim.calendar import WorkingCalendar
-from jtai_sim.calendar import calendar_for as calendar_for  # where it has always been found
+from jtai_sim.calendar import WorkingCalendar, calendar_for
 from jtai_sim.errors import ScenarioError
 from jtai_sim.results import equity as _equity
 from jtai_sim.results import metrics as _metrics

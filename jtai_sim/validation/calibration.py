@@ -91,9 +91,9 @@ NATIONAL_TARGETS: tuple[Target, ...] = (
     Target(
         "clock.assessment_45wd.met_share",
         "Assessments completed within 45 working days of referral",
-        0.83,
-        "DfE children in need census: 82.9% (2016/17) and 82.7% (2017/18) in England (via "
-        "Shropshire's performance report); 85.7% in 2024/25 (table C2, 555,820 of 648,830) [D]",
+        0.857,
+        "DfE Characteristics of children in need 2024/25, table C2: 555,820 of the 648,830 "
+        "assessments completed in England took 45 working days or fewer [D]",
     ),
     Target(
         "clock.assessment_45wd.mean_elapsed",

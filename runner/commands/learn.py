@@ -225,7 +225,7 @@ def new(
 
     Prints the calibration table (the figure, the simulated value with its 95% interval,
     and what calibration moved to meet it) and writes it beside --out as
-    OUT-calibration.csv. An area twice Midshire's size took 116 s of CPU
+    OUT-calibration.csv. An area twice Midshire's size took 114 s of CPU
     (scenarios/profiles/westshire.toml). See docs/learning.md.
     """
     from jtai_sim.atomic import check_file, write_file

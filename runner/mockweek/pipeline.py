@@ -23,6 +23,7 @@ import pandas as pd
 from attrs import field, frozen
 
 from jtai_sim.atomic import atomic_folder, check_folder
+from jtai_sim.calendar import calendar_for
 from jtai_sim.errors import InputError, MockWeekError
 from jtai_sim.inspection.casebook import casebook_from_run
 from jtai_sim.inspection.cohort import eligible_cohort, summarise
@@ -41,7 +42,7 @@ from jtai_sim.inspection.theme import Theme, load_theme
 from jtai_sim.inspection.timeline import Offsets as CalendarOffsets
 from jtai_sim.inspection.timeline import check_notification, inspection_calendar
 from jtai_sim.scenario.model import MAX_DAYS, Scenario
-from jtai_sim.simulation.run import calendar_for, simulate
+from jtai_sim.simulation.run import simulate
 from runner.mockweek.absences import AbsenceRow
 from runner.mockweek.request import PlannedMeeting, planned_meetings
 from runner.mockweek.settings import InspectionSettings, for_team
