@@ -202,3 +202,33 @@ def test_mental_health_by_age_band() -> None:
     older = [mh for age, mh, _, _ in drawn if age > 4]
     assert babies and set(babies) == {0}
     assert np.mean([mh == 2 for mh in older]) == pytest.approx(0.3, abs=0.03)
+
+
+RETURNING = """
+name = "Coming back"
+children = 10000
+duration_days = 2000.0
+[mental_health.re_referral]
+probability = [0.0, 0.0, 0.0]
+mean_delay_days = 80.0
+[demand.d]
+agency = "service"
+rate_per_10k_per_year = 1.0
+[agencies.service]
+staff = 5
+service = { kind = "exponential", mean_days = 1.0 }
+backlog = { in_service = 0, returning = 4000 }
+"""
+
+
+def test_children_closed_before_day_0_come_back_after_the_delay() -> None:
+    """Each comes back once, as a return, after an exponential delay of the rule's mean
+    (so about e^-1 of them are still away after one mean)."""
+    engine = Engine(load_text(RETURNING, "returning.toml"), seed=3)
+    engine.run()
+    rec = engine.log.records()
+    back = (rec["kind"] == int(EventKind.ARRIVE)) & (rec["other"] == Origin.RETURN)
+    times = rec["time"][back]
+    assert len(times) == 4000 and len(set(rec["child"][back])) == 4000
+    assert abs(times.mean() - 80.0) < 3 * 80.0 / math.sqrt(4000)
+    assert abs((times > 80.0).mean() - math.exp(-1)) < 0.03

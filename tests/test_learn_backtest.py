@@ -130,3 +130,33 @@ def test_a_share_met_outside_the_records_interval_is_said_to_differ() -> None:
     assert row["verdict"] == "the model meets more in time"
     same = [{(CLOCKS_MET, "assessment_45wd"): met} for _ in range(5)]
     assert _compare(records, same).iloc[0]["verdict"] == "agrees"
+
+
+def test_children_closed_before_the_cut_come_back_after_it() -> None:
+    """A third of the children closed come back after 90 days on average: many of those
+    closed before the cut return after it, and the back-test starts with them on their
+    way, so the referral desk and the team see as many children as the records do."""
+    text = QUEUEING.replace(
+        "[mental_health]\n",
+        "[mental_health]\nre_referral = { probability = [0.3, 0.3, 0.3], "
+        "mean_delay_days = 90.0 }\n",
+    )
+    book = _book(text)
+    check = back_test(book, children=200000, replications=4)
+    ev = book.events
+    cut = (check.cut - book.calendar.date_of(0)).days
+    known = set(ev.loc[ev["time"] < cut, "child"])
+    after = ev[ev["time"] >= cut].sort_values("time", kind="stable").groupby("child").head(1)
+    # children of the records away at the cut whose next row is their return
+    away = after[after["child"].isin(known) & (after["origin"] == "return")]
+    pending = sum(a.backlog.returning for a in check.scenario.agencies.values() if a.backlog)
+    # some come back only after the records end
+    delay = check.scenario.mental_health.re_referral.mean_delay_days
+    by_the_end = pending * -np.expm1(-check.scenario.duration_days / delay)
+    assert len(away) > 1000
+    assert by_the_end == pytest.approx(len(away), rel=0.05)
+    t = check.table.set_index(["measure", "agency"])
+    # and children open at the cut come back where they were first seen, as in the records
+    assert t.loc[(ARRIVALS, "desk"), "verdict"] == "agrees"
+    assert t.loc[(ARRIVALS, "team"), "verdict"] == "agrees"
+    assert check.scenario.agencies["team"].backlog.returns_to in ("school", "police")

@@ -10,7 +10,9 @@ the waits the area saw is the test of it. :func:`back_test`:
    with ``until``);
 3. starts that scenario on the cut day with the area's state that day, each agency's
    waiting list and the children in service there (as the backlog of the agency, the
-   children of the largest demand stream, placed no more than its learned places) and
+   children of the largest demand stream, placed no more than its learned places), and
+   the children closed before the cut who will come back re-referred after it (as many
+   as the learned re-referral rule expects of the closures not yet back), and
    simulates the days after it, ``replications`` times;
 4. measures the same things in the records' last third and in each replication, per
    agency with places: the **mean wait** of children who arrived after the cut and
@@ -54,6 +56,8 @@ from jtai_sim.errors import LearningError
 from jtai_sim.inspection.casebook import clock_outcomes
 from jtai_sim.inspection.model import CaseBook
 from jtai_sim.learning.learn import Learned, learn_scenario
+from jtai_sim.learning.returns import closures
+from jtai_sim.learning.routing import plain_text
 from jtai_sim.scenario.model import Backlog, Clock, Scenario
 from jtai_sim.vocabulary import EventKind
 
@@ -123,7 +127,7 @@ def back_test(
         )
     cal = book.calendar
     learned = learn_scenario(book, children=children, until=cal.date_of(cut_day - 1), staff=staff)
-    scenario = _from_the_cut(learned.scenario, events, cut_day, last_day, cal.date_of(cut_day))
+    scenario = _from_the_cut(learned.scenario, book, cut_day, last_day, cal.date_of(cut_day))
     runs = []
     for r in range(replications):
         run = _simulated(scenario, seed, r)
@@ -176,27 +180,102 @@ def _open_at(events: pd.DataFrame, cut_day: int) -> dict[str, tuple[int, int]]:
     return out
 
 
+def _pending_returns(
+    book: CaseBook, scenario: Scenario, cut_day: int, back: pd.Series
+) -> dict[str, int]:
+    """Per agency, the children closed before ``cut_day`` who will come back there
+    re-referred after it: each closure not seen back by the cut returns with the chance
+    the learned re-referral rule leaves for it, given it has not yet (Bayes: ``p e^(-h/d)
+    / (1 - p + p e^(-h/d))`` after ``h`` days away with mean delay ``d``), to the agency
+    ``back`` names for the child; the expected numbers, rounded. A learned rule gives
+    every mental-health state one chance, so the first serves."""
+    rule = scenario.mental_health.re_referral
+    if not (any(rule.probability) or rule.at_risk_probability):
+        return {}
+    events = book.events[book.events["time"].to_numpy(np.float64) < cut_day]
+    support = {k for k, a in book.agencies.items() if a.support}
+    kinds = events["kind"].astype(str).to_numpy()
+    closed = closures(events, kinds, plain_text(events["agency"]), support)
+    away = closed[closed["gap"].isna()]
+    if away.empty:
+        return {}
+    kids = book.children.set_index("child")
+    risk = kids["at_risk"].reindex(away["child"]).fillna(False).to_numpy(bool)
+    chance = np.where(risk, max(rule.probability[0], rule.at_risk_probability), rule.probability[0])
+    still = np.exp(-(cut_day - away["time"].to_numpy(np.float64)) / rule.mean_delay_days)
+    coming = chance * still / (1.0 - chance + chance * still)
+    expected = pd.Series(coming).groupby(back.reindex(away["child"]).to_numpy()).sum()
+    return {str(k): round(float(v)) for k, v in expected.items() if round(float(v)) > 0}
+
+
+def _arrivals(events: pd.DataFrame) -> pd.DataFrame:
+    """The arrivals of ``events``: ``child``, ``agency`` and ``origin``, in time order."""
+    arrive = events["kind"].astype(str).to_numpy() == EventKind.ARRIVE.key
+    return pd.DataFrame(
+        {
+            "child": events["child"].to_numpy()[arrive],
+            "agency": plain_text(events["agency"])[arrive],
+            "origin": events["origin"].astype(str).to_numpy()[arrive],
+        }
+    )
+
+
+def _coming_back(arrivals: pd.DataFrame) -> pd.Series:
+    """Where each child of ``arrivals`` comes back to if closed and re-referred, by child:
+    where the records' returns of children first seen where it was first seen arrived
+    most often (a front door, for children first known to a plan on the records' first
+    day), or else that first agency."""
+    first = arrivals.drop_duplicates("child").set_index("child")["agency"]
+    returns = arrivals[arrivals["origin"] == "return"]
+    came = pd.DataFrame(
+        {"first": first.reindex(returns["child"]).to_numpy(), "to": returns["agency"].to_numpy()}
+    )
+    most = came.groupby("first")["to"].agg(lambda to: to.mode().iloc[0])
+    mapped = first.map(most)
+    return pd.Series(
+        np.where(mapped.isna(), first.to_numpy(object), mapped.to_numpy(object)), index=first.index
+    )
+
+
+def _comes_back_to(arrivals: pd.DataFrame, back: pd.Series) -> dict[str, str]:
+    """Per agency, where a child open there comes back to if closed and re-referred:
+    where most of the children who came there would (``back``)."""
+    came = arrivals[["agency", "child"]].drop_duplicates()
+    came["back"] = back.reindex(came["child"]).to_numpy()
+    return {str(k): str(v.mode().iloc[0]) for k, v in came.groupby("agency")["back"]}
+
+
 def _from_the_cut(
     scenario: Scenario,
-    events: pd.DataFrame,
+    book: CaseBook,
     cut_day: int,
     last_day: int,
     start: dt.date,
 ) -> Scenario:
-    """``scenario`` started on the cut day with the records' state that day."""
-    state = _open_at(events, cut_day)
+    """``scenario`` started on the cut day with the records' state that day: each
+    agency's list and children in service (coming back, if closed and re-referred, where
+    the records' children there did), and the children closed before it who will come
+    back after it."""
+    state = _open_at(book.events, cut_day)
+    arrivals = _arrivals(book.events[book.events["time"].to_numpy(np.float64) < cut_day])
+    back = _coming_back(arrivals)
+    returning = _pending_returns(book, scenario, cut_day, back)
+    back_to = _comes_back_to(arrivals, back)
     largest = max(scenario.demand.values(), key=lambda d: d.rate_per_10k_per_year)
     agencies = dict(scenario.agencies)
     for key, spec in agencies.items():
-        if spec.servers is None or key not in state:
+        with_places = spec.servers is not None and key in state
+        if not with_places and key not in returning:
             continue
-        waiting, in_service = state[key]
+        waiting, in_service = state[key] if with_places else (0, 0)
         agencies[key] = attrs.evolve(
             spec,
             backlog=Backlog(
                 waiting=waiting,
-                in_service=min(in_service, spec.servers),
+                in_service=min(in_service, spec.servers or 0),
                 profile=largest.profile,
+                returns_to=back_to.get(key, key) if back_to.get(key, key) != key else None,
+                returning=returning.get(key, 0),
             ),
         )
     return attrs.evolve(

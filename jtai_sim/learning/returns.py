@@ -7,7 +7,7 @@ that first saw them with a chance (by mental-health state; at least
 ``at_risk_probability`` for a child at risk of harm), after an exponential delay.
 
 In the records a **closure** is an ``exit`` that leaves the child with nothing open (no
-arrival unmatched by an exit) and no arrival at the same moment (a hand-off), for a child
+arrival unmatched by an exit or a hand-off onwards) and no arrival at the same moment, for a child
 who has not started at a support agency; a **return** is the child's next arrival when its
 origin is ``return``. A closure late in the records may come back after they end, so the
 chance and the delay are fitted together by maximum likelihood with those closures
@@ -47,7 +47,9 @@ def closures(
     origin = events["origin"].astype(str).to_numpy()
     order = np.lexsort((np.arange(n), child))
     c, t, k, o = child[order], time[order], kinds[order], origin[order]
-    arrive, leave = k == "arrive", k == "exit"
+    # a hand-off moves the child's episode on (the sender logs no exit), so it closes one
+    # episode as the arrival it leads to opens one; a parallel referral opens one more
+    arrive, leave = k == "arrive", (k == "exit") | (k == "handoff")
     first = np.ones(n, dtype=bool)
     first[1:] = c[1:] != c[:-1]
     group = np.cumsum(first) - 1
@@ -61,7 +63,7 @@ def closures(
     last[:-1] = c[1:] != c[:-1]
     nxt = np.minimum(np.arange(n) + 1, n - 1)
     same_moment = ~last & arrive[nxt] & (t[nxt] <= t + 1e-9)
-    closed = leave & (opened == 0) & ~helped & ~same_moment
+    closed = (k == "exit") & (opened == 0) & ~helped & ~same_moment
     back = closed & ~last & arrive[nxt] & (o[nxt] == "return")
     gap = np.where(back, t[nxt] - t, np.nan)
     at = np.flatnonzero(closed)

@@ -476,6 +476,10 @@ class Backlog:
     again: no pathway with ``at = "start"``, no statutory clock from that arrival
     or start; their legal status is recorded on day 0 and their reviews carry on
     the agency's schedule from the point their plan has reached.
+
+    ``returning`` children were closed before day 0 and will be re-referred here. The
+    re-referral delay is exponential, so however long one has been away already, the
+    time left is a fresh draw of it; each arrives as a return (origin ``return``).
     """
 
     waiting: int = field(
@@ -493,6 +497,14 @@ class Backlog:
         default=None,
         metadata=doc(
             "agency a child closed from here comes back to if re-referred (default: this agency)"
+        ),
+    )
+    returning: int = field(
+        default=0,
+        validator=BACKLOG,
+        metadata=doc(
+            "children closed before day 0 who will come back here re-referred, each after "
+            "the re-referral delay (mental_health.re_referral.mean_delay_days)"
         ),
     )
 

@@ -828,6 +828,20 @@ class Engine:
                 done = gone() * length
                 carried = (done, length - done)
             self.arrive(journey, desk, FROM_BACKLOG, carried=carried)
+        if backlog.returning:
+            self._returning(desk, backlog.returning, profiles, source)
+
+    def _returning(self, desk: Desk, count: int, profiles: ChildProfiles, source: int) -> None:
+        """``count`` children closed before day 0 who come back to ``desk`` re-referred,
+        each after an exponential delay of the re-referral mean (memoryless: the time
+        they have been away already leaves the same to run)."""
+        delay = self.streams.exponential("backlog", desk.key, "returning")
+        mean = self._re_referral.mean_delay_days
+        for _ in range(count):
+            back = Journey(self.new_child(profiles.next(), -1, source), desk.index)
+            back.rereferral = True
+            back.child.open += 1  # away, but coming back
+            self._at(delay() * mean, self._on_return, back)
 
     # -- children ----------------------------------------------------------------
     def new_child(self, profile: tuple[float, int, bool, int], stream: int, source: int) -> Child:
