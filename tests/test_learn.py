@@ -366,3 +366,23 @@ def test_a_pathway_made_when_service_starts_is_learned_at_the_start() -> None:
     assert told.probability == pytest.approx(0.3, abs=0.02)
     # the notifications at the start are not read as pathways at the end as well
     assert [p.at for p in learned.pathways if p.source == "team"].count("end") == 0
+
+
+def test_records_without_mental_health_states_take_midshire_s_mix(
+    book: CaseBook, learned: Learned
+) -> None:
+    """A book with the states learns the schools' mix (0.4, 0.4, 0.2 in the area); the
+    same records as an area holds them show no state at all, and the file says it took
+    Midshire's mix for children who come to notice at a school instead of "no need"."""
+    from jtai_sim.inspection.casebook import as_recorded
+    from jtai_sim.learning.learn import midshire
+
+    mix = learned.scenario.demand["school"].profile.mental_health
+    assert mix == pytest.approx((0.4, 0.4, 0.2), abs=0.02)
+    blind = learn_scenario(as_recorded(book), children=200000)
+    schools = [d for d in midshire().demand.values() if d.agency == "school"]
+    assert len(schools) == 1
+    got = blind.scenario.demand["school"].profile.mental_health
+    assert got == pytest.approx(schools[0].profile.mental_health, abs=1e-4)
+    assert "default: Midshire's (its streams into school, by rate)" in blind.toml
+    assert blind.provenance["demand.school.profile.mental_health"].source == "default"

@@ -161,6 +161,11 @@ def learn_scenario(
     window_working = cal.working[:last_day]
     window_school = cal.school[:last_day]
     ages = kids.set_index("child")
+    # records that never show a mental-health state above none hold none at all (a case
+    # list or Annex A lists have no such column): that is not knowing, not "no need"
+    state_known = bool((kids["mental_health"] > 0).any()) or bool(
+        np.isin(kinds, ["deteriorate", "improve"]).any()
+    )
     entries = sorted(first["agency"].astype(str).unique())
     for entry in entries:
         rows = first[first["agency"].astype(str) == entry]
@@ -183,7 +188,9 @@ def learn_scenario(
                 prov[f"{base}.{key}"] = est
         d.set("weekend_factor", min(seen.weekend_factor.estimate, 10.0), est=seen.weekend_factor)
         prov[f"{base}.weekend_factor"] = seen.weekend_factor
-        _profile(d.table("profile"), ages.loc[rows["child"].unique()], prov, f"{base}.profile")
+        mix = None if state_known else _midshire_mental_health(entry)
+        profile = d.table("profile")
+        _profile(profile, ages.loc[rows["child"].unique()], prov, f"{base}.profile", mix)
 
     # -- agencies ----------------------------------------------------------------------
     defaults = midshire()
@@ -380,18 +387,48 @@ def _shares(parts: list[float]) -> list[float]:
     return rounded
 
 
-def _profile(t: Table, kids: pd.DataFrame, prov: dict[str, Estimate], base: str) -> None:
+def _midshire_mental_health(entry: str) -> tuple[list[float], str]:
+    """Midshire's mix of mental-health states for children coming to notice at ``entry``
+    (its streams into that agency, weighted by rate; every stream if none), and whose."""
+    streams = [d for d in midshire().demand.values() if d.agency == entry]
+    whose = f"its streams into {entry}" if streams else "all its streams"
+    streams = streams or list(midshire().demand.values())
+    weights = np.array([d.rate_per_10k_per_year for d in streams])
+    mix = np.array([d.profile.mental_health for d in streams]).T @ weights / weights.sum()
+    return _shares(mix.tolist()), whose
+
+
+def _profile(
+    t: Table,
+    kids: pd.DataFrame,
+    prov: dict[str, Estimate],
+    base: str,
+    default_mix: tuple[list[float], str] | None = None,
+) -> None:
+    """A demand stream's profile from its children: ages, flags and ethnicity from the
+    records, the mental-health mix from them too unless ``default_mix`` (the records
+    hold no mental-health state) stands in for it."""
     n = len(kids)
     ages = kids["age"].to_numpy(np.int64)
     t.set("min_age", int(min(max(ages.min(), 0), 25)), note=f"youngest of {n}")
     t.set("max_age", int(min(max(ages.max(), 0), 25)), note=f"oldest of {n}")
-    state = kids["mental_health"].to_numpy(np.int64)
-    counts = [int((state == s).sum()) for s in range(3)]
-    t.set(
-        "mental_health",
-        _shares([c / n for c in counts]),
-        note=f"n = {n}: none, early signs, ill when they came to notice",
-    )
+    if default_mix is None:
+        state = kids["mental_health"].to_numpy(np.int64)
+        counts = [int((state == s).sum()) for s in range(3)]
+        t.set(
+            "mental_health",
+            _shares([c / n for c in counts]),
+            note=f"n = {n}: none, early signs, ill when they came to notice",
+        )
+    else:
+        mix, whose = default_mix
+        e = Estimate(
+            estimate=mix[0],
+            source="default",
+            note=f"Midshire's ({whose}, by rate): the records hold no mental-health state",
+        )
+        t.set("mental_health", mix, est=e)
+        prov[f"{base}.mental_health"] = e
     for flag in PROFILE_FLAGS:
         column = "identified" if flag == "mental_health_identified" else flag
         if column not in kids.columns:
