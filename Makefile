@@ -1,9 +1,10 @@
 # jtai-sim: every target sets up what it needs on a fresh machine.
 #   make demo   - set up, simulate Midshire for two years and write its report, then run a
 #                 mock JTAI week on it and write the facilitator pack
-#   make test   - set up, then run the whole test suite (lint and type checks included)
-#   make unit   - the test suite without the slow statistical checks (no lint, no types)
-#   make test-slow - only the slow statistical checks
+#   make test   - set up, lint, type-check, then every test but the slow ones
+#   make unit   - the same tests without lint and type checks
+#   make test-slow - only the slow tests (long statistical checks, the rest of the
+#                 hostile-input matrix); CI runs it after make test
 #   make bench  - speed and memory benchmarks (pytest-benchmark)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -46,11 +47,11 @@ typecheck: setup
 unit: setup
 	$(PY) -m pytest -q $(XDIST) -m "not benchmark and not slow"
 
-test-slow: setup
+test-slow: setup browser
 	$(PY) -m pytest -q $(XDIST) -m "slow and not benchmark"
 
 test: setup browser lint typecheck
-	$(PY) -m pytest -q $(XDIST) -m "not benchmark"
+	$(PY) -m pytest -q $(XDIST) -m "not benchmark and not slow"
 
 bench: setup
 	$(PY) -m pytest benchmarks -q -m benchmark --benchmark-enable --benchmark-columns=min,mean,stddev,rounds -p no:cacheprovider

@@ -9,11 +9,12 @@ observed coverage is about 1.5 percentage points, so a correct procedure lands
 inside the band, and one that misses by several points (too narrow intervals,
 replications that are not independent, a biased estimator) does not.
 
-The quick test runs the desk with four staff (utilisation 0.6), where a run of
-450 days already gives replication means close enough to normal for R = 10;
+Both are slow (``make test-slow``). The first runs the desk with four staff
+(utilisation 0.6), where a run of 450 days already gives replication means close
+enough to normal for R = 10;
 at the file's utilisation of 0.8, replication means over short runs are
 strongly skewed (busy periods are long), which costs t intervals a few points
-of coverage, so the slow test runs that case three times longer.
+of coverage, so the second runs that case three times longer.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def test_the_exact_answer_is_erlang_c() -> None:
     assert exact_mean_wait(desk) == pytest.approx(0.6472 / 0.6, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_nominal_95_percent_intervals_cover_the_erlang_c_mean_wait() -> None:
     share = coverage(staff=4, days=480, experiments=200, replications=10)
     assert 0.90 <= share <= 0.99, f"coverage {share:.3f}"

@@ -1,4 +1,4 @@
-"""Issue 9's named hostile inputs, each run as the real command in a fresh interpreter.
+"""The named hostile inputs, each run as the real command in a fresh interpreter.
 
 These are the cases whose point is bounded work (a rate of 1e300, a 10,000-cell grid,
 /dev/zero, a thousand workers) or a folder the command must not harm, so each is a
@@ -20,7 +20,11 @@ def test_the_named_cases_have_distinct_ids() -> None:
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
 
 
-@pytest.mark.parametrize("case", params(NAMED))
+#: ``make test`` plays every third named case, ``make test-slow`` the others
+EVERY_THIRD = {c.id for c in NAMED[::3]}
+
+
+@pytest.mark.parametrize("case", params(NAMED, EVERY_THIRD))
 def test_named_case_keeps_the_promise(
     case: Case, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -28,6 +28,7 @@ def westshire() -> Calibrated:
     return scenario_from_profile(read_profile(WESTSHIRE), replications=2)
 
 
+@pytest.mark.slow
 def test_twice_midshire_with_more_in_care_meets_every_figure_within_15_percent(
     westshire: Calibrated,
 ) -> None:
@@ -87,6 +88,7 @@ def test_first_time_entrants_move_youth_offending_demand_and_the_routes_into_you
     assert after.backlog.in_service == round(before.backlog.in_service / 2)  # type: ignore[union-attr,operator]
 
 
+@pytest.mark.slow
 def test_the_written_scenario_is_the_calibrated_one(westshire: Calibrated) -> None:
     assert scenario_from_toml(westshire.toml) == westshire.scenario
 

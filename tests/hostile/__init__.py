@@ -1,4 +1,4 @@
-"""The hostile-input suite of issue 9: "Nothing a user types can hurt them".
+"""The hostile-input suite: "Nothing a user types can hurt them".
 
 Every case runs the real ``jtai-sim`` command on a broken or odd input and checks the
 promise: a refusal is one line on stderr starting ``jtai-sim: error:`` with exit code 2,

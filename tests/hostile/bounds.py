@@ -13,7 +13,7 @@ import signal
 import time
 from dataclasses import dataclass
 
-# The promise of issue 9: each bad input is refused within 15 s and 1 GB.
+# The promise: each bad input is refused within 15 s and 1 GB.
 TIME_LIMIT_S = 15.0
 MEMORY_LIMIT_KIB = 1024 * 1024  # ru_maxrss and /proc VmRSS are in KiB on Linux
 

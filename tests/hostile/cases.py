@@ -1,4 +1,4 @@
-"""The hostile cases: named ones from issue 9's classes, and ones generated per option and key.
+"""The hostile cases: named ones by class of attack, and ones generated per option and key.
 
 A :class:`Case` is an argument list, the files to lay out in an empty working folder
 first, and what the promise expects. Paths to shipped files are absolute, computed
@@ -9,7 +9,9 @@ lands (the marks are strict, so a case that starts passing fails until unmarked)
 
 from __future__ import annotations
 
+import copy
 import csv
+import functools
 import io
 import json
 import shutil
@@ -65,7 +67,12 @@ def case(case_id: str, *argv: str | Path, **kwargs: Any) -> Case:
 
 
 def toml_of(path: Path) -> dict[str, Any]:
-    """A shipped TOML file as data."""
+    """A shipped TOML file as data (a fresh copy, parsed once per file)."""
+    return copy.deepcopy(_parsed(path))
+
+
+@functools.cache
+def _parsed(path: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8-sig"))
 
 
@@ -551,7 +558,7 @@ def _folder_cases() -> Iterator[Case]:
 
 
 def named_cases() -> list[Case]:
-    """Every named case of issue 9's classes."""
+    """Every named case, by class of attack."""
     return [
         *_scenario_cases(),
         *_option_cases(),
@@ -847,7 +854,13 @@ def _settings_with(path: list[str], new: Raw) -> str:
 
 
 def key_cases() -> list[Case]:
-    """Every numeric key of every file kind set to each hostile value."""
+    """Every numeric key of every file kind set to each hostile value (made once per
+    process: two test files ask for them)."""
+    return list(_key_cases())
+
+
+@functools.cache
+def _key_cases() -> tuple[Case, ...]:
     cases: list[Case] = []
     week = ("mock-week", "--cases", str(CASES), "--notify", NOTIFY_CASES, "--out", "mw", "-q")
     for path in _schema_paths(SCENARIOS / "scenario.schema.json"):
@@ -909,7 +922,7 @@ def key_cases() -> list[Case]:
                     "either",
                 )
             )
-    return cases
+    return tuple(cases)
 
 
 def toml_of_text(text: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Run ``jtai-sim`` on a case and judge the outcome against the promise of issue 9.
+"""Run ``jtai-sim`` on a case and judge the outcome against the suite's promise.
 
 Two ways to run, judged alike:
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -46,13 +46,32 @@ def play(case: Case, tmp_path: Path, runner: Runner) -> tuple[Outcome, list[str]
     return outcome, problems
 
 
-def params(cases: Iterable[Case]) -> list[Any]:
-    """pytest parameters of ``cases``, each marked xfail (strict) if ``XFAIL`` lists it."""
+def sample(cases: Sequence[Case]) -> set[str]:
+    """The ids of the cases ``make test`` plays; ``make test-slow`` plays the rest.
+
+    A generated case's id is its slot (an option, a key, a file kind) then the hostile
+    value's name. The sample takes one value of every slot, the n-th slot its
+    (n mod size)-th value, so every slot and, across the slots, every value is played.
+    Ids of one word are slots of their own.
+    """
+    slots: dict[str, list[str]] = {}
+    for item in cases:
+        slot = item.id.rsplit(" ", 1)[0] if " " in item.id else item.id
+        slots.setdefault(slot, []).append(item.id)
+    return {ids[n % len(ids)] for n, ids in enumerate(slots.values())}
+
+
+def params(cases: Sequence[Case], kept: set[str] | None = None) -> list[Any]:
+    """pytest parameters of ``cases``, each marked xfail (strict) if ``XFAIL`` lists it,
+    and ``slow`` unless it is ``kept`` (by default, in :func:`sample`)."""
+    kept = sample(cases) if kept is None else kept
     out = []
     for item in cases:
-        marks: Sequence[Any] = ()
+        marks: list[Any] = []
         if item.id in XFAIL:
-            marks = (pytest.mark.xfail(strict=True, reason=XFAIL[item.id]),)
+            marks.append(pytest.mark.xfail(strict=True, reason=XFAIL[item.id]))
+        if item.id not in kept:
+            marks.append(pytest.mark.slow)
         out.append(pytest.param(item, id=item.id, marks=marks))
     return out
 

@@ -22,9 +22,12 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+# What the commands import inside themselves, loaded once here so a fork need not.
+import duckdb  # noqa: F401
+import jinja2  # noqa: F401
+import scipy.stats  # noqa: F401
 from bounds import wait_bounded
 
-# What the commands import inside themselves, loaded once here so a fork need not.
 import jtai_sim.experiments
 import jtai_sim.inspection.cases_csv
 import jtai_sim.results.output  # noqa: F401
