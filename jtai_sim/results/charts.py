@@ -1,15 +1,15 @@
 """Charts for the run report, written as SVG text for inlining.
 
 Owns the four run-report charts (waits per agency, clock met shares, hand-off
-completeness and weekly arrivals) and the palette every jtai-sim picture is
-drawn in (:data:`PALETTE`). The charts are written straight from the numbers
-with :mod:`jtai_sim.results.svg` (no plotting library, so writing a run stays
-cheaper than simulating it): each has its title drawn and as its accessible
-name, labelled axes, and text kept as ``<text>``; the only id (the clip of the
-arrivals lines) carries the chart's ``prefix``, so charts can share a page.
-The matplotlib style of the experiment charts lives in
-:mod:`jtai_sim.results.mplstyle` (also reachable here as ``figure_svg``,
-``svg_style``, ``new_figure`` and ``styled``, imported only when asked for).
+completeness and weekly arrivals), the palette every jtai-sim picture is drawn
+in (:data:`PALETTE`), and the axes, ticks, legends and titles every jtai-sim
+chart is drawn with (the experiment charts of :mod:`jtai_sim.experiments.plots`
+too, so there is one chart style). The charts are written straight from the
+numbers with :mod:`jtai_sim.results.svg` (no plotting library, so writing a run
+stays cheaper than simulating it): each has its title drawn and as its
+accessible name, labelled axes, and text kept as ``<text>``; the only id (the
+clip of the arrivals lines) carries the chart's ``prefix``, so charts can share
+a page.
 
 The summary numbers shown in charts come from :mod:`jtai_sim.results.metrics` tables
 passed in by the caller. Two charts need more than a summary, namely the spread
@@ -43,7 +43,6 @@ from jtai_sim.scenario.model import FLOW_STAGES
 from jtai_sim.vocabulary import EventKind
 
 if TYPE_CHECKING:
-    from jtai_sim.results.mplstyle import figure_svg, new_figure, styled, svg_style
     from jtai_sim.simulation.run import Run
 
 #: Colour-blind-safe palette (Okabe and Ito), yellow last: it is the faintest on white.
@@ -72,17 +71,6 @@ LEGEND_SIZE, LEGEND_WIDTH = 7.5, WIDTH - 28.0  # legends under the axes
 _SHARE_TICKS = tuple((v / 5, f"{v * 20}%") for v in range(6))
 #: matplotlib's symlog with ``linthresh=1, linscale=0.6``: linear to 1 day, then log10.
 _LINSCALE = 0.6 / (1 - 1 / 10)
-
-_MPL_NAMES = ("figure_svg", "new_figure", "styled", "svg_style")
-
-
-def __getattr__(name: str) -> Any:
-    """The matplotlib style, imported (with matplotlib) only when someone asks for it."""
-    if name in _MPL_NAMES:
-        from jtai_sim.results import mplstyle
-
-        return getattr(mplstyle, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def agency_label(run: Run, key: str) -> str:
@@ -636,18 +624,28 @@ __all__ = [
     "Axes",
     "all_charts",
     "arrivals_chart",
+    "chart_height",
+    "chart_title",
+    "clip_path",
     "clocks_chart",
     "count_ticks",
     "date_ticks",
     "day_ticks",
-    "figure_svg",
+    "empty_chart",
     "handoffs_chart",
+    "legend_rows",
+    "linear_ticks",
     "main_agencies",
-    "new_figure",
-    "styled",
-    "svg_style",
+    "row_axes",
+    "row_labels",
+    "swatches",
     "symlog",
+    "tick_width",
+    "title_lines",
     "wait_samples",
     "waits_chart",
     "weekly_arrivals",
+    "wrap",
+    "x_axis",
+    "y_axis",
 ]
