@@ -184,12 +184,12 @@ def distribution_chart(
     height = top + 160.0 + _below(legend)
     q = _finite(quantiles, 100.0)
     days = {name: _finite(values) for name, values in series.items()}
-    longest = max((d for values in days.values() for d in values if math.isfinite(d)), default=0.0)
-    if not any(math.isfinite(d) for values in days.values() for d in values):
+    waits = [d for values in days.values() for d in values if math.isfinite(d)]
+    if not waits:
         return empty_chart(f"{title}: no waits to show.", height)
     y_ticks = linear_ticks(0.0, 100.0)
     ax = Axes(left=tick_width(y_ticks) + 30.0, top=top, right=WIDTH - 14.0, bottom=top + 160.0,
-              low=0.0, high=max(longest, 1.0) * 1.05, y_low=0.0, y_high=100.0)  # fmt: skip
+              low=0.0, high=max(*waits, 1.0) * 1.05, y_low=0.0, y_high=100.0)  # fmt: skip
     canvas = Canvas(WIDTH, height, title=title)
     y_axis(canvas, ax, y_ticks, "children waiting up to this long (%)")
     x_axis(canvas, ax, linear_ticks(0.0, ax.high, _most(ax)), "wait (days)")
