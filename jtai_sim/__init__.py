@@ -19,7 +19,7 @@ True
 This module owns the public names and their loading. ``import jtai_sim`` loads
 only the error classes; every other name is imported from its module the first
 time it is used (PEP 562), so a script that only reads scenarios never loads
-the engine, pandas, scipy, matplotlib or DuckDB.
+the engine, pandas, scipy or DuckDB.
 
 >>> sorted(set(__all__) - set(dir(jtai_sim)))
 []

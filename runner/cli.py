@@ -2,7 +2,7 @@
 
 The command modules import their libraries inside the commands, so ``jtai-sim
 --help``, any ``COMMAND --help`` and ``validate`` load neither the engine nor
-pandas, scipy, matplotlib or DuckDB.
+pandas, scipy or DuckDB.
 
 A user mistake (a bad scenario, a bad option value) prints one line naming the
 file, the key and the value, and exits with code 2, leaving nothing half written.

@@ -76,7 +76,10 @@ def test_ids_are_unique_across_the_inline_charts(results: Results) -> None:
     assert len(ids) == len(set(ids))
     for ref in set(re.findall(r"url\(#([^)]+)\)", html)):
         assert ref in ids
-    assert len(re.findall(r'<svg class="chart" role="img" aria-label="[^"]+"', html)) >= 8
+    named = re.findall(
+        r'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="[^"]+"', html
+    )
+    assert len(named) == html.count("<svg") >= 8
 
 
 def test_sentences_say_which_way_and_how_sure(results: Results) -> None:

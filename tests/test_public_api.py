@@ -4,9 +4,10 @@
 must change this file too. The names are loaded on first use, so the start-up
 checks run in a fresh interpreter and read ``sys.modules`` after importing the
 package, or after running ``jtai-sim --help``, a command's ``--help`` or
-``validate``: none of them may load the engine or the heavy libraries. These are
-checks of what gets imported, not of how long it takes (see
-``benchmarks/test_startup.py`` for that).
+``validate``: none of them may load the engine or the heavy libraries; and running
+``compare``, ``sweep`` or ``warmup``, which draw charts, must not load matplotlib (the
+charts are written as SVG by hand). These are checks of what gets imported, not of how
+long it takes (see ``benchmarks/test_startup.py`` for that).
 """
 
 from __future__ import annotations
@@ -176,11 +177,35 @@ def test_the_probe_sees_what_a_name_loads(tmp_path: Path) -> None:
     assert "scipy" in heavy_loaded(seen)
 
 
-def test_experiments_load_scipy_matplotlib_and_duckdb_when_used(tmp_path: Path) -> None:
+def test_experiments_load_scipy_and_duckdb_only_when_used(tmp_path: Path) -> None:
     seen = probe(tmp_path, "python", ["import jtai_sim; jtai_sim.compare"])
     assert {"pandas", "simpy"} <= set(heavy_loaded(seen))
     for name in ("scipy", "matplotlib", "duckdb", "jinja2", "ortools"):
         assert name not in heavy_loaded(seen)
+
+
+@pytest.mark.parametrize("command", ["compare", "sweep", "warmup"])
+def test_experiment_commands_draw_without_matplotlib(tmp_path: Path, command: str) -> None:
+    """Each command runs to the end and draws its charts, and matplotlib is never imported."""
+    out = tmp_path / "out"
+    experiment = tmp_path / "e.toml"
+    experiment.write_text(
+        'name = "Grid"\nscenario = "single_desk"\nreplications = 2\ndays = 200\n'
+        '[factors."agencies.desk.staff"]\nset = [3, 4]\n'
+    )
+    line = {
+        "compare": f"compare single_desk --set agencies.desk.staff=4 -r 2 --days 200 -o {out} -q",
+        "sweep": f"sweep {experiment} -o {out} -q",
+        "warmup": f"warmup single_desk -r 2 --days 200 -o {out / 'w.svg'}",
+    }[command]
+    argv = line.split()  # pytest's temporary folders have no spaces
+    seen = probe(tmp_path, "cli", argv)
+    assert seen["code"] in (None, 0)
+    modules = seen["modules"]
+    assert isinstance(modules, list)
+    assert "jtai_sim.experiments.plots" in modules and "matplotlib" not in modules
+    drawn = out / "w.svg" if command == "warmup" else out / "report.html"
+    assert "<svg" in drawn.read_text()
 
 
 def test_help_loads_nothing_heavy(tmp_path: Path) -> None:

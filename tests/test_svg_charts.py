@@ -1,16 +1,22 @@
-"""The hand-written SVG of the report's charts and the partnership drawing: valid XML,
-titled and labelled, escaped, measured text, axes that map the numbers where they belong."""
+"""The hand-written SVG of the run report's and the experiments' charts and the partnership
+drawing: valid XML, titled and labelled, escaped, measured text, axes that map the numbers
+where they belong, and no plotting library loaded to draw them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from jtai_sim import load_scenario, simulate
+from jtai_sim.experiments import plots
 from jtai_sim.results import charts
 from jtai_sim.results.report import RunTables
 from jtai_sim.results.svg import Canvas, escape, num, text_width
@@ -127,3 +133,131 @@ def test_run_report_needs_no_matplotlib() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def experiment_charts(nan: float = 1.0, inf: float = 1.0) -> dict[str, str]:
+    """One of each experiment chart; ``nan`` and ``inf`` multiply some of the values."""
+    return {
+        "interval": plots.interval_chart(
+            ["Base", "More staff"],
+            [0.25, 0.2 * nan],
+            [0.2, 0.15 * nan],
+            [0.3 * inf, 0.25],
+            title="Share seen within 4 weeks",
+            unit="share",
+            zero_line=True,
+            prefix="i",
+        ),
+        "distribution": plots.distribution_chart(
+            [0.25, 0.5, 0.75],
+            {"Base": [2.0, 5.0 * nan, 9.0], "More staff": [1.0, 3.0, 6.0 * inf]},
+            title="Waits for the desk",
+            prefix="d",
+        ),
+        "breaches": plots.breach_chart(
+            ["Decision within 1 working day", "Seen within 4 weeks"],
+            ["Base", "More staff"],
+            np.array([[0.1, 0.05 * nan], [0.4, 0.3]]),
+            np.array([[0.05, 0.02], [0.3 * inf, 0.2]]),
+            np.array([[0.15, 0.08], [0.5, 0.4]]),
+            prefix="b",
+        ),
+        "welch": plots.welch_chart(
+            [2.5, 7.5, 12.5, 17.5],
+            [1.0, 3.0 * nan, 4.0, 4.2 * inf],
+            [1.5, 2.5, 3.5, 4.0],
+            10.0,
+            title="Mean wait at the desk by arrival",
+            ylabel="mean wait (days)",
+            prefix="w",
+        ),
+    }
+
+
+def test_experiment_charts_are_titled_labelled_and_valid() -> None:
+    svgs = experiment_charts()
+    titles = {
+        "interval": "Share seen within 4 weeks",
+        "distribution": "Waits for the desk",
+        "breaches": "Breach rates per statutory clock",
+        "welch": "Mean wait at the desk by arrival",
+    }
+    labels = {
+        "interval": {"percentage points", "Base", "More staff"},
+        "distribution": {"wait (days)", "children waiting up to this long (%)", "More staff"},
+        "breaches": {"breached (%)", "Seen within 4 weeks", "Base", "More staff"},
+        "welch": {
+            "day of the run",
+            "mean wait (days)",
+            "mean over replications",
+            "moving average",
+            "suggested warm-up: 10 days",
+        },
+    }
+    for name, svg in svgs.items():
+        root = ET.fromstring(svg)
+        assert root.get("aria-label") == titles[name], name
+        assert root.find(f"{SVG}title").text == titles[name]  # type: ignore[union-attr]
+        assert titles[name] in texts(svg) and labels[name] <= set(texts(svg)), name
+        assert root.get("width") == "504pt"
+        for element in root.iter():
+            if element.get("id"):  # only clip paths, named for their chart
+                assert element.get("id", "").startswith(f"{name[0]}-")
+    assert svgs == experiment_charts()  # the same numbers, the same bytes
+
+
+def test_experiment_charts_leave_out_what_is_not_finite() -> None:
+    """NaN and infinite values are drawn as missing: no coordinate says nan or inf."""
+    svgs = experiment_charts(nan=math.nan, inf=math.inf)
+    for svg in svgs.values():
+        ET.fromstring(svg)
+        numbers = re.findall(r'(?:x|y|x1|x2|y1|y2|cx|cy|width|height|points)="([^"]*)"', svg)
+        assert not any(re.search(r"nan|inf", n, re.I) for n in numbers)
+    assert "no value" in texts(svgs["breaches"])  # the bar with no mean
+    assert "no value" in texts(svgs["interval"])  # the variant with neither mean nor interval
+    circles = list(ET.fromstring(svgs["interval"]).iter(f"{SVG}circle"))
+    assert len(circles) == 1  # the variant's mean is missing: only the base's dot
+    polylines = list(ET.fromstring(svgs["welch"]).iter(f"{SVG}polyline"))
+    assert len(polylines) == 1  # the ensemble mean has no two finite points in a row
+
+
+def test_interval_dots_and_breach_bars_sit_at_their_values() -> None:
+    svg = plots.interval_chart(
+        ["a", "b", "c"], [1.0, 2.0, 4.0], [0.5, 1.5, 3.0], [1.5, 2.5, 5.0], title="t", unit="days"
+    )
+    x = [float(c.get("cx", 0)) for c in ET.fromstring(svg).iter(f"{SVG}circle")]
+    assert (x[2] - x[1]) == pytest.approx(2 * (x[1] - x[0]), abs=0.02)
+    means = np.array([[0.1, 0.2], [0.4, 0.0]])
+    svg = plots.breach_chart(["one", "two"], ["A", "B"], means, means * 0.8, means * 1.2)
+    widths = [float(r.get("width", 0)) for r in ET.fromstring(svg).iter(f"{SVG}rect")][:4]
+    full = widths[2] / 0.4  # the legend's boxes come after the bars
+    assert widths == pytest.approx([full * m for m in means.ravel()], abs=0.02)
+
+
+def test_compare_needs_no_matplotlib(tmp_path: Path) -> None:
+    """``jtai-sim compare`` draws its report's charts without matplotlib, so it is not even
+    imported; every chart in the report is named, titled and has its axis labelled."""
+    out = tmp_path / "c"
+    code = (
+        "import sys\n"
+        "from runner.cli import main\n"
+        "sys.argv = ['jtai-sim', 'compare', 'minimal', '--set', 'agencies.camhs.staff+=1',\n"
+        f"            '-r', '2', '--days', '61', '--warmup', '0', '--out', {str(out)!r}, '-q']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "False"
+    html = (out / "report.html").read_text()
+    svgs = re.findall(r"<svg .*?</svg>", html, re.S)
+    assert len(svgs) >= 8
+    axes = {"days", "%", "percentage points", "wait (days)", "breached (%)"}
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        title = root.get("aria-label")
+        assert title and root.find(f"{SVG}title").text == title  # type: ignore[union-attr]
+        assert title in " ".join(texts(svg))  # drawn, wrapped if long
+        assert axes & set(texts(svg)), title

@@ -13,9 +13,10 @@ store, so an interrupted experiment resumes where it stopped. For the full
 results (per replication, waits, sentences) use :class:`Experiment` and
 :class:`Results`, and :func:`write_report` for the HTML report.
 
-Importing the package loads pandas and the engine, but not scipy, matplotlib,
-jinja2 or DuckDB: the modules that use them import them when an interval is
-computed, a chart drawn, a report rendered or a store opened. The names here
+Importing the package loads pandas and the engine, but not scipy, jinja2 or
+DuckDB: the modules that use them import them when an interval is computed, a
+report rendered or a store opened. The charts are written as SVG by hand, so no
+plotting library is loaded at all. The names here
 are imported eagerly, not on first use as in :mod:`jtai_sim`: the submodules
 ``replicate`` and ``sweep`` share their names with functions of this package,
 and a submodule imported after the package would replace the function.

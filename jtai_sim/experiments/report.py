@@ -40,6 +40,7 @@ from jtai_sim.results.registry import why_missing
 from . import stats
 from .headlines import headlines, notes
 from .naming import describe, format_value, split
+from .plots import breach_chart, distribution_chart, interval_chart
 from .results import Results
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -155,8 +156,6 @@ def _diff(value: float, unit: str) -> str:
 
 def report_context(results: Results) -> dict[str, Any]:
     """Everything the template shows, as plain values."""
-    from .plots import interval_chart  # matplotlib loads with the first chart
-
     base = results.base
     scenario = base.scenario
     keys = results.key_metrics()  # a chosen metric no replication measured says why
@@ -291,8 +290,6 @@ def _settings(results: Results) -> list[tuple[str, str]]:
 
 
 def _waits(results: Results, keys: list[str]) -> list[dict[str, str]]:
-    from .plots import distribution_chart  # matplotlib loads with the first chart
-
     agencies = [split(k)[1] for k in keys if k.startswith("wait.")]
     if not agencies:
         agencies = sorted(results.waits["agency"].unique().tolist())[:4]
@@ -319,8 +316,6 @@ def _waits(results: Results, keys: list[str]) -> list[dict[str, str]]:
 
 
 def _breaches(results: Results) -> dict[str, Any] | None:
-    from .plots import breach_chart  # matplotlib loads with the first chart
-
     clocks = list(results.base.scenario.clocks)
     keys = [f"clock.{c}.breach_share" for c in clocks]
     present = set(results.metric_keys())

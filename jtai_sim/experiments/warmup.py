@@ -33,6 +33,7 @@ from jtai_sim.simulation.run import simulate, with_length
 from jtai_sim.vocabulary import EventKind
 
 from .executors import open_executor, run_all
+from .plots import welch_chart
 
 
 def mser(series: Sequence[float] | np.ndarray, batch: int = 1) -> int:
@@ -75,8 +76,6 @@ class WarmupSuggestion:
 
     def svg(self) -> str:
         """Welch's plot with the suggested warm-up marked."""
-        from .plots import welch_chart  # matplotlib loads with the first chart
-
         return welch_chart(
             self.times,
             self.ensemble,

@@ -109,12 +109,21 @@ class Canvas:
         )
 
     def line(
-        self, x0: float, y0: float, x1: float, y1: float, *, stroke: str, width: float = 1.0
+        self,
+        x0: float,
+        y0: float,
+        x1: float,
+        y1: float,
+        *,
+        stroke: str,
+        width: float = 1.0,
+        dash: str = "",
     ) -> None:
-        """A straight line."""
+        """A straight line (dashed by ``dash``, an SVG ``stroke-dasharray``, if given)."""
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
         self.add(
             f'<line x1="{num(x0)}" y1="{num(y0)}" x2="{num(x1)}" y2="{num(y1)}" '
-            f'stroke="{stroke}" stroke-width="{num(width)}"/>'
+            f'stroke="{stroke}" stroke-width="{num(width)}"{dashed}/>'
         )
 
     def path(self, d: str, *, style: str) -> None:

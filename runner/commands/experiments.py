@@ -6,8 +6,8 @@ naming the file, key and value, with exit code 2, and an existing result store
 is left as it was.
 
 At load time the module needs only click: :mod:`jtai_sim.experiments` (scipy,
-DuckDB, matplotlib, pandas) is imported by the command that runs, so ``--help``
-starts quickly.
+DuckDB, pandas) is imported by the command that runs, so ``--help`` starts
+quickly.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ values and bad scenario files print one line and exit with code 2, and nothing
 is written.
 
 At load time the module needs only click: what a command uses (the engine,
-pandas, matplotlib, tqdm) is imported inside it, so ``--help`` and ``validate``
-start quickly.
+pandas, tqdm) is imported inside it, so ``--help`` and ``validate`` start
+quickly.
 """
 
 from __future__ import annotations
