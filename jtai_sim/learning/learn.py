@@ -38,7 +38,7 @@ from jtai_sim.learning.demand import day_rates, learn_demand
 from jtai_sim.learning.estimate import Estimate
 from jtai_sim.learning.returns import closures, fit_returns
 from jtai_sim.learning.routing import PathwaySeen, learn_pathways, plain_text, share
-from jtai_sim.learning.service import service_seen
+from jtai_sim.learning.service import open_at_the_end, service_seen
 from jtai_sim.learning.toml_text import Table, render
 from jtai_sim.scenario.loading import scenario_from_toml
 from jtai_sim.scenario.model import Scenario
@@ -210,6 +210,7 @@ def learn_scenario(
         a.set("label", info.label or key)
         here = agency == key
         starts, ends = here & (kinds == "start"), here & (kinds == "end")
+        child = events["child"].to_numpy(np.int64)
         svc = service_seen(
             cal,
             time[starts],
@@ -217,6 +218,7 @@ def learn_scenario(
             events["value"].to_numpy(np.float64)[ends],
             int((here & (kinds == "wait")).sum()),
             float(last_day),
+            open_at_the_end(child[starts], time[starts], child[ends]),
         )
         a.set(
             "working",
