@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import openpyxl
@@ -72,8 +73,22 @@ def test_ages_and_dates_of_birth_agree(midshire: CaseBook, tmp_path: Path) -> No
     assert set(diff) == {0}
 
 
+#: rows of each list a workbook test writes into its sheets
+WORKBOOK_ROWS = 1500
+
+
+def keep_first_rows(path: Path, rows: int) -> None:
+    """Cut a written list to its header and first ``rows`` rows."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        kept = list(itertools.islice(csv.reader(fh), rows + 1))
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(kept)
+
+
 def test_a_workbook_reads_as_the_csv_files_do(midshire: CaseBook, tmp_path: Path) -> None:
     csvs = write_annex_a(midshire, tmp_path / "csv")
+    for path in csvs:  # reading a sheet is what is tested, not a big one
+        keep_first_rows(path, WORKBOOK_ROWS)
     book = openpyxl.Workbook()
     book.remove(book.active)
     for path in csvs:

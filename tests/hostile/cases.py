@@ -34,7 +34,9 @@ THEME = SCENARIOS.parent / "jtai_sim" / "data" / "themes" / "front-door.toml"
 NOTIFY_CASES = "2025-11-04"  # the day scenarios/cases/ was written for
 NOTIFY = "2025-06-03"  # the demo's notification date (make demo)
 
-Files = Mapping[str, bytes | str]
+#: a file's content, or a function that makes it when the case is played (generated
+#: files are many and large, and most processes collecting them never play them)
+Files = Mapping[str, bytes | str | Callable[[], str]]
 
 
 @dataclass(frozen=True)
@@ -854,36 +856,26 @@ def _settings_with(path: list[str], new: Raw) -> str:
 
 
 def key_cases() -> list[Case]:
-    """Every numeric key of every file kind set to each hostile value (made once per
-    process: two test files ask for them)."""
-    return list(_key_cases())
-
-
-@functools.cache
-def _key_cases() -> tuple[Case, ...]:
+    """Every numeric key of every file kind set to each hostile value."""
     cases: list[Case] = []
     week = ("mock-week", "--cases", str(CASES), "--notify", NOTIFY_CASES, "--out", "mw", "-q")
     for path in _schema_paths(SCENARIOS / "scenario.schema.json"):
         for name, new in HOSTILE_VALUES.items():
-            data = toml_of(MIDSHIRE)
-            set_path(data, path, new)
             cases.append(
                 Case(
                     f"scenario {'.'.join(path)} {name}",
                     ("validate", "s.toml"),
-                    {"s.toml": dumps(data)},
+                    {"s.toml": functools.partial(_set_in, MIDSHIRE, path, new)},
                     "either",
                 )
             )
     for path in _schema_paths(SCENARIOS / "inspection" / "theme.schema.json"):
         for name, new in HOSTILE_VALUES.items():
-            data = toml_of(THEME)
-            set_path(data, path, new)
             cases.append(
                 Case(
                     f"theme {'.'.join(path)} {name}",
                     (*week, "--theme", "t.toml"),
-                    {"t.toml": dumps(data)},
+                    {"t.toml": functools.partial(_set_in, THEME, path, new)},
                     "either",
                 )
             )
@@ -893,7 +885,7 @@ def _key_cases() -> tuple[Case, ...]:
                 Case(
                     f"settings {'.'.join(path)} {name}",
                     (*week, "--settings", "set.toml"),
-                    {"set.toml": _settings_with(path, new)},
+                    {"set.toml": functools.partial(_settings_with, path, new)},
                     "either",
                 )
             )
@@ -922,7 +914,14 @@ def _key_cases() -> tuple[Case, ...]:
                     "either",
                 )
             )
-    return tuple(cases)
+    return cases
+
+
+def _set_in(file: Path, path: list[str], new: Raw) -> str:
+    """``file`` as TOML text with the key at schema path ``path`` set to ``new``."""
+    data = toml_of(file)
+    set_path(data, path, new)
+    return dumps(data)
 
 
 def toml_of_text(text: str) -> dict[str, Any]:

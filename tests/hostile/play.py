@@ -18,9 +18,10 @@ Runner = Callable[..., Outcome]
 
 def lay_out(case: Case, work: Path) -> None:
     """Write the case's files into ``work`` and run its ``prepare``."""
-    for name, content in case.files.items():
+    for name, made in case.files.items():
         path = work / name
         path.parent.mkdir(parents=True, exist_ok=True)
+        content = made() if callable(made) else made
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
