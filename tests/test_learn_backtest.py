@@ -142,7 +142,7 @@ def test_children_closed_before_the_cut_come_back_after_it() -> None:
         "mean_delay_days = 90.0 }\n",
     )
     book = _book(text)
-    check = back_test(book, children=200000, replications=4)
+    check = back_test(book, children=200000, replications=2)
     ev = book.events
     cut = (check.cut - book.calendar.date_of(0)).days
     known = set(ev.loc[ev["time"] < cut, "child"])

@@ -45,18 +45,34 @@ def invoke(*args: object) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
+def assert_same_column(got: pd.Series, want: pd.Series, obj: str) -> None:
+    """``pd.testing.assert_series_equal``, after a check that passes only where it would
+    (same name, dtype, categories in order, index and values exactly) and takes a
+    fraction of its time on a book's columns."""
+    same = (
+        got.name == want.name
+        and got.dtype == want.dtype
+        and got.index.equals(want.index)
+        and got.equals(want)
+    )
+    if same and isinstance(want.dtype, pd.CategoricalDtype):
+        same = list(got.cat.categories) == list(want.cat.categories)
+    if not same:
+        pd.testing.assert_series_equal(got, want, obj=obj)
+
+
 def assert_same_books(got: CaseBook, want: CaseBook, *, time_tolerance: float = 0.0) -> None:
     """Every column of the children and the events, and every other field, equal."""
     assert list(got.children.columns) == list(want.children.columns)
     for column in want.children.columns:
-        pd.testing.assert_series_equal(got.children[column], want.children[column], obj=column)
+        assert_same_column(got.children[column], want.children[column], obj=column)
     assert list(got.events.columns) == list(want.events.columns)
     pd.testing.assert_index_equal(got.events.index, want.events.index)
     for column in want.events.columns:
         if column == "time" and time_tolerance:
             np.testing.assert_allclose(got.events["time"], want.events["time"], atol=1e-6)
             continue
-        pd.testing.assert_series_equal(got.events[column], want.events[column], obj=column)
+        assert_same_column(got.events[column], want.events[column], obj=column)
     assert got.agencies == want.agencies
     assert got.clocks == want.clocks
     assert got.handoff_due_days == want.handoff_due_days
