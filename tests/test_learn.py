@@ -413,3 +413,20 @@ def test_services_still_open_at_the_end_are_fitted_as_censored(kind: str) -> Non
     assert fit.mean_days == pytest.approx(90.0, rel=0.03)
     assert fit.mean_low < fit.mean_days < fit.mean_high
     assert fit.mean_high - fit.mean_low < 0.05 * 90.0
+
+
+def test_children_taken_off_a_list_unseen_are_learned_per_year_of_waiting() -> None:
+    """The team (at about 99% of its places, so its list is long) takes a waiting child
+    off unseen at 20 a year of waiting (a mean of 18 days): learned from the exits before
+    a start over the time children spent on the list."""
+    text = AREA.replace(
+        'caseload = 15\nworking = "office"\n',
+        'caseload = 15\nworking = "office"\nleave_list_per_year = 20.0\n',
+    )
+    book = casebook_from_run(simulate(scenario_from_toml(text), seed=6))
+    learned = learn_scenario(book, children=200000)
+    assert learned.scenario.agencies["team"].leave_list_per_year == pytest.approx(20.0, rel=0.2)
+    e = learned.provenance["agencies.team.leave_list_per_year"]
+    assert e.n > 100 and e.low < 20.0 < e.high
+    # the desk takes no one off: learned as none, from the time its children waited
+    assert learned.scenario.agencies["desk"].leave_list_per_year == 0.0

@@ -81,7 +81,8 @@ def day_rates(days: np.ndarray, working: np.ndarray, school: np.ndarray) -> DayR
     )
 
 
-def _poisson(n: int) -> tuple[float, float]:
+def poisson_interval(n: int) -> tuple[float, float]:
+    """The exact (Garwood) 95% interval of a Poisson count ``n``."""
     low = 0.0 if n == 0 else float(stats.chi2.ppf(0.025, 2 * n)) / 2
     high = float(stats.chi2.ppf(0.975, 2 * n + 2)) / 2
     return low, high
@@ -93,7 +94,7 @@ def _ratio(a: Count, b: Count, scale: float = 1.0, note: str = "") -> Estimate:
         return Estimate(estimate=1.0, source="default", note=note or "no days of this type seen")
     value = a.rate / b.rate * scale
     if a.n == 0:
-        return Estimate(estimate=0.0, n=a.n + b.n, low=0.0, high=_poisson(0)[1] / a.days)
+        return Estimate(estimate=0.0, n=a.n + b.n, low=0.0, high=poisson_interval(0)[1] / a.days)
     half = Z95 * math.sqrt(1 / a.n + 1 / b.n)
     return Estimate(
         estimate=value,
@@ -120,7 +121,7 @@ def learn_demand(rates: DayRates, children: int) -> DemandSeen:
     """Rate per 10,000 children a year and the factors, from the day counts."""
     per = DAYS_PER_YEAR * 10_000 / children
     work = rates.working
-    low, high = _poisson(work.n)
+    low, high = poisson_interval(work.n)
     rate = Estimate(
         estimate=work.rate * per,
         n=work.n,

@@ -40,6 +40,7 @@ from jtai_sim.learning.returns import closures, fit_returns
 from jtai_sim.learning.routing import PathwaySeen, learn_pathways, plain_text, share
 from jtai_sim.learning.service import open_at_the_end, service_seen
 from jtai_sim.learning.toml_text import Table, render
+from jtai_sim.learning.waiting import taken_off
 from jtai_sim.scenario.loading import scenario_from_toml
 from jtai_sim.scenario.model import Scenario
 from jtai_sim.vocabulary import LEGAL_STATUSES
@@ -278,6 +279,10 @@ def learn_scenario(
                 service["sd_days"] = fit.sd_days
             a.set("service", service, est=m)
             prov[f"{base}.service.mean_days"] = m
+        off = taken_off(events.loc[here, ["child", "kind", "time", "value"]], float(last_day))
+        if svc.waited and off is not None:
+            a.set("leave_list_per_year", round(off.estimate, 4), est=off)
+            prov[f"{base}.leave_list_per_year"] = off
         if info.support:
             a.set("support", True)
         held = status[status["agency"].astype(str) == key]

@@ -1,0 +1,87 @@
+"""How often a child waiting on an agency's list is taken off it unseen, from the records.
+
+The engine's rule (``leave_list_per_year``): each waiting child is taken off at a constant
+rate while they wait, closed without being seen. In the records that is an ``exit`` of
+reason ``taken off`` (:class:`~jtai_sim.vocabulary.ExitReason`) before any ``start``
+since the child's arrival there. The rate is the count of those over the time children
+spent waiting, the area under the list's length: each child joins at an ``arrive`` and
+leaves at a ``start`` or an exit before one, or is still waiting when the records end.
+The interval is the exact Poisson interval of the count over that time.
+
+>>> import numpy as np
+>>> rate = taken_off_per_year(
+...     arrive=np.array([0.0, 0.0, 10.0]), start=np.array([20.0]),
+...     exit_before_start=np.array([5.0]), taken_off=1, last_day=30.0)
+>>> rate is not None and round(rate.estimate, 2)  # one in 20 + 5 + 20 days of waiting
+8.12
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from jtai_sim.learning.demand import poisson_interval
+from jtai_sim.learning.estimate import Estimate
+from jtai_sim.scenario.model import DAYS_PER_YEAR
+from jtai_sim.vocabulary import ExitReason
+
+
+def taken_off_per_year(
+    *,
+    arrive: np.ndarray,
+    start: np.ndarray,
+    exit_before_start: np.ndarray,
+    taken_off: int,
+    last_day: float,
+) -> Estimate | None:
+    """The rate a year at which waiting children are taken off, from the times children
+    joined the list, started, or left it unseen, and how many of those were taken off
+    (``None`` if children waited less than a day in all: nothing to learn from)."""
+    still = max(len(arrive) - len(start) - len(exit_before_start), 0)
+    days = float(start.sum() + exit_before_start.sum() + still * last_day - arrive.sum())
+    if days < 1.0:
+        return None
+    years = days / DAYS_PER_YEAR
+    low, high = poisson_interval(taken_off)
+    return Estimate(
+        estimate=taken_off / years,
+        n=taken_off,
+        low=low / years,
+        high=high / years,
+        note=f"{taken_off} taken off the list unseen in {days:,.0f} days of waiting",
+    )
+
+
+def exits_before_start(rows: pd.DataFrame) -> pd.DataFrame:
+    """The ``exit`` rows of one agency's ``rows`` (in time order; columns ``child``,
+    ``kind``, ``time``, ``value``) that come before any ``start`` since the child's
+    last arrival there: children who left the list unseen."""
+    kind = rows["kind"].astype(str).to_numpy()
+    child = rows["child"].to_numpy(np.int64)
+    order = np.lexsort((np.arange(len(rows)), child))
+    frame = pd.DataFrame({"child": child[order], "kind": kind[order]})
+    frame["mark"] = frame["kind"].where(frame["kind"].isin(["arrive", "start"]))
+    # within each child, the last arrive or start before each row
+    frame["mark"] = frame.groupby("child")["mark"].ffill()
+    before = frame.groupby("child")["mark"].shift(1).to_numpy(object)
+    unseen = (frame["kind"].to_numpy(object) == "exit") & (before == "arrive")
+    return rows.iloc[np.sort(order[unseen])]
+
+
+def taken_off(rows: pd.DataFrame, last_day: float) -> Estimate | None:
+    """:func:`taken_off_per_year` of one agency's rows (see :func:`exits_before_start`)."""
+    kind = rows["kind"].astype(str).to_numpy()
+    time = rows["time"].to_numpy(np.float64)
+    unseen = exits_before_start(rows)
+    off = int((unseen["value"].to_numpy(np.float64) == int(ExitReason.TAKEN_OFF)).sum())
+    return taken_off_per_year(
+        arrive=time[kind == "arrive"],
+        start=time[kind == "start"],
+        exit_before_start=unseen["time"].to_numpy(np.float64),
+        taken_off=off,
+        last_day=last_day,
+    )
+
+
+__all__ = ["exits_before_start", "taken_off", "taken_off_per_year"]
