@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Collection
 
 import attrs
 import numpy as np
@@ -245,6 +246,12 @@ def _comes_back_to(arrivals: pd.DataFrame, back: pd.Series) -> dict[str, str]:
     return {str(k): str(v.mode().iloc[0]) for k, v in came.groupby("agency")["back"]}
 
 
+def _other(to: str | None, key: str, agencies: Collection[str]) -> str | None:
+    """``to`` as a backlog's ``returns_to``: none when it is the agency itself, or not
+    one the learned scenario has."""
+    return to if to is not None and to != key and to in agencies else None
+
+
 def _from_the_cut(
     scenario: Scenario,
     book: CaseBook,
@@ -274,7 +281,7 @@ def _from_the_cut(
                 waiting=waiting,
                 in_service=min(in_service, spec.servers or 0),
                 profile=largest.profile,
-                returns_to=back_to.get(key, key) if back_to.get(key, key) != key else None,
+                returns_to=_other(back_to.get(key), key, agencies),
                 returning=returning.get(key, 0),
             ),
         )
