@@ -195,7 +195,12 @@ def learn_scenario(
 
     # -- agencies ----------------------------------------------------------------------
     defaults = midshire()
-    caseload_of: dict[str, int] = {a.kind: a.caseload for a in defaults.agencies.values()}
+    # Midshire's caseload for an agency: its own where it has the agency, else its first
+    # agency of the kind (Midshire has two health teams of one kind, with 4 and 10)
+    caseload_of_key = {k: spec.caseload for k, spec in defaults.agencies.items()}
+    caseload_of_kind: dict[str, int] = {}
+    for spec in defaults.agencies.values():
+        caseload_of_kind.setdefault(spec.kind, spec.caseload)
     status = events[kinds == "status"]
     deteriorate_at = set(agency[kinds == "deteriorate"])
     named = set(pd.unique(agency)) | set(pd.unique(plain_text(events["other"])))
@@ -238,7 +243,7 @@ def learn_scenario(
                     note=f"{places} children in service at most, over staff",
                 )
             else:
-                caseload = caseload_of.get(info.kind, 1)
+                caseload = caseload_of_key.get(key, caseload_of_kind.get(info.kind, 1))
                 n_staff = max(1, round(places / caseload))
                 s_est = Estimate(
                     estimate=n_staff,
