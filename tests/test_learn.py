@@ -22,6 +22,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 from click.testing import CliRunner, Result
@@ -311,8 +312,9 @@ def test_intervals_are_finite_for_learned_values(learned: Learned) -> None:
 
 
 def test_a_clock_split_by_urgency_is_left_out(book: CaseBook) -> None:
-    """Learning marks no referral urgent, so a clock for urgent referrals only could time
-    none of them: it is left out (and the learned partnership passes its checks)."""
+    """The area's records mark no referral urgent, so a clock for urgent referrals only
+    could time none of them: it is left out (and the learned partnership passes its
+    checks)."""
     import attrs
 
     from jtai_sim.scenario.model import Clock, ClockPoint
@@ -337,18 +339,84 @@ def test_a_clock_split_by_urgency_is_left_out(book: CaseBook) -> None:
 def test_re_referrals_are_learned_allowing_for_returns_after_the_records_end() -> None:
     """Children closed without help come back a quarter of the time (half of those at risk
     of harm) after 90 days on average; many closures late in the records have not come
-    back yet, and the fit must not take that as never."""
+    back yet, and the fit must not take that as never. The team's children are children
+    in need, so the end of that status is logged after each closure there, between it
+    and the return."""
     text = AREA.replace(
         "[mental_health]\n",
         "[mental_health]\nre_referral = { probability = [0.25, 0.25, 0.25], "
         "at_risk_probability = 0.5, mean_delay_days = 90.0 }\n",
-    )
+    ).replace('kind = "assessment"\n', 'kind = "assessment"\nlegal_status = "cin"\n')
+    assert 'legal_status = "cin"' in text
     truth = scenario_from_toml(text)
     book = casebook_from_run(simulate(truth, seed=7))
     rr = learn_scenario(book, children=200000).scenario.mental_health.re_referral
     assert rr.probability == pytest.approx((0.25, 0.25, 0.25), abs=0.02)
     assert rr.at_risk_probability == pytest.approx(0.5, abs=0.04)
     assert rr.mean_delay_days == pytest.approx(90.0, rel=0.1)
+
+
+#: A clinic whose list puts urgent referrals first and is re-triaged weekly: the GP marks
+#: three referrals in ten urgent, and 5% of referrals lose their information (and the mark).
+TRIAGED = """
+name = "Urgent and re-triaged"
+start_date = 2025-04-01
+children = 100000
+duration_days = 730.0
+warmup_days = 0.0
+
+[demand.gp]
+agency = "gp"
+rate_per_10k_per_year = 100.0
+profile = { min_age = 5, max_age = 17, mental_health = [0.4, 0.4, 0.2] }
+
+[agencies.gp]
+kind = "gp"
+service = { kind = "fixed", mean_days = 0.1 }
+
+[agencies.clinic]
+kind = "camhs_community"
+staff = 10
+caseload = 1
+service = { kind = "exponential", mean_days = 4.4 }
+while_waiting = { retriage_every_days = 7.0 }
+
+[[pathways]]
+from = "gp"
+to = "clinic"
+probability = 0.8
+urgent = 0.3
+information = { complete = 0.9, partial = 0.05, lost = 0.05 }
+"""
+
+
+def test_urgent_referrals_and_re_triage_are_learned() -> None:
+    """The share of referrals marked urgent is learned from the arrivals whose
+    information arrived (a lost one loses the mark), and the re-triage interval from the
+    days children had waited at their first re-triage."""
+    from jtai_sim.scenario.model import Clock, ClockPoint
+
+    book = casebook_from_run(simulate(scenario_from_toml(TRIAGED), seed=4))
+    arrivals = book.events[(book.events["kind"] == "arrive") & (book.events["agency"] == "clinic")]
+    assert 0.25 < (arrivals["detail"] == 1).mean() < 0.3  # fewer marked than referred urgent
+    urgent_week = Clock(
+        label="urgent within a week",
+        start=ClockPoint(agency=("clinic",), event="arrive"),
+        stop=ClockPoint(agency=("clinic",), event="start"),
+        limit=7.0,
+        unit="days",
+        urgency="urgent",
+    )
+    book = attrs.evolve(book, clocks={"clinic_urgent": urgent_week})
+    learned = learn_scenario(book, children=100000).scenario
+    # with urgent referrals learned, the clock of urgent referrals is kept
+    assert learned.clocks["clinic_urgent"].urgency == "urgent"
+    (gp,) = [p for p in learned.pathways if p.source == "gp"]
+    assert gp.urgent == pytest.approx(0.3, abs=0.03)
+    clinic = learned.agencies["clinic"]
+    assert clinic.while_waiting is not None
+    assert clinic.while_waiting.retriage_every_days == 7.0
+    assert learned.prioritises("clinic")
 
 
 def test_a_pathway_made_when_service_starts_is_learned_at_the_start() -> None:

@@ -40,7 +40,7 @@ from jtai_sim.learning.returns import closures, fit_returns
 from jtai_sim.learning.routing import PathwaySeen, learn_pathways, plain_text, share
 from jtai_sim.learning.service import open_at_the_end, service_seen
 from jtai_sim.learning.toml_text import Table, render
-from jtai_sim.learning.waiting import taken_off
+from jtai_sim.learning.waiting import retriage_interval, taken_off
 from jtai_sim.scenario.loading import scenario_from_toml
 from jtai_sim.scenario.model import Scenario
 from jtai_sim.vocabulary import LEGAL_STATUSES
@@ -208,6 +208,8 @@ def learn_scenario(
     pathways = [p for p in learn_pathways(events, kids, recorded) if p.probability.estimate > 0]
     present = _reachable(book, entries, pathways)
     pathways = [p for p in pathways if p.source in present and p.to in present]
+    #: agencies that keep urgent children first (a clock of urgent referrals only needs one)
+    prioritised: set[str] = set()
     for key in present:
         info = book.agencies[key]
         a = doc.table("agencies", key)
@@ -297,8 +299,14 @@ def learn_scenario(
                 a.set("legal_status", LEGAL_STATUSES[code])
         if key in deteriorate_at:
             a.set("deterioration_while_waiting", True)
+        retriage = retriage_interval(events.loc[here & (kinds == "retriage"), ["child", "value"]])
+        if svc.waited and retriage is not None:
+            a.set("while_waiting", {"retriage_every_days": retriage.estimate}, est=retriage)
+            prov[f"{base}.while_waiting.retriage_every_days"] = retriage
+            prioritised.add(key)
 
     # -- pathways ----------------------------------------------------------------------
+    prioritised.update(p.to for p in pathways if p.urgent is not None)
     for count, p in enumerate(pathways):
         t = doc.array("pathways")
         t.set("from", p.source)
@@ -314,6 +322,9 @@ def learn_scenario(
             t.set("when", list(p.when))
         if p.unless:
             t.set("unless", list(p.unless))
+        if p.urgent is not None:
+            t.set("urgent", round(p.urgent.estimate, 6), est=p.urgent)
+            prov[f"pathways[{count}].urgent"] = p.urgent
         if p.information is not None:
             info_t: dict[str, object] = {}
             parts = [p.information[k].estimate for k in ("complete", "partial", "lost")]
@@ -341,10 +352,10 @@ def learn_scenario(
     for ckey, clock in book.clocks.items():
         if not all(a in present for a in clock.start.agency + clock.stop.agency):
             continue
-        # which referrals are urgent is not learned, so a learned scenario marks none: a
-        # clock for urgent (or routine) referrals only would time none (or all) of them,
-        # and the scenario's checks refuse it
-        if clock.urgency != "any":
+        # a clock for urgent (or routine) referrals only needs an agency that keeps urgent
+        # children first; where the records mark none urgent there, it would time none
+        # (or all) of them, and the scenario's checks refuse it
+        if clock.urgency != "any" and not prioritised.intersection(clock.start.agency):
             continue
         ct = doc.table("clocks", ckey)
         ct.set("label", clock.label)
@@ -352,6 +363,8 @@ def learn_scenario(
         ct.set("stop", {"agency": list(clock.stop.agency), "event": list(clock.stop.event)})
         ct.set("limit", float(clock.limit))
         ct.set("unit", clock.unit)
+        if clock.urgency != "any":
+            ct.set("urgency", clock.urgency)
         if clock.source:
             ct.set("source", clock.source)
     _mental_health(doc.table("mental_health"), events, kinds, present, book, prov)

@@ -58,13 +58,16 @@ def closures(
     opened = total - (total - step)[first][group]  # running count within each child
     helped = (k == "start") & np.isin(agency[order], list(support))
     helped = pd.Series(helped).groupby(group).cummax().to_numpy(bool)
-    # the child's next row: a return, a hand-off at the same moment, or anything else
-    last = np.ones(n, dtype=bool)
-    last[:-1] = c[1:] != c[:-1]
-    nxt = np.minimum(np.arange(n) + 1, n - 1)
-    same_moment = ~last & arrive[nxt] & (t[nxt] <= t + 1e-9)
+    # the child's next arrival (the rows between, such as the legal status ending with a
+    # plan, say nothing of a return): a return, one at the same moment, or none
+    arrivals = np.flatnonzero(arrive)
+    at_next = np.searchsorted(arrivals, np.arange(n), side="right")
+    has_next = at_next < len(arrivals)
+    nxt = np.where(has_next, arrivals[np.minimum(at_next, len(arrivals) - 1)], 0)
+    has_next &= c[nxt] == c
+    same_moment = has_next & (t[nxt] <= t + 1e-9)
     closed = (k == "exit") & (opened == 0) & ~helped & ~same_moment
-    back = closed & ~last & arrive[nxt] & (o[nxt] == "return")
+    back = closed & has_next & (o[nxt] == "return")
     gap = np.where(back, t[nxt] - t, np.nan)
     at = np.flatnonzero(closed)
     return pd.DataFrame({"child": c[at], "time": t[at], "gap": gap[at]})

@@ -84,6 +84,8 @@ class PathwaySeen:
     information: dict[str, Estimate] | None = None
     #: when the referral or notification is made: at the end of service, or its start
     at: str = "end"
+    #: the chance the referral is marked urgent (none: no arrival by it was)
+    urgent: Estimate | None = None
 
 
 def flags_at(ends: pd.DataFrame, events: pd.DataFrame, children: pd.DataFrame) -> pd.DataFrame:
@@ -133,6 +135,19 @@ def _information(rows: pd.DataFrame) -> dict[str, Estimate] | None:
     return info
 
 
+def _urgent(rows: pd.DataFrame, info: dict[str, Estimate] | None) -> Estimate | None:
+    """The chance a referral by a pathway is marked urgent, from the arrivals it brought
+    (``rows``, column ``urgent``): the engine drops the mark with lost information, so
+    the share is of the arrivals whose information was not lost (the pathway's learned
+    share lost taken off their number). None when no arrival was urgent."""
+    marked = int(rows["urgent"].sum())
+    if marked == 0:
+        return None
+    lost = info["lost"].estimate if info is not None and "lost" in info else 0.0
+    kept = max(round(len(rows) * (1.0 - lost)), marked)
+    return share(marked, kept, note=f"{marked} of {len(rows)} arrivals marked urgent")
+
+
 def plain_text(column: pd.Series) -> np.ndarray:
     """A column of names as plain Python strings (``""`` for none), one dtype for every
     merge and comparison; a categorical column is spelt from its categories, once each.
@@ -165,7 +180,8 @@ def learn_pathways(
     flags = flags_at(ends.set_index("end_row"), events, children)
     kind = events["kind"].astype(str)
     arr = events.loc[
-        (kind == "arrive") & events["other"].notna(), ["time", "child", "agency", "other"]
+        (kind == "arrive") & events["other"].notna(),
+        ["time", "child", "agency", "other", "detail"],
     ]
     arr = pd.DataFrame(
         {
@@ -173,6 +189,7 @@ def learn_pathways(
             "child": arr["child"].to_numpy(),
             "agency": plain_text(arr["other"]),
             "to": plain_text(arr["agency"]),
+            "urgent": arr["detail"].to_numpy() == 1,
         }
     )
     sent = events.loc[kind.isin(list(MODES)) & events["other"].notna()]
@@ -224,10 +241,9 @@ def learn_pathways(
     notes = told[told["kind"] == "notify"].drop_duplicates(["end_row", "to"]).copy()
     notes["mode"] = "notify"
     told["mode"] = told["kind"].map(MODES)
-    routes = pd.concat(
-        [moved[["end_row", "agency", "to", "mode"]], notes[["end_row", "agency", "to", "mode"]]],
-        ignore_index=True,
-    )
+    notes["urgent"] = False
+    columns = ["end_row", "agency", "to", "mode", "urgent"]
+    routes = pd.concat([moved[columns], notes[columns]], ignore_index=True)
     flags.index = ends["end_row"].to_numpy()
     found: list[PathwaySeen] = []
     n_end = ends.groupby("agency").size()
@@ -258,6 +274,7 @@ def learn_pathways(
                         probability=share(k1, n1),
                         when=(split,),
                         information=info,
+                        urgent=_urgent(rows[took], info),
                     )
                 )
                 found.append(
@@ -268,6 +285,7 @@ def learn_pathways(
                         probability=share(k0, n0),
                         unless=(split,),
                         information=info,
+                        urgent=_urgent(rows[~took], info),
                     )
                 )
             else:
@@ -278,6 +296,7 @@ def learn_pathways(
                         mode=mode,
                         probability=share(len(rows), total),
                         information=info,
+                        urgent=_urgent(rows, info),
                     )
                 )
     found.extend(_start_pathways(events, kind, at_start, agencies))

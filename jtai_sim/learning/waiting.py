@@ -1,4 +1,5 @@
-"""How often a child waiting on an agency's list is taken off it unseen, from the records.
+"""What happens to children on an agency's waiting list, from the records: how often one
+is taken off unseen, and how often the list is re-triaged.
 
 The engine's rule (``leave_list_per_year``): each waiting child is taken off at a constant
 rate while they wait, closed without being seen. In the records that is an ``exit`` of
@@ -7,6 +8,11 @@ since the child's arrival there. The rate is the count of those over the time ch
 spent waiting, the area under the list's length: each child joins at an ``arrive`` and
 leaves at a ``start`` or an exit before one, or is still waiting when the records end.
 The interval is the exact Poisson interval of the count over that time.
+
+The engine re-triages each waiting child at a fixed interval after they joined
+(``while_waiting.retriage_every_days``), writing a ``retriage`` row whose ``value`` is
+the days on the list so far: the interval is the median over children of the first such
+value (:func:`retriage_interval`).
 
 >>> import numpy as np
 >>> rate = taken_off_per_year(
@@ -84,4 +90,31 @@ def taken_off(rows: pd.DataFrame, last_day: float) -> Estimate | None:
     )
 
 
-__all__ = ["exits_before_start", "taken_off", "taken_off_per_year"]
+def retriage_interval(rows: pd.DataFrame) -> Estimate | None:
+    """The days between re-triages of a waiting child, from one agency's ``retriage`` rows
+    (columns ``child``, ``value``: days on the list so far): the median of each child's
+    first, with the distribution-free 95% interval of a median (order statistics), or
+    ``None`` when the list was never re-triaged.
+
+    >>> rows = pd.DataFrame({"child": [1, 1, 2, 3], "value": [182.0, 364.0, 182.0, 180.0]})
+    >>> e = retriage_interval(rows)
+    >>> e is not None and (e.estimate, e.n)
+    (182.0, 3)
+    """
+    first = np.sort(rows.groupby("child")["value"].min().to_numpy(np.float64))
+    n = len(first)
+    if n == 0:
+        return None
+    half = 1.959963984540054 * np.sqrt(n) / 2
+    low = first[max(int(np.floor(n / 2 - half)), 0)]
+    high = first[min(int(np.ceil(n / 2 + half)), n - 1)]
+    return Estimate(
+        estimate=float(np.median(first)),
+        n=n,
+        low=float(low),
+        high=float(high),
+        note=f"the first re-triage of {n} waiting children, days after joining the list",
+    )
+
+
+__all__ = ["exits_before_start", "retriage_interval", "taken_off", "taken_off_per_year"]
