@@ -160,3 +160,38 @@ def test_children_closed_before_the_cut_come_back_after_it() -> None:
     assert t.loc[(ARRIVALS, "desk"), "verdict"] == "agrees"
     assert t.loc[(ARRIVALS, "team"), "verdict"] == "agrees"
     assert check.scenario.agencies["team"].backlog.returns_to in ("school", "police")
+
+
+def test_children_on_a_plan_at_the_cut_are_carried_over_with_their_flags() -> None:
+    """The team puts children on a plan that has no limit of places (nobody waits for
+    one), six in ten of those at risk of harm and one in ten of the others: the children
+    on a plan at the cut start the last third on it, with the share at risk they had, and
+    the plans ending in the last third agree with the records."""
+    from jtai_sim.learning.backtest import IN_SERVICE, _open_children
+
+    text = QUEUEING.replace(
+        "[mental_health]\n",
+        '[agencies.plan]\nkind = "cin_plan"\nlegal_status = "cin"\n'
+        'service = { kind = "gamma", mean_days = 120.0, sd_days = 60.0 }\n\n'
+        '[[pathways]]\nfrom = "team"\nto = "plan"\nprobability = 0.6\nwhen = ["at_risk"]\n\n'
+        '[[pathways]]\nfrom = "team"\nto = "plan"\nprobability = 0.1\nunless = ["at_risk"]\n\n'
+        "[mental_health]\n",
+    )
+    book = _book(text)
+    check = back_test(book, children=200000, replications=3)
+    cut = (check.cut - book.calendar.date_of(0)).days
+    ev = book.events
+    before = ev[ev["time"] < cut]
+    on_plan = before[before["agency"] == "plan"]
+    open_then = int((on_plan["kind"] == "start").sum() - (on_plan["kind"] == "end").sum())
+    backlog = check.scenario.agencies["plan"].backlog
+    assert check.scenario.agencies["plan"].servers is None
+    assert backlog is not None and backlog.in_service == open_then > 100
+    children = _open_children(ev, cut)
+    who = children.loc[children["agency"] == "plan", "child"]
+    assert len(who) == open_then
+    at_risk = book.children.set_index("child")["at_risk"].reindex(who).mean()
+    assert at_risk > 0.5  # not like a new child at school, of whom none is at risk
+    assert backlog.profile.at_risk == pytest.approx(at_risk, abs=1e-6)
+    t = check.table.set_index(["measure", "agency"])
+    assert t.loc[(IN_SERVICE, "plan"), "verdict"] == "agrees"

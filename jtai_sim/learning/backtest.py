@@ -9,15 +9,19 @@ the waits the area saw is the test of it. :func:`back_test`:
 2. learns a scenario from the days before the cut (:func:`~jtai_sim.learning.learn_scenario`
    with ``until``);
 3. starts that scenario on the cut day with the area's state that day, each agency's
-   waiting list and the children in service there (as the backlog of the agency, the
-   children of the largest demand stream, placed no more than its learned places), and
-   the children closed before the cut who will come back re-referred after it (as many
-   as the learned re-referral rule expects of the closures not yet back), and
-   simulates the days after it, ``replications`` times;
+   waiting list and the children in service there (as the backlog of the agency, placed
+   no more than its learned places; an agency without a limit of places, such as a
+   plan, takes all its children), and the children closed before the cut who will come
+   back re-referred after it (as many as the learned re-referral rule expects of the
+   closures not yet back); a backlog's children have the flags of the children it stands
+   for (the largest demand stream's ages and mental-health mix), and the run simulates
+   the days after the cut, ``replications`` times;
 4. measures the same things in the records' last third and in each replication, per
-   agency with places: the **mean wait** of children who arrived after the cut and
-   started before the end (days from arrival to start), the **arrivals**, and the
-   children **in service** on the last day; and per statutory clock of the records
+   agency with places or a legal status: the **mean wait** of children who arrived
+   after the cut and started before the end (days from arrival to start, where there
+   are places to wait for), the **arrivals**, and the children **in service** on the
+   last day (for a plan or care, the stock the children in need census counts); and per
+   statutory clock of the records
    (:func:`~jtai_sim.inspection.casebook.clock_outcomes`, the rule findings and metrics
    use), the **share met in time** of the clocks that started after the cut and were
    met or breached by the end (a clock still running at the end is left out of both).
@@ -46,6 +50,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Collection
+from typing import Any
 
 import attrs
 import numpy as np
@@ -56,10 +61,10 @@ from scipy import stats
 from jtai_sim.errors import LearningError
 from jtai_sim.inspection.casebook import clock_outcomes
 from jtai_sim.inspection.model import CaseBook
-from jtai_sim.learning.learn import Learned, learn_scenario
+from jtai_sim.learning.learn import PROFILE_FLAGS, Learned, learn_scenario
 from jtai_sim.learning.returns import closures
 from jtai_sim.learning.routing import plain_text
-from jtai_sim.scenario.model import Backlog, Clock, Scenario
+from jtai_sim.scenario.model import Backlog, ChildProfile, Clock, Scenario
 from jtai_sim.vocabulary import EventKind
 
 #: Share of the records' days learned from; the rest is simulated and compared.
@@ -183,30 +188,73 @@ def _open_at(events: pd.DataFrame, cut_day: int) -> dict[str, tuple[int, int]]:
 
 def _pending_returns(
     book: CaseBook, scenario: Scenario, cut_day: int, back: pd.Series
-) -> dict[str, int]:
-    """Per agency, the children closed before ``cut_day`` who will come back there
-    re-referred after it: each closure not seen back by the cut returns with the chance
-    the learned re-referral rule leaves for it, given it has not yet (Bayes: ``p e^(-h/d)
-    / (1 - p + p e^(-h/d))`` after ``h`` days away with mean delay ``d``), to the agency
-    ``back`` names for the child; the expected numbers, rounded. A learned rule gives
-    every mental-health state one chance, so the first serves."""
+) -> pd.DataFrame:
+    """The children closed before ``cut_day`` who may come back re-referred after it,
+    one row each: ``child``, ``agency`` (where ``back`` says they would come back to)
+    and ``chance``, the chance the learned re-referral rule leaves for a closure not
+    seen back by the cut (Bayes: ``p e^(-h/d) / (1 - p + p e^(-h/d))`` after ``h`` days
+    away with mean delay ``d``). A learned rule gives every mental-health state one
+    chance, so the first serves."""
+    none = pd.DataFrame({"child": [], "agency": [], "chance": []})
     rule = scenario.mental_health.re_referral
     if not (any(rule.probability) or rule.at_risk_probability):
-        return {}
+        return none
     events = book.events[book.events["time"].to_numpy(np.float64) < cut_day]
     support = {k for k, a in book.agencies.items() if a.support}
     kinds = events["kind"].astype(str).to_numpy()
     closed = closures(events, kinds, plain_text(events["agency"]), support)
     away = closed[closed["gap"].isna()]
     if away.empty:
-        return {}
+        return none
     kids = book.children.set_index("child")
     risk = kids["at_risk"].reindex(away["child"]).fillna(False).to_numpy(bool)
     chance = np.where(risk, max(rule.probability[0], rule.at_risk_probability), rule.probability[0])
     still = np.exp(-(cut_day - away["time"].to_numpy(np.float64)) / rule.mean_delay_days)
-    coming = chance * still / (1.0 - chance + chance * still)
-    expected = pd.Series(coming).groupby(back.reindex(away["child"]).to_numpy()).sum()
-    return {str(k): round(float(v)) for k, v in expected.items() if round(float(v)) > 0}
+    return pd.DataFrame(
+        {
+            "child": away["child"].to_numpy(),
+            "agency": back.reindex(away["child"]).to_numpy(object),
+            "chance": chance * still / (1.0 - chance + chance * still),
+        }
+    )
+
+
+def _open_children(events: pd.DataFrame, cut_day: int) -> pd.DataFrame:
+    """The children waiting or in service at the start of ``cut_day``, one row per child
+    and agency (``child``, ``agency``): their last row there before the cut is an
+    arrival, a wait or a start."""
+    before = events[events["time"].to_numpy(np.float64) < cut_day]
+    kind = before["kind"].astype(str).to_numpy()
+    opened = [EventKind.ARRIVE.key, EventKind.WAIT.key, EventKind.START.key]
+    episode = np.isin(kind, [*opened, EventKind.END.key, EventKind.EXIT.key])
+    rows = pd.DataFrame(
+        {
+            "child": before["child"].to_numpy()[episode],
+            "agency": plain_text(before["agency"])[episode],
+            "kind": kind[episode],
+        }
+    )
+    last = rows.drop_duplicates(["child", "agency"], keep="last")
+    return last.loc[last["kind"].isin(opened), ["child", "agency"]]
+
+
+def _backlog_profile(
+    profile: ChildProfile, kids: pd.DataFrame, children: np.ndarray, weight: np.ndarray
+) -> ChildProfile:
+    """``profile`` with each flag of :data:`PROFILE_FLAGS` the records hold set to its
+    share among ``children`` (weighted by ``weight``): a backlog is the children open
+    at the cut and those who will come back, who are not like a new arrival (children
+    closed at risk of harm come back about twice as often as others, in Midshire)."""
+    total = float(weight.sum())
+    if total <= 0:
+        return profile
+    shares: dict[str, Any] = {}
+    for flag in PROFILE_FLAGS:
+        column = "identified" if flag == "mental_health_identified" else flag
+        if column in kids.columns:
+            held = kids[column].reindex(children).fillna(False).to_numpy(bool)
+            shares[flag] = round(float(weight[held].sum()) / total, 6)
+    return attrs.evolve(profile, **shares)
 
 
 def _arrivals(events: pd.DataFrame) -> pd.DataFrame:
@@ -266,21 +314,30 @@ def _from_the_cut(
     state = _open_at(book.events, cut_day)
     arrivals = _arrivals(book.events[book.events["time"].to_numpy(np.float64) < cut_day])
     back = _coming_back(arrivals)
-    returning = _pending_returns(book, scenario, cut_day, back)
+    pending = _pending_returns(book, scenario, cut_day, back)
+    expected = pending.groupby("agency")["chance"].sum()
+    returning = {str(k): round(float(v)) for k, v in expected.items() if round(float(v)) > 0}
     back_to = _comes_back_to(arrivals, back)
+    open_now = _open_children(book.events, cut_day)
+    kids = book.children.set_index("child")
     largest = max(scenario.demand.values(), key=lambda d: d.rate_per_10k_per_year)
     agencies = dict(scenario.agencies)
     for key, spec in agencies.items():
-        with_places = spec.servers is not None and key in state
-        if not with_places and key not in returning:
+        if key not in state and key not in returning:
             continue
-        waiting, in_service = state[key] if with_places else (0, 0)
+        waiting, in_service = state.get(key, (0, 0))
+        if spec.servers is not None:
+            in_service = min(in_service, spec.servers)
+        here = open_now.loc[open_now["agency"] == key, "child"].to_numpy()
+        coming = pending[pending["agency"] == key]
+        who = np.concatenate([np.asarray(here), coming["child"].to_numpy()])
+        weight = np.concatenate([np.ones(len(here)), coming["chance"].to_numpy(np.float64)])
         agencies[key] = attrs.evolve(
             spec,
             backlog=Backlog(
                 waiting=waiting,
-                in_service=min(in_service, spec.servers or 0),
-                profile=largest.profile,
+                in_service=in_service,
+                profile=_backlog_profile(largest.profile, kids, who, weight),
                 returns_to=_other(back_to.get(key), key, agencies),
                 returning=returning.get(key, 0),
             ),
@@ -315,14 +372,16 @@ def _clocks_met(
 
 
 def _measures(ev: pd.DataFrame, scenario: Scenario) -> dict[tuple[str, str], np.ndarray]:
-    """Per (measure, agency) with places: the waits (days) of children who arrived on or
-    after day 0 and started before the end; the new arrivals on or after day 0 (one number);
-    the children in service at the end (one number)."""
+    """Per (measure, agency) with places or a legal status (a plan or care, whose stock the
+    children in need census counts): the waits (days) of children who arrived on or
+    after day 0 and started before the end (where there are places to wait for); the new
+    arrivals on or after day 0 (one number); the children in service at the end (one
+    number)."""
     end = scenario.duration_days
     inside = (ev["time"] >= 0) & (ev["time"] < end)
     out: dict[tuple[str, str], np.ndarray] = {}
     for key, spec in scenario.agencies.items():
-        if spec.servers is None:
+        if spec.servers is None and spec.legal_status is None:
             continue
         here = ev["agency"] == key
         start = here & inside & (ev["kind"] == EventKind.START.key)
@@ -334,7 +393,8 @@ def _measures(ev: pd.DataFrame, scenario: Scenario) -> dict[tuple[str, str], np.
         arrivals = int((here & inside & new & (ev["kind"] == EventKind.ARRIVE.key)).sum())
         started = int((here & (ev["time"] < end) & (ev["kind"] == EventKind.START.key)).sum())
         ended = int((here & (ev["time"] < end) & (ev["kind"] == EventKind.END.key)).sum())
-        out[(WAIT, key)] = waits
+        if spec.servers is not None:
+            out[(WAIT, key)] = waits
         out[(ARRIVALS, key)] = np.array([arrivals], dtype=np.float64)
         out[(IN_SERVICE, key)] = np.array([started - ended], dtype=np.float64)
     return out
