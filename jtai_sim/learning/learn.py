@@ -210,6 +210,10 @@ def learn_scenario(
     pathways = [p for p in pathways if p.source in present and p.to in present]
     #: agencies that keep urgent children first (a clock of urgent referrals only needs one)
     prioritised: set[str] = set()
+    # each kind's rows once, not once per agency (a comparison of every row's kind)
+    is_start, is_end, is_wait = kinds == "start", kinds == "end", kinds == "wait"
+    is_retriage = kinds == "retriage"
+    child = events["child"].to_numpy(np.int64)
     for key in present:
         info = book.agencies[key]
         a = doc.table("agencies", key)
@@ -217,14 +221,13 @@ def learn_scenario(
         a.set("kind", info.kind)
         a.set("label", info.label or key)
         here = agency == key
-        starts, ends = here & (kinds == "start"), here & (kinds == "end")
-        child = events["child"].to_numpy(np.int64)
+        starts, ends = here & is_start, here & is_end
         svc = service_seen(
             cal,
             time[starts],
             time[ends],
             events["value"].to_numpy(np.float64)[ends],
-            int((here & (kinds == "wait")).sum()),
+            int((here & is_wait).sum()),
             float(last_day),
             open_at_the_end(child[starts], time[starts], child[ends]),
         )
@@ -299,7 +302,7 @@ def learn_scenario(
                 a.set("legal_status", LEGAL_STATUSES[code])
         if key in deteriorate_at:
             a.set("deterioration_while_waiting", True)
-        retriage = retriage_interval(events.loc[here & (kinds == "retriage"), ["child", "value"]])
+        retriage = retriage_interval(events.loc[here & is_retriage, ["child", "value"]])
         if svc.waited and retriage is not None:
             a.set("while_waiting", {"retriage_every_days": retriage.estimate}, est=retriage)
             prov[f"{base}.while_waiting.retriage_every_days"] = retriage
