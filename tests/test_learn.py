@@ -419,6 +419,33 @@ def test_urgent_referrals_and_re_triage_are_learned() -> None:
     assert learned.prioritises("clinic")
 
 
+def test_the_lists_and_caseloads_open_when_the_records_begin_are_learned() -> None:
+    """The team starts with 400 children part-way through assessments, all at risk of
+    harm, and the desk with every one of its 90 places taken and 25 waiting: the learned
+    scenario starts with them too, with the flags they had, and they are not counted as
+    demand."""
+    text = AREA.replace(
+        "[[pathways]]\n",
+        "[agencies.team.backlog]\nin_service = 400\n"
+        "profile = { min_age = 3, max_age = 15, at_risk = 1.0 }\n\n"
+        "[agencies.desk.backlog]\nwaiting = 25\nin_service = 90\n\n[[pathways]]\n",
+        1,
+    )
+    truth = scenario_from_toml(text)
+    learned = learn_scenario(casebook_from_run(simulate(truth, seed=5)), children=200000)
+    team = learned.scenario.agencies["team"].backlog
+    assert team is not None and team.in_service == 400 and team.waiting == 0
+    assert (team.profile.at_risk, team.profile.min_age, team.profile.max_age) == (1.0, 3, 15)
+    desk = learned.scenario.agencies["desk"].backlog
+    assert desk is not None and (desk.waiting, desk.in_service) == (25, 90)
+    for mine, theirs in (("school", "schools"), ("police", "incidents")):
+        for want, have in zip(
+            _day_rates(truth, theirs), _day_rates(learned.scenario, mine), strict=True
+        ):
+            assert have == pytest.approx(want, rel=0.05, abs=1e-9), (mine, want, have)
+    assert "open when the records begin" in learned.toml
+
+
 def test_a_pathway_made_when_service_starts_is_learned_at_the_start() -> None:
     """The team tells the school when it starts an assessment, three times in ten (a
     notification ``at = "start"``): learned from the starts, not from the ends."""

@@ -167,7 +167,8 @@ def test_children_on_a_plan_at_the_cut_are_carried_over_with_their_flags() -> No
     one), six in ten of those at risk of harm and one in ten of the others: the children
     on a plan at the cut start the last third on it, with the share at risk they had, and
     the plans ending in the last third agree with the records."""
-    from jtai_sim.learning.backtest import IN_SERVICE, _open_children
+    from jtai_sim.learning.backtest import IN_SERVICE
+    from jtai_sim.learning.state import open_children
 
     text = QUEUEING.replace(
         "[mental_health]\n",
@@ -187,7 +188,7 @@ def test_children_on_a_plan_at_the_cut_are_carried_over_with_their_flags() -> No
     backlog = check.scenario.agencies["plan"].backlog
     assert check.scenario.agencies["plan"].servers is None
     assert backlog is not None and backlog.in_service == open_then > 100
-    children = _open_children(ev, cut)
+    children = open_children(ev, cut)
     who = children.loc[children["agency"] == "plan", "child"]
     assert len(who) == open_then
     at_risk = book.children.set_index("child")["at_risk"].reindex(who).mean()
@@ -195,3 +196,11 @@ def test_children_on_a_plan_at_the_cut_are_carried_over_with_their_flags() -> No
     assert backlog.profile.at_risk == pytest.approx(at_risk, abs=1e-6)
     t = check.table.set_index(["measure", "agency"])
     assert t.loc[(IN_SERVICE, "plan"), "verdict"] == "agrees"
+
+
+def test_a_wait_of_seconds_against_none_is_no_disagreement() -> None:
+    from jtai_sim.learning.backtest import _verdict
+
+    assert _verdict(WAIT, 5e-7, 0.0, 1e-7) == "agrees"
+    assert _verdict(WAIT, 0.27, 0.0, 0.0) == "the model waits longer"
+    assert _verdict(ARRIVALS, 5e-7, 0.0, 1e-7) == "the model sees more children"

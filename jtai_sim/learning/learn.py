@@ -39,6 +39,14 @@ from jtai_sim.learning.estimate import Estimate
 from jtai_sim.learning.returns import closures, fit_returns
 from jtai_sim.learning.routing import PathwaySeen, learn_pathways, plain_text, share
 from jtai_sim.learning.service import open_at_the_end, service_seen
+from jtai_sim.learning.state import (
+    FLAGS,
+    arrivals_of,
+    coming_back,
+    lists_and_caseloads,
+    open_children,
+    returns_to,
+)
 from jtai_sim.learning.toml_text import Table, render
 from jtai_sim.learning.waiting import retriage_interval, taken_off
 from jtai_sim.scenario.loading import scenario_from_toml
@@ -46,6 +54,10 @@ from jtai_sim.scenario.model import Scenario
 from jtai_sim.vocabulary import LEGAL_STATUSES
 
 #: where the stages of the funnel come from: agency kinds (as Midshire's [flow] lists them)
+#: Rows before this time (days) are at the records' first instant: what was open then is
+#: the area's state on its first day (a case list dated by day puts that day's new
+#: arrivals there too, and those still open at its end count in it).
+FIRST_INSTANT = 1e-9
 FLOW_KINDS = {
     "contact": ("front_door",),
     "referral": ("referral",),
@@ -54,16 +66,6 @@ FLOW_KINDS = {
     "camhs_referral": ("camhs_spa",),
     "camhs_support": ("camhs_community", "eating_disorder", "early_intervention_psychosis"),
 }
-PROFILE_FLAGS = (
-    "mental_health_identified",
-    "at_risk",
-    "exploitation",
-    "missing",
-    "send",
-    "disability",
-    "deprived",
-    "female",
-)
 
 
 @frozen(kw_only=True)
@@ -214,6 +216,12 @@ def learn_scenario(
     is_start, is_end, is_wait = kinds == "start", kinds == "end", kinds == "wait"
     is_retriage = kinds == "retriage"
     child = events["child"].to_numpy(np.int64)
+    # the lists and caseloads open when the records begin (the rows at their first
+    # instant): the learned scenario starts with them, as the area did
+    opened = open_children(events, FIRST_INSTANT)
+    at_start = lists_and_caseloads(opened)
+    arrivals = arrivals_of(events)
+    back_to = returns_to(arrivals, coming_back(arrivals), present)
     for key in present:
         info = book.agencies[key]
         a = doc.table("agencies", key)
@@ -307,6 +315,18 @@ def learn_scenario(
             a.set("while_waiting", {"retriage_every_days": retriage.estimate}, est=retriage)
             prov[f"{base}.while_waiting.retriage_every_days"] = retriage
             prioritised.add(key)
+        if key in at_start:
+            staffed = svc.waited or key in staff
+            _backlog(
+                a.table("backlog"),
+                at_start[key],
+                n_staff * caseload if staffed else None,
+                back_to.get(key),
+                ages.loc[opened.loc[opened["agency"] == key, "child"].to_numpy()],
+                prov,
+                base,
+                None if state_known else _midshire_backlog_mix(defaults, key),
+            )
 
     # -- pathways ----------------------------------------------------------------------
     prioritised.update(p.to for p in pathways if p.urgent is not None)
@@ -415,11 +435,50 @@ def _shares(parts: list[float]) -> list[float]:
     return rounded
 
 
+def _backlog(
+    t: Table,
+    counts: tuple[int, int],
+    places: int | None,
+    back_to: str | None,
+    kids: pd.DataFrame,
+    prov: dict[str, Estimate],
+    base: str,
+    default_mix: tuple[list[float], str] | None,
+) -> None:
+    """An agency's backlog on the records' first day: its list (where it has places to
+    wait for), its children in service (no more than its places), where a child closed
+    there comes back to if re-referred (``back_to``, none for the agency itself), and who
+    they are from the children themselves (see :func:`_profile`)."""
+    waiting, in_service = counts
+    note = "open when the records begin"
+    if places is not None and waiting:
+        t.set("waiting", waiting, note=f"{note}, not yet started")
+    if places is not None and in_service > places:
+        t.set("in_service", places, note=f"{in_service} {note}, no more than its places")
+    else:
+        t.set("in_service", in_service, note=f"{note}, started")
+    prov[f"{base}.backlog.in_service"] = Estimate(estimate=in_service, n=len(kids), note=note)
+    if back_to is not None:
+        t.set(
+            "returns_to", back_to, note="where most returns of children first seen like them came"
+        )
+    _profile(t.table("profile"), kids, prov, f"{base}.backlog.profile", default_mix)
+
+
+def _midshire_backlog_mix(defaults: Scenario, key: str) -> tuple[list[float], str]:
+    """Midshire's mix of mental-health states for the children open at ``key`` on its
+    first day (its backlog there), or else for children coming to notice there."""
+    spec = defaults.agencies.get(key)
+    if spec is not None and spec.backlog is not None:
+        return list(spec.backlog.profile.mental_health), f"its children open at {key} on day 0"
+    return _midshire_mental_health(key)
+
+
 def _midshire_mental_health(entry: str) -> tuple[list[float], str]:
     """Midshire's mix of mental-health states for children coming to notice at ``entry``
     (its streams into that agency, weighted by rate; every stream if none), and whose."""
     streams = [d for d in midshire().demand.values() if d.agency == entry]
-    whose = f"its streams into {entry}" if streams else "all its streams"
+    whose = f"its streams into {entry}, by rate" if streams else "all its streams, by rate"
     streams = streams or list(midshire().demand.values())
     weights = np.array([d.rate_per_10k_per_year for d in streams])
     mix = np.array([d.profile.mental_health for d in streams]).T @ weights / weights.sum()
@@ -453,11 +512,11 @@ def _profile(
         e = Estimate(
             estimate=mix[0],
             source="default",
-            note=f"Midshire's ({whose}, by rate): the records hold no mental-health state",
+            note=f"Midshire's ({whose}): the records hold no mental-health state",
         )
         t.set("mental_health", mix, est=e)
         prov[f"{base}.mental_health"] = e
-    for flag in PROFILE_FLAGS:
+    for flag in FLAGS:
         column = "identified" if flag == "mental_health_identified" else flag
         if column not in kids.columns:
             continue
