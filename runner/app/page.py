@@ -91,9 +91,17 @@ def _lever_id(index: int) -> str:
 
 
 def _lever_panel(title: str, levers: list[tuple[int, Lever]]) -> Any:
+    def shown(value: float, lever: Lever) -> float:
+        return int(value) if lever.whole else value
+
     inputs = [
         ui.input_numeric(
-            _lever_id(i), lever.label, lever.value, min=lever.low, max=lever.high, step=lever.step
+            _lever_id(i),
+            lever.label,
+            shown(lever.value, lever),
+            min=shown(lever.low, lever),
+            max=shown(lever.high, lever),
+            step=shown(lever.step, lever),
         )
         for i, lever in levers
     ]
