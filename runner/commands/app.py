@@ -27,8 +27,8 @@ MAX_TOKEN_CHARS = 200
 def check_token(token: str) -> str:
     """``token`` if it can ride in a link and a cookie unchanged, else a :class:`UserError`.
 
-    >>> check_token("abc-DEF_123")
-    'abc-DEF_123'
+    >>> check_token("abc-DEF_123-ghi-JKL")
+    'abc-DEF_123-ghi-JKL'
     >>> check_token("a b")
     Traceback (most recent call last):
     ...
