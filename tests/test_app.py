@@ -375,3 +375,24 @@ def test_off_localhost_the_command_makes_a_token_and_asks_for_it() -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["app", "--help"]])
+def test_help_does_not_load_the_web_stack(argv: list[str]) -> None:
+    script = (
+        "import sys\n"
+        "from runner.cli import cli\n"
+        f"try:\n    cli.main({argv!r}, standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        "web = ('shiny', 'uvicorn', 'starlette', 'htmltools')\n"
+        "print(sorted(m for m in web if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
