@@ -33,7 +33,7 @@ from jtai_sim.experiments import load_variant, results_from_store
 from jtai_sim.experiments.variants import scenario_hash
 from jtai_sim.scenario import model
 from jtai_sim.scenario.schema import range_of
-from runner.app.access import COOKIE, TokenGate
+from runner.app.access import TokenGate, cookie_name
 from runner.app.levers import DEMAND_KEY, levers_of, to_variant, variant_table, variant_text
 from runner.app.paths import MAX_PATH_CHARS, OutsideWorkspace, confine
 from runner.app.whatif import BackgroundRun, experiment_for
@@ -143,7 +143,7 @@ def test_http_without_the_token_is_forbidden(gated: tuple[str, str]) -> None:
     assert _get(f"http://{address}/?token=wrong")[0] == 403
     assert _get(f"http://{address}/?token={token[:-1]}")[0] == 403
     assert _get(f"http://{address}/lib/shiny-1.8.0/shiny.js")[0] == 403
-    assert _get(f"http://{address}/", cookie=f"{COOKIE}=nope")[0] == 403
+    assert _get(f"http://{address}/", cookie=f"{cookie_name(token)}=nope")[0] == 403
 
 
 def test_the_token_in_the_link_sets_a_cookie_that_lets_the_browser_back(
@@ -153,8 +153,9 @@ def test_the_token_in_the_link_sets_a_cookie_that_lets_the_browser_back(
     status, headers = _get(f"http://{address}/?token={token}")
     assert status == 200
     cookie = headers["set-cookie"]
-    assert cookie.startswith(f"{COOKIE}={token};") and "HttpOnly" in cookie
-    assert _get(f"http://{address}/", cookie=f"{COOKIE}={token}")[0] == 200
+    assert cookie.startswith(f"{cookie_name(token)}={token};") and "HttpOnly" in cookie
+    assert _get(f"http://{address}/", cookie=f"{cookie_name(token)}={token}")[0] == 200
+    assert _get(f"http://{address}/", cookie=f"jtai_sim_token={token}")[0] == 403
 
 
 def _websocket(address: str, cookie: str | None) -> str:
@@ -175,8 +176,8 @@ def _websocket(address: str, cookie: str | None) -> str:
 def test_a_websocket_without_the_token_is_forbidden(gated: tuple[str, str]) -> None:
     address, token = gated
     assert _websocket(address, None) == "403"
-    assert _websocket(address, f"{COOKIE}=wrong") == "403"
-    assert _websocket(address, f"{COOKIE}={token}") == "open"
+    assert _websocket(address, f"{cookie_name(token)}=wrong") == "403"
+    assert _websocket(address, f"{cookie_name(token)}={token}") == "open"
 
 
 def test_the_gate_refuses_an_empty_token() -> None:

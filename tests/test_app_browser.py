@@ -274,3 +274,28 @@ def test_two_browser_sessions_stay_apart(chromium: Any, served: Served) -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_off_localhost_the_page_needs_the_printed_link(chromium: Any, tmp_path: Path) -> None:
+    """On another address (127.0.0.2 stays on this machine) only the link's token gets in."""
+    app = Served(tmp_path, ["--host", "127.0.0.2"])
+    try:
+        assert "?token=" in app.url
+        context = chromium.new_context()
+        try:
+            page = context.new_page()
+            refused = page.goto(app.origin + "/")
+            assert refused is not None and refused.status == 403
+            page.goto(app.url)
+            page.wait_for_selector("#lever_0", timeout=30_000)  # the websocket is in too
+            page.goto(app.origin + "/")  # later visits carry the cookie
+            page.wait_for_selector("#lever_0", timeout=30_000)
+        finally:
+            context.close()
+        other = chromium.new_context()
+        try:
+            assert other.new_page().goto(app.origin + "/").status == 403
+        finally:
+            other.close()
+    finally:
+        app.stop()

@@ -10,6 +10,7 @@ in constant time. On localhost the command serves without a gate.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import CookieError, SimpleCookie
@@ -22,8 +23,19 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: The cookie that carries the token after the first visit.
+#: The start of the name of the cookie that carries the token after the first visit.
 COOKIE = "jtai_sim_token"
+
+
+def cookie_name(token: str) -> str:
+    """The cookie's name for ``token``: its own per token, as browsers share cookies across
+    ports, so two apps on one host do not overwrite each other's (a digest, not the token).
+
+    >>> cookie_name("abc") == cookie_name("abc") != cookie_name("abd")
+    True
+    """
+    return f"{COOKIE}_{hashlib.sha256(token.encode()).hexdigest()[:12]}"
+
 
 #: Hosts that mean this machine only: no token is needed there.
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -47,13 +59,13 @@ def _query_token(scope: Scope) -> str | None:
     return values[0] if values else None
 
 
-def _cookie_token(scope: Scope) -> str | None:
+def _cookie_token(scope: Scope, name: str) -> str | None:
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(_header(scope, b"cookie"))
     except CookieError:
         return None
-    morsel = jar.get(COOKIE)
+    morsel = jar.get(name)
     return morsel.value if morsel is not None else None
 
 
@@ -65,6 +77,7 @@ class TokenGate:
             raise ValueError("the access token must not be empty")
         self.app = app
         self.token = token
+        self.cookie = cookie_name(token)
 
     def _matches(self, given: str | None) -> bool:
         return given is not None and secrets.compare_digest(given.encode(), self.token.encode())
@@ -75,7 +88,7 @@ class TokenGate:
             await self.app(scope, receive, send)
             return
         from_query = self._matches(_query_token(scope))
-        if not (from_query or self._matches(_cookie_token(scope))):
+        if not (from_query or self._matches(_cookie_token(scope, self.cookie))):
             await _refuse(kind, send)
             return
         if kind == "http" and from_query:
@@ -85,7 +98,7 @@ class TokenGate:
 
     def _setting_cookie(self, send: Send) -> Send:
         """``send`` with the token's cookie added to the response's headers."""
-        cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict".encode()
+        cookie = f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict".encode()
 
         async def sending(message: Message) -> None:
             if message.get("type") == "http.response.start":
@@ -115,4 +128,4 @@ async def _refuse(kind: str, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["COOKIE", "LOCAL_HOSTS", "TokenGate", "new_token"]
+__all__ = ["COOKIE", "LOCAL_HOSTS", "TokenGate", "cookie_name", "new_token"]

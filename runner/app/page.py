@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from shiny import App, Inputs, Outputs, Session, reactive, render, ui
 
+from jtai_sim.scenario.model import DAYS_PER_YEAR, MAX_DAYS, SEED
 from runner.app.levers import Lever, levers_of, to_variant, variant_table, variant_text
 from runner.app.paths import confine
 from runner.app.tables import headline_rows
@@ -63,7 +64,7 @@ def _page() -> ui.Tag:
         ui.input_action_button("use_file", "Use this file", class_="btn-sm"),
         ui.h5("Run"),
         ui.input_numeric("replications", "Replications", 10, min=2, step=1),
-        ui.input_numeric("years", "Years", 1, min=0.1, step=0.5),
+        ui.input_numeric("years", "Years", 1, min=0, max=MAX_DAYS / DAYS_PER_YEAR, step=0.5),
         ui.output_ui("seed_box"),
         ui.input_text("label", "Name of the what-if", "What if"),
         ui.input_action_button("run", "Run", class_="btn-primary"),
@@ -189,7 +190,9 @@ def make_app(workspace: Path) -> App:
         def seed_box() -> Any:
             current = loaded.get()
             seed = current[1].seed if current is not None else 0
-            return ui.input_numeric("seed", "Seed", seed, min=0, step=1)
+            return ui.input_numeric(
+                "seed", "Seed", seed, min=int(SEED.low), max=int(SEED.high), step=1
+            )
 
         @render.ui
         def lever_inputs() -> Any:
