@@ -129,6 +129,13 @@ def _progress_tag(snap: Snapshot) -> ui.Tag:
     )
 
 
+def _whole(bound: object) -> int:
+    """A numeric bound of the model as a whole number (the seed's are whole)."""
+    if not isinstance(bound, int | float):  # pragma: no cover - the seed's bounds are numbers
+        raise TypeError(f"not a number: {bound!r}")
+    return int(bound)
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
@@ -191,7 +198,7 @@ def make_app(workspace: Path) -> App:
             current = loaded.get()
             seed = current[1].seed if current is not None else 0
             return ui.input_numeric(
-                "seed", "Seed", seed, min=int(SEED.low), max=int(SEED.high), step=1
+                "seed", "Seed", seed, min=_whole(SEED.low), max=_whole(SEED.high), step=1
             )
 
         @render.ui
