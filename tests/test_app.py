@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
@@ -159,18 +158,16 @@ def test_the_token_in_the_link_sets_a_cookie_that_lets_the_browser_back(
 
 
 def _websocket(address: str, cookie: str | None) -> str:
-    from websockets.asyncio.client import connect
+    """``open``, or the HTTP status the server answered a websocket handshake with."""
     from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
 
-    async def attempt() -> str:
-        headers = {"Cookie": cookie} if cookie else {}
-        try:
-            async with connect(f"ws://{address}/websocket/", additional_headers=headers):
-                return "open"
-        except InvalidStatus as exc:
-            return str(exc.response.status_code)
-
-    return asyncio.run(attempt())
+    headers = {"Cookie": cookie} if cookie else {}
+    try:
+        with connect(f"ws://{address}/websocket/", additional_headers=headers, open_timeout=10):
+            return "open"
+    except InvalidStatus as exc:
+        return str(exc.response.status_code)
 
 
 def test_a_websocket_without_the_token_is_forbidden(gated: tuple[str, str]) -> None:
