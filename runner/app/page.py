@@ -342,6 +342,11 @@ def make_app(workspace: Path) -> App:
                     f"common random numbers."
                 ),
                 ui.tags.table(ui.tags.thead(head), ui.tags.tbody(*body), class_="jtai-results"),
+                ui.p(
+                    "A difference of shares is in percentage points. Save variant writes this "
+                    "what-if as a file, and shows the jtai-sim compare line that repeats "
+                    "these numbers."
+                ),
                 id="result_table",
             )
 
