@@ -310,6 +310,9 @@ def test_a_cancelled_what_if_stops_its_worker() -> None:
     ("args", "says"),
     [
         (["--port", "70000"], "--port"),
+        (["--port", "-1"], "--port"),
+        (["--port", "eighty"], "--port"),
+        (["--workspace", "README.md"], "--workspace"),
         (["--workspace", "/no/such/folder"], "--workspace"),
         (["--token", "short"], "--token"),
         (["--token", "has spaces in it, sixteen+"], "--token"),

@@ -96,6 +96,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     (base / "outside.toml").write_text((ROOT / "scenarios" / "minimal.toml").read_text())
     (workspace / "mine.toml").write_text((ROOT / "scenarios" / "minimal.toml").read_text())
     (workspace / "link.toml").symlink_to(base / "outside.toml")
+    (workspace / "broken.toml").write_text('name = "Broken"\nagencies = 3\n')
     app = Served(workspace)
     yield app
     app.stop()
@@ -243,6 +244,10 @@ def test_a_path_outside_the_workspace_is_refused_on_the_page(app_page: AppPage) 
         app_page.page.wait_for_selector(
             "#app_message.refused >> text=outside the workspace", timeout=10_000
         )
+    app_page.say("#scenario_file", "broken.toml")
+    app_page.page.click("#use_file")
+    app_page.page.wait_for_selector("#app_message.refused >> text=broken.toml", timeout=10_000)
+    assert "\n" not in app_page.message()
     app_page.say("#scenario_file", "mine.toml")
     app_page.page.click("#use_file")
     app_page.page.wait_for_selector("#app_message >> text=(mine.toml) loaded", timeout=10_000)
