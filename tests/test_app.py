@@ -288,6 +288,18 @@ def test_the_apps_what_if_gives_the_numbers_compare_gives(tmp_path: Path) -> Non
     assert (app_diff == cli_diff).all()
 
 
+def test_a_what_if_past_the_budget_is_refused_before_it_starts() -> None:
+    from jtai_sim.errors import JtaiError
+
+    base = load_scenario("midshire")
+    table = variant_table(levers_of(base), {DEMAND_KEY: 1.1})
+    experiment = experiment_for(
+        base, "midshire", to_variant(table), replications=2000, seed=1, days=36525.0
+    )
+    with pytest.raises(JtaiError, match=r"allow-large|limit"):
+        BackgroundRun(experiment)
+
+
 def test_a_cancelled_what_if_stops_its_worker() -> None:
     base = load_scenario("minimal")
     table = variant_table(levers_of(base), {"agencies.front_door.staff": 2.0})

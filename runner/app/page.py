@@ -270,7 +270,10 @@ def make_app(workspace: Path) -> App:
                 say(exc.format_message(), refused=True)
                 return
             except (JtaiError, ValueError) as exc:
-                say(str(exc), refused=True)
+                text = str(exc)
+                if "--allow-large" in text:
+                    text += " (to jtai-sim compare: the app keeps to the limits)"
+                say(text, refused=True)
                 return
             running.set(started)
             ran.set(

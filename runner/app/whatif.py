@@ -96,6 +96,7 @@ class BackgroundRun:
 
     def __init__(self, experiment: Experiment) -> None:
         infos = experiment.resolve()  # refuses bad settings here, before any thread starts
+        experiment.budget(infos)  # and a job past the budget's limits, as compare does
         self.experiment = experiment
         self.titles = {i.scenario_hash: i.title for i in infos}
         self.order = [i.title for i in infos]
