@@ -23,7 +23,7 @@ from typing import NoReturn
 import click
 
 from jtai_sim.errors import one_line, os_reason
-from runner.commands import experiments, learn, mock_week, simulation
+from runner.commands import app, experiments, learn, mock_week, simulation
 from runner.errors import UserError, stop_on, stopped_by, stopped_line, user_errors
 
 
@@ -59,6 +59,7 @@ def cli() -> None:
       jtai-sim themes                                 list the inspection themes
       jtai-sim compare midshire --set agencies.camhs_community.staff+=3
                                                       what if? with intervals
+      jtai-sim app                                    the planner's web app
 
     Every command takes a scenario file or the name of a built-in scenario
     (midshire, minimal, jackson, single_desk). Scenario keys are documented in
@@ -66,7 +67,7 @@ def cli() -> None:
     """
 
 
-for module in (simulation, experiments, mock_week, learn):
+for module in (simulation, experiments, mock_week, learn, app):
     for command in module.COMMANDS:
         cli.add_command(command)
 
