@@ -24,6 +24,22 @@ def test_offered_loads_agree_with_the_jackson_network_theory() -> None:
         assert loads[key].utilisation == pytest.approx(station.utilisation, abs=0.02)
 
 
+def test_a_backlog_on_day_0_is_not_counted_as_arrivals() -> None:
+    """The single desk with 400 children waiting on day 0 and no warm-up: its offered load
+    is its demand's, as without them (the same streams, so the same arrivals)."""
+    from jtai_sim.scenario.model import Backlog
+
+    desk = load_scenario("single_desk")
+    (key,) = [k for k, a in desk.agencies.items() if a.servers is not None]
+    agencies = dict(desk.agencies)
+    agencies[key] = attrs.evolve(agencies[key], backlog=Backlog(waiting=400, in_service=0))
+    queued = attrs.evolve(desk, agencies=agencies, warmup_days=0.0)
+    plain = attrs.evolve(desk, warmup_days=0.0)
+    with_list = {x.agency: x for x in offered_loads(queued, seed=2, days=200)}[key]
+    without = {x.agency: x for x in offered_loads(plain, seed=2, days=200)}[key]
+    assert with_list.arrivals_per_day == without.arrivals_per_day > 0
+
+
 @pytest.fixture(scope="module")
 def crowded() -> object:
     """Midshire with 150,000 children and its own staff (a copy a new user might make)."""

@@ -44,7 +44,7 @@ from jtai_sim.scenario.model import DAYS_PER_YEAR, Scenario
 
 if TYPE_CHECKING:
     from jtai_sim.simulation.run import Run
-from jtai_sim.vocabulary import EventKind
+from jtai_sim.vocabulary import EventKind, Origin
 
 #: Utilisation from which a list cannot settle.
 FULL = 1.0
@@ -107,7 +107,12 @@ def loads_of(run: Run) -> list[Load]:
     scenario = run.scenario
     days = scenario.duration_days - scenario.warmup_days
     log = run.log.records()
-    arrive = (log["time"] >= scenario.warmup_days) & (log["kind"] == int(EventKind.ARRIVE))
+    # the children of a backlog are there on day 0, not demand that reaches the agency
+    arrive = (
+        (log["time"] >= scenario.warmup_days)
+        & (log["kind"] == int(EventKind.ARRIVE))
+        & (log["other"] != int(Origin.INITIAL))
+    )
     household = run.children["household"].to_numpy()
     start = math.floor(scenario.warmup_days)
     working = run.calendar.working[start : start + math.ceil(days)]
