@@ -96,6 +96,14 @@ def _date(text: str) -> dt.date:
     help="CSV of absences (who,date[,until]) instead of drawn ones.",
 )
 @click.option(
+    "--drop-outs",
+    "drop_outs",
+    type=click.Path(path_type=Path),
+    help="CSV (who,date[,until], as --absences) of people who drop out during the on-site "
+    "week: the timetable is re-planned from the first day they are away with the fewest "
+    "changes (timetable-replanned.csv, changes.csv).",
+)
+@click.option(
     "--detect",
     type=click.IntRange(min=0),
     default=0,
@@ -115,6 +123,7 @@ def mock_week_command(
     theme_name: str,
     settings_file: Path | None,
     absences: Path | None,
+    drop_outs: Path | None,
     detect: int,
     force: bool,
     quiet: bool,
@@ -166,6 +175,8 @@ def mock_week_command(
             )
         except InfeasibleTimetable as exc:
             raise UserError(f"no timetable fits this week: {'; '.join(exc.reasons)}") from None
+        if drop_outs is not None:
+            week = _replanned(week, read_absences(drop_outs), str(drop_outs), say)
         files = write_pack(week, out, force=force)
     t = week.timetable
     click.echo(
@@ -243,6 +254,38 @@ def _run(
         )
         week = attrs.evolve(week, detection=_detection_view(table))
     return week
+
+
+def _replanned(
+    week: MockWeek, rows: list[AbsenceRow], file: str, progress: Callable[[str], None]
+) -> MockWeek:
+    """``week`` with its timetable re-planned for the people in ``rows`` who drop out, from
+    the first on-site day any of them is away."""
+    import attrs
+
+    from runner.mockweek.absences import resolve_absences
+    from runner.mockweek.replan import replan_week
+    from runner.mockweek.week import absence_groups
+
+    plan = week.plan
+    late = resolve_absences(
+        rows, file=file, dates=plan.dates, groups=absence_groups(plan.people, week.settings)
+    )
+    days = sorted({d for away in late.values() for d in away})
+    if not days:
+        on_site = f"{plan.dates[0].isoformat()} to {plan.dates[-1].isoformat()}"
+        raise InputError(f"no one in it is away during the on-site week ({on_site})", file=file)
+    try:
+        replan = replan_week(week.timetable, late, from_day=days[0], settings=week.settings.solver)
+    except InfeasibleTimetable as exc:
+        raise UserError(
+            f"{file}: no timetable fits the week after the drop-outs: {'; '.join(exc.reasons)}"
+        ) from None
+    progress(
+        f"re-planned from {plan.day_name(days[0])}: {len(replan.changes)} of "
+        f"{len(plan.sessions)} sessions change ({replan.timetable.solve_seconds:.2f} s)"
+    )
+    return attrs.evolve(week, replan=replan)
 
 
 def _detection_view(table: pd.DataFrame) -> pd.DataFrame:

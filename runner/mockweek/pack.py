@@ -39,6 +39,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import jinja2
 import pandas as pd
 
@@ -58,6 +59,7 @@ from runner.mockweek.audit import (
     reading_records,
 )
 from runner.mockweek.chronology import chronology
+from runner.mockweek.replan import changes_words
 from runner.mockweek.request import data_request, meetings_table
 from runner.mockweek.week import SESSION_WORDS, child_agencies, people_table
 
@@ -195,6 +197,7 @@ def pack_context(
         ],
         "letter": _letter(week, cite, linked),
         "detection": _detection(week.detection),
+        "replan": _replan(week),
         "people": people_table(plan).to_dict("records"),
         "legend": [{"kind": k, "words": w.capitalize()} for k, w in SESSION_WORDS.items()],
         "sessions": sessions,
@@ -633,6 +636,43 @@ def render_markdown(context: dict[str, Any]) -> str:
     return _environment(False).get_template("pack.md.j2").render(**context)
 
 
+def _replan(week: MockWeek) -> dict[str, Any] | None:
+    """The re-planned week's changes as the pack shows them (none: no one dropped out)."""
+    if week.replan is None:
+        return None
+    plan = week.replan.timetable.plan
+    late = sorted(w for w, days in plan.away.items() if days != week.plan.away.get(w, frozenset()))
+    return {
+        "from": plan.day_name(week.replan.from_day),
+        "away": [plan.describe(w) for w in late],
+        "lines": changes_words(plan, week.replan.changes),
+    }
+
+
+def changes_csv(week: MockWeek) -> str:
+    """One row per session the re-plan changed: before, after, and who must be told."""
+    assert week.replan is not None
+    plan = week.replan.timetable.plan
+    rows = [
+        {
+            "session": c.session,
+            "change": c.what,
+            "date_before": plan.dates[c.before.day].isoformat(),
+            "time_before": plan.slots[c.before.slot],
+            "inspector_before": c.before.inspector,
+            "room_before": c.before.room or "",
+            "date_after": plan.dates[c.after.day].isoformat() if c.after else "",
+            "time_after": plan.slots[c.after.slot] if c.after else "",
+            "inspector_after": c.after.inspector if c.after else "",
+            "room_after": (c.after.room or "") if c.after else "",
+            "tell": " | ".join(c.tell),
+        }
+        for c in week.replan.changes
+    ]
+    columns = list(rows[0]) if rows else ["session", "change", "tell"]
+    return _csv(pd.DataFrame(rows, columns=columns))
+
+
 def timetable_csv(week: MockWeek) -> str:
     """One row per booking, then the daily team meetings and the final feedback meeting."""
     plan = week.plan
@@ -691,7 +731,7 @@ def _csv(frame: pd.DataFrame) -> str:
 def pack_files(week: MockWeek) -> dict[str, str]:
     """Every file of the pack, by name."""
     context = pack_context(week)
-    return {
+    files = {
         "index.html": render_html(context),
         "pack.md": render_markdown(context),
         "timetable.csv": timetable_csv(week),
@@ -700,6 +740,13 @@ def pack_files(week: MockWeek) -> dict[str, str]:
         "planned-meetings.csv": _csv(meetings_table(week.meetings, week.book)),
         "children-list.csv": _children_list(week),
     }
+    if week.replan is not None:
+        replanned = attrs.evolve(
+            week, plan=week.replan.timetable.plan, timetable=week.replan.timetable
+        )
+        files["timetable-replanned.csv"] = timetable_csv(replanned)
+        files["changes.csv"] = changes_csv(week)
+    return files
 
 
 def _children_list(week: MockWeek) -> str:
@@ -734,6 +781,7 @@ def _chronology_csv(context: dict[str, Any]) -> str:
 
 
 __all__ = [
+    "changes_csv",
     "md_escape",
     "pack_context",
     "pack_files",

@@ -44,6 +44,7 @@ from jtai_sim.inspection.timeline import check_notification, inspection_calendar
 from jtai_sim.scenario.model import MAX_DAYS, Scenario
 from jtai_sim.simulation.run import simulate
 from runner.mockweek.absences import AbsenceRow
+from runner.mockweek.replan import Replan
 from runner.mockweek.request import PlannedMeeting, planned_meetings
 from runner.mockweek.settings import InspectionSettings, for_team
 from runner.mockweek.timetable import Timetable, solve_week
@@ -71,6 +72,8 @@ class MockWeek:
     meetings: tuple[PlannedMeeting, ...] = ()
     detection: pd.DataFrame | None = field(eq=False, default=None)
     timings: dict[str, float] = field(eq=False, factory=dict)
+    #: the week re-planned after someone dropped out during it (none: no one did)
+    replan: Replan | None = None
 
 
 def calendar_offsets(settings: InspectionSettings) -> CalendarOffsets:

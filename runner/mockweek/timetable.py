@@ -94,7 +94,7 @@ class Timetable:
         return out
 
 
-class _Model:
+class WeekModel:
     """The CP-SAT model of one week, leaving out the rule groups named in ``relaxed``."""
 
     def __init__(self, plan: WeekPlan, *, relaxed: Iterable[str] = ()) -> None:
@@ -186,10 +186,12 @@ class _Model:
         """The global slot number of session ``s`` (day * slots + slot)."""
         width = len(self.plan.slots)
         return cp_model.LinearExpr.weighted_sum(
-            [self.w[k] for k in self._keys(s)], [k[2] * width + k[3] for k in self._keys(s)]
+            [self.w[k] for k in self.session_keys(s)],
+            [k[2] * width + k[3] for k in self.session_keys(s)],
         )
 
-    def _keys(self, s: int) -> list[Key]:
+    def session_keys(self, s: int) -> list[Key]:
+        """The (session, inspector, day, slot) keys of session ``s``'s variables."""
         if not hasattr(self, "_key_index"):
             index: dict[int, list[Key]] = defaultdict(list)
             for key in self.w:
@@ -211,7 +213,7 @@ class _Model:
             if not self.keep(f"first:{child}", words):
                 continue
             for s in indices:
-                if s != first[0] and self._keys(s) and self._keys(first[0]):
+                if s != first[0] and self.session_keys(s) and self.session_keys(first[0]):
                     rule = self.model.add(self.slot_index(first[0]) + 1 <= self.slot_index(s))
                     optional = [
                         x for x in (first[0], s) if f"need:{plan.sessions[x].need}" in self.relaxed
@@ -222,7 +224,7 @@ class _Model:
     def _held(self, s: int) -> cp_model.IntVar:
         """A literal true when session ``s`` is held (for models with optional sessions)."""
         held = self.model.new_bool_var(f"held_{s}")
-        self.model.add(sum(self.w[k] for k in self._keys(s)) == held)
+        self.model.add(sum(self.w[k] for k in self.session_keys(s)) == held)
         return held
 
     def objective(self) -> dict[str, cp_model.LinearExprT]:
@@ -242,7 +244,7 @@ class _Model:
             for inspector in candidates:
                 follow = m.new_bool_var(f"follow_{child}_{inspector}")
                 for s in indices:
-                    held = [self.w[k] for k in self._keys(s) if k[1] == inspector]
+                    held = [self.w[k] for k in self.session_keys(s) if k[1] == inspector]
                     if held:
                         m.add(sum(held) <= follow)
                 follows.append(follow)
@@ -258,7 +260,7 @@ class _Model:
             cap = plan.practitioner_limit
             needed_days = []
             for day in range(plan.days):
-                on_day = [self.w[k] for s in indices for k in self._keys(s) if k[2] == day]
+                on_day = [self.w[k] for s in indices for k in self.session_keys(s) if k[2] == day]
                 if on_day:
                     needed = m.new_bool_var(f"day_{person}_{day}")
                     for var in on_day:
@@ -292,7 +294,7 @@ class _Model:
         return parts
 
 
-def _solver(settings: Solver, time_limit: float | None = None) -> cp_model.CpSolver:
+def week_solver(settings: Solver, time_limit: float | None = None) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     # measured on midshire's week: these halve the deterministic time and change no optimum
@@ -313,7 +315,7 @@ def solve_week(plan: WeekPlan, settings: Solver | None = None) -> Timetable:
     if reasons:
         raise InfeasibleTimetable(reasons)
     t0, c0 = time.perf_counter(), time.process_time()
-    built = _Model(plan)
+    built = WeekModel(plan)
     parts = built.objective()
     dettime = 0.0
     if len(plan.sessions) > 0:
@@ -323,7 +325,7 @@ def solve_week(plan: WeekPlan, settings: Solver | None = None) -> Timetable:
         floor = 0.0
         for part in parts.values():
             built.model.minimize(part)
-            alone = _solver(settings, settings.deterministic_time / 5)
+            alone = week_solver(settings, settings.deterministic_time / 5)
             result = alone.solve(built.model)
             dettime += alone.deterministic_time
             if result == cp_model.INFEASIBLE:
@@ -333,7 +335,7 @@ def solve_week(plan: WeekPlan, settings: Solver | None = None) -> Timetable:
         total = sum(parts.values())
         built.model.add(total >= math.ceil(floor - 1e-6))
         built.model.minimize(total)
-    solver = _solver(settings)
+    solver = week_solver(settings)
     status = solver.solve(built.model)
     dettime += solver.deterministic_time
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -352,12 +354,12 @@ def solve_week(plan: WeekPlan, settings: Solver | None = None) -> Timetable:
         key=lambda k: (k[2], k[3], plan.sessions[k[0]].id),
     )
     bookings = _rooms(plan, chosen)
-    leads = _leads(plan, bookings)
+    leads = leads_of(plan, bookings)
     return Timetable(
         plan=plan,
         bookings=tuple(bookings),
         leads=leads,
-        status=_status_words(solver),
+        status=status_words(solver),
         objective=float(solver.objective_value),
         solve_seconds=seconds,
         solve_cpu_seconds=cpu,
@@ -365,7 +367,7 @@ def solve_week(plan: WeekPlan, settings: Solver | None = None) -> Timetable:
     )
 
 
-def _status_words(solver: cp_model.CpSolver) -> str:
+def status_words(solver: cp_model.CpSolver) -> str:
     """``optimal``, or how close to the best possible the timetable is proved to be."""
     value, bound = solver.objective_value, solver.best_objective_bound
     if value - bound < 0.5:
@@ -406,7 +408,7 @@ def _rooms(plan: WeekPlan, chosen: list[Key]) -> list[Booking]:
     return out
 
 
-def _leads(plan: WeekPlan, bookings: list[Booking]) -> dict[int, str]:
+def leads_of(plan: WeekPlan, bookings: list[Booking]) -> dict[int, str]:
     """Each tracked child's lead: who meets the social worker (else their first meeting)."""
     by_id = {s.id: s for s in plan.sessions}
     leads: dict[int, str] = {}
@@ -432,7 +434,7 @@ def explain(plan: WeekPlan, settings: Solver | None = None) -> list[str]:
     """
     settings = settings or Solver()
     limit = max(0.5, settings.deterministic_time / 10)
-    words = _Model(plan).words
+    words = WeekModel(plan).words
     order = sorted(
         words,
         key=lambda n: next(
@@ -441,8 +443,8 @@ def explain(plan: WeekPlan, settings: Solver | None = None) -> list[str]:
     )
 
     def infeasible(kept: list[str]) -> bool:
-        built = _Model(plan, relaxed=set(words) - set(kept))
-        status = _solver(settings, limit).solve(built.model)
+        built = WeekModel(plan, relaxed=set(words) - set(kept))
+        status = week_solver(settings, limit).solve(built.model)
         return bool(status == cp_model.INFEASIBLE)
 
     needed = list(order)
@@ -464,4 +466,14 @@ def explain(plan: WeekPlan, settings: Solver | None = None) -> list[str]:
     ]
 
 
-__all__ = ["Booking", "Timetable", "explain", "precheck", "solve_week"]
+__all__ = [
+    "Booking",
+    "Timetable",
+    "WeekModel",
+    "explain",
+    "leads_of",
+    "precheck",
+    "solve_week",
+    "status_words",
+    "week_solver",
+]

@@ -269,7 +269,7 @@ def plan_week(
             absences,
             file=absences_file,
             dates=tuple(dates),
-            groups=_groups(people, settings),
+            groups=absence_groups(people, settings),
         )
     away = {k: v for k, v in away.items() if v}
     return WeekPlan(
@@ -549,7 +549,7 @@ def _sample_reads(
     return out
 
 
-def _groups(
+def absence_groups(
     people: Mapping[str, Person], settings: InspectionSettings
 ) -> dict[str, tuple[str, ...]]:
     """Every name an absence row may use, and who it covers."""
@@ -593,6 +593,7 @@ __all__ = [
     "Person",
     "Session",
     "WeekPlan",
+    "absence_groups",
     "child_agencies",
     "choose_observations",
     "people_table",
