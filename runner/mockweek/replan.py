@@ -37,7 +37,7 @@ from runner.mockweek.timetable import (
     Key,
     Timetable,
     WeekModel,
-    explain,
+    chosen_keys,
     leads_of,
     status_words,
     week_solver,
@@ -144,20 +144,7 @@ def replan_week(
     solver = week_solver(settings)
     status = solver.solve(built.model)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    if status == cp_model.INFEASIBLE:
-        raise InfeasibleTimetable(explain(plan, settings))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise InfeasibleTimetable(
-            [
-                "no re-planned timetable was found within the solver's time limit "
-                f"(solver.deterministic_time = {settings.deterministic_time:g}); raise it in the "
-                "settings file"
-            ]
-        )
-    chosen = sorted(
-        (key for key, var in built.w.items() if solver.value(var)),
-        key=lambda k: (k[2], k[3], plan.sessions[k[0]].id),
-    )
+    chosen = chosen_keys(built, solver, status, settings, what="re-planned timetable")
     bookings = _rooms_kept(plan, chosen, before)
     full = plan  # the sessions that cannot be held now leave the week's plan
     held_now = {b.session for b in bookings}

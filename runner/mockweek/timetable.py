@@ -34,6 +34,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from attrs import field, frozen
 from ortools.sat.python import cp_model
@@ -339,20 +340,7 @@ def solve_week(plan: WeekPlan, settings: Solver | None = None) -> Timetable:
     status = solver.solve(built.model)
     dettime += solver.deterministic_time
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    if status == cp_model.INFEASIBLE:
-        raise InfeasibleTimetable(explain(plan, settings))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise InfeasibleTimetable(
-            [
-                "no timetable was found within the solver's time limit "
-                f"(solver.deterministic_time = {settings.deterministic_time:g}); raise it in the "
-                "settings file or make the week less crowded"
-            ]
-        )
-    chosen = sorted(
-        (key for key, var in built.w.items() if solver.value(var)),
-        key=lambda k: (k[2], k[3], plan.sessions[k[0]].id),
-    )
+    chosen = chosen_keys(built, solver, status, settings, advice=" or make the week less crowded")
     bookings = _rooms(plan, chosen)
     leads = leads_of(plan, bookings)
     return Timetable(
@@ -364,6 +352,35 @@ def solve_week(plan: WeekPlan, settings: Solver | None = None) -> Timetable:
         solve_seconds=seconds,
         solve_cpu_seconds=cpu,
         deterministic_time=dettime,
+    )
+
+
+def chosen_keys(
+    built: WeekModel,
+    solver: cp_model.CpSolver,
+    status: Any,
+    settings: Solver,
+    *,
+    what: str = "timetable",
+    advice: str = "",
+) -> list[Key]:
+    """The bookings ``solver`` chose in ``built``, by day, slot and session; or
+    :class:`InfeasibleTimetable` (with the rules that clash, or the time limit, ending
+    ``advice``) when it found no ``what``."""
+    plan = built.plan
+    if status == cp_model.INFEASIBLE:
+        raise InfeasibleTimetable(explain(plan, settings))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise InfeasibleTimetable(
+            [
+                f"no {what} was found within the solver's time limit "
+                f"(solver.deterministic_time = {settings.deterministic_time:g}); raise it in the "
+                f"settings file{advice}"
+            ]
+        )
+    return sorted(
+        (key for key, var in built.w.items() if solver.value(var)),
+        key=lambda k: (k[2], k[3], plan.sessions[k[0]].id),
     )
 
 
@@ -470,6 +487,7 @@ __all__ = [
     "Booking",
     "Timetable",
     "WeekModel",
+    "chosen_keys",
     "explain",
     "leads_of",
     "precheck",
