@@ -80,18 +80,24 @@ def _scenario_of(request: WeekRequest) -> str | None:
     return str(file) if request.scenario.endswith(".toml") else request.scenario
 
 
-def error_line(exc: BaseException) -> str:
-    """The one line the page shows for what stopped a week (no traceback)."""
+def error_line(exc: BaseException, workspace: Path | None = None) -> str:
+    """The one line the page shows for what stopped a week (no traceback).
+
+    Files in ``workspace`` are named from it, as the command run there names them.
+    """
     from click import ClickException
 
     from jtai_sim.errors import JtaiError
 
     if isinstance(exc, ClickException):
-        return exc.format_message()
-    if isinstance(exc, JtaiError):
-        return str(exc)
-    text = str(exc).strip().splitlines()
-    return f"the mock week stopped: {type(exc).__name__}" + (f": {text[0]}" if text else "")
+        line = exc.format_message()
+    elif isinstance(exc, JtaiError):
+        line = str(exc)
+    else:
+        text = str(exc).strip().splitlines()
+        line = f"the mock week stopped: {type(exc).__name__}" + (f": {text[0]}" if text else "")
+    line = " ".join(line.split())
+    return line.replace(f"{workspace}/", "") if workspace is not None else line
 
 
 def _worker(request: WeekRequest, out: Path, answers: Any) -> None:
@@ -99,7 +105,7 @@ def _worker(request: WeekRequest, out: Path, answers: Any) -> None:
     try:
         view = run_week(request, out, lambda line: answers.put(("progress", line)))
     except BaseException as exc:  # everything ends as one line on the page
-        answers.put(("failed", error_line(exc)))
+        answers.put(("failed", error_line(exc, request.workspace)))
         return
     answers.put(("done", view))
 
