@@ -36,11 +36,11 @@ POLL_SECONDS = 0.5
 DEFAULT_SCENARIO = "midshire"
 DEFAULT_NOTIFY = "2025-06-03"
 
-_SOURCES = {
-    "builtin": "A built-in scenario",
-    "file": "A scenario file in the workspace",
-    "cases": "The area's own records in the workspace",
-}
+_SOURCES = (
+    ("builtin", "A built-in scenario"),
+    ("file", "A scenario file in the workspace"),
+    ("cases", "The area's own records in the workspace"),
+)
 
 _STYLE = """
 .jtai-pack { width: 100%; height: 48rem; border: 1px solid #bbb; }
@@ -59,7 +59,7 @@ def panel() -> Any:
     names = builtin_scenarios()
     sidebar = ui.sidebar(
         ui.h5("The area"),
-        ui.input_radio_buttons("source", None, _SOURCES, selected="builtin"),
+        ui.input_radio_buttons("source", None, dict(_SOURCES), selected="builtin"),
         ui.input_select(
             "scenario",
             "Built-in scenario",
