@@ -1,5 +1,8 @@
 """The planner's page and the server logic behind it, one instance per browser session.
 
+The app has two tabs: the planner's what-ifs (here) and the facilitator's mock
+week (:mod:`runner.app.facilitator`, a module of its own under the ``facil`` ids).
+
 The page: a scenario (a built-in, or a ``.toml`` file in the workspace), its
 levers (staff, demand, information delays) with the ranges the scenario schema
 allows, the run settings (replications, years, seed), Run and Cancel, a progress
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from shiny import App, Inputs, Outputs, Session, reactive, render, ui
 
 from jtai_sim.scenario.model import DAYS_PER_YEAR, MAX_DAYS, SEED
+from runner.app import facilitator
 from runner.app.levers import Lever, levers_of, to_variant, variant_table, variant_text
 from runner.app.paths import confine
 from runner.app.tables import headline_rows
@@ -30,6 +34,9 @@ if TYPE_CHECKING:
 
 #: How often the page asks a running what-if how far it has got, in seconds.
 POLL_SECONDS = 0.5
+
+#: The namespace of the facilitator's tab (its inputs' ids start ``facil-``).
+FACILITATOR = "facil"
 
 #: Where Save variant writes unless told otherwise (inside the workspace).
 DEFAULT_SAVE = "variants/whatif.toml"
@@ -74,7 +81,7 @@ def _page() -> ui.Tag:
         ui.input_action_button("save", "Save variant", class_="btn-sm"),
         width=340,
     )
-    return ui.page_sidebar(
+    planner = ui.layout_sidebar(
         sidebar,
         ui.tags.style(_STYLE),
         ui.output_ui("message"),
@@ -82,7 +89,13 @@ def _page() -> ui.Tag:
         ui.output_ui("results"),
         ui.h4("Levers"),
         ui.output_ui("lever_inputs"),
-        title="jtai-sim planner",
+    )
+    return ui.page_navbar(
+        ui.nav_panel("Planner", planner, value="planner"),
+        ui.nav_panel("Facilitator", facilitator.panel(FACILITATOR), value="facilitator"),
+        id="view",
+        title="jtai-sim",
+        window_title="jtai-sim planner",
         lang="en",
     )
 
@@ -395,6 +408,7 @@ def make_app(workspace: Path) -> App:
             )
 
         session.on_ended(lambda: _stop(running))
+        facilitator.facilitator_server(FACILITATOR, root=root)
 
     return App(_page(), server)
 
