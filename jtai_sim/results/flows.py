@@ -186,7 +186,7 @@ def _moved_while_waiting(rec: np.ndarray, exits: np.ndarray, size: int) -> np.nd
     slot = len(times)
 
     def stamp(at: np.ndarray) -> np.ndarray:
-        return key[at] * slot + np.searchsorted(times, rec["time"][at])
+        return np.asarray(key[at] * slot + np.searchsorted(times, rec["time"][at]))
 
     out[rows] = ~np.isin(stamp(rows), stamp(ends))
     return out
