@@ -115,3 +115,24 @@ def test_the_page_plays_offline_in_a_browser(page: str, tmp_path: Path, offline_
     assert counts() != at_start
     assert offline_page.blocked == []
     assert offline_page.console_errors == [] and offline_page.page_errors == []
+
+
+def test_run_with_flows_writes_the_page_into_its_folder(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from runner.cli import cli
+
+    out = tmp_path / "run"
+    args = ["run", "minimal", "--days", "90", "--seed", "5", "--out", str(out), "--flows"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = (out / "flows.html").read_text(encoding="utf-8")
+    assert len(embedded(page)["dates"]) == 90
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert "flows.html" in record["files"] and record["command"].endswith("--flows")
+    assert "flows" in record["timings_seconds"]
+    # the page is one of the run's own files: --force replaces the folder, and without
+    # --flows the page is not written
+    again = CliRunner().invoke(cli, [*args[:-1], "--force"], catch_exceptions=False)
+    assert again.exit_code == 0, again.output
+    assert not (out / "flows.html").exists()
