@@ -113,6 +113,16 @@ def test_the_page_plays_offline_in_a_browser(page: str, tmp_path: Path, offline_
     slider.fill("60")
     assert slider.get_attribute("aria-valuetext") == "Sat 31 May 2025, step 61 of 120"
     assert counts() != at_start
+    # dragged with the mouse from its start to three quarters of the way
+    box = slider.bounding_box()
+    assert box is not None
+    middle = box["y"] + box["height"] / 2
+    browser.mouse.move(box["x"] + 2, middle)
+    browser.mouse.down()
+    browser.mouse.move(box["x"] + box["width"] * 0.75, middle, steps=8)
+    browser.mouse.up()
+    assert 80 <= int(slider.input_value()) <= 95
+    assert date.inner_text() not in (first, "Sat 31 May 2025")
     assert offline_page.blocked == []
     assert offline_page.console_errors == [] and offline_page.page_errors == []
 
