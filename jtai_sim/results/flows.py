@@ -70,7 +70,7 @@ class Route:
     to: str
 
 
-@frozen
+@frozen(eq=False)
 class Frames:
     """A run's counts per step (rows) and agency or pathway (columns); ints throughout."""
 
