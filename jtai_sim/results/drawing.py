@@ -41,6 +41,8 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Literal
 
+from attrs import frozen
+
 from jtai_sim.results.charts import PALETTE
 from jtai_sim.results.markup import markup_text
 from jtai_sim.results.svg import Canvas, num, points, text_width
@@ -331,6 +333,19 @@ def _arrow(
     return at(0.5)
 
 
+@frozen
+class Placement:
+    """Where things are in the drawing, in its own units (points, ``y`` downwards): each
+    agency's box as (centre x, centre y, half width, half height), and the middle of
+    each pathway's arrow by ``(source, mode, to)``; the picture is ``width`` by ``height``.
+    """
+
+    boxes: dict[str, tuple[float, float, float, float]]
+    middles: dict[tuple[str, str, str], tuple[float, float]]
+    width: float
+    height: float
+
+
 def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str = "p") -> str:
     """The partnership drawn as SVG (a full document unless ``standalone`` is false).
 
@@ -339,6 +354,18 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
     and label, and the legend sits below all of them.
 
     ``prefix`` would name the drawing's ids; it has none, so pages may hold several.
+    """
+    return placed_partnership(scenario, standalone=standalone)[0]
+
+
+def placed_partnership(scenario: Scenario, *, standalone: bool = False) -> tuple[str, Placement]:
+    """The drawing of :func:`partnership_svg` and where its boxes and arrows are, so a
+    picture drawn over it (the animated flows) puts things in the same places.
+
+    >>> from jtai_sim import load_scenario
+    >>> svg, placed = placed_partnership(load_scenario("scenarios/jackson.toml"))
+    >>> sorted(placed.boxes), len(placed.middles) == 4, svg.startswith("<svg")
+    (['A', 'B', 'C'], True, True)
     """
     direction = direction_for(scenario)
     positions = layout(scenario, direction=direction)
@@ -374,6 +401,7 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
         pairs[frozenset((source, to))] += 1
     seen: dict[frozenset[str], int] = defaultdict(int)
     labels: list[tuple[float, float, list[str], str]] = []
+    middles: dict[tuple[str, str, str], tuple[float, float]] = {}
     extent = _Extent()
     for x, y, w, h in boxes.values():
         extent.add(x - w, y - h)
@@ -416,6 +444,8 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
         if mode != "refer":
             lines[0] = f"{mode}: {lines[0]}"
         labels.append((mx, my, lines, style["colour"]))
+        middles[(source, mode, to)] = (mx, my)
+    canvas.add('<g class="pathway-labels">')
     for mx, my, lines, colour in labels:
         w, h = _box(lines, _LABEL_FONT, _LABEL_PAD, _LABEL_SPACING)
         extent.add(mx - w, my - h)
@@ -424,6 +454,7 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
                     style="fill-opacity:0.85")  # fmt: skip
         canvas.lines(mx, my, lines, size=_LABEL_FONT, spacing=_LABEL_SPACING, anchor="middle",
                      fill=colour)  # fmt: skip
+    canvas.add("</g>")
     for key, (x, y, w, h) in boxes.items():
         entry = key in entries
         edge, width = (PALETTE[0], 2.2) if entry else ("#555555", 0.9)
@@ -438,7 +469,13 @@ def partnership_svg(scenario: Scenario, *, standalone: bool = True, prefix: str 
     canvas.width = max(extent.right + dx + margin, legend_width + 2 * margin)
     canvas.height = extent.bottom + dy + 8.0 + _LEGEND_IN * 72.0
     canvas.text(0.01 * canvas.width, 14.0, title, size=10.0, bold=True)
-    return canvas.svg(standalone=standalone)
+    placement = Placement(
+        boxes={k: (x + dx, y + dy, w, h) for k, (x, y, w, h) in boxes.items()},
+        middles={k: (x + dx, y + dy) for k, (x, y) in middles.items()},
+        width=canvas.width,
+        height=canvas.height,
+    )
+    return canvas.svg(standalone=standalone), placement
 
 
 class _Extent:
@@ -482,10 +519,12 @@ __all__ = [
     "PAGE_IN",
     "PER_ROW",
     "ROW_IN",
+    "Placement",
     "agency_text",
     "direction_for",
     "layers",
     "layout",
     "partnership_svg",
     "pathway_text",
+    "placed_partnership",
 ]

@@ -14,6 +14,7 @@ file                   what it holds
 ``equity.csv``         the equity table by group of children, small counts suppressed
 ``run.json``           resolved scenario, seed, version, command, timings
 ``partnership.svg``    the partnership drawing
+``flows.html``         the run's flows played over the drawing, when asked (``flows``)
 ``report.html``        the offline run report
 ``summary.html``       the one-page board summary (prints to one A4 page)
 ``summary.md``         the board summary as Markdown
@@ -58,6 +59,7 @@ from jtai_sim.errors import OutputFolderError
 from jtai_sim.results.board import HTML_FILE, MARKDOWN_FILE, board_html, board_markdown, run_board
 from jtai_sim.results.drawing import partnership_svg
 from jtai_sim.results.exports import FORMATS, export
+from jtai_sim.results.flows_page import FLOWS_FILE, flows_page
 from jtai_sim.results.report import RunTables, ScenarioSource, render_report
 from jtai_sim.scenario.loading import scenario_to_dict
 
@@ -90,6 +92,7 @@ FILES = (
     "events.ocel.sqlite",
     "events.xes",
     "partnership.svg",
+    "flows.html",
 )
 
 #: Folders of records a result folder may hold, when asked: the simulated area's lists in
@@ -114,13 +117,16 @@ def write_run(
     command: Sequence[str] | None = None,
     timings: dict[str, float] | None = None,
     records: Mapping[str, Callable[[Path], object]] | None = None,
+    flows: bool = False,
 ) -> Path:
     """Write ``run``'s result folder at ``out`` atomically and return its path.
 
     ``events`` writes ``events.parquet``, ``events_csv`` also ``events.csv``;
     ``exports`` names event-log formats (``ocel``, ``sqlite``, ``xes``: see
     :mod:`jtai_sim.results.exports`) to write as well; ``records`` maps names in
-    :data:`RECORD_FOLDERS` to a writer that fills that folder.
+    :data:`RECORD_FOLDERS` to a writer that fills that folder; ``flows`` writes
+    ``flows.html``, the run's flows played over the partnership drawing
+    (:mod:`jtai_sim.results.flows_page`).
     ``source`` names the scenario file (else the resolved scenario is hashed);
     ``command`` is recorded in ``run.json``; ``timings`` are added to the run's
     own (seconds) under ``timings_seconds``.
@@ -139,6 +145,7 @@ def write_run(
         if unknown:
             raise ValueError(f"unknown export formats {unknown}; formats are {sorted(FORMATS)}")
         wanted -= {name for fmt, name in FORMATS.items() if fmt not in exports}
+        wanted -= set() if flows else {FLOWS_FILE}
         files = [name for name in FILES if name in wanted]
         t0 = time.perf_counter()
         tables = RunTables.of(run)
@@ -180,6 +187,9 @@ def write_run(
         (tmp / HTML_FILE).write_text(board_html(board), encoding="utf-8")
         (tmp / MARKDOWN_FILE).write_text(board_markdown(board), encoding="utf-8")
         t3 = time.perf_counter()
+        if flows:
+            (tmp / FLOWS_FILE).write_text(flows_page(run.record, seed=run.seed), encoding="utf-8")
+        t4 = time.perf_counter()
         record = run_record(run, source, command=command, files=files)
         record["timings_seconds"] = {
             **{k: round(v, 4) for k, v in run.timings.items()},
@@ -189,6 +199,7 @@ def write_run(
             **({"exports": round(t_records - t_exports, 4)} if exports else {}),
             **({"records": round(t2 - t_records, 4)} if records else {}),
             "report": round(t3 - t2, 4),
+            **({"flows": round(t4 - t3, 4)} if flows else {}),
             "write_total": round(time.perf_counter() - started, 4),
         }
         (tmp / "run.json").write_text(

@@ -159,6 +159,12 @@ def _export_formats(value: str | None) -> list[str]:
     "1 to 8, annex_a/), ssda903 (the children looked after return's header and "
     "episodes, ssda903/) or camhs (a CAMHS referral extract, camhs/).",
 )
+@click.option(
+    "--flows",
+    is_flag=True,
+    help="Also write flows.html: the run's waiting lists, caseloads and hand-offs played "
+    "day by day over the partnership drawing (one offline page; play, pause, slider).",
+)
 @allow_large_option
 def run(
     scenario: str,
@@ -170,6 +176,7 @@ def run(
     no_events: bool,
     events_csv: bool,
     export: str | None,
+    flows: bool,
     allow_large: bool,
 ) -> None:
     """Simulate SCENARIO (a file, or a built-in name) and write a result folder.
@@ -184,6 +191,7 @@ def run(
       children.csv      one row per child who came to notice
       events.parquet    the event log (events.csv too with --events-csv)
       partnership.svg   the partnership drawing
+      flows.html        the flows played over the drawing, with --flows
       events.ocel.json, events.ocel.sqlite, events.xes
                         the log for process mining, with --export
       annex_a/          the area's Annex A lists, with --export annex-a
@@ -240,7 +248,7 @@ def run(
         days,
         seed,
         out,
-        {"force": force, "no_events": no_events, "events_csv": events_csv},
+        {"force": force, "no_events": no_events, "events_csv": events_csv, "flows": flows},
     )
     if exports:
         command += ["--export", ",".join(exports)]
@@ -262,6 +270,7 @@ def run(
             command=command,
             timings={"load": t_load},
             records=_record_writers(result, [e for e in exports if e in RECORD_EXPORTS]),
+            flows=flows,
         )
     from jtai_sim.results.trust import run_warnings
 
@@ -270,6 +279,8 @@ def run(
     click.echo(f"wrote {folder}/ ({time.perf_counter() - started:.1f} s in all)")
     click.echo(f"summary: {folder / 'summary.html'} (one page for a board; summary.md beside it)")
     click.echo(f"report: {folder / 'report.html'}")
+    if flows:
+        click.echo(f"flows: {folder / 'flows.html'} (the run played over the partnership)")
 
 
 def _record_writers(result: Any, names: list[str]) -> dict[str, Callable[[Path], object]]:
