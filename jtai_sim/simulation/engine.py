@@ -2058,6 +2058,9 @@ class ChildRegister:
         # each source's profile blocks (the list ChildProfiles keeps adding to) and the
         # names of its ethnic groups; not the ChildProfiles, which holds a block of tuples
         self._profiles: list[tuple[list[np.ndarray], list[str]]] = []
+        #: by source, the positions of profiles drawn for no child (a child an inject
+        #: thinned away, drawn so the children after them are the same children)
+        self.skipped: dict[int, list[int]] = {}
 
     def source(self, stream: str, profiles: ChildProfiles) -> int:
         """Register where children come from (a demand stream, a backlog); returns its code."""
@@ -2081,7 +2084,10 @@ class ChildRegister:
         ethnicity = np.empty(len(source), dtype=object)
         for code, (blocks, groups) in enumerate(self._profiles):
             mine = source == code
-            drawn = np.concatenate(blocks)[: int(mine.sum())] if blocks else profile[:0]
+            drawn = np.concatenate(blocks) if blocks else profile[:0]
+            if code in self.skipped:
+                drawn = np.delete(drawn, self.skipped[code])
+            drawn = drawn[: int(mine.sum())]
             profile[mine] = drawn
             ethnicity[mine] = np.asarray(groups, dtype=object)[drawn["ethnicity"]]
         ids = np.array(self.ids, dtype=np.int64)

@@ -205,6 +205,15 @@ class ThinnedStream(DemandStream):
         self.keep = 1.0
         self.kept_u = engine.streams.uniform("injects", key, "thinning")
         self._on_arrival: Callbacks = (self._arrival_thinned,)
+        #: profiles drawn so far, so the register can be told which belong to no child
+        self.drawn = 0
+        draw = self.profiles.next
+
+        def counted() -> tuple[float, int, bool, int]:
+            self.drawn += 1
+            return draw()
+
+        self.profiles.next = counted
 
     def _arrival_thinned(self, timer: _Timer) -> None:
         """:meth:`DemandStream._arrival`, with the child kept or not while ``keep`` < 1
@@ -233,10 +242,13 @@ class ThinnedStream(DemandStream):
     def _discard(self) -> None:
         """Draw the profile (and household) a child not kept would have had, so that the
         children after them are the ones they would have been."""
+        skipped = self.engine.children.skipped.setdefault(self.source, [])
+        skipped.append(self.drawn)
         self.profiles.next()
         if self.households is not None:
             self.households.factors()
             for _ in range(self.households.siblings()):
+                skipped.append(self.drawn)
                 self.profiles.next()
 
 
