@@ -1576,6 +1576,17 @@ class Inject:
 
 
 @frozen(kw_only=True)
+class InjectFile:
+    """A file of ``[[injects]]`` kept apart from the scenario (``jtai-sim run --inject``),
+    added to the scenario's own injects."""
+
+    description: str = field(default="", metadata=doc("what the injects are for"))
+    injects: tuple[Inject, ...] = field(
+        converter=tuple, metadata=doc("the injects, as a scenario's `[[injects]]`")
+    )
+
+
+@frozen(kw_only=True)
 class Scenario:
     """A whole partnership and its demand, as read from one scenario file."""
 
