@@ -215,6 +215,18 @@ def test_a_factor_of_two_doubles_the_arrivals_in_the_window_only(extra: str) -> 
     assert inside_a > 150
 
 
+def test_the_size_of_a_job_counts_the_children_a_surge_brings() -> None:
+    """A doubling for half the run is half as many children again in the budget."""
+    from jtai_sim.budget import Job, estimate
+
+    surge = desk(inject(kind="demand", factor=2.0, from_day=0.0, days=50.0))
+    base, more = (
+        estimate(Job(scenario=desk(), days=100.0)),
+        estimate(Job(scenario=surge, days=100.0)),
+    )
+    assert more.visits_per_run == pytest.approx(1.5 * base.visits_per_run)
+
+
 def test_a_factor_below_one_keeps_that_share_of_the_same_children() -> None:
     fall = inject(kind="demand", factor=0.25, from_day=20.0, days=40.0)
     base = simulate(desk(), seed=6)
