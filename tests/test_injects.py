@@ -418,3 +418,16 @@ def test_run_takes_an_inject_file_and_refuses_one_that_does_not_fit_the_days(
     assert short.exit_code == 2
     assert "injects[0].days" in short.stderr
     assert not (tmp_path / "out2").exists()
+
+
+def test_the_report_lists_the_injects_in_words() -> None:
+    from jtai_sim.results.report import RunTables, ScenarioSource, render_report
+
+    off = inject(kind="staff", agency="desk", change=-1, from_day=5.0, days=10.0)
+    scenario = desk(off.replace("\n", '\nlabel = "one of two off sick"\n', 1))
+    run = simulate(scenario, seed=1, days=20)
+    html = render_report(run, RunTables.of(run), ScenarioSource.of_scenario(scenario))
+    assert "<li>days 5 to 15: one of two off sick (desk: 1 staff fewer)</li>" in html
+    plain = simulate(desk(), seed=1, days=20)
+    html = render_report(plain, RunTables.of(plain), ScenarioSource.of_scenario(desk()))
+    assert "Injects" not in html

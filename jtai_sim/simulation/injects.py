@@ -175,7 +175,7 @@ def withheld(info: Information | None, lost: float, delay_mean_days: float | Non
     or partial in the pathway's own proportions (complete, for a pathway that records
     none), after ``delay_mean_days`` if given.
 
-    >>> withheld(Information(complete=0.6, partial=0.2, lost=0.2), 0.5, None).complete
+    >>> round(withheld(Information(complete=0.6, partial=0.2, lost=0.2), 0.5, None).complete, 9)
     0.375
     >>> withheld(None, 1.0, None).lost
     1.0
