@@ -141,6 +141,19 @@ def test_more_staff_start_the_waiting_children_at_once() -> None:
     assert in_window(starts, 15.0, 20.0).sum() > (starts == 15.0).sum()
 
 
+def test_two_injects_ending_together_start_only_the_places_left() -> None:
+    """No places from day 10, one from day 15, both back to the usual two on day 20: one
+    child starts on day 20 (one is in service already), not two into places the second
+    end takes away again."""
+    text = inject(kind="staff", agency="desk", change=-2, from_day=10.0, days=10.0) + inject(
+        kind="staff", agency="desk", change=1, from_day=15.0, days=5.0
+    )
+    run = simulate(desk(text), seed=3)
+    starts = rows(run, "start", "desk")["time"]
+    assert (starts == 15.0).sum() == 1
+    assert (starts == 20.0).sum() == 1
+
+
 def test_a_staff_inject_leaves_every_arrival_as_it_was() -> None:
     """Common random numbers: the same children come at the same times and are the same
     children (the register's profiles), replication by replication."""

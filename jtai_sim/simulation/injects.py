@@ -40,7 +40,6 @@ from jtai_sim.simulation.engine import (
     Callbacks,
     ChildProfiles,
     DemandStream,
-    Desk,
     HouseholdDraws,
     Journey,
     _Timer,
@@ -63,6 +62,7 @@ class InjectPlan:
         self.shared: dict[int, tuple[Information | None, list[Inject]]] = {}
         self._on_start = (self._start,)
         self._on_end = (self._end,)
+        self._on_fill = (self._fill,)
         if any(i.kind == "staff" for i in self.injects):
             engine._on_finish = (engine._finish_capped,)
 
@@ -112,11 +112,14 @@ class InjectPlan:
         assert desk.servers is not None and inject.change is not None
         places = inject.change * desk.spec.caseload
         desk.servers += places if begin else -places
-        self._fill(desk)
+        # fill the places once every change due at this moment is made (two injects ending
+        # together must not start children into places the second one takes away)
+        engine._at(0.0, self._on_fill, None, desk)
 
-    def _fill(self, desk: Desk) -> None:
-        """Start the children waiting at ``desk`` while it has free places."""
+    def _fill(self, timer: _Timer) -> None:
+        """Start the children waiting at the timer's desk while it has free places."""
         engine = self.engine
+        desk = timer.desk
         servers = desk.servers or 0
         while desk.waiting and desk.busy < servers:
             journey = desk.next_waiting()
