@@ -11,7 +11,8 @@ The estimate is an upper bound, from the scenario alone:
 
 * **visits**: new children a day from each demand stream, at its busiest
   (the largest of its term, holiday and weekend factors) and grown by its trend
-  over the run, times the visits each child makes down the pathways (the
+  over the run, and by the injects that raise it (``factor - 1`` more for their share
+  of the run), times the visits each child makes down the pathways (the
   traffic equations ``v = 1 + n + P v``, for each stream's profile, with the
   conditions a child keeps counted at their share of it and the others ignored,
   times the brothers and sisters a family referral brings, an agency's
@@ -122,10 +123,13 @@ def estimate(job: Job) -> Estimate:
     """The estimated size of ``job`` (see the module's docstring for how)."""
     scenario = job.scenario
     total = 0.0
-    for demand in scenario.demand.values():
+    for key, demand in scenario.demand.items():
         visits = _visits_per_child(scenario, demand.profile)
         total += (
-            _children(scenario, demand, job.days) * _family(demand.profile) * visits[demand.agency]
+            _children(scenario, demand, job.days)
+            * _surge(scenario, key, job.days)
+            * _family(demand.profile)
+            * visits[demand.agency]
         )
     for key, agency in scenario.agencies.items():
         if agency.backlog is not None:
@@ -138,6 +142,20 @@ def estimate(job: Job) -> Estimate:
         runs=job.runs,
         at_once=min(job.at_once, job.runs),
     )
+
+
+def _surge(scenario: Scenario, key: str, days: float) -> float:
+    """How many times its children stream ``key`` brings with the injects that raise it:
+    each adds ``factor - 1`` times the stream for its share of the run, as if the
+    stream's rate were the same all through it (injects that lower a rate are left out)."""
+    extra = sum(
+        ((i.factor or 1.0) - 1.0) * min(i.days, days) / days
+        for i in scenario.injects
+        if i.kind == "demand"
+        and (i.factor or 1.0) > 1.0
+        and (i.streams is None or key in i.streams)
+    )
+    return 1.0 + extra
 
 
 def _children(scenario: Scenario, demand: Demand, days: float) -> float:

@@ -35,6 +35,8 @@ Each enum carries a ``key`` (the lower-case spelling files use) and a ``word``
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
@@ -296,6 +298,20 @@ MODE_OF_KIND: dict[int, str] = {int(k): m for m, k in KIND_OF_MODE.items()}
 def pathway_name(source: str, mode: str, to: str) -> str:
     """A pathway's name: ``source -> to``, with the arrow of its mode."""
     return f"{source} {ARROW[mode]} {to}"
+
+
+def pathways_named(names: Iterable[str | None], wanted: str) -> list[int]:
+    """The positions of the pathways called ``wanted`` among ``names`` (each pathway's
+    :func:`pathway_name`, or None for an entry that is not a pathway), spaces ignored:
+    how overrides and injects pick pathways by name (several may share one).
+
+    >>> pathways_named(["a -> b", "a ~> b", "a -> b"], "a->b")
+    [0, 2]
+    """
+    target = re.sub(r"\s+", "", wanted)
+    return [
+        i for i, name in enumerate(names) if name is not None and re.sub(r"\s+", "", name) == target
+    ]
 
 
 #: Yes/no columns of the child register.

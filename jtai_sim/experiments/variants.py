@@ -56,7 +56,7 @@ from jtai_sim.scenario.converter import file_key, strip_optional, suggest, toml_
 from jtai_sim.scenario.loading import parse_toml, read_text, scenario_to_dict, structure
 from jtai_sim.scenario.model import Scenario
 from jtai_sim.scenario.toml_lines import line_index
-from jtai_sim.vocabulary import ARROW, pathway_name
+from jtai_sim.vocabulary import ARROW, pathway_name, pathways_named
 
 Op = Literal["set", "add", "scale"]
 _OP_SIGN = {"set": "=", "add": "+=", "scale": "*="}
@@ -241,11 +241,10 @@ class _Applier:
             return list(range(len(items)))
         if isinstance(part, tuple):
             wanted = re.sub(r"\s+", "", part[0])
-            found = [
-                i
-                for i, item in enumerate(items)
-                if isinstance(item, Mapping) and re.sub(r"\s+", "", _pathway_name(item)) == wanted
-            ]
+            found = pathways_named(
+                [_pathway_name(item) if isinstance(item, Mapping) else None for item in items],
+                part[0],
+            )
             if not found:
                 names = sorted({_pathway_name(i) for i in items if isinstance(i, Mapping)})
                 raise self.fail(f"no {where} named {part[0]!r} ({_hint(names, wanted)})")

@@ -34,7 +34,7 @@ from jtai_sim.results.drawing import partnership_svg
 from jtai_sim.results.markup import markup_text
 from jtai_sim.results.suppression import MARK, THRESHOLD
 from jtai_sim.scenario.loading import scenario_to_dict
-from jtai_sim.scenario.model import FLOW_STAGES
+from jtai_sim.scenario.model import FLOW_STAGES, Inject
 
 if TYPE_CHECKING:
     from jtai_sim.scenario.model import Scenario
@@ -362,8 +362,32 @@ def render_report(
         "charts": {k: Markup(v) for k, v in svgs.items()},
         "partnership": Markup(drawing[drawing.index("<svg") :]),
         "files": list(files),
+        "injects": [inject_words(i, label) for i in scenario.injects],
     }
     return _run_template().render(context)
+
+
+def inject_words(inject: Inject, label: Callable[[str], str]) -> str:
+    """One inject as the report lists it: its days, its label, and what it changed.
+
+    >>> from jtai_sim.scenario.model import Inject
+    >>> inject_words(Inject(kind="staff", agency="mash", change=-2, from_day=200.0,
+    ...     days=30.0, label="two screeners off sick"), str.upper)
+    'days 200 to 230: two screeners off sick (MASH: 2 staff fewer)'
+    """
+    if inject.kind == "staff":
+        change = inject.change or 0
+        more = "more" if change > 0 else "fewer"
+        what = f"{label(inject.agency or '')}: {abs(change)} staff {more}"
+    elif inject.kind == "demand":
+        streams = ", ".join(inject.streams) if inject.streams else "every demand stream"
+        what = f"{streams}: arrivals times {inject.factor:g}"
+    else:
+        what = f"{inject.pathway}: {inject.lost_share:.0%} of information lost"
+        if inject.delay_mean_days is not None:
+            what += f", the rest after {inject.delay_mean_days:g} days on average"
+    period = f"days {inject.from_day:g} to {inject.until_day:g}"
+    return f"{period}: {inject.label} ({what})" if inject.label else f"{period}: {what}"
 
 
 @functools.cache

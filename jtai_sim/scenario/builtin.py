@@ -10,10 +10,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from jtai_sim.errors import ScenarioError
-from jtai_sim.scenario.loading import parse_toml, read_text, scenario_from_toml
-from jtai_sim.scenario.model import Scenario
+import attrs
+
+from jtai_sim.errors import ScenarioError, dotted
+from jtai_sim.scenario.loading import parse_toml, read_text, scenario_from_toml, structure
+from jtai_sim.scenario.model import Inject, InjectFile, Scenario
 from jtai_sim.scenario.partnership import Partnership, PartnershipError
 from jtai_sim.scenario.toml_lines import locate
 
@@ -55,4 +58,50 @@ def load_text(text: str, file: str = "<scenario>") -> Scenario:
     return scenario
 
 
-__all__ = ["BUILTIN", "check", "load_scenario", "load_text", "parse_toml", "resolve"]
+def load_injects(path: str | Path) -> tuple[tuple[Inject, ...], str]:
+    """The injects of an inject file (``[[injects]]`` tables) and the file's text; a
+    mistake in them is a located ScenarioError, as in a scenario file."""
+    text = read_text(path, what="an inject file")
+    data = parse_toml(text, file=str(path))
+    data.pop("$schema", None)
+    if not data.get("injects"):
+        raise ScenarioError(
+            "the file holds no injects: write one or more [[injects]] tables (see README, Injects)",
+            file=str(path),
+            line=1,
+        )
+    found: InjectFile = structure(data, InjectFile, text=text, file=str(path))
+    return found.injects, text
+
+
+def with_injects(scenario: Scenario, path: str | Path) -> Scenario:
+    """``scenario`` with the injects of the file at ``path`` added after its own, checked
+    against it; an error in one of them names the inject file, its line and its key."""
+    injects, text = load_injects(path)
+    own = len(scenario.injects)
+    # (typed loosely: mypy reads the field's converter, tuple, as a generic Iterable)
+    every: Any = (*scenario.injects, *injects)
+    combined = attrs.evolve(scenario, injects=every)
+    try:
+        Partnership(combined)
+    except PartnershipError as exc:
+        where = exc.path
+        number = where[1] if len(where) > 1 and where[0] == "injects" else None
+        if isinstance(number, int) and number >= own:  # one of the file's: as it counts them
+            where = ("injects", number - own, *where[2:])
+            line = locate(text, where)
+            raise ScenarioError(exc.message, file=str(path), line=line, key=dotted(where)) from None
+        raise ScenarioError(exc.message, key=exc.key) from None
+    return combined
+
+
+__all__ = [
+    "BUILTIN",
+    "check",
+    "load_injects",
+    "load_scenario",
+    "load_text",
+    "parse_toml",
+    "resolve",
+    "with_injects",
+]

@@ -1440,6 +1440,152 @@ class CalendarSettings:
     )
 
 
+#: What an inject changes for its period (see :class:`Inject`).
+InjectKind = Literal["staff", "demand", "sharing"]
+
+#: The keys only some kinds of inject read, and the kinds that read them.
+_INJECT_KEYS: dict[str, tuple[str, ...]] = {
+    "agency": ("staff",),
+    "change": ("staff",),
+    "factor": ("demand",),
+    "streams": ("demand",),
+    "pathway": ("sharing",),
+    "lost": ("sharing",),
+    "delay_mean_days": ("sharing",),
+}
+#: The keys each kind of inject needs.
+_INJECT_NEEDS: dict[str, tuple[str, ...]] = {
+    "staff": ("agency", "change"),
+    "demand": ("factor",),
+    "sharing": ("pathway",),
+}
+#: A change of staff by an inject: our bound, the bound of an agency's staff either way.
+STAFF_CHANGE = in_range(
+    -100_000,
+    100_000,
+    why="three times all of England's children's social workers",
+    why_low="no service has more staff to lose",
+)
+#: A demand inject's multiplier: more than nothing (an inject that stops a stream is a
+#: scenario without it), at most ten times, as for the other multipliers of a rate.
+INJECT_FACTOR = in_range(0, 10, low_open=True, why="ten times the stream's usual rate")
+
+
+def _optional_names(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else _names(value)
+
+
+@frozen(kw_only=True)
+class Inject:
+    """Something that happens for a period of the run: the facilitator's "what if, mid-run".
+
+    ``staff``: an agency has ``change`` staff more or fewer (sickness absence, vacancies,
+    agency staff brought in), so its caseload places are ``(staff + change) * caseload``
+    for the period; children already in service finish, and new starts wait while the
+    places in use are at or above the reduced number. ``demand``: the arrival rates of
+    some demand streams are multiplied by ``factor``. ``sharing``: a pathway loses
+    ``lost`` of its information for the period (all of it unless said), and may deliver
+    the rest after another mean delay.
+    """
+
+    kind: InjectKind = field(
+        metadata=doc("what changes: staff (an agency's staff), demand, or sharing (a pathway)")
+    )
+    from_day: float = field(
+        validator=DAYS,
+        metadata=doc("day of the run the period begins (before the run ends)", unit="days"),
+    )
+    days: float = field(
+        validator=POSITIVE_DAYS,
+        metadata=doc("length of the period (it must end by the end of the run)", unit="days"),
+    )
+    label: str = field(default="", metadata=doc("what happened, in words for reports"))
+    agency: str | None = field(default=None, metadata=doc("staff: the agency whose staff change"))
+    change: int | None = field(
+        default=None,
+        validator=STAFF_CHANGE,
+        metadata=doc(
+            "staff: staff more (+3: agency staff brought in) or fewer (-2: two off sick or "
+            "vacant) for the period; never below no staff"
+        ),
+    )
+    factor: float | None = field(
+        default=None,
+        validator=INJECT_FACTOR,
+        metadata=doc("demand: multiplier of the arrival rates for the period (1.4 = 40% more)"),
+    )
+    streams: tuple[str, ...] | None = field(
+        default=None,
+        converter=_optional_names,
+        metadata=doc("demand: the demand streams it multiplies; leave out for every stream"),
+    )
+    pathway: str | None = field(
+        default=None,
+        metadata=doc(
+            "sharing: the pathway, named `from -> to` (a referral), `from => to` (a parallel "
+            "referral) or `from ~> to` (a notification); every pathway of that name"
+        ),
+    )
+    lost: float | None = field(
+        default=None,
+        validator=PROBABILITY,
+        metadata=doc(
+            "sharing: share of the hand-offs whose information is lost for the period "
+            "(leave out for 1: the pathway stops sharing); the rest arrive complete or "
+            "partial in the pathway's own proportions"
+        ),
+    )
+    delay_mean_days: float | None = field(
+        default=None,
+        validator=DAYS,
+        metadata=doc(
+            "sharing: mean delay of the information that still arrives, for the period "
+            "(leave out for the pathway's own)",
+            unit="days",
+        ),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        for name, kinds in _INJECT_KEYS.items():
+            value = getattr(self, name)
+            if value is not None and self.kind not in kinds:
+                raise FieldError(
+                    name,
+                    f"is read only for kind {' or '.join(kinds)}, not {self.kind}: leave it out "
+                    f"or change kind, got {value!r}",
+                )
+        for name in _INJECT_NEEDS[self.kind]:
+            if getattr(self, name) is None:
+                raise FieldError(name, f"a {self.kind} inject needs {name}, got nothing")
+        if self.change == 0:
+            raise FieldError("change", "must not be 0 (an inject that changes nothing), got 0")
+        if self.streams is not None and not self.streams:
+            raise FieldError(
+                "streams", "needs at least one demand stream (or leave it out), got []"
+            )
+
+    @property
+    def until_day(self) -> float:
+        """The day the period ends (the inject no longer applies from then)."""
+        return self.from_day + self.days
+
+    @property
+    def lost_share(self) -> float:
+        """A sharing inject's share of information lost (1 unless given)."""
+        return 1.0 if self.lost is None else self.lost
+
+
+@frozen(kw_only=True)
+class InjectFile:
+    """A file of ``[[injects]]`` kept apart from the scenario (``jtai-sim run --inject``),
+    added to the scenario's own injects."""
+
+    description: str = field(default="", metadata=doc("what the injects are for"))
+    injects: tuple[Inject, ...] = field(
+        converter=tuple, metadata=doc("the injects, as a scenario's `[[injects]]`")
+    )
+
+
 @frozen(kw_only=True)
 class Scenario:
     """A whole partnership and its demand, as read from one scenario file."""
@@ -1472,6 +1618,14 @@ class Scenario:
     clocks: dict[str, Clock] = field(factory=dict, metadata=doc("timescales to measure"))
     mental_health: MentalHealth = field(factory=MentalHealth, metadata=doc("mental health"))
     flow: Flow = field(factory=Flow, metadata=doc("funnel stages"))
+    injects: tuple[Inject, ...] = field(
+        default=(),
+        converter=tuple,
+        metadata=doc(
+            "things that happen for a period of the run (staff off, a surge in referrals, a "
+            "pathway that stops sharing); see README, Injects"
+        ),
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.warmup_days >= self.duration_days:

@@ -39,8 +39,16 @@ from typing import TYPE_CHECKING
 
 from jtai_sim.errors import PartnershipError as PartnershipError  # raised by the checks here
 from jtai_sim.scenario.converter import suggest, toml_value
-from jtai_sim.scenario.model import DAYS_PER_YEAR, FLOW_STAGES, MAX_GROWTH, Pathway, Scenario
+from jtai_sim.scenario.model import (
+    DAYS_PER_YEAR,
+    FLOW_STAGES,
+    MAX_GROWTH,
+    Inject,
+    Pathway,
+    Scenario,
+)
 from jtai_sim.scenario.toml_lines import PathPart
+from jtai_sim.vocabulary import pathways_named
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -64,6 +72,7 @@ class Partnership:
         check_probabilities(scenario)
         check_reachable(scenario)
         check_way_out(scenario)
+        check_injects(scenario)
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -517,3 +526,105 @@ def check_way_out(scenario: Scenario) -> None:
             "(their referral chances add up to 1) and can never leave; lower one, "
             f"got {toml_value(scenario.pathways[index].probability)}",
         )
+
+
+def check_injects(scenario: Scenario) -> None:
+    """Each inject names what exists, falls within the run, and leaves staff to lose.
+
+    A period must begin before the run ends and end by its end (a facilitator who
+    shortens the run is told which inject no longer fits, not left with one that
+    silently never happens). A staff inject must leave at least no staff, counting
+    every other staff inject of the agency whose period overlaps its start.
+    """
+    for i, inject in enumerate(scenario.injects):
+        where: tuple[PathPart, ...] = ("injects", i)
+        end = scenario.duration_days
+        if inject.from_day >= end:
+            raise PartnershipError(
+                (*where, "from_day"),
+                f"must be before the end of the run (duration_days = {end:g}), "
+                f"got {toml_value(inject.from_day)}",
+            )
+        if inject.until_day > end + _TOLERANCE:
+            raise PartnershipError(
+                (*where, "days"),
+                f"runs the period to day {inject.until_day:g}, past the end of the run "
+                f"(duration_days = {end:g}); shorten it to at most {end - inject.from_day:g}, "
+                f"got {toml_value(inject.days)}",
+            )
+        if inject.kind == "staff":
+            _check_staff_inject(scenario, i, inject)
+        elif inject.kind == "demand":
+            _check_demand_inject(scenario, i, inject)
+        else:
+            _check_sharing_inject(scenario, i, inject)
+
+
+def _check_staff_inject(scenario: Scenario, i: int, inject: Inject) -> None:
+    """The agency exists and has staff, and no moment of the period has fewer than none."""
+    where: tuple[PathPart, ...] = ("injects", i)
+    name = inject.agency or ""
+    agency = scenario.agencies.get(name)
+    if agency is None:
+        raise _unknown((*where, "agency"), name, scenario)
+    if agency.staff is None:
+        raise PartnershipError(
+            (*where, "agency"),
+            f"{toml_value(name)} has no staff (no queue, unlimited places), so its staff "
+            f"cannot change; give it staff or name another agency, got {toml_value(name)}",
+        )
+    change = inject.change or 0
+    others = sum(
+        other.change or 0
+        for j, other in enumerate(scenario.injects)
+        if j != i
+        and other.kind == "staff"
+        and other.agency == name
+        and other.from_day <= inject.from_day < other.until_day
+    )
+    if agency.staff + others + change < 0:
+        also = f" with the other staff injects then ({others:+d})" if others else ""
+        raise PartnershipError(
+            (*where, "change"),
+            f"leaves {name} {agency.staff + others + change} staff{also}; it has "
+            f"{agency.staff}, so it can lose at most {agency.staff + others}, got {change}",
+        )
+
+
+def _check_demand_inject(scenario: Scenario, i: int, inject: Inject) -> None:
+    """Every stream named is a demand stream of the scenario."""
+    known = list(scenario.demand)
+    names = inject.streams or ()
+    for j, name in enumerate(names):
+        if name not in scenario.demand:
+            close = suggest(name, known)
+            hint = (
+                f"did you mean {toml_value(close[0])}?" if close else "streams: " + ", ".join(known)
+            )
+            where: tuple[PathPart, ...] = ("injects", i, "streams")
+            raise PartnershipError(
+                (*where, j) if len(names) > 1 else where,
+                f"unknown demand stream ({hint}), got {toml_value(name)}",
+            )
+
+
+def inject_pathways(scenario: Scenario, inject: Inject) -> list[int]:
+    """The positions of the pathways a sharing inject names (by the overrides' names)."""
+    return pathways_named([p.name for p in scenario.pathways], inject.pathway or "")
+
+
+def _check_sharing_inject(scenario: Scenario, i: int, inject: Inject) -> None:
+    """The pathway named exists."""
+    if inject_pathways(scenario, inject):
+        return
+    names = sorted({p.name for p in scenario.pathways})
+    close = suggest(inject.pathway or "", names)
+    hint = (
+        f"did you mean {toml_value(close[0])}?"
+        if close
+        else "name it from -> to, from => to or from ~> to"
+    )
+    raise PartnershipError(
+        ("injects", i, "pathway"),
+        f"no pathway of that name ({hint}), got {toml_value(inject.pathway or '')}",
+    )

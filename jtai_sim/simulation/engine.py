@@ -604,10 +604,13 @@ class Engine:
                 g: 1 << (len(FLAGS) + i) for i, g in enumerate(scenario.ethnic_groups)
             }
         self.desks = [Desk(self, i, k, a) for i, (k, a) in enumerate(scenario.agencies.items())]
+        #: every pathway's route, in the scenario's order (for the injects that name one)
+        self.routes: list[_Route] = []
         for number, pathway in enumerate(scenario.pathways):
             desk = self.desks[self.index[pathway.source]]
             route = _Route(pathway, number, self.index[pathway.to], self.streams, self.group_bits)
             route.target = self.desks[route.to]
+            self.routes.append(route)
             if pathway.at == "start":
                 desk.on_start.append(route)
             elif pathway.at == "every":
@@ -736,11 +739,20 @@ class Engine:
 
         ``progress`` is called with the clock after each ``step_days`` slice.
         """
+        plan = None
+        if self.scenario.injects:  # their timers first: a change takes effect at its moment
+            from jtai_sim.simulation.injects import InjectPlan
+
+            plan = InjectPlan(self)
+            plan.schedule()
         for desk in self.desks:
             if desk.spec.backlog is not None:
                 self._backlog(desk, desk.spec.backlog)
         for i, (key, demand) in enumerate(self.scenario.demand.items()):
-            DemandStream(self, i, key, demand).start()
+            if plan is None:
+                DemandStream(self, i, key, demand).start()
+            else:
+                plan.demand_stream(i, key, demand).start()
         for desk in self.desks:
             if desk.shared is not None:
                 self._other_areas_at_start(desk)
@@ -1115,6 +1127,30 @@ class Engine:
         if journey.family is not None:
             self._family_finish(journey.family, desk, now - begin)
         self.route(journey, desk)
+
+    def _finish_capped(self, timer: _Timer) -> None:
+        """:meth:`_finish` for a run whose staff injects can leave an agency with more
+        children in service than places: then the place this service frees is one the
+        inject took away, and nobody waiting takes it.
+
+        Swapped in for ``_finish`` only when a staff inject exists, so a run without
+        one pays nothing. The list is hidden from ``_finish`` by setting its count to 0
+        and adding back what it held; counts are only ever moved by one up or down, so
+        what happens to the list meanwhile (a child routed back to it, taken off it as
+        they start elsewhere) comes out right. Only the list length a WAIT row records
+        for a child joining this same list in this same moment leaves out the children
+        hidden.
+        """
+        desk = timer.desk
+        servers = desk.servers
+        if servers is None or not desk.waiting or desk.busy <= servers:
+            self._finish(timer)
+            return
+        hidden, desk.waiting = desk.waiting, 0
+        try:
+            self._finish(timer)
+        finally:
+            desk.waiting += hidden
 
     # -- families ------------------------------------------------------------------
     def _split(self, journey: Journey, family: list[Child], desk: Desk, source: int) -> None:
@@ -1506,7 +1542,7 @@ class Engine:
         desk = timer.desk
         timer.journey.token = 0
         desk.busy -= 1
-        if desk.waiting:
+        if desk.waiting and desk.busy < (desk.servers or 0):  # not beyond a staff inject's
             waiting = desk.next_waiting()
             if waiting is not None:
                 self.start(waiting, desk)
@@ -1759,7 +1795,7 @@ class Engine:
         self._released(journey, desk)
         self._log((now, child.id, desk.index, END, -1, 0, now - began))
         desk.busy -= 1
-        if desk.waiting:
+        if desk.waiting and desk.busy < (desk.servers or 0):  # not beyond a staff inject's
             waiting = desk.next_waiting()
             if waiting is not None:
                 self.start(waiting, desk)
@@ -1821,7 +1857,7 @@ class DemandStream:
             if demand.profile.households
             else None
         )
-        self._on_arrival = (self._arrival,)
+        self._on_arrival: Callbacks = (self._arrival,)
 
     def factor(self, t: float) -> float:
         """Rate multiplier at clock time ``t`` (season, weekend, trend)."""
@@ -2022,6 +2058,9 @@ class ChildRegister:
         # each source's profile blocks (the list ChildProfiles keeps adding to) and the
         # names of its ethnic groups; not the ChildProfiles, which holds a block of tuples
         self._profiles: list[tuple[list[np.ndarray], list[str]]] = []
+        #: by source, the positions of profiles drawn for no child (a child an inject
+        #: thinned away, drawn so the children after them are the same children)
+        self.skipped: dict[int, list[int]] = {}
 
     def source(self, stream: str, profiles: ChildProfiles) -> int:
         """Register where children come from (a demand stream, a backlog); returns its code."""
@@ -2045,7 +2084,10 @@ class ChildRegister:
         ethnicity = np.empty(len(source), dtype=object)
         for code, (blocks, groups) in enumerate(self._profiles):
             mine = source == code
-            drawn = np.concatenate(blocks)[: int(mine.sum())] if blocks else profile[:0]
+            drawn = np.concatenate(blocks) if blocks else profile[:0]
+            if code in self.skipped:
+                drawn = np.delete(drawn, self.skipped[code])
+            drawn = drawn[: int(mine.sum())]
             profile[mine] = drawn
             ethnicity[mine] = np.asarray(groups, dtype=object)[drawn["ethnicity"]]
         ids = np.array(self.ids, dtype=np.int64)

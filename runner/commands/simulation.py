@@ -39,22 +39,34 @@ from runner.options import allow_large_option, check_seed_option, run_length
     metavar="S",
     help="Seed of the --capacity run.  [default: the scenario's]",
 )
+@click.option(
+    "--inject",
+    "inject",
+    multiple=True,
+    metavar="FILE",
+    help="Add the [[injects]] of FILE (a TOML file) to the scenario's own: things that "
+    "happen for a period of the run (README, Injects). May be given more than once.",
+)
 @allow_large_option
-def validate(scenario: str, capacity: bool, seed: int | None, allow_large: bool) -> None:
+def validate(
+    scenario: str, capacity: bool, seed: int | None, inject: tuple[str, ...], allow_large: bool
+) -> None:
     """Check SCENARIO (a file, or a built-in name) and say what it holds.
 
     With --capacity, simulate it once (its own length) and print, for each agency with
     places, the arrivals, the places they ask for and the utilisation; each agency at 95%
     or more of its places gets a warning naming the figures to change (docs/cli.md).
     """
-    from jtai_sim.scenario.builtin import load_scenario
+    from jtai_sim.scenario.builtin import load_scenario, with_injects
 
     with user_errors():
         loaded = load_scenario(scenario)
+        for path in inject:
+            loaded = with_injects(loaded, path)
     click.echo(
         f"ok: {scenario}: {loaded.name}: {len(loaded.agencies)} agencies, "
         f"{len(loaded.pathways)} pathways, {len(loaded.demand)} demand streams, "
-        f"{len(loaded.clocks)} clocks"
+        f"{len(loaded.clocks)} clocks" + _injects_said(len(loaded.injects))
     )
     if capacity:
         from jtai_sim import budget
@@ -85,6 +97,13 @@ def report_capacity(scenario: Any, *, seed: int | None, table: bool = True) -> N
             )
     for line in capacity_lines(loads):
         click.echo(f"warning: capacity: {line}", err=True)
+
+
+def _injects_said(count: int) -> str:
+    """``, 2 injects`` for what ``validate`` prints (nothing when there are none)."""
+    if not count:
+        return ""
+    return f", {count} inject" if count == 1 else f", {count} injects"
 
 
 def _command(
@@ -165,6 +184,14 @@ def _export_formats(value: str | None) -> list[str]:
     help="Also write flows.html: the run's waiting lists, caseloads and hand-offs played "
     "day by day over the partnership drawing (one offline page; play, pause, slider).",
 )
+@click.option(
+    "--inject",
+    "inject",
+    multiple=True,
+    metavar="FILE",
+    help="Add the [[injects]] of FILE (a TOML file) to the scenario's own: things that "
+    "happen for a period of the run (README, Injects). May be given more than once.",
+)
 @allow_large_option
 def run(
     scenario: str,
@@ -177,6 +204,7 @@ def run(
     events_csv: bool,
     export: str | None,
     flows: bool,
+    inject: tuple[str, ...],
     allow_large: bool,
 ) -> None:
     """Simulate SCENARIO (a file, or a built-in name) and write a result folder.
@@ -210,8 +238,9 @@ def run(
     from jtai_sim.budget import Job, check
     from jtai_sim.results.output import FILES, RECORD_FOLDERS, check_folder, write_run
     from jtai_sim.results.report import ScenarioSource
-    from jtai_sim.scenario.builtin import load_scenario, resolve
-    from jtai_sim.simulation.run import simulate
+    from jtai_sim.scenario.builtin import check as check_partnership
+    from jtai_sim.scenario.builtin import load_scenario, resolve, with_injects
+    from jtai_sim.simulation.run import simulate, with_length
 
     started = time.perf_counter()
     length = run_length(years, days)
@@ -220,6 +249,10 @@ def run(
     exports = _export_formats(export)
     with user_errors():
         loaded = load_scenario(scenario)
+        for inject_file in inject:
+            loaded = with_injects(loaded, inject_file)
+        if length is not None and loaded.injects:  # each period must fit the run asked for
+            check_partnership(with_length(loaded, length))
         path = resolve(scenario)
         seed = loaded.seed if seed is None else seed
         out = out or str(Path("runs") / f"{path.stem}-seed{seed}")
@@ -252,6 +285,8 @@ def run(
     )
     if exports:
         command += ["--export", ",".join(exports)]
+    for inject_file in inject:
+        command += ["--inject", inject_file]
     click.echo(
         f"simulated {result.duration_days:g} days of {loaded.name}: "
         f"{len(result.children):,} children, {len(result.log):,} events "

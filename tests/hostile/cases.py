@@ -643,13 +643,14 @@ BASES: dict[str, tuple[str, ...]] = {
     ),
 }
 OPTIONS: dict[str, dict[str, dict[str, str]]] = {
-    "validate": {"--seed": NUMBERS},
+    "validate": {"--seed": NUMBERS, "--inject": INPUT_PATHS},
     "run": {
         "--years": NUMBERS,
         "--days": NUMBERS,
         "--seed": NUMBERS,
         "--out": OUTPUT_PATHS,
         "--export": TEXTS,
+        "--inject": INPUT_PATHS,
     },
     "graph": {"--out": OUTPUT_PATHS},
     "compare": {
