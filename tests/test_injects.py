@@ -429,7 +429,7 @@ def test_run_takes_an_inject_file_and_refuses_one_that_does_not_fit_the_days(
         cli, ["run", str(scenario), "--inject", str(off), "--days", "7", "--out", str(out) + "2"]
     )
     assert short.exit_code == 2
-    assert "injects[0].days" in short.stderr
+    assert "--days/--years (7 days): injects[0].days" in short.stderr
     assert not (tmp_path / "out2").exists()
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from jtai_sim.errors import JtaiError, one_line
 from runner.errors import OneLineCommand, UserError, user_errors
 from runner.options import allow_large_option, check_seed_option, run_length
 
@@ -252,7 +253,10 @@ def run(
         for inject_file in inject:
             loaded = with_injects(loaded, inject_file)
         if length is not None and loaded.injects:  # each period must fit the run asked for
-            check_partnership(with_length(loaded, length))
+            try:
+                check_partnership(with_length(loaded, length))
+            except JtaiError as exc:
+                raise UserError(f"--days/--years ({length:g} days): {one_line(str(exc))}") from None
         path = resolve(scenario)
         seed = loaded.seed if seed is None else seed
         out = out or str(Path("runs") / f"{path.stem}-seed{seed}")
