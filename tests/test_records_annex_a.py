@@ -42,10 +42,16 @@ def _back(folder: Path | str, **kw: object) -> CaseBook:
     return assemble_casebook(r.children, r.events, r.agencies, source="Annex A")
 
 
-def test_a_simulated_area_round_trips(midshire: CaseBook, tmp_path: Path) -> None:
-    written = write_annex_a(midshire, tmp_path)
+@pytest.fixture(scope="module")
+def written(midshire: CaseBook, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The lists of ``midshire`` at the default seed, written once for the tests that
+    only read them."""
+    return write_annex_a(midshire, tmp_path_factory.mktemp("annex_a"))
+
+
+def test_a_simulated_area_round_trips(midshire: CaseBook, written: list[Path]) -> None:
     assert [p.name.split(" - ")[0] for p in written] == [f"List {n}" for n in range(1, 9)]
-    back = _back(tmp_path)
+    back = _back(written[0].parent)
     pd.testing.assert_frame_equal(facts(back, CARRIED), _expected(midshire))
     # every list holds rows, and the clocks the lists can measure are there
     assert {k for k, _ in CARRIED.events} <= {a.kind for a in back.agencies.values()}
@@ -58,9 +64,8 @@ def test_writing_is_byte_identical(midshire: CaseBook, tmp_path: Path) -> None:
     assert a == b
 
 
-def test_ages_and_dates_of_birth_agree(midshire: CaseBook, tmp_path: Path) -> None:
-    write_annex_a(midshire, tmp_path)
-    kids = read_annex_a(tmp_path).children.set_index("reference")
+def test_ages_and_dates_of_birth_agree(midshire: CaseBook, written: list[Path]) -> None:
+    kids = read_annex_a(written[0].parent).children.set_index("reference")
     sim = midshire.children.set_index(midshire.children["reference"].astype(str))
     born = kids["dob"]
     arrived = sim.loc[born.index, "arrived_date"]

@@ -49,10 +49,22 @@ def _back(path: Path | str, **kw: object) -> CaseBook:
     return assemble_casebook(r.children, r.events, r.agencies, source="CAMHS extract")
 
 
-def test_a_simulated_area_round_trips(midshire: CaseBook, tmp_path: Path) -> None:
-    (written,) = write_camhs_extract(midshire, tmp_path)
+@pytest.fixture(scope="module")
+def written(midshire: CaseBook, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The extract of ``midshire`` at the default seed, written once for the tests that
+    only read it."""
+    (path,) = write_camhs_extract(midshire, tmp_path_factory.mktemp("camhs"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def back(written: Path) -> CaseBook:
+    """That extract read back."""
+    return _back(written.parent)
+
+
+def test_a_simulated_area_round_trips(midshire: CaseBook, written: Path, back: CaseBook) -> None:
     assert written.name == FILE_NAME
-    back = _back(tmp_path)
     pd.testing.assert_frame_equal(facts(back, CARRIED), _expected(midshire))
     # every team, and every way a referral leaves triage in Midshire, is in the extract
     assert {"camhs_spa", "camhs_community", "mhst"} <= {a.kind for a in back.agencies.values()}
@@ -70,11 +82,10 @@ def _exits(book: CaseBook) -> list[tuple[str, str, float]]:
     return sorted(zip(ev["child"][at].map(refs), days, ev["value"][at].astype(float), strict=True))
 
 
-def test_discharge_reasons_round_trip(midshire: CaseBook, tmp_path: Path) -> None:
-    write_camhs_extract(midshire, tmp_path)
-    back = _exits(_back(tmp_path))
-    assert back == _exits(midshire)
-    assert {v for _, _, v in back} >= {float(ExitReason.LEFT), float(ExitReason.TAKEN_OFF)}
+def test_discharge_reasons_round_trip(midshire: CaseBook, back: CaseBook) -> None:
+    exits = _exits(back)
+    assert exits == _exits(midshire)
+    assert {v for _, _, v in exits} >= {float(ExitReason.LEFT), float(ExitReason.TAKEN_OFF)}
 
 
 def test_writing_is_byte_identical(midshire: CaseBook, tmp_path: Path) -> None:

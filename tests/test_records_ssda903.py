@@ -49,10 +49,23 @@ def _back(folder: Path | str, **kw: object) -> CaseBook:
     return assemble_casebook(r.children, r.events, r.agencies, source="SSDA903")
 
 
-def test_a_simulated_area_round_trips(midshire: CaseBook, tmp_path: Path) -> None:
-    written = write_ssda903(midshire, tmp_path)
+@pytest.fixture(scope="module")
+def written(midshire: CaseBook, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The return of ``midshire`` at the default seed, written once for the tests that
+    only read it."""
+    return write_ssda903(midshire, tmp_path_factory.mktemp("ssda903"))
+
+
+@pytest.fixture(scope="module")
+def back(written: list[Path]) -> CaseBook:
+    """That return read back."""
+    return _back(written[0].parent)
+
+
+def test_a_simulated_area_round_trips(
+    midshire: CaseBook, written: list[Path], back: CaseBook
+) -> None:
     assert [p.name for p in written] == ["header.csv", "episodes.csv"]
-    back = _back(tmp_path)
     expected = _expected(midshire)
     pd.testing.assert_frame_equal(facts(back, CARRIED), expected)
     # the test means something: periods begin, end, move and leave the area
@@ -61,9 +74,8 @@ def test_a_simulated_area_round_trips(midshire: CaseBook, tmp_path: Path) -> Non
     assert expected.loc[expected["kind"] == "placement", "detail"].sum() > 10
 
 
-def test_placement_moves_are_counted_within_each_period(midshire: CaseBook, tmp_path: Path) -> None:
-    write_ssda903(midshire, tmp_path)
-    ev = read_ssda903(tmp_path).events.sort_values("line")
+def test_placement_moves_are_counted_within_each_period(written: list[Path]) -> None:
+    ev = read_ssda903(written[0].parent).events.sort_values("line")
     placed = ev[ev["kind"] == 19]
     # each period's first placement is move 0 and every later one counts up by one
     period = (placed["value"] == 0).cumsum()
@@ -116,8 +128,9 @@ def test_a_date_of_birth_that_differs_from_the_lists_is_named(
     assert "SSDA903 return" in err.value.lines[0] and "Annex A lists" in err.value.lines[0]
 
 
-def test_a_workbook_reads_as_the_csv_files_do(midshire: CaseBook, tmp_path: Path) -> None:
-    written = write_ssda903(midshire, tmp_path / "csv")
+def test_a_workbook_reads_as_the_csv_files_do(
+    written: list[Path], back: CaseBook, tmp_path: Path
+) -> None:
     book = openpyxl.Workbook()
     book.remove(book.active)
     for path in written:
@@ -126,7 +139,7 @@ def test_a_workbook_reads_as_the_csv_files_do(midshire: CaseBook, tmp_path: Path
             for row in csv.reader(f):
                 sheet.append(row)
     book.save(tmp_path / "ssda903.xlsx")
-    a = facts(_back(tmp_path / "csv"), CARRIED)
+    a = facts(back, CARRIED)
     b = facts(_back(tmp_path / "ssda903.xlsx"), CARRIED)
     pd.testing.assert_frame_equal(a, b)
 

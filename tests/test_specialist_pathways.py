@@ -231,6 +231,10 @@ def test_midshire_urgent_eating_disorder_waits_are_far_shorter(midshire: Run) ->
     assert ed["met"].sum() > ed["breached"].sum() > 0
 
 
+# slow: two three-year runs of Midshire for a what-if; the eating-disorder clocks' met and
+# breached counts are checked on every fast run by
+# test_midshire_urgent_eating_disorder_waits_are_far_shorter
+@pytest.mark.slow
 def test_more_eating_disorder_staff_breach_the_standard_less() -> None:
     base = load_scenario("midshire")
     spec = base.agencies["eating_disorder"]

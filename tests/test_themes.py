@@ -165,20 +165,25 @@ def test_a_copied_theme_file_loads_from_its_path(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def midshire_weeks() -> dict[str, Any]:
-    """Midshire's default week (notification Tuesday 3 June 2025) for each shipped theme."""
+    """Midshire's default week (notification Tuesday 3 June 2025) for each shipped theme.
+
+    The run up to the notification is the same for every theme, so it is simulated once
+    and each theme's week is run on its case book, as ``mock_week_from_scenario`` does."""
     import datetime as dt
 
-    from jtai_sim import load_scenario
-    from runner.mockweek.pipeline import mock_week_from_scenario
+    from jtai_sim import load_scenario, simulate
+    from jtai_sim.inspection import casebook_from_run
+    from runner.mockweek.pipeline import mock_week, simulation_days
     from runner.mockweek.settings import theme_settings
 
     scenario = load_scenario("midshire")
+    notify = dt.date(2025, 6, 3)
+    run = simulate(scenario, seed=scenario.seed, days=simulation_days(scenario, notify))
+    book = casebook_from_run(run)
     out = {}
     for name in theme_names():
         theme = load_theme(name)
-        out[name] = mock_week_from_scenario(
-            scenario, dt.date(2025, 6, 3), theme_settings(theme), theme=theme
-        )
+        out[name] = mock_week(book, notify, theme_settings(theme), seed=scenario.seed, theme=theme)
     return out
 
 
