@@ -159,6 +159,19 @@ BASE: dict[str, Any] = {
             "mean_delay_days": 100.0,
         },
     },
+    "injects": [
+        # early and short, so the shortened runs below still hold them
+        {"kind": "staff", "from_day": 1.0, "days": 1.0, "agency": "camhs", "change": -1},
+        {"kind": "demand", "from_day": 2.0, "days": 1.0, "factor": 1.5},
+        {
+            "kind": "sharing",
+            "from_day": 3.0,
+            "days": 1.0,
+            "pathway": "desk -> camhs",
+            "lost": 0.5,
+            "delay_mean_days": 2.0,
+        },
+    ],
 }
 
 
