@@ -1895,12 +1895,21 @@ class DemandStream:
             self._schedule()
             return
         engine._at(self.gap() / self.peak_rate, self._on_arrival)  # the next one
-        if self.households is None:
-            child = engine.new_child(self.profiles.next(), self.index, self.source)
+        self.comes_to_notice(self.profiles, self.households, self.source)
+
+    def comes_to_notice(
+        self, profiles: ChildProfiles, households: HouseholdDraws | None, source: int
+    ) -> None:
+        """A child of this stream (or a household, drawing from ``households``) comes to
+        notice and arrives at its agency, with ``profiles`` and the register's
+        ``source``: the stream's own, or a demand surge's (``jtai_sim.simulation.injects``)."""
+        engine = self.engine
+        if households is None:
+            child = engine.new_child(profiles.next(), self.index, source)
             journey = Journey(child, self.desk.index)
         else:
             journey = engine.new_household(
-                self.households, self.profiles, self.index, self.source, self.desk.index
+                households, profiles, self.index, source, self.desk.index
             )
         journey.crisis = self.crisis
         engine.arrive(journey, self.desk, FROM_DEMAND)

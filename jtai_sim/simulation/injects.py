@@ -36,12 +36,10 @@ from typing import TYPE_CHECKING
 from jtai_sim.scenario.model import Demand, Information, Inject
 from jtai_sim.scenario.partnership import inject_pathways
 from jtai_sim.simulation.engine import (
-    FROM_DEMAND,
     Callbacks,
     ChildProfiles,
     DemandStream,
     HouseholdDraws,
-    Journey,
     _Timer,
 )
 
@@ -232,15 +230,7 @@ class ThinnedStream(DemandStream):
         if self.kept_u() >= self.keep:
             self._discard()
             return
-        if self.households is None:
-            child = engine.new_child(self.profiles.next(), self.index, self.source)
-            journey = Journey(child, self.desk.index)
-        else:
-            journey = engine.new_household(
-                self.households, self.profiles, self.index, self.source, self.desk.index
-            )
-        journey.crisis = self.crisis
-        engine.arrive(journey, self.desk, FROM_DEMAND)
+        self.comes_to_notice(self.profiles, self.households, self.source)
 
     def _discard(self) -> None:
         """Draw the profile (and household) a child not kept would have had, so that the
@@ -295,12 +285,4 @@ class SurgeArrivals:
         self._next()
         if base.modulated and self.thin() * base.peak >= base.factor(engine.env.now):
             return
-        if self.households is None:
-            child = engine.new_child(self.profiles.next(), base.index, self.source)
-            journey = Journey(child, base.desk.index)
-        else:
-            journey = engine.new_household(
-                self.households, self.profiles, base.index, self.source, base.desk.index
-            )
-        journey.crisis = base.crisis
-        engine.arrive(journey, base.desk, FROM_DEMAND)
+        base.comes_to_notice(self.profiles, self.households, self.source)
