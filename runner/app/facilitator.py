@@ -25,12 +25,10 @@ from typing import Any
 
 from shiny import Inputs, Outputs, Session, module, reactive, render, ui
 
+from runner.app.jobs import cancel_on_end, job_status
 from runner.app.packfolder import PackFolder, zip_pack
 from runner.app.weekrun import STEPS, BackgroundWeek, WeekSnapshot
 from runner.app.weektables import FRAME, by_agency, by_inspector, chosen_children, packs_and_audits
-
-#: How often the page asks a running week how far it has got, in seconds.
-POLL_SECONDS = 0.5
 
 #: What the form opens on: the README's example week.
 DEFAULT_SCENARIO = "midshire"
@@ -153,25 +151,7 @@ def facilitator_server(input: Inputs, output: Outputs, session: Session, root: P
         command = shlex.join(["jtai-sim", *request.cli_args(), "--out", "pack"])
         say(f"Running the mock week; from the workspace the same pack comes from: {command}")
 
-    @reactive.effect
-    @reactive.event(input.cancel)
-    def _cancel() -> None:
-        current = running.get()
-        if current is None or current.snapshot().state != "running":
-            say("Nothing is running.")
-            return
-        current.cancel()
-        say("Cancelling: the worker is being stopped.")
-
-    @reactive.calc
-    def status() -> WeekSnapshot | None:
-        current = running.get()
-        if current is None:
-            return None
-        snap = current.snapshot()
-        if snap.state == "running":
-            reactive.invalidate_later(POLL_SECONDS)
-        return snap
+    status = job_status(running, input.cancel, say)
 
     @reactive.effect
     def _serve() -> None:
@@ -242,10 +222,8 @@ def facilitator_server(input: Inputs, output: Outputs, session: Session, root: P
         )
 
     def _ended() -> None:
-        with reactive.isolate():
-            current = running.get()
+        current = cancel_on_end(running)
         if current is not None:
-            current.cancel()
             current.join(10)
         packs.remove()
 

@@ -24,6 +24,7 @@ from shiny import App, Inputs, Outputs, Session, reactive, render, ui
 
 from jtai_sim.scenario.model import DAYS_PER_YEAR, MAX_DAYS, SEED
 from runner.app import facilitator
+from runner.app.jobs import cancel_on_end, job_status
 from runner.app.levers import Lever, levers_of, to_variant, variant_table, variant_text
 from runner.app.paths import confine
 from runner.app.tables import headline_rows
@@ -31,9 +32,6 @@ from runner.app.whatif import BackgroundRun, Snapshot, experiment_for
 
 if TYPE_CHECKING:
     from jtai_sim.scenario.model import Scenario
-
-#: How often the page asks a running what-if how far it has got, in seconds.
-POLL_SECONDS = 0.5
 
 #: The namespace of the facilitator's tab (its inputs' ids start ``facil-``).
 FACILITATOR = "facil"
@@ -300,25 +298,7 @@ def make_app(workspace: Path) -> App:
             )
             say(f"Running {table['label'] or 'the what-if'} against {scenario.name}.")
 
-        @reactive.effect
-        @reactive.event(input.cancel)
-        def _cancel() -> None:
-            current = running.get()
-            if current is None or current.snapshot().state != "running":
-                say("Nothing is running.")
-                return
-            current.cancel()
-            say("Cancelling: the worker is being stopped.")
-
-        @reactive.calc
-        def status() -> Snapshot | None:
-            current = running.get()
-            if current is None:
-                return None
-            snap = current.snapshot()
-            if snap.state == "running":
-                reactive.invalidate_later(POLL_SECONDS)
-            return snap
+        status = job_status(running, input.cancel, say)
 
         @render.ui
         def progress() -> Any:
@@ -407,7 +387,10 @@ def make_app(workspace: Path) -> App:
                 class_="jtai-message refused" if refused else "jtai-message",
             )
 
-        session.on_ended(lambda: _stop(running))
+        def _ended() -> None:
+            cancel_on_end(running)
+
+        session.on_ended(_ended)
         facilitator.facilitator_server(FACILITATOR, root=root)
 
     return App(_page(), server)
@@ -421,14 +404,6 @@ def _command(source: str, variant: str, settings: dict[str, Any] | None) -> str:
         if settings["days"] is not None:
             words += ["--days", repr(float(settings["days"]))]
     return shlex.join(words)
-
-
-def _stop(running: reactive.Value[BackgroundRun | None]) -> None:
-    """End the browser session's running what-if, if any, when the browser session ends."""
-    with reactive.isolate():
-        current = running.get()
-    if current is not None:
-        current.cancel()
 
 
 __all__ = ["DEFAULT_SAVE", "builtin_scenarios", "make_app"]
