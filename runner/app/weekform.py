@@ -129,12 +129,12 @@ def week_request(
     """
     from jtai_sim.inspection.theme import load_theme
     from jtai_sim.scenario.builtin import load_scenario
-    from runner.commands.mock_week import _date
+    from runner.commands.mock_week import notification_date
     from runner.mockweek.absences import read_absences
     from runner.mockweek.settings import load_settings, theme_settings
 
     root = workspace.resolve(strict=True)
-    notification = _date(notify.strip())
+    notification = notification_date(notify.strip())
     try:
         chosen: str | None = None
         records: str | None = None

@@ -2,7 +2,7 @@
 
 :func:`run_week` does what ``jtai-sim mock-week`` does with the same options: it
 loads the theme, the inspection settings and the absences with the command's
-own readers, runs the week through the command's own ``_run`` (the simulation
+own readers, runs the week through the command's own ``run_mock_week`` (the simulation
 or the case list, the selection, the findings, the letter and the timetable),
 and writes the pack with :func:`~runner.mockweek.pipeline.write_pack`.
 
@@ -39,7 +39,7 @@ def run_week(request: WeekRequest, out: Path, progress: Callable[[str], None]) -
     """Run the mock week ``request`` asks for and write its pack into ``out``."""
     from jtai_sim.errors import InfeasibleTimetable
     from jtai_sim.inspection.theme import load_theme
-    from runner.commands.mock_week import _run
+    from runner.commands.mock_week import run_mock_week
     from runner.errors import UserError
     from runner.mockweek.absences import read_absences
     from runner.mockweek.pipeline import write_pack
@@ -51,7 +51,7 @@ def run_week(request: WeekRequest, out: Path, progress: Callable[[str], None]) -
     settings = load_settings(settings_path, base=theme_settings(theme))
     rows = read_absences(root / request.absences_file) if request.absences_file else None
     try:
-        week = _run(
+        week = run_mock_week(
             _scenario_of(request),
             root / request.cases if request.cases is not None else None,
             request.notification,
@@ -73,7 +73,8 @@ def run_week(request: WeekRequest, out: Path, progress: Callable[[str], None]) -
 
 
 def _scenario_of(request: WeekRequest) -> str | None:
-    """The scenario as ``_run`` takes it: a built-in's name, or the file in the workspace."""
+    """The scenario as ``run_mock_week`` takes it: a built-in's name, or the file in the
+    workspace."""
     if request.scenario is None:
         return None
     file = request.workspace / request.scenario

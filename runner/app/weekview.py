@@ -53,10 +53,10 @@ class WeekView:
 
 def week_view(week: MockWeek, files: tuple[str, ...] = ()) -> WeekView:
     """The page's view of ``week``; ``files`` are the pack's files as written."""
-    from runner.mockweek.pack import _child_labels, pack_context
+    from runner.mockweek.pack import child_labels, pack_context
 
     context = pack_context(week)
-    labels = _child_labels(week)
+    labels = child_labels(week)
     overview = context["overview"]
     chosen = [
         ChosenChild(

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from runner.mockweek.settings import InspectionSettings
 
 
-def _date(text: str) -> dt.date:
+def notification_date(text: str) -> dt.date:
+    """``--notify``'s text as a date, or the one-line error naming the option."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -148,7 +149,7 @@ def mock_week_command(
         if not quiet:
             click.echo(f"mock-week: {message}", err=True)
 
-    notification = _date(notify)
+    notification = notification_date(notify)
     if scenario is None and cases is None:
         raise UserError("give a SCENARIO (or --cases FOLDER for the partnership's own records)")
     if scenario is not None and cases is not None:
@@ -159,7 +160,7 @@ def mock_week_command(
         settings = load_settings(settings_file, base=theme_settings(theme))
         rows: list[AbsenceRow] | None = read_absences(absences) if absences else None
         try:
-            week = _run(
+            week = run_mock_week(
                 scenario,
                 cases,
                 notification,
@@ -186,7 +187,7 @@ def mock_week_command(
     )
 
 
-def _run(
+def run_mock_week(
     scenario: str | None,
     cases: Path | None,
     notification: dt.date,
@@ -201,6 +202,9 @@ def _run(
     *,
     real_ids: bool = False,
 ) -> MockWeek:
+    """The mock week the command runs, from a scenario or from the area's records
+    (``cases``), with the detection study when ``detect`` asks for it; the app's
+    facilitator tab runs the same."""
     import attrs
 
     from jtai_sim.budget import Job, check

@@ -82,7 +82,8 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     return env
 
 
-def _child_labels(week: MockWeek) -> dict[int, str]:
+def child_labels(week: MockWeek) -> dict[int, str]:
+    """How the pack names each chosen child."""
     ids = set(week.selection.children)
     kids = week.book.children
     sub = kids[kids["child"].isin(ids)]
@@ -101,7 +102,7 @@ def pack_context(
     """
     crit = dict(week.theme.criteria if criteria_map is None else criteria_map)
     plan, tt, sel = week.plan, week.timetable, week.selection
-    labels = _child_labels(week)
+    labels = child_labels(week)
     agency_labels = {k: a.label for k, a in week.book.agencies.items()}
     sessions = {s.id: s for s in plan.sessions}
     booking_of = {b.session: b for b in tt.bookings}
@@ -782,6 +783,7 @@ def _chronology_csv(context: dict[str, Any]) -> str:
 
 __all__ = [
     "changes_csv",
+    "child_labels",
     "md_escape",
     "pack_context",
     "pack_files",
